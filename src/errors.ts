@@ -1,0 +1,77 @@
+/**
+ * One error type for everything the user can act on. `code` is stable (tests and scripts may match
+ * on it); `hint` says how to fix it. The top-level handler in src/cli/main.ts prints both and exits
+ * with `exitCode`.
+ */
+export const ExitCode = {
+  ok: 0,
+  internal: 1,
+  usage: 2,
+  failed: 3,
+  environment: 4,
+  interrupted: 130,
+} as const;
+export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
+
+export type ErrorCode =
+  | 'E_USAGE'
+  | 'E_SCENARIO_INVALID'
+  | 'E_SCENARIO_NOT_FOUND'
+  | 'E_PATTERN_UNKNOWN'
+  | 'E_PORT_IN_USE'
+  | 'E_TARGET_UNREACHABLE'
+  | 'E_SERVER_START'
+  | 'E_SERVER_CRASHED'
+  | 'E_RUN_FAILED'
+  | 'E_INTERRUPTED'
+  | 'E_RESULT_INVALID';
+
+const exitCodeOf: Record<ErrorCode, ExitCode> = {
+  E_USAGE: ExitCode.usage,
+  E_SCENARIO_INVALID: ExitCode.usage,
+  E_SCENARIO_NOT_FOUND: ExitCode.usage,
+  E_PATTERN_UNKNOWN: ExitCode.usage,
+  E_RESULT_INVALID: ExitCode.usage,
+  E_PORT_IN_USE: ExitCode.environment,
+  E_TARGET_UNREACHABLE: ExitCode.environment,
+  E_SERVER_START: ExitCode.environment,
+  E_SERVER_CRASHED: ExitCode.failed,
+  E_RUN_FAILED: ExitCode.failed,
+  E_INTERRUPTED: ExitCode.interrupted,
+};
+
+export class CommbenchError extends Error {
+  override readonly name = 'CommbenchError';
+  readonly code: ErrorCode;
+  readonly hint: string | undefined;
+  /** Extra lines printed under the message (e.g. every validation problem). */
+  readonly details: readonly string[];
+
+  constructor(
+    code: ErrorCode,
+    message: string,
+    opts: { hint?: string; details?: readonly string[]; cause?: unknown } = {},
+  ) {
+    super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
+    this.code = code;
+    this.hint = opts.hint;
+    this.details = opts.details ?? [];
+  }
+
+  get exitCode(): ExitCode {
+    return exitCodeOf[this.code];
+  }
+}
+
+export function isCommbenchError(err: unknown): err is CommbenchError {
+  return err instanceof CommbenchError;
+}
+
+/** Node system error codes we translate into CommbenchErrors. */
+export function errnoCode(err: unknown): string | undefined {
+  if (typeof err === 'object' && err !== null && 'code' in err) {
+    const code = (err as { code: unknown }).code;
+    return typeof code === 'string' ? code : undefined;
+  }
+  return undefined;
+}

@@ -1,0 +1,41 @@
+import { CommbenchError } from '../errors.js';
+import type { Pattern } from './types.js';
+
+/**
+ * Every pattern, imported lazily: `commbench run rest-vs-grpc` loads only the patterns it uses.
+ * A pattern's index.ts is cheap (no protocol library); its server and client load on first use.
+ */
+const loaders = {
+  tcp: () => import('./tcp/index.js'),
+  rest: () => import('./rest/index.js'),
+  grpc: () => import('./grpc/index.js'),
+} satisfies Record<string, () => Promise<{ default: Pattern<never> }>>;
+
+export type PatternName = keyof typeof loaders;
+export const patternNames = Object.keys(loaders) as PatternName[];
+
+export function isPatternName(name: string): name is PatternName {
+  return Object.hasOwn(loaders, name);
+}
+
+const cache = new Map<string, Promise<Pattern>>();
+
+export function loadPattern(name: string): Promise<Pattern> {
+  if (!isPatternName(name)) {
+    return Promise.reject(
+      new CommbenchError('E_PATTERN_UNKNOWN', `unknown pattern '${name}'`, {
+        hint: `valid patterns: ${patternNames.join(', ')}`,
+      }),
+    );
+  }
+  let loaded = cache.get(name);
+  if (!loaded) {
+    loaded = loaders[name]().then((m) => {
+      const pattern = m.default as unknown as Pattern;
+      if (pattern.name !== name) throw new Error(`pattern registered as '${name}' calls itself '${pattern.name}'`);
+      return pattern;
+    });
+    cache.set(name, loaded);
+  }
+  return loaded;
+}

@@ -1,0 +1,95 @@
+import type { ZodType } from 'zod';
+import type { EchoRecord } from '../message.js';
+
+/**
+ * A communication pattern: a matched echo server and client for one way of talking.
+ * Each pattern lives in src/patterns/<name>/ with index.ts (this object, cheap to import),
+ * server.ts and client.ts (imported lazily by index.ts so listing patterns loads no protocol library).
+ */
+export interface Pattern<Options = Record<string, unknown>> {
+  readonly name: string;
+  readonly kind: 'request-response' | 'stream' | 'push' | 'queue';
+  /** One line for `commbench list`. */
+  readonly summary: string;
+  /** Pattern-specific options as written in a scenario's `options:`; parsed output is passed on. */
+  readonly options: ZodType<Options>;
+  /** URL scheme of this pattern's endpoints, e.g. 'http' → http://127.0.0.1:8080. */
+  readonly scheme: string;
+  /** Runs inside the server child process (or `commbench serve`). */
+  startServer(ctx: ServerContext<Options>): Promise<RunningServer>;
+  /** Runs in the driver (main thread or a worker); one client per connection. */
+  connect(ctx: ClientContext<Options>): Promise<PatternClient>;
+}
+
+export interface ServerContext<Options = Record<string, unknown>> {
+  /** Interface to listen on; loopback unless the user asked otherwise. */
+  readonly host: string;
+  /** 0 = any free port. */
+  readonly port: number;
+  readonly options: Options;
+  /** Artificial service time added before every response, ms (0 = none). Used for ground truth. */
+  readonly delayMs: number;
+}
+
+export interface RunningServer {
+  /** Where clients reach this server, e.g. 'http://127.0.0.1:40123'. */
+  readonly url: string;
+  /** Closes listeners and every open connection. Must resolve within a second. */
+  stop(): Promise<void>;
+}
+
+/** Serialized payload bytes of the operations a client performed. */
+export interface PayloadMeter {
+  /** Adds one operation's serialized request and response body sizes (bytes, without framing). */
+  add(requestBytes: number, responseBytes: number): void;
+}
+
+export interface ClientContext<Options = Record<string, unknown>> {
+  readonly url: URL;
+  readonly options: Options;
+  /** Connection index within this driver (0-based), for naming and spreading. */
+  readonly index: number;
+  /** Most operations this client will have outstanding at once. */
+  readonly inFlight: number;
+  /** An operation not answered within this many ms fails with kind 'timeout'. */
+  readonly timeoutMs: number;
+  readonly payload: PayloadMeter;
+}
+
+export interface PatternClient {
+  /**
+   * Performs one logical operation: sends `msg`, resolves when its echo has arrived.
+   * Rejects with an OpError. The echo's `seq` is always checked; when `verify` is true the whole
+   * echoed record is compared with `msg` (kind 'mismatch' when different).
+   */
+  send(msg: EchoRecord, verify: boolean): Promise<void>;
+  /** Closes the connection; pending operations reject. Idempotent. */
+  close(): Promise<void>;
+}
+
+export const errorKinds = ['timeout', 'connection', 'protocol', 'mismatch'] as const;
+export type ErrorKind = (typeof errorKinds)[number];
+
+/** The one error a PatternClient rejects with. */
+export class OpError extends Error {
+  override readonly name = 'OpError';
+  constructor(
+    readonly kind: ErrorKind,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** Maps any client-library error to an OpError kind by its errno / library code. */
+export function toOpError(err: unknown): OpError {
+  if (err instanceof OpError) return err;
+  const code = typeof err === 'object' && err !== null && 'code' in err ? String(err.code) : '';
+  const message = err instanceof Error ? err.message : String(err);
+  if (/TIMEOUT|ETIMEDOUT/i.test(code)) return new OpError('timeout', message, { cause: err });
+  if (/ECONNREFUSED|ECONNRESET|EPIPE|ENOTFOUND|EHOSTUNREACH|SOCKET|CLOSED|DESTROYED|ECONNABORTED/i.test(code)) {
+    return new OpError('connection', message, { cause: err });
+  }
+  return new OpError('protocol', message, { cause: err });
+}

@@ -1,0 +1,122 @@
+import type { ErrorKind } from '../patterns/types.js';
+import type { CaseSpec, Plan } from '../scenario/types.js';
+
+/**
+ * The result file: the one source of truth every report, compare and check reads.
+ * Units: latencies µs, durations ms, sizes bytes, CPU µs. Bump `schemaVersion` on breaking change.
+ */
+export const schemaVersion = 1;
+
+export type EndReason = 'completed' | 'interrupted' | 'failed';
+
+export interface Result {
+  readonly schemaVersion: typeof schemaVersion;
+  readonly tool: { readonly name: 'commbench'; readonly version: string };
+  readonly startedAt: string;
+  readonly finishedAt: string;
+  readonly environment: Environment;
+  /** The resolved plan: scenario name, source and every case as run. */
+  readonly plan: Plan;
+  readonly cases: readonly CaseResult[];
+  readonly endReason: EndReason;
+  /** Set when endReason is not 'completed'. */
+  readonly endMessage?: string;
+}
+
+export interface Environment {
+  readonly node: string;
+  readonly os: string;
+  readonly platform: string;
+  readonly arch: string;
+  readonly cpuModel: string;
+  readonly cores: number;
+  readonly totalMemoryBytes: number;
+  readonly gitSha?: string;
+}
+
+export type CaseStatus = 'ok' | 'failed' | 'server-crashed' | 'interrupted';
+
+export interface CaseResult {
+  readonly spec: CaseSpec;
+  readonly status: CaseStatus;
+  /** Why the case did not complete (status not 'ok'). */
+  readonly error?: { readonly code: string; readonly message: string };
+  /** One entry per repetition that produced measurements (partial ones included, marked). */
+  readonly repetitions: readonly Measurement[];
+  /** All repetitions merged (histograms exactly; counters summed; rates averaged). Absent if none. */
+  readonly summary?: Measurement;
+}
+
+export interface LatencySummary {
+  readonly count: number;
+  readonly min: number;
+  readonly mean: number;
+  readonly p50: number;
+  readonly p90: number;
+  readonly p99: number;
+  readonly p999: number;
+  readonly max: number;
+  /** hdr-histogram-js encodeIntoCompressedBase64; values in µs. */
+  readonly encoded: string;
+}
+
+export interface TimelinePoint {
+  /** Seconds since the start of the measured window (end of the 1 s bucket). */
+  readonly t: number;
+  readonly ops: number;
+  readonly errors: number;
+  /** p99 of operations completed in this second, µs (0 when none). */
+  readonly p99: number;
+}
+
+export interface Measurement {
+  /** Repetition index (0-based); -1 for a merged summary. */
+  readonly repetition: number;
+  /** 'completed', or why the window ended early. */
+  readonly endReason: 'completed' | 'interrupted' | 'server-crashed' | 'failed';
+  /** Length of the measured window, ms. */
+  readonly durationMs: number;
+  /** Operations completed successfully in the window. */
+  readonly ops: number;
+  /** ops / measured seconds. */
+  readonly throughput: number;
+  /** Operations started (closed) or scheduled and sent (rate). */
+  readonly sent: number;
+  /** Rate model only: operations due while maxInFlight were outstanding, never sent. */
+  readonly dropped: number;
+  /** Operations whose whole echo was compared (the rest have their seq checked). */
+  readonly verified: number;
+  /**
+   * Latency as the user sees it, µs: for the rate model from the scheduled send time
+   * (coordinated-omission corrected); for closed loops equal to `service`.
+   */
+  readonly latency: LatencySummary;
+  /** From the actual send to completion, µs (the uncorrected service time). */
+  readonly service: LatencySummary;
+  readonly timeline: readonly TimelinePoint[];
+  readonly errors: Readonly<Record<ErrorKind, number>> & { readonly total: number };
+  /** Example error messages, at most one per kind. */
+  readonly errorSamples: Readonly<Partial<Record<ErrorKind, string>>>;
+  /** Serialized request + response body bytes per completed operation (request, response, total). */
+  readonly payload: { readonly requestPerOp: number; readonly responsePerOp: number; readonly perOp: number };
+  /** Bytes the driver's sockets read and wrote in the window (all layers: framing, headers, TCP payload). */
+  readonly wire: { readonly read: number; readonly written: number; readonly perOp: number };
+  readonly server?: {
+    readonly cpuUs: number;
+    readonly cpuUsPerOp: number;
+    /** Peak RSS of the server process, bytes. */
+    readonly maxRssBytes: number;
+  };
+  readonly driver: {
+    readonly workers: number;
+    readonly cpuUs: number;
+    readonly cpuUsPerOp: number;
+    /** CPU time / wall time of the driver process (1.0 = one core busy). */
+    readonly cpuUtilization: number;
+    /** Event-loop delay of the busiest driver thread, µs. */
+    readonly eventLoopDelay: { readonly p50: number; readonly p99: number; readonly max: number };
+    /** True when the driver, not the server, most likely limited the run. */
+    readonly saturated: boolean;
+    readonly saturationReasons: readonly string[];
+  };
+}

@@ -1,0 +1,52 @@
+import type { MessageShape } from '../message.js';
+
+/**
+ * How operations are scheduled.
+ * - closed: `connections` clients, each keeping `inFlight` operations outstanding, as fast as possible.
+ * - rate: operations scheduled at t0 + i/rate over `connections` clients (open loop); latency from
+ *   the scheduled time; when `maxInFlight` operations are outstanding, a due operation is dropped
+ *   (counted, never silently skipped).
+ */
+export type LoadSpec =
+  | { readonly model: 'closed'; readonly connections: number; readonly inFlight: number }
+  | {
+      readonly model: 'rate';
+      readonly connections: number;
+      /** Operations per second across all connections and workers. */
+      readonly rate: number;
+      readonly maxInFlight: number;
+    };
+
+/** One fully resolved case of a plan: everything the engine needs, nothing left to default. */
+export interface CaseSpec {
+  /** Unique within the plan, readable: 'rest closed c=50 1KiB'. */
+  readonly id: string;
+  readonly pattern: string;
+  /** Pattern options as written in the scenario (validated against the pattern's schema). */
+  readonly options: Readonly<Record<string, unknown>>;
+  readonly load: LoadSpec;
+  readonly payload: { readonly size: number; readonly shape: MessageShape };
+  /** Measured window per repetition, ms. */
+  readonly durationMs: number;
+  /** Excluded from measurement, before every repetition, ms. */
+  readonly warmupMs: number;
+  readonly repeat: number;
+  /** Per-operation timeout, ms. */
+  readonly timeoutMs: number;
+  /** Driver worker threads (1 = client runs in the CLI's main thread). */
+  readonly workers: number;
+  /** Artificial service time added by the started server before each response (ground truth). */
+  readonly serverDelayMs: number;
+  /** An existing server's URL: drive it instead of starting one. */
+  readonly target?: string;
+  /** Every n-th operation of each client has its whole echo compared (the first always is). */
+  readonly verifyEvery: number;
+}
+
+export interface Plan {
+  readonly name: string;
+  readonly description: string;
+  /** File path, or 'builtin:<name>'. */
+  readonly source: string;
+  readonly cases: readonly CaseSpec[];
+}
