@@ -51,25 +51,53 @@ export function parseSize(input: string | number): number | undefined {
 export const durationHelp = "a duration such as '10s', '500ms', '2m' (a bare number means milliseconds)";
 export const sizeHelp = "a size such as '64', '1KiB', '16KiB', '1MiB' (a bare number means bytes)";
 
-/** Formats microseconds in the unit that reads best: 850µs, 12.3ms, 1.20s. */
+/** Formats microseconds in the unit that reads best: 8.5µs, 850µs, 12.3ms, 1.20s ('-' when not finite). */
 export function formatMicros(us: number): string {
   if (!Number.isFinite(us)) return '-';
-  if (us < 1000) return `${us < 10 ? us.toFixed(1) : Math.round(us)}µs`;
-  if (us < 1_000_000) return `${(us / 1000).toFixed(us < 10_000 ? 2 : 1)}ms`;
+  if (us < 9.95) return `${us.toFixed(1)}µs`;
+  if (us < 999.5) return `${Math.round(us)}µs`;
+  if (us < 9_995) return `${(us / 1000).toFixed(2)}ms`;
+  if (us < 999_950) return `${(us / 1000).toFixed(1)}ms`;
   return `${(us / 1_000_000).toFixed(2)}s`;
 }
 
-/** Formats bytes: 64B, 1.0KiB, 16KiB, 1.5MiB. */
+/** Formats bytes: 64B, 1.0KiB, 16KiB, 1.5MiB ('-' when not finite). */
 export function formatBytes(bytes: number): string {
   if (!Number.isFinite(bytes)) return '-';
-  if (bytes < 1024) return `${Math.round(bytes)}B`;
-  if (bytes < 1024 ** 2) return `${(bytes / 1024).toFixed(bytes < 10 * 1024 ? 1 : 0)}KiB`;
+  if (bytes < 1023.5) return `${Math.round(bytes)}B`;
+  if (bytes < 10 * 1024 - 51.2) return `${(bytes / 1024).toFixed(1)}KiB`;
+  if (bytes < 1024 ** 2 - 512) return `${Math.round(bytes / 1024)}KiB`;
   return `${(bytes / 1024 ** 2).toFixed(1)}MiB`;
 }
 
-/** Formats a duration given in milliseconds compactly: 500ms, 10s, 2m. */
+/** Formats a duration given in milliseconds compactly and exactly: 500ms, 10s, 1.25s, 2m. */
 export function formatDurationMs(ms: number): string {
-  if (ms < 1000) return `${ms}ms`;
+  if (!Number.isFinite(ms)) return '-';
+  if (ms < 1000) return `${Number(ms.toFixed(3))}ms`;
   if (ms % 60_000 === 0) return `${ms / 60_000}m`;
-  return `${ms / 1000}s`;
+  return `${Number((ms / 1000).toFixed(3))}s`;
+}
+
+/**
+ * Formats a count or a rate with at most four significant digits: 950, 1811, 24.3k, 98.5k, 1.25M.
+ * Values under 10 000 keep one decimal only when they are below 100 and not whole (12.5).
+ */
+export function formatCount(n: number): string {
+  if (!Number.isFinite(n)) return '-';
+  const abs = Math.abs(n);
+  if (abs < 100) return Number.isInteger(n) ? String(n) : n.toFixed(1);
+  if (abs < 9_999.5) return String(Math.round(n));
+  if (abs < 999_950) return `${(n / 1000).toFixed(1)}k`;
+  if (abs < 999_950_000) return `${(n / 1_000_000).toFixed(2)}M`;
+  return `${(n / 1_000_000_000).toFixed(2)}G`;
+}
+
+/** Formats a ratio (0.031) as a percentage with two significant digits where small: 3.1%, 45%, 0.12%. */
+export function formatPercent(ratio: number): string {
+  if (!Number.isFinite(ratio)) return '-';
+  const pct = ratio * 100;
+  if (pct === 0) return '0%';
+  if (Math.abs(pct) < 1) return `${pct.toFixed(2)}%`;
+  if (Math.abs(pct) < 9.95) return `${pct.toFixed(1)}%`;
+  return `${Math.round(pct)}%`;
 }
