@@ -9,7 +9,7 @@ const loaders = {
   tcp: () => import('./tcp/index.js'),
   rest: () => import('./rest/index.js'),
   grpc: () => import('./grpc/index.js'),
-} satisfies Record<string, () => Promise<{ default: Pattern<never> }>>;
+} satisfies Record<string, () => Promise<{ default: Pattern<unknown> }>>;
 
 export type PatternName = keyof typeof loaders;
 export const patternNames = Object.keys(loaders) as PatternName[];

@@ -1,0 +1,33 @@
+import { z } from 'zod';
+import type { Pattern } from '../types.js';
+
+/** Options of the `tcp` pattern (scenario `options:`). */
+export const tcpOptions = z.strictObject({
+  /** Disable Nagle's algorithm on both ends (TCP_NODELAY); off only to show what Nagle costs. */
+  noDelay: z.boolean().default(true),
+});
+export type TcpOptions = z.output<typeof tcpOptions>;
+
+/**
+ * The transport floor: raw TCP with 4-byte big-endian length-prefixed frames of the record's JSON.
+ * The server reflects each frame unchanged without parsing it; the client pipelines up to `inFlight`
+ * frames per connection and matches echoes in order. Payload bytes = JSON bytes (frame headers are
+ * wire overhead, 4 bytes per frame each way).
+ */
+const tcp = {
+  name: 'tcp',
+  kind: 'request-response',
+  summary: 'raw TCP, length-prefixed JSON frames reflected unchanged (the transport floor)',
+  options: tcpOptions,
+  scheme: 'tcp',
+  async startServer(ctx) {
+    const { startTcpServer } = await import('./server.js');
+    return startTcpServer(ctx);
+  },
+  async connect(ctx) {
+    const { connectTcp } = await import('./client.js');
+    return connectTcp(ctx);
+  },
+} satisfies Pattern<TcpOptions>;
+
+export default tcp;
