@@ -115,6 +115,10 @@ export interface Measurement {
     readonly cpuUtilization: number;
     /** Event-loop delay of the busiest driver thread, µs. */
     readonly eventLoopDelay: { readonly p50: number; readonly p99: number; readonly max: number };
+    /** Share of the window the busiest driver thread's event loop was busy (0..1). */
+    readonly eventLoopUtilization: number;
+    /** Rate model: how late sends were against their schedule, p99 µs (0 for closed loops). */
+    readonly sendLagP99: number;
     /** True when the driver, not the server, most likely limited the run. */
     readonly saturated: boolean;
     readonly saturationReasons: readonly string[];

@@ -1,0 +1,20 @@
+import type { LoadSpec } from '../../scenario/types.js';
+import { closedLoop } from './closed.js';
+import { constantRate } from './rate.js';
+import type { LoadModel } from './types.js';
+
+export type { LoadContext, LoadModel } from './types.js';
+
+export function loadModelFor(spec: LoadSpec): LoadModel {
+  switch (spec.model) {
+    case 'closed':
+      return closedLoop({ inFlight: spec.inFlight });
+    case 'rate':
+      return constantRate({ rate: spec.rate, maxInFlight: spec.maxInFlight });
+  }
+}
+
+/** Most operations one connection can have outstanding under this load. */
+export function inFlightPerConnection(spec: LoadSpec): number {
+  return spec.model === 'closed' ? spec.inFlight : Math.ceil(spec.maxInFlight / spec.connections);
+}

@@ -1,0 +1,26 @@
+import type { Clock } from '../clock.js';
+
+/**
+ * A load model decides when operations start and on which connection; it knows nothing of
+ * patterns or recording (k6 executors, vegeta pacers). Times are on `clock` (ms).
+ */
+export interface LoadModel {
+  /** Issues operations until `ctx.endAt` or abort; resolves when every issued operation has finished. */
+  run(ctx: LoadContext): Promise<void>;
+}
+
+export interface LoadContext {
+  readonly clock: Clock;
+  /** Number of connections (clients) operations may be spread over. */
+  readonly connections: number;
+  /** No operation is issued at or after this time. */
+  readonly endAt: number;
+  readonly signal: AbortSignal;
+  /**
+   * Performs one operation on `connection`, scheduled for `intended` (for closed loops: the moment
+   * it was issued). Resolves when the operation has finished, successfully or not; never rejects.
+   */
+  readonly perform: (connection: number, intended: number) => Promise<void>;
+  /** An operation was due but could not be sent (rate model at maxInFlight). */
+  readonly drop: (intended: number) => void;
+}

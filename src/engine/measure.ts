@@ -1,0 +1,191 @@
+import { decodeHistogram, mergeEncoded, mergeHistograms, summarizeHistogram } from '../metrics/histogram.js';
+import { errorKinds, type ErrorKind } from '../patterns/types.js';
+import type { Measurement, TimelinePoint } from '../result/types.js';
+import type { LoadSpec } from '../scenario/types.js';
+import type { DriverReport } from './driver.js';
+import { totalErrors } from './recorder.js';
+
+/** Thresholds of the driver-saturation flag. */
+export const saturation = {
+  /** Busiest driver thread's event loop busy at least this share of the window. */
+  eventLoopUtilization: 0.9,
+  /** Rate model: sends later than their schedule by this much (p99, µs). */
+  sendLagP99Us: 2000,
+} as const;
+
+export interface WindowUsage {
+  /** Driver process CPU (all threads) during the window, µs. */
+  readonly driverCpuUs: number;
+  readonly workers: number;
+  /** Server CPU during the window, µs, and its peak RSS; absent for --target runs. */
+  readonly server?: { readonly cpuUs: number; readonly maxRssBytes: number };
+}
+
+/** Turns the reports of one repetition's drivers into its Measurement. */
+export function measure(
+  repetition: number,
+  load: LoadSpec,
+  reports: readonly DriverReport[],
+  usage: WindowUsage,
+): Measurement {
+  const durationMs = Math.max(0, ...reports.map((r) => r.measuredMs));
+  const ops = sum(reports, (r) => r.ops);
+  const seconds = durationMs / 1000;
+  const errors = sumErrors(reports.map((r) => r.errors));
+  const payloadOps = sum(reports, (r) => r.payload.ops);
+  const requestPerOp = payloadOps === 0 ? 0 : sum(reports, (r) => r.payload.request) / payloadOps;
+  const responsePerOp = payloadOps === 0 ? 0 : sum(reports, (r) => r.payload.response) / payloadOps;
+  const read = sum(reports, (r) => r.wire.read);
+  const written = sum(reports, (r) => r.wire.written);
+  const busiest = reports.reduce<DriverReport | undefined>(
+    (a, r) => (a === undefined || r.eventLoopUtilization > a.eventLoopUtilization ? r : a),
+    undefined,
+  );
+  const sendLag = summarizeHistogram(mergeEncoded(reports.map((r) => r.sendLag)));
+  const reasons: string[] = [];
+  const elu = busiest?.eventLoopUtilization ?? 0;
+  if (elu >= saturation.eventLoopUtilization) {
+    reasons.push(`driver event loop busy ${Math.round(elu * 100)}% of the window`);
+  }
+  if (load.model === 'rate' && sendLag.p99 > saturation.sendLagP99Us) {
+    reasons.push(`sends ran up to ${Math.round(sendLag.p99 / 1000)}ms behind schedule (p99)`);
+  }
+  const endReason = reports.find((r) => r.endReason !== 'completed')?.endReason ?? 'completed';
+  const errorSamples: Partial<Record<ErrorKind, string>> = {};
+  for (const r of reports) for (const k of errorKinds) errorSamples[k] ??= r.errorSamples[k];
+  for (const k of errorKinds) if (errorSamples[k] === undefined) delete errorSamples[k];
+
+  return {
+    repetition,
+    endReason,
+    durationMs,
+    ops,
+    throughput: seconds > 0 ? ops / seconds : 0,
+    sent: sum(reports, (r) => r.sent),
+    dropped: sum(reports, (r) => r.dropped),
+    verified: sum(reports, (r) => r.verified),
+    latency: summarizeHistogram(mergeEncoded(reports.map((r) => r.latency))),
+    service: summarizeHistogram(mergeEncoded(reports.map((r) => r.service))),
+    timeline: mergeTimelines(reports),
+    errors: { ...errors, total: totalErrors(errors) },
+    errorSamples,
+    payload: { requestPerOp, responsePerOp, perOp: requestPerOp + responsePerOp },
+    wire: { read, written, perOp: ops === 0 ? 0 : (read + written) / ops },
+    ...(usage.server
+      ? {
+          server: {
+            cpuUs: usage.server.cpuUs,
+            cpuUsPerOp: ops === 0 ? 0 : usage.server.cpuUs / ops,
+            maxRssBytes: usage.server.maxRssBytes,
+          },
+        }
+      : {}),
+    driver: {
+      workers: usage.workers,
+      cpuUs: usage.driverCpuUs,
+      cpuUsPerOp: ops === 0 ? 0 : usage.driverCpuUs / ops,
+      cpuUtilization: durationMs === 0 ? 0 : usage.driverCpuUs / (durationMs * 1000),
+      eventLoopDelay: busiest?.eventLoopDelay ?? { p50: 0, p99: 0, max: 0 },
+      eventLoopUtilization: elu,
+      sendLagP99: sendLag.p99,
+      saturated: reasons.length > 0,
+      saturationReasons: reasons,
+    },
+  };
+}
+
+function mergeTimelines(reports: readonly DriverReport[]): TimelinePoint[] {
+  const length = Math.max(0, ...reports.map((r) => r.timeline.length));
+  const points: TimelinePoint[] = [];
+  for (let i = 0; i < length; i++) {
+    const seconds = reports.flatMap((r) => r.timeline.slice(i, i + 1));
+    const h = mergeEncoded(seconds.map((s) => s.latency));
+    points.push({
+      t: i + 1,
+      ops: sum(seconds, (s) => s.ops),
+      errors: sum(seconds, (s) => s.errors),
+      p99: h.totalCount === 0 ? 0 : h.getValueAtPercentile(99),
+    });
+  }
+  return points;
+}
+
+/**
+ * All repetitions of a case as one Measurement: histograms merged exactly, counts and durations
+ * summed (so throughput is total ops / total time), saturation if any repetition was saturated.
+ */
+export function mergeMeasurements(reps: readonly Measurement[]): Measurement | undefined {
+  const first = reps[0];
+  if (!first) return undefined;
+  if (reps.length === 1) return { ...first, repetition: -1 };
+  const durationMs = sum(reps, (r) => r.durationMs);
+  const ops = sum(reps, (r) => r.ops);
+  const errors = sumErrors(reps.map((r) => r.errors));
+  const perOp = (f: (r: Measurement) => number): number =>
+    ops === 0 ? 0 : reps.reduce((a, r) => a + f(r) * r.ops, 0) / ops;
+  const timeline: TimelinePoint[] = [];
+  let offset = 0;
+  for (const r of reps) {
+    for (const p of r.timeline) timeline.push({ ...p, t: p.t + offset });
+    offset += r.timeline.length;
+  }
+  const servers = reps.flatMap((r) => (r.server ? [r.server] : []));
+  const serverCpu = sum(servers, (s) => s.cpuUs);
+  const driverCpu = sum(reps, (r) => r.driver.cpuUs);
+  const worst = reps.reduce((a, r) => (r.driver.eventLoopUtilization > a.driver.eventLoopUtilization ? r : a));
+  const errorSamples = Object.assign({}, ...reps.map((r) => r.errorSamples)) as Measurement['errorSamples'];
+  return {
+    repetition: -1,
+    endReason: reps.find((r) => r.endReason !== 'completed')?.endReason ?? 'completed',
+    durationMs,
+    ops,
+    throughput: durationMs === 0 ? 0 : ops / (durationMs / 1000),
+    sent: sum(reps, (r) => r.sent),
+    dropped: sum(reps, (r) => r.dropped),
+    verified: sum(reps, (r) => r.verified),
+    latency: summarizeHistogram(mergeHistograms(reps.map((r) => decodeHistogram(r.latency.encoded)))),
+    service: summarizeHistogram(mergeHistograms(reps.map((r) => decodeHistogram(r.service.encoded)))),
+    timeline,
+    errors: { ...errors, total: totalErrors(errors) },
+    errorSamples,
+    payload: {
+      requestPerOp: perOp((r) => r.payload.requestPerOp),
+      responsePerOp: perOp((r) => r.payload.responsePerOp),
+      perOp: perOp((r) => r.payload.perOp),
+    },
+    wire: {
+      read: sum(reps, (r) => r.wire.read),
+      written: sum(reps, (r) => r.wire.written),
+      perOp: ops === 0 ? 0 : sum(reps, (r) => r.wire.read + r.wire.written) / ops,
+    },
+    ...(servers.length > 0
+      ? {
+          server: {
+            cpuUs: serverCpu,
+            cpuUsPerOp: ops === 0 ? 0 : serverCpu / ops,
+            maxRssBytes: Math.max(...servers.map((s) => s.maxRssBytes)),
+          },
+        }
+      : {}),
+    driver: {
+      ...worst.driver,
+      cpuUs: driverCpu,
+      cpuUsPerOp: ops === 0 ? 0 : driverCpu / ops,
+      cpuUtilization: durationMs === 0 ? 0 : driverCpu / (durationMs * 1000),
+      saturated: reps.some((r) => r.driver.saturated),
+      saturationReasons: [...new Set(reps.flatMap((r) => r.driver.saturationReasons))],
+    },
+  };
+}
+
+function sum<T>(items: readonly T[], f: (item: T) => number): number {
+  let total = 0;
+  for (const item of items) total += f(item);
+  return total;
+}
+
+function sumErrors(all: readonly Readonly<Record<ErrorKind, number>>[]): Record<ErrorKind, number> {
+  const out: Record<ErrorKind, number> = { timeout: 0, connection: 0, protocol: 0, mismatch: 0 };
+  for (const e of all) for (const k of errorKinds) out[k] += e[k];
+  return out;
+}

@@ -1,0 +1,199 @@
+import { CommbenchError, isCommbenchError } from '../errors.js';
+import { packageVersion } from '../paths.js';
+import type { CaseResult, CaseStatus, Measurement, Result } from '../result/types.js';
+import { schemaVersion } from '../result/types.js';
+import type { CaseSpec, Plan } from '../scenario/types.js';
+import { epochNow, fromEpoch } from './clock.js';
+import { connectDriver, type DriverReport, type DriverSpec, type Progress } from './driver.js';
+import { describeEnvironment } from './environment.js';
+import { measure, mergeMeasurements } from './measure.js';
+import { startServerProcess, type ServerProcess, type ServerUsage } from './server-host.js';
+import { connectWorkerDrivers, splitSpec } from './workers.js';
+
+/** Callbacks for live output; all optional. */
+export interface RunHooks {
+  caseStarted?(spec: CaseSpec, index: number, total: number): void;
+  repetitionStarted?(spec: CaseSpec, repetition: number): void;
+  tick?(spec: CaseSpec, progress: Progress): void;
+  caseFinished?(result: CaseResult, index: number, total: number): void;
+}
+
+export interface RunOptions {
+  /** Aborting stops the current case within a second; the result keeps what was measured. */
+  readonly signal?: AbortSignal;
+  readonly hooks?: RunHooks;
+  /** Interface the started servers listen on. */
+  readonly serverHost?: string;
+}
+
+/** Lead time between the drivers being connected and the load starting, ms. */
+const startLeadMs = 50;
+
+/** Runs every case of a plan, one after another; never throws for a failing case (it is recorded). */
+export async function runPlan(plan: Plan, opts: RunOptions = {}): Promise<Result> {
+  const startedAt = new Date().toISOString();
+  const environment = describeEnvironment();
+  const cases: CaseResult[] = [];
+  for (const [index, spec] of plan.cases.entries()) {
+    if (opts.signal?.aborted) break;
+    opts.hooks?.caseStarted?.(spec, index, plan.cases.length);
+    const result = await runCase(spec, opts);
+    cases.push(result);
+    opts.hooks?.caseFinished?.(result, index, plan.cases.length);
+  }
+  const interrupted = opts.signal?.aborted === true;
+  return {
+    schemaVersion,
+    tool: { name: 'commbench', version: packageVersion() },
+    startedAt,
+    finishedAt: new Date().toISOString(),
+    environment,
+    plan,
+    cases,
+    endReason: interrupted ? 'interrupted' : 'completed',
+    ...(interrupted
+      ? { endMessage: `interrupted after ${cases.length} of ${plan.cases.length} cases; measured data kept` }
+      : {}),
+  };
+}
+
+export async function runCase(spec: CaseSpec, opts: RunOptions = {}): Promise<CaseResult> {
+  const repetitions: Measurement[] = [];
+  let status: CaseStatus = 'ok';
+  let error: CaseResult['error'];
+  for (let r = 0; r < spec.repeat; r++) {
+    if (opts.signal?.aborted) {
+      status = 'interrupted';
+      break;
+    }
+    opts.hooks?.repetitionStarted?.(spec, r);
+    try {
+      const m = await runRepetition(spec, r, opts);
+      if (m.durationMs > 0) repetitions.push(m.measurement);
+      if (m.measurement.endReason === 'server-crashed') {
+        status = 'server-crashed';
+        error = { code: 'E_SERVER_CRASHED', message: m.crash ?? 'the server process exited during the run' };
+        break;
+      }
+      if (m.measurement.endReason === 'interrupted') {
+        status = 'interrupted';
+        break;
+      }
+    } catch (err) {
+      status = 'failed';
+      error = {
+        code: isCommbenchError(err) ? err.code : 'E_RUN_FAILED',
+        message: err instanceof Error ? err.message : String(err),
+      };
+      break;
+    }
+  }
+  const summary = mergeMeasurements(repetitions);
+  return { spec, status, ...(error ? { error } : {}), repetitions, ...(summary ? { summary } : {}) };
+}
+
+async function runRepetition(
+  spec: CaseSpec,
+  repetition: number,
+  opts: RunOptions,
+): Promise<{ measurement: Measurement; durationMs: number; crash?: string }> {
+  const server: ServerProcess | undefined = spec.target
+    ? undefined
+    : await startServerProcess({
+        pattern: spec.pattern,
+        options: spec.options,
+        host: opts.serverHost ?? '127.0.0.1',
+        port: 0,
+        delayMs: spec.serverDelayMs,
+      });
+  const abort = new AbortController();
+  const onOuterAbort = (): void => abort.abort('interrupted');
+  let stopping = false;
+  let crash: string | undefined;
+  try {
+    opts.signal?.addEventListener('abort', onOuterAbort, { once: true });
+    void server?.exited.then((exit) => {
+      if (stopping) return;
+      crash = `the ${spec.pattern} server process exited during the run (${exit.signal ?? `exit code ${exit.code}`})`;
+      abort.abort('server-crashed');
+    });
+    const driverSpec: DriverSpec = {
+      pattern: spec.pattern,
+      options: spec.options,
+      url: spec.target ?? (server as ServerProcess).url,
+      load: spec.load,
+      payload: spec.payload,
+      timeoutMs: spec.timeoutMs,
+      verifyEvery: spec.verifyEvery,
+      warmupMs: spec.warmupMs,
+      durationMs: spec.durationMs,
+      connectionOffset: 0,
+    };
+    const workers = Math.min(spec.workers, spec.load.connections);
+    const hooks = {
+      signal: abort.signal,
+      onTick: (p: Progress) => opts.hooks?.tick?.(spec, p),
+    };
+    const startAtEpoch = epochNow() + startLeadMs;
+    let reportsPromise: Promise<DriverReport[]>;
+    if (workers > 1) {
+      const group = await connectWorkerDrivers(splitSpec(driverSpec, workers));
+      reportsPromise = group.run(startAtEpoch, hooks);
+    } else {
+      const driver = await connectDriver(driverSpec);
+      reportsPromise = driver
+        .run(fromEpoch(startAtEpoch), hooks)
+        .then((r) => [r])
+        .finally(() => driver.close());
+    }
+    if (abort.signal.aborted) throw new CommbenchError('E_INTERRUPTED', 'interrupted');
+    const window = watchWindow(fromEpoch(startAtEpoch) + spec.warmupMs, spec.durationMs, server, abort.signal);
+    const reports = await reportsPromise;
+    const usage = await window.finish();
+    stopping = true;
+    return {
+      measurement: measure(repetition, spec.load, reports, { ...usage, workers }),
+      durationMs: Math.max(0, ...reports.map((r) => r.measuredMs)),
+      ...(crash ? { crash } : {}),
+    };
+  } finally {
+    stopping = true;
+    opts.signal?.removeEventListener('abort', onOuterAbort);
+    await server?.stop();
+  }
+}
+
+/**
+ * Takes CPU snapshots of the driver process and the server at the start and end of the measured
+ * window (or at the abort, when the window ends early).
+ */
+function watchWindow(
+  windowStart: number,
+  durationMs: number,
+  server: ServerProcess | undefined,
+  signal: AbortSignal,
+): { finish(): Promise<{ driverCpuUs: number; server?: ServerUsage }> } {
+  let begin: { cpu: NodeJS.CpuUsage; server?: Promise<ServerUsage> } | undefined;
+  let end: { cpu: NodeJS.CpuUsage; server?: Promise<ServerUsage> } | undefined;
+  const snap = () => ({ cpu: process.cpuUsage(), ...(server ? { server: server.usage() } : {}) });
+  const onAbort = (): void => {
+    if (begin && !end) end = snap();
+  };
+  const startTimer = setTimeout(() => (begin = snap()), Math.max(0, windowStart - performance.now()));
+  const endTimer = setTimeout(onAbort, Math.max(0, windowStart + durationMs - performance.now()));
+  signal.addEventListener('abort', onAbort, { once: true });
+  return {
+    async finish() {
+      clearTimeout(startTimer);
+      clearTimeout(endTimer);
+      signal.removeEventListener('abort', onAbort);
+      if (!begin) return { driverCpuUs: 0 };
+      end ??= snap();
+      const driverCpuUs =
+        end.cpu.user + end.cpu.system - (begin.cpu.user + begin.cpu.system);
+      if (!begin.server || !end.server) return { driverCpuUs };
+      const [s0, s1] = await Promise.all([begin.server, end.server]);
+      return { driverCpuUs, server: { cpuUs: Math.max(0, s1.cpuUs - s0.cpuUs), maxRssBytes: s1.maxRssBytes } };
+    },
+  };
+}

@@ -1,0 +1,200 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { CommbenchError } from '../errors.js';
+import { childExecArgv, siblingEntry } from './child-args.js';
+
+/** How a server child process is started (passed in its environment as JSON). */
+export interface ServerConfig {
+  readonly pattern: string;
+  readonly options: Readonly<Record<string, unknown>>;
+  readonly host: string;
+  /** 0 = any free port. */
+  readonly port: number;
+  readonly delayMs: number;
+}
+
+/** IPC messages, parent → server. */
+export type ToServer = { type: 'usage' } | { type: 'stop' };
+/** IPC messages, server → parent. */
+export type ToParent =
+  | { type: 'ready'; url: string; pid: number }
+  | { type: 'error'; code: string; message: string }
+  | ({ type: 'usage' | 'stopped' } & ServerUsage);
+
+export interface ServerUsage {
+  /** User + system CPU time of the server process since it started, µs. */
+  readonly cpuUs: number;
+  /** Peak resident set size, bytes. */
+  readonly maxRssBytes: number;
+}
+
+export interface ServerExit {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+}
+
+/** A pattern's echo server running in its own process. */
+export interface ServerProcess {
+  readonly pid: number;
+  readonly url: string;
+  /** CPU and peak RSS so far; read from /proc without disturbing the server (works while it is stopped). */
+  usage(): Promise<ServerUsage>;
+  /** Asks the server to stop cleanly; kills it after `graceMs`. Returns its final usage. */
+  stop(graceMs?: number): Promise<ServerUsage | undefined>;
+  /** Settles when the process has exited, for whatever reason. */
+  readonly exited: Promise<ServerExit>;
+  /** True once the process has exited. */
+  readonly hasExited: boolean;
+}
+
+const startTimeoutMs = 15_000;
+const live = new Set<ChildProcess>();
+let exitHookInstalled = false;
+
+/** Kills every server process still alive (used on abnormal exit of the CLI). */
+export function killAllServers(): void {
+  for (const child of live) child.kill('SIGKILL');
+  live.clear();
+}
+
+export async function startServerProcess(config: ServerConfig): Promise<ServerProcess> {
+  if (!exitHookInstalled) {
+    exitHookInstalled = true;
+    process.on('exit', killAllServers);
+  }
+  const child = fork(siblingEntry(import.meta.url, 'server-main'), [], {
+    execArgv: childExecArgv(),
+    env: { ...process.env, COMMBENCH_SERVER_CONFIG: JSON.stringify(config) },
+    stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
+    serialization: 'json',
+  });
+  live.add(child);
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString()).slice(-4000);
+  });
+  let hasExited = false;
+  const exited = new Promise<ServerExit>((resolve) => {
+    child.once('exit', (code, signal) => {
+      hasExited = true;
+      live.delete(child);
+      resolve({ code, signal });
+    });
+  });
+
+  const ready = await new Promise<{ url: string }>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(
+        new CommbenchError('E_SERVER_START', `${config.pattern} server did not start within ${startTimeoutMs / 1000}s`, {
+          hint: lastLine(stderr) ?? 'run `commbench serve ' + config.pattern + '` to see its output',
+        }),
+      );
+    }, startTimeoutMs);
+    const onMessage = (m: ToParent): void => {
+      if (m.type === 'ready') {
+        cleanup();
+        resolve({ url: m.url });
+      } else if (m.type === 'error') {
+        cleanup();
+        reject(startError(config, m));
+      }
+    };
+    const onExit = (code: number | null, signal: NodeJS.Signals | null): void => {
+      cleanup();
+      reject(
+        new CommbenchError(
+          'E_SERVER_START',
+          `${config.pattern} server exited during start (${signal ?? `code ${code}`})`,
+          { hint: lastLine(stderr) ?? 'run `commbench serve ' + config.pattern + '` to see its output' },
+        ),
+      );
+    };
+    const cleanup = (): void => {
+      clearTimeout(timer);
+      child.off('message', onMessage);
+      child.off('exit', onExit);
+    };
+    child.on('message', onMessage);
+    child.once('exit', onExit);
+  });
+
+  const pid = child.pid as number;
+  return {
+    pid,
+    url: ready.url,
+    get hasExited() {
+      return hasExited;
+    },
+    exited,
+    usage: () => readUsage(child),
+    async stop(graceMs = 2000) {
+      if (hasExited) return undefined;
+      const stopped = new Promise<ServerUsage | undefined>((resolve) => {
+        child.on('message', (m: ToParent) => {
+          if (m.type === 'stopped') resolve({ cpuUs: m.cpuUs, maxRssBytes: m.maxRssBytes });
+        });
+        void exited.then(() => resolve(undefined));
+      });
+      if (child.connected) child.send({ type: 'stop' } satisfies ToServer);
+      else child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      const final = await stopped;
+      await exited;
+      clearTimeout(timer);
+      return final;
+    },
+  };
+}
+
+function startError(config: ServerConfig, m: { code: string; message: string }): CommbenchError {
+  if (m.code === 'EADDRINUSE') {
+    return new CommbenchError('E_PORT_IN_USE', `port ${config.port} on ${config.host} is already in use`, {
+      hint: `choose another port, or find the process holding it with: ss -ltnp 'sport = :${config.port}'`,
+    });
+  }
+  if (m.code === 'EADDRNOTAVAIL' || m.code === 'EACCES') {
+    return new CommbenchError('E_SERVER_START', `cannot listen on ${config.host}:${config.port}: ${m.message}`, {
+      hint: 'use a local address (127.0.0.1, ::1) and a port above 1023',
+    });
+  }
+  return new CommbenchError('E_SERVER_START', `${config.pattern} server failed to start: ${m.message}`, {
+    hint: `run \`commbench serve ${config.pattern}\` to see its output`,
+  });
+}
+
+function lastLine(text: string): string | undefined {
+  const lines = text.trim().split('\n');
+  const line = lines[lines.length - 1];
+  return line === undefined || line === '' ? undefined : `server said: ${line}`;
+}
+
+const clockTicksPerSecond = 100;
+
+/** Reads a process's CPU time and peak RSS from /proc (Linux); falls back to asking over IPC. */
+function readUsage(child: ChildProcess): Promise<ServerUsage> {
+  try {
+    const stat = readFileSync(`/proc/${child.pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // fields[0] is the state (3rd field of stat); utime and stime are the 14th and 15th.
+    const ticks = Number(fields[11]) + Number(fields[12]);
+    const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
+    const hwm = /VmHWM:\s+(\d+)\s+kB/.exec(status);
+    return Promise.resolve({
+      cpuUs: (ticks / clockTicksPerSecond) * 1e6,
+      maxRssBytes: hwm ? Number(hwm[1]) * 1024 : 0,
+    });
+  } catch {
+    return new Promise((resolve) => {
+      const onMessage = (m: ToParent): void => {
+        if (m.type === 'usage') {
+          child.off('message', onMessage);
+          resolve({ cpuUs: m.cpuUs, maxRssBytes: m.maxRssBytes });
+        }
+      };
+      child.on('message', onMessage);
+      if (child.connected) child.send({ type: 'usage' } satisfies ToServer);
+      else resolve({ cpuUs: 0, maxRssBytes: 0 });
+    });
+  }
+}

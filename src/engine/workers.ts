@@ -1,0 +1,113 @@
+import { Worker } from 'node:worker_threads';
+import { CommbenchError, type ErrorCode } from '../errors.js';
+import { childExecArgv, siblingEntry } from './child-args.js';
+import { epochNow } from './clock.js';
+import type { Driver, DriverReport, DriverSpec, Progress, RunHooks } from './driver.js';
+
+export type ToWorker = { type: 'start'; startAtEpoch: number } | { type: 'abort'; reason: string };
+export type FromWorker =
+  | { type: 'connected' }
+  | { type: 'tick'; progress: Progress }
+  | { type: 'report'; report: DriverReport }
+  | { type: 'error'; code: string; message: string; hint: string | undefined };
+
+/**
+ * Runs several drivers in worker threads and presents them as one. Each worker connects its share
+ * first; all start at the same epoch time.
+ */
+export async function connectWorkerDrivers(specs: readonly DriverSpec[]): Promise<{
+  run(startAtEpoch: number, hooks?: RunHooks): Promise<DriverReport[]>;
+  close(): Promise<void>;
+}> {
+  const workers = specs.map(
+    (spec) =>
+      new Worker(siblingEntry(import.meta.url, 'driver-worker'), { workerData: spec, execArgv: childExecArgv() }),
+  );
+  const connected = workers.map(
+    (w) =>
+      new Promise<void>((resolve, reject) => {
+        const onMessage = (m: FromWorker): void => {
+          if (m.type === 'connected') resolve();
+          else if (m.type === 'error') {
+            reject(new CommbenchError(m.code as ErrorCode, m.message, m.hint === undefined ? {} : { hint: m.hint }));
+          }
+        };
+        w.on('message', onMessage);
+        w.once('error', reject);
+        w.once('exit', (code) => reject(new Error(`driver worker exited with code ${code} before connecting`)));
+      }),
+  );
+  const close = async (): Promise<void> => {
+    await Promise.allSettled(workers.map((w) => w.terminate()));
+  };
+  const settled = await Promise.allSettled(connected);
+  const failure = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+  if (failure) {
+    await close();
+    throw failure.reason;
+  }
+  return {
+    close,
+    async run(startAtEpoch, hooks = {}) {
+      let tickOps = 0;
+      let tickP99 = 0;
+      let ticks = 0;
+      const reports = workers.map(
+        (w) =>
+          new Promise<DriverReport>((resolve, reject) => {
+            w.on('message', (m: FromWorker) => {
+              if (m.type === 'report') resolve(m.report);
+              else if (m.type === 'tick') {
+                tickOps += m.progress.ops;
+                tickP99 = Math.max(tickP99, m.progress.p99);
+                if (++ticks % workers.length === 0) {
+                  hooks.onTick?.({ ...m.progress, ops: tickOps, p99: tickP99 });
+                  tickOps = 0;
+                  tickP99 = 0;
+                }
+              }
+            });
+            w.once('error', reject);
+            w.once('exit', (code) => reject(new Error(`driver worker exited with code ${code} before reporting`)));
+          }),
+      );
+      const onAbort = (): void => {
+        for (const w of workers) w.postMessage({ type: 'abort', reason: String(hooks.signal?.reason) } satisfies ToWorker);
+      };
+      hooks.signal?.addEventListener('abort', onAbort, { once: true });
+      for (const w of workers) w.postMessage({ type: 'start', startAtEpoch } satisfies ToWorker);
+      try {
+        return await Promise.all(reports);
+      } finally {
+        hooks.signal?.removeEventListener('abort', onAbort);
+        await close();
+      }
+    },
+  };
+}
+
+/** Splits a driver spec into `n` shares: connections spread evenly, rate and maxInFlight divided. */
+export function splitSpec(spec: DriverSpec, n: number): DriverSpec[] {
+  const shares: DriverSpec[] = [];
+  const total = spec.load.connections;
+  let offset = 0;
+  for (let i = 0; i < n; i++) {
+    const connections = Math.floor(total / n) + (i < total % n ? 1 : 0);
+    if (connections === 0) continue;
+    const load =
+      spec.load.model === 'closed'
+        ? { ...spec.load, connections }
+        : {
+            ...spec.load,
+            connections,
+            rate: (spec.load.rate * connections) / total,
+            maxInFlight: Math.max(1, Math.round((spec.load.maxInFlight * connections) / total)),
+          };
+    shares.push({ ...spec, load, connectionOffset: offset });
+    offset += connections;
+  }
+  return shares;
+}
+
+export type { Driver };
+export { epochNow };

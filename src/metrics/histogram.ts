@@ -1,0 +1,60 @@
+import * as hdr from 'hdr-histogram-js';
+import type { Histogram } from 'hdr-histogram-js';
+import type { LatencySummary } from '../result/types.js';
+
+export type { Histogram };
+
+/** A latency histogram in µs: 3 significant digits, 1 µs … auto-resized (starts at 60 s). */
+export function createHistogram(): Histogram {
+  return hdr.build({
+    bitBucketSize: 32,
+    autoResize: true,
+    lowestDiscernibleValue: 1,
+    highestTrackableValue: 60_000_000,
+    numberOfSignificantValueDigits: 3,
+    useWebAssembly: false,
+  });
+}
+
+/** Records one latency given in µs (fractions rounded; anything below 1 µs counts as 1 µs). */
+export function recordMicros(h: Histogram, us: number): void {
+  h.recordValue(us < 1 ? 1 : Math.round(us));
+}
+
+export function encodeHistogram(h: Histogram): string {
+  return h.totalCount === 0 ? '' : hdr.encodeIntoCompressedBase64(h);
+}
+
+export function decodeHistogram(encoded: string): Histogram {
+  const h = createHistogram();
+  if (encoded !== '') h.add(hdr.decodeFromCompressedBase64(encoded, 32, false));
+  return h;
+}
+
+/** Exact merge: the sum of the recorded counts of every input. */
+export function mergeHistograms(parts: readonly Histogram[]): Histogram {
+  const merged = createHistogram();
+  for (const p of parts) if (p.totalCount > 0) merged.add(p);
+  return merged;
+}
+
+export function mergeEncoded(encoded: readonly string[]): Histogram {
+  return mergeHistograms(encoded.map(decodeHistogram));
+}
+
+export function summarizeHistogram(h: Histogram): LatencySummary {
+  if (h.totalCount === 0) {
+    return { count: 0, min: 0, mean: 0, p50: 0, p90: 0, p99: 0, p999: 0, max: 0, encoded: '' };
+  }
+  return {
+    count: h.totalCount,
+    min: h.minNonZeroValue,
+    mean: Math.round(h.mean * 10) / 10,
+    p50: h.getValueAtPercentile(50),
+    p90: h.getValueAtPercentile(90),
+    p99: h.getValueAtPercentile(99),
+    p999: h.getValueAtPercentile(99.9),
+    max: h.maxValue,
+    encoded: encodeHistogram(h),
+  };
+}
