@@ -1,0 +1,60 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { listen, urlOf } from '../net-util.js';
+import type { RunningServer, ServerContext } from '../types.js';
+import type { RestOptions } from './index.js';
+
+export async function startRestServer(ctx: ServerContext<RestOptions>): Promise<RunningServer> {
+  const timers = new Set<NodeJS.Timeout>();
+  const { path } = ctx.options;
+
+  const handle = (req: IncomingMessage, res: ServerResponse) => {
+    if (req.method !== 'POST' || req.url !== path) {
+      req.resume();
+      res.writeHead(404, { 'content-length': '0' }).end();
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let length = 0;
+    req.on('data', (chunk: Buffer) => {
+      chunks.push(chunk);
+      length += chunk.length;
+    });
+    req.on('end', () => {
+      let body: string;
+      try {
+        const text =
+          chunks.length === 1 ? (chunks[0] as Buffer).toString() : Buffer.concat(chunks, length).toString();
+        body = JSON.stringify(JSON.parse(text));
+      } catch {
+        res.writeHead(400, { 'content-length': '0' }).end();
+        return;
+      }
+      const respond = () =>
+        res
+          .writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) })
+          .end(body);
+      if (ctx.delayMs <= 0) return respond();
+      const timer = setTimeout(() => {
+        timers.delete(timer);
+        respond();
+      }, ctx.delayMs);
+      timers.add(timer);
+    });
+  };
+
+  const server = createServer({ keepAlive: true }, handle);
+  server.keepAliveTimeout = 120_000;
+  server.headersTimeout = 60_000;
+  server.requestTimeout = 0;
+  const address = await listen(server, ctx.host, ctx.port);
+  return {
+    url: urlOf('http', address),
+    stop: () =>
+      new Promise<void>((resolve) => {
+        for (const timer of timers) clearTimeout(timer);
+        timers.clear();
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
