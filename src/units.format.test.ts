@@ -1,6 +1,14 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { formatBytes, formatCount, formatDurationMs, formatMicros, formatPercent } from './units.js';
+import {
+  formatBytes,
+  formatInteger,
+  formatSize,
+  formatCount,
+  formatDurationMs,
+  formatMicros,
+  formatPercent,
+} from './units.js';
 
 test('formatMicros picks the unit that reads best and never shows 1000 of a smaller unit', () => {
   const cases: [number, string][] = [
@@ -13,7 +21,11 @@ test('formatMicros picks the unit that reads best and never shows 1000 of a smal
     [1234, '1.23ms'],
     [9_996, '10.0ms'],
     [12_345, '12.3ms'],
-    [999_960, '1.00s'],
+    [99_940, '99.9ms'],
+    [99_960, '100ms'],
+    [178_240, '178ms'],
+    [999_400, '999ms'],
+    [999_600, '1.00s'],
     [1_200_000, '1.20s'],
     [Number.NaN, '-'],
   ];
@@ -29,6 +41,7 @@ test('formatBytes', () => {
     [16 * 1024, '16KiB'],
     [1024 * 1023.9, '1.0MiB'],
     [1.5 * 1024 ** 2, '1.5MiB'],
+    [32 * 1024 ** 3, '32GiB'],
     [Number.POSITIVE_INFINITY, '-'],
   ];
   for (const [b, text] of cases) assert.equal(formatBytes(b), text, `formatBytes(${b})`);
@@ -63,4 +76,20 @@ test('formatPercent', () => {
   assert.equal(formatPercent(0.031), '3.1%');
   assert.equal(formatPercent(0.456), '46%');
   assert.equal(formatPercent(0.99), '99%');
+});
+
+test('formatSize is exact for whole KiB and MiB', () => {
+  assert.equal(formatSize(64), '64B');
+  assert.equal(formatSize(1024), '1KiB');
+  assert.equal(formatSize(16 * 1024), '16KiB');
+  assert.equal(formatSize(1024 ** 2), '1MiB');
+  assert.equal(formatSize(1500), '1.5KiB');
+});
+
+test('formatInteger groups thousands', () => {
+  assert.equal(formatInteger(0), '0');
+  assert.equal(formatInteger(999.6), '1,000');
+  assert.equal(formatInteger(98_450), '98,450');
+  assert.equal(formatInteger(1_234_567), '1,234,567');
+  assert.equal(formatInteger(-1234), '-1,234');
 });

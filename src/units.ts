@@ -51,23 +51,38 @@ export function parseSize(input: string | number): number | undefined {
 export const durationHelp = "a duration such as '10s', '500ms', '2m' (a bare number means milliseconds)";
 export const sizeHelp = "a size such as '64', '1KiB', '16KiB', '1MiB' (a bare number means bytes)";
 
-/** Formats microseconds in the unit that reads best: 8.5µs, 850µs, 12.3ms, 1.20s ('-' when not finite). */
+/** Formats microseconds in the unit that reads best: 8.5µs, 850µs, 1.23ms, 12.3ms, 178ms, 1.20s ('-' when not finite). */
 export function formatMicros(us: number): string {
   if (!Number.isFinite(us)) return '-';
   if (us < 9.95) return `${us.toFixed(1)}µs`;
   if (us < 999.5) return `${Math.round(us)}µs`;
   if (us < 9_995) return `${(us / 1000).toFixed(2)}ms`;
-  if (us < 999_950) return `${(us / 1000).toFixed(1)}ms`;
+  if (us < 99_950) return `${(us / 1000).toFixed(1)}ms`;
+  if (us < 999_500) return `${Math.round(us / 1000)}ms`;
   return `${(us / 1_000_000).toFixed(2)}s`;
 }
 
-/** Formats bytes: 64B, 1.0KiB, 16KiB, 1.5MiB ('-' when not finite). */
+/** Formats bytes: 64B, 1.0KiB, 16KiB, 1.5MiB, 32GiB ('-' when not finite). */
 export function formatBytes(bytes: number): string {
   if (!Number.isFinite(bytes)) return '-';
   if (bytes < 1023.5) return `${Math.round(bytes)}B`;
-  if (bytes < 10 * 1024 - 51.2) return `${(bytes / 1024).toFixed(1)}KiB`;
-  if (bytes < 1024 ** 2 - 512) return `${Math.round(bytes / 1024)}KiB`;
-  return `${(bytes / 1024 ** 2).toFixed(1)}MiB`;
+  for (const [unit, scale] of [
+    ['KiB', 1024],
+    ['MiB', 1024 ** 2],
+    ['GiB', 1024 ** 3],
+  ] as const) {
+    const v = bytes / scale;
+    if (v < 9.95) return `${v.toFixed(1)}${unit}`;
+    if (v < 1023.5 || unit === 'GiB') return `${Math.round(v)}${unit}`;
+  }
+  return `${Math.round(bytes)}B`;
+}
+
+/** Formats a configured size exactly when it is a whole number of KiB/MiB (1KiB, 16KiB, 1MiB), else like formatBytes. */
+export function formatSize(bytes: number): string {
+  if (bytes >= 1024 ** 2 && bytes % 1024 ** 2 === 0) return `${bytes / 1024 ** 2}MiB`;
+  if (bytes >= 1024 && bytes % 1024 === 0) return `${bytes / 1024}KiB`;
+  return formatBytes(bytes);
 }
 
 /** Formats a duration given in milliseconds compactly and exactly: 500ms, 10s, 1.25s, 2m. */
@@ -90,6 +105,14 @@ export function formatCount(n: number): string {
   if (abs < 999_950) return `${(n / 1000).toFixed(1)}k`;
   if (abs < 999_950_000) return `${(n / 1_000_000).toFixed(2)}M`;
   return `${(n / 1_000_000_000).toFixed(2)}G`;
+}
+
+/** Formats a number rounded to an integer with ',' between thousands (locale-independent): 98,450. */
+export function formatInteger(n: number): string {
+  if (!Number.isFinite(n)) return '-';
+  return Math.round(n)
+    .toString()
+    .replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 }
 
 /** Formats a ratio (0.031) as a percentage with two significant digits where small: 3.1%, 45%, 0.12%. */

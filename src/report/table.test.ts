@@ -1,0 +1,89 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { expectGolden } from '../../test/fixtures/golden.js';
+import { makeCases, makeResult, spec } from '../../test/fixtures/result.js';
+import { renderJson } from './json.js';
+import { buildSummary, caseLabels } from './model.js';
+import { renderTable } from './table.js';
+
+// eslint-disable-next-line no-control-regex
+const ansi = /\u001b\[/;
+
+test('table of the synthetic result matches test/golden/table.txt', async () => {
+  await expectGolden('table.txt', renderTable(makeResult()));
+});
+
+test('an interrupted run shows the cases that never ran and says how it ended', async () => {
+  const cases = makeCases().slice(0, 3);
+  const last = cases[2]!;
+  cases[2] = {
+    ...last,
+    status: 'interrupted',
+    repetitions: last.repetitions.map((r) => ({ ...r, endReason: 'interrupted', durationMs: 3_200 })),
+  };
+  const result = makeResult({
+    cases,
+    endReason: 'interrupted',
+    endMessage: 'SIGINT received (Ctrl-C)',
+  });
+  const text = renderTable(result);
+  await expectGolden('table-interrupted.txt', text);
+  assert.match(text, /RUN INTERRUPTED: SIGINT received/);
+  assert.equal(text.match(/not run/g)?.length, 6 + 1, 'a flag per case that did not run, and one note');
+  assert.match(text.split('\n')[0]!, /RUN INTERRUPTED$/);
+});
+
+test('the table is plain text without color and fits 160 columns', () => {
+  const text = renderTable(makeResult());
+  assert.doesNotMatch(text, ansi);
+  for (const line of text.split('\n')) assert.ok([...line].length <= 160, `too wide: ${line}`);
+});
+
+test('color adds ANSI sequences only when asked', () => {
+  const text = renderTable(makeResult(), { color: true });
+  assert.match(text, ansi);
+  // eslint-disable-next-line no-control-regex
+  assert.equal(text.replace(/\u001b\[\d+m/g, ''), renderTable(makeResult()));
+});
+
+test('every trust problem is flagged on its row', () => {
+  const rows = buildSummary(makeResult()).rows;
+  const flagsOf = (pattern: string, size: number) =>
+    rows.find((r) => r.spec.pattern === pattern && r.spec.payload.size === size)?.cells.flags;
+  assert.equal(flagsOf('rest', 16 * 1024), 'DRIVER-SATURATED');
+  assert.equal(flagsOf('rest', 1024), 'dropped 1,874 (9.4%)');
+  assert.equal(flagsOf('websocket', 1024), 'server-crashed, reps=2 ±3.1%');
+  assert.equal(flagsOf('graphql', 1024), 'failed');
+  assert.equal(flagsOf('grpc', 64), 'reps=3 ±4.0%');
+  assert.equal(flagsOf('tcp', 64), '');
+});
+
+test('a partial repetition in an ok case is flagged partial', () => {
+  const c = makeCases()[0]!;
+  const result = makeResult({
+    cases: [{ ...c, repetitions: [{ ...c.repetitions[0]!, endReason: 'failed', durationMs: 2_500 }] }],
+  });
+  const row = buildSummary(result).rows[0]!;
+  assert.equal(row.cells.flags, 'partial');
+  assert.match(
+    renderTable(result),
+    /partial: tcp 64B \(closed c=50×1\): repetition #1 ended \(failed\) after 2\.5s/,
+  );
+});
+
+test('labels show what varies and fall back to the id when rows would read the same', () => {
+  const a = spec('grpc', 1024, { options: { mode: 'unary' } });
+  const b = spec('grpc', 1024, { options: { mode: 'bidi' }, id: 'grpc bidi' });
+  assert.deepEqual(caseLabels([a, b]), ['grpc 1KiB mode=unary', 'grpc 1KiB mode=bidi']);
+  const c = { ...spec('rest', 64), durationMs: 1_000, id: 'rest short' };
+  const d = { ...spec('rest', 64), id: 'rest long' };
+  assert.deepEqual(caseLabels([c, d]), ['rest short', 'rest long']);
+});
+
+test('json is pretty, ends with a newline and round-trips', async () => {
+  const result = makeResult();
+  const text = renderJson(result);
+  assert.ok(text.startsWith('{\n  "schemaVersion": 1,'));
+  assert.deepEqual(JSON.parse(text), result);
+  await expectGolden('result.json', text);
+});
