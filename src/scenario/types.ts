@@ -3,9 +3,10 @@ import type { MessageShape } from '../message.js';
 /**
  * How operations are scheduled.
  * - closed: `connections` clients, each keeping `inFlight` operations outstanding, as fast as possible.
- * - rate: operations scheduled at t0 + i/rate over `connections` clients (open loop); latency from
- *   the scheduled time; when `maxInFlight` operations are outstanding, a due operation is dropped
- *   (counted, never silently skipped).
+ * - rate: operations due at t0 + i/rate (open loop), sent on a connection with fewer than `inFlight`
+ *   outstanding or else queued in the driver until one frees; latency counts from the due time.
+ *   When `maxInFlight` operations are outstanding or queued, a due operation is dropped (counted,
+ *   never silently skipped).
  */
 export type LoadSpec =
   | { readonly model: 'closed'; readonly connections: number; readonly inFlight: number }
@@ -14,6 +15,9 @@ export type LoadSpec =
       readonly connections: number;
       /** Operations per second across all connections and workers. */
       readonly rate: number;
+      /** Most operations outstanding on one connection (1 = no pipelining / one stream). */
+      readonly inFlight: number;
+      /** Most operations outstanding or queued in the driver, all connections together. */
       readonly maxInFlight: number;
     };
 

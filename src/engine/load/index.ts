@@ -10,11 +10,11 @@ export function loadModelFor(spec: LoadSpec): LoadModel {
     case 'closed':
       return closedLoop({ inFlight: spec.inFlight });
     case 'rate':
-      return constantRate({ rate: spec.rate, maxInFlight: spec.maxInFlight });
+      return constantRate({ rate: spec.rate, inFlight: spec.inFlight, maxInFlight: spec.maxInFlight });
   }
 }
 
 /** Most operations one connection can have outstanding under this load. */
 export function inFlightPerConnection(spec: LoadSpec): number {
-  return spec.model === 'closed' ? spec.inFlight : Math.ceil(spec.maxInFlight / spec.connections);
+  return spec.inFlight;
 }
