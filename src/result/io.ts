@@ -1,0 +1,164 @@
+/**
+ * Reading and writing result files. Writes are atomic (temp file in the same directory, fsync,
+ * rename), so a crash or Ctrl-C never leaves a truncated result behind.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { CommbenchError, errnoCode } from '../errors.js';
+import { renderJson } from '../report/json.js';
+import { schemaVersion } from './types.js';
+import type { Result } from './types.js';
+
+/**
+ * Writes `result` to `path` atomically: creates the directory if needed, writes a temp file next to
+ * the target, fsyncs it, renames it over the target and fsyncs the directory (best effort).
+ * Either the old file or the complete new one is visible, never a partial write.
+ */
+export async function writeResultAtomic(path: string, result: Result): Promise<void> {
+  const dir = dirname(path);
+  await mkdir(dir, { recursive: true });
+  const tmp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  try {
+    const file = await open(tmp, 'wx');
+    try {
+      await file.writeFile(renderJson(result), 'utf8');
+      await file.sync();
+    } finally {
+      await file.close();
+    }
+    await rename(tmp, path);
+  } catch (err) {
+    await unlink(tmp).catch(() => undefined);
+    throw err;
+  }
+  await syncDir(dir);
+}
+
+async function syncDir(dir: string): Promise<void> {
+  try {
+    const handle = await open(dir, 'r');
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  } catch {
+    // Directories cannot be opened or fsynced on every platform (Windows); the rename is still atomic.
+  }
+}
+
+/**
+ * Reads and checks a result file. Throws CommbenchError 'E_RESULT_INVALID' (with a hint) when the
+ * file is missing or unreadable, is not JSON, is not a commbench result, has another
+ * `schemaVersion`, or lacks the fields every reader relies on (all such problems listed at once in
+ * `details`). Only the top-level structure is checked, not every measurement.
+ */
+export async function readResult(path: string): Promise<Result> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    const code = errnoCode(err);
+    throw new CommbenchError(
+      'E_RESULT_INVALID',
+      code === 'ENOENT'
+        ? `no result file at ${path}`
+        : `cannot read result file ${path} (${code ?? String(err)})`,
+      {
+        hint:
+          code === 'ENOENT'
+            ? '`commbench run` writes results to results/<scenario>-<YYYYMMDD-HHMMSS>.json; check the path'
+            : 'check that the path is a readable file',
+        cause: err,
+      },
+    );
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (err) {
+    throw new CommbenchError('E_RESULT_INVALID', `${path} is not valid JSON: ${(err as Error).message}`, {
+      hint: 'the file is damaged or is not a commbench result (commbench writes results atomically, never partially)',
+      cause: err,
+    });
+  }
+  return checkResult(data, path);
+}
+
+/** Checks parsed JSON for the structure of a Result; see readResult for the errors. */
+export function checkResult(data: unknown, source: string): Result {
+  if (!isObject(data) || !isObject(data.tool) || data.tool.name !== 'commbench') {
+    throw new CommbenchError('E_RESULT_INVALID', `${source} is not a commbench result`, {
+      hint: 'pass a file written by `commbench run` (it has "tool": { "name": "commbench" })',
+    });
+  }
+  const version = data.schemaVersion;
+  if (version !== schemaVersion) {
+    const newer = typeof version === 'number' && version > schemaVersion;
+    const writer =
+      typeof data.tool.version === 'string' ? `commbench ${data.tool.version}` : 'another commbench';
+    throw new CommbenchError(
+      'E_RESULT_INVALID',
+      `${source} has schemaVersion ${JSON.stringify(version)}; this commbench reads schemaVersion ${schemaVersion}`,
+      {
+        hint: newer
+          ? `it was written by ${writer}, which is newer: upgrade commbench to read it`
+          : `it was written by ${writer}: re-run the scenario with this version, or read it with the version that wrote it`,
+      },
+    );
+  }
+  const problems: string[] = [];
+  const need = (ok: boolean, what: string): void => {
+    if (!ok) problems.push(what);
+  };
+  need(typeof data.startedAt === 'string', '"startedAt" must be a string');
+  need(typeof data.finishedAt === 'string', '"finishedAt" must be a string');
+  need(isObject(data.environment), '"environment" must be an object');
+  need(isObject(data.plan) && Array.isArray(data.plan.cases), '"plan.cases" must be an array');
+  need(
+    ['completed', 'interrupted', 'failed'].includes(String(data.endReason)),
+    '"endReason" must be completed, interrupted or failed',
+  );
+  if (!Array.isArray(data.cases)) {
+    problems.push('"cases" must be an array');
+  } else {
+    data.cases.forEach((c: unknown, i) => {
+      if (!isObject(c) || !isObject(c.spec) || typeof c.spec.id !== 'string')
+        problems.push(`cases[${i}].spec.id is missing`);
+      else if (typeof c.status !== 'string') problems.push(`cases[${i}].status is missing`);
+      else if (!Array.isArray(c.repetitions)) problems.push(`cases[${i}].repetitions must be an array`);
+    });
+  }
+  if (problems.length > 0) {
+    throw new CommbenchError('E_RESULT_INVALID', `${source} is not a valid commbench result`, {
+      hint: 'the file was edited or damaged; re-run the scenario to get a fresh result',
+      details: problems,
+    });
+  }
+  return data as unknown as Result;
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/**
+ * `<dir>/<scenario>-<YYYYMMDD-HHMMSS>.json` in local time. The scenario name is made safe for a
+ * file name: anything but letters, digits, '.', '_' and '-' becomes '-', runs collapse, at most
+ * 80 characters; an empty name becomes 'result'.
+ */
+export function defaultResultPath(dir: string, scenarioName: string, date: Date = new Date()): string {
+  const safe =
+    scenarioName
+      .normalize('NFKD')
+      .replace(/[^A-Za-z0-9._-]+/g, '-')
+      .replace(/-{2,}/g, '-')
+      .replace(/^[-.]+|[-.]+$/g, '')
+      .slice(0, 80) || 'result';
+  const p = (n: number): string => String(n).padStart(2, '0');
+  const stamp =
+    `${date.getFullYear()}${p(date.getMonth() + 1)}${p(date.getDate())}-` +
+    `${p(date.getHours())}${p(date.getMinutes())}${p(date.getSeconds())}`;
+  return join(dir, `${safe}-${stamp}.json`);
+}
