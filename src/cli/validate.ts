@@ -1,0 +1,42 @@
+import type { Command } from 'commander';
+import type { CommbenchError } from '../errors.js';
+import { isCommbenchError } from '../errors.js';
+import { estimatePlanMs, loadPlan, type Plan } from '../scenario/index.js';
+
+export type ValidateOutcome =
+  | { readonly ok: true; readonly lines: string[]; readonly plan: Plan }
+  | { readonly ok: false; readonly lines: string[]; readonly error: CommbenchError };
+
+/**
+ * Validates a scenario file or built-in name without running anything. On success `lines` are
+ * 'FILE: valid, N cases (about Ms)' and one line per case id; on a scenario problem (invalid,
+ * not found) `lines` are the message and every problem. Other errors are thrown.
+ */
+export async function validateCommand(file: string): Promise<ValidateOutcome> {
+  try {
+    const plan = await loadPlan(file);
+    const n = plan.cases.length;
+    const seconds = Math.ceil(estimatePlanMs(plan) / 1000);
+    const lines = [`${file}: valid, ${n} case${n === 1 ? '' : 's'} (about ${seconds}s to run)`];
+    for (const c of plan.cases) lines.push(`  ${c.id}`);
+    return { ok: true, lines, plan };
+  } catch (err) {
+    if (isCommbenchError(err) && (err.code === 'E_SCENARIO_INVALID' || err.code === 'E_SCENARIO_NOT_FOUND')) {
+      return { ok: false, lines: [`${err.message}`, ...err.details.map((d) => `  ${d}`)], error: err };
+    }
+    throw err;
+  }
+}
+
+/** `commbench validate FILE`: prints the cases, or throws the CommbenchError (exit code 2). */
+export function registerValidate(program: Command): void {
+  program
+    .command('validate')
+    .description('check a scenario file (or built-in name) and list the cases it expands to')
+    .argument('<file>', 'scenario file (.yaml, .json) or built-in name')
+    .action(async (file: string) => {
+      const outcome = await validateCommand(file);
+      if (!outcome.ok) throw outcome.error;
+      process.stdout.write(outcome.lines.join('\n') + '\n');
+    });
+}

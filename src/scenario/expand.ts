@@ -1,0 +1,294 @@
+/**
+ * Matrix expansion: a parsed scenario (plus CLI overrides) → fully resolved cases with readable,
+ * unique ids. Pure; problems are returned with their paths in the file, never thrown.
+ */
+import type { z } from 'zod';
+import type { PatternName } from '../patterns/registry.js';
+import { formatDurationMs } from '../units.js';
+import type { Problem, Path } from './problems.js';
+import type { Fields, MatrixKey, Scenario, matrixDimensions } from './schema.js';
+import type { CaseSpec, LoadSpec } from './types.js';
+
+/** What every case gets unless the file or the command line says otherwise. */
+export const builtinDefaults = {
+  durationMs: 10_000,
+  warmupMs: 2000,
+  repeat: 1,
+  timeoutMs: 5000,
+  workers: 1,
+  verifyEvery: 100,
+  connections: 10,
+  inFlight: 1,
+  maxInFlight: 1000,
+  payloadSize: 1024,
+  payloadShape: 'mixed',
+  serverDelayMs: 0,
+} as const;
+
+/** CLI overrides after parsing (see overrides.ts). */
+export interface OverrideLayer {
+  /** Applied over defaults, cases and matrix values. */
+  readonly fields: Fields;
+  /** Matrix dimensions the override replaces (e.g. --payload replaces payload.size). */
+  readonly clears: readonly MatrixKey[];
+}
+
+/** A resolved case before it gets its id. */
+export interface ResolvedCase {
+  readonly spec: Omit<CaseSpec, 'id'>;
+  readonly label?: string;
+}
+
+type DimValue<K extends MatrixKey> = z.output<(typeof matrixDimensions)[K]>;
+
+const dimToFields: { [K in MatrixKey]: (v: DimValue<K>) => Fields } = {
+  pattern: (pattern) => ({ pattern }),
+  'payload.size': (size) => ({ payload: { size } }),
+  'payload.shape': (shape) => ({ payload: { shape } }),
+  'load.connections': (connections) => ({ load: { connections } }),
+  'load.inFlight': (inFlight) => ({ load: { inFlight } }),
+  'load.rate': (rate) => ({ load: { model: 'rate', rate } }),
+  workers: (workers) => ({ workers }),
+  'server.delay': (delay) => ({ server: { delay } }),
+};
+
+/** A case that sets a dimension's field itself is not expanded along that dimension. */
+const pinnedBy: { [K in MatrixKey]: (f: Fields) => boolean } = {
+  pattern: (f) => f.pattern !== undefined,
+  'payload.size': (f) => f.payload?.size !== undefined,
+  'payload.shape': (f) => f.payload?.shape !== undefined,
+  'load.connections': (f) => f.load?.connections !== undefined,
+  'load.inFlight': (f) => f.load?.inFlight !== undefined,
+  'load.rate': (f) => f.load?.rate !== undefined,
+  workers: (f) => f.workers !== undefined,
+  'server.delay': (f) => f.server?.delay !== undefined,
+};
+
+function dimLayers<K extends MatrixKey>(key: K, values: readonly DimValue<K>[]): Fields[] {
+  return values.map((v) => dimToFields[key](v));
+}
+
+function defined<T extends object>(o: T | undefined): Partial<T> {
+  const out: Partial<T> = {};
+  if (o) for (const k of Object.keys(o) as (keyof T)[]) if (o[k] !== undefined) out[k] = o[k];
+  return out;
+}
+
+function mergeObj<T extends object>(a: T | undefined, b: T | undefined): T | undefined {
+  return a || b ? ({ ...defined(a), ...defined(b) } as T) : undefined;
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function deepMerge(a: Record<string, unknown>, b: Record<string, unknown>): Record<string, unknown> {
+  const out = { ...a };
+  for (const [k, v] of Object.entries(b)) {
+    const prev = out[k];
+    out[k] = isPlainObject(prev) && isPlainObject(v) ? deepMerge(prev, v) : v;
+  }
+  return out;
+}
+
+export function mergeFields(a: Fields, b: Fields): Fields {
+  return {
+    ...defined(a),
+    ...defined(b),
+    load: mergeObj(a.load, b.load),
+    payload: mergeObj(a.payload, b.payload),
+    server: mergeObj(a.server, b.server),
+    options: a.options || b.options ? deepMerge(a.options ?? {}, b.options ?? {}) : undefined,
+  };
+}
+
+interface Layer {
+  readonly fields: Fields;
+  /** Where the layer is written in the file; undefined for CLI overrides. */
+  readonly path: Path | undefined;
+}
+
+/**
+ * Expands every case (explicit or the single implicit one) along the matrix dimensions, in the
+ * order the file lists them (first = outermost). Layers, later wins: defaults, case, matrix values
+ * (skipped where the case pins the field), overrides.
+ */
+export function expandScenario(
+  scenario: Scenario,
+  opts: { matrixOrder?: readonly string[]; overrides?: OverrideLayer } = {},
+): { cases: ResolvedCase[]; problems: Problem[] } {
+  const problems: Problem[] = [];
+  const matrix = scenario.matrix ?? {};
+  const cleared = new Set(opts.overrides?.clears ?? []);
+  const order = [...(opts.matrixOrder ?? []), ...Object.keys(matrix)].filter(
+    (k, i, all): k is MatrixKey => all.indexOf(k) === i && k in matrix && !cleared.has(k as MatrixKey),
+  );
+  const explicit = scenario.cases ?? [{}];
+  const cases: ResolvedCase[] = [];
+
+  explicit.forEach((c, index) => {
+    const casePath: Path | undefined = scenario.cases ? ['cases', index] : undefined;
+    const { label, ...caseFields } = c as { label?: string } & Fields;
+    const dims = order.filter((k) => !pinnedBy[k](caseFields));
+    if (dims.includes('load.rate') && caseFields.load?.model === 'closed') {
+      problems.push({
+        path: [...(casePath ?? []), 'load', 'model'],
+        message: "model 'closed' conflicts with the matrix dimension load.rate (which makes the load open)",
+      });
+      return;
+    }
+    let combos: Fields[] = [{}];
+    for (const key of dims) {
+      const layers = dimLayers(key, (matrix[key] ?? []) as readonly DimValue<typeof key>[]);
+      combos = combos.flatMap((combo) => layers.map((l) => mergeFields(combo, l)));
+    }
+    for (const combo of combos) {
+      const layers: Layer[] = [
+        { fields: scenario.defaults ?? {}, path: ['defaults'] },
+        { fields: caseFields, path: casePath },
+        { fields: combo, path: ['matrix'] },
+      ];
+      if (opts.overrides) layers.push({ fields: opts.overrides.fields, path: undefined });
+      const resolved = resolveCase(layers, casePath, problems);
+      if (resolved) cases.push(label === undefined ? { spec: resolved } : { spec: resolved, label });
+    }
+  });
+  return { cases, problems };
+}
+
+function resolveCase(
+  layers: readonly Layer[],
+  casePath: Path | undefined,
+  problems: Problem[],
+): Omit<CaseSpec, 'id'> | undefined {
+  const f = layers.reduce<Fields>((acc, l) => mergeFields(acc, l.fields), {});
+  const pattern: PatternName | undefined = f.pattern;
+  if (pattern === undefined) {
+    problems.push({
+      path: casePath ?? [],
+      message: "no pattern: set 'pattern' in this case, in defaults, or as a matrix dimension",
+    });
+    return undefined;
+  }
+  const model = f.load?.model ?? (f.load?.rate !== undefined ? 'rate' : 'closed');
+  const connections = f.load?.connections ?? builtinDefaults.connections;
+  const inFlight = f.load?.inFlight ?? builtinDefaults.inFlight;
+  let load: LoadSpec;
+  if (model === 'rate') {
+    if (f.load?.rate === undefined) {
+      const where = [...layers].reverse().find((l) => l.fields.load?.model !== undefined)?.path;
+      problems.push({
+        path: where ? [...where, 'load', 'model'] : (casePath ?? []),
+        message: "model 'rate' needs load.rate (operations per second)",
+      });
+      return undefined;
+    }
+    load = {
+      model: 'rate',
+      connections,
+      rate: f.load.rate,
+      inFlight,
+      maxInFlight: f.load.maxInFlight ?? builtinDefaults.maxInFlight,
+    };
+  } else {
+    load = { model: 'closed', connections, inFlight };
+  }
+  const options = f.options?.[pattern];
+  return {
+    pattern,
+    options: isPlainObject(options) ? options : {},
+    load,
+    payload: {
+      size: f.payload?.size ?? builtinDefaults.payloadSize,
+      shape: f.payload?.shape ?? builtinDefaults.payloadShape,
+    },
+    durationMs: f.duration ?? builtinDefaults.durationMs,
+    warmupMs: f.warmup ?? builtinDefaults.warmupMs,
+    repeat: f.repeat ?? builtinDefaults.repeat,
+    timeoutMs: f.timeout ?? builtinDefaults.timeoutMs,
+    workers: f.workers ?? builtinDefaults.workers,
+    serverDelayMs: f.server?.delay ?? builtinDefaults.serverDelayMs,
+    verifyEvery: f.verifyEvery ?? builtinDefaults.verifyEvery,
+    ...(f.target === undefined ? {} : { target: f.target }),
+  };
+}
+
+/** 64B, 1KiB, 16KiB, 1MiB, 1500B: exact, for ids. */
+export function formatSizeExact(bytes: number): string {
+  if (bytes >= 1024 ** 2 && bytes % 1024 ** 2 === 0) return `${bytes / 1024 ** 2}MiB`;
+  if (bytes >= 1024 && bytes % 1024 === 0) return `${bytes / 1024}KiB`;
+  return `${bytes}B`;
+}
+
+function flatten(o: Record<string, unknown>, prefix = ''): [string, string][] {
+  return Object.entries(o).flatMap(([k, v]) =>
+    isPlainObject(v)
+      ? flatten(v, `${prefix}${k}.`)
+      : [[`${prefix}${k}`, JSON.stringify(v)] as [string, string]],
+  );
+}
+
+type Component = (c: ResolvedCase) => string | undefined;
+
+/** Id parts after the pattern and label, in order; a part appears only when it varies in the plan. */
+const components: Component[] = [
+  (c) => (c.spec.load.model === 'closed' ? 'closed' : undefined),
+  (c) => `c=${c.spec.load.connections}`,
+  (c) => `inflight=${c.spec.load.inFlight}`,
+  (c) => (c.spec.load.model === 'rate' ? `${c.spec.load.rate}/s` : undefined),
+  (c) => (c.spec.load.model === 'rate' ? `max=${c.spec.load.maxInFlight}` : undefined),
+  (c) => formatSizeExact(c.spec.payload.size),
+  (c) => c.spec.payload.shape,
+  (c) => `w=${c.spec.workers}`,
+  (c) => `delay=${formatDurationMs(c.spec.serverDelayMs)}`,
+  (c) => `d=${formatDurationMs(c.spec.durationMs)}`,
+  (c) => `warmup=${formatDurationMs(c.spec.warmupMs)}`,
+  (c) => `timeout=${formatDurationMs(c.spec.timeoutMs)}`,
+  (c) => `x${c.spec.repeat}`,
+  (c) => `verify=${c.spec.verifyEvery}`,
+  (c) => (c.spec.target === undefined ? undefined : `@${c.spec.target}`),
+];
+
+/**
+ * Gives every case a readable id: the pattern, its label if any, then only what varies across the
+ * plan ('rest c=50 1KiB'). Option values that differ between unlabelled cases of one pattern are
+ * shown as key=value. Remaining duplicates get ' #2', ' #3'.
+ */
+export function assignIds(cases: readonly ResolvedCase[]): CaseSpec[] {
+  const varying = components.filter((get) => new Set(cases.map(get)).size > 1);
+  const optionParts = new Map<ResolvedCase, string[]>();
+  for (const pattern of new Set(cases.map((c) => c.spec.pattern))) {
+    const group = cases.filter((c) => c.spec.pattern === pattern && c.label === undefined);
+    const flat = group.map((c) => new Map(flatten(c.spec.options)));
+    const keys = [...new Set(flat.flatMap((m) => [...m.keys()]))].filter(
+      (k) => new Set(flat.map((m) => m.get(k))).size > 1,
+    );
+    group.forEach((c, i) => {
+      const m = flat[i] ?? new Map<string, string>();
+      optionParts.set(
+        c,
+        keys.filter((k) => m.has(k)).map((k) => `${k}=${(m.get(k) ?? '').replace(/^"(.*)"$/, '$1')}`),
+      );
+    });
+  }
+  const seen = new Map<string, number>();
+  return cases.map((c) => {
+    const parts: string[] = [c.spec.pattern];
+    if (c.label !== undefined) parts.push(c.label);
+    parts.push(...(optionParts.get(c) ?? []));
+    for (const get of varying) {
+      const part = get(c);
+      if (part !== undefined) parts.push(part);
+    }
+    let id = parts.join(' ');
+    const n = (seen.get(id) ?? 0) + 1;
+    seen.set(id, n);
+    if (n > 1) id = `${id} #${n}`;
+    return { id, ...c.spec };
+  });
+}
+
+/** Rough wall time of a plan: every repetition's warm-up and window, plus a server start per case. */
+export function estimatePlanMs(plan: { cases: readonly CaseSpec[] }, serverStartMs = 500): number {
+  return plan.cases.reduce((sum, c) => sum + c.repeat * (c.warmupMs + c.durationMs) + serverStartMs, 0);
+}
