@@ -17,10 +17,11 @@ function sink(columns?: number): { stream: Writable & { columns?: number }; text
   return { stream, text: () => chunks.join('') };
 }
 
-const tick = (phase: ProgressTick['phase'], elapsedMs: number): ProgressTick => ({
-  elapsedMs,
+/** A tick `phaseMs` into the phase of a case with a 2 s warm-up (elapsed counts from the load start). */
+const tick = (phase: ProgressTick['phase'], phaseMs: number): ProgressTick => ({
+  elapsedMs: phase === 'warmup' ? phaseMs : 2_000 + phaseMs,
   phase,
-  ops: elapsedMs * 10,
+  ops: 24_310,
   opsPerSec: 24_310,
   p99Us: 5_950,
   errors: 0,
@@ -39,7 +40,7 @@ function drive(stream: Writable, isTTY: boolean): void {
   progress.caseFinished(failed);
   const crashed = cases[7]!;
   progress.caseStarted(crashed.spec, 7, 9);
-  progress.tick(tick('measure', 1200));
+  progress.tick({ ...tick('measure', 1200), errors: undefined });
   progress.close();
   progress.tick(tick('measure', 9000));
 }
@@ -83,4 +84,19 @@ test('TTY: one line per case rewritten in place and cut to the terminal width', 
   );
   assert.equal(last(2), '[8/9] websocket closed c=50 1KiB  measure 1.2s/10s  24,310…');
   assert.equal(lines[0]!.split('\r\u001b[2K').length, 1 + 1 + 4 + 20 + 1, 'start, every tick, outcome');
+});
+
+test('TTY: a tick without an error count omits it; close ends the open line once', () => {
+  const out = sink(200);
+  const progress = createProgress(out.stream, true);
+  const c = makeCases()[0]!;
+  progress.caseStarted(c.spec, 0, 1);
+  progress.tick({ ...tick('warmup', 300), errors: undefined });
+  progress.close();
+  progress.close();
+  assert.equal(
+    out.text(),
+    '\r\u001b[2K[1/1] tcp closed c=50 64B  starting (closed c=50×1, warm-up 2s, measure 10s)' +
+      '\r\u001b[2K[1/1] tcp closed c=50 64B  warmup 300ms/2s  24,310 ops/s  p99 5.95ms\n',
+  );
 });

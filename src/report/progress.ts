@@ -9,19 +9,19 @@ import type { CaseSpec } from '../scenario/types.js';
 import { formatDurationMs, formatInteger, formatMicros } from '../units.js';
 import { caseFlags, formatLoad } from './model.js';
 
-/** One progress sample of the running case, sent by the engine (typically every 250 ms–1 s). */
+/** One progress sample of the running case, sent by the engine (about once per second). */
 export interface ProgressTick {
-  /** Time since the current phase (of the current repetition) began, ms. */
+  /** Time since the current repetition's load started, warm-up included, ms (the engine's `elapsedMs`). */
   readonly elapsedMs: number;
   readonly phase: 'warmup' | 'measure';
-  /** Operations completed in the current phase so far. */
+  /** Operations finished since the previous tick. */
   readonly ops: number;
-  /** Recent throughput (the engine's choice of window, e.g. the last second). */
+  /** Recent throughput, operations per second. */
   readonly opsPerSec: number;
-  /** Recent p99 latency, µs (0 when no operation completed yet). */
+  /** p99 latency of the current second, µs (ignored when `ops` is 0). */
   readonly p99Us: number;
-  /** Failed operations in the current phase so far. */
-  readonly errors: number;
+  /** Failed operations so far in the phase; omitted from the line when absent. */
+  readonly errors?: number;
 }
 
 export interface Progress {
@@ -85,11 +85,13 @@ export function createProgress(stream: Writable, isTTY: boolean, opts: ProgressO
 
     tick(t) {
       if (closed || !current) return;
-      const target = t.phase === 'warmup' ? current.spec.warmupMs : current.spec.durationMs;
+      const { warmupMs, durationMs } = current.spec;
+      const inPhase = Math.max(0, t.phase === 'warmup' ? t.elapsedMs : t.elapsedMs - warmupMs);
+      const target = t.phase === 'warmup' ? warmupMs : durationMs;
       const line =
-        `${current.prefix}  ${t.phase} ${formatDurationMs(roundTo100(t.elapsedMs))}/${formatDurationMs(target)}` +
+        `${current.prefix}  ${t.phase} ${formatDurationMs(roundTo100(inPhase))}/${formatDurationMs(target)}` +
         `  ${formatInteger(t.opsPerSec)} ops/s  p99 ${t.ops > 0 ? formatMicros(t.p99Us) : '-'}` +
-        `  errors ${formatInteger(t.errors)}`;
+        (t.errors === undefined ? '' : `  errors ${formatInteger(t.errors)}`);
       if (isTTY) {
         rewrite(line);
         return;
@@ -98,7 +100,7 @@ export function createProgress(stream: Writable, isTTY: boolean, opts: ProgressO
         lastPhase = t.phase;
         lastBucket = 0;
       }
-      const bucket = Math.floor(t.elapsedMs / intervalMs);
+      const bucket = Math.floor(inPhase / intervalMs);
       if (bucket > lastBucket) {
         lastBucket = bucket;
         write(`${line}\n`);
