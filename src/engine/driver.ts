@@ -199,6 +199,7 @@ async function runLoad(
     if (startAt > clock.now()) await clock.sleepUntil(startAt);
     const load = loadModelFor(spec.load).run({
       clock,
+      startAt,
       connections: clients.length,
       endAt: windowEnd,
       signal: stop.signal,

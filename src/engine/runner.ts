@@ -14,6 +14,8 @@ import { connectWorkerDrivers, splitSpec } from './workers.js';
 export interface RunHooks {
   caseStarted?(spec: CaseSpec, index: number, total: number): void;
   repetitionStarted?(spec: CaseSpec, repetition: number): void;
+  /** The case's server process is up (not called for --target runs). */
+  serverStarted?(spec: CaseSpec, server: { readonly pid: number; readonly url: string }): void;
   tick?(spec: CaseSpec, progress: Progress): void;
   caseFinished?(result: CaseResult, index: number, total: number): void;
 }
@@ -106,6 +108,7 @@ async function runRepetition(
         port: 0,
         delayMs: spec.serverDelayMs,
       });
+  if (server) opts.hooks?.serverStarted?.(spec, server);
   const abort = new AbortController();
   const onOuterAbort = (): void => abort.abort('interrupted');
   let stopping = false;
@@ -134,13 +137,15 @@ async function runRepetition(
       signal: abort.signal,
       onTick: (p: Progress) => opts.hooks?.tick?.(spec, p),
     };
-    const startAtEpoch = epochNow() + startLeadMs;
     let reportsPromise: Promise<DriverReport[]>;
+    let startAtEpoch: number;
     if (workers > 1) {
       const group = await connectWorkerDrivers(splitSpec(driverSpec, workers));
+      startAtEpoch = epochNow() + startLeadMs;
       reportsPromise = group.run(startAtEpoch, hooks);
     } else {
       const driver = await connectDriver(driverSpec);
+      startAtEpoch = epochNow() + startLeadMs;
       reportsPromise = driver
         .run(fromEpoch(startAtEpoch), hooks)
         .then((r) => [r])

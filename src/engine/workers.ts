@@ -1,8 +1,8 @@
+import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { CommbenchError, type ErrorCode } from '../errors.js';
 import { childExecArgv, siblingEntry } from './child-args.js';
-import { epochNow } from './clock.js';
-import type { Driver, DriverReport, DriverSpec, Progress, RunHooks } from './driver.js';
+import type { DriverReport, DriverSpec, Progress, RunHooks } from './driver.js';
 
 export type ToWorker = { type: 'start'; startAtEpoch: number } | { type: 'abort'; reason: string };
 export type FromWorker =
@@ -19,10 +19,8 @@ export async function connectWorkerDrivers(specs: readonly DriverSpec[]): Promis
   run(startAtEpoch: number, hooks?: RunHooks): Promise<DriverReport[]>;
   close(): Promise<void>;
 }> {
-  const workers = specs.map(
-    (spec) =>
-      new Worker(siblingEntry(import.meta.url, 'driver-worker'), { workerData: spec, execArgv: childExecArgv() }),
-  );
+  const entry = siblingEntry(import.meta.url, 'driver-worker');
+  const workers = specs.map((spec) => new Worker(workerEntry(entry), { workerData: spec, execArgv: childExecArgv() }));
   const connected = workers.map(
     (w) =>
       new Promise<void>((resolve, reject) => {
@@ -109,5 +107,13 @@ export function splitSpec(spec: DriverSpec, n: number): DriverSpec[] {
   return shares;
 }
 
-export type { Driver };
-export { epochNow };
+/**
+ * The worker's entry. From built JS it is the file itself; from TypeScript sources (tests, tsx)
+ * a worker does not inherit the parent's loader hooks, so a small bootstrap registers tsx first.
+ */
+function workerEntry(entry: string): string | URL {
+  if (!entry.endsWith('.ts')) return entry;
+  const tsx = import.meta.resolve('tsx/esm/api');
+  const code = `import { register } from ${JSON.stringify(tsx)}; register(); await import(${JSON.stringify(pathToFileURL(entry).href)});`;
+  return new URL(`data:text/javascript,${encodeURIComponent(code)}`);
+}

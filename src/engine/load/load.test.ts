@@ -30,6 +30,7 @@ function context(
   return {
     performed,
     clock,
+    startAt: clock.now(),
     connections: opts.connections,
     endAt: opts.endAt,
     signal: new AbortController().signal,

@@ -13,6 +13,8 @@ export interface LoadContext {
   readonly clock: Clock;
   /** Number of connections (clients) operations may be spread over. */
   readonly connections: number;
+  /** The schedule starts here (rate: operation 0 is due at startAt, even if run() is called later). */
+  readonly startAt: number;
   /** No operation is issued at or after this time. */
   readonly endAt: number;
   readonly signal: AbortSignal;

@@ -1,0 +1,131 @@
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import { ExitCode } from '../errors.js';
+import { runPlan } from '../engine/runner.js';
+import { killAllServers } from '../engine/server-host.js';
+import { createProgress } from '../report/progress.js';
+import { renderTable } from '../report/table.js';
+import { defaultResultPath, writeResultAtomic } from '../result/io.js';
+import { estimatePlanMs, loadPlan, type Overrides } from '../scenario/index.js';
+import { durationHelp, formatDurationMs, sizeHelp } from '../units.js';
+
+interface RunFlags {
+  duration?: string;
+  warmup?: string;
+  connections?: string;
+  rate?: string;
+  payload?: string;
+  pattern?: string[];
+  repeat?: string;
+  workers?: string;
+  timeout?: string;
+  target?: string[];
+  out?: string;
+  resultsDir: string;
+  color?: boolean;
+}
+
+const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+
+/** `commbench run SCENARIO`: runs every case, writes the result JSON, prints the table. */
+export function registerRun(program: Command, setExit: (code: number) => void): void {
+  program
+    .command('run')
+    .description('run a scenario (built-in name or file) and write its result')
+    .argument('<scenario>', 'built-in scenario name (see commbench list) or a .yaml/.json file')
+    .option('--duration <duration>', `measured time per case and repetition, ${durationHelp}`)
+    .option('--warmup <duration>', 'unmeasured time before each repetition')
+    .option('--connections <n>', 'connections (clients) per case')
+    .option('--rate <ops/s>', 'open-loop constant arrival rate (switches every case to the rate model)')
+    .option('--payload <size>', `payload size, ${sizeHelp}`)
+    .option('--pattern <name>', 'run only cases of this pattern (repeatable, or comma-separated)', collect)
+    .option('--repeat <n>', 'repetitions per case (kept separately in the result)')
+    .option('--workers <n>', 'driver worker threads per case (histograms merged exactly)')
+    .option('--timeout <duration>', 'per-operation timeout')
+    .option('--target <pattern=url>', "drive an existing server instead of starting one, e.g. rest=http://127.0.0.1:8080", collect)
+    .option('--out <file>', 'result file (default: <results-dir>/<scenario>-<timestamp>.json)')
+    .option('--results-dir <dir>', 'folder for result files', 'results')
+    .option('--no-color', 'plain output')
+    .action(async (scenario: string, flags: RunFlags) => {
+      setExit(await runCommand(scenario, flags));
+    });
+}
+
+function parseTargets(entries: readonly string[] | undefined): Record<string, string> | undefined {
+  if (!entries) return undefined;
+  const targets: Record<string, string> = {};
+  for (const entry of entries) {
+    const eq = entry.indexOf('=');
+    targets[eq < 0 ? '' : entry.slice(0, eq)] = eq < 0 ? entry : entry.slice(eq + 1);
+  }
+  return targets;
+}
+
+async function runCommand(scenario: string, flags: RunFlags): Promise<number> {
+  const overrides: Overrides = {
+    ...(flags.duration !== undefined ? { duration: flags.duration } : {}),
+    ...(flags.warmup !== undefined ? { warmup: flags.warmup } : {}),
+    ...(flags.connections !== undefined ? { connections: flags.connections } : {}),
+    ...(flags.rate !== undefined ? { rate: flags.rate } : {}),
+    ...(flags.payload !== undefined ? { payload: flags.payload } : {}),
+    ...(flags.pattern !== undefined ? { pattern: flags.pattern } : {}),
+    ...(flags.repeat !== undefined ? { repeat: flags.repeat } : {}),
+    ...(flags.workers !== undefined ? { workers: flags.workers } : {}),
+    ...(flags.timeout !== undefined ? { timeout: flags.timeout } : {}),
+    ...(flags.target !== undefined ? { target: parseTargets(flags.target) ?? {} } : {}),
+  };
+  const plan = await loadPlan(scenario, overrides);
+  const out = resolve(flags.out ?? defaultResultPath(flags.resultsDir, plan.name, new Date()));
+  const isTTY = process.stderr.isTTY === true;
+  const progress = createProgress(process.stderr, isTTY);
+  process.stderr.write(
+    `${plan.name}: ${plan.cases.length} case${plan.cases.length === 1 ? '' : 's'}, about ${formatDurationMs(
+      Math.round(estimatePlanMs(plan) / 1000) * 1000,
+    )}\n`,
+  );
+
+  const abort = new AbortController();
+  let signals = 0;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    signals++;
+    if (signals === 1) {
+      process.stderr.write(`\n${signal}: stopping; the result keeps what was measured (again to force)\n`);
+      abort.abort('interrupted');
+    } else {
+      killAllServers();
+      process.exit(ExitCode.interrupted);
+    }
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  let result;
+  try {
+    result = await runPlan(plan, {
+      signal: abort.signal,
+      hooks: {
+        caseStarted: (spec, index, total) => progress.caseStarted(spec, index, total),
+        tick: (_spec, p) =>
+          progress.tick({ elapsedMs: p.elapsedMs, phase: p.phase, ops: p.ops, opsPerSec: p.ops, p99Us: p.p99, errors: 0 }),
+        caseFinished: (caseResult) => progress.caseFinished(caseResult),
+      },
+    });
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    progress.close();
+  }
+  await writeResultAtomic(out, result);
+  process.stdout.write(renderTable(result, { color: flags.color !== false && process.stdout.isTTY === true }) + '\n');
+  process.stderr.write(`result: ${out}\n`);
+  if (result.endReason === 'interrupted') return ExitCode.interrupted;
+  const bad = result.cases.filter((c) => c.status !== 'ok');
+  if (bad.length > 0) {
+    process.stderr.write(
+      `commbench: ${bad.length} of ${result.cases.length} cases did not complete (${bad
+        .map((c) => `${c.spec.id}: ${c.status}`)
+        .join('; ')})\nhint: see the flags column and the result file for each case's error\n`,
+    );
+    return ExitCode.failed;
+  }
+  return ExitCode.ok;
+}

@@ -1,0 +1,56 @@
+import type { Command } from 'commander';
+import { CommbenchError, ExitCode, errnoCode } from '../errors.js';
+import { loadPattern } from '../patterns/registry.js';
+import { durationHelp, parseDuration } from '../units.js';
+
+/**
+ * `commbench serve PATTERN`: one echo server in the foreground, so other tools and machines can
+ * talk to it (`run --target PATTERN=URL` from elsewhere). Stops on Ctrl-C / SIGTERM.
+ */
+export function registerServe(program: Command, setExit: (code: number) => void): void {
+  program
+    .command('serve')
+    .description("run one pattern's echo server in the foreground (for --target, other tools or machines)")
+    .argument('<pattern>', 'pattern name (see commbench list)')
+    .option('--port <port>', 'port to listen on (0 = any free port)', '0')
+    .option('--host <host>', 'interface to listen on; loopback unless you say otherwise', '127.0.0.1')
+    .option('--delay <duration>', `added service time per request, ${durationHelp}`, '0ms')
+    .action(async (name: string, opts: { port: string; host: string; delay: string }) => {
+      const port = Number(opts.port);
+      if (!Number.isInteger(port) || port < 0 || port > 65535) {
+        throw new CommbenchError('E_USAGE', `--port: invalid value '${opts.port}'`, { hint: 'a port number 0-65535' });
+      }
+      const delayMs = parseDuration(opts.delay);
+      if (delayMs === undefined) {
+        throw new CommbenchError('E_USAGE', `--delay: invalid value '${opts.delay}'`, { hint: durationHelp });
+      }
+      const pattern = await loadPattern(name);
+      let server;
+      try {
+        server = await pattern.startServer({ host: opts.host, port, options: pattern.options.parse({}), delayMs });
+      } catch (err) {
+        if (errnoCode(err) === 'EADDRINUSE') {
+          throw new CommbenchError('E_PORT_IN_USE', `port ${port} on ${opts.host} is already in use`, {
+            hint: `choose another --port, or find the process holding it with: ss -ltnp 'sport = :${port}'`,
+          });
+        }
+        throw new CommbenchError('E_SERVER_START', `cannot start ${name} server: ${String(err)}`, {
+          hint: 'check --host and --port',
+          cause: err,
+        });
+      }
+      process.stdout.write(`${name} echo server listening on ${server.url} (Ctrl-C to stop)\n`);
+      await new Promise<void>((resolve) => {
+        const stop = (): void => {
+          process.off('SIGINT', stop);
+          process.off('SIGTERM', stop);
+          resolve();
+        };
+        process.on('SIGINT', stop);
+        process.on('SIGTERM', stop);
+      });
+      await server.stop();
+      process.stdout.write('stopped\n');
+      setExit(ExitCode.ok);
+    });
+}

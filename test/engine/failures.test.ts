@@ -1,0 +1,127 @@
+import assert from 'node:assert/strict';
+import { createServer } from 'node:net';
+import { describe, it } from 'node:test';
+import { isCommbenchError } from '../../src/errors.js';
+import { runCase, runPlan } from '../../src/engine/runner.js';
+import { startServerProcess } from '../../src/engine/server-host.js';
+import { caseSpec, processAlive } from './helpers.js';
+
+describe('engine under failure', () => {
+  it('records a server crash mid-run with its partial measurement, and goes on to the next case', async () => {
+    const pids: number[] = [];
+    const result = await runPlan(
+      {
+        name: 'crash',
+        description: '',
+        source: 'test',
+        cases: [caseSpec({ id: 'crashes', durationMs: 3000 }), caseSpec({ id: 'after', durationMs: 500 })],
+      },
+      {
+        hooks: {
+          serverStarted(spec, server) {
+            pids.push(server.pid);
+            if (spec.id === 'crashes') setTimeout(() => process.kill(server.pid, 'SIGKILL'), 1200);
+          },
+        },
+      },
+    );
+    const [crashed, after] = result.cases;
+    assert.equal(crashed?.status, 'server-crashed');
+    assert.equal(crashed?.error?.code, 'E_SERVER_CRASHED');
+    assert.match(crashed?.error?.message ?? '', /SIGKILL/);
+    const partial = crashed?.repetitions[0];
+    assert.ok(partial, 'the partial repetition is kept');
+    assert.equal(partial.endReason, 'server-crashed');
+    assert.ok(partial.ops > 0);
+    assert.ok(partial.durationMs > 500 && partial.durationMs < 1500, `window ${partial.durationMs}ms`);
+    assert.equal(after?.status, 'ok');
+    assert.equal(result.endReason, 'completed');
+    for (const pid of pids) assert.equal(processAlive(pid), false, `server ${pid} is gone`);
+  });
+
+  it('stops within a second on abort, keeps the partial result and leaves no server behind', async () => {
+    const abort = new AbortController();
+    let pid = 0;
+    const started = Date.now();
+    setTimeout(() => abort.abort('interrupted'), 1200);
+    const result = await runPlan(
+      {
+        name: 'interrupt',
+        description: '',
+        source: 'test',
+        cases: [caseSpec({ id: 'a', durationMs: 10_000 }), caseSpec({ id: 'b' })],
+      },
+      {
+        signal: abort.signal,
+        hooks: {
+          serverStarted(_spec, server) {
+            pid = server.pid;
+          },
+        },
+      },
+    );
+    assert.ok(Date.now() - started < 2500, `stopped after ${Date.now() - started}ms`);
+    assert.equal(result.endReason, 'interrupted');
+    assert.equal(result.cases.length, 1, 'the case not started is not reported as run');
+    const c = result.cases[0];
+    assert.equal(c?.status, 'interrupted');
+    assert.ok((c?.summary?.ops ?? 0) > 0, 'what was measured is kept');
+    assert.equal(c?.summary?.errors.total, 0, 'operations cut short by the interrupt are not errors');
+    assert.equal(processAlive(pid), false);
+  });
+
+  it('fails a case clearly when its target is unreachable', async () => {
+    const result = await runCase(caseSpec({ target: 'tcp://127.0.0.1:1' }));
+    assert.equal(result.status, 'failed');
+    assert.equal(result.error?.code, 'E_TARGET_UNREACHABLE');
+    assert.match(result.error?.message ?? '', /127\.0\.0\.1:1/);
+  });
+
+  it('reports a port in use as an environment error with a hint', async () => {
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const port = (blocker.address() as { port: number }).port;
+    try {
+      await assert.rejects(
+        startServerProcess({ pattern: 'tcp', options: {}, host: '127.0.0.1', port, delayMs: 0 }),
+        (err) => isCommbenchError(err) && err.code === 'E_PORT_IN_USE' && err.exitCode === 4 && /ss -ltnp/.test(err.hint ?? ''),
+      );
+    } finally {
+      blocker.close();
+    }
+  });
+});
+
+describe('worker-thread drivers', () => {
+  it('split the connections and merge their histograms exactly', async () => {
+    const result = await runCase(
+      caseSpec({ workers: 2, load: { model: 'closed', connections: 4, inFlight: 1 }, durationMs: 1000 }),
+    );
+    assert.equal(result.status, 'ok', result.error?.message);
+    const s = result.summary;
+    assert.ok(s);
+    assert.equal(s.driver.workers, 2);
+    assert.equal(s.latency.count, s.ops, 'merged histogram holds every operation');
+    assert.equal(s.service.count, s.ops);
+    assert.equal(
+      s.timeline.reduce((a, p) => a + p.ops, 0),
+      s.ops,
+      'timeline accounts for every operation',
+    );
+    assert.ok(s.wire.perOp > 0.95 * s.payload.perOp, 'wire bytes seen in the workers');
+  });
+
+  it('run the rate model at the total rate', async () => {
+    const result = await runCase(
+      caseSpec({
+        workers: 2,
+        durationMs: 2000,
+        load: { model: 'rate', rate: 400, connections: 4, inFlight: 1, maxInFlight: 1000 },
+      }),
+    );
+    const s = result.summary;
+    assert.ok(s);
+    assert.ok(Math.abs(s.throughput - 400) < 12, `throughput ${s.throughput}`);
+    assert.equal(s.dropped, 0);
+  });
+});
