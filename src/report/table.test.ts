@@ -39,6 +39,19 @@ test('the table is plain text without color and fits 160 columns', () => {
   for (const line of text.split('\n')) assert.ok([...line].length <= 160, `too wide: ${line}`);
 });
 
+test('a narrow terminal leaves out the least essential columns and says so', async () => {
+  const text = renderTable(makeResult(), { width: 80 });
+  await expectGolden('table-80.txt', text);
+  for (const line of text.split('\n')) assert.ok([...line].length <= 80, `too wide: ${line}`);
+  assert.match(
+    text,
+    /graphql 1KiB: E_SERVER_START: server did not report ready within 10s/,
+    'cut reason in full',
+  );
+  assert.match(text.replace(/\n {2}/g, ' '), /Columns left out to fit 80 columns: load, p50, p99\.9, max/);
+  assert.equal(renderTable(makeResult(), { width: 400 }), renderTable(makeResult()));
+});
+
 test('color adds ANSI sequences only when asked', () => {
   const text = renderTable(makeResult(), { color: true });
   assert.match(text, ansi);

@@ -5,14 +5,29 @@
 import Table from 'cli-table3';
 import type { Result } from '../result/types.js';
 import { buildSummary, summaryColumns } from './model.js';
-import type { Flag, SummaryNote } from './model.js';
+import type { Flag, SummaryColumnKey, SummaryNote, SummaryRow, SummaryTable } from './model.js';
 
 export interface TableOptions {
   /** ANSI colors (bold header, red/yellow flags, dim notes). Default false: plain, deterministic text. */
   readonly color?: boolean;
-  /** Width notes are wrapped to, in columns. Default 110. */
-  readonly noteWidth?: number;
+  /**
+   * Terminal width, columns. When the full table is wider, the least essential columns are left out
+   * (a note names them) and notes wrap narrower. Default: no limit (the full table, notes at 110).
+   */
+  readonly width?: number;
 }
+
+/** Left out first when the table must fit a width; case, ops/s, p99, errors and flags always stay. */
+const dropOrder: readonly SummaryColumnKey[] = [
+  'max',
+  'p50',
+  'wire',
+  'driverCpu',
+  'payload',
+  'p999',
+  'serverCpu',
+  'load',
+];
 
 /**
  * Renders the summary of `result` as a terminal table with notes underneath: one row per case
@@ -23,9 +38,73 @@ export interface TableOptions {
 export function renderTable(result: Result, opts: TableOptions = {}): string {
   const paint = opts.color ? ansi : plain;
   const summary = buildSummary(result);
+  const dropped: SummaryColumnKey[] = [];
+  let laid = layout(summary, summaryColumns, paint);
+  for (const key of dropOrder) {
+    if (opts.width === undefined || widest(laid.lines) <= opts.width) break;
+    dropped.push(key);
+    laid = layout(
+      summary,
+      summaryColumns.filter((c) => !dropped.includes(c.key)),
+      paint,
+    );
+  }
+  const noteWidth = Math.max(40, Math.min(110, (opts.width ?? 111) - 1));
+  const cutNotes: SummaryNote[] = laid.cut
+    .filter((r) => !summary.notes.some((n) => n.topic === 'failed' && n.text.includes(r.message ?? '')))
+    .map((r) => ({
+      topic: 'failed',
+      group: 'cases',
+      severity: 'error',
+      text: `failed: ${r.cells.case}: ${r.message ?? ''}`,
+    }));
+  const omitted: SummaryNote[] =
+    dropped.length === 0
+      ? []
+      : [
+          {
+            topic: 'units',
+            group: 'method',
+            severity: 'info',
+            text:
+              `Columns left out to fit ${opts.width} columns: ` +
+              `${summaryColumns
+                .filter((c) => dropped.includes(c.key))
+                .map((c) => c.title)
+                .join(', ')} ` +
+              '(widen the terminal to see them; the result file has every number).',
+          },
+        ];
+  const notes = [
+    ...cutNotes,
+    ...summary.notes.filter((n) => n.group !== 'provenance'),
+    ...omitted,
+    ...summary.notes.filter((n) => n.group === 'provenance'),
+  ];
+  const lines = [
+    paint.bold(summary.title),
+    '',
+    ...laid.lines,
+    ...notes.flatMap((n, i) => [
+      ...(i === 0 || notes[i - 1]?.group !== n.group ? [''] : []),
+      ...wrap(n.text, noteWidth, '  ').map((l) => paintNote(n, l, paint)),
+    ]),
+  ];
+  return lines.join('\n');
+}
+
+type Column = (typeof summaryColumns)[number];
+
+interface Layout {
+  readonly lines: string[];
+  /** Rows whose message had to be cut to fit the metric columns. */
+  readonly cut: readonly SummaryRow[];
+}
+
+function layout(summary: SummaryTable, columns: readonly Column[], paint: Paint): Layout {
   const table = new Table({
-    head: summaryColumns.map((c) => paint.bold(c.title)),
-    colAligns: summaryColumns.map((c) => c.align),
+    head: columns.map((c) => paint.bold(c.title)),
+    colAligns: columns.map((c) => c.align),
     chars: {
       top: '',
       'top-mid': '',
@@ -45,31 +124,42 @@ export function renderTable(result: Result, opts: TableOptions = {}): string {
     },
     style: { 'padding-left': 0, 'padding-right': 0, head: [], border: [], compact: true },
   });
-  const metricColumns = summaryColumns.length - 3;
+  const lead = columns.filter((c) => c.key === 'case' || c.key === 'load').length;
+  const metrics = columns.slice(lead, -1);
+  const measured = summary.rows.filter((r) => r.message === undefined);
+  const spanWidth = metrics.reduce(
+    (sum, c) => sum + 2 + Math.max(c.title.length, ...measured.map((r) => [...r.cells[c.key]].length)),
+    -2,
+  );
+  const cut: SummaryRow[] = [];
   for (const row of summary.rows) {
+    const flags = paintFlags(row.flags, paint);
     if (row.message !== undefined) {
-      const message = { content: paint.red(row.message), colSpan: metricColumns, hAlign: 'left' as const };
-      table.push([row.cells.case, row.cells.load, message, paintFlags(row.flags, paint)]);
+      const text = truncate(row.message, Math.max(30, spanWidth));
+      if (text !== row.message) cut.push(row);
+      const message = { content: paint.red(text), colSpan: metrics.length, hAlign: 'left' as const };
+      table.push([...columns.slice(0, lead).map((c) => row.cells[c.key]), message, flags]);
     } else {
-      table.push(
-        summaryColumns.map((c) => (c.key === 'flags' ? paintFlags(row.flags, paint) : row.cells[c.key])),
-      );
+      table.push(columns.map((c) => (c.key === 'flags' ? flags : row.cells[c.key])));
     }
   }
-  const width = opts.noteWidth ?? 110;
-  const lines = [
-    paint.bold(summary.title),
-    '',
-    ...table
-      .toString()
-      .split('\n')
-      .map((l) => l.trimEnd()),
-    ...summary.notes.flatMap((n, i) => [
-      ...(i === 0 || summary.notes[i - 1]?.group !== n.group ? [''] : []),
-      ...wrap(n.text, width, '  ').map((l) => paintNote(n, l, paint)),
-    ]),
-  ];
-  return lines.join('\n');
+  const lines = table
+    .toString()
+    .split('\n')
+    .map((l) => l.trimEnd());
+  return { lines, cut };
+}
+
+// eslint-disable-next-line no-control-regex
+const sgrPattern = /\u001b\[\d+m/g;
+
+function truncate(text: string, max: number): string {
+  const chars = [...text];
+  return chars.length <= max ? text : `${chars.slice(0, max - 1).join('')}…`;
+}
+
+function widest(lines: readonly string[]): number {
+  return Math.max(0, ...lines.map((l) => [...l.replace(sgrPattern, '')].length));
 }
 
 interface Paint {
