@@ -4,6 +4,7 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { ZodType } from 'zod';
 import { loadPattern, patternNames, type PatternName } from '../src/patterns/registry.js';
 import { builtinDir } from '../src/scenario/load.js';
@@ -38,4 +39,4 @@ async function main(): Promise<void> {
   process.stdout.write(`wrote ${schemaPath}\n`);
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) await main();
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await main();

@@ -71,8 +71,8 @@ describe('matrix expansion', () => {
         'tcp 128B',
         'rest 64B',
         'rest 128B',
-        'rest remote 64B @http://127.0.0.1:8080',
-        'rest remote 128B @http://127.0.0.1:8080',
+        'rest remote 64B @127.0.0.1:8080',
+        'rest remote 128B @127.0.0.1:8080',
       ],
     );
     assert.equal(cases[4]?.target, 'http://127.0.0.1:8080');

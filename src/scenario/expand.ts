@@ -246,7 +246,10 @@ const components: Component[] = [
   (c) => `timeout=${formatDurationMs(c.spec.timeoutMs)}`,
   (c) => `x${c.spec.repeat}`,
   (c) => `verify=${c.spec.verifyEvery}`,
-  (c) => (c.spec.target === undefined ? undefined : `@${c.spec.target}`),
+  (c) =>
+    c.spec.target === undefined
+      ? undefined
+      : `@${URL.canParse(c.spec.target) ? new URL(c.spec.target).host || c.spec.target : c.spec.target}`,
 ];
 
 /**
