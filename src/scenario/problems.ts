@@ -130,6 +130,8 @@ function describe(v: unknown): string {
   return String(v);
 }
 
+const expectedNames: Record<string, string> = { int: 'an integer', object: 'a mapping', array: 'a list' };
+
 /** Keys of the object schema reached from `schema` by `path`, for "valid keys: ..." hints. */
 export function keysAt(schema: z.ZodType, path: Path): string[] | undefined {
   let s: z.ZodType | undefined = schema;
@@ -224,7 +226,7 @@ export function issuesToProblems(
           message:
             value === undefined
               ? `missing (expected ${issue.expected})`
-              : `expected ${issue.expected === 'int' ? 'an integer' : issue.expected}, got ${describe(value)}`,
+              : `expected ${expectedNames[issue.expected] ?? issue.expected}, got ${describe(value)}`,
         });
         break;
       case 'too_small':
