@@ -61,7 +61,11 @@ export function jsonSize(record: EchoRecord): number {
 
 /** Field-by-field equality; protobuf defaults (0, '', false, []) equal absent fields. */
 export function recordsEqual(a: Partial<EchoRecord>, b: Partial<EchoRecord>): boolean {
-  if ((a.seq ?? 0) !== (b.seq ?? 0) || (a.name ?? '') !== (b.name ?? '') || (a.text ?? '') !== (b.text ?? '')) {
+  if (
+    (a.seq ?? 0) !== (b.seq ?? 0) ||
+    (a.name ?? '') !== (b.name ?? '') ||
+    (a.text ?? '') !== (b.text ?? '')
+  ) {
     return false;
   }
   const ai = a.items ?? [];

@@ -10,7 +10,8 @@ export function registerList(program: Command): void {
     .action(async () => {
       const patterns = await Promise.all(patternNames.map((name) => loadPattern(name)));
       const scenarios = await listBuiltinScenarios();
-      const width = Math.max(...patterns.map((p) => p.name.length), ...scenarios.map((s) => s.name.length)) + 2;
+      const width =
+        Math.max(...patterns.map((p) => p.name.length), ...scenarios.map((s) => s.name.length)) + 2;
       const lines = ['Patterns:'];
       for (const p of patterns) lines.push(`  ${p.name.padEnd(width)}${p.summary}`);
       lines.push('', 'Built-in scenarios (commbench run NAME):');

@@ -50,7 +50,9 @@ export function reportError(err: unknown): number {
     return err.exitCode;
   }
   const message = err instanceof Error ? (err.stack ?? err.message) : String(err);
-  process.stderr.write(`commbench: internal error: ${message}\nhint: this is a bug; please report it with the command you ran\n`);
+  process.stderr.write(
+    `commbench: internal error: ${message}\nhint: this is a bug; please report it with the command you ran\n`,
+  );
   return ExitCode.internal;
 }
 

@@ -5,6 +5,7 @@ import { runPlan } from '../engine/runner.js';
 import { killAllServers } from '../engine/server-host.js';
 import { createProgress } from '../report/progress.js';
 import { renderTable } from '../report/table.js';
+import type { Result } from '../result/types.js';
 import { defaultResultPath, writeResultAtomic } from '../result/io.js';
 import { estimatePlanMs, loadPlan, type Overrides } from '../scenario/index.js';
 import { durationHelp, formatDurationMs, sizeHelp } from '../units.js';
@@ -42,7 +43,11 @@ export function registerRun(program: Command, setExit: (code: number) => void): 
     .option('--repeat <n>', 'repetitions per case (kept separately in the result)')
     .option('--workers <n>', 'driver worker threads per case (histograms merged exactly)')
     .option('--timeout <duration>', 'per-operation timeout')
-    .option('--target <pattern=url>', "drive an existing server instead of starting one, e.g. rest=http://127.0.0.1:8080", collect)
+    .option(
+      '--target <pattern=url>',
+      'drive an existing server instead of starting one, e.g. rest=http://127.0.0.1:8080',
+      collect,
+    )
     .option('--out <file>', 'result file (default: <results-dir>/<scenario>-<timestamp>.json)')
     .option('--results-dir <dir>', 'folder for result files', 'results')
     .option('--no-color', 'plain output')
@@ -105,7 +110,14 @@ async function runCommand(scenario: string, flags: RunFlags): Promise<number> {
       hooks: {
         caseStarted: (spec, index, total) => progress.caseStarted(spec, index, total),
         tick: (_spec, p) =>
-          progress.tick({ elapsedMs: p.elapsedMs, phase: p.phase, ops: p.ops, opsPerSec: p.ops, p99Us: p.p99, errors: 0 }),
+          progress.tick({
+            elapsedMs: p.elapsedMs,
+            phase: p.phase,
+            ops: p.ops,
+            opsPerSec: p.opsPerSec,
+            p99Us: p.p99,
+            errors: p.errors,
+          }),
         caseFinished: (caseResult) => progress.caseFinished(caseResult),
       },
     });
@@ -115,17 +127,28 @@ async function runCommand(scenario: string, flags: RunFlags): Promise<number> {
     progress.close();
   }
   await writeResultAtomic(out, result);
-  process.stdout.write(renderTable(result, { color: flags.color !== false && process.stdout.isTTY === true }) + '\n');
+  const tty = process.stdout.isTTY === true;
+  process.stdout.write(
+    renderTable(result, {
+      color: flags.color !== false && tty,
+      ...(tty ? { width: process.stdout.columns } : {}),
+    }) + '\n',
+  );
   process.stderr.write(`result: ${out}\n`);
+  return exitCodeOf(result);
+}
+
+const environmentErrors = new Set(['E_TARGET_UNREACHABLE', 'E_PORT_IN_USE', 'E_SERVER_START']);
+
+/** interrupted → 130; a case that could not run for environment reasons → 4; any other bad case → 3. */
+function exitCodeOf(result: Result): number {
   if (result.endReason === 'interrupted') return ExitCode.interrupted;
   const bad = result.cases.filter((c) => c.status !== 'ok');
-  if (bad.length > 0) {
-    process.stderr.write(
-      `commbench: ${bad.length} of ${result.cases.length} cases did not complete (${bad
-        .map((c) => `${c.spec.id}: ${c.status}`)
-        .join('; ')})\nhint: see the flags column and the result file for each case's error\n`,
-    );
-    return ExitCode.failed;
-  }
-  return ExitCode.ok;
+  if (bad.length === 0) return ExitCode.ok;
+  process.stderr.write(
+    `commbench: ${bad.length} of ${result.cases.length} cases did not complete: ${bad
+      .map((c) => `${c.spec.id}: ${c.error?.message ?? c.status}`)
+      .join('; ')}\nhint: the flags column and the result file have each case's error\n`,
+  );
+  return bad.some((c) => environmentErrors.has(c.error?.code ?? '')) ? ExitCode.environment : ExitCode.failed;
 }

@@ -18,7 +18,9 @@ export function registerServe(program: Command, setExit: (code: number) => void)
     .action(async (name: string, opts: { port: string; host: string; delay: string }) => {
       const port = Number(opts.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) {
-        throw new CommbenchError('E_USAGE', `--port: invalid value '${opts.port}'`, { hint: 'a port number 0-65535' });
+        throw new CommbenchError('E_USAGE', `--port: invalid value '${opts.port}'`, {
+          hint: 'a port number 0-65535',
+        });
       }
       const delayMs = parseDuration(opts.delay);
       if (delayMs === undefined) {
@@ -27,7 +29,12 @@ export function registerServe(program: Command, setExit: (code: number) => void)
       const pattern = await loadPattern(name);
       let server;
       try {
-        server = await pattern.startServer({ host: opts.host, port, options: pattern.options.parse({}), delayMs });
+        server = await pattern.startServer({
+          host: opts.host,
+          port,
+          options: pattern.options.parse({}),
+          delayMs,
+        });
       } catch (err) {
         if (errnoCode(err) === 'EADDRINUSE') {
           throw new CommbenchError('E_PORT_IN_USE', `port ${port} on ${opts.host} is already in use`, {

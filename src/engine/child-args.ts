@@ -9,7 +9,15 @@ export function siblingEntry(fromUrl: string, name: string): string {
   return fileURLToPath(new URL(`./${name}${ext}`, fromUrl));
 }
 
-const keepWithValue = new Set(['--import', '--require', '-r', '--loader', '--experimental-loader', '--conditions', '-C']);
+const keepWithValue = new Set([
+  '--import',
+  '--require',
+  '-r',
+  '--loader',
+  '--experimental-loader',
+  '--conditions',
+  '-C',
+]);
 const keepAlone = /^--(enable-source-maps|no-warnings|experimental-|import=|require=|loader=|conditions=)/;
 
 /** The execArgv a child node process needs to load what this one loads (e.g. tsx), without test flags. */

@@ -20,7 +20,10 @@ try {
     if (m.type === 'abort') abort.abort(m.reason);
     else if (m.type === 'start') {
       void driver
-        .run(fromEpoch(m.startAtEpoch), { signal: abort.signal, onTick: (progress) => post({ type: 'tick', progress }) })
+        .run(fromEpoch(m.startAtEpoch), {
+          signal: abort.signal,
+          onTick: (progress) => post({ type: 'tick', progress }),
+        })
         .then(async (report) => {
           await driver.close();
           post({ type: 'report', report });

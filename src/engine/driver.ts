@@ -3,7 +3,7 @@ import { CommbenchError } from '../errors.js';
 import { makeRecord, withSeq, type MessageShape } from '../message.js';
 import { WireMeter } from '../metrics/wire.js';
 import { loadPattern } from '../patterns/registry.js';
-import type { PatternClient } from '../patterns/types.js';
+import { OpError, type PatternClient } from '../patterns/types.js';
 import type { LoadSpec } from '../scenario/types.js';
 import { realClock, type Clock } from './clock.js';
 import { inFlightPerConnection, loadModelFor } from './load/index.js';
@@ -45,8 +45,12 @@ export interface Progress {
   readonly phase: 'warmup' | 'measure';
   /** ms since load start. */
   readonly elapsedMs: number;
-  /** Operations finished in the last tick. */
+  /** Operations finished (ok or not) since the previous tick. */
   readonly ops: number;
+  /** ops per second over the time since the previous tick. */
+  readonly opsPerSec: number;
+  /** Failed operations since the previous tick. */
+  readonly errors: number;
   /** p99 of the current second, µs. */
   readonly p99: number;
 }
@@ -66,6 +70,8 @@ export interface Driver {
 }
 
 const connectionErrorBackoffMs = 50;
+/** Sequence number of the probe operation (load operations count up from 0). */
+const probeSeq = 0xffffffff;
 const eldResolutionMs = 10;
 
 /** Opens every connection of `spec` (not measured). Rejects with E_TARGET_UNREACHABLE when none can be made. */
@@ -101,10 +107,41 @@ export async function connectDriver(spec: DriverSpec, clock: Clock = realClock):
     await Promise.allSettled(clients.map((c) => c.close()));
     wire.dispose();
     const reason = failure.reason instanceof Error ? failure.reason.message : String(failure.reason);
-    throw new CommbenchError('E_TARGET_UNREACHABLE', `cannot connect ${spec.pattern} client to ${spec.url}: ${reason}`, {
-      hint: 'check that the server is running and the URL is right (for --target, the scheme, host and port)',
-      cause: failure.reason,
-    });
+    throw new CommbenchError(
+      'E_TARGET_UNREACHABLE',
+      `cannot connect ${spec.pattern} client to ${spec.url}: ${reason}`,
+      {
+        hint: 'check that the server is running and the URL is right (for --target, the scheme, host and port)',
+        cause: failure.reason,
+      },
+    );
+  }
+  // One verified round trip before any load: a lazy client (undici connects on first request)
+  // would otherwise turn an unreachable server into a whole run of connection errors.
+  try {
+    await clients[0]?.send(withSeq(makeRecord(spec.payload.size, spec.payload.shape), probeSeq), true);
+  } catch (err) {
+    await Promise.allSettled(clients.map((c) => c.close()));
+    wire.dispose();
+    const reason = err instanceof Error ? err.message : String(err);
+    const kind = err instanceof OpError ? err.kind : 'protocol';
+    throw kind === 'connection'
+      ? new CommbenchError(
+          'E_TARGET_UNREACHABLE',
+          `cannot reach ${spec.pattern} server at ${spec.url}: ${reason}`,
+          {
+            hint: 'check that the server is running and the URL is right (for --target, the scheme, host and port)',
+            cause: err,
+          },
+        )
+      : new CommbenchError(
+          'E_RUN_FAILED',
+          `${spec.pattern} server at ${spec.url} did not echo a first message: ${reason}`,
+          {
+            hint: `is it a ${spec.pattern} echo server? \`commbench serve ${spec.pattern}\` runs one`,
+            cause: err,
+          },
+        );
   }
   let closed = false;
   const close = async (): Promise<void> => {
@@ -159,7 +196,8 @@ async function runLoad(
       recorder.ok(intended, sentAt, clock.now());
     } catch (err) {
       const kind = recorder.failed(intended, clock.now(), err);
-      if (kind === 'connection' && !stop.signal.aborted) await clock.sleepUntil(clock.now() + connectionErrorBackoffMs);
+      if (kind === 'connection' && !stop.signal.aborted)
+        await clock.sleepUntil(clock.now() + connectionErrorBackoffMs);
     }
   };
 
@@ -182,6 +220,7 @@ async function runLoad(
   };
   const windowTimer = setTimeout(openWindow, Math.max(0, windowStart - clock.now()));
   const endTimer = setTimeout(closeWindow, Math.max(0, windowEnd - clock.now()));
+  let lastTick = startAt;
   const ticker = hooks.onTick
     ? setInterval(() => {
         const now = clock.now();
@@ -189,9 +228,13 @@ async function runLoad(
           phase: now < windowStart ? 'warmup' : 'measure',
           elapsedMs: now - startAt,
           ops: recorder.tickOps,
+          opsPerSec: now > lastTick ? (recorder.tickOps * 1000) / (now - lastTick) : 0,
+          errors: recorder.tickErrors,
           p99: now < windowStart ? 0 : recorder.currentP99(now),
         });
+        lastTick = now;
         recorder.tickOps = 0;
+        recorder.tickErrors = 0;
       }, 1000)
     : undefined;
 

@@ -132,7 +132,9 @@ export function mergeMeasurements(reps: readonly Measurement[]): Measurement | u
   const servers = reps.flatMap((r) => (r.server ? [r.server] : []));
   const serverCpu = sum(servers, (s) => s.cpuUs);
   const driverCpu = sum(reps, (r) => r.driver.cpuUs);
-  const worst = reps.reduce((a, r) => (r.driver.eventLoopUtilization > a.driver.eventLoopUtilization ? r : a));
+  const worst = reps.reduce((a, r) =>
+    r.driver.eventLoopUtilization > a.driver.eventLoopUtilization ? r : a,
+  );
   const errorSamples = Object.assign({}, ...reps.map((r) => r.errorSamples)) as Measurement['errorSamples'];
   return {
     repetition: -1,

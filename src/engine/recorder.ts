@@ -32,6 +32,8 @@ export class Recorder {
   verified = 0;
   /** Operations finished (ok or not) since the last progress tick, for live display. */
   tickOps = 0;
+  /** Failed operations since the last progress tick. */
+  tickErrors = 0;
   readonly latency = createHistogram();
   readonly service = createHistogram();
   readonly sendLag = createHistogram();
@@ -77,6 +79,7 @@ export class Recorder {
 
   failed(intended: number, doneAt: number, err: unknown): ErrorKind {
     this.tickOps++;
+    this.tickErrors++;
     const kind = err instanceof OpError ? err.kind : 'protocol';
     if (!this.measures(intended)) return kind;
     this.errors[kind]++;

@@ -152,7 +152,12 @@ async function runRepetition(
         .finally(() => driver.close());
     }
     if (abort.signal.aborted) throw new CommbenchError('E_INTERRUPTED', 'interrupted');
-    const window = watchWindow(fromEpoch(startAtEpoch) + spec.warmupMs, spec.durationMs, server, abort.signal);
+    const window = watchWindow(
+      fromEpoch(startAtEpoch) + spec.warmupMs,
+      spec.durationMs,
+      server,
+      abort.signal,
+    );
     const reports = await reportsPromise;
     const usage = await window.finish();
     stopping = true;
@@ -194,11 +199,13 @@ function watchWindow(
       signal.removeEventListener('abort', onAbort);
       if (!begin) return { driverCpuUs: 0 };
       end ??= snap();
-      const driverCpuUs =
-        end.cpu.user + end.cpu.system - (begin.cpu.user + begin.cpu.system);
+      const driverCpuUs = end.cpu.user + end.cpu.system - (begin.cpu.user + begin.cpu.system);
       if (!begin.server || !end.server) return { driverCpuUs };
       const [s0, s1] = await Promise.all([begin.server, end.server]);
-      return { driverCpuUs, server: { cpuUs: Math.max(0, s1.cpuUs - s0.cpuUs), maxRssBytes: s1.maxRssBytes } };
+      return {
+        driverCpuUs,
+        server: { cpuUs: Math.max(0, s1.cpuUs - s0.cpuUs), maxRssBytes: s1.maxRssBytes },
+      };
     },
   };
 }

@@ -86,9 +86,13 @@ export async function startServerProcess(config: ServerConfig): Promise<ServerPr
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(
-        new CommbenchError('E_SERVER_START', `${config.pattern} server did not start within ${startTimeoutMs / 1000}s`, {
-          hint: lastLine(stderr) ?? 'run `commbench serve ' + config.pattern + '` to see its output',
-        }),
+        new CommbenchError(
+          'E_SERVER_START',
+          `${config.pattern} server did not start within ${startTimeoutMs / 1000}s`,
+          {
+            hint: lastLine(stderr) ?? 'run `commbench serve ' + config.pattern + '` to see its output',
+          },
+        ),
       );
     }, startTimeoutMs);
     const onMessage = (m: ToParent): void => {
@@ -154,9 +158,13 @@ function startError(config: ServerConfig, m: { code: string; message: string }):
     });
   }
   if (m.code === 'EADDRNOTAVAIL' || m.code === 'EACCES') {
-    return new CommbenchError('E_SERVER_START', `cannot listen on ${config.host}:${config.port}: ${m.message}`, {
-      hint: 'use a local address (127.0.0.1, ::1) and a port above 1023',
-    });
+    return new CommbenchError(
+      'E_SERVER_START',
+      `cannot listen on ${config.host}:${config.port}: ${m.message}`,
+      {
+        hint: 'use a local address (127.0.0.1, ::1) and a port above 1023',
+      },
+    );
   }
   return new CommbenchError('E_SERVER_START', `${config.pattern} server failed to start: ${m.message}`, {
     hint: `run \`commbench serve ${config.pattern}\` to see its output`,

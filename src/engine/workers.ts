@@ -20,19 +20,29 @@ export async function connectWorkerDrivers(specs: readonly DriverSpec[]): Promis
   close(): Promise<void>;
 }> {
   const entry = siblingEntry(import.meta.url, 'driver-worker');
-  const workers = specs.map((spec) => new Worker(workerEntry(entry), { workerData: spec, execArgv: childExecArgv() }));
+  const workers = specs.map(
+    (spec) => new Worker(workerEntry(entry), { workerData: spec, execArgv: childExecArgv() }),
+  );
   const connected = workers.map(
     (w) =>
       new Promise<void>((resolve, reject) => {
         const onMessage = (m: FromWorker): void => {
           if (m.type === 'connected') resolve();
           else if (m.type === 'error') {
-            reject(new CommbenchError(m.code as ErrorCode, m.message, m.hint === undefined ? {} : { hint: m.hint }));
+            reject(
+              new CommbenchError(
+                m.code as ErrorCode,
+                m.message,
+                m.hint === undefined ? {} : { hint: m.hint },
+              ),
+            );
           }
         };
         w.on('message', onMessage);
         w.once('error', reject);
-        w.once('exit', (code) => reject(new Error(`driver worker exited with code ${code} before connecting`)));
+        w.once('exit', (code) =>
+          reject(new Error(`driver worker exited with code ${code} before connecting`)),
+        );
       }),
   );
   const close = async (): Promise<void> => {
@@ -48,6 +58,8 @@ export async function connectWorkerDrivers(specs: readonly DriverSpec[]): Promis
     close,
     async run(startAtEpoch, hooks = {}) {
       let tickOps = 0;
+      let tickRate = 0;
+      let tickErrors = 0;
       let tickP99 = 0;
       let ticks = 0;
       const reports = workers.map(
@@ -57,20 +69,30 @@ export async function connectWorkerDrivers(specs: readonly DriverSpec[]): Promis
               if (m.type === 'report') resolve(m.report);
               else if (m.type === 'tick') {
                 tickOps += m.progress.ops;
+                tickRate += m.progress.opsPerSec;
+                tickErrors += m.progress.errors;
                 tickP99 = Math.max(tickP99, m.progress.p99);
                 if (++ticks % workers.length === 0) {
-                  hooks.onTick?.({ ...m.progress, ops: tickOps, p99: tickP99 });
-                  tickOps = 0;
-                  tickP99 = 0;
+                  hooks.onTick?.({
+                    ...m.progress,
+                    ops: tickOps,
+                    opsPerSec: tickRate,
+                    errors: tickErrors,
+                    p99: tickP99,
+                  });
+                  tickOps = tickRate = tickErrors = tickP99 = 0;
                 }
               }
             });
             w.once('error', reject);
-            w.once('exit', (code) => reject(new Error(`driver worker exited with code ${code} before reporting`)));
+            w.once('exit', (code) =>
+              reject(new Error(`driver worker exited with code ${code} before reporting`)),
+            );
           }),
       );
       const onAbort = (): void => {
-        for (const w of workers) w.postMessage({ type: 'abort', reason: String(hooks.signal?.reason) } satisfies ToWorker);
+        for (const w of workers)
+          w.postMessage({ type: 'abort', reason: String(hooks.signal?.reason) } satisfies ToWorker);
       };
       hooks.signal?.addEventListener('abort', onAbort, { once: true });
       for (const w of workers) w.postMessage({ type: 'start', startAtEpoch } satisfies ToWorker);

@@ -32,7 +32,8 @@ export function loadPattern(name: string): Promise<Pattern> {
   if (!loaded) {
     loaded = loaders[name]().then((m) => {
       const pattern = m.default as unknown as Pattern;
-      if (pattern.name !== name) throw new Error(`pattern registered as '${name}' calls itself '${pattern.name}'`);
+      if (pattern.name !== name)
+        throw new Error(`pattern registered as '${name}' calls itself '${pattern.name}'`);
       return pattern;
     });
     cache.set(name, loaded);

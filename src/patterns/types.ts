@@ -88,7 +88,9 @@ export function toOpError(err: unknown): OpError {
   const code = typeof err === 'object' && err !== null && 'code' in err ? String(err.code) : '';
   const message = err instanceof Error ? err.message : String(err);
   if (/TIMEOUT|ETIMEDOUT/i.test(code)) return new OpError('timeout', message, { cause: err });
-  if (/ECONNREFUSED|ECONNRESET|EPIPE|ENOTFOUND|EHOSTUNREACH|SOCKET|CLOSED|DESTROYED|ECONNABORTED/i.test(code)) {
+  if (
+    /ECONNREFUSED|ECONNRESET|EPIPE|ENOTFOUND|EHOSTUNREACH|SOCKET|CLOSED|DESTROYED|ECONNABORTED/i.test(code)
+  ) {
     return new OpError('connection', message, { cause: err });
   }
   return new OpError('protocol', message, { cause: err });

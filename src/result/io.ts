@@ -3,6 +3,7 @@
  * rename), so a crash or Ctrl-C never leaves a truncated result behind.
  */
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { CommbenchError, errnoCode } from '../errors.js';
@@ -160,5 +161,11 @@ export function defaultResultPath(dir: string, scenarioName: string, date: Date 
   const stamp =
     `${date.getFullYear()}${p(date.getMonth() + 1)}${p(date.getDate())}-` +
     `${p(date.getHours())}${p(date.getMinutes())}${p(date.getSeconds())}`;
-  return join(dir, `${safe}-${stamp}.json`);
+  const first = join(dir, `${safe}-${stamp}.json`);
+  if (!existsSync(first)) return first;
+  // Two runs within the same second must not overwrite each other.
+  for (let n = 2; ; n++) {
+    const path = join(dir, `${safe}-${stamp}-${n}.json`);
+    if (!existsSync(path)) return path;
+  }
 }

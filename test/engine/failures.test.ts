@@ -84,7 +84,11 @@ describe('engine under failure', () => {
     try {
       await assert.rejects(
         startServerProcess({ pattern: 'tcp', options: {}, host: '127.0.0.1', port, delayMs: 0 }),
-        (err) => isCommbenchError(err) && err.code === 'E_PORT_IN_USE' && err.exitCode === 4 && /ss -ltnp/.test(err.hint ?? ''),
+        (err) =>
+          isCommbenchError(err) &&
+          err.code === 'E_PORT_IN_USE' &&
+          err.exitCode === 4 &&
+          /ss -ltnp/.test(err.hint ?? ''),
       );
     } finally {
       blocker.close();

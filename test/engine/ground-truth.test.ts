@@ -11,7 +11,12 @@ import { caseSpec } from './helpers.js';
 describe('ground truth', () => {
   it('a server that adds 20 ms reads back with p50 within 3% of 20 ms', async () => {
     const result = await runCase(
-      caseSpec({ pattern: 'rest', serverDelayMs: 20, durationMs: 2000, load: { model: 'closed', connections: 4, inFlight: 1 } }),
+      caseSpec({
+        pattern: 'rest',
+        serverDelayMs: 20,
+        durationMs: 2000,
+        load: { model: 'closed', connections: 4, inFlight: 1 },
+      }),
     );
     assert.equal(result.status, 'ok', result.error?.message);
     const s = result.summary;

@@ -10,10 +10,18 @@ import type { LoadContext } from './types.js';
  * A simulated server on the virtual clock: each connection serves one operation at a time in
  * `serviceMs`, and nothing at all while frozen (between freezeFrom and freezeTo).
  */
-function simulatedServer(clock: VirtualClock, opts: { serviceMs: number; freezeFrom?: number; freezeTo?: number }) {
+function simulatedServer(
+  clock: VirtualClock,
+  opts: { serviceMs: number; freezeFrom?: number; freezeTo?: number },
+) {
   return async (sentAt: number): Promise<number> => {
     let done = sentAt + opts.serviceMs;
-    if (opts.freezeFrom !== undefined && opts.freezeTo !== undefined && done > opts.freezeFrom && sentAt < opts.freezeTo) {
+    if (
+      opts.freezeFrom !== undefined &&
+      opts.freezeTo !== undefined &&
+      done > opts.freezeFrom &&
+      sentAt < opts.freezeTo
+    ) {
       done = Math.max(done, opts.freezeTo + opts.serviceMs);
     }
     await clock.sleepUntil(done);
@@ -74,7 +82,11 @@ describe('constant rate', () => {
   it('spreads operations round-robin over connections', async () => {
     const clock = new VirtualClock();
     const recorder = new Recorder(0, 100, true);
-    const ctx = context(clock, recorder, { connections: 3, endAt: 100, serve: simulatedServer(clock, { serviceMs: 1 }) });
+    const ctx = context(clock, recorder, {
+      connections: 3,
+      endAt: 100,
+      serve: simulatedServer(clock, { serviceMs: 1 }),
+    });
     const done = constantRate({ rate: 100, inFlight: 1, maxInFlight: 10 }).run(ctx);
     await clock.run();
     await done;
@@ -88,7 +100,11 @@ describe('constant rate', () => {
     const clock = new VirtualClock();
     const recorder = new Recorder(0, 1000, true);
     // 1000/s offered, each op takes 50 ms, at most 10 outstanding: 200 can be served in a second.
-    const ctx = context(clock, recorder, { connections: 10, endAt: 1000, serve: simulatedServer(clock, { serviceMs: 50 }) });
+    const ctx = context(clock, recorder, {
+      connections: 10,
+      endAt: 1000,
+      serve: simulatedServer(clock, { serviceMs: 50 }),
+    });
     const done = constantRate({ rate: 1000, inFlight: 1, maxInFlight: 10 }).run(ctx);
     await clock.run();
     await done;
@@ -126,7 +142,11 @@ describe('constant rate', () => {
     const recorder = new Recorder(0, 1000, true);
     const abort = new AbortController();
     const ctx = {
-      ...context(clock, recorder, { connections: 1, endAt: 1000, serve: simulatedServer(clock, { serviceMs: 100 }) }),
+      ...context(clock, recorder, {
+        connections: 1,
+        endAt: 1000,
+        serve: simulatedServer(clock, { serviceMs: 100 }),
+      }),
       signal: abort.signal,
     };
     const done = constantRate({ rate: 100, inFlight: 1, maxInFlight: 1000 }).run(ctx);
@@ -144,7 +164,11 @@ describe('closed loop', () => {
   it('keeps connections × inFlight operations outstanding and stops at endAt', async () => {
     const clock = new VirtualClock();
     const recorder = new Recorder(0, 1000, false);
-    const ctx = context(clock, recorder, { connections: 5, endAt: 1000, serve: simulatedServer(clock, { serviceMs: 10 }) });
+    const ctx = context(clock, recorder, {
+      connections: 5,
+      endAt: 1000,
+      serve: simulatedServer(clock, { serviceMs: 10 }),
+    });
     const done = closedLoop({ inFlight: 2 }).run(ctx);
     await clock.run();
     await done;

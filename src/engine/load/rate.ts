@@ -44,7 +44,7 @@ export function constantRate(opts: { rate: number; inFlight: number; maxInFlight
       };
 
       const t0 = ctx.startAt;
-      for (let i = 0; !ctx.signal.aborted; ) {
+      for (let i = 0; !ctx.signal.aborted;) {
         const due = t0 + i * interval;
         if (due >= ctx.endAt) break;
         if (ctx.clock.now() < due) {
