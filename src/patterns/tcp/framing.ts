@@ -19,6 +19,8 @@ export function encodeFrame(json: string): Buffer {
 export class FrameReader {
   private chunks: Buffer[] = [];
   private buffered = 0;
+  /** Length of the frame being buffered (header included) once its header is in; 0 before. */
+  private needed = 0;
 
   constructor(private readonly onFrame: (frame: Buffer) => void) {}
 
@@ -27,12 +29,15 @@ export class FrameReader {
       this.chunks.push(chunk);
       this.buffered += chunk.length;
       if (this.buffered < headerBytes) return;
-      const first = this.chunks[0] as Buffer;
-      const needed = this.frameLength(first.length >= headerBytes ? first : Buffer.concat(this.chunks));
-      if (this.buffered < needed) return;
+      if (this.needed === 0) {
+        const first = this.chunks[0] as Buffer;
+        this.needed = this.frameLength(first.length >= headerBytes ? first : Buffer.concat(this.chunks));
+      }
+      if (this.buffered < this.needed) return;
       chunk = Buffer.concat(this.chunks, this.buffered);
       this.chunks = [];
       this.buffered = 0;
+      this.needed = 0;
     }
     let offset = 0;
     while (chunk.length - offset >= headerBytes) {
