@@ -9,7 +9,7 @@ import {
   type ServiceError,
 } from '@grpc/grpc-js';
 import { recordsEqual, type EchoRecord } from '../../message.js';
-import { OpError, type ClientContext, type PatternClient } from '../types.js';
+import { OpError, toOpError, type ClientContext, type PatternClient } from '../types.js';
 import type { GrpcOptions } from './index.js';
 import { echoCodec, unaryPath } from './proto.js';
 
@@ -72,36 +72,43 @@ export async function connectGrpc(ctx: ClientContext<GrpcOptions>): Promise<Patt
       if (closing) return Promise.reject(new OpError('connection', 'client closed'));
       return new Promise<void>((resolve, reject) => {
         const request = codec.encode(msg);
-        const call = client.makeUnaryRequest<Buffer, Buffer>(
-          unaryPath,
-          identity,
-          identity,
-          request,
-          metadata,
-          { deadline: Date.now() + ctx.timeoutMs },
-          (err, response) => {
-            calls.delete(call);
-            if (err) return reject(opErrorOf(err, closing));
-            if (response === undefined) return reject(new OpError('protocol', 'no response message'));
-            let echo: Partial<EchoRecord>;
-            try {
-              echo = codec.decode(response);
-            } catch (e) {
-              return reject(
-                new OpError('protocol', `response is not an EchoRecord: ${(e as Error).message}`),
-              );
-            }
-            if ((echo.seq ?? 0) !== msg.seq) {
-              return reject(new OpError('mismatch', `echo seq ${echo.seq ?? 0} != ${msg.seq}`));
-            }
-            if (verify && !recordsEqual(echo, msg)) {
-              return reject(new OpError('mismatch', `echo of seq ${msg.seq} differs from the request`));
-            }
-            ctx.payload.add(request.length, response.length);
-            resolve();
-          },
-        );
-        calls.add(call);
+        let finished = false;
+        let call: ClientUnaryCall | undefined;
+        try {
+          call = client.makeUnaryRequest<Buffer, Buffer>(
+            unaryPath,
+            identity,
+            identity,
+            request,
+            metadata,
+            { deadline: Date.now() + ctx.timeoutMs },
+            (err, response) => {
+              finished = true;
+              if (call) calls.delete(call);
+              if (err) return reject(opErrorOf(err, closing));
+              if (response === undefined) return reject(new OpError('protocol', 'no response message'));
+              let echo: Partial<EchoRecord>;
+              try {
+                echo = codec.decode(response);
+              } catch (e) {
+                return reject(
+                  new OpError('protocol', `response is not an EchoRecord: ${(e as Error).message}`),
+                );
+              }
+              if ((echo.seq ?? 0) !== msg.seq) {
+                return reject(new OpError('mismatch', `echo seq ${echo.seq ?? 0} != ${msg.seq}`));
+              }
+              if (verify && !recordsEqual(echo, msg)) {
+                return reject(new OpError('mismatch', `echo of seq ${msg.seq} differs from the request`));
+              }
+              ctx.payload.add(request.length, response.length);
+              resolve();
+            },
+          );
+        } catch (err) {
+          return reject(toOpError(err));
+        }
+        if (!finished) calls.add(call);
       });
     },
     close() {
