@@ -58,7 +58,7 @@ describe('ground truth', () => {
     assert.ok(s.latency.p99 > 700_000 && s.latency.p99 < 1_300_000, `corrected p99 ${s.latency.p99}µs`);
     assert.ok(s.latency.max > 950_000, `corrected max ${s.latency.max}µs`);
     // Only the 10 requests on the wire at the freeze saw it as service time.
-    assert.ok(s.service.p99 < 50_000, `service p99 ${s.service.p99}µs`);
+    assert.ok(s.service.p99 < 200_000 && s.service.p99 * 4 < s.latency.p99, `service p99 ${s.service.p99}µs`);
     const worst = Math.max(...s.timeline.map((p) => p.p99));
     assert.ok(worst > 700_000, 'the freeze shows in the per-second timeline');
   });

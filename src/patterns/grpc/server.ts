@@ -1,3 +1,4 @@
+import { ServiceDelay } from '../delay.js';
 import {
   Server,
   ServerCredentials,
@@ -25,17 +26,12 @@ export async function startGrpcServer(ctx: ServerContext<GrpcOptions>): Promise<
       originalName: 'unary',
     },
   };
-  const timers = new Set<NodeJS.Timeout>();
+  const delay = new ServiceDelay(ctx.delayMs);
   const unary = (
     call: ServerUnaryCall<DecodedRecord, DecodedRecord>,
     callback: sendUnaryData<DecodedRecord>,
   ) => {
-    if (ctx.delayMs <= 0) return callback(null, call.request);
-    const timer = setTimeout(() => {
-      timers.delete(timer);
-      callback(null, call.request);
-    }, ctx.delayMs);
-    timers.add(timer);
+    delay.run(() => callback(null, call.request));
   };
 
   // Not 'grpc.enable_channelz': 0 — with channelz off, grpc-js 1.14 does not track sessions and
@@ -55,8 +51,7 @@ export async function startGrpcServer(ctx: ServerContext<GrpcOptions>): Promise<
     url: urlOf('grpc', { address: ctx.host, port }),
     stop: () =>
       new Promise<void>((resolve) => {
-        for (const timer of timers) clearTimeout(timer);
-        timers.clear();
+        delay.cancelAll();
         const force = setTimeout(() => {
           server.forceShutdown();
           resolve();

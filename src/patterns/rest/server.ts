@@ -1,10 +1,11 @@
+import { ServiceDelay } from '../delay.js';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { listen, urlOf } from '../net-util.js';
 import type { RunningServer, ServerContext } from '../types.js';
 import type { RestOptions } from './index.js';
 
 export async function startRestServer(ctx: ServerContext<RestOptions>): Promise<RunningServer> {
-  const timers = new Set<NodeJS.Timeout>();
+  const delay = new ServiceDelay(ctx.delayMs);
   const { path } = ctx.options;
 
   const handle = (req: IncomingMessage, res: ServerResponse) => {
@@ -33,12 +34,7 @@ export async function startRestServer(ctx: ServerContext<RestOptions>): Promise<
         res
           .writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) })
           .end(body);
-      if (ctx.delayMs <= 0) return respond();
-      const timer = setTimeout(() => {
-        timers.delete(timer);
-        respond();
-      }, ctx.delayMs);
-      timers.add(timer);
+      delay.run(respond);
     });
   };
 
@@ -51,8 +47,7 @@ export async function startRestServer(ctx: ServerContext<RestOptions>): Promise<
     url: urlOf('http', address),
     stop: () =>
       new Promise<void>((resolve) => {
-        for (const timer of timers) clearTimeout(timer);
-        timers.clear();
+        delay.cancelAll();
         server.close(() => resolve());
         server.closeAllConnections();
       }),

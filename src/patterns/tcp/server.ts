@@ -1,3 +1,4 @@
+import { ServiceDelay } from '../delay.js';
 import { createServer, type Socket } from 'node:net';
 import type { RunningServer, ServerContext } from '../types.js';
 import { FrameReader } from './framing.js';
@@ -6,7 +7,7 @@ import { listen, urlOf } from '../net-util.js';
 
 export async function startTcpServer(ctx: ServerContext<TcpOptions>): Promise<RunningServer> {
   const sockets = new Set<Socket>();
-  const timers = new Set<NodeJS.Timeout>();
+  const delay = new ServiceDelay(ctx.delayMs);
   const server = createServer({ noDelay: ctx.options.noDelay }, (socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
@@ -14,11 +15,9 @@ export async function startTcpServer(ctx: ServerContext<TcpOptions>): Promise<Ru
     const reflect =
       ctx.delayMs > 0
         ? (frame: Buffer) => {
-            const timer = setTimeout(() => {
-              timers.delete(timer);
+            delay.run(() => {
               if (!socket.destroyed) socket.write(frame);
-            }, ctx.delayMs);
-            timers.add(timer);
+            });
           }
         : (frame: Buffer) => socket.write(frame);
     const reader = new FrameReader(reflect);
@@ -39,8 +38,7 @@ export async function startTcpServer(ctx: ServerContext<TcpOptions>): Promise<Ru
     url: urlOf('tcp', address),
     stop: () =>
       new Promise<void>((resolve) => {
-        for (const timer of timers) clearTimeout(timer);
-        timers.clear();
+        delay.cancelAll();
         server.close(() => resolve());
         for (const socket of sockets) socket.destroy();
       }),
