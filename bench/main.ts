@@ -1,0 +1,330 @@
+/**
+ * Benchmark of commbench itself: its driver against established load generators, in one run,
+ * on the same server process, connection count, body and duration. `npm run bench`.
+ *
+ *   BENCH_DURATION=10s BENCH_WARMUP=2s BENCH_CONNECTIONS=50 BENCH_PATTERNS=rest,grpc npm run bench
+ *   npm run bench -- --duration 5s --connections 50 --patterns rest --cpu-prof
+ *
+ * Per tool: req/s and p50/p99 as the tool reports them; driver CPU per request = the driver
+ * process's CPU time (utime + stime from /proc/<pid>/stat, every thread) over the steady part of
+ * its run (from 0.5 s after the start of its measured window to 0.5 s before it exits) divided
+ * by the requests it reports per second; server CPU per request the same from the server
+ * process. Results go to bench/results/bench-<time>.json.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { describeEnvironment } from '../src/engine/environment.js';
+import { killAllServers, startServerProcess, type ServerProcess } from '../src/engine/server-host.js';
+import { formatMicros, parseDuration, parseSize } from '../src/units.js';
+import { checkGrpcExchange, writePayloads, type PayloadFiles } from './payload.js';
+import { commandExists, cpuRates, runTool, stopCurrentTool } from './proc.js';
+import {
+  autocannonTool,
+  commbenchTool,
+  h2loadTool,
+  wrkTool,
+  type BenchConfig,
+  type Tool,
+  type ToolReport,
+} from './tools.js';
+
+interface Row extends Partial<ToolReport> {
+  readonly pattern: string;
+  readonly tool: string;
+  /** Driver and server CPU per request, µs, and their CPU use in cores over the steady window. */
+  readonly driverCpuUsPerReq?: number;
+  /** The kernel part of driverCpuUsPerReq (system time). */
+  readonly driverSysUsPerReq?: number;
+  readonly serverCpuUsPerReq?: number;
+  readonly driverCores?: number;
+  readonly serverCores?: number;
+  /** Why the tool has no numbers. */
+  readonly failure?: string;
+}
+
+interface Ratio {
+  readonly pattern: string;
+  readonly numerator: string;
+  readonly denominator: string;
+  readonly ratio: number;
+  readonly goal: number;
+  readonly met: boolean;
+}
+
+const benchDir = fileURLToPath(new URL('.', import.meta.url));
+
+function readConfig(): { config: BenchConfig; patterns: ('rest' | 'grpc')[]; grpcWorkers: number[] } {
+  const { values } = parseArgs({
+    options: {
+      duration: { type: 'string', default: process.env.BENCH_DURATION ?? '10s' },
+      warmup: { type: 'string', default: process.env.BENCH_WARMUP ?? '2s' },
+      connections: { type: 'string', default: process.env.BENCH_CONNECTIONS ?? '50' },
+      size: { type: 'string', default: process.env.BENCH_SIZE ?? '1KiB' },
+      patterns: { type: 'string', default: process.env.BENCH_PATTERNS ?? 'rest,grpc' },
+      'grpc-workers': { type: 'string', default: process.env.BENCH_GRPC_WORKERS ?? '1,2' },
+      'cpu-prof': { type: 'boolean', default: process.env.BENCH_CPU_PROF === '1' },
+    },
+  });
+  const problems: string[] = [];
+  const seconds = (name: string, value: string, min: number): number => {
+    const ms = parseDuration(value);
+    if (ms === undefined || ms < min * 1000) problems.push(`${name} must be a duration of at least ${min}s`);
+    return Math.round((ms ?? 0) / 1000);
+  };
+  const durationS = seconds('duration', values.duration, 2);
+  const warmupS = seconds('warmup', values.warmup, 0);
+  const connections = Number(values.connections);
+  if (!Number.isInteger(connections) || connections < 1)
+    problems.push('connections must be a positive integer');
+  const size = parseSize(values.size);
+  if (size === undefined || size < 64) problems.push('size must be a size of at least 64 bytes, e.g. 1KiB');
+  const patterns = values.patterns.split(',').map((p) => p.trim());
+  const known = patterns.filter((p): p is 'rest' | 'grpc' => p === 'rest' || p === 'grpc');
+  if (known.length !== patterns.length || known.length === 0) problems.push('patterns: rest and/or grpc');
+  const grpcWorkers = values['grpc-workers'].split(',').map(Number);
+  if (grpcWorkers.some((w) => !Number.isInteger(w) || w < 1)) problems.push('grpc-workers: e.g. 1,2');
+  if (problems.length > 0) {
+    process.stderr.write(`bench: ${problems.join('; ')}\n`);
+    process.exit(2);
+  }
+  return {
+    config: {
+      connections,
+      warmupS,
+      durationS,
+      size: size ?? 1024,
+      ...(values['cpu-prof'] ? { cpuProfDir: join(benchDir, 'results', 'profiles') } : {}),
+    },
+    patterns: known,
+    grpcWorkers,
+  };
+}
+
+async function measure(
+  tool: Tool,
+  server: ServerProcess,
+  config: BenchConfig,
+  signal: AbortSignal,
+): Promise<Row> {
+  const base = { pattern: tool.pattern, tool: tool.label };
+  const limitMs = (config.warmupS + config.durationS) * 1000 + 30_000;
+  const serverUsage = () => server.usage();
+  process.stderr.write(
+    `  ${tool.pattern} ${tool.label}: ${config.warmupS}s warm-up + ${config.durationS}s …`,
+  );
+  if (tool.warmup) {
+    const w = await runTool(tool.warmup.command, tool.warmup.args, { limitMs, serverUsage, signal });
+    if (w.code !== 0)
+      return fail(base, `warm-up run exited with ${w.signal ?? w.code}: ${lastLines(w.stderr)}`);
+  }
+  const run = await runTool(tool.run.command, tool.run.args, { limitMs, serverUsage, signal });
+  if (run.killed) return fail(base, signal.aborted ? 'interrupted' : `killed after ${limitMs / 1000}s`);
+  if (run.code !== 0)
+    return fail(base, `exited with ${run.signal ?? run.code}: ${lastLines(run.stderr + run.stdout)}`);
+  let report: ToolReport;
+  try {
+    report = await tool.parse(run);
+  } catch (err) {
+    return fail(base, (err as Error).message);
+  }
+  const rates = cpuRates(run.samples, run.exitedAt - config.durationS * 1000 + 500, run.exitedAt - 500);
+  process.stderr.write(` ${Math.round(report.reqPerSec)} req/s\n`);
+  if (!rates || report.reqPerSec <= 0) return { ...base, ...report };
+  return {
+    ...base,
+    ...report,
+    driverCores: rates.driverCores,
+    serverCores: rates.serverCores,
+    driverCpuUsPerReq: (rates.driverCores * 1e6) / report.reqPerSec,
+    driverSysUsPerReq: (rates.driverSysCores * 1e6) / report.reqPerSec,
+    serverCpuUsPerReq: (rates.serverCores * 1e6) / report.reqPerSec,
+  };
+}
+
+function fail(base: { pattern: string; tool: string }, failure: string): Row {
+  process.stderr.write(` failed\n`);
+  return { ...base, failure };
+}
+
+function lastLines(text: string): string {
+  return text.trim().split('\n').slice(-3).join(' | ');
+}
+
+async function benchPattern(
+  pattern: 'rest' | 'grpc',
+  files: PayloadFiles,
+  config: BenchConfig,
+  grpcWorkers: readonly number[],
+  signal: AbortSignal,
+  notes: string[],
+): Promise<Row[]> {
+  const server = await startServerProcess({ pattern, options: {}, host: '127.0.0.1', port: 0, delayMs: 0 });
+  process.stderr.write(`${pattern} server ${server.url} (pid ${server.pid})\n`);
+  const rows: Row[] = [];
+  try {
+    const tools: Tool[] = [];
+    if (pattern === 'rest') {
+      tools.push(commbenchTool('rest', server.url, 1, config), autocannonTool(server.url, files, config));
+      if (await commandExists('wrk')) tools.push(wrkTool(server.url, files, config));
+      else notes.push('wrk not installed — apt-get install wrk');
+    } else {
+      for (const w of grpcWorkers) tools.push(commbenchTool('grpc', server.url, w, config));
+      if (await commandExists('h2load')) {
+        const httpUrl = server.url.replace(/^grpc:/, 'http:');
+        const problem = await checkGrpcExchange(httpUrl, files.grpcFrame, files.record);
+        if (problem === undefined) {
+          notes.push(
+            "h2load: one request with h2load's body and headers, checked before the run, got grpc-status 0 and an equal echo; during the run h2load only counts HTTP 200 (grpc-status per response is not checked)",
+          );
+          tools.push(h2loadTool(server.url, files, config));
+        } else {
+          notes.push(`h2load skipped: the gRPC request it would send fails (${problem})`);
+        }
+      } else notes.push('h2load not installed — apt-get install nghttp2-client');
+    }
+    for (const tool of tools) {
+      if (signal.aborted) break;
+      rows.push(await measure(tool, server, config, signal));
+    }
+  } finally {
+    await server.stop();
+  }
+  return rows;
+}
+
+function ratios(rows: readonly Row[]): Ratio[] {
+  const out: Ratio[] = [];
+  const rps = (pattern: string, tool: string) =>
+    rows.find((r) => r.pattern === pattern && r.tool === tool && r.failure === undefined)?.reqPerSec;
+  const add = (pattern: string, numerator: string, denominator: string, goal: number): void => {
+    const a = rps(pattern, numerator);
+    const b = rps(pattern, denominator);
+    if (a === undefined || b === undefined || b <= 0) return;
+    out.push({ pattern, numerator, denominator, ratio: a / b, goal, met: a / b >= goal });
+  };
+  add('rest', 'commbench', 'wrk', 1);
+  add('rest', 'commbench', 'autocannon', 1);
+  for (const r of rows) {
+    if (r.pattern === 'grpc' && r.tool.startsWith('commbench')) add('grpc', r.tool, 'h2load', 0.5);
+  }
+  return out;
+}
+
+function renderTable(rows: readonly Row[]): string {
+  const reference = (pattern: string) =>
+    rows.find((r) => r.pattern === pattern && r.tool === 'commbench' && r.failure === undefined)?.reqPerSec;
+  const header = [
+    'pattern',
+    'tool',
+    'req/s',
+    'p50',
+    'p99',
+    'driver CPU/req (sys)',
+    'server CPU/req',
+    'driver cores',
+    'errors',
+    'commbench ÷ this',
+  ];
+  const num = (n: number | undefined, digits = 0) => (n === undefined ? '-' : n.toFixed(digits));
+  const lines = rows.map((r) => {
+    if (r.failure !== undefined) return [r.pattern, r.tool, `failed: ${r.failure.slice(0, 80)}`];
+    const ref = reference(r.pattern);
+    return [
+      r.pattern,
+      r.tool,
+      Math.round(r.reqPerSec ?? 0).toLocaleString('en-US'),
+      formatMicros(r.p50Us ?? NaN),
+      formatMicros(r.p99Us ?? NaN),
+      r.driverCpuUsPerReq === undefined
+        ? '-'
+        : `${num(r.driverCpuUsPerReq, 1)} µs (${num(r.driverSysUsPerReq, 1)})`,
+      r.serverCpuUsPerReq === undefined ? '-' : `${num(r.serverCpuUsPerReq, 1)} µs`,
+      num(r.driverCores, 2),
+      String(r.errors ?? 0),
+      r.tool === 'commbench' || ref === undefined || !r.reqPerSec ? '' : `${(ref / r.reqPerSec).toFixed(2)}×`,
+    ];
+  });
+  const all = [header, ...lines];
+  const widths = header.map((_, i) => Math.max(...all.map((l) => (l[i] ?? '').length)));
+  const numeric = new Set([2, 3, 4, 5, 6, 7, 8, 9]);
+  const fmt = (l: string[]) =>
+    l
+      .map((cell, i) => (numeric.has(i) ? cell.padStart(widths[i] ?? 0) : cell.padEnd(widths[i] ?? 0)))
+      .join('  ')
+      .trimEnd();
+  return [fmt(header), widths.map((w) => '-'.repeat(w)).join('  '), ...lines.map(fmt)].join('\n');
+}
+
+async function main(): Promise<number> {
+  const { config, patterns, grpcWorkers } = readConfig();
+  const startedAt = new Date();
+  const abort = new AbortController();
+  let interrupts = 0;
+  const onSignal = (sig: NodeJS.Signals): void => {
+    if (++interrupts > 1) {
+      killAllServers();
+      process.exit(130);
+    }
+    process.stderr.write(`\n${sig}: stopping the running tool and the server (again to force)\n`);
+    abort.abort(sig);
+    stopCurrentTool();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  const files = await writePayloads(config.size, 'mixed');
+  const notes: string[] = [
+    `payload: ${files.jsonBytes} B JSON (rest) / ${files.grpcFrame.length} B gRPC message (grpc), the same mixed record for every tool (commbench varies only the seq field per request)`,
+    `each tool: ${config.connections} connections, ${config.warmupS}s warm-up (commbench, autocannon -W, h2load --warm-up-time in-process; wrk a separate run), ${config.durationS}s measured, one after another on the same server process`,
+    "driver/server CPU per request: /proc/<pid>/stat utime+stime (all threads) over the steady part of the measured run ÷ the req/s the tool reports; (sys) = the kernel part; the driver and the server share this machine's cores",
+  ];
+  if (config.cpuProfDir) {
+    await mkdir(config.cpuProfDir, { recursive: true });
+    notes.push(`commbench driver CPU profiles in ${config.cpuProfDir} (profiling slows the driver)`);
+  }
+  const rows: Row[] = [];
+  try {
+    for (const pattern of patterns) {
+      if (abort.signal.aborted) break;
+      rows.push(...(await benchPattern(pattern, files, config, grpcWorkers, abort.signal, notes)));
+    }
+  } finally {
+    await files.remove();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+
+  const rs = ratios(rows);
+  const out: string[] = ['', renderTable(rows), ''];
+  for (const r of rs) {
+    out.push(
+      `${r.pattern}: ${r.numerator} ÷ ${r.denominator} = ${r.ratio.toFixed(2)}×  (goal ≥ ${r.goal.toFixed(1)}×: ${r.met ? 'met' : 'MISSED'})`,
+    );
+  }
+  out.push('', ...notes.map((n) => `note: ${n}`));
+  for (const r of rows) for (const n of r.notes ?? []) out.push(`note: ${r.pattern} ${r.tool}: ${n}`);
+  process.stdout.write(out.join('\n') + '\n');
+
+  const resultsDir = join(benchDir, 'results');
+  await mkdir(resultsDir, { recursive: true });
+  const file = join(resultsDir, `bench-${startedAt.toISOString().replace(/[:.]/g, '-')}.json`);
+  const json = {
+    kind: 'commbench-self-bench',
+    startedAt: startedAt.toISOString(),
+    finishedAt: new Date().toISOString(),
+    interrupted: abort.signal.aborted,
+    environment: describeEnvironment(),
+    config,
+    payload: { jsonBytes: files.jsonBytes, grpcBytes: files.grpcFrame.length, shape: 'mixed' },
+    rows,
+    ratios: rs,
+    notes,
+  };
+  await writeFile(file, JSON.stringify(json, null, 2) + '\n');
+  process.stderr.write(`result: ${file}\n`);
+  return abort.signal.aborted ? 130 : rows.some((r) => r.failure !== undefined) ? 1 : 0;
+}
+
+process.exitCode = await main();

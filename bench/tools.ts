@@ -1,0 +1,271 @@
+/**
+ * The load generators compared: how each is started (same server, connections, duration and
+ * body) and how its own report is read. Latencies in µs, as each tool reports them.
+ */
+import { readFile } from 'node:fs/promises';
+import { realpathSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { DriverOutput } from './driver.js';
+import type { PayloadFiles } from './payload.js';
+import type { ToolRun } from './proc.js';
+
+export interface BenchConfig {
+  readonly connections: number;
+  /** Whole seconds. */
+  readonly warmupS: number;
+  readonly durationS: number;
+  readonly size: number;
+  /** Directory for --cpu-prof output of the commbench driver, when profiling. */
+  readonly cpuProfDir?: string;
+}
+
+/** What a tool said about its measured run. */
+export interface ToolReport {
+  readonly reqPerSec: number;
+  readonly p50Us: number;
+  readonly p99Us: number;
+  /** Successful requests in the measured run. */
+  readonly requests: number;
+  readonly errors: number;
+  readonly notes: readonly string[];
+}
+
+export interface Invocation {
+  readonly command: string;
+  readonly args: readonly string[];
+}
+
+export interface Tool {
+  /** Label in the table, e.g. 'commbench', 'commbench w=2', 'wrk'. */
+  readonly label: string;
+  readonly kind: 'commbench' | 'autocannon' | 'wrk' | 'h2load';
+  readonly pattern: 'rest' | 'grpc';
+  /** A separate unmeasured run first (tools without a warm-up phase of their own). */
+  readonly warmup?: Invocation;
+  readonly run: Invocation;
+  /** Reads the tool's report; throws when it cannot be read. */
+  parse(run: ToolRun): Promise<ToolReport>;
+}
+
+const repo = fileURLToPath(new URL('..', import.meta.url));
+
+export function commbenchTool(
+  pattern: 'rest' | 'grpc',
+  url: string,
+  workers: number,
+  config: BenchConfig,
+): Tool {
+  const prof = config.cpuProfDir
+    ? [
+        '--cpu-prof',
+        '--cpu-prof-dir',
+        config.cpuProfDir,
+        '--cpu-prof-name',
+        `${pattern}-w${workers}.cpuprofile`,
+      ]
+    : [];
+  return {
+    label: workers === 1 ? 'commbench' : `commbench w=${workers}`,
+    kind: 'commbench',
+    pattern,
+    run: {
+      command: process.execPath,
+      args: [
+        ...prof,
+        '--import',
+        'tsx',
+        join(repo, 'bench', 'driver.ts'),
+        '--pattern',
+        pattern,
+        '--url',
+        url,
+        '--connections',
+        String(config.connections),
+        '--workers',
+        String(workers),
+        '--warmup-ms',
+        String(config.warmupS * 1000),
+        '--duration-ms',
+        String(config.durationS * 1000),
+        '--size',
+        String(config.size),
+      ],
+    },
+    parse(run) {
+      const line = run.stdout.trim().split('\n').pop() ?? '';
+      const out = JSON.parse(line) as DriverOutput;
+      if (out.status !== 'ok') throw new Error(`commbench driver: ${out.status} ${out.error ?? ''}`);
+      const notes = [
+        `engine's own driver CPU ${out.engineDriverCpuUsPerOp.toFixed(1)} µs/op (process.cpuUsage in its window)`,
+        ...(out.saturated ? [`engine flags driver saturated: ${out.saturationReasons.join('; ')}`] : []),
+      ];
+      return Promise.resolve({
+        reqPerSec: out.throughput,
+        p50Us: out.p50Us,
+        p99Us: out.p99Us,
+        requests: out.ops,
+        errors: out.errors,
+        notes,
+      });
+    },
+  };
+}
+
+interface AutocannonJson {
+  duration: number;
+  errors: number;
+  timeouts: number;
+  non2xx: number;
+  '2xx': number;
+  latency: { p50: number; p99: number };
+}
+
+export function autocannonTool(url: string, files: PayloadFiles, config: BenchConfig): Tool {
+  // node_modules/.bin/autocannon is a link to autocannon.js; run it with this node so that the
+  // PID we sample is the load generator itself, not a shell or env wrapper.
+  const cli = realpathSync(join(repo, 'node_modules', '.bin', 'autocannon'));
+  const c = String(config.connections);
+  return {
+    label: 'autocannon',
+    kind: 'autocannon',
+    pattern: 'rest',
+    run: {
+      command: process.execPath,
+      args: [
+        cli,
+        '--json',
+        '-c',
+        c,
+        '-d',
+        String(config.durationS),
+        ...(config.warmupS > 0 ? ['-W', '[', '-c', c, '-d', String(config.warmupS), ']'] : []),
+        '-m',
+        'POST',
+        '-H',
+        'content-type=application/json',
+        '-i',
+        files.jsonFile,
+        `${url}/echo`,
+      ],
+    },
+    parse(run) {
+      // With a warm-up autocannon prints two JSON lines; the last is the measured run.
+      const line = run.stdout.trim().split('\n').pop() ?? '';
+      const r = JSON.parse(line) as AutocannonJson;
+      const errors = r.errors + r.timeouts + r.non2xx;
+      return Promise.resolve({
+        reqPerSec: r['2xx'] / r.duration,
+        p50Us: r.latency.p50 * 1000,
+        p99Us: r.latency.p99 * 1000,
+        requests: r['2xx'],
+        errors,
+        notes: ['autocannon latency has 1 ms resolution'],
+      });
+    },
+  };
+}
+
+export function wrkTool(url: string, files: PayloadFiles, config: BenchConfig): Tool {
+  const common = ['-t1', `-c${config.connections}`, '-s', files.wrkScript];
+  return {
+    label: 'wrk',
+    kind: 'wrk',
+    pattern: 'rest',
+    ...(config.warmupS > 0
+      ? { warmup: { command: 'wrk', args: [...common, `-d${config.warmupS}s`, `${url}/echo`] } }
+      : {}),
+    run: { command: 'wrk', args: [...common, `-d${config.durationS}s`, '--latency', `${url}/echo`] },
+    parse(run) {
+      const text = run.stdout;
+      const rps = /Requests\/sec:\s+([\d.]+)/.exec(text);
+      const total = /(\d+) requests in/.exec(text);
+      const p50 = /^\s+50%\s+([\d.]+)(us|ms|s)\s*$/m.exec(text);
+      const p99 = /^\s+99%\s+([\d.]+)(us|ms|s)\s*$/m.exec(text);
+      if (!rps || !total || !p50 || !p99) throw new Error(`cannot read wrk's report:\n${text}`);
+      const non2xx = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(text)?.[1] ?? 0);
+      const socket = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(text);
+      const socketErrors = socket ? socket.slice(1).reduce((sum, n) => sum + Number(n), 0) : 0;
+      return Promise.resolve({
+        reqPerSec: Number(rps[1]),
+        p50Us: micros(Number(p50[1]), p50[2] as string),
+        p99Us: micros(Number(p99[1]), p99[2] as string),
+        requests: Number(total[1]) - non2xx,
+        errors: non2xx + socketErrors,
+        notes: [],
+      });
+    },
+  };
+}
+
+export function h2loadTool(url: string, files: PayloadFiles, config: BenchConfig): Tool {
+  const logFile = join(files.dir, 'h2load.log');
+  const target = new URL('/commbench.echo.v1.Echo/Unary', url.replace(/^grpc:/, 'http:')).href;
+  return {
+    label: 'h2load',
+    kind: 'h2load',
+    pattern: 'grpc',
+    run: {
+      command: 'h2load',
+      args: [
+        '-t',
+        '1',
+        '-c',
+        String(config.connections),
+        '-m',
+        '1',
+        '-D',
+        String(config.durationS),
+        ...(config.warmupS > 0 ? ['--warm-up-time', String(config.warmupS)] : []),
+        '-d',
+        files.grpcFile,
+        '-H',
+        'content-type: application/grpc',
+        '-H',
+        'te: trailers',
+        '--log-file',
+        logFile,
+        target,
+      ],
+    },
+    async parse(run) {
+      const text = run.stdout;
+      const rps = /finished in [\d.]+\w+, ([\d.]+) req\/s/.exec(text);
+      const req =
+        /requests: (\d+) total, (\d+) started, (\d+) done, (\d+) succeeded, (\d+) failed, (\d+) errored, (\d+) timeout/.exec(
+          text,
+        );
+      const codes = /status codes: (\d+) 2xx, (\d+) 3xx, (\d+) 4xx, (\d+) 5xx/.exec(text);
+      if (!rps || !req || !codes) throw new Error(`cannot read h2load's report:\n${text}`);
+      // Log lines: start time (µs since epoch), HTTP status, request time (µs). Status 0 = stopped
+      // in flight at the end.
+      const durations: number[] = [];
+      for (const line of (await readFile(logFile, 'utf8')).split('\n')) {
+        const [, status, us] = line.split('\t');
+        if (status === '200') durations.push(Number(us));
+      }
+      durations.sort((a, b) => a - b);
+      return {
+        reqPerSec: Number(rps[1]),
+        p50Us: percentile(durations, 50),
+        p99Us: percentile(durations, 99),
+        requests: Number(req[4]),
+        errors: Number(req[5]) + Number(req[6]) + Number(req[7]),
+        notes: [
+          'h2load counts HTTP 200 as success and cannot check grpc-status per response (checked once before the run); p50/p99 from its --log-file',
+        ],
+      };
+    },
+  };
+}
+
+function micros(value: number, unit: string): number {
+  return unit === 'us' ? value : unit === 'ms' ? value * 1000 : value * 1e6;
+}
+
+/** Nearest-rank percentile of sorted values (0 when empty). */
+function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return 0;
+  const rank = Math.min(sorted.length, Math.max(1, Math.ceil((p / 100) * sorted.length)));
+  return sorted[rank - 1] as number;
+}
