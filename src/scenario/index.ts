@@ -1,13 +1,6 @@
 /** Scenario files: format (schema.ts), loading and validation (load.ts), matrix expansion (expand.ts). */
 export type { CaseSpec, LoadSpec, Plan } from './types.js';
-export {
-  loadPlan,
-  planFromText,
-  listBuiltinScenarios,
-  resolveScenario,
-  builtinDir,
-  packageRoot,
-} from './load.js';
+export { loadPlan, planFromText, listBuiltinScenarios, resolveScenario, builtinDir } from './load.js';
 export type { ScenarioLocation } from './load.js';
 export { parseOverrides } from './overrides.js';
 export type { Overrides, ParsedOverrides } from './overrides.js';

@@ -3,9 +3,9 @@
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, extname, isAbsolute, join, relative, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { CommbenchError, errnoCode } from '../errors.js';
+import { packageRoot } from '../paths.js';
 import { isPatternName, loadPattern, type PatternName } from '../patterns/registry.js';
 import { assignIds, expandScenario } from './expand.js';
 import { parseOverrides, type Overrides, type ParsedOverrides } from './overrides.js';
@@ -13,10 +13,8 @@ import { issuesToProblems, ScenarioSource, suggest, type Path, type Problem } fr
 import { ScenarioSchema } from './schema.js';
 import type { Plan } from './types.js';
 
-/** The package root: two levels above this file both as src/scenario/load.ts and dist/scenario/load.js. */
-export const packageRoot = fileURLToPath(new URL('../../', import.meta.url));
 /** Folder of the built-in scenarios (shipped in the package). */
-export const builtinDir = join(packageRoot, 'scenarios');
+export const builtinDir = join(packageRoot(), 'scenarios');
 
 const invalidHint =
   'each line is file:line:column: where: what. The format is described in scenarios/README.md; ' +

@@ -1,22 +1,10 @@
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import protobuf from 'protobufjs';
 import type { EchoRecord } from '../../message.js';
+import { packageRoot } from '../../paths.js';
 
 /** Full method path of commbench.echo.v1.Echo/Unary (proto/echo.proto). */
 export const unaryPath = '/commbench.echo.v1.Echo/Unary';
-
-/** The package root: the nearest folder up from this file with a package.json (works from src/ and dist/). */
-function packageRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package.json'))) {
-    const up = dirname(dir);
-    if (up === dir) throw new Error(`no package.json above ${fileURLToPath(import.meta.url)}`);
-    dir = up;
-  }
-  return dir;
-}
 
 /** EchoRecord as protobufjs decodes it: absent fields read as their defaults (0, '', false, []). */
 export type DecodedRecord = Partial<EchoRecord>;
