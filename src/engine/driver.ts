@@ -1,12 +1,14 @@
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { CommbenchError } from '../errors.js';
-import { makeRecord, withSeq, type MessageShape } from '../message.js';
+import { makeRecord, recordsEqual, withSeq, type EchoRecord, type MessageShape } from '../message.js';
+import { createHistogram, encodeHistogram, recordMicros } from '../metrics/histogram.js';
 import { WireMeter } from '../metrics/wire.js';
 import { loadPattern } from '../patterns/registry.js';
-import { OpError, type PatternClient } from '../patterns/types.js';
+import { OpError, type Pattern, type PatternClient, type Subscription } from '../patterns/types.js';
 import type { LoadSpec } from '../scenario/types.js';
 import { realClock, type Clock } from './clock.js';
 import { inFlightPerConnection, loadModelFor } from './load/index.js';
+import { DeliveryTracker, type DeliverySnapshot } from './deliveries.js';
 import { Recorder, type RecorderSnapshot } from './recorder.js';
 
 /** What one driver (the main thread, or one worker thread) runs: its share of a case's load. */
@@ -39,6 +41,11 @@ export interface DriverReport extends RecorderSnapshot {
   readonly eventLoopDelay: { readonly p50: number; readonly p99: number; readonly max: number };
   /** Share of the window this thread's event loop was busy (0..1). */
   readonly eventLoopUtilization: number;
+  /** Push and queue patterns: deliveries to this driver's subscribers. */
+  readonly delivery?: DeliverySnapshot & {
+    /** Time to open each subscription, µs (encoded histogram). */
+    readonly subscribe: string;
+  };
 }
 
 export interface Progress {
@@ -72,104 +79,179 @@ export interface Driver {
 const connectionErrorBackoffMs = 50;
 /** Sequence number of the probe operation (load operations count up from 0). */
 const probeSeq = 0xffffffff;
+const unreachableHint =
+  'check that the server is running and the URL is right (for --target, the scheme, host and port)';
 const eldResolutionMs = 10;
 
-/** Opens every connection of `spec` (not measured). Rejects with E_TARGET_UNREACHABLE when none can be made. */
+/** The open connections and subscriptions of a driver, and what measures them. */
+interface Parts {
+  readonly clock: Clock;
+  readonly clients: readonly PatternClient[];
+  readonly wire: WireMeter;
+  readonly payload: DriverReport['payload'];
+  readonly deliveries: DeliveryTracker | undefined;
+  readonly subscribeTimes: string;
+  readonly base: EchoRecord;
+  readonly close: () => Promise<void>;
+}
+
+/**
+ * Opens every subscription and connection of `spec` and checks one round trip (not measured).
+ * Rejects with E_TARGET_UNREACHABLE when the server cannot be reached, closing what was opened.
+ */
 export async function connectDriver(spec: DriverSpec, clock: Clock = realClock): Promise<Driver> {
   const pattern = await loadPattern(spec.pattern);
+  const options = pattern.options.parse(spec.options ?? {});
+  const url = new URL(spec.url);
+  const base = makeRecord(spec.payload.size, spec.payload.shape);
   const wire = new WireMeter();
   const payload = { request: 0, response: 0, ops: 0 };
-  const meter = {
-    add(requestBytes: number, responseBytes: number) {
-      payload.request += requestBytes;
-      payload.response += responseBytes;
-      payload.ops++;
-    },
-  };
-  const url = new URL(spec.url);
-  const inFlight = inFlightPerConnection(spec.load);
-  const options = pattern.options.parse(spec.options ?? {});
-  const attempts = await Promise.allSettled(
-    Array.from({ length: spec.load.connections }, (_, i) =>
-      pattern.connect({
-        url,
-        options,
-        index: spec.connectionOffset + i,
-        inFlight,
-        timeoutMs: spec.timeoutMs,
-        payload: meter,
-      }),
-    ),
-  );
-  const clients = attempts.flatMap((a) => (a.status === 'fulfilled' ? [a.value] : []));
-  const failure = attempts.find((a): a is PromiseRejectedResult => a.status === 'rejected');
-  if (failure) {
-    await Promise.allSettled(clients.map((c) => c.close()));
-    wire.dispose();
-    const reason = failure.reason instanceof Error ? failure.reason.message : String(failure.reason);
-    throw new CommbenchError(
-      'E_TARGET_UNREACHABLE',
-      `cannot connect ${spec.pattern} client to ${spec.url}: ${reason}`,
-      {
-        hint: 'check that the server is running and the URL is right (for --target, the scheme, host and port)',
-        cause: failure.reason,
-      },
-    );
-  }
-  // One verified round trip before any load: a lazy client (undici connects on first request)
-  // would otherwise turn an unreachable server into a whole run of connection errors.
-  try {
-    await clients[0]?.send(withSeq(makeRecord(spec.payload.size, spec.payload.shape), probeSeq), true);
-  } catch (err) {
-    await Promise.allSettled(clients.map((c) => c.close()));
-    wire.dispose();
-    const reason = err instanceof Error ? err.message : String(err);
-    const kind = err instanceof OpError ? err.kind : 'protocol';
-    throw kind === 'connection'
-      ? new CommbenchError(
-          'E_TARGET_UNREACHABLE',
-          `cannot reach ${spec.pattern} server at ${spec.url}: ${reason}`,
-          {
-            hint: 'check that the server is running and the URL is right (for --target, the scheme, host and port)',
-            cause: err,
-          },
-        )
-      : new CommbenchError(
-          'E_RUN_FAILED',
-          `${spec.pattern} server at ${spec.url} did not echo a first message: ${reason}`,
-          {
-            hint: `is it a ${spec.pattern} echo server? \`commbench serve ${spec.pattern}\` runs one`,
-            cause: err,
-          },
-        );
-  }
+  const subscriptions: Subscription[] = [];
+  const clients: PatternClient[] = [];
   let closed = false;
   const close = async (): Promise<void> => {
     if (closed) return;
     closed = true;
-    await Promise.allSettled(clients.map((c) => c.close()));
+    await Promise.allSettled([...clients.map((c) => c.close()), ...subscriptions.map((s) => s.close())]);
     wire.dispose();
   };
-  return {
-    close,
-    run: (startAt, hooks = {}) => runLoad(spec, clients, { clock, wire, payload, close }, startAt, hooks),
-  };
+  try {
+    const { deliveries, subscribeTimes } = await openSubscriptions(
+      pattern,
+      options,
+      spec,
+      url,
+      base,
+      clock,
+      subscriptions,
+    );
+    const meter = {
+      add(requestBytes: number, responseBytes: number) {
+        payload.request += requestBytes;
+        payload.response += responseBytes;
+        payload.ops++;
+      },
+    };
+    const inFlight = inFlightPerConnection(spec.load);
+    clients.push(
+      ...(await settleAll(
+        Array.from({ length: spec.load.connections }, (_, i) =>
+          pattern.connect({
+            url,
+            options,
+            index: spec.connectionOffset + i,
+            inFlight,
+            timeoutMs: spec.timeoutMs,
+            payload: meter,
+          }),
+        ),
+        (opened) => clients.push(...opened),
+      )),
+    );
+    // One verified round trip before any load: a lazy client (undici connects on first request)
+    // would otherwise turn an unreachable server into a whole run of connection errors.
+    await clients[0]?.send(withSeq(base, probeSeq), true);
+    const parts: Parts = { clock, clients, wire, payload, deliveries, subscribeTimes, base, close };
+    return { close, run: (startAt, hooks = {}) => runLoad(spec, parts, startAt, hooks) };
+  } catch (err) {
+    await close();
+    throw unreachable(spec, err);
+  }
+}
+
+/** Push and queue patterns: opens `load.subscribers` subscriptions (default 1), timing each. */
+async function openSubscriptions(
+  pattern: Pattern,
+  options: unknown,
+  spec: DriverSpec,
+  url: URL,
+  base: EchoRecord,
+  clock: Clock,
+  opened: Subscription[],
+): Promise<{ deliveries: DeliveryTracker | undefined; subscribeTimes: string }> {
+  const count = pattern.subscribe ? (spec.load.subscribers ?? 1) : 0;
+  if (!pattern.subscribe || count === 0) return { deliveries: undefined, subscribeTimes: '' };
+  const perMessage = pattern.deliveriesPerMessage?.(options as never, count) ?? count;
+  const deliveries = new DeliveryTracker(count, perMessage, spec.load.model === 'rate');
+  const verifyEvery = Math.max(1, spec.verifyEvery);
+  const times = createHistogram();
+  const subscribe = pattern.subscribe.bind(pattern);
+  await settleAll(
+    Array.from({ length: count }, async (_, index) => {
+      const started = clock.now();
+      const subscription = await subscribe({
+        url,
+        options: options as never,
+        index,
+        timeoutMs: spec.timeoutMs,
+        deliver(seq, record, bytes = 0) {
+          const matches =
+            record !== undefined && seq % verifyEvery === 0
+              ? recordsEqual(record, withSeq(base, seq))
+              : undefined;
+          deliveries.deliver(seq, index, clock.now(), bytes, matches);
+        },
+      });
+      recordMicros(times, (clock.now() - started) * 1000);
+      return subscription;
+    }),
+    (subscriptions) => opened.push(...subscriptions),
+  );
+  return { deliveries, subscribeTimes: encodeHistogram(times) };
+}
+
+/** Awaits every promise; on any failure hands the successes to `keep` (to be closed) and throws the first reason. */
+async function settleAll<T>(promises: readonly Promise<T>[], keep: (ok: T[]) => void): Promise<T[]> {
+  const settled = await Promise.allSettled(promises);
+  const ok = settled.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+  const failure = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failure) {
+    keep(ok);
+    throw failure.reason;
+  }
+  return ok;
+}
+
+function unreachable(spec: DriverSpec, err: unknown): CommbenchError {
+  if (err instanceof CommbenchError) return err;
+  const reason = err instanceof Error ? err.message : String(err);
+  const kind = err instanceof OpError ? err.kind : errnoKind(err);
+  return kind === 'connection'
+    ? new CommbenchError(
+        'E_TARGET_UNREACHABLE',
+        `cannot reach ${spec.pattern} server at ${spec.url}: ${reason}`,
+        {
+          hint: unreachableHint,
+          cause: err,
+        },
+      )
+    : new CommbenchError(
+        'E_RUN_FAILED',
+        `${spec.pattern} server at ${spec.url} did not answer a first message: ${reason}`,
+        {
+          hint: `is it a ${spec.pattern} echo server? \`commbench serve ${spec.pattern}\` runs one`,
+          cause: err,
+        },
+      );
+}
+
+function errnoKind(err: unknown): string {
+  const code = typeof err === 'object' && err !== null && 'code' in err ? String(err.code) : '';
+  return /ECONNREFUSED|ECONNRESET|EHOSTUNREACH|ENOTFOUND|ETIMEDOUT/.test(code) ? 'connection' : 'other';
 }
 
 async function runLoad(
   spec: DriverSpec,
-  clients: readonly PatternClient[],
-  parts: { clock: Clock; wire: WireMeter; payload: DriverReport['payload']; close: () => Promise<void> },
+  parts: Parts,
   startAt: number,
   hooks: RunHooks,
 ): Promise<DriverReport> {
-  const { clock, wire } = parts;
+  const { clock, wire, clients, deliveries, base } = parts;
   const windowStart = startAt + spec.warmupMs;
   const windowEnd = windowStart + spec.durationMs;
   const recorder = new Recorder(windowStart, windowEnd, spec.load.model === 'rate');
-  const base = makeRecord(spec.payload.size, spec.payload.shape);
-  const seqs = new Array<number>(clients.length).fill(0);
   const verifyEvery = Math.max(1, spec.verifyEvery);
+  let nextSeq = 0;
   const stop = new AbortController();
   const signal = hooks.signal;
   let endReason: DriverEndReason = 'completed';
@@ -179,6 +261,7 @@ async function runLoad(
     endReason = reason === 'server-crashed' || reason === 'failed' ? reason : 'interrupted';
     stoppedAt = clock.now();
     recorder.frozen = true;
+    if (deliveries) deliveries.frozen = true;
     stop.abort();
   };
   if (signal?.aborted) onAbort();
@@ -186,15 +269,19 @@ async function runLoad(
 
   const perform = async (connection: number, intended: number): Promise<void> => {
     const client = clients[connection] as PatternClient;
-    const seq = seqs[connection] as number;
-    seqs[connection] = (seq + 1) >>> 0;
+    const seq = nextSeq;
+    nextSeq = (nextSeq + 1) >>> 0;
     const verify = seq % verifyEvery === 0;
     recorder.started(intended, verify);
     const sentAt = clock.now();
+    const measured = recorder.measures(intended);
+    deliveries?.publish(seq, intended, sentAt, measured);
     try {
       await client.send(withSeq(base, seq), verify);
       recorder.ok(intended, sentAt, clock.now());
+      deliveries?.accepted(measured);
     } catch (err) {
+      deliveries?.unpublish(seq);
       const kind = recorder.failed(intended, clock.now(), err);
       if (kind === 'connection' && !stop.signal.aborted)
         await clock.sleepUntil(clock.now() + connectionErrorBackoffMs);
@@ -249,23 +336,20 @@ async function runLoad(
       perform,
       drop: (intended) => recorder.drop(intended),
     });
-    // Outstanding operations after the window are bounded by the clients' timeouts; past that
-    // (or on abort) the connections are closed so that nothing hangs.
-    const stalled = new Promise<void>((resolve) => {
-      const check = setInterval(() => {
-        const now = clock.now();
-        if (stop.signal.aborted || now > windowEnd + spec.timeoutMs + 2000) {
-          clearInterval(check);
-          resolve();
-        }
-      }, 50);
-      void load.finally(() => {
-        clearInterval(check);
-        resolve();
-      });
-    });
-    await stalled;
-    if (stop.signal.aborted) await parts.close();
+    // Outstanding operations after the window are bounded by the clients' timeouts, and missing
+    // deliveries by one timeout more; past that (or on abort) the connections are closed so that
+    // nothing hangs.
+    const drained = await settleWithin(
+      load,
+      stop.signal,
+      Math.max(0, windowEnd - clock.now()) + spec.timeoutMs + 2000,
+    );
+    const delivered =
+      drained && deliveries
+        ? await waitFor(() => deliveries.missing() === 0, stop.signal, spec.timeoutMs)
+        : drained;
+    if (deliveries) deliveries.frozen = true;
+    if (!delivered || stop.signal.aborted) await parts.close();
     await load;
   } finally {
     clearTimeout(windowTimer);
@@ -287,7 +371,40 @@ async function runLoad(
       max: delayUs(eld.max),
     },
     eventLoopUtilization: eluValue,
+    ...(deliveries ? { delivery: { ...deliveries.snapshot(), subscribe: parts.subscribeTimes } } : {}),
   };
+}
+
+/** Resolves true when `promise` settles within `timeoutMs`, false on abort or timeout. */
+function settleWithin(promise: Promise<unknown>, signal: AbortSignal, timeoutMs: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const finish = (value: boolean): void => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', onAbort);
+      resolve(value);
+    };
+    const onAbort = (): void => finish(false);
+    const timer = setTimeout(() => finish(false), timeoutMs);
+    signal.addEventListener('abort', onAbort, { once: true });
+    if (signal.aborted) finish(false);
+    void promise.then(
+      () => finish(true),
+      () => finish(true),
+    );
+  });
+}
+
+/** Resolves true when `done()` holds (checked every 10 ms), false on abort or after `timeoutMs`. */
+function waitFor(done: () => boolean, signal: AbortSignal, timeoutMs: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const deadline = performance.now() + timeoutMs;
+    const check = (): void => {
+      if (done()) resolve(true);
+      else if (signal.aborted || performance.now() >= deadline) resolve(false);
+      else setTimeout(check, 10);
+    };
+    check();
+  });
 }
 
 /** monitorEventLoopDelay records whole timer intervals: the delay is what exceeds the resolution. */

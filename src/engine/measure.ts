@@ -1,6 +1,6 @@
 import { decodeHistogram, mergeEncoded, mergeHistograms, summarizeHistogram } from '../metrics/histogram.js';
 import { errorKinds, type ErrorKind } from '../patterns/types.js';
-import type { Measurement, TimelinePoint } from '../result/types.js';
+import type { DeliveryMetrics, LatencySummary, Measurement, TimelinePoint } from '../result/types.js';
 import type { LoadSpec } from '../scenario/types.js';
 import type { DriverReport } from './driver.js';
 import { totalErrors } from './recorder.js';
@@ -71,6 +71,7 @@ export function measure(
     errorSamples,
     payload: { requestPerOp, responsePerOp, perOp: requestPerOp + responsePerOp },
     wire: { read, written, perOp: ops === 0 ? 0 : (read + written) / ops },
+    ...(reports.some((r) => r.delivery) ? { delivery: deliveryMetrics(reports, seconds) } : {}),
     ...(usage.server
       ? {
           server: {
@@ -91,6 +92,57 @@ export function measure(
       saturated: reasons.length > 0,
       saturationReasons: reasons,
     },
+  };
+}
+
+function deliveryMetrics(reports: readonly DriverReport[], seconds: number): DeliveryMetrics {
+  const parts = reports.flatMap((r) => (r.delivery ? [r.delivery] : []));
+  const delivered = sum(parts, (d) => d.delivered);
+  const published = sum(parts, (d) => d.published);
+  const perMessage = parts[0]?.perMessage ?? 0;
+  return {
+    subscribers: sum(parts, (d) => d.subscribers),
+    perMessage,
+    published,
+    expected: published * perMessage,
+    delivered,
+    lost: sum(parts, (d) => d.lost),
+    duplicated: sum(parts, (d) => d.duplicated),
+    outOfOrder: sum(parts, (d) => d.outOfOrder),
+    mismatched: sum(parts, (d) => d.mismatched),
+    throughput: seconds > 0 ? delivered / seconds : 0,
+    latency: summarizeHistogram(mergeEncoded(parts.map((d) => d.latency))),
+    skew: summarizeHistogram(mergeEncoded(parts.map((d) => d.skew))),
+    jitter: summarizeHistogram(mergeEncoded(parts.map((d) => d.jitter))),
+    subscribe: summarizeHistogram(mergeEncoded(parts.map((d) => d.subscribe))),
+    bytesPerDelivery: delivered === 0 ? 0 : sum(parts, (d) => d.bytes * d.delivered) / delivered,
+  };
+}
+
+/** Deliveries of several repetitions as one: histograms merged, counts summed. */
+function mergeDeliveries(reps: readonly Measurement[], seconds: number): DeliveryMetrics | undefined {
+  const parts = reps.flatMap((r) => (r.delivery ? [r.delivery] : []));
+  const first = parts[0];
+  if (!first) return undefined;
+  const merged = (f: (d: DeliveryMetrics) => LatencySummary): LatencySummary =>
+    summarizeHistogram(mergeEncoded(parts.map((d) => f(d).encoded)));
+  const delivered = sum(parts, (d) => d.delivered);
+  return {
+    subscribers: first.subscribers,
+    perMessage: first.perMessage,
+    published: sum(parts, (d) => d.published),
+    expected: sum(parts, (d) => d.expected),
+    delivered,
+    lost: sum(parts, (d) => d.lost),
+    duplicated: sum(parts, (d) => d.duplicated),
+    outOfOrder: sum(parts, (d) => d.outOfOrder),
+    mismatched: sum(parts, (d) => d.mismatched),
+    throughput: seconds > 0 ? delivered / seconds : 0,
+    latency: merged((d) => d.latency),
+    skew: merged((d) => d.skew),
+    jitter: merged((d) => d.jitter),
+    subscribe: merged((d) => d.subscribe),
+    bytesPerDelivery: delivered === 0 ? 0 : sum(parts, (d) => d.bytesPerDelivery * d.delivered) / delivered,
   };
 }
 
@@ -160,6 +212,7 @@ export function mergeMeasurements(reps: readonly Measurement[]): Measurement | u
       written: sum(reps, (r) => r.wire.written),
       perOp: ops === 0 ? 0 : sum(reps, (r) => r.wire.read + r.wire.written) / ops,
     },
+    ...(reps.some((r) => r.delivery) ? { delivery: mergeDeliveries(reps, durationMs / 1000) } : {}),
     ...(servers.length > 0
       ? {
           server: {

@@ -1,5 +1,6 @@
 import { CommbenchError, isCommbenchError } from '../errors.js';
 import { packageVersion } from '../paths.js';
+import { loadPattern } from '../patterns/registry.js';
 import type { CaseResult, CaseStatus, Measurement, Result } from '../result/types.js';
 import { schemaVersion } from '../result/types.js';
 import type { CaseSpec, Plan } from '../scenario/types.js';
@@ -132,7 +133,9 @@ async function runRepetition(
       durationMs: spec.durationMs,
       connectionOffset: 0,
     };
-    const workers = Math.min(spec.workers, spec.load.connections);
+    // Push and queue patterns keep publishers and subscribers on one clock, in one thread.
+    const pushes = (await loadPattern(spec.pattern)).subscribe !== undefined;
+    const workers = pushes ? 1 : Math.min(spec.workers, spec.load.connections);
     const hooks = {
       signal: abort.signal,
       onTick: (p: Progress) => opts.hooks?.tick?.(spec, p),

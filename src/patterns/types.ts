@@ -17,8 +17,44 @@ export interface Pattern<Options = Record<string, unknown>> {
   readonly scheme: string;
   /** Runs inside the server child process (or `commbench serve`). */
   startServer(ctx: ServerContext<Options>): Promise<RunningServer>;
-  /** Runs in the driver (main thread or a worker); one client per connection. */
+  /**
+   * Runs in the driver (main thread or a worker); one client per connection. For push and queue
+   * patterns this is the publisher: send() resolves when the server or broker has accepted the
+   * message (the caller-perceived latency); deliveries to subscribers are timed separately.
+   */
   connect(ctx: ClientContext<Options>): Promise<PatternClient>;
+  /**
+   * Push and queue patterns: opens one subscriber (consumer) in the driver, so that publish and
+   * receipt are read from one clock. Every message it receives is reported with `ctx.deliver`.
+   * Resolves once the subscription is established (messages published after that must arrive).
+   */
+  subscribe?(ctx: SubscriberContext<Options>): Promise<Subscription>;
+  /**
+   * How many deliveries one published message should produce with `subscribers` subscribers:
+   * fan-out patterns deliver to every subscriber (the default), work queues to exactly one.
+   */
+  deliveriesPerMessage?(options: Options, subscribers: number): number;
+}
+
+export interface SubscriberContext<Options = Record<string, unknown>> {
+  readonly url: URL;
+  readonly options: Options;
+  /** Subscriber index within this driver (0-based). */
+  readonly index: number;
+  /** Opening the subscription must succeed within this many ms. */
+  readonly timeoutMs: number;
+  /**
+   * Reports one received message, as soon as it arrives (the receive time is taken here).
+   * `seq` is the record's seq; pass the decoded `record` too when the pattern has it, so a sample
+   * of deliveries is compared with what was published, and the message's serialized size in bytes
+   * (without framing) for payload accounting.
+   */
+  deliver(seq: number, record?: Partial<EchoRecord>, bytes?: number): void;
+}
+
+export interface Subscription {
+  /** Ends the subscription and closes its connection. Idempotent. */
+  close(): Promise<void>;
 }
 
 export interface ServerContext<Options = Record<string, unknown>> {

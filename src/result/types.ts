@@ -101,6 +101,8 @@ export interface Measurement {
   readonly payload: { readonly requestPerOp: number; readonly responsePerOp: number; readonly perOp: number };
   /** Bytes the driver's sockets read and wrote in the window (all layers: framing, headers, TCP payload). */
   readonly wire: { readonly read: number; readonly written: number; readonly perOp: number };
+  /** Push and queue patterns: what the subscribers received (publish → receipt on one clock). */
+  readonly delivery?: DeliveryMetrics;
   readonly server?: {
     readonly cpuUs: number;
     readonly cpuUsPerOp: number;
@@ -123,4 +125,35 @@ export interface Measurement {
     readonly saturated: boolean;
     readonly saturationReasons: readonly string[];
   };
+}
+
+export interface DeliveryMetrics {
+  readonly subscribers: number;
+  /** Deliveries one message should produce: every subscriber for fan-out, 1 for a work queue. */
+  readonly perMessage: number;
+  /** Measured messages whose publish was accepted. */
+  readonly published: number;
+  /** published × perMessage. */
+  readonly expected: number;
+  /** First-time deliveries of measured messages. */
+  readonly delivered: number;
+  /** Expected deliveries that had not arrived when the grace period (the op timeout) after the window ended. */
+  readonly lost: number;
+  readonly duplicated: number;
+  /** Deliveries that reached a subscriber after a message published later. */
+  readonly outOfOrder: number;
+  /** Sampled deliveries whose content differed from what was published. */
+  readonly mismatched: number;
+  /** delivered / measured seconds. */
+  readonly throughput: number;
+  /** Publish → receipt, µs; from the scheduled send time for rate loads. */
+  readonly latency: LatencySummary;
+  /** Last minus first receipt of the same message across subscribers, µs (fan-out only). */
+  readonly skew: LatencySummary;
+  /** |inter-arrival − inter-publish| of consecutive messages at one subscriber, µs. */
+  readonly jitter: LatencySummary;
+  /** Time to open one subscription, µs. */
+  readonly subscribe: LatencySummary;
+  /** Serialized bytes per delivery. */
+  readonly bytesPerDelivery: number;
 }

@@ -48,6 +48,7 @@ const dimToFields: { [K in MatrixKey]: (v: DimValue<K>) => Fields } = {
   'load.connections': (connections) => ({ load: { connections } }),
   'load.inFlight': (inFlight) => ({ load: { inFlight } }),
   'load.rate': (rate) => ({ load: { model: 'rate', rate } }),
+  'load.subscribers': (subscribers) => ({ load: { subscribers } }),
   workers: (workers) => ({ workers }),
   'server.delay': (delay) => ({ server: { delay } }),
 };
@@ -60,6 +61,7 @@ const pinnedBy: { [K in MatrixKey]: (f: Fields) => boolean } = {
   'load.connections': (f) => f.load?.connections !== undefined,
   'load.inFlight': (f) => f.load?.inFlight !== undefined,
   'load.rate': (f) => f.load?.rate !== undefined,
+  'load.subscribers': (f) => f.load?.subscribers !== undefined,
   workers: (f) => f.workers !== undefined,
   'server.delay': (f) => f.server?.delay !== undefined,
 };
@@ -173,6 +175,7 @@ function resolveCase(
   const model = f.load?.model ?? (f.load?.rate !== undefined ? 'rate' : 'closed');
   const connections = f.load?.connections ?? builtinDefaults.connections;
   const inFlight = f.load?.inFlight ?? builtinDefaults.inFlight;
+  const subscribers = f.load?.subscribers === undefined ? {} : { subscribers: f.load.subscribers };
   let load: LoadSpec;
   if (model === 'rate') {
     if (f.load?.rate === undefined) {
@@ -189,9 +192,10 @@ function resolveCase(
       rate: f.load.rate,
       inFlight,
       maxInFlight: f.load.maxInFlight ?? builtinDefaults.maxInFlight,
+      ...subscribers,
     };
   } else {
-    load = { model: 'closed', connections, inFlight };
+    load = { model: 'closed', connections, inFlight, ...subscribers };
   }
   const options = f.options?.[pattern];
   return {
@@ -237,6 +241,7 @@ const components: Component[] = [
   (c) => `inflight=${c.spec.load.inFlight}`,
   (c) => (c.spec.load.model === 'rate' ? `${c.spec.load.rate}/s` : undefined),
   (c) => (c.spec.load.model === 'rate' ? `max=${c.spec.load.maxInFlight}` : undefined),
+  (c) => (c.spec.load.subscribers === undefined ? undefined : `subs=${c.spec.load.subscribers}`),
   (c) => formatSizeExact(c.spec.payload.size),
   (c) => c.spec.payload.shape,
   (c) => `w=${c.spec.workers}`,

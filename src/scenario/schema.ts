@@ -86,6 +86,10 @@ export const Load = z
       description: 'most operations outstanding on one connection (1 = no pipelining; default 1)',
     }),
     rate: Rate.optional(),
+    subscribers: z.int().min(0).optional().meta({
+      description:
+        'push and queue patterns: subscribers (consumers) opened in the driver, each receiving deliveries (default 1)',
+    }),
     maxInFlight: Count.optional().meta({
       description: 'rate: operations outstanding or queued at which a due one is dropped (default 1000)',
     }),
@@ -157,6 +161,7 @@ export const matrixDimensions = {
   'load.connections': Count,
   'load.inFlight': Count,
   'load.rate': Rate,
+  'load.subscribers': z.int().min(0),
   workers: Count,
   'server.delay': Duration,
 } as const;
@@ -183,6 +188,7 @@ function matrixSchema() {
       'load.connections': dimension(matrixDimensions['load.connections']).optional(),
       'load.inFlight': dimension(matrixDimensions['load.inFlight']).optional(),
       'load.rate': dimension(matrixDimensions['load.rate']).optional(),
+      'load.subscribers': dimension(matrixDimensions['load.subscribers']).optional(),
       workers: dimension(matrixDimensions.workers).optional(),
       'server.delay': dimension(matrixDimensions['server.delay']).optional(),
     })

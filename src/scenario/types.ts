@@ -9,9 +9,17 @@ import type { MessageShape } from '../message.js';
  *   never silently skipped).
  */
 export type LoadSpec =
-  | { readonly model: 'closed'; readonly connections: number; readonly inFlight: number }
+  | {
+      readonly model: 'closed';
+      readonly connections: number;
+      readonly inFlight: number;
+      /** Push and queue patterns: subscribers (consumers) opened in the driver; default 1. */
+      readonly subscribers?: number;
+    }
   | {
       readonly model: 'rate';
+      /** Push and queue patterns: subscribers (consumers) opened in the driver; default 1. */
+      readonly subscribers?: number;
       readonly connections: number;
       /** Operations per second across all connections and workers. */
       readonly rate: number;
