@@ -3,6 +3,7 @@
  * on the same server process, connection count, body and duration. `npm run bench`.
  *
  *   BENCH_DURATION=10s BENCH_WARMUP=2s BENCH_CONNECTIONS=50 BENCH_PATTERNS=rest,grpc npm run bench
+ *   BENCH_ROUNDS=3 BENCH_GRPC_WORKERS=1,2 BENCH_SIZE=1KiB npm run bench   (medians of 3 rounds)
  *   npm run bench -- --duration 5s --connections 50 --patterns rest --cpu-prof
  *
  * Per tool: req/s and p50/p99 as the tool reports them; driver CPU per request = the driver
@@ -33,6 +34,9 @@ import {
 interface Row extends Partial<ToolReport> {
   readonly pattern: string;
   readonly tool: string;
+  /** Round (0-based) of a single run; in a summary, how many rounds succeeded. */
+  readonly round?: number;
+  readonly runs?: number;
   /** Driver and server CPU per request, µs, and their CPU use in cores over the steady window. */
   readonly driverCpuUsPerReq?: number;
   /** The kernel part of driverCpuUsPerReq (system time). */
@@ -48,14 +52,22 @@ interface Ratio {
   readonly pattern: string;
   readonly numerator: string;
   readonly denominator: string;
+  /** Of the median req/s over the rounds. */
   readonly ratio: number;
+  /** Per round, from the two tools' runs in that round. */
+  readonly perRound: readonly number[];
   readonly goal: number;
   readonly met: boolean;
 }
 
 const benchDir = fileURLToPath(new URL('.', import.meta.url));
 
-function readConfig(): { config: BenchConfig; patterns: ('rest' | 'grpc')[]; grpcWorkers: number[] } {
+function readConfig(): {
+  config: BenchConfig;
+  patterns: ('rest' | 'grpc')[];
+  grpcWorkers: number[];
+  rounds: number;
+} {
   const { values } = parseArgs({
     options: {
       duration: { type: 'string', default: process.env.BENCH_DURATION ?? '10s' },
@@ -64,6 +76,7 @@ function readConfig(): { config: BenchConfig; patterns: ('rest' | 'grpc')[]; grp
       size: { type: 'string', default: process.env.BENCH_SIZE ?? '1KiB' },
       patterns: { type: 'string', default: process.env.BENCH_PATTERNS ?? 'rest,grpc' },
       'grpc-workers': { type: 'string', default: process.env.BENCH_GRPC_WORKERS ?? '1,2' },
+      rounds: { type: 'string', default: process.env.BENCH_ROUNDS ?? '1' },
       'cpu-prof': { type: 'boolean', default: process.env.BENCH_CPU_PROF === '1' },
     },
   });
@@ -85,6 +98,8 @@ function readConfig(): { config: BenchConfig; patterns: ('rest' | 'grpc')[]; grp
   if (known.length !== patterns.length || known.length === 0) problems.push('patterns: rest and/or grpc');
   const grpcWorkers = values['grpc-workers'].split(',').map(Number);
   if (grpcWorkers.some((w) => !Number.isInteger(w) || w < 1)) problems.push('grpc-workers: e.g. 1,2');
+  const rounds = Number(values.rounds);
+  if (!Number.isInteger(rounds) || rounds < 1) problems.push('rounds must be a positive integer');
   if (problems.length > 0) {
     process.stderr.write(`bench: ${problems.join('; ')}\n`);
     process.exit(2);
@@ -99,16 +114,18 @@ function readConfig(): { config: BenchConfig; patterns: ('rest' | 'grpc')[]; grp
     },
     patterns: known,
     grpcWorkers,
+    rounds,
   };
 }
 
 async function measure(
   tool: Tool,
+  round: number,
   server: ServerProcess,
   config: BenchConfig,
   signal: AbortSignal,
 ): Promise<Row> {
-  const base = { pattern: tool.pattern, tool: tool.label };
+  const base = { pattern: tool.pattern, tool: tool.label, round };
   const limitMs = (config.warmupS + config.durationS) * 1000 + 30_000;
   const serverUsage = () => server.usage();
   process.stderr.write(
@@ -143,13 +160,22 @@ async function measure(
   };
 }
 
-function fail(base: { pattern: string; tool: string }, failure: string): Row {
+function fail(base: { pattern: string; tool: string; round: number }, failure: string): Row {
   process.stderr.write(` failed\n`);
   return { ...base, failure };
 }
 
+/** The line that names the error (a stack trace's first line), else the last lines. */
 function lastLines(text: string): string {
-  return text.trim().split('\n').slice(-3).join(' | ');
+  const lines = text.trim().split('\n');
+  const error = lines.find((l) => /^(\w*Error\b|Error:|\w+: E_[A-Z_]+)|\bE_[A-Z_]+\b/.test(l.trim()));
+  return error?.trim() ?? lines.slice(-3).join(' | ');
+}
+
+/** A note for the summary that is also worth seeing now. */
+function say(notes: string[], note: string): void {
+  process.stderr.write(`  ${note}\n`);
+  notes.push(note);
 }
 
 async function benchPattern(
@@ -157,6 +183,7 @@ async function benchPattern(
   files: PayloadFiles,
   config: BenchConfig,
   grpcWorkers: readonly number[],
+  rounds: number,
   signal: AbortSignal,
   notes: string[],
 ): Promise<Row[]> {
@@ -168,7 +195,7 @@ async function benchPattern(
     if (pattern === 'rest') {
       tools.push(commbenchTool('rest', server.url, 1, config), autocannonTool(server.url, files, config));
       if (await commandExists('wrk')) tools.push(wrkTool(server.url, files, config));
-      else notes.push('wrk not installed — apt-get install wrk');
+      else say(notes, 'wrk not installed — apt-get install wrk');
     } else {
       for (const w of grpcWorkers) tools.push(commbenchTool('grpc', server.url, w, config));
       if (await commandExists('h2load')) {
@@ -180,13 +207,18 @@ async function benchPattern(
           );
           tools.push(h2loadTool(server.url, files, config));
         } else {
-          notes.push(`h2load skipped: the gRPC request it would send fails (${problem})`);
+          say(notes, `h2load skipped: the gRPC request it would send fails (${problem})`);
         }
-      } else notes.push('h2load not installed — apt-get install nghttp2-client');
+      } else say(notes, 'h2load not installed — apt-get install nghttp2-client');
     }
-    for (const tool of tools) {
-      if (signal.aborted) break;
-      rows.push(await measure(tool, server, config, signal));
+    // Later rounds alternate the order, so that a drift in the machine's background load does not
+    // always favour the same tool.
+    for (let round = 0; round < rounds; round++) {
+      if (rounds > 1) process.stderr.write(` round ${round + 1} of ${rounds}\n`);
+      for (const tool of round % 2 === 0 ? tools : [...tools].reverse()) {
+        if (signal.aborted) break;
+        rows.push(await measure(tool, round, server, config, signal));
+      }
     }
   } finally {
     await server.stop();
@@ -194,19 +226,68 @@ async function benchPattern(
   return rows;
 }
 
-function ratios(rows: readonly Row[]): Ratio[] {
+function median(values: readonly number[]): number | undefined {
+  if (values.length === 0) return undefined;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid] : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
+
+/** One row per pattern and tool: the median of each figure over its successful rounds. */
+function summarize(rows: readonly Row[]): Row[] {
+  const key = (r: Row) => `${r.pattern} ${r.tool}`;
+  return [...new Set(rows.map(key))].map((k) => {
+    const runs = rows.filter((r) => key(r) === k);
+    const first = runs[0] as Row;
+    const ok = runs.filter((r) => r.failure === undefined);
+    if (ok.length === 0)
+      return { pattern: first.pattern, tool: first.tool, runs: 0, failure: first.failure ?? 'no run' };
+    const med = (f: (r: Row) => number | undefined) =>
+      median(ok.map(f).filter((v): v is number => v !== undefined));
+    return {
+      pattern: first.pattern,
+      tool: first.tool,
+      runs: ok.length,
+      reqPerSec: med((r) => r.reqPerSec),
+      p50Us: med((r) => r.p50Us),
+      p99Us: med((r) => r.p99Us),
+      requests: ok.reduce((sum, r) => sum + (r.requests ?? 0), 0),
+      errors: ok.reduce((sum, r) => sum + (r.errors ?? 0), 0),
+      driverCpuUsPerReq: med((r) => r.driverCpuUsPerReq),
+      driverSysUsPerReq: med((r) => r.driverSysUsPerReq),
+      serverCpuUsPerReq: med((r) => r.serverCpuUsPerReq),
+      driverCores: med((r) => r.driverCores),
+      serverCores: med((r) => r.serverCores),
+      notes: [...new Set(ok.flatMap((r) => r.notes ?? []))],
+    };
+  });
+}
+
+function ratios(summary: readonly Row[], rows: readonly Row[], rounds: number): Ratio[] {
   const out: Ratio[] = [];
-  const rps = (pattern: string, tool: string) =>
-    rows.find((r) => r.pattern === pattern && r.tool === tool && r.failure === undefined)?.reqPerSec;
+  const rps = (set: readonly Row[], pattern: string, tool: string, round?: number) =>
+    set.find(
+      (r) =>
+        r.pattern === pattern &&
+        r.tool === tool &&
+        r.failure === undefined &&
+        (round === undefined || r.round === round),
+    )?.reqPerSec;
   const add = (pattern: string, numerator: string, denominator: string, goal: number): void => {
-    const a = rps(pattern, numerator);
-    const b = rps(pattern, denominator);
+    const a = rps(summary, pattern, numerator);
+    const b = rps(summary, pattern, denominator);
     if (a === undefined || b === undefined || b <= 0) return;
-    out.push({ pattern, numerator, denominator, ratio: a / b, goal, met: a / b >= goal });
+    const perRound: number[] = [];
+    for (let round = 0; round < rounds; round++) {
+      const x = rps(rows, pattern, numerator, round);
+      const y = rps(rows, pattern, denominator, round);
+      if (x !== undefined && y !== undefined && y > 0) perRound.push(x / y);
+    }
+    out.push({ pattern, numerator, denominator, ratio: a / b, perRound, goal, met: a / b >= goal });
   };
   add('rest', 'commbench', 'wrk', 1);
   add('rest', 'commbench', 'autocannon', 1);
-  for (const r of rows) {
+  for (const r of summary) {
     if (r.pattern === 'grpc' && r.tool.startsWith('commbench')) add('grpc', r.tool, 'h2load', 0.5);
   }
   return out;
@@ -229,7 +310,7 @@ function renderTable(rows: readonly Row[]): string {
   ];
   const num = (n: number | undefined, digits = 0) => (n === undefined ? '-' : n.toFixed(digits));
   const lines = rows.map((r) => {
-    if (r.failure !== undefined) return [r.pattern, r.tool, `failed: ${r.failure.slice(0, 80)}`];
+    if (r.failure !== undefined) return [r.pattern, r.tool, `failed: ${r.failure.slice(0, 100)}`];
     const ref = reference(r.pattern);
     return [
       r.pattern,
@@ -246,7 +327,7 @@ function renderTable(rows: readonly Row[]): string {
       r.tool === 'commbench' || ref === undefined || !r.reqPerSec ? '' : `${(ref / r.reqPerSec).toFixed(2)}×`,
     ];
   });
-  const all = [header, ...lines];
+  const all = [header, ...lines.filter((l) => l.length === header.length)];
   const widths = header.map((_, i) => Math.max(...all.map((l) => (l[i] ?? '').length)));
   const numeric = new Set([2, 3, 4, 5, 6, 7, 8, 9]);
   const fmt = (l: string[]) =>
@@ -258,7 +339,7 @@ function renderTable(rows: readonly Row[]): string {
 }
 
 async function main(): Promise<number> {
-  const { config, patterns, grpcWorkers } = readConfig();
+  const { config, patterns, grpcWorkers, rounds } = readConfig();
   const startedAt = new Date();
   const abort = new AbortController();
   let interrupts = 0;
@@ -288,7 +369,7 @@ async function main(): Promise<number> {
   try {
     for (const pattern of patterns) {
       if (abort.signal.aborted) break;
-      rows.push(...(await benchPattern(pattern, files, config, grpcWorkers, abort.signal, notes)));
+      rows.push(...(await benchPattern(pattern, files, config, grpcWorkers, rounds, abort.signal, notes)));
     }
   } finally {
     await files.remove();
@@ -296,15 +377,18 @@ async function main(): Promise<number> {
     process.off('SIGTERM', onSignal);
   }
 
-  const rs = ratios(rows);
-  const out: string[] = ['', renderTable(rows), ''];
+  const summary = summarize(rows);
+  const rs = ratios(summary, rows, rounds);
+  if (rounds > 1) notes.push(`${rounds} rounds (order reversed every other round); the table shows medians`);
+  const out: string[] = ['', renderTable(summary), ''];
   for (const r of rs) {
+    const perRound = rounds > 1 ? `; per round ${r.perRound.map((x) => x.toFixed(2)).join(', ')}` : '';
     out.push(
-      `${r.pattern}: ${r.numerator} ÷ ${r.denominator} = ${r.ratio.toFixed(2)}×  (goal ≥ ${r.goal.toFixed(1)}×: ${r.met ? 'met' : 'MISSED'})`,
+      `${r.pattern}: ${r.numerator} ÷ ${r.denominator} = ${r.ratio.toFixed(3)}×  (goal ≥ ${r.goal.toFixed(1)}×: ${r.met ? 'met' : 'MISSED'}${perRound})`,
     );
   }
   out.push('', ...notes.map((n) => `note: ${n}`));
-  for (const r of rows) for (const n of r.notes ?? []) out.push(`note: ${r.pattern} ${r.tool}: ${n}`);
+  for (const r of summary) for (const n of r.notes ?? []) out.push(`note: ${r.pattern} ${r.tool}: ${n}`);
   process.stdout.write(out.join('\n') + '\n');
 
   const resultsDir = join(benchDir, 'results');
@@ -316,9 +400,10 @@ async function main(): Promise<number> {
     finishedAt: new Date().toISOString(),
     interrupted: abort.signal.aborted,
     environment: describeEnvironment(),
-    config,
+    config: { ...config, rounds, grpcWorkers },
     payload: { jsonBytes: files.jsonBytes, grpcBytes: files.grpcFrame.length, shape: 'mixed' },
-    rows,
+    summary,
+    runs: rows,
     ratios: rs,
     notes,
   };
