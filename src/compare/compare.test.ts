@@ -1,0 +1,113 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { makeCases, makeResult } from '../../test/fixtures/result.js';
+import { noisyResult } from '../../test/fixtures/noisy.js';
+import { compareResults, verdictOf } from './compare.js';
+import { parseFailOn } from './gates.js';
+import { findMetric } from './metrics.js';
+
+const restRegressed = (c: ReturnType<typeof compareResults>): boolean =>
+  c.rows.find((r) => r.base.spec.pattern === 'rest')!.metrics.some((m) => m.verdict === 'regressed');
+
+// Seeded trials: 5 repetitions per case (the count docs/ci.md recommends), 5% run-to-run noise.
+test('identical-but-noisy inputs: no regression in at least 95 of 100 seeded trials', () => {
+  let clean = 0;
+  for (let seed = 1; seed <= 100; seed++) {
+    const base = noisyResult({ seed, reps: 5, noise: 0.05 });
+    const head = noisyResult({ seed: seed + 1000, reps: 5, noise: 0.05 });
+    if (compareResults(base, head, { threshold: 0.05 }).regressions === 0) clean++;
+  }
+  assert.ok(clean >= 95, `only ${clean}/100 trials without a false regression`);
+});
+
+test('a true 20% slowdown is detected in at least 95 of 100 seeded trials', () => {
+  let detected = 0;
+  for (let seed = 1; seed <= 100; seed++) {
+    const base = noisyResult({ seed, reps: 5, noise: 0.05 });
+    const head = noisyResult({ seed: seed + 2000, reps: 5, noise: 0.05, slower: { rest: 1.2 } });
+    if (restRegressed(compareResults(base, head, { threshold: 0.05 }))) detected++;
+  }
+  assert.ok(detected >= 95, `detected in only ${detected}/100 trials`);
+});
+
+test('--normalize tcp: a slower runner alone is no regression; a slower rest on it still is', () => {
+  const base = noisyResult({ seed: 7, reps: 5, noise: 0.02 });
+  const slowRunner = noisyResult({ seed: 8, reps: 5, noise: 0.02, machine: 1.3 });
+  assert.ok(
+    compareResults(base, slowRunner, { threshold: 0.05 }).regressions > 0,
+    'raw: everything regressed',
+  );
+  const normalized = compareResults(base, slowRunner, { threshold: 0.05, normalize: 'tcp' });
+  assert.equal(normalized.regressions, 0);
+  assert.equal(normalized.floors.length, 1, 'the tcp floor is shown, not compared');
+  const tput = normalized.floors[0]!.metrics.find((m) => m.metric.name === 'throughput')!;
+  assert.ok(tput.change < -0.2, `floor throughput moved ${tput.change}`);
+  const rest = normalized.rows.find((r) => r.base.spec.pattern === 'rest')!;
+  assert.ok(rest.metrics[0]!.rawChange! < -0.2, 'raw change kept next to the normalized one');
+
+  const slowRest = noisyResult({ seed: 9, reps: 5, noise: 0.02, machine: 1.3, slower: { rest: 1.25 } });
+  const c = compareResults(base, slowRest, { threshold: 0.05, normalize: 'tcp' });
+  assert.ok(restRegressed(c));
+  assert.equal(
+    c.rows.find((r) => r.base.spec.pattern === 'grpc')!.metrics.filter((m) => m.verdict === 'regressed')
+      .length,
+    0,
+  );
+  assert.throws(
+    () =>
+      compareResults(base, noisyResult({ seed: 1, reps: 2, noise: 0.01, patterns: ['rest'] }), {
+        threshold: 0.05,
+        normalize: 'tcp',
+      }),
+    /HEAD has no measured tcp case/,
+  );
+});
+
+test('unmatched and unmeasured cases are listed, never dropped', () => {
+  const base = makeResult();
+  const head = makeResult({ cases: makeCases().slice(1) });
+  const c = compareResults(base, head, { threshold: 0.05 });
+  assert.deepEqual(
+    c.unmatched.map((u) => [u.side, u.label, u.reason.split(' (')[0]]),
+    [
+      ['base', 'tcp 64B', 'only in base'],
+      ['both', 'graphql 1KiB', 'no measurements in both'],
+    ],
+  );
+  assert.equal(c.rows.length, 7);
+  assert.equal(c.regressions, 0, 'identical single runs');
+  const verdicts = new Set(
+    c.rows.map((r) => `${r.label}: ${[...new Set(r.metrics.map((m) => m.verdict))].join()}`),
+  );
+  assert.ok(verdicts.has('grpc 64B: within-noise'), 'three noisy repetitions: an interval wider than ±5%');
+  assert.ok(verdicts.has('tcp 16KiB: unchanged'), 'one repetition: no interval, the limit alone decides');
+});
+
+test('--fail-on gates only the metrics it names, with their own limits', () => {
+  const base = noisyResult({ seed: 3, reps: 5, noise: 0.01 });
+  const head = noisyResult({ seed: 4, reps: 5, noise: 0.01, slower: { rest: 1.08 } });
+  const loose = compareResults(base, head, { threshold: 0.05, failOn: parseFailOn('p99:+10%') });
+  assert.equal(loose.regressions, 0, '8% is under p99:+10%');
+  const strict = compareResults(base, head, { threshold: 0.05, failOn: parseFailOn('throughput:-5%') });
+  assert.equal(strict.regressions, 1);
+  const rest = strict.rows.find((r) => r.base.spec.pattern === 'rest')!;
+  assert.deepEqual(
+    rest.metrics.map((m) => [m.metric.name, m.gated]),
+    [
+      ['throughput', true],
+      ['p50', false],
+      ['p99', false],
+    ],
+  );
+});
+
+test('verdicts: significant and beyond the limit, within the limit, or too noisy to tell', () => {
+  const p99 = findMetric('p99')!;
+  const tput = findMetric('throughput')!;
+  assert.equal(verdictOf(p99, 0.2, 0.1, 0.3, 0.05), 'regressed');
+  assert.equal(verdictOf(tput, 0.2, 0.1, 0.3, 0.05), 'improved');
+  assert.equal(verdictOf(p99, 0.03, 0.01, 0.05, 0.05), 'unchanged', 'real but small');
+  assert.equal(verdictOf(p99, 0.01, -0.02, 0.04, 0.05), 'unchanged', 'interval within ±limit');
+  assert.equal(verdictOf(p99, 0.15, -0.05, 0.35, 0.05), 'within-noise');
+  assert.equal(verdictOf(p99, 0.15, undefined, undefined, 0.05), 'regressed', 'no interval: the limit alone');
+});

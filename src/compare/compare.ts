@@ -1,0 +1,344 @@
+/**
+ * `compare BASE HEAD`: per matched case and metric, the relative change with a confidence interval
+ * from the repetitions (Welch t on logs, see ./stats.ts for why) and a verdict. A regression is a
+ * change that is both statistically real (the interval excludes no change) and beyond the
+ * threshold. Pure: Results in, a Comparison out; rendering is in ./render.ts.
+ */
+import { caseLabels } from '../report/model.js';
+import type { CaseResult, Measurement, Result } from '../result/types.js';
+import type { CaseSpec } from '../scenario/types.js';
+import { CommbenchError } from '../errors.js';
+import type { FailOn } from './gates.js';
+import { matchCases } from './match.js';
+import { findMetric, type MetricDef } from './metrics.js';
+import { logRatioInterval, type LogSample } from './stats.js';
+
+/**
+ * - improved / regressed: the interval excludes 1 and the estimate is beyond the threshold;
+ * - unchanged: the whole interval is within ±threshold, or the change is real but smaller;
+ * - within-noise: the interval contains no change but reaches beyond the threshold: the runs are
+ *   too noisy to tell (more repetitions, or --normalize, narrow it).
+ */
+export type Verdict = 'improved' | 'regressed' | 'unchanged' | 'within-noise';
+
+export interface CompareOptions {
+  /** Relative change below which nothing is improved or regressed (0.05 = 5%). */
+  readonly threshold: number;
+  /** Metrics that fail the comparison with their own limit; when given, only these gate. */
+  readonly failOn?: readonly FailOn[];
+  /** Metrics to show (failOn metrics are added). Default throughput, p50, p99. */
+  readonly metrics?: readonly MetricDef[];
+  /** Divide each case by this pattern's case (the floor) measured in the same result. */
+  readonly normalize?: string;
+  /**
+   * Family-wise confidence of the gate. Default 0.95: with identical inputs, the chance that any
+   * gated metric of any case is called regressed stays below 5% (each interval is widened by
+   * Bonferroni over the gated comparisons, so a CI gate over many cases does not cry wolf).
+   */
+  readonly confidence?: number;
+}
+
+export interface MetricComparison {
+  readonly metric: MetricDef;
+  /** Geometric mean of the per-repetition values, raw (not normalized). */
+  readonly base: number;
+  readonly head: number;
+  /** Relative change head vs base (after normalization when asked): +0.1 = 10% higher. */
+  readonly change: number;
+  /** Confidence interval of `change`; absent when a side has fewer than 2 repetitions. */
+  readonly low?: number;
+  readonly high?: number;
+  /** The change before normalization (present only when normalized). */
+  readonly rawChange?: number;
+  /** Relative limit that applies to this metric. */
+  readonly limit: number;
+  /** True when a regression of this metric fails the comparison. */
+  readonly gated: boolean;
+  readonly verdict: Verdict;
+}
+
+export interface CaseComparison {
+  readonly label: string;
+  readonly base: CaseResult;
+  readonly head: CaseResult;
+  /** Repetitions used on each side (completed ones; all when none completed). */
+  readonly baseReps: number;
+  readonly headReps: number;
+  /** The floor case each side was divided by (when normalized). */
+  readonly floor?: { readonly base: CaseResult; readonly head: CaseResult; readonly label: string };
+  readonly metrics: readonly MetricComparison[];
+}
+
+/** A case that is in one result only, or cannot be compared (failed, no measurements). */
+export interface Unmatched {
+  readonly side: 'base' | 'head' | 'both';
+  readonly label: string;
+  readonly id: string;
+  readonly reason: string;
+}
+
+/** The floor cases and how much they moved, so the reader sees what normalization did. */
+export interface FloorChange {
+  readonly label: string;
+  readonly metrics: readonly { metric: MetricDef; base: number; head: number; change: number }[];
+}
+
+export interface Comparison {
+  readonly base: { readonly name: string; readonly startedAt: string; readonly gitSha?: string };
+  readonly head: { readonly name: string; readonly startedAt: string; readonly gitSha?: string };
+  /** Family-wise confidence: identical runs show no gated regression with this probability. */
+  readonly confidence: number;
+  /** Level of each interval: 1 - (1 - confidence) / tests (Bonferroni). */
+  readonly intervalLevel: number;
+  /** Gated comparisons with an interval, the Bonferroni divisor. */
+  readonly tests: number;
+  readonly threshold: number;
+  readonly normalize?: string;
+  readonly rows: readonly CaseComparison[];
+  readonly floors: readonly FloorChange[];
+  readonly unmatched: readonly Unmatched[];
+  /** Gated metric comparisons with verdict 'regressed'. */
+  readonly regressions: number;
+  /** Rows compared without an interval (fewer than 2 repetitions on a side). */
+  readonly withoutInterval: number;
+}
+
+const defaultMetrics = ['throughput', 'p50', 'p99'];
+
+/** Compares two results case by case; throws E_USAGE when `normalize` names a pattern a side lacks. */
+export function compareResults(base: Result, head: Result, opts: CompareOptions): Comparison {
+  const confidence = opts.confidence ?? 0.95;
+  const failOn = opts.failOn ?? [];
+  const shown = [...(opts.metrics ?? defaultMetrics.map((n) => findMetric(n)!))];
+  for (const g of failOn) if (!shown.includes(g.metric)) shown.push(g.metric);
+
+  const matching = matchCases(base.cases, head.cases);
+  const labelOf = labeller(
+    base.cases.map((c) => c.spec),
+    head.cases.map((c) => c.spec),
+  );
+  const unmatched: Unmatched[] = [
+    ...matching.onlyBase.map((c) => ({
+      side: 'base' as const,
+      label: labelOf(c.spec),
+      id: c.spec.id,
+      reason: 'only in base',
+    })),
+    ...matching.onlyHead.map((c) => ({
+      side: 'head' as const,
+      label: labelOf(c.spec),
+      id: c.spec.id,
+      reason: 'only in head',
+    })),
+  ];
+  const norm = opts.normalize;
+  if (norm !== undefined) {
+    for (const [side, r] of [
+      ['BASE', base],
+      ['HEAD', head],
+    ] as const) {
+      if (!r.cases.some((c) => c.spec.pattern === norm && usable(c).length > 0)) {
+        throw new CommbenchError('E_USAGE', `--normalize ${norm}: ${side} has no measured ${norm} case`, {
+          hint: `run the scenario with the ${norm} pattern included (e.g. --pattern ${norm},rest,grpc), or drop --normalize`,
+        });
+      }
+    }
+  }
+
+  interface Pending {
+    readonly metric: MetricDef;
+    readonly samples: LogSample[];
+    readonly base: number;
+    readonly head: number;
+    readonly rawChange?: number;
+    readonly limit: number;
+    readonly gated: boolean;
+  }
+  const pendingRows: { row: Omit<CaseComparison, 'metrics'>; pending: Pending[] }[] = [];
+  const floors = new Map<string, FloorChange>();
+  for (const pair of matching.pairs) {
+    const label = labelOf(pair.base.spec);
+    const b = usable(pair.base);
+    const h = usable(pair.head);
+    if (b.length === 0 || h.length === 0) {
+      const side = b.length === 0 && h.length === 0 ? 'both' : b.length === 0 ? 'base' : 'head';
+      const which = side === 'head' ? pair.head : pair.base;
+      unmatched.push({
+        side,
+        label,
+        id: pair.base.spec.id,
+        reason: `no measurements in ${side} (${which.error?.message ?? which.status})`,
+      });
+      continue;
+    }
+    if (norm !== undefined && pair.base.spec.pattern === norm) {
+      floors.set(label, {
+        label,
+        metrics: shown.flatMap((metric) => {
+          const bv = values(b, metric);
+          const hv = values(h, metric);
+          return bv && hv
+            ? [{ metric, base: geomean(bv), head: geomean(hv), change: geomean(hv) / geomean(bv) - 1 }]
+            : [];
+        }),
+      });
+      continue;
+    }
+    const floorBase = norm === undefined ? undefined : floorOf(pair.base.spec, base.cases, norm);
+    const floorHead = norm === undefined ? undefined : floorOf(pair.base.spec, head.cases, norm);
+    const floor =
+      floorBase && floorHead
+        ? { base: floorBase, head: floorHead, label: labelOf(floorBase.spec) }
+        : undefined;
+    const pending: Pending[] = [];
+    for (const metric of shown) {
+      const bv = values(b, metric);
+      const hv = values(h, metric);
+      if (!bv || !hv) continue;
+      const samples: LogSample[] = [
+        { values: hv, sign: 1 },
+        { values: bv, sign: -1 },
+      ];
+      if (floor) {
+        const fh = values(usable(floor.head), metric);
+        const fb = values(usable(floor.base), metric);
+        if (!fh || !fb) continue;
+        samples.push({ values: fh, sign: -1 }, { values: fb, sign: 1 });
+      }
+      const gate = failOn.find((g) => g.metric === metric);
+      pending.push({
+        metric,
+        samples,
+        base: geomean(bv),
+        head: geomean(hv),
+        ...(floor ? { rawChange: geomean(hv) / geomean(bv) - 1 } : {}),
+        limit: gate?.limit ?? opts.threshold,
+        gated: failOn.length === 0 || gate !== undefined,
+      });
+    }
+    pendingRows.push({
+      row: {
+        label,
+        base: pair.base,
+        head: pair.head,
+        baseReps: b.length,
+        headReps: h.length,
+        ...(floor ? { floor } : {}),
+      },
+      pending,
+    });
+  }
+
+  // Family-wise: the chance that identical runs show any gated regression stays within 1 - confidence.
+  const tests = Math.max(
+    1,
+    pendingRows.reduce(
+      (n, r) => n + r.pending.filter((p) => p.gated && p.samples.every((s) => s.values.length > 1)).length,
+      0,
+    ),
+  );
+  const level = 1 - (1 - confidence) / tests;
+  const rows: CaseComparison[] = pendingRows.map(({ row, pending }) => ({
+    ...row,
+    metrics: pending.map((p): MetricComparison => {
+      const interval = logRatioInterval(p.samples, level);
+      const change = interval.ratio - 1;
+      const low = interval.low === undefined ? undefined : interval.low - 1;
+      const high = interval.high === undefined ? undefined : interval.high - 1;
+      return {
+        metric: p.metric,
+        base: p.base,
+        head: p.head,
+        change,
+        ...(low === undefined || high === undefined ? {} : { low, high }),
+        ...(p.rawChange === undefined ? {} : { rawChange: p.rawChange }),
+        limit: p.limit,
+        gated: p.gated,
+        verdict: verdictOf(p.metric, change, low, high, p.limit),
+      };
+    }),
+  }));
+  return {
+    base: sideOf(base),
+    head: sideOf(head),
+    confidence,
+    intervalLevel: level,
+    tests,
+    threshold: opts.threshold,
+    ...(norm === undefined ? {} : { normalize: norm }),
+    rows,
+    floors: [...floors.values()],
+    unmatched,
+    regressions: rows.reduce(
+      (n, r) => n + r.metrics.filter((m) => m.gated && m.verdict === 'regressed').length,
+      0,
+    ),
+    withoutInterval: rows.filter((r) => r.metrics.some((m) => m.low === undefined)).length,
+  };
+}
+
+/**
+ * The verdict for a relative change and its interval (both as change − 0; bounds absent without an
+ * interval, when the estimate alone decides against the limit).
+ */
+export function verdictOf(
+  metric: MetricDef,
+  change: number,
+  low: number | undefined,
+  high: number | undefined,
+  limit: number,
+): Verdict {
+  const worse = (c: number): boolean => (metric.better === 'lower' ? c > limit : c < -limit);
+  const better = (c: number): boolean => (metric.better === 'lower' ? c < -limit : c > limit);
+  if (low === undefined || high === undefined)
+    return worse(change) ? 'regressed' : better(change) ? 'improved' : 'unchanged';
+  const significant = low > 0 || high < 0;
+  if (significant && worse(change)) return 'regressed';
+  if (significant && better(change)) return 'improved';
+  if (significant) return 'unchanged';
+  return low >= -limit && high <= limit ? 'unchanged' : 'within-noise';
+}
+
+/** Repetitions to compare: the completed ones, or all when none completed. */
+function usable(c: CaseResult): Measurement[] {
+  const done = c.repetitions.filter((r) => r.endReason === 'completed' && r.ops > 0);
+  return done.length > 0 ? done : c.repetitions.filter((r) => r.ops > 0);
+}
+
+function values(reps: readonly Measurement[], metric: MetricDef): number[] | undefined {
+  const v = reps.map((r) => metric.read(r));
+  return v.every((x): x is number => x !== undefined && x > 0 && Number.isFinite(x)) ? v : undefined;
+}
+
+function geomean(v: readonly number[]): number {
+  return Math.exp(v.reduce((a, x) => a + Math.log(x), 0) / v.length);
+}
+
+/** The floor case for `spec`: same payload and load, else same payload size, else the first. */
+function floorOf(spec: CaseSpec, cases: readonly CaseResult[], pattern: string): CaseResult | undefined {
+  const floors = cases.filter((c) => c.spec.pattern === pattern && usable(c).length > 0);
+  const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
+  return (
+    floors.find((c) => same(c.spec.payload, spec.payload) && same(c.spec.load, spec.load)) ??
+    floors.find((c) => c.spec.payload.size === spec.payload.size) ??
+    floors[0]
+  );
+}
+
+function labeller(...sides: (readonly CaseSpec[])[]): (spec: CaseSpec) => string {
+  // Labels from the specs without their server delay, so a slowed head reads like its base.
+  const labels = new Map<CaseSpec, string>();
+  for (const specs of sides) {
+    const names = caseLabels(specs.map((s) => ({ ...s, serverDelayMs: 0 })));
+    specs.forEach((s, i) => labels.set(s, names[i] ?? s.id));
+  }
+  return (spec) => labels.get(spec) ?? spec.id;
+}
+
+function sideOf(r: Result): Comparison['base'] {
+  return {
+    name: r.plan.name,
+    startedAt: r.startedAt,
+    ...(r.environment.gitSha === undefined ? {} : { gitSha: r.environment.gitSha }),
+  };
+}
