@@ -24,7 +24,13 @@ export type ErrorCode =
   | 'E_SERVER_CRASHED'
   | 'E_RUN_FAILED'
   | 'E_INTERRUPTED'
-  | 'E_RESULT_INVALID';
+  | 'E_RESULT_INVALID'
+  /** `check`: a threshold was crossed. */
+  | 'E_THRESHOLD'
+  /** `compare`: a gated metric regressed. */
+  | 'E_REGRESSION'
+  /** `merge`: the results are not runs of the same scenario. */
+  | 'E_MERGE_MISMATCH';
 
 const exitCodeOf: Record<ErrorCode, ExitCode> = {
   E_USAGE: ExitCode.usage,
@@ -32,6 +38,9 @@ const exitCodeOf: Record<ErrorCode, ExitCode> = {
   E_SCENARIO_NOT_FOUND: ExitCode.usage,
   E_PATTERN_UNKNOWN: ExitCode.usage,
   E_RESULT_INVALID: ExitCode.usage,
+  E_MERGE_MISMATCH: ExitCode.usage,
+  E_THRESHOLD: ExitCode.failed,
+  E_REGRESSION: ExitCode.failed,
   E_PORT_IN_USE: ExitCode.environment,
   E_TARGET_UNREACHABLE: ExitCode.environment,
   E_SERVER_START: ExitCode.environment,
