@@ -21,6 +21,19 @@ export interface Result {
   readonly endReason: EndReason;
   /** Set when endReason is not 'completed'. */
   readonly endMessage?: string;
+  /**
+   * Set by `commbench merge`: the results run side by side (several load generators) that this one
+   * sums; `environment` is then the first one's, and every environment is listed here.
+   */
+  readonly mergedFrom?: readonly MergedSource[];
+}
+
+export interface MergedSource {
+  /** The file name as given to merge. */
+  readonly file: string;
+  readonly startedAt: string;
+  readonly finishedAt: string;
+  readonly environment: Environment;
 }
 
 export interface Environment {
