@@ -5,6 +5,7 @@ import type { CaseResult, CaseStatus, Measurement, Result } from '../result/type
 import { schemaVersion } from '../result/types.js';
 import type { CaseSpec, Plan } from '../scenario/types.js';
 import { epochNow, fromEpoch } from './clock.js';
+import { holdConnections } from './connections.js';
 import { connectDriver, type DriverReport, type DriverSpec, type Progress } from './driver.js';
 import { describeEnvironment } from './environment.js';
 import { measure, mergeMeasurements } from './measure.js';
@@ -121,6 +122,17 @@ async function runRepetition(
       crash = `the ${spec.pattern} server process exited during the run (${exit.signal ?? `exit code ${exit.code}`})`;
       abort.abort('server-crashed');
     });
+    if (spec.load.model === 'connections') {
+      const measurement = await holdConnections(
+        spec,
+        repetition,
+        spec.target ?? (server as ServerProcess).url,
+        server,
+        abort.signal,
+      );
+      stopping = true;
+      return { measurement, durationMs: measurement.durationMs, ...(crash ? { crash } : {}) };
+    }
     const driverSpec: DriverSpec = {
       pattern: spec.pattern,
       options: spec.options,

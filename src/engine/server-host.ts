@@ -1,5 +1,5 @@
 import { fork, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { CommbenchError } from '../errors.js';
 import { childExecArgv, siblingEntry } from './child-args.js';
 
@@ -28,6 +28,11 @@ export interface ServerUsage {
   readonly maxRssBytes: number;
 }
 
+export interface Footprint {
+  readonly rssBytes: number;
+  readonly fds: number;
+}
+
 export interface ServerExit {
   readonly code: number | null;
   readonly signal: NodeJS.Signals | null;
@@ -39,6 +44,8 @@ export interface ServerProcess {
   readonly url: string;
   /** CPU and peak RSS so far; read from /proc without disturbing the server (works while it is stopped). */
   usage(): Promise<ServerUsage>;
+  /** Current resident memory and open file descriptors (Linux /proc; undefined elsewhere). */
+  footprint(): Footprint | undefined;
   /** Asks the server to stop cleanly; kills it after `graceMs`. Returns its final usage. */
   stop(graceMs?: number): Promise<ServerUsage | undefined>;
   /** Settles when the process has exited, for whatever reason. */
@@ -132,6 +139,7 @@ export async function startServerProcess(config: ServerConfig): Promise<ServerPr
     },
     exited,
     usage: () => readUsage(child),
+    footprint: () => processFootprint(pid),
     async stop(graceMs = 2000) {
       if (hasExited) return undefined;
       const stopped = new Promise<ServerUsage | undefined>((resolve) => {
@@ -204,5 +212,16 @@ function readUsage(child: ChildProcess): Promise<ServerUsage> {
       if (child.connected) child.send({ type: 'usage' } satisfies ToServer);
       else resolve({ cpuUs: 0, maxRssBytes: 0 });
     });
+  }
+}
+
+/** Current RSS and open fds of a process, from /proc (Linux); undefined where /proc is missing. */
+export function processFootprint(pid: number): Footprint | undefined {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const rss = /VmRSS:\s+(\d+)\s+kB/.exec(status);
+    return { rssBytes: rss ? Number(rss[1]) * 1024 : 0, fds: readdirSync(`/proc/${pid}/fd`).length };
+  } catch {
+    return undefined;
   }
 }

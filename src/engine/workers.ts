@@ -115,7 +115,7 @@ export function splitSpec(spec: DriverSpec, n: number): DriverSpec[] {
     const connections = Math.floor(total / n) + (i < total % n ? 1 : 0);
     if (connections === 0) continue;
     const load =
-      spec.load.model === 'closed'
+      spec.load.model !== 'rate'
         ? { ...spec.load, connections }
         : {
             ...spec.load,

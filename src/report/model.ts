@@ -102,10 +102,13 @@ const errorKindsInOrder: readonly ErrorKind[] = ['mismatch', 'connection', 'prot
  * pipelines), with ' w=4' when the driver uses worker threads.
  */
 export function formatLoad(load: LoadSpec, workers = 1): string {
+  const subs = load.subscribers === undefined ? '' : ` s=${load.subscribers}`;
   const base =
     load.model === 'closed'
-      ? `closed c=${load.connections}×${load.inFlight}`
-      : `rate ${load.rate}/s c=${load.connections}${load.inFlight > 1 ? `×${load.inFlight}` : ''}`;
+      ? `closed c=${load.connections}×${load.inFlight}${subs}`
+      : load.model === 'connections'
+        ? `hold ${load.connections} conns`
+        : `rate ${load.rate}/s c=${load.connections}${load.inFlight > 1 ? `×${load.inFlight}` : ''}${subs}`;
   return workers > 1 ? `${base} w=${workers}` : base;
 }
 

@@ -114,6 +114,8 @@ export interface Measurement {
   readonly payload: { readonly requestPerOp: number; readonly responsePerOp: number; readonly perOp: number };
   /** Bytes the driver's sockets read and wrote in the window (all layers: framing, headers, TCP payload). */
   readonly wire: { readonly read: number; readonly written: number; readonly perOp: number };
+  /** Connection-cost cases (load model 'connections'): what holding connections open costs. */
+  readonly connections?: ConnectionCost;
   /** Push and queue patterns: what the subscribers received (publish → receipt on one clock). */
   readonly delivery?: DeliveryMetrics;
   readonly server?: {
@@ -169,4 +171,37 @@ export interface DeliveryMetrics {
   readonly subscribe: LatencySummary;
   /** Serialized bytes per delivery. */
   readonly bytesPerDelivery: number;
+}
+
+/**
+ * A connection-cost case: N idle connections (or subscriptions) opened and held. The case's
+ * `latency` is the time to open one (µs) and its `throughput` connections opened per second.
+ */
+export interface ConnectionCost {
+  readonly requested: number;
+  readonly opened: number;
+  readonly failed: number;
+  /** First error message, when some failed. */
+  readonly failure?: string;
+  /** Whether they were subscriptions (push/queue patterns) rather than request/response connections. */
+  readonly subscriptions: boolean;
+  /** Wall time to open all of them (in batches of `concurrency`), ms. */
+  readonly openMs: number;
+  readonly concurrency: number;
+  /** Still open at the end of the hold (the server did not drop them). */
+  readonly heldOpen: number;
+  /** Server process before opening and after holding (absent for --target runs or without /proc). */
+  readonly server?: {
+    readonly rssBeforeBytes: number;
+    readonly rssAfterBytes: number;
+    readonly rssPerConnectionBytes: number;
+    readonly fdsBefore: number;
+    readonly fdsAfter: number;
+    readonly fdsPerConnection: number;
+  };
+  /** The driver's own memory growth per connection (client-side cost), bytes. */
+  readonly driverRssPerConnectionBytes: number;
+  /** The open-file limit that applied, and what it forced (e.g. fewer connections than asked). */
+  readonly fdLimit: number;
+  readonly note?: string;
 }

@@ -194,6 +194,8 @@ function resolveCase(
       maxInFlight: f.load.maxInFlight ?? builtinDefaults.maxInFlight,
       ...subscribers,
     };
+  } else if (model === 'connections') {
+    load = { model: 'connections', connections, inFlight, ...subscribers };
   } else {
     load = { model: 'closed', connections, inFlight, ...subscribers };
   }
@@ -236,7 +238,7 @@ type Component = (c: ResolvedCase) => string | undefined;
 
 /** Id parts after the pattern and label, in order; a part appears only when it varies in the plan. */
 const components: Component[] = [
-  (c) => (c.spec.load.model === 'closed' ? 'closed' : undefined),
+  (c) => (c.spec.load.model === 'rate' ? undefined : c.spec.load.model),
   (c) => `c=${c.spec.load.connections}`,
   (c) => `inflight=${c.spec.load.inFlight}`,
   (c) => (c.spec.load.model === 'rate' ? `${c.spec.load.rate}/s` : undefined),

@@ -69,7 +69,7 @@ export const Shape = z.enum(messageShapes).meta({
   id: 'Shape',
   description: 'mixed: half items, half text; text: one string; items: only structured items',
 });
-export const loadModels = ['closed', 'rate'] as const;
+export const loadModels = ['closed', 'rate', 'connections'] as const;
 
 export const Load = z
   .strictObject({
@@ -79,7 +79,9 @@ export const Load = z
       .meta({
         description:
           "closed: 'connections' clients each keep 'inFlight' operations outstanding, as fast as possible; " +
-          "rate: open loop at 'rate' operations/s (default when 'rate' is given, else closed)",
+          "rate: open loop at 'rate' operations/s (default when 'rate' is given, else closed); " +
+          "connections: open 'connections' idle connections (or subscriptions), hold them for the duration, " +
+          'report server memory and file descriptors per connection',
       }),
     connections: Count.optional(),
     inFlight: Count.optional().meta({
@@ -95,7 +97,7 @@ export const Load = z
     }),
   })
   .superRefine((load, ctx) => {
-    if (load.model === 'closed') {
+    if (load.model === 'closed' || load.model === 'connections') {
       for (const key of ['rate', 'maxInFlight'] as const) {
         if (load[key] !== undefined) {
           ctx.addIssue({ code: 'custom', path: [key], message: `'${key}' applies only to model: rate` });

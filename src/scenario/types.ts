@@ -10,6 +10,18 @@ import type { MessageShape } from '../message.js';
  */
 export type LoadSpec =
   | {
+      /**
+       * Connection cost: opens `connections` idle connections (request/response patterns: each
+       * with one round trip so it is really open) or subscriptions (push/queue patterns), holds
+       * them for the duration, and reports the server's memory and file descriptors per connection.
+       */
+      readonly model: 'connections';
+      readonly connections: number;
+      /** Unused by this model; present so every model has it. */
+      readonly inFlight: number;
+      readonly subscribers?: number;
+    }
+  | {
       readonly model: 'closed';
       readonly connections: number;
       readonly inFlight: number;

@@ -3,6 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
+import { patternNames } from '../../src/patterns/registry.js';
 import type { Result } from '../../src/result/types.js';
 import { alive, assertBuilt, childrenOf, cli, resultFiles, tempDir, until } from './cli.js';
 
@@ -70,10 +71,11 @@ describe('commbench run (end to end, built CLI)', () => {
       assert.equal(code, 2, `${command}: ${stderr}`);
       assert.match(stderr, /bad\.yaml: 6 problems/);
       assert.match(stderr, /bad\.yaml:3:\d+: defaults\.duration: .*'10s'/);
-      assert.match(stderr, /bad\.yaml:4:\d+: defaults\.load\.model: .*valid: closed, rate/);
+      assert.match(stderr, /bad\.yaml:4:\d+: defaults\.load\.model: .*valid: closed, rate, connections/);
       assert.match(stderr, /bad\.yaml:4:\d+: defaults\.load\.connections/);
       assert.match(stderr, /bad\.yaml:5:\d+: defaults\.payload\.shape: .*valid: mixed, text, items/);
-      assert.match(stderr, /bad\.yaml:7:\d+: matrix\.pattern\[1\]: .*valid: tcp, rest, grpc/);
+      assert.ok(stderr.includes(`valid: ${patternNames.join(', ')}`), 'lists the valid patterns');
+      assert.match(stderr, /bad\.yaml:7:\d+: matrix\.pattern\[1\]: invalid value 'grcp'/);
       assert.match(stderr, /bad\.yaml:8:\d+: matrix\.colour: unknown key/);
       assert.deepEqual(resultFiles(dir), [], 'nothing was run');
     }

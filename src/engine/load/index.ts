@@ -11,6 +11,10 @@ export function loadModelFor(spec: LoadSpec): LoadModel {
       return closedLoop({ inFlight: spec.inFlight });
     case 'rate':
       return constantRate({ rate: spec.rate, inFlight: spec.inFlight, maxInFlight: spec.maxInFlight });
+    case 'connections':
+      throw new Error(
+        "the 'connections' model holds connections open and runs no operations (engine/connections.ts)",
+      );
   }
 }
 

@@ -1,0 +1,217 @@
+import { readFileSync } from 'node:fs';
+import { makeRecord, withSeq } from '../message.js';
+import { createHistogram, recordMicros, summarizeHistogram } from '../metrics/histogram.js';
+import { WireMeter } from '../metrics/wire.js';
+import { loadPattern } from '../patterns/registry.js';
+import type { PatternClient, Subscription } from '../patterns/types.js';
+import type { ConnectionCost, Measurement } from '../result/types.js';
+import type { CaseSpec } from '../scenario/types.js';
+import type { ServerProcess } from './server-host.js';
+
+/** Connections opened at once while ramping up. */
+const concurrency = 100;
+/** File descriptors kept free for everything else the driver needs. */
+const fdMargin = 200;
+/** Pause after opening, so the server has finished allocating for the new connections. */
+const settleMs = 300;
+
+/**
+ * The 'connections' load model: opens N idle connections (request/response patterns, each proven
+ * open by one round trip) or subscriptions (push/queue patterns), holds them for the case's
+ * duration, and reports what that cost the server: resident memory and file descriptors per
+ * connection, and how long opening took. Nothing is sent while they are held.
+ */
+export async function holdConnections(
+  spec: CaseSpec,
+  repetition: number,
+  url: string,
+  server: ServerProcess | undefined,
+  signal: AbortSignal,
+): Promise<Measurement> {
+  const pattern = await loadPattern(spec.pattern);
+  const options = pattern.options.parse(spec.options ?? {});
+  const subscriptions = pattern.subscribe !== undefined;
+  const fdLimit = openFileLimit();
+  const requested = spec.load.connections;
+  const possible = Math.max(1, fdLimit - fdMargin);
+  const count = Math.min(requested, possible);
+  const notes: string[] = [];
+  if (count < requested) {
+    notes.push(
+      `opened ${count} of ${requested}: the open-file limit is ${fdLimit} (ulimit -n); raise it (e.g. ulimit -n 65536 as root) to open more`,
+    );
+  }
+  const record = withSeq(makeRecord(spec.payload.size, spec.payload.shape), 0);
+  const wire = new WireMeter();
+  const times = createHistogram();
+  const open: (PatternClient | Subscription)[] = [];
+  const payload = { add: () => undefined };
+  let opened = 0;
+  let failed = 0;
+  let failure: string | undefined;
+  const before = server?.footprint();
+  const driverRssBefore = process.memoryUsage().rss;
+  const cpuBefore = process.cpuUsage();
+  const serverCpuBefore = await server?.usage();
+  wire.start();
+
+  const openOne = async (index: number): Promise<void> => {
+    const started = performance.now();
+    try {
+      if (pattern.subscribe) {
+        open.push(
+          await pattern.subscribe({
+            url: new URL(url),
+            options,
+            index,
+            timeoutMs: spec.timeoutMs,
+            deliver: () => undefined,
+          }),
+        );
+      } else {
+        const client = await pattern.connect({
+          url: new URL(url),
+          options,
+          index,
+          inFlight: 1,
+          timeoutMs: spec.timeoutMs,
+          payload,
+        });
+        open.push(client);
+        await client.send(record, false);
+      }
+      recordMicros(times, (performance.now() - started) * 1000);
+      opened++;
+    } catch (err) {
+      failed++;
+      failure ??= err instanceof Error ? err.message : String(err);
+    }
+  };
+
+  const openStarted = performance.now();
+  for (let next = 0; next < count && !signal.aborted;) {
+    const batch: Promise<void>[] = [];
+    for (let k = 0; k < concurrency && next < count; k++) batch.push(openOne(next++));
+    await Promise.all(batch);
+  }
+  const openMs = performance.now() - openStarted;
+  await sleep(settleMs, signal);
+  const afterOpen = server?.footprint();
+  const driverRssAfter = process.memoryUsage().rss;
+  const holdStarted = performance.now();
+  await sleep(spec.durationMs, signal);
+  const heldMs = performance.now() - holdStarted;
+  const afterHold = server?.footprint();
+  const wireBytes = wire.read();
+  const cpuUs = cpuTotal(process.cpuUsage(cpuBefore));
+  const serverCpuAfter = await server?.usage();
+  await Promise.allSettled(open.map((c) => c.close()));
+  wire.dispose();
+
+  const dropped = afterOpen && afterHold ? Math.max(0, afterOpen.fds - afterHold.fds) : 0;
+  if (dropped > 0) notes.push(`the server closed about ${dropped} idle connections during the hold`);
+  const per = (a: number, b: number): number => (opened === 0 ? 0 : (a - b) / opened);
+  const cost: ConnectionCost = {
+    requested,
+    opened,
+    failed,
+    ...(failure ? { failure } : {}),
+    subscriptions,
+    openMs,
+    concurrency,
+    heldOpen: Math.max(0, opened - dropped),
+    ...(before && afterHold
+      ? {
+          server: {
+            rssBeforeBytes: before.rssBytes,
+            rssAfterBytes: afterHold.rssBytes,
+            rssPerConnectionBytes: per(afterHold.rssBytes, before.rssBytes),
+            fdsBefore: before.fds,
+            fdsAfter: afterHold.fds,
+            fdsPerConnection: per(afterHold.fds, before.fds),
+          },
+        }
+      : {}),
+    driverRssPerConnectionBytes: per(driverRssAfter, driverRssBefore),
+    fdLimit,
+    ...(notes.length > 0 ? { note: notes.join('; ') } : {}),
+  };
+  const latency = summarizeHistogram(times);
+  const serverCpu =
+    serverCpuBefore && serverCpuAfter ? Math.max(0, serverCpuAfter.cpuUs - serverCpuBefore.cpuUs) : 0;
+  return {
+    repetition,
+    endReason: signal.aborted
+      ? signal.reason === 'server-crashed'
+        ? 'server-crashed'
+        : 'interrupted'
+      : 'completed',
+    durationMs: heldMs,
+    ops: opened,
+    throughput: openMs > 0 ? opened / (openMs / 1000) : 0,
+    sent: count,
+    dropped: 0,
+    verified: 0,
+    latency,
+    service: latency,
+    timeline: [],
+    errors: { timeout: 0, connection: failed, protocol: 0, mismatch: 0, total: failed },
+    errorSamples: failure ? { connection: failure } : {},
+    payload: { requestPerOp: 0, responsePerOp: 0, perOp: 0 },
+    wire: {
+      read: wireBytes.read,
+      written: wireBytes.written,
+      perOp: opened === 0 ? 0 : (wireBytes.read + wireBytes.written) / opened,
+    },
+    ...(server && serverCpuAfter
+      ? {
+          server: {
+            cpuUs: serverCpu,
+            cpuUsPerOp: opened === 0 ? 0 : serverCpu / opened,
+            maxRssBytes: serverCpuAfter.maxRssBytes,
+          },
+        }
+      : {}),
+    driver: {
+      workers: 1,
+      cpuUs,
+      cpuUsPerOp: opened === 0 ? 0 : cpuUs / opened,
+      cpuUtilization: 0,
+      eventLoopDelay: { p50: 0, p99: 0, max: 0 },
+      eventLoopUtilization: 0,
+      sendLagP99: 0,
+      saturated: false,
+      saturationReasons: [],
+    },
+    connections: cost,
+  };
+}
+
+function cpuTotal(u: NodeJS.CpuUsage): number {
+  return u.user + u.system;
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const done = (): void => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
+
+/** The soft limit on open files of this process (from /proc; 1024 when unknown). */
+export function openFileLimit(): number {
+  try {
+    const limits = readFileSync('/proc/self/limits', 'utf8');
+    const m = /Max open files\s+(\d+|unlimited)/.exec(limits);
+    if (!m) return 1024;
+    return m[1] === 'unlimited' ? Number.MAX_SAFE_INTEGER : Number(m[1]);
+  } catch {
+    return 1024;
+  }
+}
