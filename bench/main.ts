@@ -44,6 +44,8 @@ interface Row extends Partial<ToolReport> {
   readonly serverCpuUsPerReq?: number;
   readonly driverCores?: number;
   readonly serverCores?: number;
+  /** CPU the rest of the machine used meanwhile, cores (background load: noise). */
+  readonly otherCores?: number;
   /** Why the tool has no numbers. */
   readonly failure?: string;
 }
@@ -154,6 +156,7 @@ async function measure(
     ...report,
     driverCores: rates.driverCores,
     serverCores: rates.serverCores,
+    otherCores: rates.otherCores,
     driverCpuUsPerReq: (rates.driverCores * 1e6) / report.reqPerSec,
     driverSysUsPerReq: (rates.driverSysCores * 1e6) / report.reqPerSec,
     serverCpuUsPerReq: (rates.serverCores * 1e6) / report.reqPerSec,
@@ -258,6 +261,7 @@ function summarize(rows: readonly Row[]): Row[] {
       serverCpuUsPerReq: med((r) => r.serverCpuUsPerReq),
       driverCores: med((r) => r.driverCores),
       serverCores: med((r) => r.serverCores),
+      otherCores: med((r) => r.otherCores),
       notes: [...new Set(ok.flatMap((r) => r.notes ?? []))],
     };
   });
@@ -305,6 +309,7 @@ function renderTable(rows: readonly Row[]): string {
     'driver CPU/req (sys)',
     'server CPU/req',
     'driver cores',
+    'other load',
     'errors',
     'commbench ÷ this',
   ];
@@ -323,13 +328,14 @@ function renderTable(rows: readonly Row[]): string {
         : `${num(r.driverCpuUsPerReq, 1)} µs (${num(r.driverSysUsPerReq, 1)})`,
       r.serverCpuUsPerReq === undefined ? '-' : `${num(r.serverCpuUsPerReq, 1)} µs`,
       num(r.driverCores, 2),
+      r.otherCores === undefined ? '-' : `${num(r.otherCores, 2)} cores`,
       String(r.errors ?? 0),
       r.tool === 'commbench' || ref === undefined || !r.reqPerSec ? '' : `${(ref / r.reqPerSec).toFixed(2)}×`,
     ];
   });
   const all = [header, ...lines.filter((l) => l.length === header.length)];
   const widths = header.map((_, i) => Math.max(...all.map((l) => (l[i] ?? '').length)));
-  const numeric = new Set([2, 3, 4, 5, 6, 7, 8, 9]);
+  const numeric = new Set([2, 3, 4, 5, 6, 7, 8, 9, 10]);
   const fmt = (l: string[]) =>
     l
       .map((cell, i) => (numeric.has(i) ? cell.padStart(widths[i] ?? 0) : cell.padEnd(widths[i] ?? 0)))
@@ -359,7 +365,7 @@ async function main(): Promise<number> {
   const notes: string[] = [
     `payload: ${files.jsonBytes} B JSON (rest) / ${files.grpcFrame.length} B gRPC message (grpc), the same mixed record for every tool (commbench varies only the seq field per request)`,
     `each tool: ${config.connections} connections, ${config.warmupS}s warm-up (commbench, autocannon -W, h2load --warm-up-time in-process; wrk a separate run), ${config.durationS}s measured, one after another on the same server process`,
-    "driver/server CPU per request: /proc/<pid>/stat utime+stime (all threads) over the steady part of the measured run ÷ the req/s the tool reports; (sys) = the kernel part; the driver and the server share this machine's cores",
+    "driver/server CPU per request: /proc/<pid>/stat utime+stime (all threads) over the steady part of the measured run ÷ the req/s the tool reports; (sys) = the kernel part; the driver and the server share this machine's cores; other load = CPU the rest of the machine used meanwhile (/proc/stat less driver and server): noise",
   ];
   if (config.cpuProfDir) {
     await mkdir(config.cpuProfDir, { recursive: true });

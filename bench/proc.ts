@@ -18,6 +18,8 @@ export interface CpuSample {
   /** Driver system (kernel) time alone: on loopback mostly the TCP stack of both ends. */
   readonly driverSysUs: number;
   readonly serverCpuUs: number;
+  /** CPU time of the whole machine (every process, every core), from /proc/stat. */
+  readonly machineCpuUs: number;
 }
 
 /**
@@ -35,6 +37,18 @@ export function processCpuUs(pid: number): { user: number; system: number } | un
     return { user: (user / clockTicksPerSecond) * 1e6, system: (system / clockTicksPerSecond) * 1e6 };
   } catch {
     return undefined;
+  }
+}
+
+/** Busy CPU time of the whole machine, µs: /proc/stat's first line less idle and iowait. */
+export function machineCpuUs(): number {
+  try {
+    const line = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0] ?? '';
+    const ticks = line.trim().split(/\s+/).slice(1, 9).map(Number);
+    const busy = ticks.reduce((sum, t, i) => (i === 3 || i === 4 ? sum : sum + t), 0);
+    return Number.isFinite(busy) ? (busy / clockTicksPerSecond) * 1e6 : 0;
+  } catch {
+    return 0;
   }
 }
 
@@ -97,6 +111,7 @@ export function runTool(command: string, args: readonly string[], opts: RunToolO
       const t = performance.now();
       const driver = processCpuUs(pid);
       if (driver === undefined) return;
+      const machine = machineCpuUs();
       void opts.serverUsage().then(
         (u) =>
           samples.push({
@@ -104,6 +119,7 @@ export function runTool(command: string, args: readonly string[], opts: RunToolO
             driverCpuUs: driver.user + driver.system,
             driverSysUs: driver.system,
             serverCpuUs: u.cpuUs,
+            machineCpuUs: machine,
           }),
         () => undefined,
       );
@@ -150,7 +166,9 @@ export function cpuRates(
   samples: readonly CpuSample[],
   from: number,
   to: number,
-): { driverCores: number; driverSysCores: number; serverCores: number; spanMs: number } | undefined {
+):
+  | { driverCores: number; driverSysCores: number; serverCores: number; otherCores: number; spanMs: number }
+  | undefined {
   const sorted = [...samples].sort((a, b) => a.t - b.t);
   const first = sorted.find((s) => s.t >= from);
   const last = sorted.reverse().find((s) => s.t <= to);
@@ -160,6 +178,15 @@ export function cpuRates(
     driverCores: (last.driverCpuUs - first.driverCpuUs) / (spanMs * 1000),
     driverSysCores: (last.driverSysUs - first.driverSysUs) / (spanMs * 1000),
     serverCores: (last.serverCpuUs - first.serverCpuUs) / (spanMs * 1000),
+    /** Everything else the machine ran meanwhile (other processes, interrupts): background load. */
+    otherCores: Math.max(
+      0,
+      (last.machineCpuUs -
+        first.machineCpuUs -
+        (last.driverCpuUs - first.driverCpuUs) -
+        (last.serverCpuUs - first.serverCpuUs)) /
+        (spanMs * 1000),
+    ),
     spanMs,
   };
 }
