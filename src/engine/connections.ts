@@ -3,7 +3,7 @@ import { makeRecord, withSeq } from '../message.js';
 import { createHistogram, recordMicros, summarizeHistogram } from '../metrics/histogram.js';
 import { WireMeter } from '../metrics/wire.js';
 import { loadPattern } from '../patterns/registry.js';
-import type { PatternClient, Subscription } from '../patterns/types.js';
+import { isPush, type PatternClient, type Subscription } from '../patterns/types.js';
 import type { ConnectionCost, Measurement } from '../result/types.js';
 import type { CaseSpec } from '../scenario/types.js';
 import type { ServerProcess } from './server-host.js';
@@ -30,7 +30,7 @@ export async function holdConnections(
 ): Promise<Measurement> {
   const pattern = await loadPattern(spec.pattern);
   const options = pattern.options.parse(spec.options ?? {});
-  const subscriptions = pattern.subscribe !== undefined;
+  const subscriptions = isPush(pattern, options);
   const fdLimit = openFileLimit();
   const requested = spec.load.connections;
   const possible = Math.max(1, fdLimit - fdMargin);
@@ -58,7 +58,7 @@ export async function holdConnections(
   const openOne = async (index: number): Promise<void> => {
     const started = performance.now();
     try {
-      if (pattern.subscribe) {
+      if (subscriptions && pattern.subscribe) {
         open.push(
           await pattern.subscribe({
             url: new URL(url),

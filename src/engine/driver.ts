@@ -4,7 +4,7 @@ import { makeRecord, recordsEqual, withSeq, type EchoRecord, type MessageShape }
 import { createHistogram, encodeHistogram, recordMicros } from '../metrics/histogram.js';
 import { WireMeter } from '../metrics/wire.js';
 import { loadPattern } from '../patterns/registry.js';
-import { OpError, type Pattern, type PatternClient, type Subscription } from '../patterns/types.js';
+import { isPush, OpError, type Pattern, type PatternClient, type Subscription } from '../patterns/types.js';
 import type { LoadSpec } from '../scenario/types.js';
 import { realClock, type Clock } from './clock.js';
 import { inFlightPerConnection, loadModelFor } from './load/index.js';
@@ -169,7 +169,7 @@ async function openSubscriptions(
   clock: Clock,
   opened: Subscription[],
 ): Promise<{ deliveries: DeliveryTracker | undefined; subscribeTimes: string }> {
-  const count = pattern.subscribe ? (spec.load.subscribers ?? 1) : 0;
+  const count = isPush(pattern, options) ? (spec.load.subscribers ?? 1) : 0;
   if (!pattern.subscribe || count === 0) return { deliveries: undefined, subscribeTimes: '' };
   const perMessage = pattern.deliveriesPerMessage?.(options as never, count) ?? count;
   const deliveries = new DeliveryTracker(count, perMessage, spec.load.model === 'rate');

@@ -1,6 +1,7 @@
 import { CommbenchError, isCommbenchError } from '../errors.js';
 import { packageVersion } from '../paths.js';
 import { loadPattern } from '../patterns/registry.js';
+import { isPush } from '../patterns/types.js';
 import type { CaseResult, CaseStatus, Measurement, Result } from '../result/types.js';
 import { schemaVersion } from '../result/types.js';
 import type { CaseSpec, Plan } from '../scenario/types.js';
@@ -146,7 +147,8 @@ async function runRepetition(
       connectionOffset: 0,
     };
     // Push and queue patterns keep publishers and subscribers on one clock, in one thread.
-    const pushes = (await loadPattern(spec.pattern)).subscribe !== undefined;
+    const pattern = await loadPattern(spec.pattern);
+    const pushes = isPush(pattern, pattern.options.parse(spec.options ?? {}));
     const workers = pushes ? 1 : Math.min(spec.workers, spec.load.connections);
     const hooks = {
       signal: abort.signal,

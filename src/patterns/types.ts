@@ -32,8 +32,18 @@ export interface Pattern<Options = Record<string, unknown>> {
   /**
    * How many deliveries one published message should produce with `subscribers` subscribers:
    * fan-out patterns deliver to every subscriber (the default), work queues to exactly one.
+   * 0 marks an option set that is request/response (e.g. websocket's echo mode): no subscriber is
+   * opened, as if `subscribe` were absent (see `isPush`).
    */
   deliveriesPerMessage?(options: Options, subscribers: number): number;
+}
+
+/**
+ * Whether `pattern` with these parsed options runs as push/queue (subscribers in the driver,
+ * deliveries tracked): it has `subscribe` and a message should produce deliveries.
+ */
+export function isPush<Options>(pattern: Pattern<Options>, options: Options): boolean {
+  return pattern.subscribe !== undefined && (pattern.deliveriesPerMessage?.(options, 1) ?? 1) > 0;
 }
 
 export interface SubscriberContext<Options = Record<string, unknown>> {
