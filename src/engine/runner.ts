@@ -1,3 +1,4 @@
+import { startRunBrokers } from '../brokers/run.js';
 import { CommbenchError, isCommbenchError } from '../errors.js';
 import { packageVersion } from '../paths.js';
 import { loadPattern } from '../patterns/registry.js';
@@ -39,12 +40,18 @@ export async function runPlan(plan: Plan, opts: RunOptions = {}): Promise<Result
   const startedAt = new Date().toISOString();
   const environment = describeEnvironment();
   const cases: CaseResult[] = [];
-  for (const [index, spec] of plan.cases.entries()) {
-    if (opts.signal?.aborted) break;
-    opts.hooks?.caseStarted?.(spec, index, plan.cases.length);
-    const result = await runCase(spec, opts);
-    cases.push(result);
-    opts.hooks?.caseFinished?.(result, index, plan.cases.length);
+  // Queue patterns' brokers start once per run (RabbitMQ takes seconds), not per case.
+  const brokers = await startRunBrokers(plan.cases.filter((c) => !c.target).map((c) => c.pattern));
+  try {
+    for (const [index, spec] of plan.cases.entries()) {
+      if (opts.signal?.aborted) break;
+      opts.hooks?.caseStarted?.(spec, index, plan.cases.length);
+      const result = await runCase(spec, opts);
+      cases.push(result);
+      opts.hooks?.caseFinished?.(result, index, plan.cases.length);
+    }
+  } finally {
+    await brokers.stop(opts.signal?.aborted ? 'kill' : 'graceful');
   }
   const interrupted = opts.signal?.aborted === true;
   return {
