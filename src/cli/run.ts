@@ -1,8 +1,15 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { ExitCode } from '../errors.js';
+import { CommbenchError, ExitCode } from '../errors.js';
 import { runPlan } from '../engine/runner.js';
 import { killAllServers } from '../engine/server-host.js';
+import {
+  brokerEnvVar,
+  brokerKindFor,
+  brokerKinds,
+  killAllBrokers,
+  redactCredentials,
+} from '../brokers/index.js';
 import { createProgress } from '../report/progress.js';
 import { renderTable } from '../report/table.js';
 import type { Result } from '../result/types.js';
@@ -21,6 +28,7 @@ interface RunFlags {
   workers?: string;
   timeout?: string;
   target?: string[];
+  brokerUrl?: string[];
   out?: string;
   resultsDir: string;
   color?: boolean;
@@ -48,6 +56,11 @@ export function registerRun(program: Command, setExit: (code: number) => void): 
       'drive an existing server instead of starting one, e.g. rest=http://127.0.0.1:8080',
       collect,
     )
+    .option(
+      '--broker-url <broker=url>',
+      'use this broker for a queue pattern instead of starting a throwaway one, e.g. amqp=amqp://user:pass@127.0.0.1:5672',
+      collect,
+    )
     .option('--out <file>', 'result file (default: <results-dir>/<scenario>-<timestamp>.json)')
     .option('--results-dir <dir>', 'folder for result files', 'results')
     .option('--no-color', 'plain output')
@@ -66,7 +79,40 @@ function parseTargets(entries: readonly string[] | undefined): Record<string, st
   return targets;
 }
 
+/** `--broker-url amqp=URL` (or rabbitmq=, redis=, redis-streams=, nats=) → COMMBENCH_<KIND>_URL entries. */
+function parseBrokerUrls(entries: readonly string[] | undefined): Record<string, string> {
+  const env: Record<string, string> = {};
+  const problems: string[] = [];
+  for (const entry of entries ?? []) {
+    const eq = entry.indexOf('=');
+    const kind = eq < 0 ? undefined : brokerKindFor(entry.slice(0, eq));
+    const url = entry.slice(eq + 1);
+    if (kind === undefined) {
+      problems.push(
+        `--broker-url ${entry}: expected broker=url with broker one of ${brokerKinds.join(', ')} (or its pattern)`,
+      );
+    } else if (!URL.canParse(url)) {
+      problems.push(`--broker-url ${redactCredentials(entry)}: invalid URL`);
+    } else {
+      env[brokerEnvVar(kind)] = url;
+    }
+  }
+  if (problems.length > 0) {
+    throw new CommbenchError('E_USAGE', 'invalid --broker-url', {
+      details: problems,
+      hint: 'e.g. --broker-url amqp=amqp://guest:guest@127.0.0.1:5672 --broker-url nats=nats://127.0.0.1:4222',
+    });
+  }
+  return env;
+}
+
+/** The result with every URL's user:password replaced by '***' (broker URLs, targets, error messages). */
+function redactResult(result: Result): Result {
+  return JSON.parse(redactCredentials(JSON.stringify(result))) as Result;
+}
+
 async function runCommand(scenario: string, flags: RunFlags): Promise<number> {
+  const brokerEnv = parseBrokerUrls(flags.brokerUrl);
   const overrides: Overrides = {
     ...(flags.duration !== undefined ? { duration: flags.duration } : {}),
     ...(flags.warmup !== undefined ? { warmup: flags.warmup } : {}),
@@ -98,12 +144,15 @@ async function runCommand(scenario: string, flags: RunFlags): Promise<number> {
       abort.abort('interrupted');
     } else {
       killAllServers();
+      killAllBrokers();
       process.exit(ExitCode.interrupted);
     }
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   let result;
+  const previousEnv = Object.keys(brokerEnv).map((k) => [k, process.env[k]] as const);
+  Object.assign(process.env, brokerEnv);
   try {
     result = await runPlan(plan, {
       signal: abort.signal,
@@ -122,10 +171,15 @@ async function runCommand(scenario: string, flags: RunFlags): Promise<number> {
       },
     });
   } finally {
+    for (const [k, v] of previousEnv) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     progress.close();
   }
+  result = redactResult(result);
   await writeResultAtomic(out, result);
   const tty = process.stdout.isTTY === true;
   process.stdout.write(
