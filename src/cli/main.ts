@@ -1,7 +1,11 @@
 import { Command, CommanderError } from 'commander';
 import { CommbenchError, ExitCode, isCommbenchError } from '../errors.js';
 import { packageVersion } from '../paths.js';
+import { registerCheck } from './check.js';
+import { registerCompare } from './compare.js';
 import { registerList } from './list.js';
+import { registerMerge } from './merge.js';
+import { registerReport } from './report.js';
 import { registerRun } from './run.js';
 import { registerServe } from './serve.js';
 import { registerValidate } from './validate.js';
@@ -29,6 +33,10 @@ export async function main(argv: readonly string[]): Promise<number> {
   registerValidate(program);
   registerList(program);
   registerServe(program, setExit);
+  registerReport(program, setExit);
+  registerCompare(program, setExit);
+  registerCheck(program, setExit);
+  registerMerge(program, setExit);
   try {
     await program.parseAsync(argv as string[]);
     return exitCode;

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
+import { writeReports } from './report.js';
 import { CommbenchError, ExitCode } from '../errors.js';
 import { runPlan } from '../engine/runner.js';
 import { killAllServers } from '../engine/server-host.js';
@@ -11,6 +12,7 @@ import {
   redactCredentials,
 } from '../brokers/index.js';
 import { createProgress } from '../report/progress.js';
+import { parseFormats } from '../report/formats.js';
 import { renderTable } from '../report/table.js';
 import type { Result } from '../result/types.js';
 import { defaultResultPath, writeResultAtomic } from '../result/io.js';
@@ -32,6 +34,7 @@ interface RunFlags {
   out?: string;
   resultsDir: string;
   color?: boolean;
+  format?: string;
 }
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
@@ -64,6 +67,10 @@ export function registerRun(program: Command, setExit: (code: number) => void): 
     .option('--out <file>', 'result file (default: <results-dir>/<scenario>-<timestamp>.json)')
     .option('--results-dir <dir>', 'folder for result files', 'results')
     .option('--no-color', 'plain output')
+    .option(
+      '--format <formats>',
+      'also write these reports beside the result, e.g. markdown,html (see commbench report)',
+    )
     .action(async (scenario: string, flags: RunFlags) => {
       setExit(await runCommand(scenario, flags));
     });
@@ -112,6 +119,7 @@ function redactResult(result: Result): Result {
 }
 
 async function runCommand(scenario: string, flags: RunFlags): Promise<number> {
+  const formats = flags.format === undefined ? [] : parseFormats(flags.format);
   const brokerEnv = parseBrokerUrls(flags.brokerUrl);
   const overrides: Overrides = {
     ...(flags.duration !== undefined ? { duration: flags.duration } : {}),
@@ -189,6 +197,8 @@ async function runCommand(scenario: string, flags: RunFlags): Promise<number> {
     }) + '\n',
   );
   process.stderr.write(`result: ${out}\n`);
+  for (const path of await writeReports(result, formats, out.replace(/\.json$/i, ''), undefined, out))
+    process.stderr.write(`report: ${path}\n`);
   return exitCodeOf(result);
 }
 

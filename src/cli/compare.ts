@@ -1,0 +1,90 @@
+import { writeFile } from 'node:fs/promises';
+import type { Command } from 'commander';
+import { compareResults } from '../compare/compare.js';
+import { parseFailOn, parseMetricList, parseThresholdPercent } from '../compare/gates.js';
+import { renderComparisonJson, renderComparisonMarkdown, renderComparisonTable } from '../compare/render.js';
+import { CommbenchError, ExitCode } from '../errors.js';
+import { readResult } from '../result/io.js';
+import { reportError } from './main.js';
+
+interface CompareFlags {
+  threshold: string;
+  failOn?: string;
+  metrics?: string;
+  normalize?: string;
+  confidence: string;
+  format: string;
+  out?: string;
+}
+
+/** `commbench compare BASE HEAD`: change per case and metric with a confidence interval; exit 3 on regression. */
+export function registerCompare(program: Command, setExit: (code: number) => void): void {
+  program
+    .command('compare')
+    .description('compare two result files; exit 3 when a gated metric regressed')
+    .argument('<base>', 'the baseline result file')
+    .argument('<head>', 'the result file to judge')
+    .option('--threshold <percent>', 'smallest change that counts as improved or regressed', '5%')
+    .option(
+      '--fail-on <list>',
+      "metrics that fail, each with its own limit, e.g. 'p99:+10%,throughput:-5%' (default: every metric shown, at --threshold)",
+    )
+    .option('--metrics <list>', 'metrics to show (default throughput,p50,p99; --fail-on metrics are added)')
+    .option(
+      '--normalize <pattern>',
+      'divide each case by this pattern (e.g. tcp) measured in the same run, to compare across machines',
+    )
+    .option('--confidence <level>', 'family-wise confidence of the gate, 0.5–0.999', '0.95')
+    .option('--format <format>', 'table, markdown or json', 'table')
+    .option(
+      '--out <file>',
+      'also write the comparison in --format to this file (the table still goes to stdout)',
+    )
+    .action(async (base: string, head: string, flags: CompareFlags) => {
+      setExit(await compareCommand(base, head, flags));
+    });
+}
+
+async function compareCommand(basePath: string, headPath: string, flags: CompareFlags): Promise<number> {
+  const threshold = parseThresholdPercent(flags.threshold);
+  const confidence = Number(flags.confidence);
+  if (!(confidence >= 0.5 && confidence <= 0.999)) {
+    throw new CommbenchError('E_USAGE', `--confidence ${flags.confidence} is not between 0.5 and 0.999`, {
+      hint: 'write a probability, e.g. --confidence 0.95',
+    });
+  }
+  const format = flags.format.toLowerCase() === 'md' ? 'markdown' : flags.format.toLowerCase();
+  if (format !== 'table' && format !== 'markdown' && format !== 'json') {
+    throw new CommbenchError('E_USAGE', `--format ${flags.format}: compare writes table, markdown or json`, {
+      hint: 'e.g. --format markdown >> "$GITHUB_STEP_SUMMARY"',
+    });
+  }
+  const [base, head] = await Promise.all([readResult(basePath), readResult(headPath)]);
+  const comparison = compareResults(base, head, {
+    threshold,
+    confidence,
+    ...(flags.failOn === undefined ? {} : { failOn: parseFailOn(flags.failOn) }),
+    ...(flags.metrics === undefined ? {} : { metrics: parseMetricList(flags.metrics) }),
+    ...(flags.normalize === undefined ? {} : { normalize: flags.normalize }),
+  });
+  const rendered =
+    format === 'json'
+      ? renderComparisonJson(comparison)
+      : format === 'markdown'
+        ? renderComparisonMarkdown(comparison)
+        : `${renderComparisonTable(comparison)}\n`;
+  if (flags.out !== undefined) {
+    await writeFile(flags.out, rendered, 'utf8');
+    process.stdout.write(`${renderComparisonTable(comparison)}\n`);
+  } else process.stdout.write(rendered);
+  if (comparison.regressions === 0) return ExitCode.ok;
+  return reportError(
+    new CommbenchError(
+      'E_REGRESSION',
+      `${comparison.regressions} gated metric${comparison.regressions === 1 ? '' : 's'} regressed`,
+      {
+        hint: 'the rows marked REGRESSED changed beyond the threshold with confidence; if the runner was slower, try --normalize tcp',
+      },
+    ),
+  );
+}

@@ -1,0 +1,229 @@
+/**
+ * Renderers of a Comparison: terminal table, markdown (for PR comments and job summaries) and JSON.
+ * One row per case and metric; the verdict in words; unmatched cases and what normalization did
+ * listed under the table. Pure.
+ */
+import Table from 'cli-table3';
+import { mdCell } from '../report/markdown.js';
+import { wrap } from '../report/table.js';
+import { formatPercent } from '../units.js';
+import type { CaseComparison, Comparison, MetricComparison, Verdict } from './compare.js';
+import { formatMetric } from './metrics.js';
+
+const verdictText: Record<Verdict, string> = {
+  regressed: 'REGRESSED',
+  improved: 'improved',
+  unchanged: 'unchanged',
+  'within-noise': 'within noise',
+};
+
+/** '+12.3%', '-4.0%', '+0.0%'. */
+export function formatChange(change: number): string {
+  const pct = change * 100;
+  const text = Math.abs(pct) >= 100 ? pct.toFixed(0) : pct.toFixed(1);
+  return `${pct >= 0 ? '+' : ''}${text === '-0.0' ? '0.0' : text}%`;
+}
+
+function interval(m: MetricComparison): string {
+  return m.low === undefined || m.high === undefined
+    ? 'no CI'
+    : `${formatChange(m.low)} … ${formatChange(m.high)}`;
+}
+
+interface Line {
+  readonly row: CaseComparison;
+  readonly m: MetricComparison;
+  readonly first: boolean;
+}
+
+function lines(c: Comparison): Line[] {
+  return c.rows.flatMap((row) => row.metrics.map((m, i) => ({ row, m, first: i === 0 })));
+}
+
+function headers(c: Comparison): string[] {
+  const level = `${formatLevel(c.intervalLevel)} CI`;
+  return [
+    'case',
+    'metric',
+    'base',
+    'head',
+    c.normalize ? `change ÷${c.normalize}` : 'change',
+    level,
+    ...(c.normalize ? ['raw change'] : []),
+    'verdict',
+  ];
+}
+
+function formatLevel(level: number): string {
+  const pct = level * 100;
+  return `${Number(pct.toFixed(pct > 99 ? 2 : 1))}%`;
+}
+
+function cells(c: Comparison, l: Line): string[] {
+  const verdict = verdictText[l.m.verdict] + (l.m.gated ? '' : ' (not gated)');
+  return [
+    l.first ? l.row.label : '',
+    l.m.metric.name,
+    formatMetric(l.m.metric, l.m.base),
+    formatMetric(l.m.metric, l.m.head),
+    formatChange(l.m.change),
+    interval(l.m),
+    ...(c.normalize ? [l.m.rawChange === undefined ? '-' : formatChange(l.m.rawChange)] : []),
+    verdict,
+  ];
+}
+
+/** The sentences under the table: outcome, unmatched cases, normalization, method. */
+export function comparisonNotes(c: Comparison): { severity: 'error' | 'warn' | 'info'; text: string }[] {
+  const notes: { severity: 'error' | 'warn' | 'info'; text: string }[] = [];
+  const regressed = lines(c).filter((l) => l.m.gated && l.m.verdict === 'regressed');
+  notes.push(
+    regressed.length > 0
+      ? {
+          severity: 'error',
+          text: `${regressed.length} regression${regressed.length === 1 ? '' : 's'}: ${regressed.map((l) => `${l.row.label} ${l.m.metric.name} ${formatChange(l.m.change)}`).join(', ')}.`,
+        }
+      : {
+          severity: 'info',
+          text: `No regression in ${c.rows.length} matched case${c.rows.length === 1 ? '' : 's'}.`,
+        },
+  );
+  for (const u of c.unmatched)
+    notes.push({ severity: 'warn', text: `not compared: ${u.label} (${u.id}): ${u.reason}.` });
+  if (c.normalize) {
+    for (const f of c.floors) {
+      notes.push({
+        severity: 'info',
+        text:
+          `normalized by ${f.label}: every case is divided by the ${c.normalize} case of its own run before comparing; ` +
+          `the floor itself moved ${f.metrics.map((m) => `${m.metric.name} ${formatMetric(m.metric, m.base)} → ${formatMetric(m.metric, m.head)} (${formatChange(m.change)})`).join(', ')}. ` +
+          '"raw change" is the change before dividing.',
+      });
+    }
+  }
+  if (c.withoutInterval > 0) {
+    notes.push({
+      severity: 'warn',
+      text: `${c.withoutInterval} case${c.withoutInterval === 1 ? ' has' : 's have'} fewer than 2 repetitions on a side: no confidence interval, the threshold alone decides. Run both sides with --repeat 5 for a gate that does not cry wolf.`,
+    });
+  }
+  notes.push({
+    severity: 'info',
+    text:
+      `Method: per case and metric, the ratio of geometric means of the repetitions (head/base) with a Welch t-interval on logarithms; ` +
+      `intervals at ${formatLevel(c.intervalLevel)} so that all ${c.tests} gated comparison${c.tests === 1 ? '' : 's'} together keep ${formatLevel(c.confidence)} confidence (Bonferroni). ` +
+      `regressed/improved: the interval excludes no change and the change is beyond the threshold (${formatPercent(c.threshold)} unless --fail-on sets one); ` +
+      'unchanged: within the threshold; within noise: the runs are too noisy to tell.',
+  });
+  return notes;
+}
+
+/** Terminal table of a comparison (plain text, ends without a newline). */
+export function renderComparisonTable(c: Comparison): string {
+  const table = new Table({
+    head: headers(c),
+    chars: {
+      top: '',
+      'top-mid': '',
+      'top-left': '',
+      'top-right': '',
+      bottom: '',
+      'bottom-mid': '',
+      'bottom-left': '',
+      'bottom-right': '',
+      left: '',
+      'left-mid': '',
+      mid: '─',
+      'mid-mid': '──',
+      right: '',
+      'right-mid': '',
+      middle: '  ',
+    },
+    style: { 'padding-left': 0, 'padding-right': 0, head: [], border: [], compact: true },
+    colAligns: [
+      'left',
+      'left',
+      'right',
+      'right',
+      'right',
+      'right',
+      ...(c.normalize ? (['right'] as const) : []),
+      'left',
+    ],
+  });
+  for (const l of lines(c)) table.push(cells(c, l));
+  const title = `compare ${c.base.name}${c.base.gitSha ? `@${c.base.gitSha.slice(0, 7)}` : ''} (${c.base.startedAt}) → ${c.head.name}${c.head.gitSha ? `@${c.head.gitSha.slice(0, 7)}` : ''} (${c.head.startedAt})`;
+  const body = table
+    .toString()
+    .split('\n')
+    .map((s) => s.trimEnd());
+  const notes = comparisonNotes(c).flatMap((n) => wrap(n.text, 110, '  '));
+  return [title, '', ...body, '', ...notes].join('\n');
+}
+
+/** Markdown of a comparison (ends with a newline): a GitHub table, then the notes. */
+export function renderComparisonMarkdown(c: Comparison): string {
+  const h = headers(c);
+  const out = [
+    `### commbench compare: ${c.regressions > 0 ? `❌ ${c.regressions} regression${c.regressions === 1 ? '' : 's'}` : '✅ no regression'}`,
+    '',
+    `base ${mdCell(c.base.name)}${c.base.gitSha ? ` \`${c.base.gitSha.slice(0, 7)}\`` : ''} (${mdCell(c.base.startedAt)}) → head ${mdCell(c.head.name)}${c.head.gitSha ? ` \`${c.head.gitSha.slice(0, 7)}\`` : ''} (${mdCell(c.head.startedAt)})`,
+    '',
+    `| ${h.join(' | ')} |`,
+    `|${h.map((_, i) => (i < 2 || i === h.length - 1 ? ':---' : '---:')).join('|')}|`,
+  ];
+  for (const l of lines(c)) {
+    const row = cells(c, l).map(mdCell);
+    if (l.m.verdict === 'regressed' && l.m.gated) row[row.length - 1] = `❌ **${row[row.length - 1]}**`;
+    else if (l.m.verdict === 'improved') row[row.length - 1] = `✅ ${row[row.length - 1]}`;
+    if (l.first) row[0] = `**${row[0]}**`;
+    out.push(`| ${row.join(' | ')} |`);
+  }
+  out.push('');
+  for (const n of comparisonNotes(c)) out.push(`- ${n.severity === 'info' ? '' : '⚠️ '}${mdCell(n.text)}`);
+  return `${out.join('\n')}\n`;
+}
+
+/** JSON of a comparison: the numbers behind the table, metric names instead of definitions. */
+export function renderComparisonJson(c: Comparison): string {
+  const json = {
+    base: c.base,
+    head: c.head,
+    confidence: c.confidence,
+    intervalLevel: c.intervalLevel,
+    tests: c.tests,
+    threshold: c.threshold,
+    normalize: c.normalize ?? null,
+    regressions: c.regressions,
+    rows: c.rows.map((r) => ({
+      case: r.label,
+      id: r.base.spec.id,
+      baseRepetitions: r.baseReps,
+      headRepetitions: r.headReps,
+      floor: r.floor?.label ?? null,
+      metrics: r.metrics.map((m) => ({
+        metric: m.metric.name,
+        base: m.base,
+        head: m.head,
+        change: m.change,
+        low: m.low ?? null,
+        high: m.high ?? null,
+        rawChange: m.rawChange ?? null,
+        limit: m.limit,
+        gated: m.gated,
+        verdict: m.verdict,
+      })),
+    })),
+    floors: c.floors.map((f) => ({
+      case: f.label,
+      metrics: f.metrics.map((m) => ({
+        metric: m.metric.name,
+        base: m.base,
+        head: m.head,
+        change: m.change,
+      })),
+    })),
+    unmatched: c.unmatched,
+  };
+  return `${JSON.stringify(json, null, 2)}\n`;
+}

@@ -1,0 +1,105 @@
+/**
+ * CSV reporter (RFC 4180, comma, CRLF-free '\n' lines, quoted where needed): one row per case and
+ * repetition plus one 'all' row per case with the merged summary, every number in its base unit
+ * (µs, bytes, ops/s) so spreadsheets and scripts need no unit parsing. Pure.
+ */
+import type { CaseResult, Measurement, Result } from '../result/types.js';
+
+export const csvColumns = [
+  'case_id',
+  'pattern',
+  'options',
+  'payload_size',
+  'payload_shape',
+  'load_model',
+  'connections',
+  'in_flight',
+  'rate',
+  'workers',
+  'repetition',
+  'status',
+  'end_reason',
+  'duration_ms',
+  'ops',
+  'throughput',
+  'latency_mean_us',
+  'latency_p50_us',
+  'latency_p90_us',
+  'latency_p99_us',
+  'latency_p999_us',
+  'latency_max_us',
+  'service_p50_us',
+  'service_p99_us',
+  'errors',
+  'errors_timeout',
+  'errors_connection',
+  'errors_protocol',
+  'errors_mismatch',
+  'dropped',
+  'payload_bytes_per_op',
+  'wire_bytes_per_op',
+  'server_cpu_us_per_op',
+  'server_max_rss_bytes',
+  'driver_cpu_us_per_op',
+  'driver_saturated',
+] as const;
+
+/** Quotes a field when it holds a comma, quote or line break. */
+export function csvField(value: string | number | boolean | undefined): string {
+  if (value === undefined) return '';
+  const text = typeof value === 'number' ? (Number.isFinite(value) ? String(value) : '') : String(value);
+  return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+function rowOf(c: CaseResult, m: Measurement | undefined, repetition: string): string {
+  const s = c.spec;
+  const values: Record<(typeof csvColumns)[number], string | number | boolean | undefined> = {
+    case_id: s.id,
+    pattern: s.pattern,
+    options: Object.keys(s.options).length > 0 ? JSON.stringify(s.options) : '',
+    payload_size: s.payload.size,
+    payload_shape: s.payload.shape,
+    load_model: s.load.model,
+    connections: s.load.connections,
+    in_flight: s.load.inFlight,
+    rate: s.load.model === 'rate' ? s.load.rate : undefined,
+    workers: s.workers,
+    repetition,
+    status: c.status,
+    end_reason: m?.endReason,
+    duration_ms: m?.durationMs,
+    ops: m?.ops,
+    throughput: m?.throughput,
+    latency_mean_us: m?.latency.mean,
+    latency_p50_us: m?.latency.p50,
+    latency_p90_us: m?.latency.p90,
+    latency_p99_us: m?.latency.p99,
+    latency_p999_us: m?.latency.p999,
+    latency_max_us: m?.latency.max,
+    service_p50_us: m?.service.p50,
+    service_p99_us: m?.service.p99,
+    errors: m?.errors.total,
+    errors_timeout: m?.errors.timeout,
+    errors_connection: m?.errors.connection,
+    errors_protocol: m?.errors.protocol,
+    errors_mismatch: m?.errors.mismatch,
+    dropped: m?.dropped,
+    payload_bytes_per_op: m?.payload.perOp,
+    wire_bytes_per_op: m?.wire.perOp,
+    server_cpu_us_per_op: m?.server?.cpuUsPerOp,
+    server_max_rss_bytes: m?.server?.maxRssBytes,
+    driver_cpu_us_per_op: m?.driver.cpuUsPerOp,
+    driver_saturated: m?.driver.saturated,
+  };
+  return csvColumns.map((k) => csvField(values[k])).join(',');
+}
+
+/** Renders the result as CSV with a header line (ends with a newline). */
+export function renderCsv(result: Result): string {
+  const lines = [csvColumns.join(',')];
+  for (const c of result.cases) {
+    lines.push(rowOf(c, c.summary, 'all'));
+    for (const r of c.repetitions) lines.push(rowOf(c, r, String(r.repetition + 1)));
+  }
+  return `${lines.join('\n')}\n`;
+}
