@@ -1,8 +1,15 @@
 import { decodeHistogram, mergeEncoded, mergeHistograms, summarizeHistogram } from '../metrics/histogram.js';
 import { errorKinds, type ErrorKind } from '../patterns/types.js';
-import type { DeliveryMetrics, LatencySummary, Measurement, TimelinePoint } from '../result/types.js';
+import type {
+  DeliveryMetrics,
+  LatencySummary,
+  Measurement,
+  ServerMetrics,
+  TimelinePoint,
+} from '../result/types.js';
 import type { LoadSpec } from '../scenario/types.js';
 import type { DriverReport } from './driver.js';
+import type { HelperUsage } from './server-host.js';
 import { totalErrors } from './recorder.js';
 
 /** Thresholds of the driver-saturation flag. */
@@ -17,8 +24,15 @@ export interface WindowUsage {
   /** Driver process CPU (all threads) during the window, µs. */
   readonly driverCpuUs: number;
   readonly workers: number;
-  /** Server CPU during the window, µs, and its peak RSS; absent for --target runs. */
-  readonly server?: { readonly cpuUs: number; readonly maxRssBytes: number };
+  /**
+   * Server process CPU during the window, µs, and its peak RSS; absent for --target runs. `helpers`:
+   * the same for each process the server started (chain hops, proxies).
+   */
+  readonly server?: {
+    readonly cpuUs: number;
+    readonly maxRssBytes: number;
+    readonly helpers?: readonly HelperUsage[];
+  };
 }
 
 /** Turns the reports of one repetition's drivers into its Measurement. */
@@ -72,15 +86,7 @@ export function measure(
     payload: { requestPerOp, responsePerOp, perOp: requestPerOp + responsePerOp },
     wire: { read, written, perOp: ops === 0 ? 0 : (read + written) / ops },
     ...(reports.some((r) => r.delivery) ? { delivery: deliveryMetrics(reports, seconds) } : {}),
-    ...(usage.server
-      ? {
-          server: {
-            cpuUs: usage.server.cpuUs,
-            cpuUsPerOp: ops === 0 ? 0 : usage.server.cpuUs / ops,
-            maxRssBytes: usage.server.maxRssBytes,
-          },
-        }
-      : {}),
+    ...(usage.server ? { server: serverMetrics(usage.server, ops) } : {}),
     driver: {
       workers: usage.workers,
       cpuUs: usage.driverCpuUs,
@@ -93,6 +99,39 @@ export function measure(
       saturationReasons: reasons,
     },
   };
+}
+
+/** Server CPU per op; with helper processes, their CPU is added to the server's and listed per helper. */
+function serverMetrics(server: NonNullable<WindowUsage['server']>, ops: number): ServerMetrics {
+  const perOp = (us: number): number => (ops === 0 ? 0 : us / ops);
+  const helpers = server.helpers ?? [];
+  const cpuUs = server.cpuUs + sum(helpers, (h) => h.cpuUs);
+  return {
+    cpuUs,
+    cpuUsPerOp: perOp(cpuUs),
+    maxRssBytes: server.maxRssBytes,
+    ...(server.helpers
+      ? {
+          helpers: helpers.map((h) => ({
+            role: h.role,
+            cpuUs: h.cpuUs,
+            cpuUsPerOp: perOp(h.cpuUs),
+            maxRssBytes: h.maxRssBytes,
+          })),
+        }
+      : {}),
+  };
+}
+
+/** Helpers of several repetitions by role: CPU summed, peak RSS the largest. */
+function mergeHelpers(servers: readonly ServerMetrics[], ops: number): ServerMetrics['helpers'] {
+  if (!servers.some((s) => s.helpers)) return undefined;
+  const byRole = new Map<string, { cpuUs: number; maxRssBytes: number }>();
+  for (const h of servers.flatMap((s) => s.helpers ?? [])) {
+    const m = byRole.get(h.role) ?? { cpuUs: 0, maxRssBytes: 0 };
+    byRole.set(h.role, { cpuUs: m.cpuUs + h.cpuUs, maxRssBytes: Math.max(m.maxRssBytes, h.maxRssBytes) });
+  }
+  return [...byRole].map(([role, m]) => ({ role, ...m, cpuUsPerOp: ops === 0 ? 0 : m.cpuUs / ops }));
 }
 
 function deliveryMetrics(reports: readonly DriverReport[], seconds: number): DeliveryMetrics {
@@ -183,6 +222,7 @@ export function mergeMeasurements(reps: readonly Measurement[]): Measurement | u
   }
   const servers = reps.flatMap((r) => (r.server ? [r.server] : []));
   const serverCpu = sum(servers, (s) => s.cpuUs);
+  const helpers = mergeHelpers(servers, ops);
   const driverCpu = sum(reps, (r) => r.driver.cpuUs);
   const worst = reps.reduce((a, r) =>
     r.driver.eventLoopUtilization > a.driver.eventLoopUtilization ? r : a,
@@ -219,6 +259,7 @@ export function mergeMeasurements(reps: readonly Measurement[]): Measurement | u
             cpuUs: serverCpu,
             cpuUsPerOp: ops === 0 ? 0 : serverCpu / ops,
             maxRssBytes: Math.max(...servers.map((s) => s.maxRssBytes)),
+            ...(helpers ? { helpers } : {}),
           },
         }
       : {}),

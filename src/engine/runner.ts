@@ -226,9 +226,18 @@ function watchWindow(
       const driverCpuUs = end.cpu.user + end.cpu.system - (begin.cpu.user + begin.cpu.system);
       if (!begin.server || !end.server) return { driverCpuUs };
       const [s0, s1] = await Promise.all([begin.server, end.server]);
+      const helpers = s1.helpers?.map((h, i) => ({
+        role: h.role,
+        cpuUs: Math.max(0, h.cpuUs - (s0.helpers?.[i]?.cpuUs ?? 0)),
+        maxRssBytes: h.maxRssBytes,
+      }));
       return {
         driverCpuUs,
-        server: { cpuUs: Math.max(0, s1.cpuUs - s0.cpuUs), maxRssBytes: s1.maxRssBytes },
+        server: {
+          cpuUs: Math.max(0, s1.cpuUs - s0.cpuUs),
+          maxRssBytes: s1.maxRssBytes,
+          ...(helpers ? { helpers } : {}),
+        },
       };
     },
   };

@@ -1,6 +1,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { CommbenchError } from '../errors.js';
+import type { HelperProcess } from '../patterns/types.js';
 import { childExecArgv, siblingEntry } from './child-args.js';
 
 /** How a server child process is started (passed in its environment as JSON). */
@@ -17,7 +18,7 @@ export interface ServerConfig {
 export type ToServer = { type: 'usage' } | { type: 'stop' };
 /** IPC messages, server → parent. */
 export type ToParent =
-  | { type: 'ready'; url: string; pid: number }
+  | { type: 'ready'; url: string; pid: number; helpers?: readonly HelperProcess[] }
   | { type: 'error'; code: string; message: string }
   | ({ type: 'usage' | 'stopped' } & ServerUsage);
 
@@ -25,6 +26,15 @@ export interface ServerUsage {
   /** User + system CPU time of the server process since it started, µs. */
   readonly cpuUs: number;
   /** Peak resident set size, bytes. */
+  readonly maxRssBytes: number;
+  /** The server's helper processes (RunningServer.helpers), read from /proc; absent without them or /proc. */
+  readonly helpers?: readonly HelperUsage[];
+}
+
+/** CPU time (µs, since it started) and peak RSS (bytes) of one helper process. */
+export interface HelperUsage {
+  readonly role: string;
+  readonly cpuUs: number;
   readonly maxRssBytes: number;
 }
 
@@ -42,6 +52,8 @@ export interface ServerExit {
 export interface ServerProcess {
   readonly pid: number;
   readonly url: string;
+  /** Processes the server started to carry its traffic (from its ready message). */
+  readonly helpers: readonly HelperProcess[];
   /** CPU and peak RSS so far; read from /proc without disturbing the server (works while it is stopped). */
   usage(): Promise<ServerUsage>;
   /** Current resident memory and open file descriptors (Linux /proc; undefined elsewhere). */
@@ -89,7 +101,7 @@ export async function startServerProcess(config: ServerConfig): Promise<ServerPr
     });
   });
 
-  const ready = await new Promise<{ url: string }>((resolve, reject) => {
+  const ready = await new Promise<{ url: string; helpers: readonly HelperProcess[] }>((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(
@@ -105,7 +117,7 @@ export async function startServerProcess(config: ServerConfig): Promise<ServerPr
     const onMessage = (m: ToParent): void => {
       if (m.type === 'ready') {
         cleanup();
-        resolve({ url: m.url });
+        resolve({ url: m.url, helpers: m.helpers ?? [] });
       } else if (m.type === 'error') {
         cleanup();
         reject(startError(config, m));
@@ -134,11 +146,12 @@ export async function startServerProcess(config: ServerConfig): Promise<ServerPr
   return {
     pid,
     url: ready.url,
+    helpers: ready.helpers,
     get hasExited() {
       return hasExited;
     },
     exited,
-    usage: () => readUsage(child),
+    usage: () => readUsage(child, ready.helpers),
     footprint: () => processFootprint(pid),
     async stop(graceMs = 2000) {
       if (hasExited) return undefined;
@@ -187,19 +200,31 @@ function lastLine(text: string): string | undefined {
 
 const clockTicksPerSecond = 100;
 
-/** Reads a process's CPU time and peak RSS from /proc (Linux); falls back to asking over IPC. */
-function readUsage(child: ChildProcess): Promise<ServerUsage> {
+/** CPU time and peak RSS of one process from /proc (Linux); throws where /proc is missing. */
+function procUsage(pid: number): { cpuUs: number; maxRssBytes: number } {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // fields[0] is the state (3rd field of stat); utime and stime are the 14th and 15th.
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const hwm = /VmHWM:\s+(\d+)\s+kB/.exec(status);
+  return { cpuUs: (ticks / clockTicksPerSecond) * 1e6, maxRssBytes: hwm ? Number(hwm[1]) * 1024 : 0 };
+}
+
+/** A helper that has exited reads as zero (its CPU is lost with it). */
+function helperUsage(helper: HelperProcess): HelperUsage {
   try {
-    const stat = readFileSync(`/proc/${child.pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    // fields[0] is the state (3rd field of stat); utime and stime are the 14th and 15th.
-    const ticks = Number(fields[11]) + Number(fields[12]);
-    const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
-    const hwm = /VmHWM:\s+(\d+)\s+kB/.exec(status);
-    return Promise.resolve({
-      cpuUs: (ticks / clockTicksPerSecond) * 1e6,
-      maxRssBytes: hwm ? Number(hwm[1]) * 1024 : 0,
-    });
+    return { role: helper.role, ...procUsage(helper.pid) };
+  } catch {
+    return { role: helper.role, cpuUs: 0, maxRssBytes: 0 };
+  }
+}
+
+/** Reads a process's CPU time and peak RSS from /proc (Linux); falls back to asking over IPC. */
+function readUsage(child: ChildProcess, helpers: readonly HelperProcess[]): Promise<ServerUsage> {
+  try {
+    const own = procUsage(child.pid as number);
+    return Promise.resolve(helpers.length > 0 ? { ...own, helpers: helpers.map(helperUsage) } : own);
   } catch {
     return new Promise((resolve) => {
       const onMessage = (m: ToParent): void => {

@@ -44,7 +44,7 @@ async function main(): Promise<void> {
       options: pattern.options.parse(config.options ?? {}),
       delayMs: config.delayMs,
     });
-    send({ type: 'ready', url: server.url, pid: process.pid });
+    send({ type: 'ready', url: server.url, pid: process.pid, helpers: server.helpers ?? [] });
   } catch (err) {
     send({
       type: 'error',

@@ -80,8 +80,20 @@ export interface ServerContext<Options = Record<string, unknown>> {
 export interface RunningServer {
   /** Where clients reach this server, e.g. 'http://127.0.0.1:40123'. */
   readonly url: string;
+  /**
+   * Other processes this server started that carry its traffic (the hops of a call chain, reverse
+   * proxies), known when it is ready. The engine reads their CPU from /proc like the server's own
+   * and reports it with the server's (Measurement.server.helpers). They must not outlive the server.
+   */
+  readonly helpers?: readonly HelperProcess[];
   /** Closes listeners and every open connection. Must resolve within a second. */
   stop(): Promise<void>;
+}
+
+/** A process a server started to carry its traffic; `role` names it in results, e.g. 'proxy 1 (nginx)'. */
+export interface HelperProcess {
+  readonly role: string;
+  readonly pid: number;
 }
 
 /** Serialized payload bytes of the operations a client performed. */

@@ -118,12 +118,7 @@ export interface Measurement {
   readonly connections?: ConnectionCost;
   /** Push and queue patterns: what the subscribers received (publish → receipt on one clock). */
   readonly delivery?: DeliveryMetrics;
-  readonly server?: {
-    readonly cpuUs: number;
-    readonly cpuUsPerOp: number;
-    /** Peak RSS of the server process, bytes. */
-    readonly maxRssBytes: number;
-  };
+  readonly server?: ServerMetrics;
   readonly driver: {
     readonly workers: number;
     readonly cpuUs: number;
@@ -140,6 +135,28 @@ export interface Measurement {
     readonly saturated: boolean;
     readonly saturationReasons: readonly string[];
   };
+}
+
+export interface ServerMetrics {
+  /** CPU of the server process during the window, plus that of its `helpers` when it has any. */
+  readonly cpuUs: number;
+  readonly cpuUsPerOp: number;
+  /** Peak RSS of the server process, bytes. */
+  readonly maxRssBytes: number;
+  /**
+   * Processes the server started to carry its traffic (the hops of a call chain, a gateway or
+   * sidecar proxy), each measured from /proc over the same window; absent for other patterns.
+   */
+  readonly helpers?: readonly HelperMetrics[];
+}
+
+export interface HelperMetrics {
+  /** What the process is, e.g. 'hop 3 (grpc)', 'proxy 1 (nginx)', 'proxy 1 (node)'. */
+  readonly role: string;
+  readonly cpuUs: number;
+  readonly cpuUsPerOp: number;
+  /** Peak RSS of the process, bytes. */
+  readonly maxRssBytes: number;
 }
 
 export interface DeliveryMetrics {
