@@ -52,6 +52,7 @@ async function reportCommand(file: string, flags: ReportFlags): Promise<number> 
     formats,
     base,
     formats.length === 1 && flags.out !== undefined ? resolve(flags.out) : undefined,
+    resolve(file),
   );
   for (const path of written) process.stderr.write(`wrote ${path}\n`);
   return ExitCode.ok;

@@ -1,0 +1,106 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { expectGolden } from '../../test/fixtures/golden.js';
+import { histogramResult } from '../../test/fixtures/histograms.js';
+import { makeResult } from '../../test/fixtures/result.js';
+import { noisyResult } from '../../test/fixtures/noisy.js';
+import { compareResults } from '../compare/compare.js';
+import { renderComparisonJson, renderComparisonMarkdown, renderComparisonTable } from '../compare/render.js';
+import { latencyPercentileChart, percentileLabel } from './charts.js';
+import { renderCsv } from './csv.js';
+import { parseFormats, renderFormat } from './formats.js';
+import { renderHgrm } from './hgrm.js';
+import { renderHtml } from './html.js';
+import { renderMarkdown } from './markdown.js';
+
+test('markdown matches test/golden/report.md: grouped rows, floor column, warnings in the row', async () => {
+  const md = renderMarkdown(makeResult(), {
+    charts: [{ title: 'Latency by percentile', file: 'r.latency.svg' }],
+  });
+  await expectGolden('report.md', md);
+  assert.match(md, /\| \*\*64B · closed c=50×1\*\* \| tcp 64B \|/);
+  assert.match(md, /\| 4\.1× tcp \|/);
+  assert.match(md, /⚠️ \*\*DRIVER-SATURATED\*\*/);
+  assert.match(md, /!\[Latency by percentile\]\(r\.latency\.svg\)/);
+});
+
+test('HTML matches test/golden/report.html and is self-contained', async () => {
+  const html = renderHtml(histogramResult());
+  await expectGolden('report.html', html);
+  assert.doesNotMatch(html, /<script|https?:\/\/(?!www\.w3\.org)/, 'no scripts, no network');
+  assert.equal(html.match(/<svg /g)?.length, 5);
+  assert.equal(renderHtml(histogramResult()), html, 'deterministic');
+});
+
+test('CSV matches test/golden/report.csv: a row per case summary and repetition', async () => {
+  const csv = renderCsv(makeResult());
+  await expectGolden('report.csv', csv);
+  const lines = csv.trimEnd().split('\n');
+  assert.equal(
+    lines.length,
+    1 + 9 + 1 + 1 + 1 + 1 + 3 + 1 + 1 + 2,
+    'header, 9 summaries (one case has none), 11 repetitions',
+  );
+  assert.ok(lines.every((l) => l.split(',').length >= 36));
+});
+
+test('.hgrm matches test/golden/tcp-64B.hgrm (HdrHistogram percentile distribution, ms)', async () => {
+  const files = renderHgrm(histogramResult());
+  assert.deepEqual(
+    files.map((f) => f.slug),
+    [
+      'tcp-closed-c-32-64B',
+      'rest-closed-c-32-64B',
+      'grpc-closed-c-32-64B',
+      'tcp-closed-c-32-16KiB',
+      'rest-closed-c-32-16KiB',
+      'grpc-closed-c-32-16KiB',
+    ],
+  );
+  await expectGolden('tcp-64B.hgrm', files[0]!.text);
+  assert.match(files[0]!.text, /^ +Value +Percentile +TotalCount 1\/\(1-Percentile\)/);
+  assert.match(files[0]!.text, /#\[Max +=/);
+  assert.deepEqual(renderHgrm(makeResult()), [], 'no histograms, no files');
+});
+
+test('latency chart matches test/golden/latency.svg; percentile axis labels', async () => {
+  const r = histogramResult();
+  const svg = latencyPercentileChart(
+    r.cases.slice(0, 3).map((c) => ({ label: c.spec.pattern, latency: c.summary!.latency })),
+    'Latency by percentile',
+    { id: 'g' },
+  );
+  await expectGolden('latency.svg', svg);
+  assert.deepEqual([1, 2, 10, 100, 1000, 1e5].map(percentileLabel), [
+    '0%',
+    '50%',
+    '90%',
+    '99%',
+    '99.9%',
+    '99.999%',
+  ]);
+});
+
+test('markdown writes its charts beside it; formats parse with aliases and errors', () => {
+  const files = renderFormat(histogramResult(), 'markdown', { baseName: 'run' });
+  assert.deepEqual(
+    files.map((f) => f.suffix),
+    ['.md', '.latency-1.svg', '.throughput-1.svg', '.latency-2.svg', '.throughput-2.svg', '.bytes.svg'],
+  );
+  assert.match(files[0]!.content, /!\[Latency by percentile — 64B\]\(run\.latency-1\.svg\)/);
+  assert.deepEqual(parseFormats('md, html,markdown'), ['markdown', 'html']);
+  assert.throws(() => parseFormats('markdown,pdf'), /unknown report format "pdf"/);
+});
+
+test('compare renders as table, markdown and JSON (goldens compare.txt, compare.md)', async () => {
+  const base = noisyResult({ seed: 11, reps: 5, noise: 0.03 });
+  const head = noisyResult({ seed: 12, reps: 5, noise: 0.03, slower: { rest: 1.3 }, machine: 1.1 });
+  const c = compareResults(base, head, { threshold: 0.05, normalize: 'tcp' });
+  await expectGolden('compare.txt', renderComparisonTable(c));
+  const md = renderComparisonMarkdown(c);
+  await expectGolden('compare.md', md);
+  assert.match(md, /❌ \*\*REGRESSED\*\*/);
+  const json = JSON.parse(renderComparisonJson(c)) as { regressions: number; rows: unknown[] };
+  assert.equal(json.regressions, c.regressions);
+  assert.equal(json.rows.length, 2);
+});
