@@ -1,0 +1,43 @@
+import { z } from 'zod';
+import type { Pattern } from '../types.js';
+
+/** Options of the `call-chain` pattern (scenario `options:`). */
+export const callChainOptions = z.strictObject({
+  /** Services in the chain, each its own process: caller → service 1 → … → service N (echo). */
+  hops: z.int().min(1).max(16).default(1),
+  /** How every hop calls the next: HTTP/1.1 + JSON (undici) or gRPC unary (protobuf). */
+  via: z.enum(['rest', 'grpc']).default('rest'),
+  /**
+   * W3C Trace Context on every call: the caller starts a trace (`traceparent` header or gRPC
+   * metadata), every hop requires it and sends a child onward, the last service answers
+   * `traceresponse`, and the caller checks the trace-id came back (else the call is a mismatch).
+   */
+  traceContext: z.boolean().default(false),
+});
+export type CallChainOptions = z.output<typeof callChainOptions>;
+
+/**
+ * A synchronous chain of `hops` services. The server process is service 1; it forks services
+ * 2..N as separate processes (each with its own socket, each exiting when its parent goes away),
+ * and every service forwards the request to the next and answers with what came back, so the
+ * caller waits for the whole chain. The last service answers the echo. `server.delay` is added by
+ * every service. The client is the rest or grpc client with optional trace propagation.
+ * Endpoint: http://host:port (via rest) or grpc://host:port (via grpc).
+ */
+const callChain = {
+  name: 'call-chain',
+  kind: 'request-response',
+  summary: 'a synchronous chain of N service processes, each forwarding to the next over rest or grpc',
+  options: callChainOptions,
+  scheme: 'http',
+  async startServer(ctx) {
+    const { startCallChain } = await import('./server.js');
+    return startCallChain(ctx);
+  },
+  async connect(ctx) {
+    const { connectCallChain } = await import('./client.js');
+    return connectCallChain(ctx);
+  },
+} satisfies Pattern<CallChainOptions>;
+
+export default callChain;

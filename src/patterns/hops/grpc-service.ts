@@ -1,0 +1,128 @@
+import {
+  Client,
+  credentials,
+  Metadata,
+  Server,
+  ServerCredentials,
+  status,
+  type ChannelOptions,
+  type sendUnaryData,
+  type ServerUnaryCall,
+  type ServiceDefinition,
+} from '@grpc/grpc-js';
+import { ServiceDelay } from '../delay.js';
+import { echoCodec, unaryPath, type DecodedRecord } from '../grpc/proto.js';
+import { urlOf } from '../net-util.js';
+import type { RunningServer } from '../types.js';
+import type { ServiceConfig } from './rest-service.js';
+import { childTraceparent, parseTraceparent, traceparentHeader, traceresponseHeader } from './trace.js';
+
+/** One HTTP/2 connection per channel, no retries, no channelz: the same as the grpc pattern's clients. */
+export const hopChannelOptions: ChannelOptions = {
+  'grpc.use_local_subchannel_pool': 1,
+  'grpc.enable_retries': 0,
+  'grpc.enable_channelz': 0,
+};
+
+/** commbench.echo.v1.Echo/Unary only (the chain's services are unary). */
+export function unaryService(): ServiceDefinition {
+  const codec = echoCodec();
+  return {
+    Unary: {
+      path: unaryPath,
+      requestStream: false,
+      responseStream: false,
+      requestSerialize: codec.encode,
+      requestDeserialize: codec.decode,
+      responseSerialize: codec.encode,
+      responseDeserialize: codec.decode,
+      originalName: 'Unary',
+    },
+  };
+}
+
+function firstString(md: Metadata, key: string): string | undefined {
+  const v = md.get(key)[0];
+  return v === undefined ? undefined : String(v);
+}
+
+/**
+ * One service of a call chain over gRPC unary (protobuf decoded and encoded at every hop): the
+ * last service answers the echo; every other one calls `next` with the decoded record (one
+ * channel, calls multiplexed) and answers with the decoded reply. With `traceContext`, the
+ * `traceparent` metadata is required (INVALID_ARGUMENT without it), a child goes onward and the
+ * last service sends `traceresponse` as response metadata. A failing downstream is UNAVAILABLE.
+ */
+export async function startGrpcService(config: ServiceConfig): Promise<RunningServer> {
+  const delay = new ServiceDelay(config.delayMs);
+  const codec = echoCodec();
+  const next = config.next
+    ? new Client(new URL(config.next).host, credentials.createInsecure(), hopChannelOptions)
+    : undefined;
+
+  const unary = (
+    call: ServerUnaryCall<DecodedRecord, DecodedRecord>,
+    callback: sendUnaryData<DecodedRecord>,
+  ): void => {
+    let traceparent: string | undefined;
+    if (config.traceContext) {
+      const parent = parseTraceparent(firstString(call.metadata, traceparentHeader));
+      if (!parent) return callback({ code: status.INVALID_ARGUMENT, details: 'no valid traceparent' });
+      traceparent = childTraceparent(parent);
+    }
+    const answer = (record: DecodedRecord, traceresponse: string | undefined): void =>
+      delay.run(() => {
+        if (traceresponse !== undefined) {
+          const md = new Metadata();
+          md.set(traceresponseHeader, traceresponse);
+          call.sendMetadata(md);
+        }
+        callback(null, record);
+      });
+    if (!next) return answer(call.request, traceparent);
+    const out = new Metadata();
+    if (traceparent !== undefined) out.set(traceparentHeader, traceparent);
+    let traceresponse: string | undefined;
+    const downstream = next.makeUnaryRequest<DecodedRecord, DecodedRecord>(
+      unaryPath,
+      codec.encode,
+      codec.decode,
+      call.request,
+      out,
+      (err, reply) => {
+        if (err || reply === undefined) {
+          return callback({ code: status.UNAVAILABLE, details: `next hop: ${err?.details ?? 'no reply'}` });
+        }
+        answer(reply, traceresponse);
+      },
+    );
+    downstream.on('metadata', (md: Metadata) => {
+      traceresponse = firstString(md, traceresponseHeader);
+    });
+  };
+
+  const server = new Server();
+  server.addService(unaryService(), { Unary: unary });
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync(`${host}:${config.port}`, ServerCredentials.createInsecure(), (err, bound) =>
+      err ? reject(err) : resolve(bound),
+    ),
+  );
+  return {
+    url: urlOf('grpc', { address: config.host, port }),
+    stop: () =>
+      new Promise<void>((resolve) => {
+        delay.cancelAll();
+        next?.close();
+        const force = setTimeout(() => {
+          server.forceShutdown();
+          resolve();
+        }, 250);
+        server.tryShutdown(() => {
+          clearTimeout(force);
+          resolve();
+        });
+      }),
+  };
+}

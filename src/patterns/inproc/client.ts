@@ -1,0 +1,146 @@
+import { connect, type Socket } from 'node:net';
+import { recordsEqual, type EchoRecord } from '../../message.js';
+import { ServiceDelay } from '../delay.js';
+import { PendingQueue, type PendingOp } from '../pending.js';
+import { OpError, toOpError, type ClientContext, type PatternClient } from '../types.js';
+import type { InprocOptions } from './index.js';
+import type { InprocSettings } from './server.js';
+
+/** The rest echo server's handler as a function: the request body parsed, the answer serialized. */
+export function echoHandler(body: string): string {
+  return JSON.stringify(JSON.parse(body));
+}
+
+/** The handler with `serialize: none`: the record passed and returned by reference. */
+export function echoRecord(record: EchoRecord): EchoRecord {
+  return record;
+}
+
+/**
+ * Handlers that mutate the echo, by placeholder URL (url.href): the contract suite's faulty
+ * servers register one to check the client's echo checks. Empty in normal runs.
+ */
+export const handlerOverrides = new Map<string, (record: EchoRecord) => EchoRecord>();
+
+interface InprocOp extends PendingOp {
+  settle(): void;
+}
+
+/** Connects to the placeholder, reads the handler settings and keeps the connection as the monolith's liveness. */
+function fetchSettings(
+  ctx: ClientContext<InprocOptions>,
+): Promise<{ socket: Socket; settings: InprocSettings }> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: ctx.url.hostname.replace(/^\[|\]$/g, ''), port: Number(ctx.url.port) });
+    let text = '';
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new OpError('timeout', `no answer from ${ctx.url.host} within ${ctx.timeoutMs} ms`));
+    }, ctx.timeoutMs);
+    const onData = (chunk: Buffer): void => {
+      text += chunk.toString();
+      const end = text.indexOf('\n');
+      if (end < 0) return;
+      cleanup();
+      try {
+        resolve({ socket, settings: JSON.parse(text.slice(0, end)) as InprocSettings });
+      } catch (err) {
+        socket.destroy();
+        reject(new OpError('protocol', `not an inproc placeholder: ${(err as Error).message}`));
+      }
+    };
+    const onError = (err: Error): void => {
+      cleanup();
+      socket.destroy();
+      reject(toOpError(err));
+    };
+    const onClose = (): void => {
+      cleanup();
+      reject(new OpError('connection', `${ctx.url.host} closed the connection`));
+    };
+    const cleanup = (): void => {
+      clearTimeout(timer);
+      socket.off('data', onData);
+      socket.off('error', onError);
+      socket.off('close', onClose);
+    };
+    socket.on('data', onData);
+    socket.once('error', onError);
+    socket.once('close', onClose);
+  });
+}
+
+export async function connectInproc(ctx: ClientContext<InprocOptions>): Promise<PatternClient> {
+  const { socket, settings } = await fetchSettings(ctx);
+  const override = handlerOverrides.get(ctx.url.href);
+  const handler = override
+    ? (body: string) => JSON.stringify(override(JSON.parse(body) as EchoRecord))
+    : echoHandler;
+  const callRecord = override ?? echoRecord;
+  const json = ctx.options.serialize === 'json';
+  const delay = new ServiceDelay(settings.delayMs);
+  const pending = new PendingQueue<InprocOp>(ctx.timeoutMs);
+  let down: OpError | undefined;
+  const shutDown = (err: OpError): void => {
+    if (down) return;
+    down = err;
+    delay.cancelAll();
+    pending.failAll(err);
+    socket.destroy();
+  };
+  socket.on('error', () => {});
+  socket.on('close', () => shutDown(new OpError('connection', 'the inproc placeholder process went away')));
+
+  /** One call: the request through the handler and the echo checked; a problem or undefined. */
+  const call = (msg: EchoRecord, verify: boolean): OpError | undefined => {
+    let echo: EchoRecord;
+    let requestBytes = 0;
+    let responseBytes = 0;
+    if (json) {
+      const request = JSON.stringify(msg);
+      const response = handler(request);
+      echo = JSON.parse(response) as EchoRecord;
+      requestBytes = Buffer.byteLength(request);
+      responseBytes = Buffer.byteLength(response);
+    } else {
+      echo = callRecord(msg);
+    }
+    if (echo.seq !== msg.seq) return new OpError('mismatch', `echo seq ${echo.seq} != ${msg.seq}`);
+    if (verify && !recordsEqual(echo, msg)) {
+      return new OpError('mismatch', `echo of seq ${msg.seq} differs from the request`);
+    }
+    ctx.payload.add(requestBytes, responseBytes);
+    return undefined;
+  };
+
+  return {
+    send(msg, verify) {
+      if (down) return Promise.reject(down);
+      if (delay.ms <= 0) {
+        const problem = call(msg, verify);
+        return problem ? Promise.reject(problem) : Promise.resolve();
+      }
+      return new Promise<void>((resolve, reject) => {
+        const op: InprocOp = {
+          deadline: performance.now() + ctx.timeoutMs,
+          settled: false,
+          reject,
+          settle() {
+            if (op.settled) return;
+            op.settled = true;
+            pending.dropSettled();
+            const problem = call(msg, verify);
+            if (problem) reject(problem);
+            else resolve();
+          },
+        };
+        pending.push(op);
+        delay.run(() => op.settle());
+      });
+    },
+    close() {
+      shutDown(new OpError('connection', 'client closed'));
+      return Promise.resolve();
+    },
+  };
+}

@@ -1,0 +1,38 @@
+import { z } from 'zod';
+import type { Pattern } from '../types.js';
+
+/** Options of the `inproc` pattern (scenario `options:`). */
+export const inprocOptions = z.strictObject({
+  /**
+   * `json`: the caller serializes the record and the handler parses it and serializes its answer,
+   * exactly the work of the rest echo server and client, minus the network. `none`: a plain
+   * function call that passes the record by reference (a monolith's module boundary).
+   */
+  serialize: z.enum(['json', 'none']).default('json'),
+});
+export type InprocOptions = z.output<typeof inprocOptions>;
+
+/**
+ * The monolith baseline: the echo handler called as a function in the driver process, no network
+ * per call. Its "server" is a placeholder process that only hands the client the handler's
+ * settings (the injected delay) on connect and stands for the monolith being up: when it stops,
+ * pending and later calls fail with 'connection'. Payload bytes: the JSON request and response
+ * (0 with `serialize: none`). Endpoint: inproc://host:port of the placeholder.
+ */
+const inproc = {
+  name: 'inproc',
+  kind: 'request-response',
+  summary: 'the echo handler as a function call in the driver process (the monolith baseline, no network)',
+  options: inprocOptions,
+  scheme: 'inproc',
+  async startServer(ctx) {
+    const { startInprocServer } = await import('./server.js');
+    return startInprocServer(ctx);
+  },
+  async connect(ctx) {
+    const { connectInproc } = await import('./client.js');
+    return connectInproc(ctx);
+  },
+} satisfies Pattern<InprocOptions>;
+
+export default inproc;
