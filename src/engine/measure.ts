@@ -1,4 +1,5 @@
 import { decodeHistogram, mergeEncoded, mergeHistograms, summarizeHistogram } from '../metrics/histogram.js';
+import { machineCores } from '../metrics/machine.js';
 import { errorKinds, type ErrorKind } from '../patterns/types.js';
 import type {
   DeliveryMetrics,
@@ -23,6 +24,8 @@ export const saturation = {
 export interface WindowUsage {
   /** Driver process CPU (all threads) during the window, µs. */
   readonly driverCpuUs: number;
+  /** Busy CPU time of the whole machine during the window, µs (absent without /proc/stat). */
+  readonly machineBusyUs?: number;
   readonly workers: number;
   /**
    * Server process CPU during the window, µs, and its peak RSS; absent for --target runs. `helpers`:
@@ -87,6 +90,7 @@ export function measure(
     wire: { read, written, perOp: ops === 0 ? 0 : (read + written) / ops },
     ...(reports.some((r) => r.delivery) ? { delivery: deliveryMetrics(reports, seconds) } : {}),
     ...(usage.server ? { server: serverMetrics(usage.server, ops) } : {}),
+    ...machineMetrics(usage, durationMs),
     driver: {
       workers: usage.workers,
       cpuUs: usage.driverCpuUs,
@@ -99,6 +103,24 @@ export function measure(
       saturationReasons: reasons,
     },
   };
+}
+
+function machineMetrics(usage: WindowUsage, durationMs: number): Pick<Measurement, 'machine'> {
+  if (usage.machineBusyUs === undefined || !usage.server || durationMs === 0) return {};
+  const windowUs = durationMs * 1000;
+  const serverUs = usage.server.cpuUs + sum(usage.server.helpers ?? [], (h) => h.cpuUs);
+  const other = Math.max(0, usage.machineBusyUs - usage.driverCpuUs - serverUs);
+  return {
+    machine: {
+      cores: machineCores(),
+      busyCores: round2(usage.machineBusyUs / windowUs),
+      otherCores: round2(other / windowUs),
+    },
+  };
+}
+
+function round2(x: number): number {
+  return Math.round(x * 100) / 100;
 }
 
 /** Server CPU per op; with helper processes, their CPU is added to the server's and listed per helper. */
@@ -263,6 +285,7 @@ export function mergeMeasurements(reps: readonly Measurement[]): Measurement | u
           },
         }
       : {}),
+    ...mergedMachine(reps),
     driver: {
       ...worst.driver,
       cpuUs: driverCpu,
@@ -272,6 +295,13 @@ export function mergeMeasurements(reps: readonly Measurement[]): Measurement | u
       saturationReasons: [...new Set(reps.flatMap((r) => r.driver.saturationReasons))],
     },
   };
+}
+
+/** The busiest repetition's machine load (a noisy repetition taints the merged numbers). */
+function mergedMachine(reps: readonly Measurement[]): Pick<Measurement, 'machine'> {
+  const loads = reps.flatMap((r) => (r.machine ? [r.machine] : []));
+  if (loads.length === 0) return {};
+  return { machine: loads.reduce((a, m) => (m.otherCores > a.otherCores ? m : a)) };
 }
 
 function sum<T>(items: readonly T[], f: (item: T) => number): number {

@@ -1,5 +1,6 @@
 import { startRunBrokers } from '../brokers/run.js';
 import { CommbenchError, isCommbenchError } from '../errors.js';
+import { machineBusyUs } from '../metrics/machine.js';
 import { packageVersion } from '../paths.js';
 import { loadPattern } from '../patterns/registry.js';
 import { isPush } from '../patterns/types.js';
@@ -206,10 +207,15 @@ function watchWindow(
   durationMs: number,
   server: ServerProcess | undefined,
   signal: AbortSignal,
-): { finish(): Promise<{ driverCpuUs: number; server?: ServerUsage }> } {
-  let begin: { cpu: NodeJS.CpuUsage; server?: Promise<ServerUsage> } | undefined;
-  let end: { cpu: NodeJS.CpuUsage; server?: Promise<ServerUsage> } | undefined;
-  const snap = () => ({ cpu: process.cpuUsage(), ...(server ? { server: server.usage() } : {}) });
+): { finish(): Promise<{ driverCpuUs: number; machineBusyUs?: number; server?: ServerUsage }> } {
+  type Snapshot = { cpu: NodeJS.CpuUsage; machine: number | undefined; server?: Promise<ServerUsage> };
+  let begin: Snapshot | undefined;
+  let end: Snapshot | undefined;
+  const snap = (): Snapshot => ({
+    cpu: process.cpuUsage(),
+    machine: machineBusyUs(),
+    ...(server ? { server: server.usage() } : {}),
+  });
   const onAbort = (): void => {
     if (begin && !end) end = snap();
   };
@@ -224,7 +230,11 @@ function watchWindow(
       if (!begin) return { driverCpuUs: 0 };
       end ??= snap();
       const driverCpuUs = end.cpu.user + end.cpu.system - (begin.cpu.user + begin.cpu.system);
-      if (!begin.server || !end.server) return { driverCpuUs };
+      const machine =
+        begin.machine !== undefined && end.machine !== undefined
+          ? { machineBusyUs: end.machine - begin.machine }
+          : {};
+      if (!begin.server || !end.server) return { driverCpuUs, ...machine };
       const [s0, s1] = await Promise.all([begin.server, end.server]);
       const helpers = s1.helpers?.map((h, i) => ({
         role: h.role,
@@ -233,6 +243,7 @@ function watchWindow(
       }));
       return {
         driverCpuUs,
+        ...machine,
         server: {
           cpuUs: Math.max(0, s1.cpuUs - s0.cpuUs),
           maxRssBytes: s1.maxRssBytes,

@@ -2,6 +2,7 @@
  * The summary table every human-facing reporter shows (terminal, markdown, HTML), built once from a
  * Result as plain strings so the formats cannot disagree. Renderers only lay it out.
  */
+import { busyMachineCores } from '../metrics/machine.js';
 import type { ErrorKind } from '../patterns/types.js';
 import type { CaseResult, Measurement, Result } from '../result/types.js';
 import type { CaseSpec, LoadSpec } from '../scenario/types.js';
@@ -49,6 +50,7 @@ export interface Flag {
     | 'failed'
     | 'partial'
     | 'reps'
+    | 'busy-machine'
     | 'not-run';
   readonly severity: 'error' | 'warn' | 'info';
   /** Short text shown in the flags column, e.g. 'DRIVER-SATURATED', 'dropped 1874 (9.4%)'. */
@@ -167,6 +169,13 @@ export function caseFlags(c: CaseResult): Flag[] {
       code: 'dropped',
       severity: 'warn',
       text: `dropped ${formatInteger(m.dropped)} (${formatPercent(ratio)})`,
+    });
+  }
+  if (m?.machine && m.machine.otherCores > busyMachineCores) {
+    flags.push({
+      code: 'busy-machine',
+      severity: 'warn',
+      text: `BUSY-MACHINE ${m.machine.otherCores} cores`,
     });
   }
   const partial = unexplainedPartials(c).length;
@@ -321,6 +330,18 @@ function notesOf(result: Result, rows: readonly SummaryRow[]): SummaryNote[] {
         `DRIVER-SATURATED: ${label(r)}: the load generator, not the server, was the bottleneck (${evidence}). ` +
         `Its throughput and latency describe commbench's client, not ${r.spec.pattern}. ` +
         `Re-run with --workers ${suggestWorkers(d.workers, result.environment.cores)} or fewer connections.`,
+    });
+  }
+  const busy = flagged('busy-machine');
+  if (busy.length > 0) {
+    notes.push({
+      topic: 'busy-machine',
+      group: 'cases',
+      severity: 'warn',
+      text:
+        `BUSY-MACHINE: ${busy.map((r) => `${label(r)} (${r.result?.summary?.machine?.otherCores ?? 0} cores)`).join(', ')}: ` +
+        `processes other than commbench's driver and server used that much CPU during the window, ` +
+        `so these numbers are lower and noisier than the machine can give. Re-run on a quiet machine, or compare with --normalize tcp.`,
     });
   }
   for (const r of flagged('dropped')) {

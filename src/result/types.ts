@@ -114,6 +114,12 @@ export interface Measurement {
   readonly payload: { readonly requestPerOp: number; readonly responsePerOp: number; readonly perOp: number };
   /** Bytes the driver's sockets read and wrote in the window (all layers: framing, headers, TCP payload). */
   readonly wire: { readonly read: number; readonly written: number; readonly perOp: number };
+  /**
+   * The whole machine during the window (Linux /proc/stat; absent for --target runs, whose server
+   * is not ours to subtract). `otherCores`: CPU used by processes other than the driver and the
+   * server — when it is large, the numbers were taken on a busy machine.
+   */
+  readonly machine?: { readonly cores: number; readonly busyCores: number; readonly otherCores: number };
   /** Connection-cost cases (load model 'connections'): what holding connections open costs. */
   readonly connections?: ConnectionCost;
   /** Push and queue patterns: what the subscribers received (publish → receipt on one clock). */
