@@ -165,7 +165,7 @@ async function runCommand(scenario: string, flags: RunFlags): Promise<number> {
     result = await runPlan(plan, {
       signal: abort.signal,
       hooks: {
-        caseStarted: (spec, index, total) => progress.caseStarted(spec, index, total),
+        caseStarted: (spec, index, total, repetition) => progress.caseStarted(spec, index, total, repetition),
         tick: (_spec, p) =>
           progress.tick({
             elapsedMs: p.elapsedMs,

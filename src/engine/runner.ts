@@ -17,11 +17,13 @@ import { connectWorkerDrivers, splitSpec } from './workers.js';
 
 /** Callbacks for live output; all optional. */
 export interface RunHooks {
-  caseStarted?(spec: CaseSpec, index: number, total: number): void;
+  /** A repetition of a case begins (`repetition` 0-based; with repeat > 1 cases run in rounds). */
+  caseStarted?(spec: CaseSpec, index: number, total: number, repetition: number): void;
   repetitionStarted?(spec: CaseSpec, repetition: number): void;
   /** The case's server process is up (not called for --target runs). */
   serverStarted?(spec: CaseSpec, server: { readonly pid: number; readonly url: string }): void;
   tick?(spec: CaseSpec, progress: Progress): void;
+  /** A repetition ended; `result` holds the case's repetitions so far. */
   caseFinished?(result: CaseResult, index: number, total: number): void;
 }
 
@@ -36,25 +38,35 @@ export interface RunOptions {
 /** Lead time between the drivers being connected and the load starting, ms. */
 const startLeadMs = 50;
 
-/** Runs every case of a plan, one after another; never throws for a failing case (it is recorded). */
+/**
+ * Runs every case of a plan; never throws for a failing case (it is recorded). With repetitions,
+ * the plan runs in rounds — every case's first repetition, then every case's second, ... — so a
+ * change in the machine's state over time spreads across cases instead of shifting one of them
+ * (which `compare` would otherwise read as a regression).
+ */
 export async function runPlan(plan: Plan, opts: RunOptions = {}): Promise<Result> {
   const startedAt = new Date().toISOString();
   const environment = describeEnvironment();
-  const cases: CaseResult[] = [];
+  const runs = plan.cases.map((spec) => new CaseRun(spec));
+  const total = plan.cases.length;
+  const rounds = Math.max(0, ...plan.cases.map((c) => c.repeat));
   // Queue patterns' brokers start once per run (RabbitMQ takes seconds), not per case.
   const brokers = await startRunBrokers(plan.cases.filter((c) => !c.target).map((c) => c.pattern));
   try {
-    for (const [index, spec] of plan.cases.entries()) {
-      if (opts.signal?.aborted) break;
-      opts.hooks?.caseStarted?.(spec, index, plan.cases.length);
-      const result = await runCase(spec, opts);
-      cases.push(result);
-      opts.hooks?.caseFinished?.(result, index, plan.cases.length);
+    for (let round = 0; round < rounds && !opts.signal?.aborted; round++) {
+      for (const [index, run] of runs.entries()) {
+        if (opts.signal?.aborted) break;
+        if (run.done || round >= run.spec.repeat) continue;
+        opts.hooks?.caseStarted?.(run.spec, index, total, round);
+        await run.runRepetition(round, opts);
+        opts.hooks?.caseFinished?.(run.result(), index, total);
+      }
     }
   } finally {
     await brokers.stop(opts.signal?.aborted ? 'kill' : 'graceful');
   }
   const interrupted = opts.signal?.aborted === true;
+  const cases = runs.filter((r) => r.started).map((r) => r.result(interrupted));
   return {
     schemaVersion,
     tool: { name: 'commbench', version: packageVersion() },
@@ -70,39 +82,68 @@ export async function runPlan(plan: Plan, opts: RunOptions = {}): Promise<Result
   };
 }
 
+/** Runs every repetition of one case, back to back. */
 export async function runCase(spec: CaseSpec, opts: RunOptions = {}): Promise<CaseResult> {
-  const repetitions: Measurement[] = [];
-  let status: CaseStatus = 'ok';
-  let error: CaseResult['error'];
-  for (let r = 0; r < spec.repeat; r++) {
-    if (opts.signal?.aborted) {
-      status = 'interrupted';
-      break;
-    }
-    opts.hooks?.repetitionStarted?.(spec, r);
+  const run = new CaseRun(spec);
+  for (let r = 0; r < spec.repeat && !run.done && !opts.signal?.aborted; r++)
+    await run.runRepetition(r, opts);
+  return run.result(opts.signal?.aborted === true);
+}
+
+/** One case's repetitions so far, and whether it may go on. */
+class CaseRun {
+  readonly repetitions: Measurement[] = [];
+  status: CaseStatus = 'ok';
+  error: CaseResult['error'];
+  started = false;
+  /** No further repetition: it failed, its server crashed, or the run was interrupted. */
+  done = false;
+
+  constructor(readonly spec: CaseSpec) {}
+
+  async runRepetition(r: number, opts: RunOptions): Promise<void> {
+    this.started = true;
+    opts.hooks?.repetitionStarted?.(this.spec, r);
     try {
-      const m = await runRepetition(spec, r, opts);
-      if (m.durationMs > 0) repetitions.push(m.measurement);
+      const m = await runRepetition(this.spec, r, opts);
+      if (m.durationMs > 0) this.repetitions.push(m.measurement);
       if (m.measurement.endReason === 'server-crashed') {
-        status = 'server-crashed';
-        error = { code: 'E_SERVER_CRASHED', message: m.crash ?? 'the server process exited during the run' };
-        break;
-      }
-      if (m.measurement.endReason === 'interrupted') {
-        status = 'interrupted';
-        break;
+        this.end('server-crashed', {
+          code: 'E_SERVER_CRASHED',
+          message: m.crash ?? 'the server process exited during the run',
+        });
+      } else if (m.measurement.endReason === 'interrupted') {
+        this.end('interrupted');
       }
     } catch (err) {
-      status = 'failed';
-      error = {
+      this.end(opts.signal?.aborted ? 'interrupted' : 'failed', {
         code: isCommbenchError(err) ? err.code : 'E_RUN_FAILED',
         message: err instanceof Error ? err.message : String(err),
-      };
-      break;
+      });
     }
   }
-  const summary = mergeMeasurements(repetitions);
-  return { spec, status, ...(error ? { error } : {}), repetitions, ...(summary ? { summary } : {}) };
+
+  /** The case as it stands; `interrupted`: the run stopped before all its repetitions. */
+  result(interrupted = false): CaseResult {
+    const status =
+      this.status === 'ok' && interrupted && this.repetitions.length < this.spec.repeat
+        ? 'interrupted'
+        : this.status;
+    const summary = mergeMeasurements(this.repetitions);
+    return {
+      spec: this.spec,
+      status,
+      ...(this.error ? { error: this.error } : {}),
+      repetitions: [...this.repetitions],
+      ...(summary ? { summary } : {}),
+    };
+  }
+
+  private end(status: CaseStatus, error?: CaseResult['error']): void {
+    this.status = status;
+    this.error = error;
+    this.done = true;
+  }
 }
 
 async function runRepetition(

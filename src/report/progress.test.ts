@@ -57,7 +57,7 @@ test('not a TTY: start, one line per interval, outcome; no control characters', 
       '[4/9] rest closed c=50 16KiB  done  9,120 ops/s  p50 5.21ms  p99 29.1ms  errors 0  DRIVER-SATURATED',
       '[9/9] graphql closed c=50 1KiB  starting (closed c=50×1, warm-up 2s, measure 10s)',
       '[9/9] graphql closed c=50 1KiB  failed  E_SERVER_START: server did not report ready within 10s',
-      '[8/9] websocket closed c=50 1KiB  starting (closed c=50×1, warm-up 2s, measure 10s ×2)',
+      '[8/9] websocket closed c=50 1KiB rep 1/2  starting (closed c=50×1, warm-up 2s, measure 10s ×2)',
       '',
     ].join('\n'),
   );
@@ -82,7 +82,7 @@ test('TTY: one line per case rewritten in place and cut to the terminal width', 
     last(0),
     '[4/9] rest closed c=50 16KiB  done  9,120 ops/s  p50 5.21ms  p99 29.1ms  errors 0  DRIVER-SATURATED',
   );
-  assert.equal(last(2), '[8/9] websocket closed c=50 1KiB  measure 1.2s/10s  24,310…');
+  assert.equal(last(2), '[8/9] websocket closed c=50 1KiB rep 1/2  measure 1.2s/10s…');
   assert.equal(lines[0]!.split('\r\u001b[2K').length, 1 + 1 + 4 + 20 + 1, 'start, every tick, outcome');
 });
 

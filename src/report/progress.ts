@@ -25,8 +25,8 @@ export interface ProgressTick {
 }
 
 export interface Progress {
-  /** A case begins; `index` is 0-based, `total` the number of cases in the plan. */
-  caseStarted(spec: CaseSpec, index: number, total: number): void;
+  /** A case (repetition `repetition`, 0-based) begins; `index` is 0-based, `total` the number of cases. */
+  caseStarted(spec: CaseSpec, index: number, total: number, repetition?: number): void;
   tick(tick: ProgressTick): void;
   /** The case ended (any status); prints its outcome and flags. */
   caseFinished(result: CaseResult): void;
@@ -68,11 +68,12 @@ export function createProgress(stream: Writable, isTTY: boolean, opts: ProgressO
   };
 
   return {
-    caseStarted(spec, index, total) {
+    caseStarted(spec, index, total, repetition = 0) {
       if (closed) return;
       if (lineOpen) write('\n');
       lineOpen = false;
-      const prefix = `[${index + 1}/${total}] ${printable(spec.id)}`;
+      const rep = spec.repeat > 1 ? ` rep ${repetition + 1}/${spec.repeat}` : '';
+      const prefix = `[${index + 1}/${total}] ${printable(spec.id)}${rep}`;
       current = { spec, prefix };
       lastPhase = undefined;
       lastBucket = 0;

@@ -96,6 +96,33 @@ describe('engine under failure', () => {
   });
 });
 
+describe('repetitions', () => {
+  it('run in rounds across cases and are kept separately', async () => {
+    const order: string[] = [];
+    const result = await runPlan(
+      {
+        name: 'rounds',
+        description: '',
+        source: 'test',
+        cases: [
+          caseSpec({ id: 'a', repeat: 2, durationMs: 300, warmupMs: 100 }),
+          caseSpec({ id: 'b', repeat: 2, durationMs: 300, warmupMs: 100 }),
+        ],
+      },
+      { hooks: { caseStarted: (spec, _i, _n, repetition) => order.push(`${spec.id}${repetition}`) } },
+    );
+    assert.deepEqual(order, ['a0', 'b0', 'a1', 'b1']);
+    for (const c of result.cases) {
+      assert.equal(c.status, 'ok');
+      assert.deepEqual(
+        c.repetitions.map((r) => r.repetition),
+        [0, 1],
+      );
+      assert.equal(c.summary?.ops, (c.repetitions[0]?.ops ?? 0) + (c.repetitions[1]?.ops ?? 0));
+    }
+  });
+});
+
 describe('worker-thread drivers', () => {
   it('split the connections and merge their histograms exactly', async () => {
     const result = await runCase(
