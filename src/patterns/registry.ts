@@ -8,6 +8,7 @@ import type { Pattern } from './types.js';
 const loaders = {
   tcp: () => import('./tcp/index.js'),
   rest: () => import('./rest/index.js'),
+  'rest-h2': () => import('./rest-h2/index.js'),
   grpc: () => import('./grpc/index.js'),
 } satisfies Record<string, () => Promise<{ default: Pattern<unknown> }>>;
 

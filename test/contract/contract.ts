@@ -3,22 +3,34 @@ import diagnostics from 'node:diagnostics_channel';
 import { createServer, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { jsonSize, makeRecord, withSeq, type EchoRecord, type MessageShape } from '../../src/message.js';
-import { echoCodec } from '../../src/patterns/grpc/proto.js';
+import { echoCodec, streamRequestCodec } from '../../src/patterns/grpc/proto.js';
 import { loadPattern, type PatternName } from '../../src/patterns/registry.js';
 import { OpError, type Pattern, type PatternClient, type RunningServer } from '../../src/patterns/types.js';
 import { faultyServers } from './faults.js';
 
-/** Serialized size of a record as the pattern's payload meter must count it. */
-const payloadSize: Record<PatternName, (record: EchoRecord) => number> = {
-  tcp: jsonSize,
-  rest: jsonSize,
-  grpc: (record) => echoCodec().encode(record).length,
+type Options = Record<string, unknown>;
+
+/**
+ * Serialized request and response payload of one operation carrying `record`, as the pattern's
+ * payload meter must count it (options as written in a scenario, unparsed).
+ */
+const payloadSize: Record<PatternName, (record: EchoRecord, options: Options) => [number, number]> = {
+  tcp: (r) => [jsonSize(r), jsonSize(r)],
+  rest: (r) => [jsonSize(r), jsonSize(r)],
+  'rest-h2': (r) => [jsonSize(r), jsonSize(r)],
+  grpc: (r, options) => {
+    const size = echoCodec().encode(r).length;
+    if (options.mode !== 'server-stream') return [size, size];
+    const messages = typeof options.messages === 'number' ? options.messages : 10;
+    return [streamRequestCodec().encode({ record: r, messages }).length, messages * size];
+  },
 };
 
 /** Plausible wire overhead per operation (request + response) beyond the payload, bytes: [min, max]. */
 const overheadPerOp: Record<PatternName, [number, number]> = {
   tcp: [8, 8],
   rest: [100, 600],
+  'rest-h2': [20, 600],
   grpc: [20, 600],
 };
 
@@ -28,12 +40,18 @@ interface Meter {
   responseBytes: number;
 }
 
-async function startServer(pattern: Pattern, delayMs = 0): Promise<RunningServer> {
-  return pattern.startServer({ host: '127.0.0.1', port: 0, options: pattern.options.parse({}), delayMs });
+async function startServer(pattern: Pattern, options: Options, delayMs = 0): Promise<RunningServer> {
+  return pattern.startServer({
+    host: '127.0.0.1',
+    port: 0,
+    options: pattern.options.parse(options),
+    delayMs,
+  });
 }
 
 function connect(
   pattern: Pattern,
+  options: Options,
   url: string,
   { inFlight = 1, timeoutMs = 5000, index = 0 } = {},
 ): Promise<{ client: PatternClient; meter: Meter }> {
@@ -46,7 +64,14 @@ function connect(
     },
   };
   return pattern
-    .connect({ url: new URL(url), options: pattern.options.parse({}), index, inFlight, timeoutMs, payload })
+    .connect({
+      url: new URL(url),
+      options: pattern.options.parse(options),
+      index,
+      inFlight,
+      timeoutMs,
+      payload,
+    })
     .then((client) => ({ client, meter }));
 }
 
@@ -124,8 +149,9 @@ async function settlesTo(baseline: string[], withinMs = 1000): Promise<string[]>
  * The contract every request-response pattern passes (STYLE.md §4): echo round trip, payload and
  * wire byte accounting, errors on a dead server, timeouts and mismatches, clean shutdown.
  */
-export function contractSuite(name: PatternName): void {
-  describe(`pattern ${name}`, { timeout: 60_000 }, () => {
+export function contractSuite(name: PatternName, options: Options = {}): void {
+  const title = Object.keys(options).length > 0 ? `${name} ${JSON.stringify(options)}` : name;
+  describe(`pattern ${title}`, { timeout: 60_000 }, () => {
     let pattern: Pattern;
     before(async () => {
       pattern = await loadPattern(name);
@@ -134,7 +160,7 @@ export function contractSuite(name: PatternName): void {
     describe('echo round trip', () => {
       let server: RunningServer;
       before(async () => {
-        server = await startServer(pattern);
+        server = await startServer(pattern, options);
       });
       after(() => server.stop());
 
@@ -150,17 +176,25 @@ export function contractSuite(name: PatternName): void {
           it(`${size} B ${shape}, inFlight ${inFlight}, 3 connections`, async () => {
             const base = makeRecord(size, shape);
             const clients = await Promise.all(
-              [0, 1, 2].map((index) => connect(pattern, server.url, { inFlight, index })),
+              [0, 1, 2].map((index) => connect(pattern, options, server.url, { inFlight, index })),
             );
             try {
               const sent = await Promise.all(
                 clients.map(({ client }) => drive(client, base, 3 * inFlight + 2, inFlight)),
               );
               for (const [i, { meter }] of clients.entries()) {
-                const expected = (sent[i] as EchoRecord[]).reduce((sum, r) => sum + payloadSize[name](r), 0);
+                const sizes = (sent[i] as EchoRecord[]).map((r) => payloadSize[name](r, options));
                 assert.equal(meter.requests, 3 * inFlight + 2);
-                assert.equal(meter.requestBytes, expected, 'request payload bytes');
-                assert.equal(meter.responseBytes, expected, 'response payload bytes');
+                assert.equal(
+                  meter.requestBytes,
+                  sizes.reduce((sum, [request]) => sum + request, 0),
+                  'request payload bytes',
+                );
+                assert.equal(
+                  meter.responseBytes,
+                  sizes.reduce((sum, [, response]) => sum + response, 0),
+                  'response payload bytes',
+                );
               }
             } finally {
               await Promise.all(clients.map(({ client }) => client.close()));
@@ -177,7 +211,7 @@ export function contractSuite(name: PatternName): void {
         let meter: Meter;
         let wire = 0;
         try {
-          const connected = await connect(pattern, server.url, { inFlight: 4 });
+          const connected = await connect(pattern, options, server.url, { inFlight: 4 });
           meter = connected.meter;
           await drive(connected.client, makeRecord(1024), ops, 4, false);
           for (const s of sockets) wire += s.bytesRead + s.bytesWritten;
@@ -206,7 +240,7 @@ export function contractSuite(name: PatternName): void {
       try {
         let err: OpError;
         try {
-          const { client } = await connect(pattern, `${pattern.scheme}://127.0.0.1:${port}`, {
+          const { client } = await connect(pattern, options, `${pattern.scheme}://127.0.0.1:${port}`, {
             timeoutMs: 5000,
           });
           err = await rejection(client.send(withSeq(makeRecord(64), 1), true));
@@ -226,8 +260,8 @@ export function contractSuite(name: PatternName): void {
     });
 
     it('rejects with OpError(timeout) when the server answers after timeoutMs', async () => {
-      const server = await startServer(pattern, 600);
-      const { client } = await connect(pattern, server.url, { timeoutMs: 150, inFlight: 2 });
+      const server = await startServer(pattern, options, 600);
+      const { client } = await connect(pattern, options, server.url, { timeoutMs: 150, inFlight: 2 });
       try {
         const started = performance.now();
         const errs = await Promise.all(
@@ -244,8 +278,8 @@ export function contractSuite(name: PatternName): void {
 
     describe('echo checks', () => {
       it('a different seq is a mismatch even without verify', async () => {
-        const server = await faultyServers[name]((r) => ({ ...r, seq: r.seq + 1 }));
-        const { client, meter } = await connect(pattern, server.url);
+        const server = await faultyServers[name]((r) => ({ ...r, seq: r.seq + 1 }), options);
+        const { client, meter } = await connect(pattern, options, server.url);
         try {
           const err = await rejection(client.send(withSeq(makeRecord(256), 7), false));
           assert.equal(err.kind, 'mismatch', err.message);
@@ -257,8 +291,11 @@ export function contractSuite(name: PatternName): void {
       });
 
       it('a changed field is a mismatch with verify, and passes without', async () => {
-        const server = await faultyServers[name]((r) => ({ ...r, text: r.text.replace(/^./, '#') }));
-        const { client } = await connect(pattern, server.url);
+        const server = await faultyServers[name](
+          (r) => ({ ...r, name: `#${r.name}`, text: r.text.replace(/^./, '#') }),
+          options,
+        );
+        const { client } = await connect(pattern, options, server.url);
         try {
           const err = await rejection(client.send(withSeq(makeRecord(256, 'text'), 8), true));
           assert.equal(err.kind, 'mismatch', err.message);
@@ -273,8 +310,10 @@ export function contractSuite(name: PatternName): void {
     describe('shutdown', () => {
       it('stop() resolves within 1 s with clients connected and requests pending', async () => {
         const baseline = await quietResources();
-        const server = await startServer(pattern, 300);
-        const clients = await Promise.all([0, 1, 2].map((index) => connect(pattern, server.url, { index })));
+        const server = await startServer(pattern, options, 300);
+        const clients = await Promise.all(
+          [0, 1, 2].map((index) => connect(pattern, options, server.url, { index })),
+        );
         const base = makeRecord(64);
         await Promise.all(clients.map(({ client }, i) => client.send(withSeq(base, i), true)));
         const pending = clients.map(({ client }, i) => rejection(client.send(withSeq(base, 10 + i), true)));
@@ -290,8 +329,8 @@ export function contractSuite(name: PatternName): void {
 
       it('close() rejects pending operations, is idempotent, and later sends reject', async () => {
         const baseline = await quietResources();
-        const server = await startServer(pattern, 300);
-        const { client } = await connect(pattern, server.url, { inFlight: 2 });
+        const server = await startServer(pattern, options, 300);
+        const { client } = await connect(pattern, options, server.url, { inFlight: 2 });
         const pending = [1, 2].map((seq) => rejection(client.send(withSeq(makeRecord(64), seq), true)));
         await new Promise((resolve) => setTimeout(resolve, 50));
         await client.close();

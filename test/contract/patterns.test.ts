@@ -1,4 +1,13 @@
-import { patternNames } from '../../src/patterns/registry.js';
+import { patternNames, type PatternName } from '../../src/patterns/registry.js';
 import { contractSuite } from './contract.js';
 
-for (const name of patternNames) contractSuite(name);
+/** Option sets that change how a pattern talks, each run through the whole suite too. */
+const variants: Partial<Record<PatternName, Record<string, unknown>[]>> = {
+  'rest-h2': [{ tls: true }],
+  grpc: [{ mode: 'bidi-stream' }, { mode: 'server-stream' }, { mode: 'server-stream', messages: 1 }],
+};
+
+for (const name of patternNames) {
+  contractSuite(name);
+  for (const options of variants[name] ?? []) contractSuite(name, options);
+}

@@ -5,13 +5,17 @@ import {
   Metadata,
   status,
   type ChannelOptions,
+  type ClientDuplexStream,
+  type ClientReadableStream,
   type ClientUnaryCall,
   type ServiceError,
+  type StatusObject,
 } from '@grpc/grpc-js';
 import { recordsEqual, type EchoRecord } from '../../message.js';
+import { PendingQueue, type PendingOp } from '../pending.js';
 import { OpError, toOpError, type ClientContext, type PatternClient } from '../types.js';
 import type { GrpcOptions } from './index.js';
-import { echoCodec, unaryPath } from './proto.js';
+import { bidiStreamPath, echoCodec, serverStreamPath, streamRequestCodec, unaryPath } from './proto.js';
 
 /** Client channel options: an own HTTP/2 connection per channel, and nothing per call that the echo does not need. */
 export const clientChannelOptions: ChannelOptions = {
@@ -54,8 +58,22 @@ function ready(client: Client, ctx: ClientContext<GrpcOptions>): Promise<void> {
   });
 }
 
+/** Checks one decoded echo against the request; undefined when it matches. */
+function echoProblem(response: Buffer, msg: EchoRecord, verify: boolean): OpError | undefined {
+  let echo: Partial<EchoRecord>;
+  try {
+    echo = echoCodec().decode(response);
+  } catch (e) {
+    return new OpError('protocol', `response is not an EchoRecord: ${(e as Error).message}`);
+  }
+  if ((echo.seq ?? 0) !== msg.seq) return new OpError('mismatch', `echo seq ${echo.seq ?? 0} != ${msg.seq}`);
+  if (verify && !recordsEqual(echo, msg)) {
+    return new OpError('mismatch', `echo of seq ${msg.seq} differs from the request`);
+  }
+  return undefined;
+}
+
 export async function connectGrpc(ctx: ClientContext<GrpcOptions>): Promise<PatternClient> {
-  const codec = echoCodec();
   const client = new Client(ctx.url.host, credentials.createInsecure(), clientChannelOptions);
   try {
     await ready(client, ctx);
@@ -63,6 +81,18 @@ export async function connectGrpc(ctx: ClientContext<GrpcOptions>): Promise<Patt
     client.close();
     throw err;
   }
+  switch (ctx.options.mode) {
+    case 'unary':
+      return unaryClient(client, ctx);
+    case 'bidi-stream':
+      return bidiStreamClient(client, ctx);
+    case 'server-stream':
+      return serverStreamClient(client, ctx);
+  }
+}
+
+function unaryClient(client: Client, ctx: ClientContext<GrpcOptions>): PatternClient {
+  const codec = echoCodec();
   const metadata = new Metadata();
   const calls = new Set<ClientUnaryCall>();
   let closing = false;
@@ -87,20 +117,8 @@ export async function connectGrpc(ctx: ClientContext<GrpcOptions>): Promise<Patt
               if (call) calls.delete(call);
               if (err) return reject(opErrorOf(err, closing));
               if (response === undefined) return reject(new OpError('protocol', 'no response message'));
-              let echo: Partial<EchoRecord>;
-              try {
-                echo = codec.decode(response);
-              } catch (e) {
-                return reject(
-                  new OpError('protocol', `response is not an EchoRecord: ${(e as Error).message}`),
-                );
-              }
-              if ((echo.seq ?? 0) !== msg.seq) {
-                return reject(new OpError('mismatch', `echo seq ${echo.seq ?? 0} != ${msg.seq}`));
-              }
-              if (verify && !recordsEqual(echo, msg)) {
-                return reject(new OpError('mismatch', `echo of seq ${msg.seq} differs from the request`));
-              }
+              const problem = echoProblem(response, msg, verify);
+              if (problem) return reject(problem);
               ctx.payload.add(request.length, response.length);
               resolve();
             },
@@ -109,6 +127,150 @@ export async function connectGrpc(ctx: ClientContext<GrpcOptions>): Promise<Patt
           return reject(toOpError(err));
         }
         if (!finished) calls.add(call);
+      });
+    },
+    close() {
+      if (!closing) {
+        closing = true;
+        for (const call of calls) call.cancel();
+        client.close();
+      }
+      return Promise.resolve();
+    },
+  };
+}
+
+interface StreamOp extends PendingOp {
+  readonly msg: EchoRecord;
+  readonly requestBytes: number;
+  readonly verify: boolean;
+  resolve(): void;
+}
+
+/**
+ * One BidiStream call per connection, opened on the first send (and again after the stream
+ * failed). The server answers messages in order, so echoes are matched to operations FIFO.
+ */
+function bidiStreamClient(client: Client, ctx: ClientContext<GrpcOptions>): PatternClient {
+  const codec = echoCodec();
+  const metadata = new Metadata();
+  const pending = new PendingQueue<StreamOp>(ctx.timeoutMs);
+  let call: ClientDuplexStream<Buffer, Buffer> | undefined;
+  let closing = false;
+
+  const open = (): ClientDuplexStream<Buffer, Buffer> => {
+    const stream = client.makeBidiStreamRequest<Buffer, Buffer>(bidiStreamPath, identity, identity, metadata);
+    const fail = (err: OpError) => {
+      if (call !== stream) return;
+      call = undefined;
+      pending.failAll(err);
+      stream.cancel();
+    };
+    stream.on('data', (response: Buffer) => {
+      if (call !== stream) return;
+      const op = pending.shift();
+      if (op === undefined) return fail(new OpError('protocol', 'echo without a pending message'));
+      if (op.settled) return;
+      op.settled = true;
+      const problem = echoProblem(response, op.msg, op.verify);
+      if (problem) return op.reject(problem);
+      ctx.payload.add(op.requestBytes, response.length);
+      op.resolve();
+    });
+    stream.on('error', (err: ServiceError) => fail(opErrorOf(err, closing)));
+    stream.on('status', (s: StatusObject) => {
+      if (s.code === status.OK) fail(new OpError('connection', 'the server ended the stream'));
+    });
+    return stream;
+  };
+
+  return {
+    send(msg, verify) {
+      if (closing) return Promise.reject(new OpError('connection', 'client closed'));
+      return new Promise<void>((resolve, reject) => {
+        const request = codec.encode(msg);
+        const stream = (call ??= open());
+        pending.push({
+          msg,
+          requestBytes: request.length,
+          verify,
+          deadline: performance.now() + ctx.timeoutMs,
+          settled: false,
+          resolve,
+          reject,
+        });
+        stream.write(request);
+      });
+    },
+    close() {
+      if (!closing) {
+        closing = true;
+        pending.failAll(new OpError('connection', 'client closed'));
+        const stream = call;
+        call = undefined;
+        stream?.cancel();
+        client.close();
+      }
+      return Promise.resolve();
+    },
+  };
+}
+
+/** One ServerStream call per operation; it succeeds when all `messages` copies have arrived. */
+function serverStreamClient(client: Client, ctx: ClientContext<GrpcOptions>): PatternClient {
+  const requests = streamRequestCodec();
+  const metadata = new Metadata();
+  const calls = new Set<ClientReadableStream<Buffer>>();
+  const { messages } = ctx.options;
+  let closing = false;
+
+  return {
+    send(msg, verify) {
+      if (closing) return Promise.reject(new OpError('connection', 'client closed'));
+      return new Promise<void>((resolve, reject) => {
+        const request = requests.encode({ record: msg, messages });
+        let call: ClientReadableStream<Buffer>;
+        try {
+          call = client.makeServerStreamRequest<Buffer, Buffer>(
+            serverStreamPath,
+            identity,
+            identity,
+            request,
+            metadata,
+            { deadline: Date.now() + ctx.timeoutMs },
+          );
+        } catch (err) {
+          return reject(toOpError(err));
+        }
+        calls.add(call);
+        let received = 0;
+        let bytes = 0;
+        let settled = false;
+        const settle = (err?: OpError) => {
+          if (settled) return;
+          settled = true;
+          calls.delete(call);
+          if (err) {
+            call.cancel();
+            return reject(err);
+          }
+          ctx.payload.add(request.length, bytes);
+          resolve();
+        };
+        call.on('data', (response: Buffer) => {
+          received++;
+          bytes += response.length;
+          const problem = echoProblem(response, msg, verify);
+          if (problem) settle(problem);
+        });
+        call.on('error', (err: ServiceError) => settle(opErrorOf(err, closing)));
+        call.on('status', (s: StatusObject) => {
+          if (s.code !== status.OK) return; // 'error' has it
+          if (received !== messages) {
+            return settle(new OpError('protocol', `${received} of ${messages} stream messages arrived`));
+          }
+          settle();
+        });
       });
     },
     close() {

@@ -5,19 +5,31 @@ import type { Pattern } from '../types.js';
 export const grpcOptions = z.strictObject({
   /** Server: most concurrent streams per HTTP/2 connection (SETTINGS_MAX_CONCURRENT_STREAMS); 0 = grpc-js default. */
   maxConcurrentStreams: z.number().int().min(0).default(0),
+  /**
+   * Client: which RPC one operation is. `unary`: one Unary call per operation. `bidi-stream`: one
+   * long-lived BidiStream call per connection; an operation writes a message and ends when its echo
+   * arrives (per-message latency). `server-stream`: one ServerStream call per operation, which ends
+   * when the last of `messages` copies has arrived (latency to the last message).
+   */
+  mode: z.enum(['unary', 'bidi-stream', 'server-stream']).default('unary'),
+  /** server-stream: copies of the record the server streams back per operation. */
+  messages: z.int().min(1).max(100_000).default(10),
 });
 export type GrpcOptions = z.output<typeof grpcOptions>;
 
 /**
- * gRPC unary over HTTP/2 (@grpc/grpc-js), commbench.echo.v1.Echo/Unary from proto/echo.proto, encoded
- * with protobufjs. One channel (one HTTP/2 connection, no shared subchannel) per client connection;
- * `inFlight` calls run concurrently as streams on it. Payload bytes = protobuf-encoded messages
- * (without the 5-byte gRPC message prefix). Endpoint: grpc://host:port.
+ * gRPC over HTTP/2 (@grpc/grpc-js), commbench.echo.v1.Echo from proto/echo.proto, encoded with
+ * protobufjs. One channel (one HTTP/2 connection, no shared subchannel) per client connection.
+ * unary: `inFlight` calls run concurrently as streams on it; bidi-stream: `inFlight` messages are
+ * outstanding on the connection's one stream (answered in order); server-stream: `inFlight` calls
+ * stream concurrently. Payload bytes = protobuf-encoded messages (without the 5-byte gRPC message
+ * prefix); a server-stream operation's response bytes are those of all its messages.
+ * Endpoint: grpc://host:port.
  */
 const grpc = {
   name: 'grpc',
   kind: 'request-response',
-  summary: 'gRPC unary over HTTP/2, protobuf (@grpc/grpc-js, one channel per connection)',
+  summary: 'gRPC over HTTP/2, protobuf (@grpc/grpc-js); unary, bidi-stream or server-stream mode',
   options: grpcOptions,
   scheme: 'grpc',
   async startServer(ctx) {

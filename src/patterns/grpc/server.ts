@@ -4,34 +4,84 @@ import {
   ServerCredentials,
   type ChannelOptions,
   type sendUnaryData,
+  type ServerDuplexStream,
   type ServerUnaryCall,
+  type ServerWritableStream,
   type ServiceDefinition,
 } from '@grpc/grpc-js';
 import { urlOf } from '../net-util.js';
 import type { RunningServer, ServerContext } from '../types.js';
 import type { GrpcOptions } from './index.js';
-import { echoCodec, unaryPath, type DecodedRecord } from './proto.js';
+import {
+  bidiStreamPath,
+  echoCodec,
+  serverStreamPath,
+  streamRequestCodec,
+  unaryPath,
+  type DecodedRecord,
+  type StreamRequest,
+} from './proto.js';
 
-export async function startGrpcServer(ctx: ServerContext<GrpcOptions>): Promise<RunningServer> {
+/** The Echo service definition (every mode; the server always offers all three RPCs). */
+export function echoService(): ServiceDefinition {
   const codec = echoCodec();
-  const service: ServiceDefinition = {
-    Unary: {
-      path: unaryPath,
-      requestStream: false,
-      responseStream: false,
-      requestSerialize: codec.encode,
-      requestDeserialize: codec.decode,
-      responseSerialize: codec.encode,
-      responseDeserialize: codec.decode,
-      originalName: 'unary',
+  const requests = streamRequestCodec();
+  const method = (path: string, requestStream: boolean, responseStream: boolean) => ({
+    path,
+    requestStream,
+    responseStream,
+    requestSerialize: codec.encode,
+    requestDeserialize: codec.decode,
+    responseSerialize: codec.encode,
+    responseDeserialize: codec.decode,
+    originalName: path.slice(path.lastIndexOf('/') + 1),
+  });
+  return {
+    Unary: method(unaryPath, false, false),
+    BidiStream: method(bidiStreamPath, true, true),
+    ServerStream: {
+      ...method(serverStreamPath, false, true),
+      requestSerialize: requests.encode,
+      requestDeserialize: requests.decode,
     },
   };
+}
+
+export async function startGrpcServer(ctx: ServerContext<GrpcOptions>): Promise<RunningServer> {
   const delay = new ServiceDelay(ctx.delayMs);
   const unary = (
     call: ServerUnaryCall<DecodedRecord, DecodedRecord>,
     callback: sendUnaryData<DecodedRecord>,
   ) => {
     delay.run(() => callback(null, call.request));
+  };
+  const bidiStream = (call: ServerDuplexStream<DecodedRecord, DecodedRecord>) => {
+    // Ends the response stream once the client has half-closed and every echo is written.
+    let outstanding = 0;
+    let ended = false;
+    call.on('data', (record: DecodedRecord) => {
+      outstanding++;
+      delay.run(() => {
+        outstanding--;
+        if (call.cancelled) return;
+        call.write(record);
+        if (ended && outstanding === 0) call.end();
+      });
+    });
+    call.on('end', () => {
+      ended = true;
+      if (outstanding === 0 && !call.cancelled) call.end();
+    });
+    call.on('error', () => {}); // a cancelled call; grpc-js has already ended it
+  };
+  const serverStream = (call: ServerWritableStream<StreamRequest, DecodedRecord>) => {
+    const record = call.request.record ?? {};
+    const messages = call.request.messages ?? 0;
+    delay.run(() => {
+      if (call.cancelled) return;
+      for (let i = 0; i < messages; i++) call.write(record);
+      call.end();
+    });
   };
 
   // Not 'grpc.enable_channelz': 0 — with channelz off, grpc-js 1.14 does not track sessions and
@@ -40,7 +90,7 @@ export async function startGrpcServer(ctx: ServerContext<GrpcOptions>): Promise<
   if (ctx.options.maxConcurrentStreams > 0)
     options['grpc.max_concurrent_streams'] = ctx.options.maxConcurrentStreams;
   const server = new Server(options);
-  server.addService(service, { Unary: unary });
+  server.addService(echoService(), { Unary: unary, BidiStream: bidiStream, ServerStream: serverStream });
   const host = ctx.host.includes(':') ? `[${ctx.host}]` : ctx.host;
   const port = await new Promise<number>((resolve, reject) =>
     server.bindAsync(`${host}:${ctx.port}`, ServerCredentials.createInsecure(), (err, bound) =>

@@ -1,0 +1,184 @@
+import {
+  connect as h2connect,
+  constants,
+  type ClientHttp2Session,
+  type ClientHttp2Stream,
+  type IncomingHttpHeaders,
+  type SecureClientSessionOptions,
+} from 'node:http2';
+import { connect as netConnect } from 'node:net';
+import { connect as tlsConnect, type TLSSocket } from 'node:tls';
+import { recordsEqual, type EchoRecord } from '../../message.js';
+import { PendingQueue, type PendingOp } from '../pending.js';
+import { OpError, toOpError, type ClientContext, type PatternClient } from '../types.js';
+import type { RestH2Options } from './index.js';
+
+const { HTTP2_HEADER_METHOD, HTTP2_HEADER_PATH, HTTP2_HEADER_STATUS, NGHTTP2_CANCEL } = constants;
+
+/** One request stream: a PendingOp for the deadline sweep. */
+class H2Op implements PendingOp {
+  settled = false;
+  status = 0;
+  chunks: Buffer[] = [];
+  length = 0;
+  stream: ClientHttp2Stream | undefined;
+
+  constructor(
+    readonly deadline: number,
+    readonly msg: EchoRecord,
+    readonly requestBytes: number,
+    readonly verify: boolean,
+    readonly resolve: () => void,
+    private readonly rejectOp: (err: OpError) => void,
+  ) {}
+
+  /** Also called by the PendingQueue sweep on timeout: the stream is cancelled (RST_STREAM). */
+  reject(err: OpError): void {
+    if (this.stream && !this.stream.destroyed) this.stream.close(NGHTTP2_CANCEL);
+    this.rejectOp(err);
+  }
+}
+
+/** The SHA-256 pin of a URL written by the server (`#sha256=<hex>`), upper-case with colons. */
+function pinOf(url: URL): string | undefined {
+  const hex = /^#sha256=([0-9a-f]{64})$/i.exec(url.hash)?.[1];
+  return hex?.toUpperCase().match(/../g)?.join(':');
+}
+
+/** Opens one HTTP/2 session; resolves once the connection (and TLS handshake) is up. */
+function open(ctx: ClientContext<RestH2Options>): Promise<ClientHttp2Session> {
+  const host = ctx.url.hostname.replace(/^\[|\]$/g, '');
+  const port = Number(ctx.url.port) || (ctx.url.protocol === 'https:' ? 443 : 80);
+  const pin = pinOf(ctx.url);
+  const options: SecureClientSessionOptions = { settings: { enablePush: false } };
+  if (ctx.url.protocol === 'https:') {
+    // The TCP socket is opened with net.connect so that wire accounting (net.client.socket) sees
+    // the encrypted bytes; TLS runs on top of it.
+    options.createConnection = () =>
+      tlsConnect({
+        socket: netConnect({ host, port }),
+        servername: /^[\d.:]+$/.test(host) ? undefined : host,
+        ALPNProtocols: ['h2'],
+        rejectUnauthorized: pin === undefined,
+      });
+  }
+  return new Promise((resolve, reject) => {
+    const session = h2connect(ctx.url.origin, options);
+    const timer = setTimeout(() => {
+      session.destroy();
+      reject(new OpError('timeout', `no connection to ${ctx.url.host} within ${ctx.timeoutMs} ms`));
+    }, ctx.timeoutMs);
+    session.once('error', (err) => {
+      clearTimeout(timer);
+      session.destroy();
+      reject(toOpError(err));
+    });
+    session.once('connect', () => {
+      clearTimeout(timer);
+      session.removeAllListeners('error');
+      if (pin !== undefined) {
+        const seen = (session.socket as TLSSocket).getPeerCertificate().fingerprint256;
+        if (seen !== pin) {
+          session.destroy();
+          return reject(new OpError('connection', `server certificate ${seen} is not the pinned ${pin}`));
+        }
+      }
+      resolve(session);
+    });
+  });
+}
+
+export async function connectRestH2(ctx: ClientContext<RestH2Options>): Promise<PatternClient> {
+  const session = await open(ctx);
+  const pending = new PendingQueue<H2Op>(ctx.timeoutMs);
+  let failure: OpError | undefined;
+  const closed = new Promise<void>((resolve) => session.once('close', () => resolve()));
+  const fail = (err: OpError) => {
+    failure ??= err;
+    pending.failAll(failure);
+    session.destroy();
+  };
+  session.on('error', (err) => fail(toOpError(err)));
+  session.on('goaway', () => fail(new OpError('connection', `${ctx.url.host} sent GOAWAY`)));
+  session.on('close', () => fail(new OpError('connection', `connection to ${ctx.url.host} closed`)));
+
+  const headers = {
+    [HTTP2_HEADER_METHOD]: 'POST',
+    [HTTP2_HEADER_PATH]: ctx.options.path,
+    'content-type': 'application/json',
+  };
+
+  const finish = (op: H2Op) => {
+    if (op.settled) return;
+    op.settled = true;
+    pending.dropSettled();
+    if (op.status !== 200) return op.reject(new OpError('protocol', `HTTP status ${op.status}`));
+    const body = op.chunks.length === 1 ? (op.chunks[0] as Buffer) : Buffer.concat(op.chunks, op.length);
+    let echo: EchoRecord;
+    try {
+      echo = JSON.parse(body.toString()) as EchoRecord;
+    } catch (err) {
+      return op.reject(new OpError('protocol', `response is not JSON: ${(err as Error).message}`));
+    }
+    if (echo.seq !== op.msg.seq) {
+      return op.reject(new OpError('mismatch', `echo seq ${echo.seq} != ${op.msg.seq}`));
+    }
+    if (op.verify && !recordsEqual(echo, op.msg)) {
+      return op.reject(new OpError('mismatch', `echo of seq ${op.msg.seq} differs from the request`));
+    }
+    ctx.payload.add(op.requestBytes, op.length);
+    op.resolve();
+  };
+
+  return {
+    send(msg, verify) {
+      if (failure) return Promise.reject(failure);
+      return new Promise<void>((resolve, reject) => {
+        const body = JSON.stringify(msg);
+        const op = new H2Op(
+          performance.now() + ctx.timeoutMs,
+          msg,
+          Buffer.byteLength(body),
+          verify,
+          resolve,
+          reject,
+        );
+        pending.push(op);
+        let stream: ClientHttp2Stream;
+        try {
+          stream = session.request({ ...headers, 'content-length': op.requestBytes });
+        } catch (err) {
+          op.settled = true;
+          pending.dropSettled();
+          return reject(toOpError(err));
+        }
+        op.stream = stream;
+        stream.on('response', (h: IncomingHttpHeaders) => {
+          op.status = Number(h[HTTP2_HEADER_STATUS]);
+        });
+        stream.on('data', (chunk: Buffer) => {
+          op.chunks.push(chunk);
+          op.length += chunk.length;
+        });
+        stream.on('end', () => finish(op));
+        stream.on('error', (err) => {
+          if (op.settled) return;
+          op.settled = true;
+          pending.dropSettled();
+          reject(toOpError(err));
+        });
+        stream.on('close', () => {
+          if (op.settled) return;
+          op.settled = true;
+          pending.dropSettled();
+          reject(new OpError('protocol', `stream closed (code ${stream.rstCode}) before the response ended`));
+        });
+        stream.end(body);
+      });
+    },
+    close() {
+      fail(new OpError('connection', 'client closed'));
+      return closed;
+    },
+  };
+}

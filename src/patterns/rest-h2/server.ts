@@ -1,0 +1,88 @@
+import {
+  constants,
+  createSecureServer,
+  createServer,
+  type Http2SecureServer,
+  type Http2Server,
+  type Http2Session,
+  type IncomingHttpHeaders,
+  type ServerHttp2Stream,
+  type Settings,
+} from 'node:http2';
+import { ServiceDelay } from '../delay.js';
+import { listen, urlOf } from '../net-util.js';
+import type { RunningServer, ServerContext } from '../types.js';
+import { selfSigned } from './cert.js';
+import type { RestH2Options } from './index.js';
+
+const { HTTP2_HEADER_METHOD, HTTP2_HEADER_PATH, HTTP2_HEADER_STATUS } = constants;
+
+export async function startRestH2Server(ctx: ServerContext<RestH2Options>): Promise<RunningServer> {
+  const delay = new ServiceDelay(ctx.delayMs);
+  const { path, tls, maxConcurrentStreams } = ctx.options;
+
+  const onStream = (stream: ServerHttp2Stream, headers: IncomingHttpHeaders) => {
+    if (headers[HTTP2_HEADER_METHOD] !== 'POST' || headers[HTTP2_HEADER_PATH] !== path) {
+      stream.resume();
+      stream.respond({ [HTTP2_HEADER_STATUS]: 404 }, { endStream: true });
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let length = 0;
+    stream.on('data', (chunk: Buffer) => {
+      chunks.push(chunk);
+      length += chunk.length;
+    });
+    stream.on('end', () => {
+      let body: string;
+      try {
+        const text =
+          chunks.length === 1 ? (chunks[0] as Buffer).toString() : Buffer.concat(chunks, length).toString();
+        body = JSON.stringify(JSON.parse(text));
+      } catch {
+        stream.respond({ [HTTP2_HEADER_STATUS]: 400 }, { endStream: true });
+        return;
+      }
+      delay.run(() => {
+        if (stream.destroyed) return;
+        stream.respond({
+          [HTTP2_HEADER_STATUS]: 200,
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(body),
+        });
+        stream.end(body);
+      });
+    });
+    stream.on('error', () => stream.destroy());
+  };
+
+  const settings: Settings = { enablePush: false };
+  if (maxConcurrentStreams > 0) settings.maxConcurrentStreams = maxConcurrentStreams;
+  let fingerprint = '';
+  let server: Http2Server | Http2SecureServer;
+  if (tls) {
+    const identity = selfSigned();
+    fingerprint = identity.fingerprint256.replaceAll(':', '').toLowerCase();
+    server = createSecureServer({ cert: identity.cert, key: identity.key, settings, allowHTTP1: false });
+  } else {
+    server = createServer({ settings });
+  }
+  const sessions = new Set<Http2Session>();
+  server.on('session', (session: Http2Session) => {
+    sessions.add(session);
+    session.on('close', () => sessions.delete(session));
+    session.on('error', () => session.destroy());
+  });
+  server.on('stream', onStream);
+  const address = await listen(server, ctx.host, ctx.port);
+  const url = tls ? `${urlOf('https', address)}/#sha256=${fingerprint}` : urlOf('http', address);
+  return {
+    url,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        delay.cancelAll();
+        server.close(() => resolve());
+        for (const session of sessions) session.destroy();
+      }),
+  };
+}
