@@ -7,6 +7,11 @@ export interface Clock {
   now(): number;
   /** Resolves at time `t` or just after it (immediately when `t` has passed). */
   sleepUntil(t: number): Promise<void>;
+  /**
+   * Resolves after one turn of the event loop (timers and I/O run). Real clock only: load loops
+   * whose operations can complete in microtasks alone (inproc) call it now and then.
+   */
+  yieldToEventLoop?(): Promise<void>;
 }
 
 /** Below this many ms of waiting, the real clock yields with setImmediate instead of a timer. */
@@ -30,6 +35,7 @@ export const realClock: Clock = {
       step();
     });
   },
+  yieldToEventLoop: () => new Promise<void>((resolve) => setImmediate(resolve)),
 };
 
 /** Epoch-based ms, comparable between threads (worker threads have their own performance origin). */

@@ -16,9 +16,9 @@ export function closedLoop(opts: { inFlight: number }): LoadModel {
         while (!ctx.signal.aborted) {
           const now = ctx.clock.now();
           if (now >= ctx.endAt) return;
-          if (now - yieldedAt >= 1) {
+          if (ctx.clock.yieldToEventLoop && now - yieldedAt >= 1) {
             yieldedAt = now;
-            await new Promise<void>((resolve) => setImmediate(resolve));
+            await ctx.clock.yieldToEventLoop();
             continue;
           }
           await ctx.perform(connection, now);
