@@ -7,6 +7,9 @@ import type { Pattern } from './types.js';
  */
 const loaders = {
   tcp: () => import('./tcp/index.js'),
+  inproc: () => import('./inproc/index.js'),
+  'call-chain': () => import('./call-chain/index.js'),
+  'rest-proxy': () => import('./rest-proxy/index.js'),
   rest: () => import('./rest/index.js'),
   'rest-h2': () => import('./rest-h2/index.js'),
   grpc: () => import('./grpc/index.js'),

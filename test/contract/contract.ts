@@ -6,6 +6,7 @@ import { jsonSize, makeRecord, withSeq, type EchoRecord, type MessageShape } fro
 import { echoCodec, streamRequestCodec } from '../../src/patterns/grpc/proto.js';
 import { loadPattern, type PatternName } from '../../src/patterns/registry.js';
 import { OpError, type Pattern, type PatternClient, type RunningServer } from '../../src/patterns/types.js';
+import { architectureOverheadPerOp, architecturePayloadSize, noWirePerCall } from './architecture.js';
 import { faultyServers } from './faults.js';
 
 type Options = Record<string, unknown>;
@@ -15,6 +16,7 @@ type Options = Record<string, unknown>;
  * payload meter must count it (options as written in a scenario, unparsed).
  */
 const payloadSize: Record<PatternName, (record: EchoRecord, options: Options) => [number, number]> = {
+  ...architecturePayloadSize,
   tcp: (r) => [jsonSize(r), jsonSize(r)],
   rest: (r) => [jsonSize(r), jsonSize(r)],
   'rest-h2': (r) => [jsonSize(r), jsonSize(r)],
@@ -28,6 +30,7 @@ const payloadSize: Record<PatternName, (record: EchoRecord, options: Options) =>
 
 /** Plausible wire overhead per operation (request + response) beyond the payload, bytes: [min, max]. */
 const overheadPerOp: Record<PatternName, [number, number]> = {
+  ...architectureOverheadPerOp,
   tcp: [8, 8],
   rest: [100, 600],
   'rest-h2': [20, 600],
@@ -220,7 +223,7 @@ export function contractSuite(name: PatternName, options: Options = {}): void {
           diagnostics.unsubscribe('net.client.socket', onSocket);
         }
         assert.ok(sockets.size >= 1, 'net.client.socket saw the client socket');
-        const payload = meter.requestBytes + meter.responseBytes;
+        const payload = noWirePerCall.has(name) ? 0 : meter.requestBytes + meter.responseBytes;
         const [min, max] = overheadPerOp[name];
         const overhead = (wire - payload) / ops;
         assert.ok(
