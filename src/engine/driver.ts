@@ -176,7 +176,7 @@ async function openSubscriptions(
   const verifyEvery = Math.max(1, spec.verifyEvery);
   const times = createHistogram();
   const subscribe = pattern.subscribe.bind(pattern);
-  await settleAll(
+  const subscriptions = await settleAll(
     Array.from({ length: count }, async (_, index) => {
       const started = clock.now();
       const subscription = await subscribe({
@@ -195,8 +195,10 @@ async function openSubscriptions(
       recordMicros(times, (clock.now() - started) * 1000);
       return subscription;
     }),
-    (subscriptions) => opened.push(...subscriptions),
+    (partial) => opened.push(...partial),
   );
+  // Opened subscriptions are closed with the driver (settleAll hands them over only on failure).
+  opened.push(...subscriptions);
   return { deliveries, subscribeTimes: encodeHistogram(times) };
 }
 
