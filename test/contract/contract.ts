@@ -3,10 +3,10 @@ import diagnostics from 'node:diagnostics_channel';
 import { createServer, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { jsonSize, makeRecord, withSeq, type EchoRecord, type MessageShape } from '../../src/message.js';
+import { echoQuery } from '../../src/patterns/graphql/documents.js';
 import { echoCodec, streamRequestCodec } from '../../src/patterns/grpc/proto.js';
 import { loadPattern, type PatternName } from '../../src/patterns/registry.js';
 import { OpError, type Pattern, type PatternClient, type RunningServer } from '../../src/patterns/types.js';
-import { architectureOverheadPerOp, architecturePayloadSize, noWirePerCall } from './architecture.js';
 import { faultyServers } from './faults.js';
 
 type Options = Record<string, unknown>;
@@ -16,10 +16,18 @@ type Options = Record<string, unknown>;
  * payload meter must count it (options as written in a scenario, unparsed).
  */
 const payloadSize: Record<PatternName, (record: EchoRecord, options: Options) => [number, number]> = {
-  ...architecturePayloadSize,
   tcp: (r) => [jsonSize(r), jsonSize(r)],
   rest: (r) => [jsonSize(r), jsonSize(r)],
   'rest-h2': (r) => [jsonSize(r), jsonSize(r)],
+  graphql: (r, options) => {
+    const narrow = options.selection === 'narrow';
+    const query = echoQuery[narrow ? 'narrow' : 'full'];
+    const echo = narrow ? { seq: r.seq, name: r.name } : r;
+    return [
+      Buffer.byteLength(JSON.stringify({ query, variables: { input: r } })),
+      Buffer.byteLength(JSON.stringify({ data: { echo } })),
+    ];
+  },
   grpc: (r, options) => {
     const size = echoCodec().encode(r).length;
     if (options.mode !== 'server-stream') return [size, size];
@@ -30,10 +38,10 @@ const payloadSize: Record<PatternName, (record: EchoRecord, options: Options) =>
 
 /** Plausible wire overhead per operation (request + response) beyond the payload, bytes: [min, max]. */
 const overheadPerOp: Record<PatternName, [number, number]> = {
-  ...architectureOverheadPerOp,
   tcp: [8, 8],
   rest: [100, 600],
   'rest-h2': [20, 600],
+  graphql: [100, 700],
   grpc: [20, 600],
 };
 
@@ -223,7 +231,7 @@ export function contractSuite(name: PatternName, options: Options = {}): void {
           diagnostics.unsubscribe('net.client.socket', onSocket);
         }
         assert.ok(sockets.size >= 1, 'net.client.socket saw the client socket');
-        const payload = noWirePerCall.has(name) ? 0 : meter.requestBytes + meter.responseBytes;
+        const payload = meter.requestBytes + meter.responseBytes;
         const [min, max] = overheadPerOp[name];
         const overhead = (wire - payload) / ops;
         assert.ok(

@@ -13,7 +13,6 @@ import { echoService } from '../../src/patterns/grpc/server.js';
 import { selfSigned } from '../../src/patterns/rest-h2/cert.js';
 import { encodeFrame, FrameReader, headerBytes } from '../../src/patterns/tcp/framing.js';
 import type { PatternName } from '../../src/patterns/registry.js';
-import { architectureFaultyServers } from './architecture.js';
 
 /** A server that answers like the pattern's, but with `mutate` applied to each echoed record. */
 export interface FaultyServer {
@@ -98,6 +97,31 @@ async function restH2(mutate: Mutate, options: Options): Promise<FaultyServer> {
   };
 }
 
+async function graphql(mutate: Mutate, options: Options): Promise<FaultyServer> {
+  const server = createHttpServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const request = JSON.parse(Buffer.concat(chunks).toString()) as { variables: { input: EchoRecord } };
+      const echo = mutate(request.variables.input);
+      const data = { echo: options.selection === 'narrow' ? { seq: echo.seq, name: echo.name } : echo };
+      res
+        .writeHead(200, { 'content-type': 'application/graphql-response+json' })
+        .end(JSON.stringify({ data }));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  return {
+    url: `http://127.0.0.1:${port}`,
+    stop: () =>
+      new Promise((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
 async function grpc(mutate: Mutate): Promise<FaultyServer> {
   const toRecord = (d: DecodedRecord): EchoRecord => ({
     seq: d.seq ?? 0,
@@ -130,9 +154,9 @@ async function grpc(mutate: Mutate): Promise<FaultyServer> {
 
 export const faultyServers: Record<PatternName, (mutate: Mutate, options: Options) => Promise<FaultyServer>> =
   {
-    ...architectureFaultyServers,
     tcp,
     rest,
     'rest-h2': restH2,
     grpc,
+    graphql,
   };

@@ -1,0 +1,259 @@
+import type { Socket } from 'node:net';
+import amqplib, { type Channel, type ChannelModel, type ConfirmChannel, type ConsumeMessage } from 'amqplib';
+import { runConsumer, splitEndpoint } from '../../brokers/consumer.js';
+import { recordsEqual, type EchoRecord } from '../../message.js';
+import {
+  OpError,
+  toOpError,
+  type ClientContext,
+  type PatternClient,
+  type SubscriberContext,
+  type Subscription,
+} from '../types.js';
+import type { AmqpOptions } from './index.js';
+import { names, routingKey } from './names.js';
+
+const directReplyTo = 'amq.rabbitmq.reply-to';
+const reconnectDelayMs = 100;
+
+/** Opens an amqplib connection with the pattern's socket options; OpError on failure. */
+export async function openConnection(
+  url: URL,
+  options: AmqpOptions,
+  timeoutMs: number,
+): Promise<ChannelModel> {
+  try {
+    const model = await amqplib.connect(url.href, { noDelay: options.noDelay, timeout: timeoutMs });
+    model.on('error', () => undefined);
+    return model;
+  } catch (err) {
+    throw toOpError(err);
+  }
+}
+
+/** The socket under an amqplib connection (to destroy it as a crash would). */
+function socketOf(model: ChannelModel): Socket | undefined {
+  return (model.connection as unknown as { stream?: Socket }).stream;
+}
+
+interface Link {
+  readonly model: ChannelModel;
+  readonly channel: Channel | ConfirmChannel;
+  readonly failed: Promise<OpError>;
+}
+
+/**
+ * The publisher. work-queue / pubsub: send() resolves once the message is written to the socket,
+ * or with `confirm` once the broker acked it; with `confirm` an unconfirmed message is published
+ * again after a reconnect until the timeout (at-least-once on the producer side). rpc: send()
+ * resolves when the reply with its correlation id has arrived.
+ */
+export async function connectAmqp(ctx: ClientContext<AmqpOptions>): Promise<PatternClient> {
+  const { url, name } = splitEndpoint(ctx.url, 'commbench');
+  const o = ctx.options;
+  const n = names(name);
+  const replies = new Map<string, { resolve(body: Buffer): void; reject(err: OpError): void }>();
+  let closed = false;
+  let link: Link | undefined;
+  let linking: Promise<Link> | undefined;
+
+  const open = async (): Promise<Link> => {
+    const model = await openConnection(url, o, ctx.timeoutMs);
+    try {
+      const channel =
+        o.confirm && o.mode !== 'rpc' ? await model.createConfirmChannel() : await model.createChannel();
+      channel.on('error', () => undefined);
+      if (o.mode === 'rpc') {
+        await channel.consume(
+          directReplyTo,
+          (m) => {
+            if (!m) return;
+            const waiter = replies.get(String(m.properties.correlationId));
+            replies.delete(String(m.properties.correlationId));
+            waiter?.resolve(m.content);
+          },
+          { noAck: true },
+        );
+      }
+      const failed = new Promise<OpError>((resolve) => {
+        model.once('close', (err?: Error) => {
+          if (link?.model === model) link = undefined;
+          const e = err ? toOpError(err) : new OpError('connection', 'connection to the broker closed');
+          const failure = e.kind === 'protocol' ? new OpError('connection', e.message, { cause: err }) : e;
+          for (const waiter of replies.values()) waiter.reject(failure);
+          replies.clear();
+          resolve(failure);
+        });
+      });
+      return { model, channel, failed };
+    } catch (err) {
+      await model.close().catch(() => undefined);
+      throw toOpError(err);
+    }
+  };
+  const current = async (): Promise<Link> => {
+    if (closed) throw new OpError('connection', 'client closed');
+    if (link) return link;
+    linking ??= open().finally(() => (linking = undefined));
+    link = await linking;
+    return link;
+  };
+
+  link = await open();
+
+  const publishOnce = async (l: Link, body: Buffer, msg: EchoRecord): Promise<void> => {
+    const props = {
+      messageId: String(msg.seq),
+      contentType: 'application/json',
+      persistent: o.persistent,
+    };
+    const [exchange, key] = o.mode === 'pubsub' ? [n.exchange, routingKey] : ['', n.queue];
+    if (o.confirm) {
+      const confirm = l.channel as ConfirmChannel;
+      await Promise.race([
+        new Promise<void>((resolve, reject) =>
+          confirm.publish(exchange, key, body, props, (err: unknown) =>
+            err ? reject(new OpError('protocol', 'broker nacked the message')) : resolve(),
+          ),
+        ),
+        l.failed.then((e) => Promise.reject(e)),
+      ]);
+    } else if (!l.channel.publish(exchange, key, body, props)) {
+      await new Promise<void>((resolve) => l.channel.once('drain', () => resolve()));
+    }
+  };
+
+  const send = async (msg: EchoRecord, verify: boolean): Promise<void> => {
+    const body = Buffer.from(JSON.stringify(msg));
+    if (o.mode === 'rpc') return call(body, msg, verify);
+    const deadline = performance.now() + ctx.timeoutMs;
+    for (;;) {
+      try {
+        await withTimeout(
+          current().then((l) => publishOnce(l, body, msg)),
+          deadline - performance.now(),
+        );
+        ctx.payload.add(body.length, 0);
+        return;
+      } catch (err) {
+        const e = toOpError(err);
+        // Producer-side at-least-once: with confirms, republish what the broker did not confirm.
+        if (!o.confirm || closed || e.kind !== 'connection' || performance.now() >= deadline) throw e;
+        await new Promise((resolve) => setTimeout(resolve, reconnectDelayMs));
+      }
+    }
+  };
+
+  const call = async (body: Buffer, msg: EchoRecord, verify: boolean): Promise<void> => {
+    const l = await current();
+    const id = String(msg.seq);
+    const reply = new Promise<Buffer>((resolve, reject) => replies.set(id, { resolve, reject }));
+    l.channel.sendToQueue(n.rpcQueue, body, {
+      correlationId: id,
+      replyTo: directReplyTo,
+      contentType: 'application/json',
+    });
+    let content: Buffer;
+    try {
+      content = await withTimeout(reply, ctx.timeoutMs);
+    } finally {
+      replies.delete(id);
+    }
+    let echo: Partial<EchoRecord>;
+    try {
+      echo = JSON.parse(content.toString()) as Partial<EchoRecord>;
+    } catch (err) {
+      throw new OpError('protocol', `reply is not JSON: ${(err as Error).message}`);
+    }
+    if (echo.seq !== msg.seq) throw new OpError('mismatch', `reply seq ${echo.seq} != ${msg.seq}`);
+    if (verify && !recordsEqual(echo, msg))
+      throw new OpError('mismatch', `reply to seq ${msg.seq} differs from the request`);
+    ctx.payload.add(body.length, content.length);
+  };
+
+  return {
+    send,
+    async close() {
+      if (closed) return;
+      closed = true;
+      const l = link;
+      link = undefined;
+      for (const waiter of replies.values()) waiter.reject(new OpError('connection', 'client closed'));
+      replies.clear();
+      await l?.model.close().catch(() => undefined);
+    },
+  };
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new OpError('timeout', `no answer from the broker within ${Math.round(ms)} ms`)),
+      Math.max(0, ms),
+    );
+    promise.then(
+      (v) => {
+        clearTimeout(timer);
+        resolve(v);
+      },
+      (err: unknown) => {
+        clearTimeout(timer);
+        reject(toOpError(err));
+      },
+    );
+  });
+}
+
+/**
+ * One consumer. work-queue: consumes the shared queue (competing consumers); pubsub: its own
+ * exclusive queue bound to the exchange. Manual ack after processing, or auto-ack.
+ */
+export async function subscribeAmqp(ctx: SubscriberContext<AmqpOptions>): Promise<Subscription> {
+  const { url, name } = splitEndpoint(ctx.url, 'commbench');
+  const o = ctx.options;
+  const n = names(name);
+  const noAck = o.ack === 'auto';
+  return runConsumer(ctx, `amqp ${ctx.url.href}`, async (onMessage, onLost) => {
+    const model = await openConnection(url, o, ctx.timeoutMs);
+    let ending = false;
+    model.once('close', (err?: Error) => {
+      if (!ending) onLost(err ?? new Error('connection closed'));
+    });
+    try {
+      const channel = await model.createChannel();
+      channel.on('error', () => undefined);
+      if (!noAck && o.prefetch > 0) await channel.prefetch(o.prefetch);
+      let queue = n.queue;
+      if (o.mode === 'pubsub') {
+        queue = (await channel.assertQueue('', { exclusive: true, autoDelete: true })).queue;
+        await channel.bindQueue(queue, n.exchange, o.exchange === 'topic' ? 'commbench.#' : '');
+      }
+      await channel.consume(
+        queue,
+        (m: ConsumeMessage | null) => {
+          if (!m) return;
+          onMessage({
+            body: m.content,
+            id: String(m.properties.messageId),
+            ack: noAck ? () => undefined : () => channel.ack(m),
+          });
+        },
+        { noAck },
+      );
+    } catch (err) {
+      ending = true;
+      await model.close().catch(() => undefined);
+      throw toOpError(err);
+    }
+    return {
+      kill() {
+        ending = true;
+        socketOf(model)?.destroy();
+      },
+      async close() {
+        ending = true;
+        await model.close().catch(() => undefined);
+      },
+    };
+  });
+}

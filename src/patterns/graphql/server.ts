@@ -1,0 +1,74 @@
+import { parse, validate, type DocumentNode, type GraphQLError } from 'graphql';
+import { createHandler } from 'graphql-http/lib/use/http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { EchoRecord } from '../../message.js';
+import { ServiceDelay } from '../delay.js';
+import { listen, urlOf } from '../net-util.js';
+import type { RunningServer, ServerContext } from '../types.js';
+import type { GraphqlOptions } from './index.js';
+import { echoSchema } from './schema.js';
+
+/** Most distinct query texts the document cache keeps (a benchmark sends one or two). */
+const cacheLimit = 1000;
+
+export async function startGraphqlServer(ctx: ServerContext<GraphqlOptions>): Promise<RunningServer> {
+  const delay = new ServiceDelay(ctx.delayMs);
+  const schema = echoSchema(
+    delay.ms > 0
+      ? (input) => new Promise<EchoRecord>((resolve) => delay.run(() => resolve(input)))
+      : (input) => input,
+  );
+
+  const cached: { parse?: typeof parse; validate?: typeof validate } = {};
+  if (ctx.options.documentCache) {
+    const documents = new Map<string, DocumentNode>();
+    const valid = new WeakSet<DocumentNode>();
+    cached.parse = (source, options) => {
+      const key = typeof source === 'string' ? source : source.body;
+      let document = documents.get(key);
+      if (document === undefined) {
+        document = parse(source, options);
+        if (documents.size >= cacheLimit) documents.clear();
+        documents.set(key, document);
+      }
+      return document;
+    };
+    cached.validate = (s, document, rules, options, typeInfo): readonly GraphQLError[] => {
+      if (s === schema && rules === undefined && valid.has(document)) return [];
+      const errors = validate(s, document, rules, options, typeInfo);
+      if (errors.length === 0 && s === schema && rules === undefined) valid.add(document);
+      return errors;
+    };
+  }
+  const graphqlHandler = createHandler({ schema, ...cached });
+  const { path } = ctx.options;
+
+  const handle = (req: IncomingMessage, res: ServerResponse) => {
+    const url = req.url ?? '/';
+    const query = url.indexOf('?');
+    if ((query < 0 ? url : url.slice(0, query)) !== path) {
+      req.resume();
+      res.writeHead(404, { 'content-length': '0' }).end();
+      return;
+    }
+    graphqlHandler(req, res).catch(() => {
+      if (!res.headersSent) res.writeHead(500, { 'content-length': '0' });
+      res.end();
+    });
+  };
+
+  const server = createServer({ keepAlive: true }, handle);
+  server.keepAliveTimeout = 120_000;
+  server.headersTimeout = 60_000;
+  server.requestTimeout = 0;
+  const address = await listen(server, ctx.host, ctx.port);
+  return {
+    url: urlOf('http', address),
+    stop: () =>
+      new Promise<void>((resolve) => {
+        delay.cancelAll();
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
