@@ -13,6 +13,7 @@ const loaders = {
   rest: () => import('./rest/index.js'),
   'rest-h2': () => import('./rest-h2/index.js'),
   grpc: () => import('./grpc/index.js'),
+  graphql: () => import('./graphql/index.js'),
 } satisfies Record<string, () => Promise<{ default: Pattern<unknown> }>>;
 
 export type PatternName = keyof typeof loaders;

@@ -7,6 +7,7 @@ import { echoQuery } from '../../src/patterns/graphql/documents.js';
 import { echoCodec, streamRequestCodec } from '../../src/patterns/grpc/proto.js';
 import { loadPattern, type PatternName } from '../../src/patterns/registry.js';
 import { OpError, type Pattern, type PatternClient, type RunningServer } from '../../src/patterns/types.js';
+import { architectureOverheadPerOp, architecturePayloadSize, noWirePerCall } from './architecture.js';
 import { faultyServers } from './faults.js';
 
 type Options = Record<string, unknown>;
@@ -16,6 +17,7 @@ type Options = Record<string, unknown>;
  * payload meter must count it (options as written in a scenario, unparsed).
  */
 const payloadSize: Record<PatternName, (record: EchoRecord, options: Options) => [number, number]> = {
+  ...architecturePayloadSize,
   tcp: (r) => [jsonSize(r), jsonSize(r)],
   rest: (r) => [jsonSize(r), jsonSize(r)],
   'rest-h2': (r) => [jsonSize(r), jsonSize(r)],
@@ -38,6 +40,7 @@ const payloadSize: Record<PatternName, (record: EchoRecord, options: Options) =>
 
 /** Plausible wire overhead per operation (request + response) beyond the payload, bytes: [min, max]. */
 const overheadPerOp: Record<PatternName, [number, number]> = {
+  ...architectureOverheadPerOp,
   tcp: [8, 8],
   rest: [100, 600],
   'rest-h2': [20, 600],
@@ -231,7 +234,7 @@ export function contractSuite(name: PatternName, options: Options = {}): void {
           diagnostics.unsubscribe('net.client.socket', onSocket);
         }
         assert.ok(sockets.size >= 1, 'net.client.socket saw the client socket');
-        const payload = meter.requestBytes + meter.responseBytes;
+        const payload = noWirePerCall.has(name) ? 0 : meter.requestBytes + meter.responseBytes;
         const [min, max] = overheadPerOp[name];
         const overhead = (wire - payload) / ops;
         assert.ok(

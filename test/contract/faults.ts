@@ -13,6 +13,7 @@ import { echoService } from '../../src/patterns/grpc/server.js';
 import { selfSigned } from '../../src/patterns/rest-h2/cert.js';
 import { encodeFrame, FrameReader, headerBytes } from '../../src/patterns/tcp/framing.js';
 import type { PatternName } from '../../src/patterns/registry.js';
+import { architectureFaultyServers } from './architecture.js';
 
 /** A server that answers like the pattern's, but with `mutate` applied to each echoed record. */
 export interface FaultyServer {
@@ -154,6 +155,7 @@ async function grpc(mutate: Mutate): Promise<FaultyServer> {
 
 export const faultyServers: Record<PatternName, (mutate: Mutate, options: Options) => Promise<FaultyServer>> =
   {
+    ...architectureFaultyServers,
     tcp,
     rest,
     'rest-h2': restH2,

@@ -1,8 +1,10 @@
 import { patternNames, type PatternName } from '../../src/patterns/registry.js';
+import { architectureVariants } from './architecture.js';
 import { contractSuite } from './contract.js';
 
 /** Option sets that change how a pattern talks, each run through the whole suite too. */
 const variants: Partial<Record<PatternName, Record<string, unknown>[]>> = {
+  ...architectureVariants,
   'rest-h2': [{ tls: true }],
   grpc: [{ mode: 'bidi-stream' }, { mode: 'server-stream' }, { mode: 'server-stream', messages: 1 }],
   graphql: [{ selection: 'narrow' }, { documentCache: false }],
