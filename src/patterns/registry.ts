@@ -14,6 +14,10 @@ const loaders = {
   'rest-h2': () => import('./rest-h2/index.js'),
   grpc: () => import('./grpc/index.js'),
   graphql: () => import('./graphql/index.js'),
+  websocket: () => import('./websocket/index.js'),
+  sse: () => import('./sse/index.js'),
+  'graphql-ws': () => import('./graphql-ws/index.js'),
+  poll: () => import('./poll/index.js'),
 } satisfies Record<string, () => Promise<{ default: Pattern<unknown> }>>;
 
 export type PatternName = keyof typeof loaders;

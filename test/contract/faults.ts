@@ -12,6 +12,7 @@ import type { DecodedRecord, StreamRequest } from '../../src/patterns/grpc/proto
 import { echoService } from '../../src/patterns/grpc/server.js';
 import { selfSigned } from '../../src/patterns/rest-h2/cert.js';
 import { encodeFrame, FrameReader, headerBytes } from '../../src/patterns/tcp/framing.js';
+import { pushFaultyServers } from './push-faults.js';
 import type { PatternName } from '../../src/patterns/registry.js';
 import { architectureFaultyServers } from './architecture.js';
 
@@ -156,6 +157,7 @@ async function grpc(mutate: Mutate): Promise<FaultyServer> {
 export const faultyServers: Record<PatternName, (mutate: Mutate, options: Options) => Promise<FaultyServer>> =
   {
     ...architectureFaultyServers,
+    ...pushFaultyServers,
     tcp,
     rest,
     'rest-h2': restH2,

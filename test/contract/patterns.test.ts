@@ -1,10 +1,12 @@
 import { patternNames, type PatternName } from '../../src/patterns/registry.js';
 import { architectureVariants } from './architecture.js';
 import { contractSuite } from './contract.js';
+import { pushContractVariants, pushSuite, pushSuites } from './push.js';
 
 /** Option sets that change how a pattern talks, each run through the whole suite too. */
 const variants: Partial<Record<PatternName, Record<string, unknown>[]>> = {
   ...architectureVariants,
+  ...pushContractVariants,
   'rest-h2': [{ tls: true }],
   grpc: [{ mode: 'bidi-stream' }, { mode: 'server-stream' }, { mode: 'server-stream', messages: 1 }],
   graphql: [{ selection: 'narrow' }, { documentCache: false }],
@@ -14,3 +16,4 @@ for (const name of patternNames) {
   contractSuite(name);
   for (const options of variants[name] ?? []) contractSuite(name, options);
 }
+for (const [name, options] of pushSuites) pushSuite(name, options);

@@ -1,0 +1,96 @@
+import { createServer } from 'node:http';
+import { useServer } from 'graphql-ws/use/ws';
+import { WebSocketServer } from 'ws';
+import type { EchoRecord } from '../../message.js';
+import { ServiceDelay } from '../delay.js';
+import { listen, urlOf } from '../net-util.js';
+import type { RunningServer, ServerContext } from '../types.js';
+import { maxMessageBytes } from '../websocket/server.js';
+import type { GraphqlWsOptions } from './index.js';
+import { echoSchema } from './schema.js';
+
+type Event = { echoes: EchoRecord | null };
+
+/** One subscriber's event queue, as the async iterator graphql-js consumes. */
+class Feed implements AsyncIterableIterator<Event> {
+  readonly #queue: Event[] = [{ echoes: null }];
+  #waiting: ((result: IteratorResult<Event>) => void) | undefined;
+  #done = false;
+
+  constructor(private readonly feeds: Set<Feed>) {
+    feeds.add(this);
+  }
+
+  push(event: Event): void {
+    if (this.#done) return;
+    const waiting = this.#waiting;
+    if (waiting) {
+      this.#waiting = undefined;
+      waiting({ value: event, done: false });
+    } else {
+      this.#queue.push(event);
+    }
+  }
+
+  next(): Promise<IteratorResult<Event>> {
+    const event = this.#queue.shift();
+    if (event !== undefined) return Promise.resolve({ value: event, done: false });
+    if (this.#done) return Promise.resolve({ value: undefined, done: true });
+    return new Promise((resolve) => {
+      this.#waiting = resolve;
+    });
+  }
+
+  return(): Promise<IteratorResult<Event>> {
+    this.#done = true;
+    this.#queue.length = 0;
+    this.feeds.delete(this);
+    this.#waiting?.({ value: undefined, done: true });
+    this.#waiting = undefined;
+    return Promise.resolve({ value: undefined, done: true });
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+}
+
+export async function startGraphqlWsServer(ctx: ServerContext<GraphqlWsOptions>): Promise<RunningServer> {
+  const delay = new ServiceDelay(ctx.delayMs);
+  const feeds = new Set<Feed>();
+  const schema = echoSchema({
+    publish: (record) =>
+      new Promise((resolve) =>
+        delay.run(() => {
+          const event = { echoes: record };
+          for (const feed of feeds) feed.push(event);
+          resolve(record.seq);
+        }),
+      ),
+    echoes: () => new Feed(feeds),
+  });
+  const http = createServer((_req, res) => {
+    res.writeHead(426, { 'content-length': '0', upgrade: 'websocket' }).end();
+  });
+  const wss = new WebSocketServer({
+    server: http,
+    path: '/graphql',
+    perMessageDeflate: false,
+    maxPayload: maxMessageBytes,
+  });
+  const disposable = useServer({ schema }, wss);
+  const address = await listen(http, ctx.host, ctx.port);
+  return {
+    url: `${urlOf('ws', address)}/graphql`,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        delay.cancelAll();
+        for (const socket of wss.clients) socket.terminate();
+        for (const feed of feeds) void feed.return();
+        void disposable.dispose();
+        wss.close();
+        http.close(() => resolve());
+        http.closeAllConnections();
+      }),
+  };
+}

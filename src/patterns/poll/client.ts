@@ -1,0 +1,94 @@
+import { Client } from 'undici';
+import type { EchoRecord } from '../../message.js';
+import { OpError, toOpError, type SubscriberContext, type Subscription } from '../types.js';
+import type { PollOptions } from './index.js';
+
+/** A polling subscription and what its polls cost. */
+export interface PollSubscription extends Subscription {
+  /** Polls answered (the first, which only fetches the cursor, excluded). */
+  readonly requests: number;
+  /** Polls answered with no record: the requests wasted. */
+  readonly emptyRequests: number;
+  /** Polls that failed (they are retried at the next tick). */
+  readonly failedRequests: number;
+}
+
+interface Updates {
+  readonly cursor: number;
+  readonly records: EchoRecord[];
+}
+
+/**
+ * One subscriber: a keep-alive undici Client that polls `GET /updates?since=<cursor>` at
+ * t0 + k·interval (a poll still outstanding at a tick skips it). Resolves after the first poll,
+ * which fetches the current cursor: records published after that are delivered.
+ */
+export async function subscribePoll(ctx: SubscriberContext<PollOptions>): Promise<PollSubscription> {
+  const client = new Client(ctx.url.origin, {
+    connectTimeout: ctx.timeoutMs,
+    headersTimeout: ctx.timeoutMs,
+    bodyTimeout: ctx.timeoutMs,
+    keepAliveTimeout: 60_000,
+  });
+  const get = async (since: number | undefined): Promise<Updates> => {
+    const path = since === undefined ? '/updates' : `/updates?since=${since}`;
+    const res = await client.request({ path, method: 'GET' });
+    const text = await res.body.text();
+    if (res.statusCode !== 200) throw new OpError('protocol', `HTTP status ${res.statusCode}`);
+    return JSON.parse(text) as Updates;
+  };
+
+  let cursor: number;
+  try {
+    cursor = (await get(undefined)).cursor;
+  } catch (err) {
+    await client.destroy();
+    throw toOpError(err);
+  }
+
+  const { interval } = ctx.options;
+  const started = performance.now();
+  let tick = 0;
+  let timer: NodeJS.Timeout | undefined;
+  let closed = false;
+  const state = { requests: 0, emptyRequests: 0, failedRequests: 0 };
+
+  const pollOnce = async (): Promise<void> => {
+    try {
+      const updates = await get(cursor);
+      if (closed) return;
+      state.requests++;
+      if (updates.records.length === 0) state.emptyRequests++;
+      cursor = updates.cursor;
+      for (const record of updates.records)
+        ctx.deliver(record.seq, record, Buffer.byteLength(JSON.stringify(record)));
+    } catch {
+      if (!closed) state.failedRequests++;
+    }
+  };
+  const schedule = (): void => {
+    if (closed) return;
+    const now = performance.now();
+    tick = Math.max(tick + 1, Math.ceil((now - started) / interval));
+    timer = setTimeout(() => void pollOnce().then(schedule), started + tick * interval - now);
+  };
+  schedule();
+
+  return {
+    get requests() {
+      return state.requests;
+    },
+    get emptyRequests() {
+      return state.emptyRequests;
+    },
+    get failedRequests() {
+      return state.failedRequests;
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      clearTimeout(timer);
+      await client.destroy();
+    },
+  };
+}

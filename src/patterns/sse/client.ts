@@ -1,0 +1,66 @@
+import { EventSource } from 'eventsource';
+import { Agent, fetch } from 'undici';
+import type { EchoRecord } from '../../message.js';
+import { OpError, type SubscriberContext, type Subscription } from '../types.js';
+import type { SseOptions } from './index.js';
+
+/** An SSE subscription; `reconnects` lists how long each reconnection took, ms (drop seen → stream open again). */
+export interface SseSubscription extends Subscription {
+  readonly reconnects: readonly number[];
+}
+
+/**
+ * One EventSource on `/events`. Resolves on the first `open` (the server registers the stream
+ * before it sends the response headers); the EventSource reconnects by itself after a drop,
+ * sending Last-Event-ID, and each event's `id` is its seq.
+ */
+export function subscribeSse(ctx: SubscriberContext<SseOptions>): Promise<SseSubscription> {
+  // A dispatcher of its own: each subscriber is one connection, closed with the subscription.
+  const agent = new Agent({ connections: 1, keepAliveTimeout: 1000 });
+  const source = new EventSource(new URL('/events', ctx.url), {
+    fetch: (url, init) => fetch(url, { ...init, dispatcher: agent }),
+  });
+  const reconnects: number[] = [];
+  let droppedAt: number | undefined;
+  let opened = false;
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    source.close();
+    closing ??= agent.destroy();
+    return closing;
+  };
+  source.addEventListener('message', (event) => {
+    let record: EchoRecord;
+    try {
+      record = JSON.parse(event.data) as EchoRecord;
+    } catch {
+      return;
+    }
+    ctx.deliver(record.seq, record, Buffer.byteLength(event.data));
+  });
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      void close();
+      reject(new OpError('timeout', `no event stream from ${ctx.url.host} within ${ctx.timeoutMs} ms`));
+    }, ctx.timeoutMs);
+    source.addEventListener('open', () => {
+      if (droppedAt !== undefined) reconnects.push(performance.now() - droppedAt);
+      droppedAt = undefined;
+      if (opened) return;
+      opened = true;
+      clearTimeout(timer);
+      resolve({ reconnects, close });
+    });
+    source.addEventListener('error', (event) => {
+      if (opened) {
+        droppedAt ??= performance.now();
+        return;
+      }
+      clearTimeout(timer);
+      // After this listener the EventSource arms its reconnect timer; close() then clears it.
+      setImmediate(() => void close());
+      const message = `event stream from ${ctx.url.host}: ${event.message ?? 'failed'}`;
+      reject(new OpError(event.code === undefined ? 'connection' : 'protocol', message));
+    });
+  });
+}

@@ -1,0 +1,45 @@
+import { z } from 'zod';
+import type { Pattern } from '../types.js';
+
+/** Options of the `websocket` pattern (scenario `options:`); the server and the clients read the same. */
+export const websocketOptions = z.strictObject({
+  /**
+   * `echo`: request/response over one socket per connection (the server sends each message back).
+   * `broadcast`: push. The publisher's message goes to every subscriber's socket; its send resolves
+   * on the server's ack. The driver opens `load.subscribers` subscribers.
+   */
+  mode: z.enum(['echo', 'broadcast']).default('echo'),
+});
+export type WebSocketOptions = z.output<typeof websocketOptions>;
+
+/**
+ * WebSocket (RFC 6455) with `ws` on both ends, text frames of the record's JSON, no compression.
+ * Paths: `/echo` answers each message with JSON.stringify of the parsed record; `/publish` parses
+ * each message, forwards its text unchanged to every socket connected to `/subscribe` and answers
+ * the publisher `{"seq":N}`; the server's delay (ServiceDelay) comes before both. Clients match
+ * answers in order (one socket is ordered). Payload bytes: request and echo (or ack) texts; a
+ * delivery's bytes are the text the subscriber received. Endpoint: ws://host:port.
+ */
+const websocket = {
+  name: 'websocket',
+  kind: 'push',
+  summary: 'WebSocket (ws): echo over one socket, or broadcast from a publisher to N subscribers',
+  options: websocketOptions,
+  scheme: 'ws',
+  async startServer(ctx) {
+    const { startWebSocketServer } = await import('./server.js');
+    return startWebSocketServer(ctx);
+  },
+  async connect(ctx) {
+    const { connectWebSocket } = await import('./client.js');
+    return connectWebSocket(ctx);
+  },
+  async subscribe(ctx) {
+    const { subscribeWebSocket } = await import('./client.js');
+    return subscribeWebSocket(ctx);
+  },
+  /** echo mode is request/response: no subscriber is opened and no delivery expected. */
+  deliveriesPerMessage: (options, subscribers) => (options.mode === 'echo' ? 0 : subscribers),
+} satisfies Pattern<WebSocketOptions>;
+
+export default websocket;
