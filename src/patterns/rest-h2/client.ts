@@ -50,18 +50,21 @@ function open(ctx: ClientContext<RestH2Options>): Promise<ClientHttp2Session> {
   const host = ctx.url.hostname.replace(/^\[|\]$/g, '');
   const port = Number(ctx.url.port) || (ctx.url.protocol === 'https:' ? 443 : 80);
   const pin = pinOf(ctx.url);
+  // Sockets are opened here with net.connect: TCP_NODELAY like node:http and undici (HEADERS and
+  // DATA are separate writes; Nagle would hold the second back), and wire accounting
+  // (net.client.socket) sees the bytes on the wire, TLS records included.
+  const tcp = () => netConnect({ host, port, noDelay: true });
   const options: SecureClientSessionOptions = { settings: { enablePush: false } };
-  if (ctx.url.protocol === 'https:') {
-    // The TCP socket is opened with net.connect so that wire accounting (net.client.socket) sees
-    // the encrypted bytes; TLS runs on top of it.
-    options.createConnection = () =>
-      tlsConnect({
-        socket: netConnect({ host, port }),
-        servername: /^[\d.:]+$/.test(host) ? undefined : host,
-        ALPNProtocols: ['h2'],
-        rejectUnauthorized: pin === undefined,
-      });
-  }
+  options.createConnection =
+    ctx.url.protocol === 'https:'
+      ? () =>
+          tlsConnect({
+            socket: tcp(),
+            servername: /^[\d.:]+$/.test(host) ? undefined : host,
+            ALPNProtocols: ['h2'],
+            rejectUnauthorized: pin === undefined,
+          })
+      : tcp;
   return new Promise((resolve, reject) => {
     const session = h2connect(ctx.url.origin, options);
     const timer = setTimeout(() => {

@@ -12,6 +12,7 @@ import {
 import { ServiceDelay } from '../delay.js';
 import { listen, urlOf } from '../net-util.js';
 import type { RunningServer, ServerContext } from '../types.js';
+import type { Socket } from 'node:net';
 import { selfSigned } from './cert.js';
 import type { RestH2Options } from './index.js';
 
@@ -74,6 +75,8 @@ export async function startRestH2Server(ctx: ServerContext<RestH2Options>): Prom
     session.on('error', () => session.destroy());
   });
   server.on('stream', onStream);
+  // TCP_NODELAY as node:http servers have by default: HEADERS and DATA are separate writes.
+  server.on('connection', (socket: Socket) => socket.setNoDelay(true));
   const address = await listen(server, ctx.host, ctx.port);
   const url = tls ? `${urlOf('https', address)}/#sha256=${fingerprint}` : urlOf('http', address);
   return {
