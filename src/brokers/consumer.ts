@@ -13,7 +13,7 @@ import type { Faults } from './options.js';
 export interface Incoming {
   /** The body as received (the record's JSON). */
   readonly body: Buffer | string;
-  /** The message id (idempotency key); the record's seq as a string. */
+  /** The message id (idempotency key); '' = the record's seq. */
   readonly id: string;
   /** Acknowledges it (no-op for auto-ack); called after processing. */
   ack(): void;
@@ -68,10 +68,6 @@ export async function runConsumer(
   const handle = (m: Incoming, gen: number): void => {
     const work = async (): Promise<void> => {
       if (gen !== generation || closed) return;
-      if (idempotent) {
-        if (processed.has(m.id)) return m.ack();
-        processed.add(m.id);
-      }
       const text = typeof m.body === 'string' ? m.body : m.body.toString();
       let record: Partial<EchoRecord> | undefined;
       try {
@@ -80,6 +76,11 @@ export async function runConsumer(
         record = undefined;
       }
       const seq = typeof record?.seq === 'number' ? record.seq : Number(m.id);
+      if (idempotent) {
+        const id = m.id === '' ? String(seq) : m.id;
+        if (processed.has(id)) return m.ack();
+        processed.add(id);
+      }
       ctx.deliver(seq, record, Buffer.byteLength(text));
       if (processMs > 0) {
         await sleep(processMs);

@@ -18,6 +18,9 @@ const loaders = {
   sse: () => import('./sse/index.js'),
   'graphql-ws': () => import('./graphql-ws/index.js'),
   poll: () => import('./poll/index.js'),
+  amqp: () => import('./amqp/index.js'),
+  'redis-streams': () => import('./redis-streams/index.js'),
+  nats: () => import('./nats/index.js'),
 } satisfies Record<string, () => Promise<{ default: Pattern<unknown> }>>;
 
 export type PatternName = keyof typeof loaders;

@@ -16,6 +16,7 @@ import {
 import { architectureOverheadPerOp, architecturePayloadSize, noWirePerCall } from './architecture.js';
 import { faultyServers } from './faults.js';
 import { pushOverheadPerOp, pushPayloadSize } from './push.js';
+import { queueOverheadPerOp, queuePayloadSize } from './queues.js';
 
 type Options = Record<string, unknown>;
 
@@ -26,6 +27,7 @@ type Options = Record<string, unknown>;
 const payloadSize: Record<PatternName, (record: EchoRecord, options: Options) => [number, number]> = {
   ...architecturePayloadSize,
   ...pushPayloadSize,
+  ...queuePayloadSize,
   tcp: (r) => [jsonSize(r), jsonSize(r)],
   rest: (r) => [jsonSize(r), jsonSize(r)],
   'rest-h2': (r) => [jsonSize(r), jsonSize(r)],
@@ -50,6 +52,7 @@ const payloadSize: Record<PatternName, (record: EchoRecord, options: Options) =>
 const overheadPerOp: Record<PatternName, [number, number]> = {
   ...architectureOverheadPerOp,
   ...pushOverheadPerOp,
+  ...queueOverheadPerOp,
   tcp: [8, 8],
   rest: [100, 600],
   'rest-h2': [20, 600],

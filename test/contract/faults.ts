@@ -13,6 +13,7 @@ import { echoService } from '../../src/patterns/grpc/server.js';
 import { selfSigned } from '../../src/patterns/rest-h2/cert.js';
 import { encodeFrame, FrameReader, headerBytes } from '../../src/patterns/tcp/framing.js';
 import { pushFaultyServers } from './push-faults.js';
+import { queueFaultyServers } from './queues.js';
 import type { PatternName } from '../../src/patterns/registry.js';
 import { architectureFaultyServers } from './architecture.js';
 
@@ -158,6 +159,7 @@ export const faultyServers: Record<PatternName, (mutate: Mutate, options: Option
   {
     ...architectureFaultyServers,
     ...pushFaultyServers,
+    ...queueFaultyServers,
     tcp,
     rest,
     'rest-h2': restH2,

@@ -1,0 +1,53 @@
+import { z } from 'zod';
+import { faultsOption } from '../../brokers/options.js';
+import type { Pattern } from '../types.js';
+
+/** Options of the `nats` pattern (scenario `options:`); the server and the clients read the same. */
+export const natsOptions = z.strictObject({
+  /**
+   * `work-queue`: core NATS queue group; each message goes to one of `load.subscribers` members.
+   * `pubsub`: plain subscriptions; every subscriber gets every message (fan-out).
+   * `rpc`: request/reply; the responder runs in the server process; no subscribers.
+   * Core NATS is at-most-once: nothing is stored, so a consumer that is down misses messages.
+   */
+  mode: z.enum(['work-queue', 'pubsub', 'rpc']).default('work-queue'),
+  flush: z.boolean().default(false).meta({
+    description:
+      'publish then flush (PING/PONG): send resolves once the server has read the message (else once buffered)',
+  }),
+  idempotent: z.boolean().default(false).meta({
+    description: 'effectively-once: skip a message whose id is already in the processed-ids store',
+  }),
+  processMs: z.number().min(0).default(0).meta({ description: 'consumer work per message, ms' }),
+  faults: faultsOption.optional(),
+});
+export type NatsOptions = z.output<typeof natsOptions>;
+
+/**
+ * NATS core on a real nats-server with the `nats` client (TCP_NODELAY is always on). Subjects are
+ * named by the URL fragment (fresh per repetition). Messages are the record's JSON; payload bytes
+ * are the JSON published (and the reply in rpc mode); a delivery's bytes are the JSON received.
+ */
+const nats = {
+  name: 'nats',
+  kind: 'queue',
+  summary: 'NATS core (nats.js): queue groups, pub/sub fan-out, request/reply',
+  options: natsOptions,
+  scheme: 'nats',
+  async startServer(ctx) {
+    const { startNatsServer } = await import('./server.js');
+    return startNatsServer(ctx);
+  },
+  async connect(ctx) {
+    const { connectNats } = await import('./client.js');
+    return connectNats(ctx);
+  },
+  async subscribe(ctx) {
+    const { subscribeNats } = await import('./client.js');
+    return subscribeNats(ctx);
+  },
+  deliveriesPerMessage: (options, subscribers) =>
+    options.mode === 'rpc' ? 0 : options.mode === 'work-queue' ? 1 : subscribers,
+} satisfies Pattern<NatsOptions>;
+
+export default nats;
