@@ -33,10 +33,12 @@ export async function startGraphqlServer(ctx: ServerContext<GraphqlOptions>): Pr
       }
       return document;
     };
+    // graphql-http passes a fresh copy of specifiedRules on every request (no validationRules are
+    // configured here), so a document valid once against this schema stays valid.
     cached.validate = (s, document, rules, options, typeInfo): readonly GraphQLError[] => {
-      if (s === schema && rules === undefined && valid.has(document)) return [];
+      if (s === schema && valid.has(document)) return [];
       const errors = validate(s, document, rules, options, typeInfo);
-      if (errors.length === 0 && s === schema && rules === undefined) valid.add(document);
+      if (errors.length === 0 && s === schema) valid.add(document);
       return errors;
     };
   }
