@@ -24,6 +24,11 @@ export interface DeliverySnapshot {
   readonly jitter: string;
   /** Serialized bytes per delivered message (as the subscribers decoded them). */
   readonly bytes: number;
+  /** Requests subscribers made to receive (polling), and those that brought nothing. */
+  readonly requests: number;
+  readonly emptyRequests: number;
+  /** Time to re-establish each dropped subscription, µs. */
+  readonly reconnect: string;
 }
 
 interface Entry {
@@ -45,6 +50,11 @@ export class DeliveryTracker {
   readonly latency = createHistogram();
   readonly skew = createHistogram();
   readonly jitter = createHistogram();
+  readonly reconnect = createHistogram();
+  /** True during the measured window: subscription costs (requests, reconnects) count only then. */
+  measuring = false;
+  requests = 0;
+  emptyRequests = 0;
   published = 0;
   delivered = 0;
   duplicated = 0;
@@ -135,6 +145,16 @@ export class DeliveryTracker {
     }
   }
 
+  requested(empty: boolean): void {
+    if (!this.measuring) return;
+    this.requests++;
+    if (empty) this.emptyRequests++;
+  }
+
+  reconnected(ms: number): void {
+    if (this.measuring) recordMicros(this.reconnect, ms * 1000);
+  }
+
   /** Deliveries still expected for measured messages. */
   missing(): number {
     let n = 0;
@@ -156,6 +176,9 @@ export class DeliveryTracker {
       skew: encodeHistogram(this.skew),
       jitter: encodeHistogram(this.jitter),
       bytes: this.delivered === 0 ? 0 : this.bytes / this.delivered,
+      requests: this.requests,
+      emptyRequests: this.emptyRequests,
+      reconnect: encodeHistogram(this.reconnect),
     };
   }
 }

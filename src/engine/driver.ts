@@ -191,6 +191,8 @@ async function openSubscriptions(
               : undefined;
           deliveries.deliver(seq, index, clock.now(), bytes, matches);
         },
+        requested: (empty) => deliveries.requested(empty),
+        reconnected: (ms) => deliveries.reconnected(ms),
       });
       recordMicros(times, (clock.now() - started) * 1000);
       return subscription;
@@ -297,6 +299,7 @@ async function runLoad(
   let windowClosed = false;
   const openWindow = (): void => {
     windowOpened = true;
+    if (deliveries) deliveries.measuring = true;
     wire.start();
     eld.enable();
     elu = performance.eventLoopUtilization();
@@ -304,6 +307,7 @@ async function runLoad(
   const closeWindow = (): void => {
     if (!windowOpened || windowClosed) return;
     windowClosed = true;
+    if (deliveries) deliveries.measuring = false;
     eld.disable();
     eluValue = performance.eventLoopUtilization(elu).utilization;
   };

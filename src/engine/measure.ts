@@ -1,4 +1,10 @@
-import { decodeHistogram, mergeEncoded, mergeHistograms, summarizeHistogram } from '../metrics/histogram.js';
+import {
+  decodeHistogram,
+  mergeEncoded,
+  mergeHistograms,
+  summarizeHistogram,
+  type Histogram,
+} from '../metrics/histogram.js';
 import { machineCores } from '../metrics/machine.js';
 import { errorKinds, type ErrorKind } from '../patterns/types.js';
 import type {
@@ -177,6 +183,23 @@ function deliveryMetrics(reports: readonly DriverReport[], seconds: number): Del
     jitter: summarizeHistogram(mergeEncoded(parts.map((d) => d.jitter))),
     subscribe: summarizeHistogram(mergeEncoded(parts.map((d) => d.subscribe))),
     bytesPerDelivery: delivered === 0 ? 0 : sum(parts, (d) => d.bytes * d.delivered) / delivered,
+    ...subscriptionCosts(
+      sum(parts, (d) => d.requests),
+      sum(parts, (d) => d.emptyRequests),
+      mergeEncoded(parts.map((d) => d.reconnect)),
+    ),
+  };
+}
+
+/** The optional costs of keeping subscriptions: present only when something was reported. */
+function subscriptionCosts(
+  requests: number,
+  empty: number,
+  reconnect: Histogram,
+): Pick<DeliveryMetrics, 'requests' | 'reconnect'> {
+  return {
+    ...(requests > 0 ? { requests: { total: requests, empty } } : {}),
+    ...(reconnect.totalCount > 0 ? { reconnect: summarizeHistogram(reconnect) } : {}),
   };
 }
 
@@ -204,6 +227,11 @@ function mergeDeliveries(reps: readonly Measurement[], seconds: number): Deliver
     jitter: merged((d) => d.jitter),
     subscribe: merged((d) => d.subscribe),
     bytesPerDelivery: delivered === 0 ? 0 : sum(parts, (d) => d.bytesPerDelivery * d.delivered) / delivered,
+    ...subscriptionCosts(
+      sum(parts, (d) => d.requests?.total ?? 0),
+      sum(parts, (d) => d.requests?.empty ?? 0),
+      mergeEncoded(parts.flatMap((d) => (d.reconnect ? [d.reconnect.encoded] : []))),
+    ),
   };
 }
 

@@ -60,6 +60,14 @@ export interface SubscriberContext<Options = Record<string, unknown>> {
    * (without framing) for payload accounting.
    */
   deliver(seq: number, record?: Partial<EchoRecord>, bytes?: number): void;
+  /**
+   * What keeping the subscription costs, for patterns that have such costs (the driver counts them
+   * in the measured window). One request the subscriber made to receive (polling); `empty` when it
+   * brought no message.
+   */
+  requested?(empty: boolean): void;
+  /** The subscription was dropped and re-established (e.g. SSE reconnect + resume) after `ms`. */
+  reconnected?(ms: number): void;
 }
 
 export interface Subscription {

@@ -194,6 +194,13 @@ export interface DeliveryMetrics {
   readonly subscribe: LatencySummary;
   /** Serialized bytes per delivery. */
   readonly bytesPerDelivery: number;
+  /**
+   * Requests the subscribers made to receive (polling patterns), in the window; `empty` brought no
+   * message (wasted). Absent when the pattern made none.
+   */
+  readonly requests?: { readonly total: number; readonly empty: number };
+  /** Time to re-establish each dropped subscription (SSE reconnect + resume), µs. Absent when none. */
+  readonly reconnect?: LatencySummary;
 }
 
 /**
