@@ -280,8 +280,27 @@ export function pushSuite(name: PatternName, options: Options = {}): void {
           `mean ${meanMs} ms, interval ${interval}`,
         );
         assert.ok(d.latency.max / 1000 <= interval + 60, `max ${d.latency.max / 1000} ms`);
+        // 3 subscribers poll every interval over the 2 s window; most polls find one message (50/s).
+        const polls = (3 * 2000) / interval;
+        assert.ok(d.requests, 'poll requests reported');
+        assert.ok(Math.abs(d.requests.total - polls) <= 6, `${d.requests.total} polls, expected ~${polls}`);
+        assert.ok(d.requests.empty <= d.requests.total);
       } else {
         assert.ok(d.latency.p50 < 20_000, `p50 ${d.latency.p50} µs`);
+        assert.equal(d.requests, undefined, 'push: no requests to receive');
+      }
+      const dropEvery = typeof parsed.dropEvery === 'number' ? parsed.dropEvery : 0;
+      if (dropEvery > 0) {
+        // Every stream is dropped every dropEvery ms: each subscriber reconnects about 2000 / dropEvery times.
+        const expected = (3 * 2000) / dropEvery;
+        assert.ok(d.reconnect, 'reconnects reported');
+        assert.ok(
+          Math.abs(d.reconnect.count - expected) <= 4,
+          `${d.reconnect.count} reconnects, ~${expected} expected`,
+        );
+        assert.ok(d.reconnect.min >= 15_000, `reconnect ≥ retry (20 ms): min ${d.reconnect.min} µs`);
+      } else {
+        assert.equal(d.reconnect, undefined, 'no reconnects without drops');
       }
     });
   });

@@ -59,6 +59,7 @@ export async function subscribePoll(ctx: SubscriberContext<PollOptions>): Promis
       if (closed) return;
       state.requests++;
       if (updates.records.length === 0) state.emptyRequests++;
+      ctx.requested?.(updates.records.length === 0);
       cursor = updates.cursor;
       for (const record of updates.records)
         ctx.deliver(record.seq, record, Buffer.byteLength(JSON.stringify(record)));

@@ -44,7 +44,11 @@ export function subscribeSse(ctx: SubscriberContext<SseOptions>): Promise<SseSub
       reject(new OpError('timeout', `no event stream from ${ctx.url.host} within ${ctx.timeoutMs} ms`));
     }, ctx.timeoutMs);
     source.addEventListener('open', () => {
-      if (droppedAt !== undefined) reconnects.push(performance.now() - droppedAt);
+      if (droppedAt !== undefined) {
+        const ms = performance.now() - droppedAt;
+        reconnects.push(ms);
+        ctx.reconnected?.(ms);
+      }
       droppedAt = undefined;
       if (opened) return;
       opened = true;
