@@ -215,7 +215,7 @@ describe('overrides', () => {
           duration: '10 secs',
           connections: '0',
           payload: 'huge',
-          pattern: ['rest,amqp'],
+          pattern: ['rest,pigeon'],
           target: { nope: 'http://x', rest: 'not a url' },
         }),
       (err: unknown) => {
@@ -226,7 +226,7 @@ describe('overrides', () => {
           e.details[0] ?? '',
           /^--duration: invalid value '10 secs'; expected a duration such as '10s'/,
         );
-        assert.ok(e.details.includes(`--pattern: unknown pattern 'amqp'; valid: ${patternNames.join(', ')}`));
+        assert.ok(e.details.includes(`--pattern: unknown pattern 'pigeon'; valid: ${patternNames.join(', ')}`));
         assert.match(e.details.join('\n'), /--target rest=not a url: invalid URL/);
         return true;
       },

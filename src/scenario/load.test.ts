@@ -56,7 +56,7 @@ describe('validation reports every problem at once, located', () => {
     at(6, 39, /defaults\.load\.connections: must be >= 1, got 0/);
     at(6, 48, /defaults\.load\.rate: 'rate' applies only to model: rate/);
     at(7, 32, /defaults\.payload\.shape: invalid value 'blob'; valid: mixed, text, items/);
-    at(9, 5, `defaults.options.amqp: unknown key 'amqp'; valid keys: ${patternNames.join(', ')}`);
+    at(9, 5, `defaults.options.pigeon: unknown key 'pigeon'; valid keys: ${patternNames.join(', ')}`);
     at(12, 22, /matrix\.payload\.size\[1\]: invalid size '1x': expected a size such as '64', '1KiB'/);
     at(
       13,
