@@ -15,6 +15,7 @@ import { names, routingKey } from './names.js';
 
 const directReplyTo = 'amq.rabbitmq.reply-to';
 const reconnectDelayMs = 100;
+const nacked = 'broker nacked the message';
 
 /** Opens an amqplib connection with the pattern's socket options; OpError on failure. */
 export async function openConnection(
@@ -113,7 +114,7 @@ export async function connectAmqp(ctx: ClientContext<AmqpOptions>): Promise<Patt
       await Promise.race([
         new Promise<void>((resolve, reject) =>
           confirm.publish(exchange, key, body, props, (err: unknown) =>
-            err ? reject(new OpError('protocol', 'broker nacked the message')) : resolve(),
+            err ? reject(new OpError('protocol', nacked)) : resolve(),
           ),
         ),
         l.failed.then((e) => Promise.reject(e)),
@@ -138,7 +139,9 @@ export async function connectAmqp(ctx: ClientContext<AmqpOptions>): Promise<Patt
       } catch (err) {
         const e = toOpError(err);
         // Producer-side at-least-once: with confirms, republish what the broker did not confirm.
-        if (!o.confirm || closed || e.kind !== 'connection' || performance.now() >= deadline) throw e;
+        // A nack (amqplib also nacks what was outstanding when the channel closed) is retried too.
+        const retriable = e.kind === 'connection' || e.message === nacked;
+        if (!o.confirm || closed || !retriable || performance.now() >= deadline) throw e;
         await new Promise((resolve) => setTimeout(resolve, reconnectDelayMs));
       }
     }
