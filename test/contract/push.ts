@@ -279,7 +279,9 @@ export function pushSuite(name: PatternName, options: Options = {}): void {
           Math.abs(meanMs - interval / 2) < interval * 0.25 + 5,
           `mean ${meanMs} ms, interval ${interval}`,
         );
-        assert.ok(d.latency.max / 1000 <= interval + 60, `max ${d.latency.max / 1000} ms`);
+        assert.ok(d.latency.p99 / 1000 <= interval + 60, `p99 ${d.latency.p99 / 1000} ms`);
+        // The max only guards against lost ticks: one event-loop stall on a busy machine can add to it.
+        assert.ok(d.latency.max / 1000 <= 2 * interval + 200, `max ${d.latency.max / 1000} ms`);
         // 3 subscribers poll every interval over the 2 s window; most polls find one message (50/s).
         const polls = (3 * 2000) / interval;
         assert.ok(d.requests, 'poll requests reported');

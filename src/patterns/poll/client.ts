@@ -13,6 +13,8 @@ export interface PollSubscription extends Subscription {
   readonly failedRequests: number;
 }
 
+const goldenRatio = 0.618_033_988_749_895;
+
 interface Updates {
   readonly cursor: number;
   readonly records: EchoRecord[];
@@ -20,7 +22,7 @@ interface Updates {
 
 /**
  * One subscriber: a keep-alive undici Client that polls `GET /updates?since=<cursor>` at
- * t0 + k·interval (a poll still outstanding at a tick skips it). Resolves after the first poll,
+ * t0 + phase + k·interval (a poll still outstanding at a tick skips it). Resolves after the first poll,
  * which fetches the current cursor: records published after that are delivered.
  */
 export async function subscribePoll(ctx: SubscriberContext<PollOptions>): Promise<PollSubscription> {
@@ -47,8 +49,11 @@ export async function subscribePoll(ctx: SubscriberContext<PollOptions>): Promis
   }
 
   const { interval } = ctx.options;
-  const started = performance.now();
-  let tick = 0;
+  // Subscribers start polling at phases spread over the interval (golden-ratio sequence by index), as
+  // independent clients would: with one shared phase, a periodic publisher would always meet the
+  // same point of the cycle and the delay would not average to interval/2.
+  const started = performance.now() + ((ctx.index * goldenRatio) % 1) * interval;
+  let tick = -1;
   let timer: NodeJS.Timeout | undefined;
   let closed = false;
   const state = { requests: 0, emptyRequests: 0, failedRequests: 0 };
