@@ -16,7 +16,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import amqplib from 'amqplib';
+import amqplib, { type ConfirmChannel } from 'amqplib';
 import { brokerEnvVar, startBroker, type RunningBroker } from '../src/brokers/index.js';
 import { describeEnvironment } from '../src/engine/environment.js';
 import { runPlan } from '../src/engine/runner.js';
@@ -49,7 +49,9 @@ async function plainLoop(url: string, pace: number | undefined): Promise<Through
   const queue = `bench-plain-${process.pid}-${Date.now()}`;
   const pub = await amqplib.connect(url, { noDelay: true });
   const sub = await amqplib.connect(url, { noDelay: true });
-  const pch = await pub.createConfirmChannel();
+  // Throughput: confirms kept `inFlight` deep (as commbench confirm=true); paced: plain publishes
+  // (as commbench's rate case, which does not ask for confirms).
+  const pch = pace === undefined ? await pub.createConfirmChannel() : await pub.createChannel();
   const cch = await sub.createChannel();
   await pch.assertQueue(queue, { durable: false });
   await cch.prefetch(prefetch);
@@ -77,7 +79,12 @@ async function plainLoop(url: string, pace: number | undefined): Promise<Through
     new Promise((resolve, reject) => {
       const s = seq++;
       sentAt.set(s, intended);
-      pch.sendToQueue(queue, Buffer.from(JSON.stringify(withSeq(base, s))), {}, (err: unknown) =>
+      const body = Buffer.from(JSON.stringify(withSeq(base, s)));
+      if (pace !== undefined) {
+        pch.sendToQueue(queue, body);
+        return resolve();
+      }
+      (pch as ConfirmChannel).sendToQueue(queue, body, {}, (err: unknown) =>
         err ? reject(new Error('nacked')) : resolve(),
       );
     });
@@ -89,7 +96,6 @@ async function plainLoop(url: string, pace: number | undefined): Promise<Through
     );
   } else {
     const interval = 1000 / pace;
-    const pending: Promise<void>[] = [];
     for (let i = 0; ; i++) {
       const due = start + i * interval;
       if (due >= windowEnd) break;
@@ -98,10 +104,8 @@ async function plainLoop(url: string, pace: number | undefined): Promise<Through
       while (performance.now() < due) {
         // spin the last millisecond so that sends leave on time
       }
-      pending.push(publish(due));
-      if (pending.length > 256) await Promise.all(pending.splice(0));
+      await publish(due);
     }
-    await Promise.all(pending);
   }
   await sleep(200);
   await pch.deleteQueue(queue);
