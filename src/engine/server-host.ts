@@ -2,7 +2,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { CommbenchError } from '../errors.js';
 import type { HelperProcess } from '../patterns/types.js';
-import { childExecArgv, siblingEntry } from './child-args.js';
+import { childEntry } from './child-args.js';
 
 /** How a server child process is started (passed in its environment as JSON). */
 export interface ServerConfig {
@@ -81,8 +81,9 @@ export async function startServerProcess(config: ServerConfig): Promise<ServerPr
     exitHookInstalled = true;
     process.on('exit', killAllServers);
   }
-  const child = fork(siblingEntry(import.meta.url, 'server-main'), [], {
-    execArgv: childExecArgv(),
+  const entry = childEntry(import.meta.url, 'server-main');
+  const child = fork(entry.path, [], {
+    execArgv: entry.execArgv,
     env: { ...process.env, COMMBENCH_SERVER_CONFIG: JSON.stringify(config) },
     stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
     serialization: 'json',

@@ -1,7 +1,7 @@
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { CommbenchError, type ErrorCode } from '../errors.js';
-import { childExecArgv, siblingEntry } from './child-args.js';
+import { childEntry } from './child-args.js';
 import type { DriverReport, DriverSpec, Progress, RunHooks } from './driver.js';
 
 export type ToWorker = { type: 'start'; startAtEpoch: number } | { type: 'abort'; reason: string };
@@ -19,9 +19,9 @@ export async function connectWorkerDrivers(specs: readonly DriverSpec[]): Promis
   run(startAtEpoch: number, hooks?: RunHooks): Promise<DriverReport[]>;
   close(): Promise<void>;
 }> {
-  const entry = siblingEntry(import.meta.url, 'driver-worker');
+  const entry = childEntry(import.meta.url, 'driver-worker');
   const workers = specs.map(
-    (spec) => new Worker(workerEntry(entry), { workerData: spec, execArgv: childExecArgv() }),
+    (spec) => new Worker(workerEntry(entry.path), { workerData: spec, execArgv: entry.execArgv }),
   );
   const connected = workers.map(
     (w) =>

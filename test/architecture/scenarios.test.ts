@@ -13,7 +13,7 @@ import { caseSpec, processAlive } from '../engine/helpers.js';
  * with the number of real hop processes, which exist while the case runs and are gone after it.
  */
 
-const short = { duration: '1s', warmup: '300ms' } as const;
+const short = { duration: '500ms', warmup: '200ms' } as const;
 
 describe('architecture scenarios, short form: every table cell measured', { timeout: 600_000 }, () => {
   for (const name of ['monolith-vs-services', 'call-chain', 'gateway-hop', 'sidecar-hop', 'trace-context']) {
@@ -54,17 +54,20 @@ describe('architecture scenarios, short form: every table cell measured', { time
 });
 
 describe('call-chain ground truth', { timeout: 300_000 }, () => {
-  for (const via of ['rest', 'grpc'] as const) {
-    it(`${via}: p50 latency grows with the number of hops (1, 2, 4, 8), each hop a measured process`, async () => {
+  for (const [via, counts] of [
+    ['rest', [1, 2, 4, 8]],
+    ['grpc', [1, 2, 4]],
+  ] as const) {
+    it(`${via}: p50 latency grows with the number of hops (${counts.join(', ')}), each hop a measured process`, async () => {
       const p50: number[] = [];
-      for (const hops of [1, 2, 4, 8]) {
+      for (const hops of counts) {
         const r = await runCase(
           caseSpec({
             pattern: 'call-chain',
             options: { hops, via },
             load: { model: 'closed', connections: 1, inFlight: 1 },
-            durationMs: 1500,
-            warmupMs: 500,
+            durationMs: 800,
+            warmupMs: 300,
           }),
         );
         assert.equal(r.status, 'ok', r.error?.message);
@@ -83,7 +86,7 @@ describe('call-chain ground truth', { timeout: 300_000 }, () => {
       for (let i = 1; i < p50.length; i++) {
         assert.ok(
           (p50[i] as number) > (p50[i - 1] as number),
-          `p50 by hops 1, 2, 4, 8: ${p50.map((v) => `${v}µs`).join(', ')}`,
+          `p50 by hops ${counts.join(', ')}: ${p50.map((v) => `${v}µs`).join(', ')}`,
         );
       }
     });
@@ -110,8 +113,11 @@ describe('call-chain ground truth', { timeout: 300_000 }, () => {
     ['rest-proxy', { proxy: 'nginx', proxies: 2 }],
   ] as const) {
     it(`${pattern} ${JSON.stringify(options)}: helper processes go when the server stops, and when it is SIGKILLed`, async (t) => {
-      if ('proxy' in options && options.proxy === 'nginx' && !findNginx())
-        return t.skip('nginx is not installed');
+      if ('proxy' in options && options.proxy === 'nginx' && !findNginx()) {
+        if (process.env.CI === 'true')
+          assert.fail('nginx is not installed (CI must have it: apt-get install nginx)');
+        return t.skip('nginx is not installed: apt-get install nginx');
+      }
       const start = () => startServerProcess({ pattern, options, host: '127.0.0.1', port: 0, delayMs: 0 });
       const gone = async (pids: readonly number[]) => {
         const until = performance.now() + 3000;

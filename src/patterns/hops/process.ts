@@ -1,5 +1,5 @@
 import { fork, type ChildProcess } from 'node:child_process';
-import { childExecArgv, siblingEntry } from '../../engine/child-args.js';
+import { childEntry } from '../../engine/child-args.js';
 
 /**
  * Hop processes: the extra server processes a pattern's server starts (the services of a call
@@ -53,8 +53,9 @@ export async function forkHop(role: string, config: HopConfig): Promise<HopProce
     exitHookInstalled = true;
     process.on('exit', killAll);
   }
-  const child = fork(siblingEntry(import.meta.url, 'hop-main'), [], {
-    execArgv: childExecArgv(),
+  const entry = childEntry(import.meta.url, 'hop-main');
+  const child = fork(entry.path, [], {
+    execArgv: entry.execArgv,
     env: { ...process.env, COMMBENCH_HOP_CONFIG: JSON.stringify(config) },
     stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
     serialization: 'json',
