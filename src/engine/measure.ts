@@ -25,6 +25,8 @@ export const saturation = {
   eventLoopUtilization: 0.9,
   /** Rate model: sends later than their schedule by this much (p99, µs). */
   sendLagP99Us: 2000,
+  /** ... or by this share of the interval between scheduled operations, whichever is larger. */
+  sendLagShareOfInterval: 0.25,
 } as const;
 
 export interface WindowUsage {
@@ -70,7 +72,13 @@ export function measure(
   if (elu >= saturation.eventLoopUtilization) {
     reasons.push(`driver event loop busy ${Math.round(elu * 100)}% of the window`);
   }
-  if (load.model === 'rate' && sendLag.p99 > saturation.sendLagP99Us) {
+  // Late sends matter when they are late against the schedule's own spacing: 2 ms behind at
+  // 1000/s means the driver could not keep up; 2 ms behind at one message every 2 s does not.
+  const lagLimit =
+    load.model === 'rate'
+      ? Math.max(saturation.sendLagP99Us, (saturation.sendLagShareOfInterval * 1e6) / load.rate)
+      : 0;
+  if (load.model === 'rate' && sendLag.p99 > lagLimit) {
     reasons.push(`sends ran up to ${Math.round(sendLag.p99 / 1000)}ms behind schedule (p99)`);
   }
   const endReason = reports.find((r) => r.endReason !== 'completed')?.endReason ?? 'completed';

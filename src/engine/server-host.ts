@@ -54,7 +54,7 @@ export interface ServerProcess {
   readonly url: string;
   /** Processes the server started to carry its traffic (from its ready message). */
   readonly helpers: readonly HelperProcess[];
-  /** CPU and peak RSS so far; read from /proc without disturbing the server (works while it is stopped). */
+  /** CPU so far (µs, asked over IPC; from /proc when the server cannot answer, e.g. stopped) and peak RSS. */
   usage(): Promise<ServerUsage>;
   /** Current resident memory and open file descriptors (Linux /proc; undefined elsewhere). */
   footprint(): Footprint | undefined;
@@ -221,24 +221,43 @@ function helperUsage(helper: HelperProcess): HelperUsage {
   }
 }
 
-/** Reads a process's CPU time and peak RSS from /proc (Linux); falls back to asking over IPC. */
+/** How long to wait for the server's own µs-precise CPU figure before reading /proc instead. */
+const ipcUsageTimeoutMs = 250;
+
+/**
+ * CPU time and peak RSS of the server: asked over IPC (process.resourceUsage(), µs precision),
+ * or read from /proc (10 ms ticks) when the server does not answer in time — e.g. while it is
+ * stopped with SIGSTOP. Helper processes (hops, proxies) are always read from /proc.
+ */
 function readUsage(child: ChildProcess, helpers: readonly HelperProcess[]): Promise<ServerUsage> {
-  try {
-    const own = procUsage(child.pid as number);
-    return Promise.resolve(helpers.length > 0 ? { ...own, helpers: helpers.map(helperUsage) } : own);
-  } catch {
-    return new Promise((resolve) => {
-      const onMessage = (m: ToParent): void => {
-        if (m.type === 'usage') {
-          child.off('message', onMessage);
-          resolve({ cpuUs: m.cpuUs, maxRssBytes: m.maxRssBytes });
-        }
-      };
-      child.on('message', onMessage);
-      if (child.connected) child.send({ type: 'usage' } satisfies ToServer);
-      else resolve({ cpuUs: 0, maxRssBytes: 0 });
-    });
-  }
+  const withHelpers = (own: { cpuUs: number; maxRssBytes: number }): ServerUsage =>
+    helpers.length > 0 ? { ...own, helpers: helpers.map(helperUsage) } : own;
+  const fromProc = (): ServerUsage => {
+    try {
+      return withHelpers(procUsage(child.pid as number));
+    } catch {
+      return withHelpers({ cpuUs: 0, maxRssBytes: 0 });
+    }
+  };
+  if (!child.connected) return Promise.resolve(fromProc());
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      child.off('message', onMessage);
+      resolve(fromProc());
+    }, ipcUsageTimeoutMs);
+    const onMessage = (m: ToParent): void => {
+      if (m.type !== 'usage') return;
+      clearTimeout(timer);
+      child.off('message', onMessage);
+      resolve(withHelpers({ cpuUs: m.cpuUs, maxRssBytes: m.maxRssBytes }));
+    };
+    child.on('message', onMessage);
+    try {
+      child.send({ type: 'usage' } satisfies ToServer);
+    } catch {
+      // The channel closed in between: the timer falls back to /proc.
+    }
+  });
 }
 
 /** Current RSS and open fds of a process, from /proc (Linux); undefined where /proc is missing. */
