@@ -4,7 +4,7 @@
  * ./markdown.ts and ./html.ts only lay it out.
  */
 import type { Result } from '../result/types.js';
-import { buildSummary, summaryColumns } from './model.js';
+import { buildSummary, visibleColumns } from './model.js';
 import type { Flag, SummaryColumnKey, SummaryNote, SummaryRow } from './model.js';
 import { groupRows, relativeToFloor, type RowGroup } from './groups.js';
 
@@ -52,7 +52,7 @@ export function buildMarkupTable(result: Result): MarkupTable {
   const loadIsGroup = grouping.dimension.includes('load');
   const columns: MarkupColumn[] = [];
   if (grouping.dimension !== '') columns.push({ key: 'group', title: grouping.dimension, align: 'left' });
-  for (const c of summaryColumns) {
+  for (const c of visibleColumns(summary.rows)) {
     if (c.key === 'load' && loadIsGroup) continue;
     columns.push({ key: c.key, title: titles[c.key] ?? c.title, align: c.align });
     if (c.key === 'max') columns.push({ key: 'relative', title: 'p50 vs floor', align: 'right' });

@@ -30,8 +30,17 @@ export const summaryColumns = [
   { key: 'serverCpu', title: 'srv CPU', align: 'right' },
   { key: 'driverCpu', title: 'drv CPU', align: 'right' },
   { key: 'errors', title: 'errors', align: 'right' },
+  { key: 'detail', title: 'detail', align: 'left' },
   { key: 'flags', title: 'flags', align: 'left' },
 ] as const;
+
+/**
+ * The columns worth showing for these rows: 'detail' only when some row has one (push deliveries,
+ * connection cost, helper processes), so request/response tables stay as narrow as before.
+ */
+export function visibleColumns(rows: readonly SummaryRow[]): (typeof summaryColumns)[number][] {
+  return summaryColumns.filter((c) => c.key !== 'detail' || rows.some((r) => r.cells.detail !== ''));
+}
 
 export type SummaryColumnKey = (typeof summaryColumns)[number]['key'];
 
@@ -76,7 +85,16 @@ export const rowMessageMax = 90;
 
 export interface SummaryNote {
   /** What the note explains: a flag code, or a general topic. */
-  readonly topic: Flag['code'] | 'units' | 'closed-loop' | 'rate' | 'errors' | 'environment' | 'run';
+  readonly topic:
+    | Flag['code']
+    | 'units'
+    | 'closed-loop'
+    | 'rate'
+    | 'push'
+    | 'connections'
+    | 'errors'
+    | 'environment'
+    | 'run';
   /** Notes come in groups (case problems, methodology, provenance); renderers may separate them. */
   readonly group: 'cases' | 'method' | 'provenance';
   readonly severity: Flag['severity'];
@@ -207,21 +225,62 @@ function truncate(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
 
+/**
+ * What a row's detail column says beyond the common metrics: for push and queue cases who received
+ * what, for connection-cost cases the server's memory and descriptors per connection, for cases
+ * whose server runs helper processes (proxies, chain hops) their CPU per operation.
+ */
+function detailOf(m: Measurement | undefined): string {
+  if (!m) return '';
+  const parts: string[] = [];
+  const d = m.delivery;
+  if (d) {
+    parts.push(`${formatInteger(d.subscribers)} sub${d.subscribers === 1 ? '' : 's'}`);
+    parts.push(
+      d.lost === 0 && d.duplicated === 0
+        ? 'none lost'
+        : `lost ${formatInteger(d.lost)}, dup ${formatInteger(d.duplicated)}`,
+    );
+    if (d.outOfOrder > 0) parts.push(`${formatInteger(d.outOfOrder)} out of order`);
+    if (d.perMessage > 1 && d.skew.count > 0) parts.push(`skew p99 ${formatMicros(d.skew.p99)}`);
+    if (d.requests && d.delivered > 0)
+      parts.push(`${(d.requests.total / d.delivered).toFixed(2)} req/update`);
+    if (d.reconnect && d.reconnect.count > 0) parts.push(`reconnect p50 ${formatMicros(d.reconnect.p50)}`);
+  }
+  const c = m.connections;
+  if (c) {
+    if (c.server) {
+      parts.push(
+        `srv ${formatBytes(c.server.rssPerConnectionBytes)}/conn`,
+        `${c.server.fdsPerConnection.toFixed(2)} fd/conn`,
+      );
+    }
+    parts.push(`drv ${formatBytes(c.driverRssPerConnectionBytes)}/conn`);
+    if (c.heldOpen < c.opened) parts.push(`held ${formatInteger(c.heldOpen)}/${formatInteger(c.opened)}`);
+  }
+  for (const h of m.server?.helpers ?? []) parts.push(`${h.role} ${formatMicros(h.cpuUsPerOp)}/op`);
+  return parts.join(', ');
+}
+
 function cellsOf(label: string, spec: CaseSpec, m: Measurement | undefined, flags: readonly Flag[]) {
   const dash = '-';
+  // Push and queue rows: throughput and latency are the subscribers' (deliveries/s, publish → receipt).
+  const rate = m?.delivery ? m.delivery.throughput : m?.throughput;
+  const latency = m?.delivery ? m.delivery.latency : m?.latency;
   return {
     case: label,
     load: formatLoad(spec.load, spec.workers),
-    opsPerSec: m ? (m.throughput < 100 ? m.throughput.toFixed(1) : formatInteger(m.throughput)) : dash,
-    p50: m ? formatMicros(m.latency.p50) : dash,
-    p99: m ? formatMicros(m.latency.p99) : dash,
-    p999: m ? formatMicros(m.latency.p999) : dash,
-    max: m ? formatMicros(m.latency.max) : dash,
+    opsPerSec: rate === undefined ? dash : rate < 100 ? rate.toFixed(1) : formatInteger(rate),
+    p50: latency ? formatMicros(latency.p50) : dash,
+    p99: latency ? formatMicros(latency.p99) : dash,
+    p999: latency ? formatMicros(latency.p999) : dash,
+    max: latency ? formatMicros(latency.max) : dash,
     payload: m ? formatBytes(m.payload.perOp) : dash,
     wire: m ? formatBytes(m.wire.perOp) : dash,
     serverCpu: m?.server ? formatMicros(m.server.cpuUsPerOp) : dash,
     driverCpu: m ? formatMicros(m.driver.cpuUsPerOp) : dash,
     errors: m ? formatErrors(m) : dash,
+    detail: detailOf(m),
     flags: flags.map((f) => f.text).join(', '),
   } satisfies Record<SummaryColumnKey, string>;
 }
@@ -329,7 +388,9 @@ function notesOf(result: Result, rows: readonly SummaryRow[]): SummaryNote[] {
       text:
         `DRIVER-SATURATED: ${label(r)}: the load generator, not the server, was the bottleneck (${evidence}). ` +
         `Its throughput and latency describe commbench's client, not ${r.spec.pattern}. ` +
-        `Re-run with --workers ${suggestWorkers(d.workers, result.environment.cores)} or fewer connections.`,
+        (r.result?.summary?.delivery
+          ? 'Push and queue cases run their subscribers in one driver thread: use fewer subscribers or a lower rate.'
+          : `Re-run with --workers ${suggestWorkers(d.workers, result.environment.cores)} or fewer connections.`),
     });
   }
   const busy = flagged('busy-machine');
@@ -397,6 +458,29 @@ function notesOf(result: Result, rows: readonly SummaryRow[]): SummaryNote[] {
     });
   }
 
+  if (rows.some((r) => r.result?.summary?.delivery)) {
+    notes.push({
+      topic: 'push',
+      group: 'method',
+      severity: 'info',
+      text:
+        'push and queue rows (a "subs" detail): ops/s counts deliveries per second over all subscribers, and ' +
+        'p50…max run from the publish to the receipt at each subscriber, read on one clock in the driver ' +
+        "(from the scheduled publish time for rate loads). The publisher's own acknowledgement latency is in " +
+        'the result file (summary.latency).',
+    });
+  }
+  if (rows.some((r) => r.result?.summary?.connections)) {
+    notes.push({
+      topic: 'connections',
+      group: 'method',
+      severity: 'info',
+      text:
+        'connection-cost rows ("hold N conns"): ops/s counts connections opened per second and p50…max the time ' +
+        "to open one (100 at a time); the detail column gives the growth of the server's resident memory and " +
+        "open file descriptors per held connection, and the driver's memory per connection.",
+    });
+  }
   const closed = rows.some((r) => r.spec.load.model === 'closed' && r.result?.summary);
   if (closed) {
     notes.push({

@@ -4,7 +4,7 @@
  */
 import Table from 'cli-table3';
 import type { Result } from '../result/types.js';
-import { buildSummary, summaryColumns } from './model.js';
+import { buildSummary, summaryColumns, visibleColumns } from './model.js';
 import type { Flag, SummaryColumnKey, SummaryNote, SummaryRow, SummaryTable } from './model.js';
 
 export interface TableOptions {
@@ -21,6 +21,7 @@ export interface TableOptions {
 const dropOrder: readonly SummaryColumnKey[] = [
   'max',
   'p50',
+  'detail',
   'wire',
   'driverCpu',
   'payload',
@@ -39,13 +40,14 @@ export function renderTable(result: Result, opts: TableOptions = {}): string {
   const paint = opts.color ? ansi : plain;
   const summary = buildSummary(result);
   const dropped: SummaryColumnKey[] = [];
-  let laid = layout(summary, summaryColumns, paint);
-  for (const key of dropOrder) {
+  const columns = visibleColumns(summary.rows);
+  let laid = layout(summary, columns, paint);
+  for (const key of dropOrder.filter((k) => columns.some((c) => c.key === k))) {
     if (opts.width === undefined || widest(laid.lines) <= opts.width) break;
     dropped.push(key);
     laid = layout(
       summary,
-      summaryColumns.filter((c) => !dropped.includes(c.key)),
+      columns.filter((c) => !dropped.includes(c.key)),
       paint,
     );
   }
