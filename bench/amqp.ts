@@ -100,7 +100,9 @@ async function plainLoop(url: string, pace: number | undefined): Promise<Through
       const due = start + i * interval;
       if (due >= windowEnd) break;
       const wait = due - performance.now();
+      // Yield every time (sleep or setImmediate), so that the consumer's deliveries are read on time.
       if (wait > 1) await sleep(wait - 1);
+      else await new Promise((resolve) => setImmediate(resolve));
       while (performance.now() < due) {
         // spin the last millisecond so that sends leave on time
       }
