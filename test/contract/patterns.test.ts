@@ -9,7 +9,12 @@ const variants: Partial<Record<PatternName, Record<string, unknown>[]>> = {
   ...architectureVariants,
   ...pushContractVariants,
   'rest-h2': [{ tls: true }],
-  grpc: [{ mode: 'bidi-stream' }, { mode: 'server-stream' }, { mode: 'server-stream', messages: 1 }],
+  grpc: [
+    { mode: 'bidi-stream' },
+    { mode: 'server-stream' },
+    { mode: 'server-stream', messages: 1 },
+    { client: 'http2' },
+  ],
   graphql: [{ selection: 'narrow' }, { documentCache: false }],
 };
 

@@ -11,11 +11,18 @@ import {
   type ServiceError,
   type StatusObject,
 } from '@grpc/grpc-js';
-import { recordsEqual, type EchoRecord } from '../../message.js';
+import type { EchoRecord } from '../../message.js';
 import { PendingQueue, type PendingOp } from '../pending.js';
 import { OpError, toOpError, type ClientContext, type PatternClient } from '../types.js';
 import type { GrpcOptions } from './index.js';
-import { bidiStreamPath, echoCodec, serverStreamPath, streamRequestCodec, unaryPath } from './proto.js';
+import {
+  bidiStreamPath,
+  echoCodec,
+  echoProblem,
+  serverStreamPath,
+  streamRequestCodec,
+  unaryPath,
+} from './proto.js';
 
 /** Client channel options: an own HTTP/2 connection per channel, and nothing per call that the echo does not need. */
 export const clientChannelOptions: ChannelOptions = {
@@ -56,21 +63,6 @@ function ready(client: Client, ctx: ClientContext<GrpcOptions>): Promise<void> {
     };
     check();
   });
-}
-
-/** Checks one decoded echo against the request; undefined when it matches. */
-function echoProblem(response: Buffer, msg: EchoRecord, verify: boolean): OpError | undefined {
-  let echo: Partial<EchoRecord>;
-  try {
-    echo = echoCodec().decode(response);
-  } catch (e) {
-    return new OpError('protocol', `response is not an EchoRecord: ${(e as Error).message}`);
-  }
-  if ((echo.seq ?? 0) !== msg.seq) return new OpError('mismatch', `echo seq ${echo.seq ?? 0} != ${msg.seq}`);
-  if (verify && !recordsEqual(echo, msg)) {
-    return new OpError('mismatch', `echo of seq ${msg.seq} differs from the request`);
-  }
-  return undefined;
 }
 
 export async function connectGrpc(ctx: ClientContext<GrpcOptions>): Promise<PatternClient> {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Pattern } from '../types.js';
+import { OpError, type Pattern } from '../types.js';
 
 /** Options of the `grpc` pattern (scenario `options:`). */
 export const grpcOptions = z.strictObject({
@@ -14,6 +14,12 @@ export const grpcOptions = z.strictObject({
   mode: z.enum(['unary', 'bidi-stream', 'server-stream']).default('unary'),
   /** server-stream: copies of the record the server streams back per operation. */
   messages: z.int().min(1).max(100_000).default(10),
+  /**
+   * Client library, unary mode: `grpc-js` (@grpc/grpc-js, what Node services use) or `http2`, a lean
+   * client on node:http2 speaking the same wire protocol — to separate the cost of gRPC the
+   * protocol from that of grpc-js the client library.
+   */
+  client: z.enum(['grpc-js', 'http2']).default('grpc-js'),
 });
 export type GrpcOptions = z.output<typeof grpcOptions>;
 
@@ -37,6 +43,16 @@ const grpc = {
     return startGrpcServer(ctx);
   },
   async connect(ctx) {
+    if (ctx.options.client === 'http2') {
+      if (ctx.options.mode !== 'unary') {
+        throw new OpError(
+          'protocol',
+          `grpc option client: http2 supports mode unary only, not ${ctx.options.mode}`,
+        );
+      }
+      const { connectGrpcHttp2 } = await import('./http2-client.js');
+      return connectGrpcHttp2(ctx);
+    }
     const { connectGrpc } = await import('./client.js');
     return connectGrpc(ctx);
   },

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import protobuf from 'protobufjs';
-import type { EchoRecord } from '../../message.js';
+import { recordsEqual, type EchoRecord } from '../../message.js';
+import { OpError } from '../types.js';
 import { packageRoot } from '../../paths.js';
 
 /** Full method paths of commbench.echo.v1.Echo (proto/echo.proto). */
@@ -60,4 +61,19 @@ export function streamRequestCodec(): StreamRequestCodec {
     decode: (bytes) => type.decode(bytes) as StreamRequest,
   };
   return streamCodec;
+}
+
+/** Checks one decoded echo against the request; undefined when it matches. */
+export function echoProblem(response: Buffer, msg: EchoRecord, verify: boolean): OpError | undefined {
+  let echo: Partial<EchoRecord>;
+  try {
+    echo = echoCodec().decode(response);
+  } catch (e) {
+    return new OpError('protocol', `response is not an EchoRecord: ${(e as Error).message}`);
+  }
+  if ((echo.seq ?? 0) !== msg.seq) return new OpError('mismatch', `echo seq ${echo.seq ?? 0} != ${msg.seq}`);
+  if (verify && !recordsEqual(echo, msg)) {
+    return new OpError('mismatch', `echo of seq ${msg.seq} differs from the request`);
+  }
+  return undefined;
 }
