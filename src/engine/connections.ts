@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { makeRecord, withSeq } from '../message.js';
+import { collectGarbage } from '../metrics/gc.js';
 import { createHistogram, recordMicros, summarizeHistogram } from '../metrics/histogram.js';
 import { WireMeter } from '../metrics/wire.js';
 import { loadPattern } from '../patterns/registry.js';
@@ -49,6 +50,9 @@ export async function holdConnections(
   let opened = 0;
   let failed = 0;
   let failure: string | undefined;
+  // Memory is read after a full collection on both sides, so it counts what the connections keep.
+  await server?.collectGarbage();
+  collectGarbage();
   const before = server?.footprint();
   const driverRssBefore = process.memoryUsage().rss;
   const cpuBefore = process.cpuUsage();
@@ -95,16 +99,20 @@ export async function holdConnections(
     await Promise.all(batch);
   }
   const openMs = performance.now() - openStarted;
+  // CPU per connection is that of opening them (before the collections below).
+  const cpuUs = cpuTotal(process.cpuUsage(cpuBefore));
+  const serverCpuAfter = await server?.usage();
   await sleep(settleMs, signal);
+  await server?.collectGarbage();
+  collectGarbage();
   const afterOpen = server?.footprint();
   const driverRssAfter = process.memoryUsage().rss;
   const holdStarted = performance.now();
   await sleep(spec.durationMs, signal);
   const heldMs = performance.now() - holdStarted;
+  await server?.collectGarbage();
   const afterHold = server?.footprint();
   const wireBytes = wire.read();
-  const cpuUs = cpuTotal(process.cpuUsage(cpuBefore));
-  const serverCpuAfter = await server?.usage();
   await Promise.allSettled(open.map((c) => c.close()));
   wire.dispose();
 

@@ -15,12 +15,13 @@ export interface ServerConfig {
 }
 
 /** IPC messages, parent → server. */
-export type ToServer = { type: 'usage' } | { type: 'stop' };
+export type ToServer = { type: 'usage' } | { type: 'stop' } | { type: 'gc' };
 /** IPC messages, server → parent. */
 export type ToParent =
   | { type: 'ready'; url: string; pid: number; helpers?: readonly HelperProcess[] }
   | { type: 'error'; code: string; message: string }
-  | ({ type: 'usage' | 'stopped' } & ServerUsage);
+  | ({ type: 'usage' | 'stopped' } & ServerUsage)
+  | { type: 'gc-done' };
 
 export interface ServerUsage {
   /** User + system CPU time of the server process since it started, µs. */
@@ -58,6 +59,8 @@ export interface ServerProcess {
   usage(): Promise<ServerUsage>;
   /** Current resident memory and open file descriptors (Linux /proc; undefined elsewhere). */
   footprint(): Footprint | undefined;
+  /** Asks the server to run a full garbage collection (before reading its footprint); at most 2 s. */
+  collectGarbage(): Promise<void>;
   /** Asks the server to stop cleanly; kills it after `graceMs`. Returns its final usage. */
   stop(graceMs?: number): Promise<ServerUsage | undefined>;
   /** Settles when the process has exited, for whatever reason. */
@@ -154,6 +157,24 @@ export async function startServerProcess(config: ServerConfig): Promise<ServerPr
     exited,
     usage: () => readUsage(child, ready.helpers),
     footprint: () => processFootprint(pid),
+    collectGarbage: () =>
+      new Promise<void>((resolve) => {
+        const done = (): void => {
+          clearTimeout(timer);
+          child.off('message', onMessage);
+          resolve();
+        };
+        const onMessage = (m: ToParent): void => {
+          if (m.type === 'gc-done') done();
+        };
+        const timer = setTimeout(done, 2000);
+        child.on('message', onMessage);
+        try {
+          child.send({ type: 'gc' } satisfies ToServer);
+        } catch {
+          done();
+        }
+      }),
     async stop(graceMs = 2000) {
       if (hasExited) return undefined;
       const stopped = new Promise<ServerUsage | undefined>((resolve) => {

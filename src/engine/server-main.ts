@@ -4,6 +4,7 @@
  * its run.
  */
 import { errnoCode } from '../errors.js';
+import { collectGarbage } from '../metrics/gc.js';
 import { loadPattern } from '../patterns/registry.js';
 import type { RunningServer } from '../patterns/types.js';
 import type { ServerConfig, ToParent, ToServer } from './server-host.js';
@@ -35,6 +36,10 @@ async function main(): Promise<void> {
   process.on('message', (m: ToServer) => {
     if (m.type === 'usage') send({ type: 'usage', ...usage() });
     else if (m.type === 'stop') void stop();
+    else if (m.type === 'gc') {
+      collectGarbage();
+      send({ type: 'gc-done' });
+    }
   });
   try {
     const pattern = await loadPattern(config.pattern);
