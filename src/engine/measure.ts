@@ -6,6 +6,7 @@ import {
   type Histogram,
 } from '../metrics/histogram.js';
 import { machineCores } from '../metrics/machine.js';
+import { saturation } from '../metrics/saturation.js';
 import { errorKinds, type ErrorKind } from '../patterns/types.js';
 import type {
   DeliveryMetrics,
@@ -18,16 +19,6 @@ import type { LoadSpec } from '../scenario/types.js';
 import type { DriverReport } from './driver.js';
 import type { HelperUsage } from './server-host.js';
 import { totalErrors } from './recorder.js';
-
-/** Thresholds of the driver-saturation flag. */
-export const saturation = {
-  /** Busiest driver thread's event loop busy at least this share of the window. */
-  eventLoopUtilization: 0.9,
-  /** Rate model: sends later than their schedule by this much (p99, µs). */
-  sendLagP99Us: 2000,
-  /** ... or by this share of the interval between scheduled operations, whichever is larger. */
-  sendLagShareOfInterval: 0.25,
-} as const;
 
 export interface WindowUsage {
   /** Driver process CPU (all threads) during the window, µs. */
@@ -69,8 +60,19 @@ export function measure(
   const sendLag = summarizeHistogram(mergeEncoded(reports.map((r) => r.sendLag)));
   const reasons: string[] = [];
   const elu = busiest?.eventLoopUtilization ?? 0;
-  if (elu >= saturation.eventLoopUtilization) {
-    reasons.push(`driver event loop busy ${Math.round(elu * 100)}% of the window`);
+  const serverBusy = usage.server
+    ? busiestServerProcess(usage.server) / Math.max(1, durationMs * 1000)
+    : undefined;
+  // A driver that never idled limited the run only if the server had room to go faster; when both
+  // kept a core busy the machine was the limit (reported as CPU-BOUND, not as driver saturation).
+  if (
+    elu >= saturation.eventLoopUtilization &&
+    (serverBusy === undefined || serverBusy < saturation.serverBusy)
+  ) {
+    reasons.push(
+      `driver event loop busy ${Math.round(elu * 100)}% of the window` +
+        (serverBusy === undefined ? '' : ` while the server used ${Math.round(serverBusy * 100)}% of a core`),
+    );
   }
   // Late sends matter when they are late against the schedule's own spacing: 2 ms behind at
   // 1000/s means the driver could not keep up; 2 ms behind at one message every 2 s does not.
@@ -103,7 +105,7 @@ export function measure(
     payload: { requestPerOp, responsePerOp, perOp: requestPerOp + responsePerOp },
     wire: { read, written, perOp: ops === 0 ? 0 : (read + written) / ops },
     ...(reports.some((r) => r.delivery) ? { delivery: deliveryMetrics(reports, seconds) } : {}),
-    ...(usage.server ? { server: serverMetrics(usage.server, ops) } : {}),
+    ...(usage.server ? { server: serverMetrics(usage.server, ops, durationMs) } : {}),
     ...machineMetrics(usage, durationMs),
     driver: {
       workers: usage.workers,
@@ -138,13 +140,23 @@ function round2(x: number): number {
 }
 
 /** Server CPU per op; with helper processes, their CPU is added to the server's and listed per helper. */
-function serverMetrics(server: NonNullable<WindowUsage['server']>, ops: number): ServerMetrics {
+/** CPU of the busiest server-side process (the server or one of its helpers), µs. */
+function busiestServerProcess(server: NonNullable<WindowUsage['server']>): number {
+  return Math.max(server.cpuUs, ...(server.helpers ?? []).map((h) => h.cpuUs));
+}
+
+function serverMetrics(
+  server: NonNullable<WindowUsage['server']>,
+  ops: number,
+  durationMs: number,
+): ServerMetrics {
   const perOp = (us: number): number => (ops === 0 ? 0 : us / ops);
   const helpers = server.helpers ?? [];
   const cpuUs = server.cpuUs + sum(helpers, (h) => h.cpuUs);
   return {
     cpuUs,
     cpuUsPerOp: perOp(cpuUs),
+    ...(durationMs > 0 ? { cpuUtilization: round2(busiestServerProcess(server) / (durationMs * 1000)) } : {}),
     maxRssBytes: server.maxRssBytes,
     ...(server.helpers
       ? {
@@ -316,6 +328,13 @@ export function mergeMeasurements(reps: readonly Measurement[]): Measurement | u
           server: {
             cpuUs: serverCpu,
             cpuUsPerOp: ops === 0 ? 0 : serverCpu / ops,
+            ...(durationMs > 0
+              ? {
+                  cpuUtilization: round2(
+                    sum(reps, (r) => (r.server?.cpuUtilization ?? 0) * r.durationMs) / durationMs,
+                  ),
+                }
+              : {}),
             maxRssBytes: Math.max(...servers.map((s) => s.maxRssBytes)),
             ...(helpers ? { helpers } : {}),
           },

@@ -3,6 +3,7 @@
  * Result as plain strings so the formats cannot disagree. Renderers only lay it out.
  */
 import { busyMachineCores } from '../metrics/machine.js';
+import { saturation } from '../metrics/saturation.js';
 import type { ErrorKind } from '../patterns/types.js';
 import type { CaseResult, Measurement, Result } from '../result/types.js';
 import type { CaseSpec, LoadSpec } from '../scenario/types.js';
@@ -60,6 +61,7 @@ export interface Flag {
     | 'partial'
     | 'reps'
     | 'busy-machine'
+    | 'cpu-bound'
     | 'not-run';
   readonly severity: 'error' | 'warn' | 'info';
   /** Short text shown in the flags column, e.g. 'DRIVER-SATURATED', 'dropped 1874 (9.4%)'. */
@@ -189,6 +191,7 @@ export function caseFlags(c: CaseResult): Flag[] {
       text: `dropped ${formatInteger(m.dropped)} (${formatPercent(ratio)})`,
     });
   }
+  if (m && isCpuBound(m)) flags.push({ code: 'cpu-bound', severity: 'info', text: 'CPU-BOUND' });
   if (m?.machine && m.machine.otherCores > busyMachineCores) {
     flags.push({
       code: 'busy-machine',
@@ -205,6 +208,16 @@ export function caseFlags(c: CaseResult): Flag[] {
     flags.push({ code: 'reps', severity: 'info', text: `reps=${count}${spread}` });
   }
   return flags;
+}
+
+/** Both sides busy: the driver never idled and the server kept a core busy (not driver saturation). */
+function isCpuBound(m: Measurement): boolean {
+  return (
+    !m.driver.saturated &&
+    m.driver.eventLoopUtilization >= saturation.eventLoopUtilization &&
+    m.server?.cpuUtilization !== undefined &&
+    m.server.cpuUtilization >= saturation.serverBusy
+  );
 }
 
 /** Repetitions that ended early for a reason the case status does not already say. */
@@ -391,6 +404,19 @@ function notesOf(result: Result, rows: readonly SummaryRow[]): SummaryNote[] {
         (r.result?.summary?.delivery
           ? 'Push and queue cases run their subscribers in one driver thread: use fewer subscribers or a lower rate.'
           : `Re-run with --workers ${suggestWorkers(d.workers, result.environment.cores)} or fewer connections.`),
+    });
+  }
+  const cpuBound = flagged('cpu-bound');
+  if (cpuBound.length > 0) {
+    notes.push({
+      topic: 'cpu-bound',
+      group: 'cases',
+      severity: 'info',
+      text:
+        `CPU-BOUND: ${cpuBound.map((r) => label(r)).join(', ')}: the driver and the server each kept about a core busy ` +
+        `(${result.environment.cores} cores here), so throughput is what the client and server together can do on this machine, ` +
+        'not what the server alone could serve; the CPU/op columns split the cost. For server-only numbers, run the server ' +
+        'elsewhere (commbench serve) and drive it with --target.',
     });
   }
   const busy = flagged('busy-machine');

@@ -147,6 +147,11 @@ export interface ServerMetrics {
   /** CPU of the server process during the window, plus that of its `helpers` when it has any. */
   readonly cpuUs: number;
   readonly cpuUsPerOp: number;
+  /**
+   * CPU time / wall time of the busiest server-side process (the server, or one of its helpers):
+   * 1 = a core busy all the window; near 1 the (single-threaded) server was the bottleneck.
+   */
+  readonly cpuUtilization?: number;
   /** Peak RSS of the server process, bytes. */
   readonly maxRssBytes: number;
   /**

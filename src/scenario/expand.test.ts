@@ -226,7 +226,9 @@ describe('overrides', () => {
           e.details[0] ?? '',
           /^--duration: invalid value '10 secs'; expected a duration such as '10s'/,
         );
-        assert.ok(e.details.includes(`--pattern: unknown pattern 'pigeon'; valid: ${patternNames.join(', ')}`));
+        assert.ok(
+          e.details.includes(`--pattern: unknown pattern 'pigeon'; valid: ${patternNames.join(', ')}`),
+        );
         assert.match(e.details.join('\n'), /--target rest=not a url: invalid URL/);
         return true;
       },
