@@ -30,7 +30,7 @@ export const brokers: Readonly<Record<BrokerKind, BrokerInfo>> = {
     composeService: 'rabbitmq',
     scheme: 'amqp',
     exampleUrl: 'amqp://guest:guest@127.0.0.1:5672',
-    patterns: ['amqp'],
+    patterns: ['amqp', 'queue-chain'],
   },
   redis: {
     kind: 'redis',

@@ -9,6 +9,7 @@ const loaders = {
   tcp: () => import('./tcp/index.js'),
   inproc: () => import('./inproc/index.js'),
   'call-chain': () => import('./call-chain/index.js'),
+  'queue-chain': () => import('./queue-chain/index.js'),
   'rest-proxy': () => import('./rest-proxy/index.js'),
   rest: () => import('./rest/index.js'),
   'rest-h2': () => import('./rest-h2/index.js'),

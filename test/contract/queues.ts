@@ -1,7 +1,7 @@
 import { jsonSize, type EchoRecord } from '../../src/message.js';
 
 /**
- * Queue patterns (amqp, redis-streams, nats) in the request-response contract's tables. They need
+ * Queue patterns (amqp, queue-chain, redis-streams, nats) in the request-response contract's tables. They need
  * a real broker, so the request-response suite does not run them (patterns.test.ts skips every
  * pattern with a broker); test/brokers/patterns.test.ts checks them against real brokers instead.
  */
@@ -13,12 +13,14 @@ export const queuePayloadSize = {
   amqp: publishOrCall,
   'redis-streams': publishOrCall,
   nats: publishOrCall,
+  'queue-chain': publishOrCall,
 };
 
 export const queueOverheadPerOp: Record<keyof typeof queuePayloadSize, [number, number]> = {
   amqp: [20, 4000],
   'redis-streams': [20, 4000],
   nats: [20, 4000],
+  'queue-chain': [20, 4000],
 };
 
 const brokerOnly = (): Promise<never> =>
@@ -30,4 +32,5 @@ export const queueFaultyServers: Record<keyof typeof queuePayloadSize, () => Pro
   amqp: brokerOnly,
   'redis-streams': brokerOnly,
   nats: brokerOnly,
+  'queue-chain': brokerOnly,
 };

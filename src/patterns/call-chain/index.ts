@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { failHopOption } from '../hops/fail.js';
 import type { Pattern } from '../types.js';
 
 /** Options of the `call-chain` pattern (scenario `options:`). */
@@ -13,6 +14,12 @@ export const callChainOptions = z.strictObject({
    * `traceresponse`, and the caller checks the trace-id came back (else the call is a mismatch).
    */
   traceContext: z.boolean().default(false),
+  /**
+   * Service `hop` is down from `at` (after the first call it received) for `for`: it answers every
+   * call at once with an error (HTTP 503 / gRPC UNAVAILABLE), which reaches the caller through
+   * every service before it (502 / UNAVAILABLE). The caller sees errors for the whole outage.
+   */
+  failHop: failHopOption.optional(),
 });
 export type CallChainOptions = z.output<typeof callChainOptions>;
 

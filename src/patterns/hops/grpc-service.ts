@@ -14,6 +14,7 @@ import { ServiceDelay } from '../delay.js';
 import { echoCodec, unaryPath, type DecodedRecord } from '../grpc/proto.js';
 import { urlOf } from '../net-util.js';
 import type { RunningServer } from '../types.js';
+import { OutageClock } from './fail.js';
 import type { ServiceConfig } from './rest-service.js';
 import { childTraceparent, parseTraceparent, traceparentHeader, traceresponseHeader } from './trace.js';
 
@@ -51,11 +52,13 @@ function firstString(md: Metadata, key: string): string | undefined {
  * last service answers the echo; every other one calls `next` with the decoded record (one
  * channel, calls multiplexed) and answers with the decoded reply. With `traceContext`, the
  * `traceparent` metadata is required (INVALID_ARGUMENT without it), a child goes onward and the
- * last service sends `traceresponse` as response metadata. A failing downstream is UNAVAILABLE.
+ * last service sends `traceresponse` as response metadata. A failing downstream is UNAVAILABLE,
+ * and so is every call during an `outage` (failHop).
  */
 export async function startGrpcService(config: ServiceConfig): Promise<RunningServer> {
   const delay = new ServiceDelay(config.delayMs);
   const codec = echoCodec();
+  const outage = new OutageClock(config.outage);
   const next = config.next
     ? new Client(new URL(config.next).host, credentials.createInsecure(), hopChannelOptions)
     : undefined;
@@ -64,6 +67,8 @@ export async function startGrpcService(config: ServiceConfig): Promise<RunningSe
     call: ServerUnaryCall<DecodedRecord, DecodedRecord>,
     callback: sendUnaryData<DecodedRecord>,
   ): void => {
+    outage.touch();
+    if (outage.down) return callback({ code: status.UNAVAILABLE, details: 'service down (failHop)' });
     let traceparent: string | undefined;
     if (config.traceContext) {
       const parent = parseTraceparent(firstString(call.metadata, traceparentHeader));
@@ -114,6 +119,7 @@ export async function startGrpcService(config: ServiceConfig): Promise<RunningSe
     stop: () =>
       new Promise<void>((resolve) => {
         delay.cancelAll();
+        outage.cancel();
         next?.close();
         const force = setTimeout(() => {
           server.forceShutdown();

@@ -15,6 +15,10 @@ async function start(config: HopConfig): Promise<RunningServer> {
     const { startNodeProxy } = await import('./node-proxy.js');
     return startNodeProxy(config);
   }
+  if (config.kind === 'queue-stage') {
+    const { startQueueStage } = await import('../queue-chain/stage.js');
+    return startQueueStage(config);
+  }
   if (config.via === 'grpc') {
     const { startGrpcService } = await import('./grpc-service.js');
     return startGrpcService(config);

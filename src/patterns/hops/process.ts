@@ -1,5 +1,6 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { childEntry } from '../../engine/child-args.js';
+import type { Outage } from './fail.js';
 
 /**
  * Hop processes: the extra server processes a pattern's server starts (the services of a call
@@ -31,8 +32,22 @@ export type HopConfig =
       readonly next?: string;
       readonly traceContext: boolean;
       readonly delayMs: number;
+      /** failHop: this service fails every call for a while (503 / UNAVAILABLE). */
+      readonly outage?: Outage;
     }
-  | { readonly kind: 'node-proxy'; readonly host: string; readonly port: number; readonly upstream: string };
+  | { readonly kind: 'node-proxy'; readonly host: string; readonly port: number; readonly upstream: string }
+  | {
+      /** A stage of a queue chain (src/patterns/queue-chain/stage.ts): consumes `from`, republishes to `to`. */
+      readonly kind: 'queue-stage';
+      /** The broker, amqp://host:port. */
+      readonly broker: string;
+      readonly from: string;
+      readonly to: string;
+      readonly prefetch: number;
+      readonly delayMs: number;
+      /** failHop: this stage stops consuming for a while. */
+      readonly outage?: Outage;
+    };
 
 /** hop process → the server process that forked it. */
 export type HopMessage = { type: 'ready'; url: string } | { type: 'error'; message: string };

@@ -3,6 +3,7 @@ import { Pool } from 'undici';
 import { ServiceDelay } from '../delay.js';
 import { listen, urlOf } from '../net-util.js';
 import type { RunningServer } from '../types.js';
+import { OutageClock } from './fail.js';
 import type { HopConfig } from './process.js';
 import { childTraceparent, parseTraceparent, traceparentHeader, traceresponseHeader } from './trace.js';
 
@@ -17,10 +18,12 @@ export const servicePath = '/echo';
  * (undici Pool, keep-alive) and answers with what came back, parsed and serialized again: the work
  * of a thin service that calls another. With `traceContext`, a missing or malformed `traceparent`
  * is a 400, a child traceparent goes onward, and the last service answers `traceresponse`.
- * A failing downstream is a 502 to the caller. `delayMs` is added by every service.
+ * A failing downstream is a 502 to the caller. `delayMs` is added by every service. During an
+ * `outage` (failHop) every request is answered 503 at once, as by a service that is down.
  */
 export async function startRestService(config: ServiceConfig): Promise<RunningServer> {
   const delay = new ServiceDelay(config.delayMs);
+  const outage = new OutageClock(config.outage);
   const next = config.next ? new Pool(config.next, { keepAliveTimeout: 60_000, pipelining: 1 }) : undefined;
 
   const fail = (res: ServerResponse, status: number): void => {
@@ -39,6 +42,11 @@ export async function startRestService(config: ServiceConfig): Promise<RunningSe
     if (req.method !== 'POST' || req.url !== servicePath) {
       req.resume();
       return fail(res, 404);
+    }
+    outage.touch();
+    if (outage.down) {
+      req.resume();
+      return fail(res, 503);
     }
     const chunks: Buffer[] = [];
     let length = 0;
@@ -92,6 +100,7 @@ export async function startRestService(config: ServiceConfig): Promise<RunningSe
     stop: () =>
       new Promise<void>((resolve) => {
         delay.cancelAll();
+        outage.cancel();
         server.close(() => resolve());
         server.closeAllConnections();
         void next?.destroy();

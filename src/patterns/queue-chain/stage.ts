@@ -1,0 +1,48 @@
+import amqplib, { type ConsumeMessage } from 'amqplib';
+import { ServiceDelay } from '../delay.js';
+import type { HopConfig } from '../hops/process.js';
+import type { RunningServer } from '../types.js';
+import { consumeWithOutage } from './consume.js';
+
+type StageConfig = Extract<HopConfig, { kind: 'queue-stage' }>;
+
+/**
+ * One forwarding stage of a queue chain, in its own process with its own connection: consumes
+ * `from`, parses and re-serializes the record, publishes it to `to` on a confirm channel and acks
+ * the input once the broker confirmed the output (a stage that dies loses nothing). A message
+ * that is not JSON is dropped (nack without requeue); a nacked publish puts the input back.
+ */
+export async function startQueueStage(config: StageConfig): Promise<RunningServer> {
+  const model = await amqplib.connect(config.broker, { noDelay: true });
+  model.on('error', () => undefined);
+  const channel = await model.createConfirmChannel();
+  channel.on('error', () => undefined);
+  await channel.prefetch(config.prefetch);
+  const delay = new ServiceDelay(config.delayMs);
+  const handle = (m: ConsumeMessage): void => {
+    let body: Buffer;
+    try {
+      body = Buffer.from(JSON.stringify(JSON.parse(m.content.toString())));
+    } catch {
+      return channel.nack(m, false, false);
+    }
+    delay.run(() => {
+      channel.publish(
+        '',
+        config.to,
+        body,
+        { messageId: m.properties.messageId as string, contentType: 'application/json' },
+        (err: unknown) => (err ? channel.nack(m) : channel.ack(m)),
+      );
+    });
+  };
+  const consumer = await consumeWithOutage(channel, config.from, handle, config.outage);
+  return {
+    url: `${config.broker}#${config.from}`,
+    async stop() {
+      consumer.stop();
+      delay.cancelAll();
+      await model.close().catch(() => undefined);
+    },
+  };
+}
