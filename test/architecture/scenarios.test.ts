@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { brokerOf, canStartBroker } from '../../src/brokers/index.js';
 import { runCase, runPlan } from '../../src/engine/runner.js';
 import { startServerProcess } from '../../src/engine/server-host.js';
 import { findNginx } from '../../src/patterns/hops/nginx.js';
@@ -18,7 +19,11 @@ const short = { duration: '500ms', warmup: '200ms' } as const;
 describe('architecture scenarios, short form: every table cell measured', { timeout: 600_000 }, () => {
   for (const name of ['monolith-vs-services', 'call-chain', 'gateway-hop', 'sidecar-hop', 'trace-context']) {
     it(name, async () => {
-      const plan = await loadPlan(name, short);
+      let plan = await loadPlan(name, short);
+      // call-chain's queue-chain rows need RabbitMQ: left out locally without it, required under CI.
+      if (!canStartBroker('rabbitmq') && process.env.CI !== 'true') {
+        plan = { ...plan, cases: plan.cases.filter((c) => brokerOf(c.pattern) === undefined) };
+      }
       const result = await runPlan(plan);
       const table = buildSummary(result);
       assert.equal(table.rows.length, plan.cases.length);
