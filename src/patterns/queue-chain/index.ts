@@ -3,22 +3,27 @@ import { failHopOption } from '../hops/fail.js';
 import type { Pattern } from '../types.js';
 
 /** Options of the `queue-chain` pattern (scenario `options:`). */
-export const queueChainOptions = z.strictObject({
-  /**
-   * Services in the pipeline: the caller publishes to queue 1; services 1..N−1 are stage processes
-   * (stage i consumes queue i and republishes to queue i+1); service N is the driver's subscriber.
-   */
-  hops: z.int().min(1).max(16).default(1),
-  prefetch: z.int().min(1).default(100).meta({
-    description: 'most unacked messages per stage and subscriber (each acks after forwarding)',
-  }),
-  /**
-   * Stage `hop` stops consuming from `at` (after the first message it received) for `for`, then
-   * resumes: its input queue backs up, the caller's publishes keep succeeding, nothing is lost.
-   * Hop N is the driver's subscriber.
-   */
-  failHop: failHopOption.optional(),
-});
+export const queueChainOptions = z
+  .strictObject({
+    /**
+     * Services in the pipeline: the caller publishes to queue 1; services 1..N−1 are stage processes
+     * (stage i consumes queue i and republishes to queue i+1); service N is the driver's subscriber.
+     */
+    hops: z.int().min(1).max(16).default(1),
+    prefetch: z.int().min(1).default(100).meta({
+      description: 'most unacked messages per stage and subscriber (each acks after forwarding)',
+    }),
+    /**
+     * Stage `hop` stops consuming from `at` (after the first message it received) for `for`, then
+     * resumes: its input queue backs up, the caller's publishes keep succeeding, nothing is lost.
+     * Hop N is the driver's subscriber.
+     */
+    failHop: failHopOption.optional(),
+  })
+  .refine((o) => o.failHop === undefined || o.failHop.hop <= o.hops, {
+    message: 'failHop.hop must be one of the hops (≤ hops)',
+    path: ['failHop', 'hop'],
+  });
 export type QueueChainOptions = z.output<typeof queueChainOptions>;
 
 /**
