@@ -65,7 +65,10 @@ export function measure(
     : undefined;
   // A driver that never idled limited the run only if the server had room to go faster; when both
   // kept a core busy the machine was the limit (reported as CPU-BOUND, not as driver saturation).
+  // In an open-loop (rate) run the driver limits the run only by sending late (below): its event
+  // loop is busy by design there, waiting out the last 1.5 ms before each send on the event loop.
   if (
+    load.model !== 'rate' &&
     elu >= saturation.eventLoopUtilization &&
     (serverBusy === undefined || serverBusy < saturation.serverBusy)
   ) {

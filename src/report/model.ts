@@ -536,7 +536,9 @@ function notesOf(result: Result, rows: readonly SummaryRow[]): SummaryNote[] {
       severity: 'info',
       text:
         'rate: "rate R/s" cases schedule operations at a constant rate and measure latency from the intended ' +
-        `send time (corrected for coordinated omission).${queued.join('')}`,
+        'send time (corrected for coordinated omission). To send on time to the µs the driver waits out the last ' +
+        '1.5 ms before each send on its event loop, so its CPU per operation includes that wait at high rates; ' +
+        `it is flagged saturated only when sends fall behind the schedule.${queued.join('')}`,
     });
   }
   notes.push({
