@@ -1,0 +1,114 @@
+import { Client, type Dispatcher } from 'undici';
+import type { EchoRecord } from '../message.js';
+import { PendingQueue, type PendingOp } from './pending.js';
+import { OpError, toOpError, type ClientContext, type PatternClient } from './types.js';
+
+/** What differs between JSON-over-HTTP/1.1 echo clients (rest, graphql): the request and the check. */
+export interface JsonExchange {
+  readonly path: string;
+  readonly headers: Readonly<Record<string, string>>;
+  /** The request body that carries `msg`. */
+  body(msg: EchoRecord): string;
+  /** Checks a whole response: undefined when it is the echo of `msg`, else the OpError to fail with. */
+  check(status: number, body: Buffer, msg: EchoRecord, verify: boolean): OpError | undefined;
+}
+
+/** One request: a PendingOp for the deadline sweep and an undici dispatch handler for the response. */
+class JsonOp implements PendingOp, Dispatcher.DispatchHandler {
+  settled = false;
+  private status = 0;
+  private chunks: Buffer[] = [];
+  private length = 0;
+
+  constructor(
+    readonly deadline: number,
+    private readonly msg: EchoRecord,
+    private readonly requestBytes: number,
+    private readonly verify: boolean,
+    private readonly exchange: JsonExchange,
+    private readonly done: () => void,
+    private readonly meter: ClientContext['payload'],
+    private readonly resolve: () => void,
+    readonly reject: (err: OpError) => void,
+  ) {}
+
+  onRequestStart(): void {}
+
+  onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number): void {
+    this.status = statusCode;
+  }
+
+  onResponseData(_controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    this.chunks.push(chunk);
+    this.length += chunk.length;
+  }
+
+  onResponseEnd(): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.done();
+    const body =
+      this.chunks.length === 1 ? (this.chunks[0] as Buffer) : Buffer.concat(this.chunks, this.length);
+    const problem = this.exchange.check(this.status, body, this.msg, this.verify);
+    if (problem) return this.reject(problem);
+    this.meter.add(this.requestBytes, this.length);
+    this.resolve();
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController, err: Error): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.done();
+    this.reject(toOpError(err));
+  }
+}
+
+/**
+ * An echo client that POSTs JSON over one HTTP/1.1 keep-alive connection (undici Client, pipelining
+ * = ctx.inFlight). undici's dispatch API reads the body without a per-response stream; deadlines
+ * are one PendingQueue sweep per connection (undici's own timers would start late when pipelining).
+ */
+export function connectJsonClient(ctx: ClientContext<unknown>, exchange: JsonExchange): PatternClient {
+  const client = new Client(ctx.url.origin, {
+    pipelining: ctx.inFlight,
+    connectTimeout: ctx.timeoutMs,
+    headersTimeout: 0,
+    bodyTimeout: 0,
+    keepAliveTimeout: 60_000,
+  });
+  const pending = new PendingQueue<JsonOp>(ctx.timeoutMs);
+  const done = (): void => pending.dropSettled();
+  const { path, headers } = exchange;
+  let closed = false;
+  return {
+    send(msg, verify) {
+      if (closed) return Promise.reject(new OpError('connection', 'client closed'));
+      return new Promise<void>((resolve, reject) => {
+        const body = exchange.body(msg);
+        const op = new JsonOp(
+          performance.now() + ctx.timeoutMs,
+          msg,
+          Buffer.byteLength(body),
+          verify,
+          exchange,
+          done,
+          ctx.payload,
+          resolve,
+          reject,
+        );
+        pending.push(op);
+        // idempotent: undici pipelines only requests marked so; an echo is.
+        client.dispatch(
+          { origin: ctx.url.origin, path, method: 'POST', headers, body, idempotent: true },
+          op,
+        );
+      });
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      pending.failAll(new OpError('connection', 'client closed'));
+      await client.destroy();
+    },
+  };
+}
