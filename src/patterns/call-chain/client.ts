@@ -1,13 +1,7 @@
-import {
-  Client as GrpcClient,
-  connectivityState,
-  credentials,
-  Metadata,
-  status,
-  type ServiceError,
-} from '@grpc/grpc-js';
+import { Client as GrpcClient, credentials, Metadata } from '@grpc/grpc-js';
 import { Client, type Dispatcher } from 'undici';
 import { recordsEqual, type EchoRecord } from '../../message.js';
+import { opErrorOf, ready } from '../grpc/client.js';
 import { echoCodec, unaryPath } from '../grpc/proto.js';
 import { hopChannelOptions } from '../hops/grpc-service.js';
 import { servicePath } from '../hops/rest-service.js';
@@ -159,38 +153,6 @@ function restChainClient(ctx: Ctx): PatternClient {
   };
 }
 
-function grpcError(err: ServiceError, closing: boolean): OpError {
-  const message = `${status[err.code] ?? err.code}: ${err.details}`;
-  if (err.code === status.DEADLINE_EXCEEDED) return new OpError('timeout', message, { cause: err });
-  if (err.code === status.UNAVAILABLE || (closing && err.code === status.CANCELLED)) {
-    return new OpError('connection', message, { cause: err });
-  }
-  return new OpError('protocol', message, { cause: err });
-}
-
-/** Waits until the channel is READY; TRANSIENT_FAILURE (e.g. nothing listening) rejects at once. */
-function ready(client: GrpcClient, ctx: Ctx): Promise<void> {
-  const channel = client.getChannel();
-  const deadline = Date.now() + ctx.timeoutMs;
-  return new Promise((resolve, reject) => {
-    const check = (): void => {
-      const state = channel.getConnectivityState(true);
-      if (state === connectivityState.READY) return resolve();
-      if (state === connectivityState.TRANSIENT_FAILURE || state === connectivityState.SHUTDOWN) {
-        return reject(
-          new OpError('connection', `cannot connect to ${ctx.url.host} (${connectivityState[state]})`),
-        );
-      }
-      channel.watchConnectivityState(state, deadline, (err) => {
-        if (err)
-          reject(new OpError('timeout', `no connection to ${ctx.url.host} within ${ctx.timeoutMs} ms`));
-        else check();
-      });
-    };
-    check();
-  });
-}
-
 /** The grpc pattern's unary client (one channel per connection) plus trace metadata. */
 async function connectGrpcChain(ctx: Ctx): Promise<PatternClient> {
   const client = new GrpcClient(ctx.url.host, credentials.createInsecure(), hopChannelOptions);
@@ -231,7 +193,7 @@ async function connectGrpcChain(ctx: Ctx): Promise<PatternClient> {
             (err, response) => {
               finished = true;
               if (call) calls.delete(call);
-              if (err) return reject(grpcError(err, closing));
+              if (err) return reject(opErrorOf(err, closing));
               if (response === undefined) return reject(new OpError('protocol', 'no response message'));
               let echo: Partial<EchoRecord>;
               try {

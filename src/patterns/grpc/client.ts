@@ -33,7 +33,8 @@ export const clientChannelOptions: ChannelOptions = {
 
 const identity = (bytes: Buffer): Buffer => bytes;
 
-function opErrorOf(err: ServiceError, closing: boolean): OpError {
+/** Maps a grpc-js call error to an OpError kind (cancelled while closing counts as connection). */
+export function opErrorOf(err: ServiceError, closing: boolean): OpError {
   const message = `${status[err.code] ?? err.code}: ${err.details}`;
   if (err.code === status.DEADLINE_EXCEEDED) return new OpError('timeout', message, { cause: err });
   if (err.code === status.UNAVAILABLE || (closing && err.code === status.CANCELLED)) {
@@ -43,7 +44,7 @@ function opErrorOf(err: ServiceError, closing: boolean): OpError {
 }
 
 /** Waits until the channel is READY; TRANSIENT_FAILURE (e.g. nothing listening) rejects at once. */
-function ready(client: Client, ctx: ClientContext<GrpcOptions>): Promise<void> {
+export function ready(client: Client, ctx: Pick<ClientContext<unknown>, 'url' | 'timeoutMs'>): Promise<void> {
   const channel = client.getChannel();
   const deadline = Date.now() + ctx.timeoutMs;
   return new Promise((resolve, reject) => {
