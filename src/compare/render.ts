@@ -5,7 +5,7 @@
  */
 import Table from 'cli-table3';
 import { mdCell } from '../report/markdown.js';
-import { wrap } from '../report/table.js';
+import { borderless, wrap } from '../report/table.js';
 import { formatPercent } from '../units.js';
 import type { CaseComparison, Comparison, MetricComparison, Verdict } from './compare.js';
 import { formatMetric } from './metrics.js';
@@ -122,24 +122,7 @@ export function comparisonNotes(c: Comparison): { severity: 'error' | 'warn' | '
 export function renderComparisonTable(c: Comparison): string {
   const table = new Table({
     head: headers(c),
-    chars: {
-      top: '',
-      'top-mid': '',
-      'top-left': '',
-      'top-right': '',
-      bottom: '',
-      'bottom-mid': '',
-      'bottom-left': '',
-      'bottom-right': '',
-      left: '',
-      'left-mid': '',
-      mid: '─',
-      'mid-mid': '──',
-      right: '',
-      'right-mid': '',
-      middle: '  ',
-    },
-    style: { 'padding-left': 0, 'padding-right': 0, head: [], border: [], compact: true },
+    ...borderless,
     colAligns: [
       'left',
       'left',

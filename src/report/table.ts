@@ -97,6 +97,34 @@ export function renderTable(result: Result, opts: TableOptions = {}): string {
 
 type Column = (typeof summaryColumns)[number];
 
+/** cli-table3 options for commbench's tables: no frame, a rule under the header, two spaces between columns. */
+export const borderless = {
+  chars: {
+    top: '',
+    'top-mid': '',
+    'top-left': '',
+    'top-right': '',
+    bottom: '',
+    'bottom-mid': '',
+    'bottom-left': '',
+    'bottom-right': '',
+    left: '',
+    'left-mid': '',
+    mid: '─',
+    'mid-mid': '──',
+    right: '',
+    'right-mid': '',
+    middle: '  ',
+  },
+  style: {
+    'padding-left': 0,
+    'padding-right': 0,
+    head: [] as string[],
+    border: [] as string[],
+    compact: true,
+  },
+};
+
 interface Layout {
   readonly lines: string[];
   /** Rows whose message had to be cut to fit the metric columns. */
@@ -107,24 +135,7 @@ function layout(summary: SummaryTable, columns: readonly Column[], paint: Paint)
   const table = new Table({
     head: columns.map((c) => paint.bold(c.title)),
     colAligns: columns.map((c) => c.align),
-    chars: {
-      top: '',
-      'top-mid': '',
-      'top-left': '',
-      'top-right': '',
-      bottom: '',
-      'bottom-mid': '',
-      'bottom-left': '',
-      'bottom-right': '',
-      left: '',
-      'left-mid': '',
-      mid: '─',
-      'mid-mid': '──',
-      right: '',
-      'right-mid': '',
-      middle: '  ',
-    },
-    style: { 'padding-left': 0, 'padding-right': 0, head: [], border: [], compact: true },
+    ...borderless,
   });
   const lead = columns.filter((c) => c.key === 'case' || c.key === 'load').length;
   const metrics = columns.slice(lead, -1);
