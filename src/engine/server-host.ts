@@ -90,7 +90,12 @@ export async function startServerProcess(config: ServerConfig): Promise<ServerPr
     env: { ...process.env, COMMBENCH_SERVER_CONFIG: JSON.stringify(config) },
     stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
     serialization: 'json',
+    // Its own process group: a terminal's Ctrl-C reaches only the CLI, which stops the server itself
+    // (keeping its final usage); the server still exits when the CLI's IPC channel goes away.
+    detached: true,
   });
+  // A message to a server that has just exited fails asynchronously (EPIPE); its exit is handled below.
+  child.on('error', () => undefined);
   live.add(child);
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {

@@ -23,8 +23,13 @@ export interface Run {
 }
 
 /** Runs the built CLI in `cwd`, collecting its output. */
-export function cli(args: readonly string[], cwd: string): Run {
-  const child = spawn(process.execPath, [bin, ...args], { cwd, env: { ...process.env, FORCE_COLOR: '0' } });
+export function cli(args: readonly string[], cwd: string, opts: { ownProcessGroup?: boolean } = {}): Run {
+  const child = spawn(process.execPath, [bin, ...args], {
+    cwd,
+    env: { ...process.env, FORCE_COLOR: '0' },
+    // Its own process group, as a terminal gives a foreground job: kill(-pid) then reaches the whole group.
+    detached: opts.ownProcessGroup === true,
+  });
   const run: Run = { child, stdout: '', stderr: '', done: undefined as never };
   child.stdout.on('data', (d: Buffer) => (run.stdout += d.toString()));
   child.stderr.on('data', (d: Buffer) => (run.stderr += d.toString()));
@@ -48,6 +53,12 @@ export function childrenOf(pid: number): number[] {
     }
   }
   return out;
+}
+
+/** The process group id of `pid` (from /proc). */
+export function processGroupOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
 }
 
 export function alive(pid: number): boolean {

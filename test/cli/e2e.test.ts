@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { patternNames } from '../../src/patterns/registry.js';
 import type { Result } from '../../src/result/types.js';
-import { alive, assertBuilt, childrenOf, cli, resultFiles, tempDir, until } from './cli.js';
+import { alive, assertBuilt, childrenOf, cli, processGroupOf, resultFiles, tempDir, until } from './cli.js';
 
 before(assertBuilt);
 
@@ -99,6 +99,29 @@ describe('commbench run (end to end, built CLI)', () => {
     assert.equal(result.endReason, 'interrupted');
     assert.equal(result.cases.length, 1);
     assert.equal(result.cases[0]?.status, 'interrupted');
+    assert.ok((result.cases[0]?.summary?.ops ?? 0) > 0, 'partial measurement kept');
+    for (const server of servers) assert.equal(alive(server), false, `server ${server} was stopped`);
+  });
+
+  it("on a terminal's Ctrl-C (SIGINT to the whole process group) also exits 130 with the partial result", async () => {
+    const dir = tempDir();
+    const run = cli(['run', 'smoke', '--duration', '20s', '--warmup', '100ms'], dir, {
+      ownProcessGroup: true,
+    });
+    const pid = run.child.pid as number;
+    await until(() => run.stderr.includes('[1/3]') && childrenOf(pid).length > 0, 10_000);
+    const servers = childrenOf(pid);
+    // The servers sit in their own process groups, so the terminal's SIGINT reaches only the CLI,
+    // which stops them itself (a server that died of the same SIGINT raced the CLI's stop message).
+    for (const server of servers)
+      assert.notEqual(processGroupOf(server), pid, `server ${server} has its own group`);
+    await new Promise((r) => setTimeout(r, 1000));
+    process.kill(-pid, 'SIGINT');
+    const { code, stderr } = await run.done;
+    assert.equal(code, 130, stderr);
+    assert.doesNotMatch(stderr, /EPIPE|Unhandled/);
+    const result = readResult(resultFiles(dir)[0]);
+    assert.equal(result.endReason, 'interrupted');
     assert.ok((result.cases[0]?.summary?.ops ?? 0) > 0, 'partial measurement kept');
     for (const server of servers) assert.equal(alive(server), false, `server ${server} was stopped`);
   });
