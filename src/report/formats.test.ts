@@ -3,9 +3,6 @@ import { test } from 'node:test';
 import { expectGolden } from '../../test/fixtures/golden.js';
 import { histogramResult } from '../../test/fixtures/histograms.js';
 import { makeResult } from '../../test/fixtures/result.js';
-import { noisyResult } from '../../test/fixtures/noisy.js';
-import { compareResults } from '../compare/compare.js';
-import { renderComparisonJson, renderComparisonMarkdown, renderComparisonTable } from '../compare/render.js';
 import { latencyPercentileChart, percentileLabel } from './charts.js';
 import { renderCsv } from './csv.js';
 import { parseFormats, renderFormat } from './formats.js';
@@ -90,17 +87,4 @@ test('markdown writes its charts beside it; formats parse with aliases and error
   assert.match(files[0]!.content, /!\[Latency by percentile — 64B\]\(run\.latency-1\.svg\)/);
   assert.deepEqual(parseFormats('md, html,markdown'), ['markdown', 'html']);
   assert.throws(() => parseFormats('markdown,pdf'), /unknown report format "pdf"/);
-});
-
-test('compare renders as table, markdown and JSON (goldens compare.txt, compare.md)', async () => {
-  const base = noisyResult({ seed: 11, reps: 5, noise: 0.03 });
-  const head = noisyResult({ seed: 12, reps: 5, noise: 0.03, slower: { rest: 1.3 }, machine: 1.1 });
-  const c = compareResults(base, head, { threshold: 0.05, normalize: 'tcp' });
-  await expectGolden('compare.txt', renderComparisonTable(c));
-  const md = renderComparisonMarkdown(c);
-  await expectGolden('compare.md', md);
-  assert.match(md, /❌ \*\*REGRESSED\*\*/);
-  const json = JSON.parse(renderComparisonJson(c)) as { regressions: number; rows: unknown[] };
-  assert.equal(json.regressions, c.regressions);
-  assert.equal(json.rows.length, 2);
 });
