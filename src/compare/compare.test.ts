@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { makeCases, makeResult } from '../../test/fixtures/result.js';
+import { latencyOf, makeCases, makeResult } from '../../test/fixtures/result.js';
+import type { Result } from '../result/types.js';
 import { noisyResult } from '../../test/fixtures/noisy.js';
 import { compareResults, verdictOf } from './compare.js';
 import { parseFailOn } from './gates.js';
@@ -186,4 +187,57 @@ test('verdicts: significant and beyond the limit, within the limit, or too noisy
   assert.equal(verdictOf(p99, 0.01, -0.02, 0.04, 0.05), 'unchanged', 'interval within ±limit');
   assert.equal(verdictOf(p99, 0.15, -0.05, 0.35, 0.05), 'within-noise');
   assert.equal(verdictOf(p99, 0.15, undefined, undefined, 0.05), 'regressed', 'no interval: the limit alone');
+});
+
+test('push/queue rows are compared on what the table shows (deliveries), ack.* and publish.* on request', () => {
+  // Publishing is unchanged; the subscribers receive 40% slower and later.
+  const withDelivery = (r: Result, slower: number): Result => ({
+    ...r,
+    cases: r.cases.map((c) => ({
+      ...c,
+      repetitions: c.repetitions.map((m) => ({
+        ...m,
+        delivery: {
+          subscribers: 1,
+          perMessage: 1,
+          published: m.ops,
+          expected: m.ops,
+          delivered: m.ops,
+          lost: 0,
+          duplicated: 0,
+          outOfOrder: 0,
+          mismatched: 0,
+          throughput: m.throughput / slower,
+          latency: latencyOf(Math.round(m.latency.p50 * 2 * slower)),
+          skew: latencyOf(1),
+          jitter: latencyOf(1),
+          subscribe: latencyOf(100),
+          bytesPerDelivery: 64,
+        },
+      })),
+    })),
+  });
+  const base = withDelivery(noisyResult({ seed: 21, reps: 5, noise: 0.01, patterns: ['rest'] }), 1);
+  const head = withDelivery(noisyResult({ seed: 22, reps: 5, noise: 0.01, patterns: ['rest'] }), 1.4);
+  const c = compareResults(base, head, { threshold: 0.05 });
+  assert.deepEqual(
+    c.rows[0]!.metrics.map((m) => [m.metric.name, m.verdict]),
+    [
+      ['throughput', 'regressed'],
+      ['p50', 'regressed'],
+      ['p99', 'regressed'],
+    ],
+  );
+  const publisher = compareResults(base, head, {
+    threshold: 0.05,
+    metrics: ['publish.throughput', 'ack.p99', 'delivery.p99'].map((n) => findMetric(n)!),
+  });
+  assert.deepEqual(
+    publisher.rows[0]!.metrics.map((m) => [m.metric.name, m.verdict]),
+    [
+      ['publish.throughput', 'unchanged'],
+      ['ack.p99', 'unchanged'],
+      ['delivery.p99', 'regressed'],
+    ],
+  );
 });
