@@ -182,7 +182,8 @@ export function compareResults(base: Result, head: Result, opts: CompareOptions)
   const pendingRows: {
     row: Omit<CaseComparison, 'metrics'>;
     pending: Pending[];
-    missing: MetricComparison[];
+    /** Rows decided without an interval: missing data, or 0 on both sides. */
+    settled: MetricComparison[];
   }[] = [];
   const floors = new Map<string, FloorChange>();
   for (const pair of matching.pairs) {
@@ -227,7 +228,7 @@ export function compareResults(base: Result, head: Result, opts: CompareOptions)
         ? { base: floorBase, head: floorHead, label: labelOf(floorBase.spec) }
         : undefined;
     const pending: Pending[] = [];
-    const missing: MetricComparison[] = [];
+    const settled: MetricComparison[] = [];
     for (const metric of shown) {
       const gate = failOn.find((g) => g.metric === metric);
       const gated = failOn.length === 0 || gate !== undefined;
@@ -238,14 +239,14 @@ export function compareResults(base: Result, head: Result, opts: CompareOptions)
       const fb = floor ? values(usable(floor.base), metric) : [];
       if (!bv || !hv || !fh || !fb) {
         if (allZero(b, metric) && allZero(h, metric)) {
-          missing.push({ metric, base: 0, head: 0, change: 0, limit, gated, verdict: 'unchanged' });
+          settled.push({ metric, base: 0, head: 0, change: 0, limit, gated, verdict: 'unchanged' });
           continue;
         }
         const sides = [!bv && 'base', !hv && 'head', (!fh || !fb) && `the ${norm} floor`].filter(
           (x): x is string => typeof x === 'string',
         );
         const why = `no positive ${metric.name} in ${sides.join(' and ')}`;
-        missing.push({
+        settled.push({
           metric,
           base: bv ? geomean(bv) : undefined,
           head: hv ? geomean(hv) : undefined,
@@ -283,7 +284,7 @@ export function compareResults(base: Result, head: Result, opts: CompareOptions)
         ...(floor ? { floor } : {}),
       },
       pending,
-      missing,
+      settled,
     });
   }
 
@@ -296,7 +297,7 @@ export function compareResults(base: Result, head: Result, opts: CompareOptions)
     ),
   );
   const level = 1 - (1 - confidence) / tests;
-  const rows: CaseComparison[] = pendingRows.map(({ row, pending, missing }) => ({
+  const rows: CaseComparison[] = pendingRows.map(({ row, pending, settled }) => ({
     ...row,
     metrics: [
       ...pending.map((p): MetricComparison => {
@@ -316,7 +317,7 @@ export function compareResults(base: Result, head: Result, opts: CompareOptions)
           verdict: verdictOf(p.metric, change, low, high, p.limit),
         };
       }),
-      ...missing,
+      ...settled,
     ].sort((x, y) => shown.indexOf(x.metric) - shown.indexOf(y.metric)),
   }));
   const regressions = rows.reduce(
