@@ -3,6 +3,7 @@
  * summary). One table so both commands accept the same names and print the same units.
  */
 import type { LatencySummary, Measurement } from '../result/types.js';
+import { p95Of } from '../metrics/histogram.js';
 import { formatBytes, formatInteger, formatMicros, formatPercent } from '../units.js';
 
 /** What a metric's value is, which decides how thresholds are written and values shown. */
@@ -18,18 +19,20 @@ export interface MetricDef {
   read(m: Measurement): number | undefined;
 }
 
-type LatencyKey = 'mean' | 'p50' | 'p90' | 'p99' | 'p999' | 'max';
+type LatencyKey = 'mean' | 'p50' | 'p90' | 'p95' | 'p99' | 'p999' | 'max';
 const latencyKeys: readonly [LatencyKey, string][] = [
   ['mean', 'mean'],
   ['p50', 'median'],
   ['p90', '90th percentile'],
+  ['p95', '95th percentile'],
   ['p99', '99th percentile'],
   ['p999', '99.9th percentile'],
   ['max', 'maximum'],
 ];
 
+/** p95 absent from results written before it was stored: read from the encoded histogram. */
 const latencyOf = (summary: LatencySummary | undefined, key: LatencyKey): number | undefined =>
-  summary && summary.count > 0 ? summary[key] : undefined;
+  summary && summary.count > 0 ? (key === 'p95' ? p95Of(summary) : summary[key]) : undefined;
 
 /**
  * Push and queue rows (a measurement with `delivery`) have two figures for "throughput" and
