@@ -51,6 +51,7 @@ export function mergeResults(inputs: readonly MergeInput[], notes: string[] = []
     if (missing.length > 0) problems.push(`${file}: lacks case(s) ${missing.join(', ')}`);
     if (extra.length > 0) problems.push(`${file}: has extra case(s) ${extra.join(', ')}`);
   }
+  problems.push(...shardProblems(inputs));
   if (problems.length > 0) {
     throw new CommbenchError('E_MERGE_MISMATCH', 'the results are not runs of the same scenario', {
       details: problems,
@@ -69,7 +70,7 @@ export function mergeResults(inputs: readonly MergeInput[], notes: string[] = []
         `${id}: kept ${kept} repetition${kept === 1 ? '' : 's'} (the fewest any input has: ${inputs.map((input, i) => `${input.file} ${counts[i]}`).join(', ')}); the rest ran without every generator and are left out of the repetitions and the summary`,
       );
     }
-    return [mergeCase(parts)];
+    return [first.shard ? withSummedLoad(mergeCase(parts), parts) : mergeCase(parts)];
   });
   const ends = inputs.map((i) => i.result.endReason);
   const endReason = ends.includes('interrupted')
@@ -87,7 +88,7 @@ export function mergeResults(inputs: readonly MergeInput[], notes: string[] = []
       .sort()
       .at(-1)!,
     environment: first.environment,
-    plan: first.plan,
+    plan: first.shard ? { ...first.plan, cases: cases.map((c) => c.spec) } : first.plan,
     cases,
     endReason,
     ...(messages.length > 0 ? { endMessage: messages.join('; ') } : {}),
@@ -104,6 +105,45 @@ export function mergeResults(inputs: readonly MergeInput[], notes: string[] = []
           ],
     ),
   };
+}
+
+/** `run --shard`: the shards of one run, each once (or no shard results at all). */
+function shardProblems(inputs: readonly MergeInput[]): string[] {
+  const sharded = inputs.filter((i) => i.result.shard);
+  if (sharded.length === 0) return [];
+  if (sharded.length < inputs.length)
+    return inputs
+      .filter((i) => !i.result.shard)
+      .map((i) => `${i.file}: not a --shard result (the others are)`);
+  const count = sharded[0]!.result.shard!.count;
+  const problems = inputs
+    .filter((i) => i.result.shard!.count !== count)
+    .map((i) => `${i.file}: shard of ${i.result.shard!.count}, not of ${count}`);
+  const seen = inputs.map((i) => i.result.shard!.index);
+  const missing = Array.from({ length: count }, (_, i) => i).filter((i) => !seen.includes(i));
+  const twice = seen.filter((i, k) => seen.indexOf(i) !== k);
+  if (missing.length > 0) problems.push(`missing shard(s) ${missing.map((i) => `${i}/${count}`).join(', ')}`);
+  if (twice.length > 0)
+    problems.push(`shard(s) given twice: ${twice.map((i) => `${i}/${count}`).join(', ')}`);
+  return problems;
+}
+
+/** Shard results: the merged case ran the shards' loads together (connections, rate, maxInFlight summed). */
+function withSummedLoad(merged: CaseResult, parts: readonly CaseResult[]): CaseResult {
+  const loads = parts.map((p) => p.spec.load);
+  if (!parts.every((p, i) => i === 0 || p.spec.load.model === loads[0]!.model)) return merged;
+  const sum = (f: (l: (typeof loads)[number]) => number): number => loads.reduce((a, l) => a + f(l), 0);
+  const first = loads[0]!;
+  const load =
+    first.model === 'rate'
+      ? {
+          ...first,
+          connections: sum((l) => l.connections),
+          rate: sum((l) => (l.model === 'rate' ? l.rate : 0)),
+          maxInFlight: sum((l) => (l.model === 'rate' ? l.maxInFlight : 0)),
+        }
+      : { ...first, connections: sum((l) => l.connections) };
+  return { ...merged, spec: { ...merged.spec, load } };
 }
 
 const statusRank: readonly CaseStatus[] = ['ok', 'interrupted', 'failed', 'server-crashed'];
