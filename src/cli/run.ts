@@ -16,6 +16,7 @@ import { parseFormats } from '../report/formats.js';
 import { renderTable } from '../report/table.js';
 import type { Result, ShardInfo } from '../result/types.js';
 import { parseShard, parseStartAt, shardPlan } from './shard.js';
+import { useColor } from './style.js';
 import { defaultResultPath, writeResultAtomic } from '../result/io.js';
 import { estimatePlanMs, loadPlan, type Overrides } from '../scenario/index.js';
 import { durationHelp, formatDurationMs, sizeHelp } from '../units.js';
@@ -38,6 +39,7 @@ interface RunFlags {
   format?: string;
   shard?: string;
   startAt?: string;
+  histogram?: boolean;
 }
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
@@ -74,6 +76,7 @@ export function registerRun(program: Command, setExit: (code: number) => void): 
       '--format <formats>',
       'also write these reports beside the result, e.g. markdown,html (see commbench report)',
     )
+    .option('--histogram', 'print a latency histogram of each repetition as it ends (stderr)')
     .option(
       '--shard <i/N>',
       "scale-out: run share i (0-based) of N of every case's connections and rate; join with commbench merge",
@@ -152,7 +155,10 @@ async function runCommand(scenario: string, flags: RunFlags): Promise<number> {
   let lateMs = 0;
   const out = resolve(flags.out ?? defaultResultPath(flags.resultsDir, plan.name, new Date()));
   const isTTY = process.stderr.isTTY === true;
-  const progress = createProgress(process.stderr, isTTY);
+  const progress = createProgress(process.stderr, isTTY, {
+    cases: plan.cases,
+    ...(flags.histogram === true ? { histogram: true } : {}),
+  });
   process.stderr.write(
     `${plan.name}: ${plan.cases.length} case${plan.cases.length === 1 ? '' : 's'}, about ${formatDurationMs(
       Math.round(estimatePlanMs(plan) / 1000) * 1000,
@@ -226,7 +232,7 @@ async function runCommand(scenario: string, flags: RunFlags): Promise<number> {
   const tty = process.stdout.isTTY === true;
   process.stdout.write(
     renderTable(result, {
-      color: flags.color !== false && tty,
+      color: useColor(process.stdout, flags.color),
       ...(tty ? { width: process.stdout.columns } : {}),
     }) + '\n',
   );
