@@ -38,7 +38,17 @@ test('CSV matches test/golden/report.csv: a row per case summary and repetition'
     1 + 9 + 1 + 1 + 1 + 1 + 3 + 1 + 1 + 2,
     'header, 9 summaries (one case has none), 11 repetitions',
   );
-  assert.ok(lines.every((l) => l.split(',').length >= 36));
+  assert.ok(lines.every((l) => l.split(',').length >= 37));
+});
+
+test('CSV quotes a field holding a comma, quote or line break (RFC 4180) and nothing else', () => {
+  const base = makeResult();
+  const c = base.cases[0]!;
+  const odd = { ...c, spec: { ...c.spec, id: 'tcp "odd", case', options: { note: 'a\nb' } } };
+  const [, row] = renderCsv({ ...base, cases: [odd] }).split(/\n(?=tcp|")/);
+  assert.match(row!, /^"tcp ""odd"", case",tcp,"\{""note"":""a\\nb""\}",64,/);
+  const multi = { ...c, spec: { ...c.spec, id: 'tcp 2', options: { note: 'a\rb,' } } };
+  assert.match(renderCsv({ ...base, cases: [multi] }), /\ntcp 2,tcp,"\{""note"":""a\\rb,""\}",/);
 });
 
 test('.hgrm matches test/golden/tcp-64B.hgrm (HdrHistogram percentile distribution, ms)', async () => {
