@@ -13,6 +13,7 @@ import type { CaseSpec } from '../scenario/types.js';
 import { formatDurationMs, formatInteger, formatMicros, formatPercent } from '../units.js';
 import { renderLatencyHistogram } from './latency-histogram.js';
 import { caseFlags, formatLoad, throughputSpread } from './model.js';
+import { truncate } from './table.js';
 
 /** One progress sample of the running case, sent by the engine (about once per second). */
 export interface ProgressTick {
@@ -79,9 +80,7 @@ export function createProgress(stream: Writable, isTTY: boolean, opts: ProgressO
   };
   const rewrite = (line: string): void => {
     const width = columns() - 1;
-    const full = eta ? `${eta.bar()}  ${line}` : line;
-    const chars = [...full];
-    write(`${clearLine}${chars.length > width ? `${chars.slice(0, width - 1).join('')}…` : full}`);
+    write(`${clearLine}${truncate(eta ? `${eta.bar()}  ${line}` : line, width)}`);
     lineOpen = true;
   };
 

@@ -3,6 +3,7 @@
  * notes) comes from ./model.ts so markdown and HTML show the same thing.
  */
 import Table from 'cli-table3';
+import stringWidth from 'string-width';
 import type { Result } from '../result/types.js';
 import { buildSummary, summaryColumns, visibleColumns } from './model.js';
 import type { Flag, SummaryColumnKey, SummaryNote, SummaryRow, SummaryTable } from './model.js';
@@ -141,7 +142,7 @@ function layout(summary: SummaryTable, columns: readonly Column[], paint: Paint)
   const metrics = columns.slice(lead, -1);
   const measured = summary.rows.filter((r) => r.message === undefined);
   const spanWidth = metrics.reduce(
-    (sum, c) => sum + 2 + Math.max(c.title.length, ...measured.map((r) => [...r.cells[c.key]].length)),
+    (sum, c) => sum + 2 + Math.max(stringWidth(c.title), ...measured.map((r) => stringWidth(r.cells[c.key]))),
     -2,
   );
   const cut: SummaryRow[] = [];
@@ -163,16 +164,23 @@ function layout(summary: SummaryTable, columns: readonly Column[], paint: Paint)
   return { lines, cut };
 }
 
-// eslint-disable-next-line no-control-regex
-const sgrPattern = /\u001b\[\d+m/g;
-
-function truncate(text: string, max: number): string {
-  const chars = [...text];
-  return chars.length <= max ? text : `${chars.slice(0, max - 1).join('')}…`;
+/** `text` cut to `max` terminal columns (wide characters count two), ending in '…' when cut. */
+export function truncate(text: string, max: number): string {
+  if (stringWidth(text) <= max) return text;
+  let out = '';
+  let width = 0;
+  for (const ch of text) {
+    const w = stringWidth(ch);
+    if (width + w > max - 1) break;
+    out += ch;
+    width += w;
+  }
+  return `${out}…`;
 }
 
+/** Display width of the widest line, in terminal columns (escape codes count zero, as in cli-table3). */
 function widest(lines: readonly string[]): number {
-  return Math.max(0, ...lines.map((l) => [...l.replace(sgrPattern, '')].length));
+  return Math.max(0, ...lines.map((l) => stringWidth(l)));
 }
 
 interface Paint {
@@ -204,13 +212,16 @@ function paintNote(note: SummaryNote, line: string, paint: Paint): string {
   return paint.dim(line);
 }
 
-/** Greedy word wrap to `width` columns; continuation lines start with `indent`. */
+/**
+ * Greedy word wrap to `width` terminal columns (display width: wide characters two, escape codes
+ * zero); continuation lines start with `indent`. Kept by hand: wrap-ansi has no hanging indent.
+ */
 export function wrap(text: string, width: number, indent = ''): string[] {
   const lines: string[] = [];
   let line = '';
   for (const word of text.split(/\s+/).filter((w) => w.length > 0)) {
     const candidate = line === '' ? word : `${line} ${word}`;
-    if (candidate.length > width && line !== '' && line !== indent) {
+    if (stringWidth(candidate) > width && line !== '' && line !== indent) {
       lines.push(line);
       line = `${indent}${word}`;
     } else {
