@@ -3,6 +3,7 @@
  * notes) comes from ./model.ts so markdown and HTML show the same thing.
  */
 import Table from 'cli-table3';
+import pc from 'picocolors';
 import stringWidth from 'string-width';
 import type { Result } from '../result/types.js';
 import { buildSummary, summaryColumns, visibleColumns } from './model.js';
@@ -190,9 +191,10 @@ interface Paint {
   dim(s: string): string;
 }
 
-const plain: Paint = { bold: (s) => s, red: (s) => s, yellow: (s) => s, dim: (s) => s };
-const sgr = (open: number, close: number) => (s: string) => `\u001b[${open}m${s}\u001b[${close}m`;
-const ansi: Paint = { bold: sgr(1, 22), red: sgr(31, 39), yellow: sgr(33, 39), dim: sgr(2, 22) };
+// Whether to colour is the caller's decision (src/cli/style.ts useColor), so picocolors' own
+// environment detection is bypassed with createColors.
+const plain: Paint = pc.createColors(false);
+const ansi: Paint = pc.createColors(true);
 
 function paintFlags(flags: readonly Flag[], paint: Paint): string {
   return flags
