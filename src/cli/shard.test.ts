@@ -89,3 +89,29 @@ test('merge of shard results: every shard once, loads summed; a missing or doubl
     /b\.json: not a --shard result/,
   );
 });
+
+test('shardPlan: push patterns and cases with fewer connections than shards are refused, all named', async () => {
+  const { shardPlan } = await import('./shard.js');
+  const { spec } = await import('../../test/fixtures/result.js');
+  const plan = {
+    name: 'mixed',
+    description: '',
+    source: 'test',
+    cases: [
+      spec('rest', 64, { id: 'rest ok' }),
+      spec('sse', 64, { id: 'sse push' }),
+      spec('grpc', 64, { id: 'grpc few', load: { model: 'closed', connections: 2, inFlight: 1 } }),
+    ],
+  };
+  await assert.rejects(shardPlan(plan, { index: 0, count: 3 }), (e: CommbenchError) => {
+    assert.equal(e.code, 'E_USAGE');
+    assert.deepEqual(e.details, [
+      "sse push: sse pushes to subscribers, which receive every shard's messages",
+      'grpc few: 2 connection(s) cannot be split 3 ways',
+    ]);
+    return true;
+  });
+  const ok = await shardPlan({ ...plan, cases: [plan.cases[0]!] }, { index: 2, count: 3 });
+  assert.deepEqual(ok.cases[0]!.load, { model: 'closed', connections: 16, inFlight: 1 });
+  assert.equal(ok.cases[0]!.id, 'rest ok', 'ids unchanged, so merge pairs the shards');
+});
