@@ -4,7 +4,8 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { useColor } from '../../src/cli/style.js';
@@ -68,6 +69,26 @@ describe('colour', () => {
     assertBuilt();
     assert.ok(commbench(['report', golden], { FORCE_COLOR: '1' }).stdout.includes(esc));
     assert.ok(!commbench(['report', golden]).stdout.includes(esc));
+  });
+});
+
+describe('progress', () => {
+  it('a terminal gets the bar with ETA rewritten in place; a pipe gets plain lines with the time left', (t) => {
+    if (!existsSync('/usr/bin/script')) {
+      if (process.env.CI === 'true') assert.fail('util-linux `script` is needed (apt-get install bsdutils)');
+      t.skip('needs util-linux `script` (apt-get install bsdutils)');
+      return;
+    }
+    assertBuilt();
+    const dir = mkdtempSync(join(tmpdir(), 'commbench-test-'));
+    const args = ['run', 'smoke', '--pattern', 'tcp', '--duration', '300ms', '--warmup', '100ms'];
+    const tty = onTty([...args, '--out', join(dir, 'a.json')]);
+    assert.ok(tty.includes(`\r${esc}2K▕`), 'the line is rewritten in place');
+    assert.match(tty, /2K▕[█░]{16}▏ \d+% ETA \d+s {2}\[1\/1\] tcp {2}starting/);
+    const pipe = commbench([...args, '--out', join(dir, 'b.json')]);
+    assert.equal(pipe.code, 0, pipe.stderr);
+    assert.match(pipe.stderr, /^\[1\/1\] tcp {2}starting \(.*\) {2}run 0% done, about \d+s left$/m);
+    assert.ok(!pipe.stderr.includes('\r') && !pipe.stderr.includes(esc), 'no control characters');
   });
 });
 
