@@ -93,7 +93,7 @@ export function hintForFlags(problems: readonly string[], command = 'run'): stri
   const flags = new Set(problems.map((p) => /^(--[a-z-]+)/.exec(p)?.[1]).filter((f) => f !== undefined));
   const parts: string[] = [];
   const any = (...names: string[]): boolean => names.some((n) => flags.has(n));
-  if (any('--duration', '--warmup', '--timeout')) parts.push('durations take a unit: 500ms, 10s, 2m');
+  if (any('--duration', '--warmup', '--timeout')) parts.push('durations: 500ms, 10s, 2m');
   if (any('--payload')) parts.push('sizes: 64 (bytes), 1KiB, 16KiB, 1MiB');
   if (any('--connections', '--repeat', '--workers')) parts.push('counts are whole numbers: --connections 50');
   if (any('--rate')) parts.push('rates are operations per second: --rate 2000');

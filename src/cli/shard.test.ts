@@ -70,7 +70,7 @@ test('merge of shard results: every shard once, loads summed; a missing or doubl
     try {
       mergeResults(inputs);
     } catch (e) {
-      return (e as CommbenchError).details.join('\n');
+      return [...(e as CommbenchError).details, `hint: ${(e as CommbenchError).hint}`].join('\n');
     }
     assert.fail('merged');
   };
@@ -86,7 +86,7 @@ test('merge of shard results: every shard once, loads summed; a missing or doubl
       { file: 'a.json', result: half(0) },
       { file: 'b.json', result: base },
     ]),
-    /b\.json: not a --shard result/,
+    /b\.json: not a --shard result[^\n]*\nhint: merge the results of every shard of one run, each once/,
   );
 });
 

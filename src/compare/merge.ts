@@ -51,11 +51,15 @@ export function mergeResults(inputs: readonly MergeInput[], notes: string[] = []
     if (missing.length > 0) problems.push(`${file}: lacks case(s) ${missing.join(', ')}`);
     if (extra.length > 0) problems.push(`${file}: has extra case(s) ${extra.join(', ')}`);
   }
-  problems.push(...shardProblems(inputs));
+  const shards = shardProblems(inputs);
+  problems.push(...shards);
   if (problems.length > 0) {
     throw new CommbenchError('E_MERGE_MISMATCH', 'the results are not runs of the same scenario', {
       details: problems,
-      hint: 'merge only results of one `commbench run` invocation repeated on each load generator (same scenario and options)',
+      hint:
+        shards.length > 0
+          ? 'merge the results of every shard of one run, each once: shard-0.json … shard-<N-1>.json of `run --shard i/N`'
+          : 'merge only results of one `commbench run` invocation repeated on each load generator (same scenario and options)',
     });
   }
   const cases = ids.flatMap((id): CaseResult[] => {

@@ -128,7 +128,7 @@ describe('usage errors', () => {
     );
     assert.doesNotMatch(pattern.stderr, /durations/);
     const duration = commbench(['run', 'smoke', '--duration', 'soon']);
-    assert.match(duration.stderr, /hint: durations take a unit: 500ms, 10s, 2m; see commbench run --help\n$/);
+    assert.match(duration.stderr, /hint: durations: 500ms, 10s, 2m; see commbench run --help\n$/);
     const both = commbench(['run', 'smoke', '--connections', 'x', '--payload', '3q']);
     assert.match(both.stderr, /hint: sizes: 64 \(bytes\), 1KiB.*; counts are whole numbers/);
     assert.doesNotMatch(both.stderr, /durations/);
