@@ -13,12 +13,19 @@ import { renderHtml } from './html.js';
 import { renderJson } from './json.js';
 import { renderMarkdown } from './markdown.js';
 import { buildSummary } from './model.js';
+import { renderOpenMetrics } from './openmetrics.js';
 import { renderTable } from './table.js';
 
-export const reportFormats = ['table', 'markdown', 'html', 'csv', 'hgrm', 'json'] as const;
+export const reportFormats = ['table', 'markdown', 'html', 'csv', 'hgrm', 'json', 'openmetrics'] as const;
 export type ReportFormat = (typeof reportFormats)[number];
 
-const aliases: Readonly<Record<string, ReportFormat>> = { md: 'markdown', txt: 'table', htm: 'html' };
+const aliases: Readonly<Record<string, ReportFormat>> = {
+  md: 'markdown',
+  txt: 'table',
+  htm: 'html',
+  prometheus: 'openmetrics',
+  prom: 'openmetrics',
+};
 
 /** 'markdown,html' → ['markdown', 'html']; E_USAGE naming the valid formats otherwise. */
 export function parseFormats(text: string): ReportFormat[] {
@@ -73,6 +80,8 @@ export function renderFormat(result: Result, format: ReportFormat, opts: RenderO
       return [{ suffix: '.json', main: true, content: renderJson(result) }];
     case 'csv':
       return [{ suffix: '.csv', main: true, content: renderCsv(result) }];
+    case 'openmetrics':
+      return [{ suffix: '.prom', main: true, content: renderOpenMetrics(result) }];
     case 'html':
       return [{ suffix: '.html', main: true, content: renderHtml(result) }];
     case 'hgrm':
