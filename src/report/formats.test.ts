@@ -30,7 +30,7 @@ test('HTML matches test/golden/report.html and is self-contained', async () => {
   const html = renderHtml(histogramResult());
   await expectGolden('report.html', html);
   assert.doesNotMatch(html, /<script|https?:\/\/(?!www\.w3\.org)/, 'no scripts, no network');
-  assert.equal(html.match(/<svg /g)?.length, 5);
+  assert.equal(html.match(/<svg /g)?.length, 8);
   assert.equal(renderHtml(histogramResult()), html, 'deterministic');
 });
 
