@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { writeReports } from './report.js';
 import { CommbenchError, ExitCode } from '../errors.js';
 import { runPlan } from '../engine/runner.js';
+import { packageVersion } from '../paths.js';
 import { killAllServers } from '../engine/server-host.js';
 import {
   brokerEnvVar,
@@ -35,6 +36,7 @@ interface RunFlags {
   resultsDir: string;
   color?: boolean;
   format?: string;
+  otlp?: string;
 }
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
@@ -70,6 +72,10 @@ export function registerRun(program: Command, setExit: (code: number) => void): 
     .option(
       '--format <formats>',
       'also write these reports beside the result, e.g. markdown,html (see commbench report)',
+    )
+    .option(
+      '--otlp <url>',
+      'push OpenTelemetry metrics during the run to this OTLP/HTTP collector, e.g. http://127.0.0.1:4318',
     )
     .action(async (scenario: string, flags: RunFlags) => {
       setExit(await runCommand(scenario, flags));
@@ -135,6 +141,15 @@ async function runCommand(scenario: string, flags: RunFlags): Promise<number> {
   };
   const plan = await loadPlan(scenario, overrides);
   const out = resolve(flags.out ?? defaultResultPath(flags.resultsDir, plan.name, new Date()));
+  const otlp =
+    flags.otlp === undefined
+      ? undefined
+      : // loaded only when asked for: the OpenTelemetry SDK is not needed by other runs
+        new (await import('../export/otlp.js')).OtlpExport({
+          url: flags.otlp,
+          plan,
+          version: packageVersion(),
+        });
   const isTTY = process.stderr.isTTY === true;
   const progress = createProgress(process.stderr, isTTY);
   process.stderr.write(
@@ -166,7 +181,8 @@ async function runCommand(scenario: string, flags: RunFlags): Promise<number> {
       signal: abort.signal,
       hooks: {
         caseStarted: (spec, index, total, repetition) => progress.caseStarted(spec, index, total, repetition),
-        tick: (_spec, p) =>
+        tick: (_spec, p) => {
+          otlp?.tick(_spec, p);
           progress.tick({
             elapsedMs: p.elapsedMs,
             phase: p.phase,
@@ -174,8 +190,12 @@ async function runCommand(scenario: string, flags: RunFlags): Promise<number> {
             opsPerSec: p.opsPerSec,
             p99Us: p.p99,
             errors: p.errors,
-          }),
-        caseFinished: (caseResult) => progress.caseFinished(caseResult),
+          });
+        },
+        caseFinished: (caseResult) => {
+          otlp?.caseFinished(caseResult);
+          progress.caseFinished(caseResult);
+        },
       },
     });
   } finally {
@@ -186,6 +206,8 @@ async function runCommand(scenario: string, flags: RunFlags): Promise<number> {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     progress.close();
+    const otlpWarning = await otlp?.shutdown();
+    if (otlpWarning !== undefined) process.stderr.write(`${otlpWarning}\n`);
   }
   result = redactResult(result);
   await writeResultAtomic(out, result);
