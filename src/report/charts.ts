@@ -23,6 +23,8 @@ export interface LatencySeries {
 export interface TimelineSeries {
   readonly label: string;
   readonly timeline: readonly TimelinePoint[];
+  /** Series colour (default: by position), so a case keeps its colour in a chart that shows only some cases. */
+  readonly color?: string;
 }
 
 export interface BytesSeries {
@@ -347,7 +349,12 @@ export function latencyOverTimeChart(
   );
 }
 
-/** Failed operations per second, one bar series per case (only cases that had errors). */
+/** The colour of the i-th series of a chart. */
+export function seriesColor(i: number): string {
+  return palette[i % palette.length]!;
+}
+
+/** Failed operations per second, one bar series per case (pass only the cases that had errors). */
 export function errorsOverTimeChart(
   series: readonly TimelineSeries[],
   title: string,
@@ -379,7 +386,7 @@ export function errorsOverTimeChart(
       series: series.map((s, i) => ({
         type: 'bar',
         name: s.label,
-        color: palette[i % palette.length],
+        color: s.color ?? palette[i % palette.length],
         barMaxWidth: 14,
         data: s.timeline.map((p) => [p.t, p.errors]),
       })),

@@ -15,6 +15,7 @@ import {
   hasTimeSeries,
   latencyOverTimeChart,
   latencyPercentileChart,
+  seriesColor,
   throughputChart,
 } from './charts.js';
 import { buildMarkupTable } from './markup.js';
@@ -98,7 +99,9 @@ export function renderHtml(result: Result): string {
         card(latencyOverTimeChart(series, `Latency over time${name}`, { id: `g${i}lt`, size })),
         card(throughputChart(series, `Throughput over time${name}`, { id: `g${i}t`, size })),
       );
-      const failing = series.filter((s) => s.timeline.some((p) => p.errors > 0));
+      const failing = series
+        .map((s, k) => ({ ...s, color: seriesColor(k) }))
+        .filter((s) => s.timeline.some((p) => p.errors > 0));
       if (failing.length > 0)
         cards.push(card(errorsOverTimeChart(failing, `Errors over time${name}`, { id: `g${i}e`, size })));
       else note = '<p class="note">No errors in any second of these cases.</p>';

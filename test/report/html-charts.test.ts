@@ -54,6 +54,7 @@ test('errors over time appear for the cases that had errors', () => {
   const at = html.indexOf('Errors over time — 16KiB');
   const chart = html.slice(html.lastIndexOf('<svg ', at), at);
   assert.match(chart, /rest 16KiB/, 'the case with errors is in the legend');
+  assert.match(chart, /fill="#f28e2b"/, 'in the colour rest 16KiB has in the other charts of its group');
   assert.doesNotMatch(chart, /grpc 16KiB/, 'cases without errors are left out');
 });
 
