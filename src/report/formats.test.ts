@@ -21,7 +21,7 @@ test('markdown matches test/golden/report.md: grouped rows, floor column, warnin
   assert.match(md, /⚠️ \*\*DRIVER-SATURATED\*\*/);
   assert.match(
     md,
-    /```mermaid\nxychart-beta\n {2}title "Latency — 64B · closed c=50×1 \(ms\): bars p50, line p99"/,
+    /```mermaid\nxychart-beta\n {2}title "Latency — 64B · closed c=50×1 \(ms\): p99 bar, p50 bar inside it"/,
   );
   assert.doesNotMatch(md, /!\[/, 'no image links');
 });

@@ -2,7 +2,8 @@
  * Charts as Mermaid `xychart-beta` blocks: text that GitHub renders wherever markdown is pasted
  * (job summaries, PR comments, READMEs), so the markdown report needs no image files. Pure.
  * Mermaid's xychart has no legend and no log axis, so each chart carries one or two series whose
- * meaning the title says ("bars p50, line p99"), on a linear axis from 0.
+ * meaning the title says ("p99 bar, p50 bar inside it"), on a linear axis from 0. Bars, not lines:
+ * a group with one case still draws something (a line through one point draws nothing).
  */
 import type { RowGroup } from './groups.js';
 
@@ -45,7 +46,7 @@ function block(title: string, categories: readonly string[], axis: string, max: 
 }
 
 /**
- * Per group: latency by case (bars p50, line p99, in the unit that suits the group) and
+ * Per group: latency by case (p99 and p50 bars, in the unit that suits the group) and
  * throughput by case (bars ops/s). Rows without measurements are left out; empty groups give none.
  */
 export function mermaidCharts(groups: readonly RowGroup[]): MermaidChart[] {
@@ -59,12 +60,13 @@ export function mermaidCharts(groups: readonly RowGroup[]): MermaidChart[] {
     const latency = m.map((s) => (s.delivery ? s.delivery.latency : s.latency));
     const top = Math.max(...latency.map((l) => l.p99));
     const [unit, scale] = top >= 1000 ? ['ms', 1000] : ['µs', 1];
-    const title = `Latency${name} (${unit}): bars p50, line p99`;
+    // Mermaid draws bar series over each other: the p50 bar inside the (never shorter) p99 bar.
+    const title = `Latency${name} (${unit}): p99 bar, p50 bar inside it`;
     charts.push({
       title,
       source: block(title, cases, `latency (${unit})`, top / scale, [
+        `bar [${latency.map((l) => num(l.p99 / scale)).join(', ')}]`,
         `bar [${latency.map((l) => num(l.p50 / scale)).join(', ')}]`,
-        `line [${latency.map((l) => num(l.p99 / scale)).join(', ')}]`,
       ]),
     });
     const rates = m.map((s) => (s.delivery ? s.delivery.throughput : s.throughput));

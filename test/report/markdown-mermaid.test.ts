@@ -15,6 +15,8 @@ import { pathToFileURL } from 'node:url';
 import { test } from 'node:test';
 import { renderFormat } from '../../src/report/formats.js';
 import { renderMarkdown } from '../../src/report/markdown.js';
+import { mermaidCharts } from '../../src/report/mermaid.js';
+import { buildSummary } from '../../src/report/model.js';
 import { histogramResult } from '../fixtures/histograms.js';
 import { makeResult } from '../fixtures/result.js';
 
@@ -111,7 +113,20 @@ test(
   { skip },
   async () => {
     assert.ok(chromium, 'CI=true and no Chromium: .ci/run must install it (apt-get install -y chromium)');
+    // One group of 12 cases: the chart turns horizontal so the labels stay readable.
+    const rows = buildSummary(histogramResult()).rows;
+    const many = mermaidCharts([
+      {
+        label: 'many "quoted" cases',
+        rows: [...rows, ...rows].map((r, i) => ({
+          ...r,
+          cells: { ...r.cells, case: `${r.cells.case} #${i}` },
+        })),
+      },
+    ]).map((c) => c.source);
+    assert.match(many[0]!, /^xychart-beta horizontal\n/);
     const blocks = [
+      ...many,
       ...mermaidBlocks(renderMarkdown(histogramResult())),
       ...mermaidBlocks(renderMarkdown(makeResult())),
     ];
