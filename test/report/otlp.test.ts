@@ -5,6 +5,9 @@
  * attributes and values; once from OtlpExport directly, once from `commbench run --otlp`.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { createServer, type Server } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
@@ -155,7 +158,22 @@ test('commbench run --otlp pushes the run’s metrics while it runs', async () =
     const dir = tempDir();
     process.env.OTEL_METRIC_EXPORT_INTERVAL = '250'; // the SDK's own variable; inherited by the CLI
     const run = await cli(
-      ['run', 'smoke', '--pattern', 'tcp', '--duration', '1500ms', '--warmup', '100ms', '--otlp', rx.url],
+      [
+        'run',
+        'smoke',
+        '--pattern',
+        'tcp',
+        '--duration',
+        '1500ms',
+        '--warmup',
+        '100ms',
+        '--otlp',
+        rx.url,
+        '--format',
+        'openmetrics',
+        '--out',
+        'r.json',
+      ],
       dir,
     ).done;
     assert.equal(run.code, 0, run.stderr);
@@ -174,6 +192,16 @@ test('commbench run --otlp pushes the run’s metrics while it runs', async () =
     assert.ok(value(ops[0]!) > 100, `only ${value(ops[0]!)} operations`);
     const p99 = points(metric(rx.requests, 'commbench.latency')).find((p) => attr(p, 'percentile') === 'p99');
     assert.ok(p99 && value(p99) > 0 && value(p99) < 1, `p99 ${p99 && value(p99)} s`);
+    // run --format openmetrics writes the exposition beside the result; promtool accepts a real run's.
+    const prom = readFileSync(join(dir, 'r.prom'), 'utf8');
+    assert.match(
+      prom,
+      /^commbench_latency_seconds_bucket\{scenario="smoke",case="tcp[^"]*",.*pattern="tcp"/m,
+    );
+    if (existsSync('/usr/bin/promtool')) {
+      const check = spawnSync('/usr/bin/promtool', ['check', 'metrics'], { input: prom, encoding: 'utf8' });
+      assert.equal(check.status, 0, `${check.stdout}${check.stderr}`);
+    }
   } finally {
     delete process.env.OTEL_METRIC_EXPORT_INTERVAL;
     rx.server.close();
