@@ -2,9 +2,9 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, dirname, extname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { useColor } from './style.js';
-import { ExitCode } from '../errors.js';
+import { CommbenchError, ExitCode } from '../errors.js';
 import { parseFormats, renderFormat, reportFormats, type ReportFormat } from '../report/formats.js';
-import { readResult } from '../result/io.js';
+import { checkResult, readResult } from '../result/io.js';
 import type { Result } from '../result/types.js';
 
 interface ReportFlags {
@@ -18,11 +18,11 @@ export function registerReport(program: Command, setExit: (code: number) => void
   program
     .command('report')
     .description('render a result file as a table, markdown, HTML, CSV, .hgrm or JSON')
-    .argument('<result>', 'a result file written by commbench run')
+    .argument('<result>', "a result file written by commbench run ('-' reads it from stdin)")
     .option('--format <formats>', `comma-separated: ${reportFormats.join(', ')}`, 'table')
     .option(
       '--out <path>',
-      'output file; with several formats (or markdown charts, .hgrm per case) the files share its name without extension (default: one format to stdout, several beside the result)',
+      "output file ('-' for stdout, one format); with several formats (or markdown's SVG extras, .hgrm per case) the files share its name without extension (default: one format to stdout, several beside the result)",
     )
     .option('--no-color', 'plain table output')
     .action(async (file: string, flags: ReportFlags) => {
@@ -30,10 +30,39 @@ export function registerReport(program: Command, setExit: (code: number) => void
     });
 }
 
+/** Reads a result from a file, or from stdin when `file` is '-' (`commbench report - < r.json`). */
+export async function readResultArg(file: string): Promise<Result> {
+  if (file !== '-') return readResult(file);
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  const text = Buffer.concat(chunks).toString('utf8');
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (err) {
+    throw new CommbenchError(
+      'E_RESULT_INVALID',
+      text.trim() === '' ? 'no result on stdin' : `stdin is not valid JSON: ${(err as Error).message}`,
+      { hint: 'pipe a result file in: commbench report - < results/<scenario>.json', cause: err },
+    );
+  }
+  return checkResult(data, 'stdin');
+}
+
 async function reportCommand(file: string, flags: ReportFlags): Promise<number> {
   const formats = parseFormats(flags.format);
-  const result = await readResult(file);
-  if (flags.out === undefined && formats.length === 1) {
+  if (flags.out === '-' && formats.length > 1) {
+    throw new CommbenchError('E_USAGE', `--out - writes one format to stdout, got ${formats.join(', ')}`, {
+      hint: 'give one --format with --out -, or a file name (--out report.md) for several',
+    });
+  }
+  if (file === '-' && flags.out === undefined && formats.length > 1) {
+    throw new CommbenchError('E_USAGE', 'several formats from stdin need --out to say where the files go', {
+      hint: 'add --out <name> (e.g. --out results/report), or give one --format to print it',
+    });
+  }
+  const result = await readResultArg(file);
+  if ((flags.out === undefined || flags.out === '-') && formats.length === 1) {
     const format = formats[0]!;
     const tty = process.stdout.isTTY === true;
     const files = renderFormat(result, format, {

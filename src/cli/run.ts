@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { writeReports } from './report.js';
 import { CommbenchError, ExitCode } from '../errors.js';
 import { runPlan } from '../engine/runner.js';
+import { packageVersion } from '../paths.js';
 import { killAllServers } from '../engine/server-host.js';
 import {
   brokerEnvVar,
@@ -40,6 +41,7 @@ interface RunFlags {
   shard?: string;
   startAt?: string;
   histogram?: boolean;
+  otlp?: string;
 }
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
@@ -84,6 +86,10 @@ export function registerRun(program: Command, setExit: (code: number) => void): 
     .option(
       '--start-at <time>',
       'scale-out: start the first case at this ISO time or epoch ms (every shard the same)',
+    )
+    .option(
+      '--otlp <url>',
+      'push OpenTelemetry metrics during the run to this OTLP/HTTP collector, e.g. http://127.0.0.1:4318',
     )
     .action(async (scenario: string, flags: RunFlags) => {
       setExit(await runCommand(scenario, flags));
@@ -154,6 +160,15 @@ async function runCommand(scenario: string, flags: RunFlags): Promise<number> {
   const plan = shard ? await shardPlan(loaded, shard) : loaded;
   let lateMs = 0;
   const out = resolve(flags.out ?? defaultResultPath(flags.resultsDir, plan.name, new Date()));
+  const otlp =
+    flags.otlp === undefined
+      ? undefined
+      : // loaded only when asked for: the OpenTelemetry SDK is not needed by other runs
+        new (await import('../export/otlp.js')).OtlpExport({
+          url: flags.otlp,
+          plan,
+          version: packageVersion(),
+        });
   const isTTY = process.stderr.isTTY === true;
   const progress = createProgress(process.stderr, isTTY, {
     cases: plan.cases,
@@ -199,7 +214,8 @@ async function runCommand(scenario: string, flags: RunFlags): Promise<number> {
           lateMs = Math.max(lateMs, Math.round(at.startAtEpoch - at.scheduledEpoch));
         },
         caseStarted: (spec, index, total, repetition) => progress.caseStarted(spec, index, total, repetition),
-        tick: (_spec, p) =>
+        tick: (_spec, p) => {
+          otlp?.tick(_spec, p);
           progress.tick({
             elapsedMs: p.elapsedMs,
             phase: p.phase,
@@ -207,8 +223,12 @@ async function runCommand(scenario: string, flags: RunFlags): Promise<number> {
             opsPerSec: p.opsPerSec,
             p99Us: p.p99,
             errors: p.errors,
-          }),
-        caseFinished: (caseResult) => progress.caseFinished(caseResult),
+          });
+        },
+        caseFinished: (caseResult) => {
+          otlp?.caseFinished(caseResult);
+          progress.caseFinished(caseResult);
+        },
       },
     });
   } finally {
@@ -219,6 +239,8 @@ async function runCommand(scenario: string, flags: RunFlags): Promise<number> {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     progress.close();
+    const otlpWarning = await otlp?.shutdown();
+    if (otlpWarning !== undefined) process.stderr.write(`${otlpWarning}\n`);
   }
   result = redactResult(result);
   if (shard) {

@@ -259,17 +259,22 @@ function mergeDeliveries(reps: readonly Measurement[], seconds: number): Deliver
   };
 }
 
-function mergeTimelines(reports: readonly DriverReport[]): TimelinePoint[] {
+/** One point per second of the window: the drivers' seconds summed, their histograms merged exactly. */
+export function mergeTimelines(reports: readonly Pick<DriverReport, 'timeline'>[]): TimelinePoint[] {
   const length = Math.max(0, ...reports.map((r) => r.timeline.length));
   const points: TimelinePoint[] = [];
   for (let i = 0; i < length; i++) {
     const seconds = reports.flatMap((r) => r.timeline.slice(i, i + 1));
     const h = mergeEncoded(seconds.map((s) => s.latency));
+    const at = (p: number): number => (h.totalCount === 0 ? 0 : h.getValueAtPercentile(p));
     points.push({
       t: i + 1,
       ops: sum(seconds, (s) => s.ops),
       errors: sum(seconds, (s) => s.errors),
-      p99: h.totalCount === 0 ? 0 : h.getValueAtPercentile(99),
+      p50: at(50),
+      p90: at(90),
+      p99: at(99),
+      max: h.totalCount === 0 ? 0 : h.maxValue,
     });
   }
   return points;

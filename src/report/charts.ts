@@ -7,7 +7,7 @@ import * as echarts from 'echarts';
 import type { EChartsOption } from 'echarts';
 import { decodeHistogram } from '../metrics/histogram.js';
 import type { LatencySummary, TimelinePoint } from '../result/types.js';
-import { formatBytes, formatCount, formatMicros } from '../units.js';
+import { formatBytes, formatCount, formatMicros, formatSize } from '../units.js';
 
 export interface ChartSize {
   readonly width: number;
@@ -23,6 +23,8 @@ export interface LatencySeries {
 export interface TimelineSeries {
   readonly label: string;
   readonly timeline: readonly TimelinePoint[];
+  /** Series colour (default: by position), so a case keeps its colour in a chart that shows only some cases. */
+  readonly color?: string;
 }
 
 export interface BytesSeries {
@@ -64,6 +66,16 @@ const legend = {
 } as const;
 const legendWidth = 190;
 
+/** The x axis of every time chart: seconds of the measured window, whole seconds. */
+const secondsAxis = {
+  type: 'value',
+  name: 'seconds',
+  nameLocation: 'middle',
+  nameGap: 28,
+  min: 0,
+  minInterval: 1,
+} as const;
+
 function render(option: EChartsOption, size: ChartSize, idPrefix: string): string {
   const chart = echarts.init(null, null, {
     renderer: 'svg',
@@ -98,10 +110,50 @@ export function percentileLabel(x: number): string {
 }
 
 /**
+ * The latency axis every latency chart uses: logarithmic, in ms, from the power of ten below the
+ * smallest value to the one above the largest (so charts side by side read the same way).
+ */
+function latencyAxis(valuesMs: readonly number[]) {
+  const ys = valuesMs.filter((y) => y > 0);
+  const lo = ys.length === 0 ? 0.01 : 10 ** Math.floor(Math.log10(Math.min(...ys)));
+  const hi = ys.length === 0 ? 1 : 10 ** Math.ceil(Math.log10(Math.max(...ys)));
+  return {
+    type: 'log',
+    logBase: 10,
+    min: lo,
+    max: hi > lo ? hi : lo * 10,
+    name: 'latency (log)',
+    nameLocation: 'middle',
+    nameGap: 50,
+    axisLabel: { formatter: (v: number) => formatMicros(v * 1000) },
+    splitLine: { lineStyle: { color: '#eee' } },
+  } as const;
+}
+
+/**
+ * Byte-axis ticks at 1, 2, 4, 8 … × 1, 1024, 1024² (so labels read 0, 8KiB, 16KiB, 24KiB instead of
+ * 0, 5000, 10000): the interval and the axis end for `max` bytes, about 4–8 ticks.
+ */
+export function byteTicks(max: number): { interval: number; max: number } {
+  if (!(max > 0)) return { interval: 16, max: 64 };
+  let interval = 1;
+  while (max / interval > 8) interval *= 2;
+  return { interval, max: Math.ceil((max * 1.08) / interval) * interval };
+}
+
+/** The size of every chart in the HTML report: two side by side on a 1400 px screen. */
+export const cardSize: ChartSize = { width: 600, height: 320 };
+
+/** True when some series has at least two seconds to draw (one second draws a lone dot). */
+export function hasTimeSeries(series: readonly TimelineSeries[]): boolean {
+  return series.some((s) => s.timeline.length >= 2);
+}
+
+/**
  * Latency by percentile, as HdrHistogram plots draw it: x is 1/(1 - p) on a log axis labelled
  * 0%, 90%, 99%, 99.9% … (so the tail gets as much room as the body), y the latency. One line per
  * series, up to the highest percentile its sample count supports (at most 99.999%). The y axis is
- * logarithmic when the series span more than 30×, else linear from 0.
+ * logarithmic, as on every latency chart of the report (./charts.ts latencyAxis).
  */
 export function latencyPercentileChart(
   series: readonly LatencySeries[],
@@ -121,8 +173,6 @@ export function latencyPercentileChart(
     }
     return { name: s.label, points };
   });
-  const ys = lines.flatMap((l) => l.points.map(([, y]) => y)).filter((y) => y > 0);
-  const logY = ys.length > 0 && Math.max(...ys) / Math.min(...ys) > 30;
   const missing = series.filter((s) => !drawn.includes(s)).map((s) => s.label);
   return render(
     {
@@ -131,7 +181,7 @@ export function latencyPercentileChart(
         subtext:
           missing.length > 0
             ? `no histogram: ${missing.join(', ')}`
-            : 'latency by percentile (log scale: each step is ten times rarer)',
+            : 'latency by percentile (log scales: each step right is ten times rarer)',
         left: 10,
         textStyle: { fontSize: 14, fontWeight: 'bold' },
         subtextStyle: { fontSize: 11, color: '#666' },
@@ -148,15 +198,7 @@ export function latencyPercentileChart(
         axisLabel: { formatter: (v: number) => percentileLabel(v) },
         splitLine: { show: true, lineStyle: { color: '#eee' } },
       },
-      yAxis: {
-        type: logY ? 'log' : 'value',
-        ...(logY ? {} : { min: 0 }),
-        name: 'latency (ms)',
-        nameLocation: 'middle',
-        nameGap: 50,
-        axisLabel: { formatter: (v: number) => formatMicros(v * 1000) },
-        splitLine: { lineStyle: { color: '#eee' } },
-      },
+      yAxis: latencyAxis(lines.flatMap((l) => l.points.map(([, y]) => y))),
       series: lines.map((l) => ({
         type: 'line',
         name: l.name,
@@ -188,7 +230,7 @@ export function throughputChart(
       },
       legend,
       grid: { left: 70, right: legendWidth + 20, top: 70, bottom: 50 },
-      xAxis: { type: 'value', name: 'seconds', nameLocation: 'middle', nameGap: 28, min: 0, minInterval: 1 },
+      xAxis: secondsAxis,
       yAxis: {
         type: 'value',
         min: 0,
@@ -229,7 +271,8 @@ export function bytesChart(series: readonly BytesSeries[], title: string, opts: 
       xAxis: {
         type: 'value',
         min: 0,
-        axisLabel: { formatter: (v: number) => formatBytes(v) },
+        ...byteTicks(Math.max(...series.flatMap((s) => [s.payload, s.wire]))),
+        axisLabel: { formatter: (v: number) => formatSize(v) },
         splitLine: { lineStyle: { color: '#eee' } },
       },
       yAxis: { type: 'category', data: labels, inverse: true },
@@ -258,5 +301,172 @@ export function bytesChart(series: readonly BytesSeries[], title: string, opts: 
     },
     { width: opts.size?.width ?? 820, height },
     opts.id ?? 'bytes',
+  );
+}
+
+/**
+ * Latency of each second: p99 solid, p50 dashed, one colour per series, log axis. Points written
+ * before p50 was recorded draw p99 only.
+ */
+export function latencyOverTimeChart(
+  series: readonly TimelineSeries[],
+  title: string,
+  opts: ChartOptions = {},
+): string {
+  const size = opts.size ?? cardSize;
+  const ms = (us: number): number => us / 1000;
+  const lines = series.flatMap((s, i) => {
+    const color = palette[i % palette.length]!;
+    const p99 = s.timeline.filter((p) => p.ops > 0).map((p) => [p.t, ms(p.p99)] as [number, number]);
+    const p50 = s.timeline
+      .filter((p) => p.ops > 0 && p.p50 !== undefined)
+      .map((p) => [p.t, ms(p.p50!)] as [number, number]);
+    const base = { type: 'line' as const, name: s.label, color, symbolSize: 4 };
+    return [
+      { ...base, data: p99, lineStyle: { width: 2, color } },
+      ...(p50.length > 0
+        ? [{ ...base, data: p50, lineStyle: { width: 1.5, type: 'dashed' as const, color } }]
+        : []),
+    ];
+  });
+  return render(
+    {
+      title: {
+        text: title,
+        subtext: 'per second of the measured window: solid p99, dashed p50 (log scale)',
+        left: 10,
+        textStyle: { fontSize: 14, fontWeight: 'bold' },
+        subtextStyle: { fontSize: 11, color: '#666' },
+      },
+      legend,
+      grid: { left: 70, right: legendWidth + 20, top: 70, bottom: 50 },
+      xAxis: secondsAxis,
+      yAxis: latencyAxis(lines.flatMap((l) => l.data.map(([, y]) => y))),
+      series: lines,
+    },
+    size,
+    opts.id ?? 'latency-time',
+  );
+}
+
+/** The colour of the i-th series of a chart. */
+export function seriesColor(i: number): string {
+  return palette[i % palette.length]!;
+}
+
+/** Failed operations per second, one bar series per case (pass only the cases that had errors). */
+export function errorsOverTimeChart(
+  series: readonly TimelineSeries[],
+  title: string,
+  opts: ChartOptions = {},
+): string {
+  const size = opts.size ?? cardSize;
+  return render(
+    {
+      title: {
+        text: title,
+        subtext: 'failed operations per second (timeouts, connection, protocol, mismatch)',
+        left: 10,
+        textStyle: { fontSize: 14, fontWeight: 'bold' },
+        subtextStyle: { fontSize: 11, color: '#666' },
+      },
+      legend,
+      grid: { left: 70, right: legendWidth + 20, top: 70, bottom: 50 },
+      xAxis: secondsAxis,
+      yAxis: {
+        type: 'value',
+        min: 0,
+        minInterval: 1,
+        name: 'errors/s',
+        nameLocation: 'middle',
+        nameGap: 50,
+        axisLabel: { formatter: (v: number) => formatCount(v) },
+        splitLine: { lineStyle: { color: '#eee' } },
+      },
+      series: series.map((s, i) => ({
+        type: 'bar',
+        name: s.label,
+        color: s.color ?? palette[i % palette.length],
+        barMaxWidth: 14,
+        data: s.timeline.map((p) => [p.t, p.errors]),
+      })),
+    },
+    size,
+    opts.id ?? 'errors-time',
+  );
+}
+
+export interface CpuSeries {
+  readonly label: string;
+  /** Driver (load generator) CPU per operation, µs. */
+  readonly driver: number;
+  /** Server process CPU per operation, µs (absent for --target runs). */
+  readonly server?: number;
+  /** Helper processes' CPU per operation (hops, proxies, brokers), µs, by role. */
+  readonly helpers: readonly { readonly role: string; readonly cpuUsPerOp: number }[];
+}
+
+/**
+ * CPU per operation by side: the driver's bar, and the server side's stacked bar (server process
+ * plus its helper processes), per case.
+ */
+export function cpuChart(series: readonly CpuSeries[], title: string, opts: ChartOptions = {}): string {
+  const height = opts.size?.height ?? Math.max(cardSize.height, 130 + series.length * 40);
+  const labels = series.map((s) => s.label);
+  const helpers = [...new Set(series.flatMap((s) => s.helpers.map((h) => h.role)))];
+  const valueLabel = {
+    show: true,
+    position: 'right',
+    fontSize: 10,
+    formatter: (p: { value: unknown }) => (Number(p.value) > 0 ? formatMicros(Number(p.value)) : ''),
+  } as const;
+  return render(
+    {
+      title: {
+        text: title,
+        subtext: 'CPU time per operation: driver vs server side (server process + helpers)',
+        left: 10,
+        textStyle: { fontSize: 14, fontWeight: 'bold' },
+        subtextStyle: { fontSize: 11, color: '#666' },
+      },
+      legend: { top: 58, left: 10, textStyle: { fontSize: 11 } },
+      grid: { left: 150, right: 70, top: 90, bottom: 30 },
+      xAxis: {
+        type: 'value',
+        min: 0,
+        axisLabel: { formatter: (v: number) => formatMicros(v) },
+        splitLine: { lineStyle: { color: '#eee' } },
+      },
+      yAxis: { type: 'category', data: labels, inverse: true },
+      series: [
+        {
+          type: 'bar',
+          name: 'driver',
+          color: '#9c755f',
+          barMaxWidth: 14,
+          data: series.map((s) => s.driver),
+          label: valueLabel,
+        },
+        {
+          type: 'bar',
+          name: 'server',
+          stack: 'server',
+          color: '#4e79a7',
+          barMaxWidth: 14,
+          data: series.map((s) => s.server ?? 0),
+          ...(helpers.length === 0 ? { label: valueLabel } : {}),
+        },
+        ...helpers.map((role, i) => ({
+          type: 'bar' as const,
+          name: role,
+          stack: 'server',
+          color: palette[(i + 3) % palette.length],
+          barMaxWidth: 14,
+          data: series.map((s) => s.helpers.find((h) => h.role === role)?.cpuUsPerOp ?? 0),
+        })),
+      ],
+    },
+    { width: opts.size?.width ?? cardSize.width, height },
+    opts.id ?? 'cpu',
   );
 }

@@ -11,21 +11,23 @@ import { renderHtml } from './html.js';
 import { renderMarkdown } from './markdown.js';
 
 test('markdown matches test/golden/report.md: grouped rows, floor column, warnings in the row', async () => {
-  const md = renderMarkdown(makeResult(), {
-    charts: [{ title: 'Latency by percentile', file: 'r.latency.svg' }],
-  });
+  const md = renderMarkdown(makeResult());
   await expectGolden('report.md', md);
   assert.match(md, /\| \*\*64B · closed c=50×1\*\* \| tcp 64B \|/);
   assert.match(md, /\| 4\.1× tcp \|/);
   assert.match(md, /⚠️ \*\*DRIVER-SATURATED\*\*/);
-  assert.match(md, /!\[Latency by percentile\]\(r\.latency\.svg\)/);
+  assert.match(
+    md,
+    /```mermaid\nxychart-beta\n {2}title "Latency — 64B · closed c=50×1 \(ms\): p99 bar, p50 bar inside it"/,
+  );
+  assert.doesNotMatch(md, /!\[/, 'no image links');
 });
 
 test('HTML matches test/golden/report.html and is self-contained', async () => {
   const html = renderHtml(histogramResult());
   await expectGolden('report.html', html);
   assert.doesNotMatch(html, /<script|https?:\/\/(?!www\.w3\.org)/, 'no scripts, no network');
-  assert.equal(html.match(/<svg /g)?.length, 5);
+  assert.equal(html.match(/<svg /g)?.length, 8);
   assert.equal(renderHtml(histogramResult()), html, 'deterministic');
 });
 
@@ -88,13 +90,13 @@ test('latency chart matches test/golden/latency.svg; percentile axis labels', as
   ]);
 });
 
-test('markdown writes its charts beside it; formats parse with aliases and errors', () => {
+test('markdown written to a folder gets SVG extras beside it; formats parse with aliases and errors', () => {
   const files = renderFormat(histogramResult(), 'markdown', { baseName: 'run' });
   assert.deepEqual(
     files.map((f) => f.suffix),
     ['.md', '.latency-1.svg', '.throughput-1.svg', '.latency-2.svg', '.throughput-2.svg', '.bytes.svg'],
   );
-  assert.match(files[0]!.content, /!\[Latency by percentile — 64B\]\(run\.latency-1\.svg\)/);
+  assert.doesNotMatch(files[0]!.content, /run\.latency-1\.svg/, 'extras, not links');
   assert.deepEqual(parseFormats('md, html,markdown'), ['markdown', 'html']);
   assert.throws(() => parseFormats('markdown,pdf'), /unknown report format "pdf"/);
 });

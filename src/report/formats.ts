@@ -1,7 +1,7 @@
 /**
  * The report formats by name, and the files each produces for one result: the CLI (`report`,
- * `run --format`) writes them, so every reporter stays a pure function. Markdown comes with SVG
- * charts to be written beside it (linked by relative name); .hgrm is one file per case.
+ * `run --format`) writes them, so every reporter stays a pure function. Markdown written to a
+ * folder comes with SVG charts beside it (extras, not linked); .hgrm is one file per case.
  */
 import { CommbenchError } from '../errors.js';
 import type { Result } from '../result/types.js';
@@ -13,12 +13,19 @@ import { renderHtml } from './html.js';
 import { renderJson } from './json.js';
 import { renderMarkdown } from './markdown.js';
 import { buildSummary } from './model.js';
+import { renderOpenMetrics } from './openmetrics.js';
 import { renderTable } from './table.js';
 
-export const reportFormats = ['table', 'markdown', 'html', 'csv', 'hgrm', 'json'] as const;
+export const reportFormats = ['table', 'markdown', 'html', 'csv', 'hgrm', 'json', 'openmetrics'] as const;
 export type ReportFormat = (typeof reportFormats)[number];
 
-const aliases: Readonly<Record<string, ReportFormat>> = { md: 'markdown', txt: 'table', htm: 'html' };
+const aliases: Readonly<Record<string, ReportFormat>> = {
+  md: 'markdown',
+  txt: 'table',
+  htm: 'html',
+  prometheus: 'openmetrics',
+  prom: 'openmetrics',
+};
 
 /** 'markdown,html' → ['markdown', 'html']; E_USAGE naming the valid formats otherwise. */
 export function parseFormats(text: string): ReportFormat[] {
@@ -73,6 +80,8 @@ export function renderFormat(result: Result, format: ReportFormat, opts: RenderO
       return [{ suffix: '.json', main: true, content: renderJson(result) }];
     case 'csv':
       return [{ suffix: '.csv', main: true, content: renderCsv(result) }];
+    case 'openmetrics':
+      return [{ suffix: '.prom', main: true, content: renderOpenMetrics(result) }];
     case 'html':
       return [{ suffix: '.html', main: true, content: renderHtml(result) }];
     case 'hgrm':
@@ -82,19 +91,16 @@ export function renderFormat(result: Result, format: ReportFormat, opts: RenderO
         content: f.text,
       }));
     case 'markdown': {
-      const charts = markdownCharts(result);
-      const base = opts.baseName;
-      const links =
-        base === undefined ? [] : charts.map((c) => ({ title: c.title, file: `${base}${c.suffix}` }));
-      return [
-        { suffix: '.md', main: true, content: renderMarkdown(result, { charts: links }) },
-        ...(base === undefined ? [] : charts.map((c) => ({ suffix: c.suffix, main: false, content: c.svg }))),
-      ];
+      // The markdown carries its charts as Mermaid blocks; written to a folder, SVG versions of
+      // them come as extra files (not linked: a pasted report must not point at missing images).
+      const md: ReportFile = { suffix: '.md', main: true, content: renderMarkdown(result) };
+      if (opts.baseName === undefined) return [md];
+      return [md, ...markdownCharts(result).map((c) => ({ suffix: c.suffix, main: false, content: c.svg }))];
     }
   }
 }
 
-/** The SVG charts that go beside the markdown: latency and throughput per group, bytes for all. */
+/** The SVG charts written beside a markdown file: latency and throughput per group, bytes for all. */
 export function markdownCharts(result: Result): { title: string; suffix: string; svg: string }[] {
   const grouping = groupRows(buildSummary(result));
   const charts: { title: string; suffix: string; svg: string }[] = [];

@@ -1,11 +1,23 @@
 /**
  * HTML reporter: one self-contained file (inline CSS and SVG, no script, no network): the summary
- * table shared with markdown, per group a latency-by-percentile plot and throughput over time,
- * bytes per operation, the notes and the environment. Pure.
+ * table shared with markdown; per group latency by percentile, latency over time (p50/p99 per
+ * second), throughput over time and errors over time; CPU per operation by side and bytes per
+ * operation; the notes and the environment. Every chart has one size and latency is on a log axis
+ * everywhere. A window of one second has no time charts (one dot is not a series). Pure.
  */
 import type { Result } from '../result/types.js';
 import { formatBytes } from '../units.js';
-import { bytesChart, latencyPercentileChart, throughputChart } from './charts.js';
+import {
+  bytesChart,
+  cardSize,
+  cpuChart,
+  errorsOverTimeChart,
+  hasTimeSeries,
+  latencyOverTimeChart,
+  latencyPercentileChart,
+  seriesColor,
+  throughputChart,
+} from './charts.js';
 import { buildMarkupTable } from './markup.js';
 import type { Flag } from './model.js';
 
@@ -15,16 +27,18 @@ export function escapeHtml(text: string): string {
 }
 
 const css = `
-body{font:14px/1.45 -apple-system,"Segoe UI",Helvetica,Arial,sans-serif;color:#222;margin:24px auto;max-width:1280px;padding:0 16px}
+body{font:14px/1.45 -apple-system,"Segoe UI",Helvetica,Arial,sans-serif;color:#222;margin:24px auto;max-width:1360px;padding:0 16px}
 h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px;border-bottom:1px solid #ddd;padding-bottom:4px}
 h3{font-size:15px;margin:18px 0 6px}.sub{color:#555;margin:0 0 12px}
 table{border-collapse:collapse;font-variant-numeric:tabular-nums;font-size:13px}
-th,td{padding:4px 8px;border-bottom:1px solid #e4e4e4;white-space:nowrap}th{background:#f6f8fa;text-align:left;position:sticky;top:0}
+th,td{padding:4px 6px;border-bottom:1px solid #e4e4e4;white-space:nowrap}th{background:#f6f8fa;text-align:left;position:sticky;top:0;white-space:normal;vertical-align:bottom}
+.table-wrap{overflow-x:auto;max-width:100%}td.wrap{white-space:normal;min-width:120px;max-width:260px}td.group{white-space:normal;max-width:130px}
 td.r,th.r{text-align:right}tr.first td{border-top:2px solid #bbb}td.group{font-weight:600}
 .flag-error{color:#b00020;font-weight:600}.flag-warn{color:#9a6700}.flag-info{color:#555}
 .msg{color:#b00020}.floor{color:#777}
 ul.notes{padding-left:20px}ul.notes li{margin:3px 0}li.error{color:#b00020}li.warn{color:#7a5300}
 .charts{display:flex;flex-wrap:wrap;gap:12px}.chart{display:inline-block;border:1px solid #e4e4e4;border-radius:4px;padding:4px;background:#fff}
+.chart svg{display:block}p.note{color:#555;font-style:italic;margin:6px 0}
 dl.env{display:grid;grid-template-columns:max-content auto;gap:2px 16px}dl.env dt{color:#555}dl.env dd{margin:0}
 details{margin:8px 0}footer{color:#777;font-size:12px;margin-top:32px}
 `;
@@ -42,7 +56,14 @@ export function renderHtml(result: Result): string {
   const body = t.rows
     .map((r) => {
       const cells = t.columns.map((c) => {
-        const cls = c.key === 'group' ? 'group' : c.align === 'right' ? 'r' : '';
+        const cls =
+          c.key === 'group'
+            ? 'group'
+            : c.key === 'flags' || c.key === 'detail'
+              ? 'wrap'
+              : c.align === 'right'
+                ? 'r'
+                : '';
         let content: string;
         if (c.key === 'flags') {
           const parts = r.flags.map(flagHtml);
@@ -58,6 +79,7 @@ export function renderHtml(result: Result): string {
     .join('\n');
 
   const charts: string[] = [];
+  const card = (svg: string): string => `<div class="chart">${svg}</div>`;
   t.groups.forEach((g, i) => {
     const measured = g.rows.filter((r) => r.result?.summary);
     if (measured.length === 0) return;
@@ -67,21 +89,51 @@ export function renderHtml(result: Result): string {
       latency: r.result!.summary!.latency,
       timeline: r.result!.summary!.timeline,
     }));
+    const size = cardSize;
+    const cards = [
+      card(latencyPercentileChart(series, `Latency by percentile${name}`, { id: `g${i}l`, size })),
+    ];
+    let note = '';
+    if (hasTimeSeries(series)) {
+      cards.push(
+        card(latencyOverTimeChart(series, `Latency over time${name}`, { id: `g${i}lt`, size })),
+        card(throughputChart(series, `Throughput over time${name}`, { id: `g${i}t`, size })),
+      );
+      const failing = series
+        .map((s, k) => ({ ...s, color: seriesColor(k) }))
+        .filter((s) => s.timeline.some((p) => p.errors > 0));
+      if (failing.length > 0)
+        cards.push(card(errorsOverTimeChart(failing, `Errors over time${name}`, { id: `g${i}e`, size })));
+      else note = '<p class="note">No errors in any second of these cases.</p>';
+    } else {
+      note =
+        '<p class="note">The measured window was a single second: no time series to draw ' +
+        '(throughput and percentiles are in the table). Run for longer (--duration 10s) for latency, ' +
+        'throughput and errors over time.</p>';
+    }
     charts.push(
       `<h3>${escapeHtml(g.label === '' ? 'All cases' : g.label)}</h3>`,
-      '<div class="charts">',
-      `<div class="chart">${latencyPercentileChart(series, `Latency by percentile${name}`, { id: `g${i}l`, size: { width: 620, height: 340 } })}</div>`,
-      `<div class="chart">${throughputChart(series, `Throughput over time${name}`, { id: `g${i}t`, size: { width: 620, height: 340 } })}</div>`,
-      '</div>',
+      `<div class="charts">\n${cards.join('\n')}\n</div>`,
+      ...(note === '' ? [] : [note]),
     );
   });
-  const bytes = t.rows
-    .filter((r) => r.row.result?.summary)
-    .map((r) => ({
+  const summaries = t.rows.filter((r) => r.row.result?.summary);
+  const bytes = summaries.map((r) => ({
+    label: r.cells.case,
+    payload: r.row.result!.summary!.payload.perOp,
+    wire: r.row.result!.summary!.wire.perOp,
+  }));
+  const cpu = summaries.map((r) => {
+    const m = r.row.result!.summary!;
+    const helpers = m.server?.helpers ?? [];
+    const helperUs = helpers.reduce((a, h) => a + h.cpuUsPerOp, 0);
+    return {
       label: r.cells.case,
-      payload: r.row.result!.summary!.payload.perOp,
-      wire: r.row.result!.summary!.wire.perOp,
-    }));
+      driver: m.driver.cpuUsPerOp,
+      ...(m.server ? { server: Math.max(0, m.server.cpuUsPerOp - helperUs) } : {}),
+      helpers: helpers.map((h) => ({ role: h.role, cpuUsPerOp: h.cpuUsPerOp })),
+    };
+  });
 
   const notes = (group: string): string =>
     t.notes
@@ -119,16 +171,16 @@ export function renderHtml(result: Result): string {
     `<h1>commbench — ${escapeHtml(result.plan.name)}</h1>`,
     `<p class="sub">${escapeHtml(t.title)}${result.plan.description ? ` · ${escapeHtml(result.plan.description)}` : ''}</p>`,
     '<h2>Summary</h2>',
-    `<table id="summary">\n<thead><tr>${head}</tr></thead>\n<tbody>\n${body}\n</tbody>\n</table>`,
+    `<div class="table-wrap"><table id="summary">\n<thead><tr>${head}</tr></thead>\n<tbody>\n${body}\n</tbody>\n</table></div>`,
     `<ul class="notes">\n${notes('cases')}\n</ul>`,
     '<details><summary>How to read this table</summary>',
     `<ul class="notes">\n<li>p50 vs floor: median latency relative to the group’s floor (tcp when it ran, else the first pattern).</li>\n${notes('method')}\n</ul>`,
     '</details>',
-    '<h2>Latency and throughput</h2>',
+    '<h2>Latency, throughput and errors</h2>',
     ...charts,
-    '<h2>Bytes per operation</h2>',
+    '<h2>CPU and bytes per operation</h2>',
     bytes.length > 0
-      ? `<div class="chart">${bytesChart(bytes, 'Payload and wire bytes per operation', { id: 'bytes' })}</div>`
+      ? `<div class="charts">\n${card(cpuChart(cpu, 'CPU per operation by side', { id: 'cpu' }))}\n${card(bytesChart(bytes, 'Payload and wire bytes per operation', { id: 'bytes', size: { width: cardSize.width, height: Math.max(cardSize.height, 120 + bytes.length * 34) } }))}\n</div>`
       : '<p>No measurements.</p>',
     '<h2>Environment</h2>',
     `<dl class="env">\n${envRows.map(([k, v]) => `<dt>${escapeHtml(k)}</dt><dd>${escapeHtml(v)}</dd>`).join('\n')}\n</dl>`,

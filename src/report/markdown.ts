@@ -1,15 +1,17 @@
 /**
  * Markdown reporter: one GitHub table per result, warnings in the row, notes under it, method
  * notes folded in a <details>; made to be appended to $GITHUB_STEP_SUMMARY or posted as a PR
- * comment. Pure; the charts it links are written beside it by the CLI (see ./formats.ts).
+ * comment. Charts are Mermaid blocks (./mermaid.ts), which render where the text is pasted: the
+ * markdown links no image files. Pure.
  */
 import type { Result } from '../result/types.js';
 import type { Flag } from './model.js';
 import { buildMarkupTable } from './markup.js';
+import { mermaidCharts } from './mermaid.js';
 
 export interface MarkdownOptions {
-  /** Charts written beside the markdown file, linked under the table (relative paths). */
-  readonly charts?: readonly { readonly title: string; readonly file: string }[];
+  /** Leave out the Mermaid charts (default: included). */
+  readonly charts?: boolean;
 }
 
 /** Escapes text for a GitHub table cell. */
@@ -54,9 +56,8 @@ export function renderMarkdown(result: Result, opts: MarkdownOptions = {}): stri
     out.push('');
     for (const n of cases) out.push(`- ${n.severity === 'info' ? '' : '⚠️ '}${mdCell(n.text)}`);
   }
-  if (opts.charts && opts.charts.length > 0) {
-    out.push('');
-    for (const c of opts.charts) out.push(`![${mdCell(c.title)}](${encodeURI(c.file)})`);
+  if (opts.charts !== false) {
+    for (const c of mermaidCharts(t.groups)) out.push('', '```mermaid', c.source, '```');
   }
   out.push('', '<details><summary>How to read this table</summary>', '');
   out.push(

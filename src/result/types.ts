@@ -89,13 +89,20 @@ export interface LatencySummary {
   readonly encoded: string;
 }
 
+/**
+ * One second of a repetition's measured window. `ops` is also the second's throughput (ops/s).
+ * Latencies are of the operations completed in this second, µs (0 when none); p50, p90 and max
+ * are absent in results written before they were recorded.
+ */
 export interface TimelinePoint {
   /** Seconds since the start of the measured window (end of the 1 s bucket). */
   readonly t: number;
   readonly ops: number;
   readonly errors: number;
-  /** p99 of operations completed in this second, µs (0 when none). */
+  readonly p50?: number;
+  readonly p90?: number;
   readonly p99: number;
+  readonly max?: number;
 }
 
 export interface Measurement {

@@ -13,6 +13,7 @@ import { pathToFileURL } from 'node:url';
 import { test } from 'node:test';
 import { renderHtml } from '../../src/report/html.js';
 import { histogramResult } from '../fixtures/histograms.js';
+import { makeResult } from '../fixtures/result.js';
 import { countColor, decodePng } from './png.js';
 
 const candidates = [
@@ -57,8 +58,13 @@ test('the HTML report renders in headless Chromium with its plots drawn', { skip
     const dom = chrome(dir, '--dump-dom', url);
     assert.equal(dom.status, 0, `chromium --dump-dom failed: ${String(dom.stderr).slice(0, 500)}`);
     const html = String(dom.stdout);
-    assert.equal(html.match(/<svg /g)?.length, 5, 'latency + throughput per group (2 groups) and bytes');
+    assert.equal(
+      html.match(/<svg /g)?.length,
+      8,
+      'per group (2 groups) latency by percentile, latency over time, throughput; CPU and bytes',
+    );
     assert.match(html, /Latency by percentile — 64B/);
+    assert.match(html, /Latency over time — 16KiB/);
 
     const shot = join(dir, 'shot.png');
     const run = chrome(dir, `--screenshot=${shot}`, '--window-size=1400,2000', '--hide-scrollbars', url);
@@ -74,3 +80,41 @@ test('the HTML report renders in headless Chromium with its plots drawn', { skip
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test(
+  'the summary table fits a 1400 px window (no horizontal overflow), even with long warnings',
+  { skip },
+  async () => {
+    assert.ok(chromium, 'CI=true and no Chromium: .ci/run must install it (apt-get install -y chromium)');
+    const dir = await mkdtemp(join(tmpdir(), 'commbench-html-'));
+    try {
+      // The report has no scripts; the test adds one that measures the laid-out table.
+      const probe = `<script>addEventListener('load', () => {
+      const t = document.getElementById('summary'), w = t.parentElement;
+      const out = { right: t.getBoundingClientRect().right, viewport: document.documentElement.clientWidth,
+        scroll: w.scrollWidth, client: w.clientWidth, page: document.documentElement.scrollWidth };
+      const pre = document.createElement('pre'); pre.id = 'probe'; pre.textContent = JSON.stringify(out);
+      document.body.appendChild(pre);
+    });</script>`;
+      const page = join(dir, 'report.html');
+      await writeFile(page, renderHtml(makeResult()).replace('</body>', `${probe}</body>`));
+      const dom = chrome(dir, '--window-size=1400,900', '--dump-dom', pathToFileURL(page).href);
+      assert.equal(dom.status, 0, `chromium --dump-dom failed: ${String(dom.stderr).slice(0, 500)}`);
+      const m = /<pre id="probe">([^<]*)<\/pre>/.exec(String(dom.stdout));
+      assert.ok(m, 'probe did not run');
+      const g = JSON.parse(m[1]!) as {
+        right: number;
+        viewport: number;
+        scroll: number;
+        client: number;
+        page: number;
+      };
+      assert.ok(g.viewport >= 1380 && g.viewport <= 1400, `viewport ${g.viewport}`);
+      assert.ok(g.right <= g.viewport, `table ends at ${g.right}px, window is ${g.viewport}px`);
+      assert.ok(g.scroll <= g.client, `table scrolls: ${g.scroll}px in ${g.client}px`);
+      assert.ok(g.page <= g.viewport, `page scrolls sideways: ${g.page}px`);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  },
+);

@@ -1,0 +1,82 @@
+/**
+ * Charts as Mermaid `xychart-beta` blocks: text that GitHub renders wherever markdown is pasted
+ * (job summaries, PR comments, READMEs), so the markdown report needs no image files. Pure.
+ * Mermaid's xychart has no legend and no log axis, so each chart carries one or two series whose
+ * meaning the title says ("p99 bar, p50 bar inside it"), on a linear axis from 0. Bars, not lines:
+ * a group with one case still draws something (a line through one point draws nothing).
+ */
+import type { RowGroup } from './groups.js';
+
+/** One Mermaid chart: the text between ```mermaid and ```. */
+export interface MermaidChart {
+  readonly title: string;
+  readonly source: string;
+}
+
+/** Quotes text for a Mermaid title or category label (no double quotes or line breaks inside). */
+function quote(text: string): string {
+  return `"${text.replace(/["\n\r]/g, (c) => (c === '"' ? "'" : ' '))}"`;
+}
+
+/** A number as Mermaid's parser accepts it: plain decimal, 3 significant digits, no exponent. */
+function num(x: number): string {
+  if (!Number.isFinite(x) || x === 0) return '0';
+  const digits = Math.max(0, 2 - Math.floor(Math.log10(Math.abs(x))));
+  return String(Number(x.toFixed(Math.min(digits, 6))));
+}
+
+/** The upper end of an axis: a 1, 2 or 5 step above `max`, so the bars never touch the top. */
+export function niceMax(max: number): number {
+  if (!(max > 0)) return 1;
+  const target = max * 1.05;
+  const mag = 10 ** Math.floor(Math.log10(target));
+  const m = [1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10].find((k) => k * mag >= target) ?? 10;
+  return Number((m * mag).toPrecision(3));
+}
+
+function block(title: string, categories: readonly string[], axis: string, max: number, lines: string[]) {
+  const horizontal = categories.length > 6;
+  return [
+    `xychart-beta${horizontal ? ' horizontal' : ''}`,
+    `  title ${quote(title)}`,
+    `  x-axis [${categories.map(quote).join(', ')}]`,
+    `  y-axis ${quote(axis)} 0 --> ${num(niceMax(max))}`,
+    ...lines.map((l) => `  ${l}`),
+  ].join('\n');
+}
+
+/**
+ * Per group: latency by case (p99 and p50 bars, in the unit that suits the group) and
+ * throughput by case (bars ops/s). Rows without measurements are left out; empty groups give none.
+ */
+export function mermaidCharts(groups: readonly RowGroup[]): MermaidChart[] {
+  const charts: MermaidChart[] = [];
+  for (const g of groups) {
+    const rows = g.rows.filter((r) => r.result?.summary);
+    if (rows.length === 0) continue;
+    const name = g.label === '' ? '' : ` — ${g.label}`;
+    const cases = rows.map((r) => r.cells.case);
+    const m = rows.map((r) => r.result!.summary!);
+    const latency = m.map((s) => (s.delivery ? s.delivery.latency : s.latency));
+    const top = Math.max(...latency.map((l) => l.p99));
+    const [unit, scale] = top >= 1000 ? ['ms', 1000] : ['µs', 1];
+    // Mermaid draws bar series over each other: the p50 bar inside the (never shorter) p99 bar.
+    const title = `Latency${name} (${unit}): p99 bar, p50 bar inside it`;
+    charts.push({
+      title,
+      source: block(title, cases, `latency (${unit})`, top / scale, [
+        `bar [${latency.map((l) => num(l.p99 / scale)).join(', ')}]`,
+        `bar [${latency.map((l) => num(l.p50 / scale)).join(', ')}]`,
+      ]),
+    });
+    const rates = m.map((s) => (s.delivery ? s.delivery.throughput : s.throughput));
+    const tTitle = `Throughput${name} (ops/s)`;
+    charts.push({
+      title: tTitle,
+      source: block(tTitle, cases, 'ops/s', Math.max(...rates), [
+        `bar [${rates.map((x) => num(x)).join(', ')}]`,
+      ]),
+    });
+  }
+  return charts;
+}
