@@ -241,6 +241,7 @@ async function planFromTextUnchecked(
     ? []
     : issuesToProblems(result.error.issues, ScenarioSchema, raw);
   problems.push(...(await checkPatternOptions(raw)));
+  if (!result.success) problems.push(...(await checkWrittenTargets(raw)));
   if (syntax.length > 0 || !result.success || problems.length > 0) {
     const located = src.locateAll(problems);
     fail(
@@ -300,17 +301,20 @@ async function planFromTextUnchecked(
   const targetProblems = await checkTargets(cases);
   failOnFlags(targetProblems);
   const fileProblems = [...expanded.problems, ...targetProblems];
-  if (fileProblems.length > 0) fail(src.locateAll(fileProblems).map((p) => p.text));
 
   const specs = assignIds(cases);
   const tooLong = planTimeProblem(estimatePlanMs({ cases: specs }), specs.length);
   if (tooLong) {
-    const flags =
-      overrides && (overrides.fields.duration !== undefined || overrides.fields.repeat !== undefined);
-    if (flags)
+    const byFlags =
+      overrides !== undefined &&
+      (overrides.fields.duration !== undefined ||
+        overrides.fields.warmup !== undefined ||
+        overrides.fields.repeat !== undefined);
+    if (byFlags)
       throw new CommbenchError('E_USAGE', tooLong, { hint: 'see --duration, --warmup and --repeat' });
-    fail(src.locateAll([{ path: [], message: tooLong }]).map((p) => p.text));
+    fileProblems.push({ path: [], message: tooLong });
   }
+  if (fileProblems.length > 0) fail(src.locateAll(fileProblems).map((p) => p.text));
 
   return {
     name: scenario.name ?? where.defaultName ?? basename(where.file, extname(where.file)),
@@ -328,6 +332,35 @@ function failOnFlags(problems: readonly Problem[]): void {
     details: [...new Set(lines)],
     hint: 'see commbench run --help and the bounds in scenarios/README.md',
   });
+}
+
+/**
+ * While the schema has other problems (so nothing is expanded), targets written next to their
+ * pattern (in a case, or in defaults) are checked for their scheme anyway: all problems at once.
+ */
+async function checkWrittenTargets(raw: unknown): Promise<Problem[]> {
+  if (typeof raw !== 'object' || raw === null) return [];
+  const r = raw as { defaults?: unknown; cases?: unknown };
+  const field = (level: unknown, key: string): unknown =>
+    typeof level === 'object' && level !== null ? (level as Record<string, unknown>)[key] : undefined;
+  const levels: [Path, unknown][] = [[['defaults'], r.defaults]];
+  if (Array.isArray(r.cases)) r.cases.forEach((c, i) => levels.push([['cases', i], c]));
+  const problems: Problem[] = [];
+  for (const [at, level] of levels) {
+    const target = field(level, 'target');
+    const pattern = field(level, 'pattern') ?? field(r.defaults, 'pattern');
+    if (typeof target !== 'string' || typeof pattern !== 'string' || !isPatternName(pattern)) continue;
+    let scheme: string;
+    try {
+      scheme = (await loadPattern(pattern)).scheme;
+    } catch {
+      continue;
+    }
+    const message = targetProblem(target, scheme);
+    if (message && !message.startsWith('invalid URL'))
+      problems.push({ path: [...at, 'target'], message: `${pattern}: ${message}` });
+  }
+  return problems;
 }
 
 /** Every case's target must use a scheme its pattern speaks (rest: http(s)://, grpc: grpc://, ...). */
