@@ -40,6 +40,8 @@ export interface ResolvedCase {
   readonly label?: string;
   /** Where spec.target was set: a path in the file, or the --target flag. */
   readonly targetFrom?: Origin;
+  /** Where spec.workers was set, when it is more than 1. */
+  readonly workersFrom?: Origin;
 }
 
 /** Where a resolved value was set: a path in the file, a command-line flag, or a built-in default. */
@@ -138,7 +140,7 @@ function originOf(layers: readonly Layer[], key: MatrixKey, casePath: Path | und
 }
 
 /** A problem at `origin` (for a flag: path [] and the flag named in `flag`). */
-function problemAt(origin: Origin, casePath: Path | undefined, message: string): Problem {
+export function problemAt(origin: Origin, casePath: Path | undefined, message: string): Problem {
   if ('flag' in origin) return { path: [], flag: origin.flag, message };
   if ('path' in origin) return { path: origin.path, message };
   return { path: casePath ?? [], message: `${message} (built-in default)` };
@@ -210,10 +212,12 @@ export function expandScenario(
           problems.push(problemAt(originOf(layers, p.field, casePath), casePath, p.message));
       }
       const targetFrom = resolved.target === undefined ? undefined : targetOrigin(layers, casePath);
+      const workersFrom = resolved.workers > 1 ? originOf(layers, 'workers', casePath) : undefined;
       cases.push({
         spec: resolved,
         ...(label === undefined ? {} : { label }),
         ...(targetFrom ? { targetFrom } : {}),
+        ...(workersFrom ? { workersFrom } : {}),
       });
     }
   });

@@ -67,6 +67,18 @@ describe('machine limits', () => {
     );
   });
 
+  it('workers are refused where they would be ignored: more than connections, or a push pattern', async () => {
+    const r = await problems(
+      'defaults: { workers: 4, load: { connections: 2 } }\ncases:\n  - { pattern: rest }\n  - { pattern: sse, load: { connections: 8 } }\n',
+    );
+    const text = r.lines.join('\n');
+    assert.match(text, /x\.yaml:1:\d+: defaults\.workers: 4 workers for 2 connections/);
+    assert.match(
+      text,
+      /x\.yaml:1:\d+: defaults\.workers: 4 workers for sse: push and queue patterns run .* workers must be 1/,
+    );
+  });
+
   it('a matrix that multiplies past the case bound is refused before it is built', async () => {
     const values = (n: number) => `[${Array.from({ length: n }, (_, i) => i + 1).join(', ')}]`;
     const r = await problems(

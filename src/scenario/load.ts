@@ -7,8 +7,9 @@ import { parse as parseYaml } from 'yaml';
 import { CommbenchError, errnoCode } from '../errors.js';
 import { packageRoot } from '../paths.js';
 import { isPatternName, loadPattern, type PatternName } from '../patterns/registry.js';
+import { isPush } from '../patterns/types.js';
 import { formatBytes } from '../units.js';
-import { assignIds, estimatePlanMs, expandScenario, type Origin, type ResolvedCase } from './expand.js';
+import { assignIds, estimatePlanMs, expandScenario, problemAt, type ResolvedCase } from './expand.js';
 import { bounds, machineLimits, planTimeProblem, type MachineLimits } from './limits.js';
 import { bareDurationWarning, parseOverrides, type Overrides, type ParsedOverrides } from './overrides.js';
 import { issuesToProblems, ScenarioSource, suggest, type Path, type Problem } from './problems.js';
@@ -298,7 +299,7 @@ async function planFromTextUnchecked(
         : { ...c, spec: { ...c.spec, target }, targetFrom: { flag: `--target ${c.spec.pattern}=${target}` } };
     });
   }
-  const targetProblems = await checkTargets(cases);
+  const targetProblems = [...(await checkTargets(cases)), ...(await checkPushWorkers(cases))];
   failOnFlags(targetProblems);
   const fileProblems = [...expanded.problems, ...targetProblems];
 
@@ -376,10 +377,34 @@ async function checkTargets(cases: readonly ResolvedCase[]): Promise<Problem[]> 
     }
     const message = targetProblem(c.spec.target, scheme);
     if (message === undefined) continue;
-    const from: Origin = c.targetFrom ?? { builtin: true };
-    const text = `${c.spec.pattern}: ${message}`;
-    if ('flag' in from) problems.push({ path: [], flag: from.flag, message: text });
-    else problems.push({ path: 'path' in from ? from.path : [], message: text });
+    problems.push(problemAt(c.targetFrom ?? { builtin: true }, [], `${c.spec.pattern}: ${message}`));
+  }
+  return problems;
+}
+
+/**
+ * Push and queue patterns run publisher and subscribers in one thread (one clock): more workers
+ * would be silently ignored while the table showed them, so they are refused.
+ */
+async function checkPushWorkers(cases: readonly ResolvedCase[]): Promise<Problem[]> {
+  const problems: Problem[] = [];
+  for (const c of cases) {
+    if (c.spec.workers <= 1) continue;
+    let pattern;
+    try {
+      pattern = await loadPattern(c.spec.pattern);
+    } catch {
+      continue;
+    }
+    const options = pattern.options.safeParse(c.spec.options);
+    if (!options.success || !isPush(pattern, options.data)) continue;
+    problems.push(
+      problemAt(
+        c.workersFrom ?? { builtin: true },
+        [],
+        `${c.spec.workers} workers for ${c.spec.pattern}: push and queue patterns run publisher and subscribers in one thread (one clock), so workers must be 1`,
+      ),
+    );
   }
   return problems;
 }
