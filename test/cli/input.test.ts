@@ -196,7 +196,7 @@ describe('Ctrl-C is honoured while the driver is still connecting', () => {
     ]);
     const run = cli(['run', file], dir);
     const pid = run.child.pid as number;
-    await until(() => run.stderr.includes('[1/1]') && childrenOf(pid).length > 0, 10_000);
+    await until(() => run.stderr.includes('[1/1]') && childrenOf(pid).length > 0, 30_000);
     const servers = childrenOf(pid);
     await new Promise((r) => setTimeout(r, 1000));
     const sentAt = Date.now();
@@ -261,6 +261,18 @@ describe('results are never lost to --out', () => {
     assert.match(merge.stderr, /--out: cannot write files in/);
   });
 
+  it('a --format report that cannot be written is an environment error that keeps the result', async () => {
+    const dir = tempDir();
+    const file = write(dir, 'quick.yaml', quick);
+    mkdirSync(join(dir, 'r.md')); // where the markdown report would go
+    const { code, stderr } = await cli(['run', file, '--out', 'r.json', '--format', 'markdown'], dir).done;
+    assert.equal(code, 4, stderr);
+    assert.doesNotMatch(stderr, /internal error/);
+    assert.match(stderr, /cannot write .*r\.md \(EISDIR\); the result is complete at .*r\.json/);
+    const result = JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8')) as Result;
+    assert.equal(result.endReason, 'completed');
+  });
+
   it('when the --out folder disappears during the run, the result is saved elsewhere and said where', async () => {
     const dir = tempDir();
     const file = write(dir, 'quick.yaml', [
@@ -271,7 +283,7 @@ describe('results are never lost to --out', () => {
     ]);
     mkdirSync(join(dir, 'gone'));
     const run = cli(['run', file, '--out', 'gone/r.json'], dir);
-    await until(() => run.stderr.includes('[1/1]'), 10_000);
+    await until(() => run.stderr.includes('[1/1]'), 30_000);
     rmSync(join(dir, 'gone'), { recursive: true });
     writeFileSync(join(dir, 'gone'), 'now a file');
     const { code, stderr } = await run.done;
