@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import type { Result } from '../../src/result/types.js';
+import { makeResult } from '../fixtures/result.js';
 import { alive, assertBuilt, childrenOf, cli, resultFiles, tempDir, until } from './cli.js';
 
 before(assertBuilt);
@@ -254,11 +255,13 @@ describe('results are never lost to --out', () => {
     assert.equal(run.code, 2, run.stderr);
     assert.match(run.stderr, /--out: cannot write files in .*plain-file/);
     assert.doesNotMatch(run.stderr, /\[1\/1\]/, 'nothing was run');
-    const rep = await timed(['report', 'x.json', '--format', 'markdown', '--out', 'plain-file/'], dir);
+    writeFileSync(join(dir, 'r.json'), JSON.stringify(makeResult()));
+    const rep = await timed(['report', 'r.json', '--format', 'markdown', '--out', 'plain-file/'], dir);
     assert.equal(rep.code, 2, rep.stderr);
-    const merge = await timed(['merge', 'a.json', 'b.json', '--out', 'plain-file/m.json'], dir);
+    assert.match(rep.stderr, /--out: cannot write files in .*plain-file/);
+    const merge = await timed(['merge', 'r.json', 'r.json', '--out', 'plain-file/m.json'], dir);
     assert.equal(merge.code, 2, merge.stderr);
-    assert.match(merge.stderr, /--out: cannot write files in/);
+    assert.match(merge.stderr, /--out: cannot write files in .*plain-file/);
   });
 
   it('a --format report that cannot be written is an environment error that keeps the result', async () => {
