@@ -159,7 +159,6 @@ export async function connectDriver(
               })
               .then((c) => keep(c, opened)),
           ),
-          () => undefined,
         ),
         signal,
       )),
@@ -214,7 +213,6 @@ async function openSubscriptions(
       // Handed to the driver as soon as it is open, so an abort or a failure elsewhere closes it.
       return opened(subscription);
     }),
-    () => undefined,
   );
   return { deliveries, subscribeTimes: encodeHistogram(times) };
 }
@@ -243,16 +241,15 @@ function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): 
   });
 }
 
-/** Awaits every promise; on any failure hands the successes to `keep` (to be closed) and throws the first reason. */
-async function settleAll<T>(promises: readonly Promise<T>[], keep: (ok: T[]) => void): Promise<T[]> {
+/**
+ * Awaits every promise; on any failure throws the first reason (once all have settled). Each
+ * promise hands what it opened to the driver itself, so nothing is left unclosed.
+ */
+async function settleAll<T>(promises: readonly Promise<T>[]): Promise<T[]> {
   const settled = await Promise.allSettled(promises);
-  const ok = settled.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
   const failure = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-  if (failure) {
-    keep(ok);
-    throw failure.reason;
-  }
-  return ok;
+  if (failure) throw failure.reason;
+  return settled.map((r) => (r as PromiseFulfilledResult<T>).value);
 }
 
 function unreachable(spec: DriverSpec, err: unknown): CommbenchError {
