@@ -197,14 +197,21 @@ async function runCommand(scenario: string, flags: RunFlags): Promise<number> {
     progress.close();
   }
   result = redactResult(result);
-  const written = await writeResultSafely(out, result);
   const tty = process.stdout.isTTY === true;
-  process.stdout.write(
-    renderTable(result, {
-      color: flags.color !== false && tty,
-      ...(tty ? { width: process.stdout.columns } : {}),
-    }) + '\n',
-  );
+  const table = (): void => {
+    process.stdout.write(
+      renderTable(result, {
+        color: flags.color !== false && tty,
+        ...(tty ? { width: process.stdout.columns } : {}),
+      }) + '\n',
+    );
+  };
+  // Written before anything else can fail; if no folder at all takes it, the table still shows it.
+  const written = await writeResultSafely(out, result).catch((err: unknown) => {
+    table();
+    throw err;
+  });
+  table();
   if (written.failed) {
     process.stderr.write(
       `commbench: ${written.failed.message}; the result was saved to ${written.path} instead\n`,
