@@ -30,7 +30,9 @@ export type ErrorCode =
   /** `compare`: a gated metric regressed. */
   | 'E_REGRESSION'
   /** `merge`: the results are not runs of the same scenario. */
-  | 'E_MERGE_MISMATCH';
+  | 'E_MERGE_MISMATCH'
+  /** A result or report could not be written where asked (after the run: the result went elsewhere). */
+  | 'E_OUTPUT';
 
 const exitCodeOf: Record<ErrorCode, ExitCode> = {
   E_USAGE: ExitCode.usage,
@@ -47,6 +49,7 @@ const exitCodeOf: Record<ErrorCode, ExitCode> = {
   E_SERVER_CRASHED: ExitCode.failed,
   E_RUN_FAILED: ExitCode.failed,
   E_INTERRUPTED: ExitCode.interrupted,
+  E_OUTPUT: ExitCode.environment,
 };
 
 export class CommbenchError extends Error {

@@ -34,6 +34,9 @@ export function makeRecord(size: number, shape: MessageShape = 'mixed'): EchoRec
   const record: EchoRecord = { seq: 0, name: `commbench-${shape}`, items: [], text: '' };
   const itemBudget = shape === 'text' ? 0 : shape === 'items' ? size : size / 2;
   let id = 1;
+  // The record's JSON length, kept as items are added (every character is ASCII): recomputing it
+  // per item made a 1 MiB payload take seconds to build.
+  let current = jsonSize(record);
   for (;;) {
     const item: Item = {
       id: id++,
@@ -41,11 +44,12 @@ export function makeRecord(size: number, shape: MessageShape = 'mixed'): EchoRec
       score: Math.round(random() * 1_000_000) / 100,
       active: random() < 0.5,
     };
-    const next = jsonSize(record) + JSON.stringify(item).length + (record.items.length > 0 ? 1 : 0);
+    const next = current + JSON.stringify(item).length + (record.items.length > 0 ? 1 : 0);
     if (next > itemBudget) break;
     record.items.push(item);
+    current = next;
   }
-  const missing = size - jsonSize(record);
+  const missing = size - current;
   if (missing > 0) record.text = randomWord(random, missing);
   return record;
 }

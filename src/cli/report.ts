@@ -1,10 +1,10 @@
 import { mkdir, writeFile } from 'node:fs/promises';
-import { basename, dirname, extname, resolve } from 'node:path';
+import { basename, dirname, extname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { useColor } from './style.js';
 import { CommbenchError, ExitCode } from '../errors.js';
 import { parseFormats, renderFormat, reportFormats, type ReportFormat } from '../report/formats.js';
-import { checkResult, readResult } from '../result/io.js';
+import { checkResult, ensureWritableDir, outFolder, outputError, readResult } from '../result/io.js';
 import type { Result } from '../result/types.js';
 
 interface ReportFlags {
@@ -76,12 +76,17 @@ async function reportCommand(file: string, flags: ReportFlags): Promise<number> 
     process.stdout.write(text);
     return ExitCode.ok;
   }
-  const base = flags.out !== undefined ? stripExtension(resolve(flags.out)) : stripExtension(resolve(file));
+  // --out naming a folder: the files go inside it, named after the result file.
+  const folder = flags.out !== undefined ? await outFolder(flags.out) : undefined;
+  const base = folder
+    ? join(folder, stripExtension(basename(file)))
+    : stripExtension(resolve(flags.out ?? file));
+  await ensureWritableDir(dirname(base), '--out');
   const written = await writeReports(
     result,
     formats,
     base,
-    formats.length === 1 && flags.out !== undefined ? resolve(flags.out) : undefined,
+    formats.length === 1 && flags.out !== undefined && !folder ? resolve(flags.out) : undefined,
     resolve(file),
   );
   for (const path of written) process.stderr.write(`wrote ${path}\n`);
@@ -105,13 +110,17 @@ export async function writeReports(
   mainPath?: string,
   skip?: string,
 ): Promise<string[]> {
-  await mkdir(dirname(base), { recursive: true });
+  await mkdir(dirname(base), { recursive: true }).catch((err: unknown) => {
+    throw outputError(dirname(base), err);
+  });
   const written: string[] = [];
   for (const format of formats) {
     for (const f of renderFormat(result, format, { baseName: basename(base) })) {
       const path = f.main && mainPath !== undefined && format !== 'hgrm' ? mainPath : `${base}${f.suffix}`;
       if (skip !== undefined && resolve(path) === resolve(skip)) continue; // never overwrite the result itself
-      await writeFile(path, f.content, 'utf8');
+      await writeFile(path, f.content, 'utf8').catch((err: unknown) => {
+        throw outputError(path, err);
+      });
       written.push(path);
     }
   }

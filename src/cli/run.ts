@@ -1,7 +1,7 @@
-import { resolve } from 'node:path';
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import { writeReports } from './report.js';
-import { CommbenchError, ExitCode } from '../errors.js';
+import { CommbenchError, ExitCode, isCommbenchError } from '../errors.js';
 import { runPlan } from '../engine/runner.js';
 import { packageVersion } from '../paths.js';
 import { killAllServers } from '../engine/server-host.js';
@@ -18,7 +18,7 @@ import { renderTable } from '../report/table.js';
 import type { Result, ShardInfo } from '../result/types.js';
 import { parseShard, parseStartAt, shardPlan } from './shard.js';
 import { useColor } from './style.js';
-import { defaultResultPath, writeResultAtomic } from '../result/io.js';
+import { defaultResultPath, resolveOutPath, writeResultSafely } from '../result/io.js';
 import { estimatePlanMs, loadPlan, type Overrides } from '../scenario/index.js';
 import { durationHelp, formatDurationMs, sizeHelp } from '../units.js';
 
@@ -71,7 +71,10 @@ export function registerRun(program: Command, setExit: (code: number) => void): 
       'use this broker for a queue pattern instead of starting a throwaway one, e.g. amqp=amqp://user:pass@127.0.0.1:5672',
       collect,
     )
-    .option('--out <file>', 'result file (default: <results-dir>/<scenario>-<timestamp>.json)')
+    .option(
+      '--out <file>',
+      'result file, or a folder to write it in (default: <results-dir>/<scenario>-<timestamp>.json)',
+    )
     .option('--results-dir <dir>', 'folder for result files', 'results')
     .option('--no-color', 'plain output')
     .option(
@@ -153,13 +156,19 @@ async function runCommand(scenario: string, flags: RunFlags): Promise<number> {
     ...(flags.timeout !== undefined ? { timeout: flags.timeout } : {}),
     ...(flags.target !== undefined ? { target: parseTargets(flags.target) ?? {} } : {}),
   };
-  const loaded = await loadPlan(scenario, overrides);
+  const loaded = await loadPlan(scenario, overrides, { warn: (w) => process.stderr.write(`${w}\n`) });
   // Scale-out (--shard/--start-at): this load generator's share, started on a shared clock.
   const shard = flags.shard === undefined ? undefined : parseShard(flags.shard);
   const startAt = flags.startAt === undefined ? undefined : parseStartAt(flags.startAt);
   const plan = shard ? await shardPlan(loaded, shard) : loaded;
   let lateMs = 0;
-  const out = resolve(flags.out ?? defaultResultPath(flags.resultsDir, plan.name, new Date()));
+  // Where the result goes is settled before the run: a measured run must not be lost at the end.
+  const now = new Date();
+  const out = await resolveOutPath(
+    flags.out ?? join(flags.resultsDir, '/'),
+    (folder) => defaultResultPath(folder, plan.name, now),
+    flags.out === undefined ? '--results-dir' : '--out',
+  );
   const otlp =
     flags.otlp === undefined
       ? undefined
@@ -250,18 +259,41 @@ async function runCommand(scenario: string, flags: RunFlags): Promise<number> {
     };
     result = { ...result, shard: info };
   }
-  await writeResultAtomic(out, result);
   const tty = process.stdout.isTTY === true;
-  process.stdout.write(
-    renderTable(result, {
-      color: useColor(process.stdout, flags.color),
-      ...(tty ? { width: process.stdout.columns } : {}),
-    }) + '\n',
-  );
-  process.stderr.write(`result: ${out}\n`);
-  for (const path of await writeReports(result, formats, out.replace(/\.json$/i, ''), undefined, out))
-    process.stderr.write(`report: ${path}\n`);
-  return exitCodeOf(result);
+  const table = (): void => {
+    process.stdout.write(
+      renderTable(result, {
+        color: useColor(process.stdout, flags.color),
+        ...(tty ? { width: process.stdout.columns } : {}),
+      }) + '\n',
+    );
+  };
+  // Written before anything else can fail; if no folder at all takes it, the table still shows it.
+  const written = await writeResultSafely(out, result).catch((err: unknown) => {
+    table();
+    throw err;
+  });
+  table();
+  if (written.failed) {
+    process.stderr.write(
+      `commbench: ${written.failed.message}; the result was saved to ${written.path} instead\n`,
+    );
+  }
+  process.stderr.write(`result: ${written.path}\n`);
+  let reportFailure: CommbenchError | undefined;
+  try {
+    const base = written.path.replace(/\.json$/i, '');
+    for (const path of await writeReports(result, formats, base, undefined, written.path))
+      process.stderr.write(`report: ${path}\n`);
+  } catch (err) {
+    if (!isCommbenchError(err)) throw err;
+    reportFailure = err;
+    process.stderr.write(`commbench: ${err.message}; the result is complete at ${written.path}\n`);
+    if (err.hint) process.stderr.write(`hint: ${err.hint}; \`commbench report\` renders it again\n`);
+  }
+  const code = exitCodeOf(result);
+  if (code !== ExitCode.ok) return code;
+  return (written.failed ?? reportFailure) ? ExitCode.environment : code;
 }
 
 const environmentErrors = new Set(['E_TARGET_UNREACHABLE', 'E_PORT_IN_USE', 'E_SERVER_START']);

@@ -9,15 +9,16 @@ export type ValidateOutcome =
 
 /**
  * Validates a scenario file or built-in name without running anything. On success `lines` are
- * 'FILE: valid, N cases (about Ms)' and one line per case id; on a scenario problem (invalid,
+ * 'FILE: valid, N cases (about Ms)', 'warning: file:line:col: ...' lines, and one line per case id; on a scenario problem (invalid,
  * not found) `lines` are the message and every problem. Other errors are thrown.
  */
 export async function validateCommand(file: string): Promise<ValidateOutcome> {
+  const warnings: string[] = [];
   try {
-    const plan = await loadPlan(file);
+    const plan = await loadPlan(file, undefined, { warn: (w) => warnings.push(w) });
     const n = plan.cases.length;
     const seconds = Math.ceil(estimatePlanMs(plan) / 1000);
-    const lines = [`${file}: valid, ${n} case${n === 1 ? '' : 's'} (about ${seconds}s to run)`];
+    const lines = [`${file}: valid, ${n} case${n === 1 ? '' : 's'} (about ${seconds}s to run)`, ...warnings];
     for (const c of plan.cases) lines.push(`  ${c.id}`);
     return { ok: true, lines, plan };
   } catch (err) {

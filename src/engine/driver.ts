@@ -97,9 +97,14 @@ interface Parts {
 
 /**
  * Opens every subscription and connection of `spec` and checks one round trip (not measured).
- * Rejects with E_TARGET_UNREACHABLE when the server cannot be reached, closing what was opened.
+ * Rejects with E_TARGET_UNREACHABLE when the server cannot be reached, and with E_INTERRUPTED as
+ * soon as `signal` aborts (however many connections are still opening), closing what was opened.
  */
-export async function connectDriver(spec: DriverSpec, clock: Clock = realClock): Promise<Driver> {
+export async function connectDriver(
+  spec: DriverSpec,
+  clock: Clock = realClock,
+  signal?: AbortSignal,
+): Promise<Driver> {
   const pattern = await loadPattern(spec.pattern);
   const options = pattern.options.parse(spec.options ?? {});
   const url = new URL(spec.url);
@@ -108,22 +113,28 @@ export async function connectDriver(spec: DriverSpec, clock: Clock = realClock):
   const payload = { request: 0, response: 0, ops: 0 };
   const subscriptions: Subscription[] = [];
   const clients: PatternClient[] = [];
+  /** Every client opened so far (in `clients` only once all are open, in index order). */
+  const opened = new Set<PatternClient>();
   let closed = false;
   const close = async (): Promise<void> => {
     if (closed) return;
     closed = true;
-    await Promise.allSettled([...clients.map((c) => c.close()), ...subscriptions.map((s) => s.close())]);
+    await Promise.allSettled([...[...opened].map((c) => c.close()), ...subscriptions.map((s) => s.close())]);
     wire.dispose();
   };
+  /** A client or subscription that opens after close() is closed at once. */
+  const keep = <T extends { close(): Promise<void> }>(item: T, into: { add(item: T): void }): T => {
+    if (closed) void item.close().catch(() => undefined);
+    else into.add(item);
+    return item;
+  };
   try {
-    const { deliveries, subscribeTimes } = await openSubscriptions(
-      pattern,
-      options,
-      spec,
-      url,
-      base,
-      clock,
-      subscriptions,
+    if (signal?.aborted) throw interrupted();
+    const { deliveries, subscribeTimes } = await untilAborted(
+      openSubscriptions(pattern, options, spec, url, base, clock, (s) =>
+        keep(s, { add: (x) => subscriptions.push(x) }),
+      ),
+      signal,
     );
     const meter = {
       add(requestBytes: number, responseBytes: number) {
@@ -134,23 +145,27 @@ export async function connectDriver(spec: DriverSpec, clock: Clock = realClock):
     };
     const inFlight = inFlightPerConnection(spec.load);
     clients.push(
-      ...(await settleAll(
-        Array.from({ length: spec.load.connections }, (_, i) =>
-          pattern.connect({
-            url,
-            options,
-            index: spec.connectionOffset + i,
-            inFlight,
-            timeoutMs: spec.timeoutMs,
-            payload: meter,
-          }),
+      ...(await untilAborted(
+        settleAll(
+          Array.from({ length: spec.load.connections }, (_, i) =>
+            pattern
+              .connect({
+                url,
+                options,
+                index: spec.connectionOffset + i,
+                inFlight,
+                timeoutMs: spec.timeoutMs,
+                payload: meter,
+              })
+              .then((c) => keep(c, opened)),
+          ),
         ),
-        (opened) => clients.push(...opened),
+        signal,
       )),
     );
     // One verified round trip before any load: a lazy client (undici connects on first request)
     // would otherwise turn an unreachable server into a whole run of connection errors.
-    await clients[0]?.send(withSeq(base, probeSeq), true);
+    if (clients[0]) await untilAborted(clients[0].send(withSeq(base, probeSeq), true), signal);
     const parts: Parts = { clock, clients, wire, payload, deliveries, subscribeTimes, base, close };
     return { close, run: (startAt, hooks = {}) => runLoad(spec, parts, startAt, hooks) };
   } catch (err) {
@@ -167,7 +182,7 @@ async function openSubscriptions(
   url: URL,
   base: EchoRecord,
   clock: Clock,
-  opened: Subscription[],
+  opened: (subscription: Subscription) => Subscription,
 ): Promise<{ deliveries: DeliveryTracker | undefined; subscribeTimes: string }> {
   const count = isPush(pattern, options) ? (spec.load.subscribers ?? 1) : 0;
   if (!pattern.subscribe || count === 0) return { deliveries: undefined, subscribeTimes: '' };
@@ -176,7 +191,7 @@ async function openSubscriptions(
   const verifyEvery = Math.max(1, spec.verifyEvery);
   const times = createHistogram();
   const subscribe = pattern.subscribe.bind(pattern);
-  const subscriptions = await settleAll(
+  await settleAll(
     Array.from({ length: count }, async (_, index) => {
       const started = clock.now();
       const subscription = await subscribe({
@@ -195,25 +210,46 @@ async function openSubscriptions(
         reconnected: (ms) => deliveries.reconnected(ms),
       });
       recordMicros(times, (clock.now() - started) * 1000);
-      return subscription;
+      // Handed to the driver as soon as it is open, so an abort or a failure elsewhere closes it.
+      return opened(subscription);
     }),
-    (partial) => opened.push(...partial),
   );
-  // Opened subscriptions are closed with the driver (settleAll hands them over only on failure).
-  opened.push(...subscriptions);
   return { deliveries, subscribeTimes: encodeHistogram(times) };
 }
 
-/** Awaits every promise; on any failure hands the successes to `keep` (to be closed) and throws the first reason. */
-async function settleAll<T>(promises: readonly Promise<T>[], keep: (ok: T[]) => void): Promise<T[]> {
+function interrupted(): CommbenchError {
+  return new CommbenchError('E_INTERRUPTED', 'interrupted while connecting');
+}
+
+/** `promise`, or a rejection with E_INTERRUPTED as soon as `signal` aborts (the promise runs on). */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return promise;
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(interrupted());
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (err: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(err instanceof Error ? err : new Error(String(err)));
+      },
+    );
+  });
+}
+
+/**
+ * Awaits every promise; on any failure throws the first reason (once all have settled). Each
+ * promise hands what it opened to the driver itself, so nothing is left unclosed.
+ */
+async function settleAll<T>(promises: readonly Promise<T>[]): Promise<T[]> {
   const settled = await Promise.allSettled(promises);
-  const ok = settled.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
   const failure = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-  if (failure) {
-    keep(ok);
-    throw failure.reason;
-  }
-  return ok;
+  if (failure) throw failure.reason;
+  return settled.map((r) => (r as PromiseFulfilledResult<T>).value);
 }
 
 function unreachable(spec: DriverSpec, err: unknown): CommbenchError {

@@ -227,11 +227,11 @@ async function runRepetition(
     let reportsPromise: Promise<DriverReport[]>;
     let startAtEpoch: number;
     if (workers > 1) {
-      const group = await connectWorkerDrivers(splitSpec(driverSpec, workers));
+      const group = await connectWorkerDrivers(splitSpec(driverSpec, workers), abort.signal);
       startAtEpoch = Math.max(epochNow() + startLeadMs, scheduledEpoch ?? 0);
       reportsPromise = group.run(startAtEpoch, hooks);
     } else {
-      const driver = await connectDriver(driverSpec);
+      const driver = await connectDriver(driverSpec, undefined, abort.signal);
       startAtEpoch = Math.max(epochNow() + startLeadMs, scheduledEpoch ?? 0);
       reportsPromise = driver
         .run(fromEpoch(startAtEpoch), hooks)

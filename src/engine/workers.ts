@@ -15,7 +15,10 @@ export type FromWorker =
  * Runs several drivers in worker threads and presents them as one. Each worker connects its share
  * first; all start at the same epoch time.
  */
-export async function connectWorkerDrivers(specs: readonly DriverSpec[]): Promise<{
+export async function connectWorkerDrivers(
+  specs: readonly DriverSpec[],
+  signal?: AbortSignal,
+): Promise<{
   run(startAtEpoch: number, hooks?: RunHooks): Promise<DriverReport[]>;
   close(): Promise<void>;
 }> {
@@ -48,7 +51,17 @@ export async function connectWorkerDrivers(specs: readonly DriverSpec[]): Promis
   const close = async (): Promise<void> => {
     await Promise.allSettled(workers.map((w) => w.terminate()));
   };
-  const settled = await Promise.allSettled(connected);
+  // An abort while the workers connect terminates them (closing their connections) at once.
+  const aborted = new Promise<void>((resolve) => {
+    if (signal?.aborted) resolve();
+    signal?.addEventListener('abort', () => resolve(), { once: true });
+  });
+  const all = Promise.allSettled(connected);
+  const settled = await Promise.race([all, aborted.then(() => undefined)]);
+  if (settled === undefined) {
+    await close();
+    throw new CommbenchError('E_INTERRUPTED', 'interrupted while connecting');
+  }
   const failure = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
   if (failure) {
     await close();

@@ -3,9 +3,10 @@
  * rename), so a crash or Ctrl-C never leaves a truncated result behind.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { constants, existsSync } from 'node:fs';
+import { access, mkdir, open, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join, resolve } from 'node:path';
 import { CommbenchError, errnoCode } from '../errors.js';
 import { renderJson } from '../report/json.js';
 import { schemaVersion } from './types.js';
@@ -167,5 +168,104 @@ export function defaultResultPath(dir: string, scenarioName: string, date: Date 
   for (let n = 2; ; n++) {
     const path = join(dir, `${safe}-${stamp}-${n}.json`);
     if (!existsSync(path)) return path;
+  }
+}
+
+/** True when `out` names a folder: it ends with a path separator or is an existing directory. */
+async function namesFolder(out: string): Promise<boolean> {
+  if (/[\\/]$/.test(out)) return true;
+  try {
+    return (await stat(out)).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Makes sure files can be written in `dir` (creating it), before anything is run or rendered.
+ * Throws E_USAGE naming `flag` when the folder cannot be created or written.
+ */
+export async function ensureWritableDir(dir: string, flag: string): Promise<void> {
+  try {
+    await mkdir(dir, { recursive: true });
+    await access(dir, constants.W_OK);
+  } catch (err) {
+    const code = errnoCode(err) ?? String(err);
+    throw new CommbenchError('E_USAGE', `${flag}: cannot write files in ${dir} (${code})`, {
+      hint:
+        code === 'ENOTDIR' || code === 'EEXIST'
+          ? 'a part of that path is a file, not a folder: choose another path'
+          : 'choose a folder you can write to',
+      cause: err,
+    });
+  }
+}
+
+/**
+ * Where a file named by an --out flag goes, checked before the work that produces it. An existing
+ * folder, or a path ending in '/', means a file inside it named by `nameIn(folder)`; the folder is
+ * created. Throws E_USAGE when the path is an existing folder's name for the file itself, or its
+ * folder cannot be created or written.
+ */
+export async function resolveOutPath(
+  out: string,
+  nameIn: (folder: string) => string,
+  flag = '--out',
+): Promise<string> {
+  const abs = resolve(out);
+  const path = (await namesFolder(out)) ? resolve(nameIn(abs)) : abs;
+  await ensureWritableDir(dirname(path), flag);
+  if (await namesFolder(path)) {
+    throw new CommbenchError('E_USAGE', `${flag} ${out}: ${path} is a folder`, {
+      hint: 'give a file name, or a folder to write a new file in',
+    });
+  }
+  return path;
+}
+
+/** The folder `out` names (created), or undefined when it names a file. See resolveOutPath. */
+export async function outFolder(out: string, flag = '--out'): Promise<string | undefined> {
+  if (!(await namesFolder(out))) return undefined;
+  const dir = resolve(out);
+  await ensureWritableDir(dir, flag);
+  return dir;
+}
+
+/** A CommbenchError for a file that could not be written. */
+export function outputError(path: string, err: unknown): CommbenchError {
+  if (err instanceof CommbenchError) return err;
+  return new CommbenchError('E_OUTPUT', `cannot write ${path} (${errnoCode(err) ?? String(err)})`, {
+    hint: 'check that the folder exists and is writable and that no folder has that name',
+    cause: err,
+  });
+}
+
+/**
+ * Writes a measured result where asked; when that fails (disk full, folder removed or made
+ * read-only during the run), into ./results/ and then the system temp folder, so a run is never
+ * lost. Returns the path written and, when it is a fallback, why the asked path failed.
+ */
+export async function writeResultSafely(
+  path: string,
+  result: Result,
+  fallbackDirs: readonly string[] = [resolve('results'), tmpdir()],
+): Promise<{ path: string; failed?: CommbenchError }> {
+  try {
+    await writeResultAtomic(path, result);
+    return { path };
+  } catch (err) {
+    const failed = outputError(path, err);
+    for (const dir of fallbackDirs) {
+      const fallback = join(dir, basename(path).replace(/\.json$/i, '') + '.json');
+      const target = existsSync(fallback) ? defaultResultPath(dir, `${result.plan.name}-rescued`) : fallback;
+      if (resolve(target) === resolve(path)) continue;
+      try {
+        await writeResultAtomic(target, result);
+        return { path: target, failed };
+      } catch {
+        // try the next folder
+      }
+    }
+    throw failed;
   }
 }

@@ -224,7 +224,7 @@ describe('overrides', () => {
         assert.equal(e.details.length, 6);
         assert.match(
           e.details[0] ?? '',
-          /^--duration: invalid value '10 secs'; expected a duration such as '10s'/,
+          /^--duration '10 secs': invalid duration '10 secs': expected a duration such as '10s'/,
         );
         assert.ok(
           e.details.includes(`--pattern: unknown pattern 'pigeon'; valid: ${patternNames.join(', ')}`),

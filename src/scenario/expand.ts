@@ -5,6 +5,7 @@
 import type { z } from 'zod';
 import type { PatternName } from '../patterns/registry.js';
 import { formatDurationMs } from '../units.js';
+import { bounds, caseLimitProblems, type MachineLimits } from './limits.js';
 import type { Problem, Path } from './problems.js';
 import type { Fields, MatrixKey, Scenario, matrixDimensions } from './schema.js';
 import type { CaseSpec, LoadSpec } from './types.js';
@@ -37,7 +38,14 @@ export interface OverrideLayer {
 export interface ResolvedCase {
   readonly spec: Omit<CaseSpec, 'id'>;
   readonly label?: string;
+  /** Where spec.target was set: a path in the file, or the --target flag. */
+  readonly targetFrom?: Origin;
+  /** Where spec.workers was set, when it is more than 1. */
+  readonly workersFrom?: Origin;
 }
+
+/** Where a resolved value was set: a path in the file, a command-line flag, or a built-in default. */
+export type Origin = { readonly path: Path } | { readonly flag: string } | { readonly builtin: true };
 
 type DimValue<K extends MatrixKey> = z.output<(typeof matrixDimensions)[K]>;
 
@@ -106,8 +114,36 @@ export function mergeFields(a: Fields, b: Fields): Fields {
 
 interface Layer {
   readonly fields: Fields;
-  /** Where the layer is written in the file; undefined for CLI overrides. */
+  /** Where the layer is written in the file; undefined for CLI overrides and the implicit case. */
   readonly path: Path | undefined;
+  readonly cli?: boolean;
+}
+
+/** The command-line flag that sets a matrix key's field (see overrides.ts). */
+const flagOf: Partial<Record<MatrixKey, string>> = {
+  'load.connections': '--connections',
+  'load.rate': '--rate',
+  'payload.size': '--payload',
+  workers: '--workers',
+};
+
+/** The layer that set `key`'s field last (later layers win), as an Origin. */
+function originOf(layers: readonly Layer[], key: MatrixKey, casePath: Path | undefined): Origin {
+  for (let i = layers.length - 1; i >= 0; i--) {
+    const l = layers[i] as Layer;
+    if (!pinnedBy[key](l.fields)) continue;
+    if (l.cli) return { flag: flagOf[key] ?? key };
+    if (l.path?.[0] === 'matrix') return { path: ['matrix', key] };
+    return { path: [...(l.path ?? casePath ?? []), ...key.split('.')] };
+  }
+  return { builtin: true };
+}
+
+/** A problem at `origin` (for a flag: path [] and the flag named in `flag`). */
+export function problemAt(origin: Origin, casePath: Path | undefined, message: string): Problem {
+  if ('flag' in origin) return { path: [], flag: origin.flag, message };
+  if ('path' in origin) return { path: origin.path, message };
+  return { path: casePath ?? [], message: `${message} (built-in default)` };
 }
 
 /**
@@ -117,7 +153,12 @@ interface Layer {
  */
 export function expandScenario(
   scenario: Scenario,
-  opts: { matrixOrder?: readonly string[]; overrides?: OverrideLayer } = {},
+  opts: {
+    matrixOrder?: readonly string[];
+    overrides?: OverrideLayer;
+    /** When given, every case is also checked against what this machine can hold. */
+    limits?: MachineLimits;
+  } = {},
 ): { cases: ResolvedCase[]; problems: Problem[] } {
   const problems: Problem[] = [];
   const matrix = scenario.matrix ?? {};
@@ -127,6 +168,19 @@ export function expandScenario(
   );
   const explicit = scenario.cases ?? [{}];
   const cases: ResolvedCase[] = [];
+  // Count before building: a matrix of a few long lists multiplies to more cases than memory holds.
+  const planned = explicit.reduce((sum, c) => {
+    const dims = order.filter((k) => !pinnedBy[k](c as Fields));
+    return sum + dims.reduce((n, k) => n * (matrix[k]?.length ?? 1), 1);
+  }, 0);
+  if (planned > bounds.cases) {
+    problems.push({
+      path: scenario.matrix ? ['matrix'] : ['cases'],
+      at: 'key',
+      message: `expands to ${planned.toLocaleString('en-US')} cases; at most ${bounds.cases.toLocaleString('en-US')} in one plan: use fewer matrix values or split the scenario`,
+    });
+    return { cases, problems };
+  }
 
   explicit.forEach((c, index) => {
     const casePath: Path | undefined = scenario.cases ? ['cases', index] : undefined;
@@ -150,12 +204,34 @@ export function expandScenario(
         { fields: caseFields, path: casePath },
         { fields: combo, path: ['matrix'] },
       ];
-      if (opts.overrides) layers.push({ fields: opts.overrides.fields, path: undefined });
+      if (opts.overrides) layers.push({ fields: opts.overrides.fields, path: undefined, cli: true });
       const resolved = resolveCase(layers, casePath, problems);
-      if (resolved) cases.push(label === undefined ? { spec: resolved } : { spec: resolved, label });
+      if (!resolved) continue;
+      if (opts.limits) {
+        for (const p of caseLimitProblems(resolved, opts.limits))
+          problems.push(problemAt(originOf(layers, p.field, casePath), casePath, p.message));
+      }
+      const targetFrom = resolved.target === undefined ? undefined : targetOrigin(layers, casePath);
+      const workersFrom = resolved.workers > 1 ? originOf(layers, 'workers', casePath) : undefined;
+      cases.push({
+        spec: resolved,
+        ...(label === undefined ? {} : { label }),
+        ...(targetFrom ? { targetFrom } : {}),
+        ...(workersFrom ? { workersFrom } : {}),
+      });
     }
   });
   return { cases, problems };
+}
+
+function targetOrigin(layers: readonly Layer[], casePath: Path | undefined): Origin {
+  for (let i = layers.length - 1; i >= 0; i--) {
+    const l = layers[i] as Layer;
+    if (l.fields.target === undefined) continue;
+    if (l.cli) return { flag: '--target' };
+    return { path: [...(l.path ?? casePath ?? []), 'target'] };
+  }
+  return { builtin: true };
 }
 
 function resolveCase(

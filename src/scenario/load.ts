@@ -7,11 +7,22 @@ import { parse as parseYaml } from 'yaml';
 import { CommbenchError, errnoCode } from '../errors.js';
 import { packageRoot } from '../paths.js';
 import { isPatternName, loadPattern, type PatternName } from '../patterns/registry.js';
-import { assignIds, expandScenario } from './expand.js';
-import { parseOverrides, type Overrides, type ParsedOverrides } from './overrides.js';
+import { isPush } from '../patterns/types.js';
+import { formatBytes } from '../units.js';
+import { assignIds, estimatePlanMs, expandScenario, problemAt, type ResolvedCase } from './expand.js';
+import { bounds, machineLimits, planTimeProblem, type MachineLimits } from './limits.js';
+import { bareDurationWarning, parseOverrides, type Overrides, type ParsedOverrides } from './overrides.js';
 import { issuesToProblems, ScenarioSource, suggest, type Path, type Problem } from './problems.js';
-import { ScenarioSchema } from './schema.js';
+import { ScenarioSchema, targetProblem } from './schema.js';
 import type { Plan } from './types.js';
+
+/** How loading may be tuned (tests pass fixed limits). */
+export interface LoadOptions {
+  /** Receives one line per value that is valid but probably not meant (a bare-number duration). */
+  readonly warn?: (line: string) => void;
+  /** What the cases are checked against (default: this machine's limits). */
+  readonly limits?: MachineLimits;
+}
 
 /** Folder of the built-in scenarios (shipped in the package). */
 export const builtinDir = join(packageRoot(), 'scenarios');
@@ -92,13 +103,20 @@ export async function resolveScenario(nameOrPath: string): Promise<ScenarioLocat
  * CommbenchError('E_SCENARIO_INVALID') whose details are 'file:line:column: where: message' lines;
  * invalid overrides throw E_USAGE; a missing file or unknown name E_SCENARIO_NOT_FOUND.
  */
-export async function loadPlan(nameOrPath: string, overrides?: Overrides): Promise<Plan> {
-  const parsed = overrides ? parseOverrides(overrides) : undefined;
+export async function loadPlan(
+  nameOrPath: string,
+  overrides?: Overrides,
+  opts: LoadOptions = {},
+): Promise<Plan> {
+  const parsed = overrides ? parseOverrides(overrides, opts.warn) : undefined;
   const location = await resolveScenario(nameOrPath);
   let text: string;
   try {
+    const { size } = await stat(location.path);
+    if (size > bounds.fileBytes) throw tooLarge(displayPath(location.path), size);
     text = await readFile(location.path, 'utf8');
   } catch (err) {
+    if (err instanceof CommbenchError) throw err;
     throw new CommbenchError(
       'E_SCENARIO_NOT_FOUND',
       `cannot read ${location.path}: ${errnoCode(err) ?? String(err)}`,
@@ -108,7 +126,51 @@ export async function loadPlan(nameOrPath: string, overrides?: Overrides): Promi
     );
   }
   const file = location.source.startsWith('builtin:') ? displayPath(location.path) : location.source;
-  return planFromText(text, { file, source: location.source, defaultName: location.defaultName }, parsed);
+  return planFromText(
+    text,
+    { file, source: location.source, defaultName: location.defaultName },
+    parsed,
+    opts,
+  );
+}
+
+function tooLarge(file: string, bytes: number): CommbenchError {
+  return new CommbenchError(
+    'E_SCENARIO_INVALID',
+    `${file}: ${formatBytes(bytes)} is too large for a scenario file (at most ${formatBytes(bounds.fileBytes)})`,
+    {
+      hint: 'a scenario describes cases, it holds no data: use a matrix instead of listing every case (scenarios/README.md)',
+    },
+  );
+}
+
+/** Durations a bare number may be written for, by their place in a level (defaults or a case). */
+const durationKeys: Path[] = [['duration'], ['warmup'], ['timeout'], ['server', 'delay']];
+
+/** Warnings for every duration written as a bare number (milliseconds), located. */
+function bareDurationWarnings(raw: unknown, src: ScenarioSource): string[] {
+  if (typeof raw !== 'object' || raw === null) return [];
+  const r = raw as { defaults?: unknown; cases?: unknown; matrix?: unknown };
+  const found: Problem[] = [];
+  const levels: [Path, unknown][] = [[['defaults'], r.defaults]];
+  if (Array.isArray(r.cases)) r.cases.forEach((c, i) => levels.push([['cases', i], c]));
+  for (const [at, level] of levels) {
+    for (const key of durationKeys) {
+      let v: unknown = level;
+      for (const k of key)
+        v = typeof v === 'object' && v !== null ? (v as Record<PropertyKey, unknown>)[k] : undefined;
+      const message = typeof v === 'number' ? bareDurationWarning(v) : undefined;
+      if (message) found.push({ path: [...at, ...key], message });
+    }
+  }
+  const delays = (r.matrix as Record<string, unknown> | undefined)?.['server.delay'];
+  if (Array.isArray(delays)) {
+    delays.forEach((v, i) => {
+      const message = typeof v === 'number' ? bareDurationWarning(v) : undefined;
+      if (message) found.push({ path: ['matrix', 'server.delay', i], message });
+    });
+  }
+  return src.locateAll(found).map((p) => `warning: ${p.text}`);
 }
 
 /**
@@ -119,6 +181,32 @@ export async function planFromText(
   text: string,
   where: { file: string; source?: string; defaultName?: string },
   overrides?: ParsedOverrides,
+  opts: LoadOptions = {},
+): Promise<Plan> {
+  if (text.length > bounds.fileBytes) throw tooLarge(where.file, Buffer.byteLength(text));
+  try {
+    return await planFromTextUnchecked(text, where, overrides, opts);
+  } catch (err) {
+    // yaml's composer, toJS and zod all recurse: a file nested thousands deep overflows the stack.
+    if (err instanceof RangeError && /call stack/i.test(err.message)) {
+      throw new CommbenchError(
+        'E_SCENARIO_INVALID',
+        `${where.file}: nested too deeply to read (the parser ran out of stack)`,
+        {
+          hint: 'a scenario is a few levels deep (defaults.load.connections); look for runaway [ or { brackets',
+          cause: err,
+        },
+      );
+    }
+    throw err;
+  }
+}
+
+async function planFromTextUnchecked(
+  text: string,
+  where: { file: string; source?: string; defaultName?: string },
+  overrides: ParsedOverrides | undefined,
+  opts: LoadOptions,
 ): Promise<Plan> {
   const src = new ScenarioSource(where.file, text);
   const fail = (lines: string[]): never => {
@@ -128,15 +216,24 @@ export async function planFromText(
       { details: lines, hint: invalidHint },
     );
   };
-  if (src.syntaxErrors.length > 0) fail(src.syntaxErrors.map((e) => e.text));
 
+  // A syntax error leaves a partial document (yaml keeps what it could read): its schema problems
+  // are reported too, so one run of validate shows everything.
+  const syntax = src.syntaxErrors;
+  if (syntax.some((e) => /call stack/i.test(e.text)))
+    throw new RangeError('Maximum call stack size exceeded');
   let raw: unknown;
   try {
     raw = src.value();
   } catch (err) {
-    fail([`${where.file}:1:1: ${err instanceof Error ? err.message : String(err)}`]);
+    if (err instanceof RangeError) throw err;
+    fail([
+      ...syntax.map((e) => e.text),
+      `${where.file}:1:1: ${err instanceof Error ? err.message : String(err)}`,
+    ]);
   }
   if (raw === null || raw === undefined) {
+    if (syntax.length > 0) fail(syntax.map((e) => e.text));
     fail([`${where.file}:1:1: the file is empty; a scenario needs at least defaults.pattern or a matrix`]);
   }
 
@@ -145,12 +242,26 @@ export async function planFromText(
     ? []
     : issuesToProblems(result.error.issues, ScenarioSchema, raw);
   problems.push(...(await checkPatternOptions(raw)));
-  if (!result.success || problems.length > 0) fail(src.locateAll(problems).map((p) => p.text));
+  if (!result.success) problems.push(...(await checkWrittenTargets(raw)));
+  if (syntax.length > 0 || !result.success || problems.length > 0) {
+    const located = src.locateAll(problems);
+    fail(
+      [...syntax, ...located]
+        .sort((a, b) => a.line - b.line || a.column - b.column)
+        .map((p) => p.text)
+        .filter((t, i, all) => all.indexOf(t) === i),
+    );
+  }
   const scenario = result.data!;
+  for (const w of bareDurationWarnings(raw, src)) opts.warn?.(w);
 
   const matrixOrder = Object.keys((raw as { matrix?: object }).matrix ?? {});
-  const expanded = expandScenario(scenario, { matrixOrder, ...(overrides ? { overrides } : {}) });
-  if (expanded.problems.length > 0) fail(src.locateAll(expanded.problems).map((p) => p.text));
+  const expanded = expandScenario(scenario, {
+    matrixOrder,
+    limits: opts.limits ?? machineLimits(),
+    ...(overrides ? { overrides } : {}),
+  });
+  failOnFlags(expanded.problems);
 
   let cases = expanded.cases;
   const inFile = [...new Set(cases.map((c) => c.spec.pattern))];
@@ -183,16 +294,119 @@ export async function planFromText(
     const byPattern = new Map(targets);
     cases = cases.map((c) => {
       const target = byPattern.get(c.spec.pattern);
-      return target === undefined ? c : { ...c, spec: { ...c.spec, target } };
+      return target === undefined
+        ? c
+        : { ...c, spec: { ...c.spec, target }, targetFrom: { flag: `--target ${c.spec.pattern}=${target}` } };
     });
   }
+  const targetProblems = [...(await checkTargets(cases)), ...(await checkPushWorkers(cases))];
+  failOnFlags(targetProblems);
+  const fileProblems = [...expanded.problems, ...targetProblems];
+
+  const specs = assignIds(cases);
+  const tooLong = planTimeProblem(estimatePlanMs({ cases: specs }), specs.length);
+  if (tooLong) {
+    const byFlags =
+      overrides !== undefined &&
+      (overrides.fields.duration !== undefined ||
+        overrides.fields.warmup !== undefined ||
+        overrides.fields.repeat !== undefined);
+    if (byFlags)
+      throw new CommbenchError('E_USAGE', tooLong, { hint: 'see --duration, --warmup and --repeat' });
+    fileProblems.push({ path: [], message: tooLong });
+  }
+  if (fileProblems.length > 0) fail(src.locateAll(fileProblems).map((p) => p.text));
 
   return {
     name: scenario.name ?? where.defaultName ?? basename(where.file, extname(where.file)),
     description: scenario.description?.trim() ?? '',
     source: where.source ?? where.file,
-    cases: assignIds(cases),
+    cases: specs,
   };
+}
+
+/** Problems a command-line flag caused are usage errors (exit 2) naming the flag, not file lines. */
+function failOnFlags(problems: readonly Problem[]): void {
+  const lines = problems.filter((p) => p.flag !== undefined).map((p) => `${p.flag}: ${p.message}`);
+  if (lines.length === 0) return;
+  throw new CommbenchError('E_USAGE', `invalid option${lines.length > 1 ? 's' : ''}`, {
+    details: [...new Set(lines)],
+    hint: 'see commbench run --help and the bounds in scenarios/README.md',
+  });
+}
+
+/**
+ * While the schema has other problems (so nothing is expanded), targets written next to their
+ * pattern (in a case, or in defaults) are checked for their scheme anyway: all problems at once.
+ */
+async function checkWrittenTargets(raw: unknown): Promise<Problem[]> {
+  if (typeof raw !== 'object' || raw === null) return [];
+  const r = raw as { defaults?: unknown; cases?: unknown };
+  const field = (level: unknown, key: string): unknown =>
+    typeof level === 'object' && level !== null ? (level as Record<string, unknown>)[key] : undefined;
+  const levels: [Path, unknown][] = [[['defaults'], r.defaults]];
+  if (Array.isArray(r.cases)) r.cases.forEach((c, i) => levels.push([['cases', i], c]));
+  const problems: Problem[] = [];
+  for (const [at, level] of levels) {
+    const target = field(level, 'target');
+    const pattern = field(level, 'pattern') ?? field(r.defaults, 'pattern');
+    if (typeof target !== 'string' || typeof pattern !== 'string' || !isPatternName(pattern)) continue;
+    let scheme: string;
+    try {
+      scheme = (await loadPattern(pattern)).scheme;
+    } catch {
+      continue;
+    }
+    const message = targetProblem(target, scheme);
+    if (message && !message.startsWith('invalid URL'))
+      problems.push({ path: [...at, 'target'], message: `${pattern}: ${message}` });
+  }
+  return problems;
+}
+
+/** Every case's target must use a scheme its pattern speaks (rest: http(s)://, grpc: grpc://, ...). */
+async function checkTargets(cases: readonly ResolvedCase[]): Promise<Problem[]> {
+  const problems: Problem[] = [];
+  for (const c of cases) {
+    if (c.spec.target === undefined) continue;
+    let scheme: string;
+    try {
+      scheme = (await loadPattern(c.spec.pattern)).scheme;
+    } catch {
+      continue; // reported by the pattern's options check or at run
+    }
+    const message = targetProblem(c.spec.target, scheme);
+    if (message === undefined) continue;
+    problems.push(problemAt(c.targetFrom ?? { builtin: true }, [], `${c.spec.pattern}: ${message}`));
+  }
+  return problems;
+}
+
+/**
+ * Push and queue patterns run publisher and subscribers in one thread (one clock): more workers
+ * would be silently ignored while the table showed them, so they are refused.
+ */
+async function checkPushWorkers(cases: readonly ResolvedCase[]): Promise<Problem[]> {
+  const problems: Problem[] = [];
+  for (const c of cases) {
+    if (c.spec.workers <= 1) continue;
+    let pattern;
+    try {
+      pattern = await loadPattern(c.spec.pattern);
+    } catch {
+      continue;
+    }
+    const options = pattern.options.safeParse(c.spec.options);
+    if (!options.success || !isPush(pattern, options.data)) continue;
+    problems.push(
+      problemAt(
+        c.workersFrom ?? { builtin: true },
+        [],
+        `${c.spec.workers} workers for ${c.spec.pattern}: push and queue patterns run publisher and subscribers in one thread (one clock), so workers must be 1`,
+      ),
+    );
+  }
+  return problems;
 }
 
 /** Checks every `options.<pattern>` block (defaults and cases) against that pattern's own schema. */

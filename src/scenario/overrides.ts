@@ -3,9 +3,36 @@
  */
 import { CommbenchError, hintForFlags } from '../errors.js';
 import { isPatternName, patternNames, type PatternName } from '../patterns/registry.js';
-import { durationHelp, parseDuration, parseSize, sizeHelp } from '../units.js';
+import type { z } from 'zod';
 import type { OverrideLayer } from './expand.js';
-import type { Fields, MatrixKey } from './schema.js';
+import { issuesToProblems } from './problems.js';
+import {
+  Connections,
+  PayloadSize,
+  Rate,
+  Repeat,
+  Target,
+  Timeout,
+  Warmup,
+  WindowDuration,
+  Workers,
+  type Fields,
+  type MatrixKey,
+} from './schema.js';
+
+/**
+ * The warning for a duration written as a bare number (milliseconds), or undefined. `0` is fine.
+ */
+export function bareDurationWarning(raw: unknown): string | undefined {
+  const n =
+    typeof raw === 'number'
+      ? raw
+      : typeof raw === 'string' && /^\s*\d+(\.\d+)?\s*$/.test(raw)
+        ? Number(raw)
+        : NaN;
+  if (!Number.isFinite(n) || n === 0) return undefined;
+  return `a bare number means milliseconds (${n}ms); write '${n}ms' to keep it, or '${n}s' for seconds`;
+}
 
 /**
  * Flag values as the user typed them (units allowed: '2s', '1KiB'). Each given value replaces the
@@ -40,42 +67,57 @@ export interface ParsedOverrides extends OverrideLayer {
 
 const show = (v: unknown): string => (typeof v === 'string' ? `'${v}'` : String(v));
 
-function parseCount(v: string | number): number | undefined {
-  const n = typeof v === 'number' ? v : /^\s*\d+\s*$/.test(v) ? Number(v) : NaN;
-  return Number.isInteger(n) && n >= 1 ? n : undefined;
-}
+/** Each flag's value parses with the schema of the file field it replaces: one set of units and bounds. */
+const flagSchemas = {
+  duration: WindowDuration,
+  warmup: Warmup,
+  timeout: Timeout,
+  connections: Connections,
+  rate: Rate,
+  payload: PayloadSize,
+  repeat: Repeat,
+  workers: Workers,
+} satisfies Record<string, z.ZodType>;
+type Flag = keyof typeof flagSchemas;
 
-function parseRate(v: string | number): number | undefined {
-  const n = typeof v === 'number' ? v : /^\s*\d+(\.\d+)?\s*(\/s)?\s*$/.test(v) ? parseFloat(v) : NaN;
-  return Number.isFinite(n) && n > 0 ? n : undefined;
-}
+/** A number typed on the command line is a number in the file too ('10' → 10, '1e3' → 1000). */
+const numeric = /^\s*[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?\s*$/;
 
-/** Parses and checks every override; throws E_USAGE listing all problems at once. */
-export function parseOverrides(o: Overrides): ParsedOverrides {
+/** Flags whose value is a duration: a bare number there means milliseconds, which gets a warning. */
+const durationFlags = new Set<Flag>(['duration', 'warmup', 'timeout']);
+
+/**
+ * Parses and checks every override; throws E_USAGE listing all problems at once. `warn` receives
+ * one line per value that is valid but probably not what was meant (a bare-number duration).
+ */
+export function parseOverrides(o: Overrides, warn?: (line: string) => void): ParsedOverrides {
   const problems: string[] = [];
-  function get<T>(
-    flag: string,
-    raw: string | number | undefined,
-    parse: (v: string | number) => T | undefined,
-    help: string,
-  ) {
+  function get<F extends Flag>(flag: F): z.output<(typeof flagSchemas)[F]> | undefined {
+    const raw = o[flag];
     if (raw === undefined) return undefined;
-    const v = parse(raw);
-    if (v === undefined) problems.push(`--${flag}: invalid value ${show(raw)}; expected ${help}`);
-    return v;
+    const schema = flagSchemas[flag] as z.ZodType;
+    const input =
+      typeof raw === 'string' && numeric.test(raw) && !durationFlags.has(flag) ? Number(raw) : raw;
+    const r = schema.safeParse(input, { reportInput: true });
+    if (!r.success) {
+      for (const p of issuesToProblems(r.error.issues, schema, input))
+        problems.push(`--${flag} ${show(raw)}: ${p.message}`);
+      return undefined;
+    }
+    if (durationFlags.has(flag)) {
+      const bare = bareDurationWarning(raw);
+      if (bare) warn?.(`--${flag} ${raw}: ${bare}`);
+    }
+    return r.data as z.output<(typeof flagSchemas)[F]>;
   }
-  const positive = (v: string | number) => {
-    const ms = parseDuration(v);
-    return ms !== undefined && ms > 0 ? ms : undefined;
-  };
-  const duration = get('duration', o.duration, positive, `${durationHelp}, > 0`);
-  const warmup = get('warmup', o.warmup, parseDuration, durationHelp);
-  const timeout = get('timeout', o.timeout, positive, `${durationHelp}, > 0`);
-  const connections = get('connections', o.connections, parseCount, 'an integer >= 1');
-  const rate = get('rate', o.rate, parseRate, "operations per second, > 0 (e.g. '2000')");
-  const size = get('payload', o.payload, parseSize, sizeHelp);
-  const repeat = get('repeat', o.repeat, parseCount, 'an integer >= 1');
-  const workers = get('workers', o.workers, parseCount, 'an integer >= 1');
+  const duration = get('duration');
+  const warmup = get('warmup');
+  const timeout = get('timeout');
+  const connections = get('connections');
+  const rate = get('rate');
+  const size = get('payload');
+  const repeat = get('repeat');
+  const workers = get('workers');
 
   let patterns: PatternName[] | undefined;
   if (o.pattern !== undefined) {
@@ -96,8 +138,10 @@ export function parseOverrides(o: Overrides): ParsedOverrides {
       problems.push(`--target ${url}: expected pattern=url, e.g. rest=http://127.0.0.1:8080`);
     } else if (!isPatternName(name)) {
       problems.push(`--target ${name}=${url}: unknown pattern '${name}'; valid: ${patternNames.join(', ')}`);
-    } else if (!URL.canParse(url)) {
-      problems.push(`--target ${name}=${url}: invalid URL '${url}'`);
+    } else if (!Target.safeParse(url).success) {
+      problems.push(
+        `--target ${name}=${url}: ${Target.safeParse(url).error?.issues[0]?.message ?? 'invalid URL'}`,
+      );
     } else {
       targets[name] = url;
     }

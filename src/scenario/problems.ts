@@ -12,6 +12,8 @@ export interface Problem {
   readonly path: Path;
   readonly message: string;
   readonly at?: 'key' | 'value';
+  /** Set when a command-line flag, not the file, gave the value: reported as a usage error. */
+  readonly flag?: string;
 }
 
 /** A located problem: `line` and `column` are 1-based. */
@@ -32,7 +34,12 @@ export class ScenarioSource {
     readonly file: string,
     text: string,
   ) {
-    this.doc = parseDocument(text, { lineCounter: this.lineCounter, prettyErrors: false, merge: true });
+    this.doc = parseDocument(text, {
+      lineCounter: this.lineCounter,
+      prettyErrors: false,
+      merge: true,
+      logLevel: 'error',
+    });
     this.syntaxErrors = this.doc.errors.map((e) => {
       const { line, col } = this.lineCounter.linePos(e.pos[0]);
       return { line, column: col, text: `${file}:${line}:${col}: ${e.message}` };
@@ -102,12 +109,18 @@ function nodeStart(node: unknown): number {
   return isNode(node) && node.range ? node.range[0] : 0;
 }
 
+/** `s` on one line and at most `max` characters ('…' marks the cut): keys of a broken file can be huge. */
+export function clip(s: string, max = 40): string {
+  const line = s.replace(/\s+/g, ' ');
+  return line.length <= max ? line : `${line.slice(0, max - 1)}…`;
+}
+
 /** defaults.load.connections, cases[1].payload.shape, matrix.payload.size[2] */
 export function formatPath(path: Path): string {
   let out = '';
   for (const seg of path) {
     if (typeof seg === 'number') out += `[${seg}]`;
-    else out += out ? `.${String(seg)}` : String(seg);
+    else out += out ? `.${clip(String(seg))}` : clip(String(seg));
   }
   return out;
 }
@@ -126,7 +139,7 @@ function describe(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'a list';
   if (typeof v === 'object') return 'a mapping';
-  if (typeof v === 'string') return `'${v}'`;
+  if (typeof v === 'string') return `'${clip(v)}'`;
   return String(v);
 }
 
@@ -175,6 +188,7 @@ function distance(a: string, b: string): number {
 
 /** " (did you mean 'x'?)" when one choice is close to `input`. */
 export function suggest(input: string, choices: readonly string[]): string {
+  if (input.length > 64) return '';
   let best: string | undefined;
   let bestD = Infinity;
   for (const c of choices) {
@@ -207,7 +221,7 @@ export function issuesToProblems(
           out.push({
             path: [...path, key],
             at: 'key',
-            message: `unknown key '${key}'${suggest(key, valid)}; valid keys: ${valid.join(', ')}`,
+            message: `unknown key '${clip(key)}'${suggest(key, valid)}; valid keys: ${valid.join(', ')}`,
           });
         }
         break;

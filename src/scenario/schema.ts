@@ -8,12 +8,26 @@
 import { z } from 'zod';
 import { messageShapes } from '../message.js';
 import { patternNames, type PatternName } from '../patterns/registry.js';
-import { durationHelp, parseDuration, parseSize, sizeHelp } from '../units.js';
+import { durationHelp, formatDurationMs, formatSize, parseDuration, parseSize, sizeHelp } from '../units.js';
+import { bounds } from './limits.js';
 
 const show = (v: unknown): string => (typeof v === 'string' ? `'${v}'` : String(v));
 
 const durationPattern = '^\\s*\\d+(\\.\\d+)?\\s*([uU][sS]|µs|[mM][sS]|[sS]|[mM]|[hH])?\\s*$';
 const sizePattern = '^\\s*\\d+(\\.\\d+)?\\s*([bB]|[kKmMgG][bB]|[kKmMgG][iI][bB]|[kKmM])?\\s*$';
+const ratePattern = '^\\s*\\d+(\\.\\d+)?([eE]\\d+)?\\s*(/s)?\\s*$';
+
+/** `schema` (whose output is a number) refused above `max`, with `unit` formatting the bound. */
+function atMost<T extends z.ZodType<number, unknown>>(schema: T, max: number, unit: (n: number) => string) {
+  return schema.superRefine((n, ctx) => {
+    if (n > max)
+      ctx.addIssue({
+        code: 'custom',
+        input: n,
+        message: `must be at most ${unit(max)}, got ${unit(n)}`,
+      });
+  });
+}
 
 function durationSchema(min: 'positive' | 'nonnegative', id: string) {
   return z
@@ -43,6 +57,36 @@ function durationSchema(min: 'positive' | 'nonnegative', id: string) {
 export const PositiveDuration = durationSchema('positive', 'PositiveDuration');
 /** A duration ≥ 0 → ms. */
 export const Duration = durationSchema('nonnegative', 'Duration');
+/** 12h, 1h, 90s: a bound or an out-of-bound value, in the largest whole unit. */
+function formatBoundMs(ms: number): string {
+  return ms >= 3_600_000 && ms % 3_600_000 === 0 ? `${ms / 3_600_000}h` : formatDurationMs(ms);
+}
+/** 8MiB, 4GiB, 1500B. */
+function formatBoundBytes(n: number): string {
+  return n >= 1024 ** 3 && n % 1024 ** 3 === 0
+    ? `${n / 1024 ** 3}GiB`
+    : n >= 1024 && n % 1024 === 0
+      ? formatSize(n)
+      : `${n}B`;
+}
+const durationAtMost = (schema: typeof Duration, max: number, description: string) =>
+  atMost(schema, max, formatBoundMs).meta({
+    description: `${description} (at most ${formatBoundMs(max)})`,
+  });
+
+/** Fields of one level with their bounds (`defaults`, a case; CLI flags parse with the same). */
+export const WindowDuration = durationAtMost(
+  PositiveDuration,
+  bounds.durationMs,
+  'measured window per repetition',
+);
+export const Warmup = durationAtMost(Duration, bounds.warmupMs, 'unmeasured run before every repetition');
+export const Timeout = durationAtMost(PositiveDuration, bounds.timeoutMs, 'per-operation timeout');
+export const ServerDelay = durationAtMost(
+  Duration,
+  bounds.serverDelayMs,
+  'artificial service time the started server adds before each response',
+);
 
 /** A size ('64', '1KiB', bare number = bytes) → bytes. */
 export const Size = z
@@ -56,11 +100,67 @@ export const Size = z
     return bytes;
   })
   .meta({ id: 'Size', description: sizeHelp, examples: [64, '1KiB', '16KiB'] });
+/** payload.size: a Size of at most bounds.payloadSize. */
+export const PayloadSize = atMost(Size, bounds.payloadSize, formatBoundBytes).meta({
+  description: `length of the JSON serialization of the echoed record (at most ${formatSize(bounds.payloadSize)})`,
+});
 
 /** An integer ≥ 1 (connections, workers, repeat, ...). */
 export const Count = z.int().min(1).meta({ id: 'Count' });
-/** Operations per second, > 0. */
-export const Rate = z.number().positive().meta({ id: 'Rate', description: 'operations per second' });
+const bounded = (max: number, description: string) =>
+  Count.max(max).meta({ description: `${description} (at most ${max})` });
+export const Connections = bounded(
+  bounds.connections,
+  'connections (clients) of the case, all workers together; also limited by ulimit -n, loopback ports and memory',
+);
+export const InFlight = bounded(
+  bounds.inFlight,
+  'most operations outstanding on one connection (1 = no pipelining; default 1)',
+);
+export const MaxInFlight = bounded(
+  bounds.maxInFlight,
+  'rate: operations outstanding or queued at which a due one is dropped (default 1000)',
+);
+export const Subscribers = z
+  .int()
+  .min(0)
+  .max(bounds.subscribers)
+  .meta({
+    description: `push and queue patterns: subscribers (consumers) opened in the driver, each receiving deliveries (default 1; at most ${bounds.subscribers})`,
+  });
+export const Workers = bounded(bounds.workers, 'driver worker threads, each driving at least one connection');
+export const Repeat = bounded(bounds.repeat, 'repetitions of each case');
+export const VerifyEvery = bounded(bounds.verifyEvery, 'compare the whole echo every n-th operation');
+/** Operations per second, > 0: a number, or a string such as '2000' or '2000/s'. */
+export const Rate = z
+  .union([z.number(), z.string().meta({ pattern: ratePattern })], {
+    error: () => "expected operations per second, e.g. 2000 or '2000/s'",
+  })
+  .transform((v, ctx) => {
+    const n = typeof v === 'number' ? v : new RegExp(ratePattern).test(v) ? parseFloat(v) : NaN;
+    if (!Number.isFinite(n) || n <= 0) {
+      ctx.issues.push({
+        code: 'custom',
+        input: v,
+        message: `invalid rate ${show(v)}: expected operations per second > 0, e.g. 2000 or '2000/s'`,
+      });
+      return z.NEVER;
+    }
+    if (n > bounds.rate) {
+      ctx.issues.push({
+        code: 'custom',
+        input: v,
+        message: `must be at most ${bounds.rate}/s, got ${show(v)}`,
+      });
+      return z.NEVER;
+    }
+    return n;
+  })
+  .meta({
+    id: 'Rate',
+    description: `operations per second, > 0 (at most ${bounds.rate})`,
+    examples: [2000, '2000/s'],
+  });
 export const PatternNameSchema = z.enum(patternNames as [PatternName, ...PatternName[]]).meta({
   id: 'PatternName',
   description: 'a communication pattern',
@@ -83,18 +183,11 @@ export const Load = z
           "connections: open 'connections' idle connections (or subscriptions), hold them for the duration, " +
           'report server memory and file descriptors per connection',
       }),
-    connections: Count.optional(),
-    inFlight: Count.optional().meta({
-      description: 'most operations outstanding on one connection (1 = no pipelining; default 1)',
-    }),
+    connections: Connections.optional(),
+    inFlight: InFlight.optional(),
     rate: Rate.optional(),
-    subscribers: z.int().min(0).optional().meta({
-      description:
-        'push and queue patterns: subscribers (consumers) opened in the driver, each receiving deliveries (default 1)',
-    }),
-    maxInFlight: Count.optional().meta({
-      description: 'rate: operations outstanding or queued at which a due one is dropped (default 1000)',
-    }),
+    subscribers: Subscribers.optional(),
+    maxInFlight: MaxInFlight.optional(),
   })
   .superRefine((load, ctx) => {
     if (load.model === 'closed' || load.model === 'connections') {
@@ -109,18 +202,57 @@ export const Load = z
 
 export const Payload = z
   .strictObject({
-    size: Size.optional().meta({ description: 'length of the JSON serialization of the echoed record' }),
+    size: PayloadSize.optional(),
     shape: Shape.optional(),
   })
   .meta({ id: 'Payload' });
 
 export const Server = z
   .strictObject({
-    delay: Duration.optional().meta({
-      description: 'artificial service time the started server adds before each response',
-    }),
+    delay: ServerDelay.optional(),
   })
   .meta({ id: 'Server' });
+
+/**
+ * An existing server's URL, with a scheme and a host ('http://127.0.0.1:8080'). Whether the scheme
+ * is one the case's pattern speaks is checked once the pattern is known (targetProblem).
+ */
+export const Target = z
+  .string({ error: (iss) => `expected a URL such as 'http://127.0.0.1:8080', got ${show(iss.input)}` })
+  .superRefine((v, ctx) => {
+    const message = urlProblem(v);
+    if (message) ctx.addIssue({ code: 'custom', input: v, message });
+  })
+  .meta({ description: 'drive this existing server instead of starting one (scheme://host:port)' });
+
+function urlProblem(v: string): string | undefined {
+  if (/^[^/:]+:\d+(\/|$)/.test(v))
+    return `invalid URL ${show(v)}: no scheme; write it with one, e.g. 'http://${v}'`;
+  if (!URL.canParse(v))
+    return `invalid URL ${show(v)}: expected scheme://host:port, e.g. 'http://127.0.0.1:8080'`;
+  const url = new URL(v);
+  if (url.host === '') return `invalid URL ${show(v)}: no host; expected scheme://host:port`;
+  return undefined;
+}
+
+/** URL schemes a target may have, by the pattern's own scheme (gRPC here is plaintext HTTP/2). */
+const acceptedSchemes: Record<string, string[]> = {
+  http: ['http', 'https'],
+  ws: ['ws', 'wss'],
+  grpc: ['grpc', 'http'],
+};
+
+/** Why `url` is no target for a pattern whose endpoints use `scheme`; undefined when it is one. */
+export function targetProblem(url: string, scheme: string): string | undefined {
+  const base = urlProblem(url);
+  if (base) return base;
+  const protocol = new URL(url).protocol.slice(0, -1);
+  const accepted = acceptedSchemes[scheme] ?? [scheme];
+  if (accepted.includes(protocol)) return undefined;
+  return `scheme '${protocol}' in ${show(url)} is not one this pattern speaks; expected ${accepted
+    .map((s) => `${s}://`)
+    .join(' or ')}`;
+}
 
 const OpenOptions = z.record(z.string(), z.unknown());
 
@@ -138,34 +270,31 @@ function optionsSchema(patternSchemas: Partial<Record<PatternName, z.ZodType>>) 
 function fieldShape(patternSchemas: Partial<Record<PatternName, z.ZodType>>) {
   return {
     pattern: PatternNameSchema.optional(),
-    duration: PositiveDuration.optional().meta({ description: 'measured window per repetition' }),
-    warmup: Duration.optional().meta({ description: 'unmeasured run before every repetition' }),
-    repeat: Count.optional().meta({ description: 'repetitions of each case' }),
-    timeout: PositiveDuration.optional().meta({ description: 'per-operation timeout' }),
-    workers: Count.optional().meta({ description: 'driver worker threads' }),
-    verifyEvery: Count.optional().meta({ description: 'compare the whole echo every n-th operation' }),
+    duration: WindowDuration.optional(),
+    warmup: Warmup.optional(),
+    repeat: Repeat.optional(),
+    timeout: Timeout.optional(),
+    workers: Workers.optional(),
+    verifyEvery: VerifyEvery.optional(),
     load: Load.optional(),
     payload: Payload.optional(),
     server: Server.optional(),
     options: optionsSchema(patternSchemas).optional(),
-    target: z
-      .url({ error: (iss) => `invalid URL ${show(iss.input)}` })
-      .optional()
-      .meta({ description: 'drive this existing server instead of starting one' }),
+    target: Target.optional(),
   };
 }
 
 /** Dotted paths that may be matrix dimensions, with the schema of one value. */
 export const matrixDimensions = {
   pattern: PatternNameSchema,
-  'payload.size': Size,
+  'payload.size': PayloadSize,
   'payload.shape': Shape,
-  'load.connections': Count,
-  'load.inFlight': Count,
+  'load.connections': Connections,
+  'load.inFlight': InFlight,
   'load.rate': Rate,
-  'load.subscribers': z.int().min(0),
-  workers: Count,
-  'server.delay': Duration,
+  'load.subscribers': Subscribers,
+  workers: Workers,
+  'server.delay': ServerDelay,
 } as const;
 export type MatrixKey = keyof typeof matrixDimensions;
 export const matrixKeys = Object.keys(matrixDimensions) as MatrixKey[];

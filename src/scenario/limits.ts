@@ -1,0 +1,193 @@
+/**
+ * How large a scenario may be. Two kinds of bound, both reported by `validate` before anything runs:
+ *
+ * - `bounds`: fixed ranges, in the schema (and so in scenarios/schema.json), far above any
+ *   measurement that makes sense on one machine and far below what hangs the driver (a 1e12/s
+ *   schedule, a 4 GiB payload, a run of 100 years).
+ * - `MachineLimits`: what this machine can hold — open files (RLIMIT_NOFILE, `ulimit -n`), loopback
+ *   source ports, memory — checked for each expanded case (see caseLimitProblems).
+ */
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { availableParallelism, totalmem } from 'node:os';
+import { formatBytes } from '../units.js';
+import type { CaseSpec } from './types.js';
+
+const MiB = 1024 * 1024;
+const hourMs = 3_600_000;
+
+/** Fixed bounds of every numeric field (inclusive). Durations in ms, sizes in bytes. */
+export const bounds = {
+  /** load.connections: per case, all workers together. */
+  connections: 100_000,
+  /** load.inFlight: per connection. */
+  inFlight: 10_000,
+  /** load.maxInFlight: outstanding or queued, all connections together. */
+  maxInFlight: 1_000_000,
+  /** load.subscribers */
+  subscribers: 100_000,
+  /** load.rate, operations/s (a Node driver thread sends well under 1M/s over loopback). */
+  rate: 10_000_000,
+  /** workers: driver worker threads. */
+  workers: 64,
+  repeat: 1000,
+  verifyEvery: 1_000_000_000,
+  /** payload.size: building an 8 MiB record takes the driver ~0.7 s (gRPC's default limit is 4 MiB). */
+  payloadSize: 8 * MiB,
+  /** duration: one measured window. */
+  durationMs: 12 * hourMs,
+  warmupMs: hourMs,
+  timeoutMs: hourMs,
+  serverDelayMs: hourMs,
+  /** Cases one plan may expand to (matrix product × cases). */
+  cases: 10_000,
+  /** The whole plan's estimated wall time (every case × repeat × (warm-up + window)). */
+  planMs: 24 * hourMs,
+  /** Size of a scenario file. */
+  fileBytes: MiB,
+} as const;
+
+/** What this machine can hold, as read when commbench starts. */
+export interface MachineLimits {
+  /** Soft RLIMIT_NOFILE of this process (Node raises it to the hard limit at start). */
+  readonly openFiles: number;
+  /** Loopback source ports: connections to one server port cannot exceed it (ip_local_port_range). */
+  readonly ephemeralPorts: number;
+  /** Physical memory, bytes. */
+  readonly memoryBytes: number;
+  readonly cores: number;
+}
+
+/** File descriptors the driver keeps for itself (module files, pipes to servers, workers, logs). */
+const reservedFiles = 256;
+/** Driver memory per open connection or subscription, bytes (socket buffers, client state). */
+const bytesPerConnection = 64 * 1024;
+/** Copies of the payload one outstanding operation holds (encoded request, response, decoded echo). */
+const payloadCopies = 3;
+
+function readOpenFiles(): number {
+  try {
+    const line = readFileSync('/proc/self/limits', 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith('Max open files'));
+    const soft = line?.split(/\s{2,}/)[1];
+    if (soft === 'unlimited') return Number.MAX_SAFE_INTEGER;
+    if (soft !== undefined && /^\d+$/.test(soft)) return Number(soft);
+  } catch {
+    // not Linux: ask the shell
+  }
+  const r = spawnSync('sh', ['-c', 'ulimit -n'], { encoding: 'utf8', timeout: 2000 });
+  const out = r.stdout?.trim() ?? '';
+  if (out === 'unlimited') return Number.MAX_SAFE_INTEGER;
+  return /^\d+$/.test(out) ? Number(out) : 1024;
+}
+
+function readEphemeralPorts(): number {
+  try {
+    const [lo, hi] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/);
+    const n = Number(hi) - Number(lo) + 1;
+    if (Number.isInteger(n) && n > 0) return n;
+  } catch {
+    // not Linux
+  }
+  return 16_384; // the IANA dynamic range 49152-65535 (macOS, Windows)
+}
+
+let cached: MachineLimits | undefined;
+
+/** This machine's limits (read once). */
+export function machineLimits(): MachineLimits {
+  cached ??= {
+    openFiles: readOpenFiles(),
+    ephemeralPorts: readEphemeralPorts(),
+    memoryBytes: totalmem(),
+    cores: availableParallelism(),
+  };
+  return cached;
+}
+
+/** Most connections plus subscriptions one case may open on this machine, and why. */
+export function maxSockets(limits: MachineLimits): { max: number; why: string } {
+  const byFiles = Math.max(1, limits.openFiles - reservedFiles);
+  const byMemory = Math.floor(limits.memoryBytes / 2 / bytesPerConnection);
+  const candidates: [number, string][] = [
+    [byFiles, `the open-file limit is ${limits.openFiles} (ulimit -n; ${reservedFiles} kept for the driver)`],
+    [limits.ephemeralPorts, `loopback has ${limits.ephemeralPorts} source ports (ip_local_port_range)`],
+    [byMemory, `half of ${formatBytes(limits.memoryBytes)} memory at ~64 KiB per connection`],
+  ];
+  const [max, why] = candidates.reduce((a, b) => (b[0] < a[0] ? b : a));
+  return { max, why };
+}
+
+/** The driver's memory for one case, estimated: connections and the payloads of outstanding operations. */
+export function driverMemoryBytes(spec: Pick<CaseSpec, 'load' | 'payload'>): number {
+  const load = spec.load;
+  const sockets = load.connections + (load.subscribers ?? 0);
+  const perConnection = load.model === 'connections' ? 1 : load.inFlight;
+  const outstanding = Math.min(
+    load.connections * perConnection,
+    load.model === 'rate' ? load.maxInFlight : Infinity,
+  );
+  return sockets * bytesPerConnection + outstanding * spec.payload.size * payloadCopies;
+}
+
+/** The field a machine limit blames, by the matrix key of the same field. */
+export type LimitField =
+  'load.connections' | 'load.subscribers' | 'load.inFlight' | 'payload.size' | 'workers';
+
+/** What one resolved case asks beyond this machine; each problem names the field to change. */
+export function caseLimitProblems(
+  spec: Omit<CaseSpec, 'id'>,
+  limits: MachineLimits,
+): { field: LimitField; message: string }[] {
+  const out: { field: LimitField; message: string }[] = [];
+  const load = spec.load;
+  const sockets = load.connections + (load.subscribers ?? 0);
+  const { max, why } = maxSockets(limits);
+  if (sockets > max) {
+    const field = (load.subscribers ?? 0) > load.connections ? 'load.subscribers' : 'load.connections';
+    const what =
+      load.subscribers === undefined
+        ? `${load.connections} connections`
+        : `${load.connections} connections + ${load.subscribers} subscribers`;
+    out.push({
+      field,
+      message: `${what} is more than this machine can open: at most ${max}, because ${why}`,
+    });
+  }
+  if (load.model !== 'connections' && spec.workers > load.connections) {
+    out.push({
+      field: 'workers',
+      message: `${spec.workers} workers for ${load.connections} connections: each worker drives at least one connection, so at most ${load.connections}`,
+    });
+  }
+  const memory = driverMemoryBytes(spec);
+  if (memory > limits.memoryBytes / 2) {
+    const field = spec.payload.size * payloadCopies > bytesPerConnection ? 'payload.size' : 'load.inFlight';
+    out.push({
+      field,
+      message:
+        `the driver would need about ${formatBytes(memory)} (connections × inFlight × ${payloadCopies} copies of the ` +
+        `${formatBytes(spec.payload.size)} payload, plus ~64 KiB per connection); ` +
+        `at most half of this machine's ${formatBytes(limits.memoryBytes)}`,
+    });
+  }
+  return out;
+}
+
+/** The message for a plan that would run longer than bounds.planMs, or undefined. */
+export function planTimeProblem(estimatedMs: number, cases: number): string | undefined {
+  if (estimatedMs <= bounds.planMs) return undefined;
+  return (
+    `the plan would run for about ${formatLong(estimatedMs)} (${cases} case${cases === 1 ? '' : 's'} × repeat × ` +
+    `(warmup + duration)); at most ${formatLong(bounds.planMs)} in one run: ` +
+    'shorten duration or repeat, or split the matrix into several scenarios'
+  );
+}
+
+function formatLong(ms: number): string {
+  const days = ms / (24 * hourMs);
+  if (days >= 365) return `${Math.round(days / 365).toLocaleString('en-US')} years`;
+  if (days >= 2) return `${Math.round(days)} days`;
+  return `${Math.round(ms / hourMs)} h`;
+}
