@@ -172,7 +172,12 @@ async function openSubscriptions(
   const count = isPush(pattern, options) ? (spec.load.subscribers ?? 1) : 0;
   if (!pattern.subscribe || count === 0) return { deliveries: undefined, subscribeTimes: '' };
   const perMessage = pattern.deliveriesPerMessage?.(options as never, count) ?? count;
-  const deliveries = new DeliveryTracker(count, perMessage, spec.load.model === 'rate');
+  const deliveries = new DeliveryTracker(
+    count,
+    perMessage,
+    spec.load.model === 'rate',
+    spec.load.connections,
+  );
   const verifyEvery = Math.max(1, spec.verifyEvery);
   const times = createHistogram();
   const subscribe = pattern.subscribe.bind(pattern);
@@ -279,11 +284,11 @@ async function runLoad(
     recorder.started(intended, verify);
     const sentAt = clock.now();
     const measured = recorder.measures(intended);
-    deliveries?.publish(seq, intended, sentAt, measured);
+    deliveries?.publish(seq, intended, sentAt, measured, connection);
     try {
       await client.send(withSeq(base, seq), verify);
       recorder.ok(intended, sentAt, clock.now());
-      deliveries?.accepted(measured);
+      deliveries?.accepted(seq);
     } catch (err) {
       deliveries?.unpublish(seq);
       const kind = recorder.failed(intended, clock.now(), err);
