@@ -6,7 +6,8 @@ import type { Faults } from './options.js';
 /**
  * The consumer side every queue pattern shares: serial processing, an optional idempotent
  * processed-ids store, fault injection (kill and restart a consumer, restart the broker) and
- * reconnection after a lost connection. The pattern supplies only `open`: connect and consume.
+ * reconnection after a lost connection, each reported as a reconnect (its outage, from the kill or
+ * loss to the new connection). The pattern supplies only `open`: connect and consume.
  */
 
 /** One message as a broker client received it. */
@@ -100,14 +101,16 @@ export async function runConsumer(
         if (closed || gen !== generation) return;
         generation++;
         connection = undefined;
-        void reconnect();
+        void reconnect(performance.now());
       },
     );
   };
-  const reconnect = async (): Promise<void> => {
+  /** Reconnects until it succeeds or the subscription closes; reports the outage since `since` (performance.now(), ms). */
+  const reconnect = async (since: number): Promise<void> => {
     while (!closed && connection === undefined) {
       try {
         await connect();
+        if (!closed) ctx.reconnected?.(performance.now() - since);
       } catch {
         await sleep(reconnectDelayMs);
       }
@@ -124,7 +127,8 @@ export async function runConsumer(
         connection?.kill();
         connection = undefined;
         chain = Promise.resolve();
-        timers.push(setTimeout(() => void reconnect(), faults.restartAfter));
+        const killedAt = performance.now();
+        timers.push(setTimeout(() => void reconnect(killedAt), faults.restartAfter));
       }, faults.killConsumerAt),
     );
   }

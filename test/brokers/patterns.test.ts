@@ -120,6 +120,11 @@ describe(
       const effectively = await run({ ack: 'manual', confirm: true, persistent: true, idempotent: true });
       for (const r of [atLeast, effectively]) {
         assert.equal(r.status, 'ok', r.error?.message);
+        // The fault must have happened, or "nothing lost" proves nothing: one consumer killed at
+        // 800 ms and back 500 ms later is one reconnect with an outage of at least restartAfter.
+        const reconnect = r.summary?.delivery?.reconnect;
+        assert.equal(reconnect?.count, 1, `one consumer kill and reconnect: ${JSON.stringify(reconnect)}`);
+        assert.ok(reconnect.min >= 490_000, `outage ${reconnect.min} µs ≥ restartAfter`);
         assert.equal(r.summary?.delivery?.lost, 0, 'nothing lost');
       }
       assert.equal(effectively.summary?.delivery?.duplicated, 0, 'no duplicate processing');
@@ -191,7 +196,9 @@ describe(
       try {
         assert.ok(
           await eventually(() =>
-            readFileSync('/proc/net/tcp', 'utf8').includes(`:${port.toString(16).toUpperCase().padStart(4, '0')} `),
+            readFileSync('/proc/net/tcp', 'utf8').includes(
+              `:${port.toString(16).toUpperCase().padStart(4, '0')} `,
+            ),
           ),
           'redis listening',
         );
