@@ -26,6 +26,8 @@ export interface ConsumerConnection {
   kill(): void;
   /** Clean end. */
   close(): Promise<void>;
+  /** Messages the broker still holds for this consumer (see Subscription.queued); absent = unknown. */
+  queued?(): Promise<number | undefined>;
 }
 
 export interface ConsumerOptions {
@@ -63,6 +65,8 @@ export async function runConsumer(
   let generation = 0;
   let connection: ConsumerConnection | undefined;
   let chain: Promise<void> = Promise.resolve();
+  /** Received, waiting in `chain` for processing (a backlog on the consumer's side). */
+  let waiting = 0;
   const timers: NodeJS.Timeout[] = [];
   const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -89,8 +93,14 @@ export async function runConsumer(
       }
       m.ack();
     };
-    if (processMs > 0) chain = chain.then(work);
-    else void work();
+    if (processMs > 0) {
+      waiting++;
+      const started = generation;
+      chain = chain.then(() => {
+        if (started === generation) waiting--;
+        return work();
+      });
+    } else void work();
   };
 
   const connect = async (): Promise<void> => {
@@ -100,6 +110,7 @@ export async function runConsumer(
       () => {
         if (closed || gen !== generation) return;
         generation++;
+        waiting = 0;
         connection = undefined;
         void reconnect(performance.now());
       },
@@ -127,6 +138,7 @@ export async function runConsumer(
         connection?.kill();
         connection = undefined;
         chain = Promise.resolve();
+        waiting = 0;
         const killedAt = performance.now();
         timers.push(setTimeout(() => void reconnect(killedAt), faults.restartAfter));
       }, faults.killConsumerAt),
@@ -149,6 +161,12 @@ export async function runConsumer(
   }
 
   return {
+    async queued() {
+      const c = connection;
+      if (!c?.queued) return undefined;
+      const held = await c.queued().catch(() => undefined);
+      return held === undefined ? undefined : held + waiting;
+    },
     async close() {
       if (closed) return;
       closed = true;
