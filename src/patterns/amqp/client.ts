@@ -252,7 +252,9 @@ export async function subscribeAmqp(ctx: SubscriberContext<AmqpOptions>): Promis
     return {
       kill() {
         ending = true;
-        socketOf(model)?.destroy();
+        // With an error, as a crash's reset: amqplib listens for 'error'/'end', not 'close', and
+        // without one keeps its heartbeat timers until three missed beats (about 3 minutes).
+        socketOf(model)?.destroy(new Error('consumer killed'));
       },
       // Ready messages of its queue: its own (pubsub); the shared one is reported by subscriber 0.
       queued: async () =>
