@@ -6,7 +6,8 @@ import type { Faults } from './options.js';
 /**
  * The consumer side every queue pattern shares: serial processing, an optional idempotent
  * processed-ids store, fault injection (kill and restart a consumer, restart the broker) and
- * reconnection after a lost connection. The pattern supplies only `open`: connect and consume.
+ * reconnection after a lost connection, each reported as a reconnect (its outage, from the kill or
+ * loss to the new connection). The pattern supplies only `open`: connect and consume.
  */
 
 /** One message as a broker client received it. */
@@ -25,6 +26,8 @@ export interface ConsumerConnection {
   kill(): void;
   /** Clean end. */
   close(): Promise<void>;
+  /** Messages the broker still holds for this consumer (see Subscription.queued); absent = unknown. */
+  queued?(): Promise<number | undefined>;
 }
 
 export interface ConsumerOptions {
@@ -62,6 +65,8 @@ export async function runConsumer(
   let generation = 0;
   let connection: ConsumerConnection | undefined;
   let chain: Promise<void> = Promise.resolve();
+  /** Received, waiting in `chain` for processing (a backlog on the consumer's side). */
+  let waiting = 0;
   const timers: NodeJS.Timeout[] = [];
   const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -88,8 +93,14 @@ export async function runConsumer(
       }
       m.ack();
     };
-    if (processMs > 0) chain = chain.then(work);
-    else void work();
+    if (processMs > 0) {
+      waiting++;
+      const started = generation;
+      chain = chain.then(() => {
+        if (started === generation) waiting--;
+        return work();
+      });
+    } else void work();
   };
 
   const connect = async (): Promise<void> => {
@@ -99,15 +110,18 @@ export async function runConsumer(
       () => {
         if (closed || gen !== generation) return;
         generation++;
+        waiting = 0;
         connection = undefined;
-        void reconnect();
+        void reconnect(performance.now());
       },
     );
   };
-  const reconnect = async (): Promise<void> => {
+  /** Reconnects until it succeeds or the subscription closes; reports the outage since `since` (performance.now(), ms). */
+  const reconnect = async (since: number): Promise<void> => {
     while (!closed && connection === undefined) {
       try {
         await connect();
+        if (!closed) ctx.reconnected?.(performance.now() - since);
       } catch {
         await sleep(reconnectDelayMs);
       }
@@ -124,7 +138,9 @@ export async function runConsumer(
         connection?.kill();
         connection = undefined;
         chain = Promise.resolve();
-        timers.push(setTimeout(() => void reconnect(), faults.restartAfter));
+        waiting = 0;
+        const killedAt = performance.now();
+        timers.push(setTimeout(() => void reconnect(killedAt), faults.restartAfter));
       }, faults.killConsumerAt),
     );
   }
@@ -145,6 +161,12 @@ export async function runConsumer(
   }
 
   return {
+    async queued() {
+      const c = connection;
+      if (!c?.queued) return undefined;
+      const held = await c.queued().catch(() => undefined);
+      return held === undefined ? undefined : held + waiting;
+    },
     async close() {
       if (closed) return;
       closed = true;

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { CommbenchError } from '../errors.js';
 import { brokerBinary, makeLauncher, type Instance, type Launcher } from './launchers.js';
 import { brokerMissing, brokers, type BrokerKind } from './kinds.js';
-import { lastLines, procUsage, startWatchdog, type ProcessExit, type ProcUsage } from './process.js';
+import { lastLines, startWatchdog, treeUsage, type ProcessExit, type ProcUsage } from './process.js';
 
 export * from './kinds.js';
 export type { ProcessExit, ProcUsage } from './process.js';
@@ -29,7 +29,11 @@ export interface RunningBroker {
   /** Settles if the broker exits on its own (not through stop() or restart()). */
   readonly exited: Promise<ProcessExit>;
   readonly hasExited: boolean;
-  /** CPU time and peak RSS of the main process so far. */
+  /**
+   * CPU time (µs) and peak RSS of the broker's processes so far: the one it was started as and all
+   * of its descendants (beam.smp and its helpers for RabbitMQ), read from /proc. Starts again from
+   * zero after restart().
+   */
   usage(): ProcUsage;
   /**
    * Kills the broker as a crash would (SIGKILL), waits `downMs`, and starts it again on the same
@@ -154,7 +158,7 @@ export async function startBroker(kind: BrokerKind): Promise<RunningBroker> {
     get pid() {
       return instance?.mainPid() ?? -1;
     },
-    usage: () => procUsage(instance?.mainPid() ?? -1),
+    usage: () => treeUsage(instance?.main.pid ?? -1),
     async restart(downMs = 0) {
       if (stopping) throw new Error('broker is stopping');
       restarting = true;

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { accessSync, constants, readFileSync, realpathSync } from 'node:fs';
+import { accessSync, constants, readdirSync, readFileSync, realpathSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { delimiter, dirname, join } from 'node:path';
 
@@ -233,4 +233,57 @@ export function procUsage(pid: number): ProcUsage {
   } catch {
     return { cpuUs: 0, maxRssBytes: 0 };
   }
+}
+
+/** Parent pid of every process in /proc (Linux); empty elsewhere. */
+function parents(): Map<number, number> {
+  const byPid = new Map<number, number>();
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return byPid;
+  }
+  for (const name of entries) {
+    const pid = Number(name);
+    if (!Number.isInteger(pid) || pid <= 0) continue;
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      byPid.set(pid, Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return byPid;
+}
+
+/** `root` and every live process descending from it (a broker's wrapper shell, its VM and the VM's children). */
+export function processTree(root: number): number[] {
+  if (root <= 0) return [];
+  const children = new Map<number, number[]>();
+  for (const [pid, ppid] of parents()) children.set(ppid, [...(children.get(ppid) ?? []), pid]);
+  const tree: number[] = [];
+  const todo = [root];
+  while (todo.length > 0) {
+    const pid = todo.pop() as number;
+    tree.push(pid);
+    todo.push(...(children.get(pid) ?? []));
+  }
+  return tree;
+}
+
+/**
+ * CPU time and peak RSS of `root` and its descendants, summed (RabbitMQ's rabbitmq-server is a shell
+ * whose child beam.smp does the work, with erl_child_setup and inet_gethost below it). CPU of a
+ * descendant that already exited is not counted.
+ */
+export function treeUsage(root: number): ProcUsage {
+  let cpuUs = 0;
+  let maxRssBytes = 0;
+  for (const pid of processTree(root)) {
+    const u = procUsage(pid);
+    cpuUs += u.cpuUs;
+    maxRssBytes += u.maxRssBytes;
+  }
+  return { cpuUs, maxRssBytes };
 }

@@ -7,6 +7,8 @@
  *   (`commbench serve amqp`, tests), starts a throwaway broker of its own.
  */
 import { CommbenchError } from '../errors.js';
+import type { HelperProcess } from '../patterns/types.js';
+import type { UnmeasuredProcess } from '../result/types.js';
 import {
   brokerEnvVar,
   brokerErrorEnvVar,
@@ -15,10 +17,18 @@ import {
   brokers,
   brokerUrlFromEnv,
   canStartBroker,
+  redactCredentials,
   startBroker,
+  startedBrokerAt,
   type BrokerKind,
+  type ProcUsage,
   type RunningBroker,
 } from './index.js';
+
+/** How a broker is named among a server's helper processes in results: 'broker:rabbitmq'. */
+export function brokerRole(kind: BrokerKind): string {
+  return `broker:${kind}`;
+}
 
 export interface RunBrokers {
   /** The brokers this run started (not those given by URL). */
@@ -78,12 +88,17 @@ export interface ServerBroker {
   readonly url: string;
   /** Set when the broker was started for this server (stopped with it). */
   readonly owned: RunningBroker | undefined;
+  /**
+   * The owned broker as a helper process of the server (its CPU is the server's, RunningServer.helpers);
+   * empty for a broker given by URL, which whoever started it measures (see brokerOfCase).
+   */
+  readonly helpers: readonly HelperProcess[];
   stop(): Promise<void>;
 }
 
 export async function brokerForServer(kind: BrokerKind): Promise<ServerBroker> {
   const url = brokerUrlFromEnv(kind);
-  if (url !== undefined) return { url, owned: undefined, stop: () => Promise.resolve() };
+  if (url !== undefined) return { url, owned: undefined, helpers: [], stop: () => Promise.resolve() };
   const reason = process.env[brokerErrorEnvVar(kind)];
   if (reason) throw new CommbenchError('E_SERVER_START', reason);
   if (!canStartBroker(kind)) {
@@ -92,7 +107,44 @@ export async function brokerForServer(kind: BrokerKind): Promise<ServerBroker> {
   }
   const owned = await startBroker(kind);
   // Stopped with its server, which must stop within a second: a throwaway broker is simply killed.
-  return { url: owned.url, owned, stop: () => owned.stop('kill') };
+  return {
+    url: owned.url,
+    owned,
+    helpers: [{ role: brokerRole(kind), pid: owned.pid }],
+    stop: () => owned.stop('kill'),
+  };
+}
+
+/**
+ * The broker a case's traffic goes through, as the engine measures it:
+ * - `measured`: a broker this process started (the run's, or a test's): its CPU over the window is
+ *   read here and reported as a server helper;
+ * - `unmeasured`: a broker given by URL (--broker-url, COMMBENCH_<KIND>_URL) that is not ours: its
+ *   CPU is not measured, and the result says so;
+ * - neither: not a queue pattern, or the case's server starts a broker of its own and reports it
+ *   in its helpers (ServerBroker.helpers).
+ */
+export function brokerOfCase(pattern: string): {
+  readonly measured?: { readonly role: string; usage(): ProcUsage & { readonly pid: number } };
+  readonly unmeasured?: UnmeasuredProcess;
+} {
+  const kind = brokerOf(pattern);
+  if (!kind) return {};
+  const url = brokerUrlFromEnv(kind);
+  if (url === undefined) return {};
+  const role = brokerRole(kind);
+  let broker: RunningBroker | undefined;
+  try {
+    broker = startedBrokerAt(url);
+  } catch {
+    broker = undefined; // not a URL: the case fails on it, with its own message
+  }
+  if (!broker) {
+    return {
+      unmeasured: { role, reason: `${redactCredentials(url)} is a broker commbench did not start` },
+    };
+  }
+  return { measured: { role, usage: () => ({ ...broker.usage(), pid: broker.pid }) } };
 }
 
 /** One line for `commbench list` or a notice: where the broker of `kind` would come from. */

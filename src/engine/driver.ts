@@ -90,6 +90,7 @@ interface Parts {
   readonly wire: WireMeter;
   readonly payload: DriverReport['payload'];
   readonly deliveries: DeliveryTracker | undefined;
+  readonly subscriptions: readonly Subscription[];
   readonly subscribeTimes: string;
   readonly base: EchoRecord;
   readonly close: () => Promise<void>;
@@ -166,7 +167,17 @@ export async function connectDriver(
     // One verified round trip before any load: a lazy client (undici connects on first request)
     // would otherwise turn an unreachable server into a whole run of connection errors.
     if (clients[0]) await untilAborted(clients[0].send(withSeq(base, probeSeq), true), signal);
-    const parts: Parts = { clock, clients, wire, payload, deliveries, subscribeTimes, base, close };
+    const parts: Parts = {
+      clock,
+      clients,
+      wire,
+      payload,
+      deliveries,
+      subscriptions,
+      subscribeTimes,
+      base,
+      close,
+    };
     return { close, run: (startAt, hooks = {}) => runLoad(spec, parts, startAt, hooks) };
   } catch (err) {
     await close();
@@ -187,7 +198,12 @@ async function openSubscriptions(
   const count = isPush(pattern, options) ? (spec.load.subscribers ?? 1) : 0;
   if (!pattern.subscribe || count === 0) return { deliveries: undefined, subscribeTimes: '' };
   const perMessage = pattern.deliveriesPerMessage?.(options as never, count) ?? count;
-  const deliveries = new DeliveryTracker(count, perMessage, spec.load.model === 'rate');
+  const deliveries = new DeliveryTracker(
+    count,
+    perMessage,
+    spec.load.model === 'rate',
+    spec.load.connections,
+  );
   const verifyEvery = Math.max(1, spec.verifyEvery);
   const times = createHistogram();
   const subscribe = pattern.subscribe.bind(pattern);
@@ -315,11 +331,11 @@ async function runLoad(
     recorder.started(intended, verify);
     const sentAt = clock.now();
     const measured = recorder.measures(intended);
-    deliveries?.publish(seq, intended, sentAt, measured);
+    deliveries?.publish(seq, intended, sentAt, measured, connection);
     try {
       await client.send(withSeq(base, seq), verify);
       recorder.ok(intended, sentAt, clock.now());
-      deliveries?.accepted(measured);
+      deliveries?.accepted(seq);
     } catch (err) {
       deliveries?.unpublish(seq);
       const kind = recorder.failed(intended, clock.now(), err);
@@ -390,6 +406,9 @@ async function runLoad(
       drained && deliveries
         ? await waitFor(() => deliveries.missing() === 0, stop.signal, spec.timeoutMs)
         : drained;
+    // Still missing after the grace period: what the broker still holds is a backlog, not a loss.
+    if (deliveries && drained && !delivered && !stop.signal.aborted)
+      deliveries.stillQueued(await queuedDeliveries(parts.subscriptions));
     if (deliveries) deliveries.frozen = true;
     if (!delivered || stop.signal.aborted) await parts.close();
     await load;
@@ -415,6 +434,32 @@ async function runLoad(
     eventLoopUtilization: eluValue,
     ...(deliveries ? { delivery: { ...deliveries.snapshot(), subscribe: parts.subscribeTimes } } : {}),
   };
+}
+
+/** Deliveries the subscriptions' brokers still hold (those that can tell), asked within a second. */
+async function queuedDeliveries(subscriptions: readonly Subscription[]): Promise<number> {
+  const asked = subscriptions.map((s) =>
+    s.queued ? settleWithinValue(s.queued(), 1000) : Promise.resolve(undefined),
+  );
+  let total = 0;
+  for (const n of await Promise.all(asked)) total += n ?? 0;
+  return total;
+}
+
+function settleWithinValue<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(undefined), ms);
+    promise.then(
+      (v) => {
+        clearTimeout(timer);
+        resolve(v);
+      },
+      () => {
+        clearTimeout(timer);
+        resolve(undefined);
+      },
+    );
+  });
 }
 
 /** Resolves true when `promise` settles within `timeoutMs`, false on abort or timeout. */

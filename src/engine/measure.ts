@@ -15,6 +15,7 @@ import type {
   Measurement,
   ServerMetrics,
   TimelinePoint,
+  UnmeasuredProcess,
 } from '../result/types.js';
 import type { LoadSpec } from '../scenario/types.js';
 import type { DriverReport } from './driver.js';
@@ -29,12 +30,15 @@ export interface WindowUsage {
   readonly workers: number;
   /**
    * Server process CPU during the window, µs, and its peak RSS; absent for --target runs. `helpers`:
-   * the same for each process the server started (chain hops, proxies).
+   * the same for each process the server started (chain hops, proxies) or that carries its traffic
+   * (the broker, 'broker:rabbitmq'). `unmeasured`: such processes whose CPU could not be read (a
+   * broker given by URL).
    */
   readonly server?: {
     readonly cpuUs: number;
     readonly maxRssBytes: number;
     readonly helpers?: readonly HelperUsage[];
+    readonly unmeasured?: readonly UnmeasuredProcess[];
   };
 }
 
@@ -172,6 +176,7 @@ function serverMetrics(
           })),
         }
       : {}),
+    ...(server.unmeasured ? { unmeasured: server.unmeasured } : {}),
   };
 }
 
@@ -198,6 +203,9 @@ function deliveryMetrics(reports: readonly DriverReport[], seconds: number): Del
     expected: published * perMessage,
     delivered,
     lost: sum(parts, (d) => d.lost),
+    undrained: sum(parts, (d) => d.undrained),
+    late: sum(parts, (d) => d.late),
+    unackedDelivered: sum(parts, (d) => d.unackedDelivered),
     duplicated: sum(parts, (d) => d.duplicated),
     outOfOrder: sum(parts, (d) => d.outOfOrder),
     mismatched: sum(parts, (d) => d.mismatched),
@@ -242,6 +250,9 @@ function mergeDeliveries(reps: readonly Measurement[], seconds: number): Deliver
     expected: sum(parts, (d) => d.expected),
     delivered,
     lost: sum(parts, (d) => d.lost),
+    undrained: sum(parts, (d) => d.undrained ?? 0),
+    late: sum(parts, (d) => d.late ?? 0),
+    unackedDelivered: sum(parts, (d) => d.unackedDelivered ?? 0),
     duplicated: sum(parts, (d) => d.duplicated),
     outOfOrder: sum(parts, (d) => d.outOfOrder),
     mismatched: sum(parts, (d) => d.mismatched),
@@ -346,6 +357,9 @@ export function mergeMeasurements(reps: readonly Measurement[]): Measurement | u
               : {}),
             maxRssBytes: Math.max(...servers.map((s) => s.maxRssBytes)),
             ...(helpers ? { helpers } : {}),
+            ...(servers.some((s) => s.unmeasured)
+              ? { unmeasured: uniqueByRole(servers.flatMap((s) => s.unmeasured ?? [])) }
+              : {}),
           },
         }
       : {}),
@@ -413,6 +427,10 @@ export function mergeConnectionCost(
     ...(notes.length > 0 ? { note: notes.join('; ') } : {}),
   };
   return { connections, throughput: openMs > 0 ? opened / (openMs / 1000) : 0 };
+}
+
+function uniqueByRole(all: readonly UnmeasuredProcess[]): UnmeasuredProcess[] {
+  return [...new Map(all.map((u) => [u.role, u])).values()];
 }
 
 /** The busiest repetition's machine load (a noisy repetition taints the merged numbers). */

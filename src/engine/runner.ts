@@ -1,4 +1,4 @@
-import { startRunBrokers } from '../brokers/run.js';
+import { brokerOfCase, startRunBrokers } from '../brokers/run.js';
 import { CommbenchError, isCommbenchError } from '../errors.js';
 import { machineBusyUs } from '../metrics/machine.js';
 import { packageVersion } from '../paths.js';
@@ -11,8 +11,8 @@ import { epochNow, fromEpoch } from './clock.js';
 import { holdConnections } from './connections.js';
 import { connectDriver, type DriverReport, type DriverSpec, type Progress } from './driver.js';
 import { describeEnvironment } from './environment.js';
-import { measure, mergeMeasurements } from './measure.js';
-import { startServerProcess, type ServerProcess, type ServerUsage } from './server-host.js';
+import { measure, mergeMeasurements, type WindowUsage } from './measure.js';
+import { startServerProcess, type HelperUsage, type ServerProcess, type ServerUsage } from './server-host.js';
 import { connectWorkerDrivers, splitSpec } from './workers.js';
 
 /** Callbacks for live output; all optional. */
@@ -245,6 +245,7 @@ async function runRepetition(
       fromEpoch(startAtEpoch) + spec.warmupMs,
       spec.durationMs,
       server,
+      server ? brokerOfCase(spec.pattern) : {},
       abort.signal,
     );
     const reports = await reportsPromise;
@@ -278,22 +279,31 @@ async function sleepUntil(epochMs: number, signal: AbortSignal | undefined): Pro
 }
 
 /**
- * Takes CPU snapshots of the driver process and the server at the start and end of the measured
- * window (or at the abort, when the window ends early).
+ * Takes CPU snapshots of the driver process, the server and the broker the case's traffic goes
+ * through (when this process started it) at the start and end of the measured window (or at the
+ * abort, when the window ends early). The broker is reported as one of the server's helpers.
  */
 function watchWindow(
   windowStart: number,
   durationMs: number,
   server: ServerProcess | undefined,
+  broker: ReturnType<typeof brokerOfCase>,
   signal: AbortSignal,
-): { finish(): Promise<{ driverCpuUs: number; machineBusyUs?: number; server?: ServerUsage }> } {
-  type Snapshot = { cpu: NodeJS.CpuUsage; machine: number | undefined; server?: Promise<ServerUsage> };
+): { finish(): Promise<Omit<WindowUsage, 'workers'>> } {
+  type BrokerUsage = ReturnType<NonNullable<typeof broker.measured>['usage']>;
+  type Snapshot = {
+    cpu: NodeJS.CpuUsage;
+    machine: number | undefined;
+    server?: Promise<ServerUsage>;
+    broker?: BrokerUsage;
+  };
   let begin: Snapshot | undefined;
   let end: Snapshot | undefined;
   const snap = (): Snapshot => ({
     cpu: process.cpuUsage(),
     machine: machineBusyUs(),
     ...(server ? { server: server.usage() } : {}),
+    ...(broker.measured ? { broker: broker.measured.usage() } : {}),
   });
   const onAbort = (): void => {
     if (begin && !end) end = snap();
@@ -315,20 +325,37 @@ function watchWindow(
           : {};
       if (!begin.server || !end.server) return { driverCpuUs, ...machine };
       const [s0, s1] = await Promise.all([begin.server, end.server]);
-      const helpers = s1.helpers?.map((h, i) => ({
+      const helpers: HelperUsage[] | undefined = s1.helpers?.map((h, i) => ({
         role: h.role,
         cpuUs: Math.max(0, h.cpuUs - (s0.helpers?.[i]?.cpuUs ?? 0)),
         maxRssBytes: h.maxRssBytes,
       }));
+      const brokerUsage = windowBrokerUsage(broker.measured?.role, begin.broker, end.broker);
+      const allHelpers = brokerUsage ? [...(helpers ?? []), brokerUsage] : helpers;
       return {
         driverCpuUs,
         ...machine,
         server: {
           cpuUs: Math.max(0, s1.cpuUs - s0.cpuUs),
           maxRssBytes: s1.maxRssBytes,
-          ...(helpers ? { helpers } : {}),
+          ...(allHelpers ? { helpers: allHelpers } : {}),
+          ...(broker.unmeasured ? { unmeasured: [broker.unmeasured] } : {}),
         },
       };
     },
   };
+}
+
+/**
+ * The broker's CPU between two snapshots. A broker restarted in between (a fault injection) is a
+ * new process: only its own CPU since it started is known, a lower bound of the window's.
+ */
+function windowBrokerUsage(
+  role: string | undefined,
+  begin: { pid: number; cpuUs: number; maxRssBytes: number } | undefined,
+  end: { pid: number; cpuUs: number; maxRssBytes: number } | undefined,
+): HelperUsage | undefined {
+  if (role === undefined || !begin || !end) return undefined;
+  const cpuUs = begin.pid === end.pid ? Math.max(0, end.cpuUs - begin.cpuUs) : end.cpuUs;
+  return { role, cpuUs, maxRssBytes: Math.max(begin.maxRssBytes, end.maxRssBytes) };
 }

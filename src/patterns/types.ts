@@ -73,6 +73,13 @@ export interface SubscriberContext<Options = Record<string, unknown>> {
 export interface Subscription {
   /** Ends the subscription and closes its connection. Idempotent. */
   close(): Promise<void>;
+  /**
+   * Queue patterns: deliveries still waiting for this subscriber (in the broker or in its own
+   * buffer), asked once when deliveries are missing after the grace period, so that a backlog is
+   * reported as undrained rather than lost. Subscribers sharing one queue: only one reports it.
+   * Undefined when it cannot be known (e.g. core NATS keeps no queue).
+   */
+  queued?(): Promise<number | undefined>;
 }
 
 export interface ServerContext<Options = Record<string, unknown>> {

@@ -254,6 +254,11 @@ function detailOf(m: Measurement | undefined): string {
         ? 'none lost'
         : `lost ${formatInteger(d.lost)}, dup ${formatInteger(d.duplicated)}`,
     );
+    // Not lost, not delivered in the window: each its own count (absent in older results).
+    if ((d.undrained ?? 0) > 0) parts.push(`${formatInteger(d.undrained ?? 0)} still queued`);
+    if ((d.late ?? 0) > 0) parts.push(`${formatInteger(d.late ?? 0)} late`);
+    if ((d.unackedDelivered ?? 0) > 0)
+      parts.push(`${formatInteger(d.unackedDelivered ?? 0)} delivered unacked`);
     if (d.outOfOrder > 0) parts.push(`${formatInteger(d.outOfOrder)} out of order`);
     if (d.perMessage > 1 && d.skew.count > 0) parts.push(`skew p99 ${formatMicros(d.skew.p99)}`);
     if (d.requests && d.delivered > 0)
@@ -272,6 +277,7 @@ function detailOf(m: Measurement | undefined): string {
     if (c.heldOpen < c.opened) parts.push(`held ${formatInteger(c.heldOpen)}/${formatInteger(c.opened)}`);
   }
   for (const h of m.server?.helpers ?? []) parts.push(`${h.role} ${formatMicros(h.cpuUsPerOp)}/op`);
+  for (const u of m.server?.unmeasured ?? []) parts.push(`${u.role} CPU not measured`);
   return parts.join(', ');
 }
 

@@ -179,13 +179,28 @@ export interface ServerMetrics {
   readonly maxRssBytes: number;
   /**
    * Processes the server started to carry its traffic (the hops of a call chain, a gateway or
-   * sidecar proxy), each measured from /proc over the same window; absent for other patterns.
+   * sidecar proxy) or that carry its traffic (the broker of a queue pattern: role 'broker:rabbitmq',
+   * 'broker:redis', 'broker:nats'), each measured from /proc over the same window; absent for other
+   * patterns.
    */
   readonly helpers?: readonly HelperMetrics[];
+  /**
+   * Processes that carry the traffic but whose CPU is not in `cpuUs` (nor subtracted from
+   * `machine.otherCores`) because commbench cannot read it, e.g. a broker given with --broker-url.
+   * Absent when there are none.
+   */
+  readonly unmeasured?: readonly UnmeasuredProcess[];
+}
+
+export interface UnmeasuredProcess {
+  /** As HelperMetrics.role, e.g. 'broker:rabbitmq'. */
+  readonly role: string;
+  /** Why, e.g. 'amqp://127.0.0.1:5672 is a broker commbench did not start'. */
+  readonly reason: string;
 }
 
 export interface HelperMetrics {
-  /** What the process is, e.g. 'hop 3 (grpc)', 'proxy 1 (nginx)', 'proxy 1 (node)'. */
+  /** What the process is, e.g. 'hop 3 (grpc)', 'proxy 1 (nginx)', 'proxy 1 (node)', 'broker:rabbitmq'. */
   readonly role: string;
   readonly cpuUs: number;
   readonly cpuUsPerOp: number;
@@ -201,12 +216,31 @@ export interface DeliveryMetrics {
   readonly published: number;
   /** published × perMessage. */
   readonly expected: number;
-  /** First-time deliveries of measured messages. */
+  /** First-time deliveries of measured messages whose publish was accepted, before the counts froze. */
   readonly delivered: number;
-  /** Expected deliveries that had not arrived when the grace period (the op timeout) after the window ended. */
+  /**
+   * Expected deliveries that had not arrived when the grace period (the op timeout) after the window
+   * ended, and that the broker did not say it still held (`undrained`).
+   */
   readonly lost: number;
+  /**
+   * Expected deliveries the broker still held, undelivered, at the end of the grace period (a backlog
+   * behind slow consumers): not lost. Absent in results written before it was counted.
+   */
+  readonly undrained?: number;
+  /** First-time deliveries of measured messages that arrived after the counts froze (neither delivered nor lost). */
+  readonly late?: number;
+  /**
+   * Deliveries of measured messages whose publish failed (acknowledgement timed out, connection broke)
+   * although the broker had taken them: not in `published`, not duplicates.
+   */
+  readonly unackedDelivered?: number;
+  /** Second and later receipts of a message by one subscriber (a work queue: by any subscriber). */
   readonly duplicated: number;
-  /** Deliveries that reached a subscriber after a message published later. */
+  /**
+   * Deliveries that reached a subscriber after a message published later by the same publisher
+   * connection (messages of different publishers have no order between them).
+   */
   readonly outOfOrder: number;
   /** Sampled deliveries whose content differed from what was published. */
   readonly mismatched: number;

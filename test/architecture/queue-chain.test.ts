@@ -61,10 +61,13 @@ describe(
       assert.equal(d.duplicated, 0);
       assert.equal(d.mismatched, 0);
       assert.ok(d.bytesPerDelivery > 256, `bytes per delivery ${d.bytesPerDelivery}`);
+      // The forked stages and the broker they all go through, each measured as a server helper.
+      const helpers = s.server?.helpers ?? [];
       assert.deepEqual(
-        (s.server?.helpers ?? []).map((h) => h.role),
-        ['stage 1 (amqp)', 'stage 2 (amqp)'],
+        helpers.map((h) => h.role),
+        ['stage 1 (amqp)', 'stage 2 (amqp)', 'broker:rabbitmq'],
       );
+      assert.ok((helpers[2]?.cpuUs ?? 0) > 0, `broker CPU ${JSON.stringify(helpers[2])}`);
     });
 
     it('end-to-end p50 grows with the number of services (1, 4, 8)', async () => {

@@ -222,11 +222,12 @@ export async function subscribeAmqp(ctx: SubscriberContext<AmqpOptions>): Promis
     model.once('close', (err?: Error) => {
       if (!ending) onLost(err ?? new Error('connection closed'));
     });
+    let channel: Channel;
+    let queue = n.queue;
     try {
-      const channel = await model.createChannel();
+      channel = await model.createChannel();
       channel.on('error', () => undefined);
       if (!noAck && o.prefetch > 0) await channel.prefetch(o.prefetch);
-      let queue = n.queue;
       if (o.mode === 'pubsub') {
         queue = (await channel.assertQueue('', { exclusive: true, autoDelete: true })).queue;
         await channel.bindQueue(queue, n.exchange, o.exchange === 'topic' ? 'commbench.#' : '');
@@ -251,8 +252,13 @@ export async function subscribeAmqp(ctx: SubscriberContext<AmqpOptions>): Promis
     return {
       kill() {
         ending = true;
-        socketOf(model)?.destroy();
+        // With an error, as a crash's reset: amqplib listens for 'error'/'end', not 'close', and
+        // without one keeps its heartbeat timers until three missed beats (about 3 minutes).
+        socketOf(model)?.destroy(new Error('consumer killed'));
       },
+      // Ready messages of its queue: its own (pubsub); the shared one is reported by subscriber 0.
+      queued: async () =>
+        o.mode === 'work-queue' && ctx.index !== 0 ? 0 : (await channel.checkQueue(queue)).messageCount,
       async close() {
         ending = true;
         await model.close().catch(() => undefined);

@@ -52,6 +52,7 @@ export async function startAmqpServer(ctx: ServerContext<AmqpOptions>): Promise<
   let stopped = false;
   return {
     url: url.href,
+    helpers: broker.helpers,
     async stop() {
       if (stopped) return;
       stopped = true;

@@ -30,6 +30,7 @@ export async function startNatsServer(ctx: ServerContext<NatsOptions>): Promise<
   let stopped = false;
   return {
     url: url.href,
+    helpers: broker.helpers,
     async stop() {
       if (stopped) return;
       stopped = true;

@@ -50,7 +50,7 @@ export async function startQueueChain(ctx: ServerContext<QueueChainOptions>): Pr
     let stopped = false;
     return {
       url: url.href,
-      helpers: forked.map(({ role, pid }) => ({ role, pid })),
+      helpers: [...forked.map(({ role, pid }) => ({ role, pid })), ...broker.helpers],
       async stop() {
         if (stopped) return;
         stopped = true;

@@ -180,6 +180,10 @@ export async function subscribeRedisStreams(
       }
     });
     return {
+      // Entries not yet read by its group (XINFO GROUPS lag), asked on a connection of its own: this
+      // one is blocked in XREADGROUP. The shared work group is reported by subscriber 0.
+      queued: () =>
+        o.mode === 'work-queue' && ctx.index !== 0 ? Promise.resolve(0) : groupLag(url, o, key, group),
       kill() {
         ending = true;
         (redis as unknown as { stream?: Socket }).stream?.destroy();
@@ -192,4 +196,27 @@ export async function subscribeRedisStreams(
       },
     };
   });
+}
+
+/** Entries of `key` that `group` has not read yet (Redis ≥ 7: XINFO GROUPS "lag"); undefined if unknown. */
+async function groupLag(
+  url: URL,
+  o: RedisStreamsOptions,
+  key: string,
+  group: string,
+): Promise<number | undefined> {
+  const redis = await openRedis(url, o, 2000);
+  try {
+    const groups = (await redis.call('XINFO', 'GROUPS', key)) as unknown[][];
+    for (const fields of groups) {
+      const info = new Map<unknown, unknown>();
+      for (let i = 0; i + 1 < fields.length; i += 2) info.set(fields[i], fields[i + 1]);
+      if (info.get('name') !== group) continue;
+      const lag = info.get('lag');
+      return typeof lag === 'number' ? lag : undefined;
+    }
+    return undefined;
+  } finally {
+    redis.disconnect();
+  }
 }

@@ -24,6 +24,7 @@ export async function startRedisStreamsServer(
   let stopped = false;
   return {
     url: url.href,
+    helpers: broker.helpers,
     async stop() {
       if (stopped) return;
       stopped = true;
