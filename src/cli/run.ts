@@ -11,6 +11,7 @@ import {
   killAllBrokers,
   redactCredentials,
 } from '../brokers/index.js';
+import { redactSecrets, requestSecrets } from '../patterns/request/env.js';
 import { createProgress } from '../report/progress.js';
 import { parseFormats } from '../report/formats.js';
 import { renderTable } from '../report/table.js';
@@ -113,9 +114,13 @@ function parseBrokerUrls(entries: readonly string[] | undefined): Record<string,
   return env;
 }
 
-/** The result with every URL's user:password replaced by '***' (broker URLs, targets, error messages). */
+/**
+ * The result with every URL's user:password replaced by '***' (broker URLs, targets, error
+ * messages), and the secrets of request blocks (credentials, `${ENV:…}` values).
+ */
 function redactResult(result: Result): Result {
-  return JSON.parse(redactCredentials(JSON.stringify(result))) as Result;
+  const secrets = result.cases.flatMap((c) => requestSecrets(c.spec.request));
+  return JSON.parse(redactSecrets(redactCredentials(JSON.stringify(result)), secrets)) as Result;
 }
 
 async function runCommand(scenario: string, flags: RunFlags): Promise<number> {

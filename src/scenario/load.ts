@@ -2,11 +2,13 @@
  * Loading a scenario: built-in name or file → validated, expanded Plan.
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
-import { basename, extname, isAbsolute, join, relative, resolve } from 'node:path';
+import { basename, dirname, extname, isAbsolute, join, relative, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { CommbenchError, errnoCode } from '../errors.js';
 import { packageRoot } from '../paths.js';
 import { isPatternName, loadPattern, type PatternName } from '../patterns/registry.js';
+import { resolveRequestPaths } from '../patterns/request/paths.js';
+import type { RequestSpec } from '../patterns/request/schema.js';
 import { assignIds, expandScenario } from './expand.js';
 import { parseOverrides, type Overrides, type ParsedOverrides } from './overrides.js';
 import { issuesToProblems, ScenarioSource, suggest, type Path, type Problem } from './problems.js';
@@ -187,12 +189,24 @@ export async function planFromText(
     });
   }
 
+  cases = withAbsoluteRequestPaths(cases, dirname(resolve(where.file)));
+
   return {
     name: scenario.name ?? where.defaultName ?? basename(where.file, extname(where.file)),
     description: scenario.description?.trim() ?? '',
     source: where.source ?? where.file,
     cases: assignIds(cases),
   };
+}
+
+/** Files a `request` block names are relative to the scenario file (command-line ones arrive absolute). */
+function withAbsoluteRequestPaths<T extends { spec: { request?: RequestSpec } }>(
+  cases: T[],
+  baseDir: string,
+): T[] {
+  return cases.map((c) =>
+    c.spec.request ? { ...c, spec: { ...c.spec, request: resolveRequestPaths(c.spec.request, baseDir) } } : c,
+  );
 }
 
 /** Checks every `options.<pattern>` block (defaults and cases) against that pattern's own schema. */

@@ -8,6 +8,7 @@
 import { z } from 'zod';
 import { messageShapes } from '../message.js';
 import { patternNames, type PatternName } from '../patterns/registry.js';
+import { RequestBlock } from '../patterns/request/schema.js';
 import { durationHelp, parseDuration, parseSize, sizeHelp } from '../units.js';
 
 const show = (v: unknown): string => (typeof v === 'string' ? `'${v}'` : String(v));
@@ -152,8 +153,12 @@ function fieldShape(patternSchemas: Partial<Record<PatternName, z.ZodType>>) {
       .url({ error: (iss) => `invalid URL ${show(iss.input)}` })
       .optional()
       .meta({ description: 'drive this existing server instead of starting one' }),
+    ...requestField,
   };
 }
+
+/** Your own service: `request` (src/patterns/request/schema.ts), merged key by key over defaults. */
+const requestField = { request: RequestBlock.optional() };
 
 /** Dotted paths that may be matrix dimensions, with the schema of one value. */
 export const matrixDimensions = {
