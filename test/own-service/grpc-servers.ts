@@ -24,6 +24,22 @@ export const helloProto = join(protos, 'hello.proto');
 export const layoutRoot = join(protos, 'layout');
 export const ordersProto = join(layoutRoot, 'shop/v1/orders.proto');
 
+/** @grpc/reflection (a devDependency), imported by name so the other tests run without it. */
+const reflectionPackage = '@grpc/reflection';
+interface ReflectionModule {
+  ReflectionService: new (definition: object) => { addToServer(server: Server): void };
+}
+
+/** Whether @grpc/reflection can be loaded (else the reflection tests skip, or fail under CI). */
+export async function reflectionAvailable(): Promise<boolean> {
+  try {
+    await import(reflectionPackage);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export interface CountedGrpc {
   readonly url: string;
   /** Calls accepted (answered OK). */
@@ -106,7 +122,7 @@ export async function startGreeter(opts: { reflection?: boolean } = {}): Promise
     },
   });
   if (opts.reflection) {
-    const { ReflectionService } = await import('@grpc/reflection');
+    const { ReflectionService } = (await import(reflectionPackage)) as ReflectionModule;
     new ReflectionService(definition).addToServer(server);
   }
   const port = await listen(server);

@@ -100,3 +100,129 @@ export async function startOrdersApi(opts: { h2?: boolean } = {}): Promise<Count
       }),
   });
 }
+
+/**
+ * A GraphQL API with its own schema (graphql-js executing on node:http, POST /graphql): orders
+ * with a query and a mutation; `x-token: abc` is required (HTTP 401 otherwise). Accepted = answers
+ * without GraphQL errors.
+ */
+export async function startGraphqlApi(): Promise<Counted> {
+  const { buildSchema, graphql } = await import('graphql');
+  const schema = buildSchema(`
+    type Order { id: ID!, item: String!, qty: Int! }
+    type Query { order(id: ID!): Order }
+    type Mutation { placeOrder(item: String!, qty: Int!): Order! }
+  `);
+  let next = 1;
+  const rootValue = {
+    order: ({ id }: { id: string }) => ({ id, item: 'book', qty: 1 }),
+    placeOrder: ({ item, qty }: { item: string; qty: number }) => {
+      if (qty < 1) throw new Error('qty must be at least 1');
+      return { id: String(next++), item, qty };
+    },
+  };
+  const counted: Counted = { url: '', accepted: 0, refused: {}, close: () => Promise.resolve() };
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      if (req.url !== '/graphql' || req.method !== 'POST') {
+        refuse(counted, 'path');
+        res.writeHead(404).end();
+        return;
+      }
+      if (req.headers['x-token'] !== 'abc') {
+        refuse(counted, 'token');
+        res.writeHead(401).end('{"errors":[{"message":"unauthorized"}]}');
+        return;
+      }
+      const { query, variables, operationName } = JSON.parse(Buffer.concat(chunks).toString()) as {
+        query: string;
+        variables?: Record<string, unknown>;
+        operationName?: string;
+      };
+      void graphql({
+        schema,
+        source: query,
+        rootValue,
+        variableValues: variables ?? null,
+        operationName: operationName ?? null,
+      }).then((result) => {
+        if (result.errors?.length) refuse(counted, 'graphql');
+        else counted.accepted++;
+        const body = JSON.stringify(result);
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+        res.end(body);
+      });
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return Object.assign(counted, {
+    url: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  });
+}
+
+/**
+ * A WebSocket service with its own message format (ws, path /chat, subprotocol chat.v1, header
+ * x-token: abc): `{"type":"ping","id":N}` is answered `{"type":"pong","id":N}`; every 20 ms it also
+ * sends `{"type":"tick"}` that answers nothing. Accepted = pongs sent.
+ */
+export async function startChatSocket(): Promise<Counted> {
+  const { WebSocketServer } = await import('ws');
+  const counted: Counted = { url: '', accepted: 0, refused: {}, close: () => Promise.resolve() };
+  const http = createServer((_req, res) => res.writeHead(426).end());
+  const wss = new WebSocketServer({
+    noServer: true,
+    handleProtocols: (protocols) => (protocols.has('chat.v1') ? 'chat.v1' : false),
+  });
+  http.on('upgrade', (req, socket, head) => {
+    if (req.url !== '/chat') {
+      refuse(counted, 'path');
+      socket.end('HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\n\r\n');
+      return;
+    }
+    if (req.headers['x-token'] !== 'abc') {
+      refuse(counted, 'token');
+      socket.end('HTTP/1.1 401 Unauthorized\r\ncontent-length: 0\r\n\r\n');
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      const tick = setInterval(() => ws.send('{"type":"tick"}'), 20);
+      ws.on('close', () => clearInterval(tick));
+      ws.on('message', (data: Buffer) => {
+        let m: { type?: string; id?: unknown };
+        try {
+          m = JSON.parse(data.toString()) as typeof m;
+        } catch {
+          refuse(counted, 'message');
+          return;
+        }
+        if (m.type !== 'ping' || typeof m.id !== 'number') {
+          refuse(counted, 'message');
+          ws.send('{"type":"error","reason":"expected ping with a numeric id"}');
+          return;
+        }
+        counted.accepted++;
+        ws.send(JSON.stringify({ type: 'pong', id: m.id }));
+      });
+    });
+  });
+  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+  const { port } = http.address() as AddressInfo;
+  return Object.assign(counted, {
+    url: `ws://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const ws of wss.clients) ws.terminate();
+        wss.close();
+        http.close(() => resolve());
+        http.closeAllConnections();
+      }),
+  });
+}
