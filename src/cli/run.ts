@@ -13,6 +13,7 @@ import {
 } from '../brokers/index.js';
 import { redactSecrets, requestSecrets } from '../patterns/request/env.js';
 import { createProgress } from '../report/progress.js';
+import { addRequestFlags, applyRequestFlags, requestFromFlags, type RequestFlags } from './request-flags.js';
 import { parseFormats } from '../report/formats.js';
 import { renderTable } from '../report/table.js';
 import type { Result } from '../result/types.js';
@@ -42,7 +43,7 @@ const collect = (value: string, previous: string[] = []): string[] => [...previo
 
 /** `commbench run SCENARIO`: runs every case, writes the result JSON, prints the table. */
 export function registerRun(program: Command, setExit: (code: number) => void): void {
-  program
+  const command = program
     .command('run')
     .description('run a scenario (built-in name or file) and write its result')
     .argument('<scenario>', 'built-in scenario name (see commbench list) or a .yaml/.json file')
@@ -71,10 +72,10 @@ export function registerRun(program: Command, setExit: (code: number) => void): 
     .option(
       '--format <formats>',
       'also write these reports beside the result, e.g. markdown,html (see commbench report)',
-    )
-    .action(async (scenario: string, flags: RunFlags) => {
-      setExit(await runCommand(scenario, flags));
-    });
+    );
+  addRequestFlags(command).action(async (scenario: string, flags: RunFlags & RequestFlags) => {
+    setExit(await runCommand(scenario, flags));
+  });
 }
 
 function parseTargets(entries: readonly string[] | undefined): Record<string, string> | undefined {
@@ -123,7 +124,7 @@ function redactResult(result: Result): Result {
   return JSON.parse(redactSecrets(redactCredentials(JSON.stringify(result)), secrets)) as Result;
 }
 
-async function runCommand(scenario: string, flags: RunFlags): Promise<number> {
+async function runCommand(scenario: string, flags: RunFlags & RequestFlags): Promise<number> {
   const formats = flags.format === undefined ? [] : parseFormats(flags.format);
   const brokerEnv = parseBrokerUrls(flags.brokerUrl);
   const overrides: Overrides = {
@@ -138,7 +139,7 @@ async function runCommand(scenario: string, flags: RunFlags): Promise<number> {
     ...(flags.timeout !== undefined ? { timeout: flags.timeout } : {}),
     ...(flags.target !== undefined ? { target: parseTargets(flags.target) ?? {} } : {}),
   };
-  const plan = await loadPlan(scenario, overrides);
+  const plan = applyRequestFlags(await loadPlan(scenario, overrides), requestFromFlags(flags));
   const out = resolve(flags.out ?? defaultResultPath(flags.resultsDir, plan.name, new Date()));
   const isTTY = process.stderr.isTTY === true;
   const progress = createProgress(process.stderr, isTTY);
