@@ -53,11 +53,14 @@ interface HelloRequest {
   times: number;
 }
 
-async function listen(server: Server): Promise<number> {
+async function listen(server: Server, tls?: { cert: string; key: string }): Promise<number> {
+  const creds = tls
+    ? ServerCredentials.createSsl(null, [
+        { cert_chain: Buffer.from(tls.cert), private_key: Buffer.from(tls.key) },
+      ])
+    : ServerCredentials.createInsecure();
   return new Promise((resolve, reject) =>
-    server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (err, port) =>
-      err ? reject(err) : resolve(port),
-    ),
+    server.bindAsync('127.0.0.1:0', creds, (err, port) => (err ? reject(err) : resolve(port))),
   );
 }
 
@@ -66,7 +69,9 @@ async function listen(server: Server): Promise<number> {
  * non-empty name (else INVALID_ARGUMENT). SayHellos streams `times` (default 3) replies;
  * CountHellos and Chat take a stream. `reflection`: also serves grpc.reflection v1/v1alpha.
  */
-export async function startGreeter(opts: { reflection?: boolean } = {}): Promise<CountedGrpc> {
+export async function startGreeter(
+  opts: { reflection?: boolean; tls?: { cert: string; key: string } } = {},
+): Promise<CountedGrpc> {
   const definition = loadSync(helloProto, { keepCase: true, defaults: true });
   const pkg = loadPackageDefinition(definition).helloworld as GrpcObject;
   const Greeter = pkg.Greeter as ServiceClientConstructor;
@@ -125,9 +130,9 @@ export async function startGreeter(opts: { reflection?: boolean } = {}): Promise
     const { ReflectionService } = (await import(reflectionPackage)) as ReflectionModule;
     new ReflectionService(definition).addToServer(server);
   }
-  const port = await listen(server);
+  const port = await listen(server, opts.tls);
   return Object.assign(counted, {
-    url: `grpc://127.0.0.1:${port}`,
+    url: `${opts.tls ? 'grpcs' : 'grpc'}://127.0.0.1:${port}`,
     close: () =>
       new Promise<void>((resolve) => server.tryShutdown(() => resolve())).then(() => server.forceShutdown()),
   });

@@ -3,6 +3,7 @@
  * written for and counts what it accepted, so a test can hold commbench's op count against it.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import {
   createServer as createH2Server,
   type Http2ServerRequest,
@@ -28,7 +29,9 @@ function refuse(counted: Counted, reason: string): void {
  * 201 `{"id":n,"item":…}`; a wrong path 404, a wrong method on the path 405, a missing or wrong
  * token 401, a bad body 400.
  */
-export async function startOrdersApi(opts: { h2?: boolean } = {}): Promise<Counted> {
+export async function startOrdersApi(
+  opts: { h2?: boolean; tls?: { cert: string; key: string } } = {},
+): Promise<Counted> {
   let nextId = 1;
   const counted: Counted = {
     url: '',
@@ -83,7 +86,11 @@ export async function startOrdersApi(opts: { h2?: boolean } = {}): Promise<Count
       res.end(body);
     });
   };
-  const server = opts.h2 ? createH2Server(handle) : createServer(handle);
+  const server = opts.tls
+    ? createHttpsServer(opts.tls, handle)
+    : opts.h2
+      ? createH2Server(handle)
+      : createServer(handle);
   const sockets = new Set<Socket>();
   server.on('connection', (s: Socket) => {
     sockets.add(s);
@@ -92,7 +99,7 @@ export async function startOrdersApi(opts: { h2?: boolean } = {}): Promise<Count
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return Object.assign(counted, {
-    url: `http://127.0.0.1:${port}`,
+    url: `${opts.tls ? 'https' : 'http'}://127.0.0.1:${port}`,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());
