@@ -120,14 +120,17 @@ export function requestFromFlags(flags: RequestFlags, cwd = process.cwd()): Requ
 }
 
 /**
- * Every case with the flags' request merged over its own (key by key; headers merged). For gRPC
- * cases -H becomes metadata and -d the message, as ghz reads them.
+ * The flags' request merged over each case's own (key by key; headers merged): the cases with a
+ * --target when there are any (`run smoke --target rest=URL -d …` leaves tcp and grpc alone), else
+ * every case. For gRPC cases -H becomes metadata and -d the message, as ghz reads them.
  */
 export function applyRequestFlags(plan: Plan, request: RequestSpec | undefined): Plan {
   if (!request) return plan;
+  const targeted = plan.cases.some((c) => c.target !== undefined);
   return {
     ...plan,
     cases: plan.cases.map((c) => {
+      if (targeted && c.target === undefined) return c;
       let own: RequestSpec = request;
       if (c.pattern === 'grpc') {
         const { headers, body, ...rest } = request;

@@ -210,15 +210,27 @@ async function runCommand(scenario: string, flags: RunFlags & RequestFlags): Pro
 
 const environmentErrors = new Set(['E_TARGET_UNREACHABLE', 'E_PORT_IN_USE', 'E_SERVER_START']);
 
+/** Each distinct error once, with the cases that had it ('rest, grpc: …' or '3 cases: …'). */
+function distinctErrors(bad: Result['cases']): string[] {
+  const byMessage = new Map<string, string[]>();
+  for (const c of bad) {
+    const message = c.error?.message ?? c.status;
+    byMessage.set(message, [...(byMessage.get(message) ?? []), c.spec.id]);
+  }
+  return [...byMessage].map(([message, ids]) =>
+    ids.length > 3 ? `${ids.length} cases (${ids[0]}, …): ${message}` : `${ids.join(', ')}: ${message}`,
+  );
+}
+
 /** interrupted → 130; a case that could not run for environment reasons → 4; any other bad case → 3. */
 function exitCodeOf(result: Result): number {
   if (result.endReason === 'interrupted') return ExitCode.interrupted;
   const bad = result.cases.filter((c) => c.status !== 'ok');
   if (bad.length === 0) return ExitCode.ok;
   process.stderr.write(
-    `commbench: ${bad.length} of ${result.cases.length} cases did not complete: ${bad
-      .map((c) => `${c.spec.id}: ${c.error?.message ?? c.status}`)
-      .join('; ')}\nhint: the flags column and the result file have each case's error\n`,
+    `commbench: ${bad.length} of ${result.cases.length} cases did not complete: ${distinctErrors(bad).join(
+      '; ',
+    )}\nhint: the flags column and the result file have each case's error\n`,
   );
   return bad.some((c) => environmentErrors.has(c.error?.code ?? '')) ? ExitCode.environment : ExitCode.failed;
 }
