@@ -29,9 +29,9 @@ for (const pattern of ['rest', 'rest-h2'] as const)
     });
     after(() => api.close());
 
-    it('the right request: 0 errors, and the server accepted at least every op commbench counted', async () => {
+    it('the right request (2 worker threads): 0 errors, the server accepted at least every op commbench counted', async () => {
       const result = await runCase(
-        caseSpec({ pattern, ...short, target: `${api.url}/api/orders?ref=bench`, request: good }),
+        caseSpec({ pattern, ...short, workers: 2, target: `${api.url}/api/orders?ref=bench`, request: good }),
       );
       assert.equal(result.status, 'ok', result.error?.message);
       const s = result.summary;
