@@ -104,3 +104,30 @@ for (const pattern of ['rest', 'rest-h2'] as const)
       assert.ok(api.accepted - before.accepted >= s.ops);
     });
   });
+
+describe("the target URL's path is honoured without a request block too", () => {
+  it('rest and rest-h2: an echo server at /echo is not reached through /definitely/not/echo', async () => {
+    for (const pattern of ['rest', 'rest-h2'] as const) {
+      const { loadPattern } = await import('../../src/patterns/registry.js');
+      const p = await loadPattern(pattern);
+      const server = await p.startServer({
+        host: '127.0.0.1',
+        port: 0,
+        options: p.options.parse({}),
+        delayMs: 0,
+      });
+      try {
+        const wrong = await runCase(
+          caseSpec({ pattern, ...short, target: `${server.url}/definitely/not/echo` }),
+        );
+        assert.equal(wrong.status, 'failed', `${pattern}: a wrong path must not "work"`);
+        assert.match(wrong.error?.message ?? '', /HTTP status 404/);
+        const right = await runCase(caseSpec({ pattern, ...short, target: `${server.url}/echo` }));
+        assert.equal(right.status, 'ok', right.error?.message);
+        assert.equal(right.summary?.errors.total, 0);
+      } finally {
+        await server.stop();
+      }
+    }
+  });
+});

@@ -103,7 +103,8 @@ function connectOwnGraphql(ctx: ClientContext<GraphqlOptions>, request: RequestS
 
 export function connectGraphql(ctx: ClientContext<GraphqlOptions>): Promise<PatternClient> {
   if (ctx.request) return Promise.resolve(connectOwnGraphql(ctx, ctx.request));
-  const { path, selection } = ctx.options;
+  const { selection } = ctx.options;
+  const path = ctx.url.pathname !== '/' ? `${ctx.url.pathname}${ctx.url.search}` : ctx.options.path;
   // The body is JSON.stringify({ query, variables: { input: msg } }), with the constant part encoded once.
   const prefix = `{"query":${JSON.stringify(echoQuery[selection])},"variables":{"input":`;
   return Promise.resolve(
