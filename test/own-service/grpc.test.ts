@@ -170,6 +170,16 @@ describe('grpc against a service from another proto layout (imports, well-known 
     assert.match(result.error?.message ?? '', /unknown field 'price\.currency' in common\.v1\.Money/);
   });
 
+  it('without a proto, a server that offers no reflection is named as such, with the fix', async () => {
+    const { proto: _, importPaths: __, ...noProto } = place;
+    const result = await run(orders.url, noProto);
+    assert.equal(result.error?.code, 'E_USAGE');
+    assert.match(
+      result.error?.message ?? '',
+      /does not offer reflection: give its \.proto with request\.proto/,
+    );
+  });
+
   it('an import that cannot be resolved names the proto and the import paths', async () => {
     const { importPaths: _, ...noImports } = place;
     const result = await run(orders.url, noImports);

@@ -9,6 +9,7 @@ import {
   type StatusObject,
 } from '@grpc/grpc-js';
 import { resolveEnv } from '../request/env.js';
+import { requestHeaders } from '../request/http.js';
 import type { RequestSpec } from '../request/schema.js';
 import { tlsOptions } from '../request/tls.js';
 import { OpError, toOpError, type ClientContext, type PatternClient } from '../types.js';
@@ -59,9 +60,8 @@ export function channelCredentials(url: URL, request: RequestSpec | undefined): 
 export function ownMetadata(request: RequestSpec): Metadata {
   const metadata = new Metadata();
   for (const [k, v] of Object.entries(request.metadata ?? {})) metadata.add(k.toLowerCase(), resolveEnv(v));
-  if (request.auth && 'bearer' in request.auth) {
-    metadata.set('authorization', `Bearer ${resolveEnv(request.auth.bearer)}`);
-  }
+  const authorization = requestHeaders({ ...(request.auth ? { auth: request.auth } : {}) }).authorization;
+  if (authorization !== undefined) metadata.set('authorization', authorization);
   return metadata;
 }
 
