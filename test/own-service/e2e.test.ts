@@ -4,11 +4,12 @@
  * of accepted calls ≥ commbench's completed ops; the same with curl/ghz-style flags.
  */
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Result } from '../../src/result/types.js';
-import { assertBuilt, cli, resultFiles, tempDir } from '../cli/cli.js';
+import { assertBuilt, cli, resultFiles, tempDir, until } from '../cli/cli.js';
 import { helloProto, startGreeter, type CountedGrpc } from './grpc-servers.js';
 import { startOrdersApi, type Counted } from './servers.js';
 
@@ -166,5 +167,28 @@ describe('your own service through the CLI (issue 11 done-when)', () => {
     ).done;
     assert.equal(code, 3, stderr);
     assert.match(stderr, /HTTP 404 on POST \/api\/nope \(expected any 2xx\): wrong path\?/);
+  });
+
+  it('serve prints how to call it; its curl line, run by curl, gets the echo back', async (t) => {
+    if (!existsSync('/usr/bin/curl')) {
+      if (process.env.CI === 'true') throw new Error('curl is missing (apt-get install curl)');
+      return t.skip('needs /usr/bin/curl (apt-get install curl)');
+    }
+    const serve = cli(['serve', 'rest'], tempDir());
+    try {
+      await until(() => /curl .*\n/.test(serve.stdout), 10_000);
+      assert.match(serve.stdout, /POST \/echo with a JSON record/);
+      assert.match(
+        serve.stdout,
+        /commbench run smoke --pattern rest --target rest=http:\/\/127\.0\.0\.1:\d+/,
+      );
+      const line = /^\s*(curl .*)$/m.exec(serve.stdout)?.[1] ?? '';
+      const args = [...line.matchAll(/'([^']*)'|(\S+)/g)].map((m) => m[1] ?? m[2] ?? '').slice(1);
+      const answer = execFileSync('/usr/bin/curl', ['--fail', ...args], { encoding: 'utf8' });
+      assert.equal(JSON.parse(answer).name, 'commbench-mixed');
+    } finally {
+      serve.child.kill('SIGTERM');
+      await serve.done;
+    }
   });
 });
