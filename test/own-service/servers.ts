@@ -5,6 +5,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import {
+  createSecureServer,
   createServer as createH2Server,
   type Http2ServerRequest,
   type Http2ServerResponse,
@@ -86,11 +87,14 @@ export async function startOrdersApi(
       res.end(body);
     });
   };
-  const server = opts.tls
-    ? createHttpsServer(opts.tls, handle)
-    : opts.h2
-      ? createH2Server(handle)
-      : createServer(handle);
+  const server =
+    opts.tls && opts.h2
+      ? createSecureServer(opts.tls, handle)
+      : opts.tls
+        ? createHttpsServer(opts.tls, handle)
+        : opts.h2
+          ? createH2Server(handle)
+          : createServer(handle);
   const sockets = new Set<Socket>();
   server.on('connection', (s: Socket) => {
     sockets.add(s);

@@ -53,17 +53,21 @@ if (!haveOpenssl && process.env.CI === 'true')
 describe('TLS to your own service (a CA made by openssl)', { skip }, () => {
   let files: { ca: string; cert: string; key: string };
   let api: Counted;
+  let h2: Counted;
   let greeter: CountedGrpc;
   before(async () => {
     files = makeCerts();
     const tls = { cert: readFileSync(files.cert, 'utf8'), key: readFileSync(files.key, 'utf8') };
     api = await startOrdersApi({ tls });
+    h2 = await startOrdersApi({ tls, h2: true });
     greeter = await startGreeter({ tls });
   });
   after(async () => {
     await api?.close();
+    await h2?.close();
     await greeter?.close();
   });
+  const apiOf = (): Counted => api;
   const order: RequestSpec = {
     headers: { 'x-token': 'abc' },
     body: { item: 'book', qty: 1 },
@@ -76,22 +80,24 @@ describe('TLS to your own service (a CA made by openssl)', { skip }, () => {
     metadata: { 'x-token': 'abc' },
   };
 
-  it('https: with request.tls.ca 0 errors; insecure too; without either a TLS error with the fix', async () => {
-    for (const tls of [{ ca: files.ca }, { insecure: true }]) {
-      const before = api.accepted;
+  for (const pattern of ['rest', 'rest-h2'] as const)
+    it(`https (${pattern}): with request.tls.ca 0 errors; insecure too; without either a TLS error with the fix`, async () => {
+      const api = pattern === 'rest' ? apiOf() : h2;
+      for (const tls of [{ ca: files.ca }, { insecure: true }]) {
+        const before = api.accepted;
+        const result = await runCase(
+          caseSpec({ pattern, ...short, target: `${api.url}/api/orders`, request: { ...order, tls } }),
+        );
+        assert.equal(result.status, 'ok', result.error?.message);
+        assert.equal(result.summary?.errors.total, 0);
+        assert.ok(api.accepted - before >= (result.summary?.ops ?? Infinity));
+      }
       const result = await runCase(
-        caseSpec({ pattern: 'rest', ...short, target: `${api.url}/api/orders`, request: { ...order, tls } }),
+        caseSpec({ pattern, ...short, target: `${api.url}/api/orders`, request: order }),
       );
-      assert.equal(result.status, 'ok', result.error?.message);
-      assert.equal(result.summary?.errors.total, 0);
-      assert.ok(api.accepted - before >= (result.summary?.ops ?? Infinity));
-    }
-    const result = await runCase(
-      caseSpec({ pattern: 'rest', ...short, target: `${api.url}/api/orders`, request: order }),
-    );
-    assert.equal(result.status, 'failed');
-    assert.match(result.error?.message ?? '', /TLS error .*request\.tls\.ca.*request\.tls\.insecure/);
-  });
+      assert.equal(result.status, 'failed');
+      assert.match(result.error?.message ?? '', /TLS error .*request\.tls\.ca.*request\.tls\.insecure/);
+    });
 
   it('grpcs: with request.tls.ca 0 errors; without it a connection error that names the fix', async () => {
     const before = greeter.accepted;

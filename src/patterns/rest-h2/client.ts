@@ -63,6 +63,8 @@ function open(ctx: ClientContext<RestH2Options>): Promise<ClientHttp2Session> {
       ? () =>
           tlsConnect({
             socket: tcp(),
+            // The certificate is checked against `host` (node would check 'localhost' otherwise).
+            host,
             servername: /^[\d.:]+$/.test(host) ? undefined : host,
             ALPNProtocols: ['h2'],
             rejectUnauthorized: pin === undefined,
