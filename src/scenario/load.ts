@@ -7,6 +7,7 @@ import { parse as parseYaml } from 'yaml';
 import { CommbenchError, errnoCode } from '../errors.js';
 import { packageRoot } from '../paths.js';
 import { isPatternName, loadPattern, type PatternName } from '../patterns/registry.js';
+import { requestProblems } from '../patterns/request/check.js';
 import { resolveRequestPaths } from '../patterns/request/paths.js';
 import type { RequestSpec } from '../patterns/request/schema.js';
 import { assignIds, expandScenario } from './expand.js';
@@ -190,12 +191,17 @@ export async function planFromText(
   }
 
   cases = withAbsoluteRequestPaths(cases, dirname(resolve(where.file)));
+  const withIds = assignIds(cases);
+  const requestIssues = withIds.flatMap((c) =>
+    c.request ? requestProblems(c.pattern, c.request).map((p) => `${where.file}: case '${c.id}': ${p}`) : [],
+  );
+  if (requestIssues.length > 0) fail([...new Set(requestIssues)]);
 
   return {
     name: scenario.name ?? where.defaultName ?? basename(where.file, extname(where.file)),
     description: scenario.description?.trim() ?? '',
     source: where.source ?? where.file,
-    cases: assignIds(cases),
+    cases: withIds,
   };
 }
 

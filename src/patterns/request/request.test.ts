@@ -94,3 +94,17 @@ describe('expect', () => {
     assert.deepEqual(r.error?.issues.map((i) => i.path.join('.')).sort(), ['bodyFile', 'proto']);
   });
 });
+
+describe('request checked per pattern before a run', () => {
+  it('keys a pattern does not read, what it needs, missing files, patterns without requests', async () => {
+    const { requestProblems } = await import('./check.js');
+    assert.deepEqual(requestProblems('rest', { method: 'GET', headers: { a: 'b' } }), []);
+    const grpc = requestProblems('grpc', { method: 'GET', proto: '/nonexistent/x.proto' });
+    assert.equal(grpc.length, 3, grpc.join('\n'));
+    assert.match(grpc[0] ?? '', /request\.method does not apply to grpc/);
+    assert.match(grpc[1] ?? '', /request\.call is required/);
+    assert.match(grpc[2] ?? '', /request\.proto: no such file \/nonexistent\/x\.proto/);
+    assert.match(requestProblems('graphql', {}).join(), /request\.query is required/);
+    assert.match(requestProblems('tcp', { body: 'x' }).join(), /tcp does not take a request block/);
+  });
+});
