@@ -55,7 +55,10 @@ export function requestSecrets(
   };
   if (request.auth && 'bearer' in request.auth) literal(request.auth.bearer);
   if (request.auth && 'basic' in request.auth) {
-    const { username, password } = resolveEnvDeep(request.auth.basic, { ...env, ...{} });
+    // Never throws (this runs after the run, on whatever the user wrote): unset variables stay as is.
+    const soft = (t: string): string => t.replace(envRef, (ref, name: string) => env[name] ?? ref);
+    const username = soft(request.auth.basic.username);
+    const password = soft(request.auth.basic.password);
     literal(request.auth.basic.password);
     secrets.add(Buffer.from(`${username}:${password}`).toString('base64'));
   }
