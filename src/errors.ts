@@ -84,3 +84,20 @@ export function errnoCode(err: unknown): string | undefined {
   }
   return undefined;
 }
+
+/**
+ * What to do about problems with command-line flags, fitted to the flags that are wrong: each
+ * problem line starts with its flag ('--duration: …'); the hint names only those flags' rules.
+ */
+export function hintForFlags(problems: readonly string[], command = 'run'): string {
+  const flags = new Set(problems.map((p) => /^(--[a-z-]+)/.exec(p)?.[1]).filter((f) => f !== undefined));
+  const parts: string[] = [];
+  const any = (...names: string[]): boolean => names.some((n) => flags.has(n));
+  if (any('--duration', '--warmup', '--timeout')) parts.push('durations: 500ms, 10s, 2m');
+  if (any('--payload')) parts.push('sizes: 64 (bytes), 1KiB, 16KiB, 1MiB');
+  if (any('--connections', '--repeat', '--workers')) parts.push('counts are whole numbers: --connections 50');
+  if (any('--rate')) parts.push('rates are operations per second: --rate 2000');
+  if (any('--pattern')) parts.push('commbench list shows each scenario and its patterns');
+  if (any('--target')) parts.push('--target takes pattern=url: --target rest=http://127.0.0.1:8080');
+  return [...parts, `see commbench ${command} --help`].join('; ');
+}

@@ -43,7 +43,7 @@ async function checkCommand(file: string, texts: readonly string[]): Promise<num
       'E_THRESHOLD',
       `${crossed.length} of ${outcomes.length} checks crossed their threshold`,
       {
-        details: crossed.map((o) => `${o.threshold.text}: ${o.caseLabel}`),
+        details: crossed.map((o) => `${o.threshold.text}: ${o.caseLabel}${o.reason ? ` (${o.reason})` : ''}`),
         hint: 'the lines marked CROSSED above have the measured values',
       },
     ),

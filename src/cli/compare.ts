@@ -21,7 +21,9 @@ interface CompareFlags {
 export function registerCompare(program: Command, setExit: (code: number) => void): void {
   program
     .command('compare')
-    .description('compare two result files; exit 3 when a gated metric regressed')
+    .description(
+      'compare two result files; exit 3 when a gated metric regressed or a base case or gated metric is missing in the head',
+    )
     .argument('<base>', 'the baseline result file')
     .argument('<head>', 'the result file to judge')
     .option('--threshold <percent>', 'smallest change that counts as improved or regressed', '5%')
@@ -77,14 +79,26 @@ async function compareCommand(basePath: string, headPath: string, flags: Compare
     await writeFile(flags.out, rendered, 'utf8');
     process.stdout.write(`${renderComparisonTable(comparison)}\n`);
   } else process.stdout.write(rendered);
-  if (comparison.regressions === 0) return ExitCode.ok;
+  if (!comparison.failed) return ExitCode.ok;
+  const what = [
+    ...(comparison.regressions > 0
+      ? [`${comparison.regressions} gated metric${comparison.regressions === 1 ? '' : 's'} regressed`]
+      : []),
+    ...(comparison.failures.length > 0
+      ? [
+          `${comparison.failures.length} gated case${comparison.failures.length === 1 ? '' : 's'} or metric${comparison.failures.length === 1 ? '' : 's'} without data`,
+        ]
+      : []),
+  ];
   return reportError(
-    new CommbenchError(
-      'E_REGRESSION',
-      `${comparison.regressions} gated metric${comparison.regressions === 1 ? '' : 's'} regressed`,
-      {
-        hint: 'the rows marked REGRESSED changed beyond the threshold with confidence; if the runner was slower, try --normalize tcp',
-      },
-    ),
+    new CommbenchError('E_REGRESSION', what.join('; '), {
+      details: comparison.failures.map(
+        (f) => `${f.label} (${f.id})${f.metric ? ` ${f.metric}` : ''}: ${f.reason}`,
+      ),
+      hint:
+        comparison.failures.length > 0
+          ? 'a gate never passes on data it does not have: rerun the head with every case of the base (see the FAILED line), or compare only the metrics both sides have (--metrics, --fail-on)'
+          : 'the rows marked REGRESSED changed beyond the threshold with confidence; if the runner was slower, try --normalize tcp',
+    }),
   );
 }

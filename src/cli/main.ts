@@ -8,6 +8,7 @@ import { registerMerge } from './merge.js';
 import { registerReport } from './report.js';
 import { registerRun } from './run.js';
 import { registerServe } from './serve.js';
+import { commanderErrorLines } from './style.js';
 import { registerValidate } from './validate.js';
 
 /** What a command returns: the process exit code. */
@@ -23,9 +24,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     .name('commbench')
     .description('Benchmark communication patterns side by side: what does each way of talking cost?')
     .version(packageVersion())
-    .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+    // Usage errors are printed by reportError in commbench's style; help and version still go out.
+    .configureOutput({ writeErr: (s) => process.stderr.write(s), outputError: () => {} });
   const setExit = (code: number): void => {
     exitCode = code;
   };
@@ -41,15 +42,19 @@ export async function main(argv: readonly string[]): Promise<number> {
     await program.parseAsync(argv as string[]);
     return exitCode;
   } catch (err) {
-    return reportError(err);
+    const command = program.commands.find((c) => c.name() === argv[2])?.name();
+    return reportError(err, command);
   }
 }
 
 /** Prints an error the way every command does: one line, details, a hint. Returns its exit code. */
-export function reportError(err: unknown): number {
+export function reportError(err: unknown, command?: string): number {
   if (err instanceof CommanderError) {
-    // commander already printed the message (or help/version, which are not errors).
-    return err.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
+    if (err.exitCode === 0) return ExitCode.ok; // help or version, already printed
+    // 'commander.help': help shown on stderr for a missing command; the rest are usage errors.
+    if (err.code !== 'commander.help')
+      process.stderr.write(commanderErrorLines(err, command).join('\n') + '\n');
+    return ExitCode.usage;
   }
   if (isCommbenchError(err)) {
     const lines = [`commbench: ${err.message}`, ...err.details.map((d) => `  ${d}`)];

@@ -16,10 +16,12 @@ export function registerMerge(program: Command, setExit: (code: number) => void)
       const inputs = await Promise.all(
         files.map(async (f) => ({ file: basename(f), result: await readResult(f) })),
       );
-      const merged = mergeResults(inputs);
+      const notes: string[] = [];
+      const merged = mergeResults(inputs, notes);
       const out = resolve(flags.out);
       await writeResultAtomic(out, merged);
       process.stdout.write(`${renderTable(merged)}\n`);
+      for (const note of notes) process.stderr.write(`note: ${note}\n`);
       process.stderr.write(`merged ${files.length} results: ${out}\n`);
       setExit(ExitCode.ok);
     });

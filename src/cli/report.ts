@@ -1,6 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, dirname, extname, resolve } from 'node:path';
 import type { Command } from 'commander';
+import { useColor } from './style.js';
 import { ExitCode } from '../errors.js';
 import { parseFormats, renderFormat, reportFormats, type ReportFormat } from '../report/formats.js';
 import { readResult } from '../result/io.js';
@@ -36,7 +37,7 @@ async function reportCommand(file: string, flags: ReportFlags): Promise<number> 
     const format = formats[0]!;
     const tty = process.stdout.isTTY === true;
     const files = renderFormat(result, format, {
-      color: format === 'table' && flags.color !== false && tty,
+      color: format === 'table' && useColor(process.stdout, flags.color),
       ...(tty ? { width: process.stdout.columns } : {}),
     });
     const text =

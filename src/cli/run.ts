@@ -16,7 +16,9 @@ import { createProgress } from '../report/progress.js';
 import { addRequestFlags, applyRequestFlags, requestFromFlags, type RequestFlags } from './request-flags.js';
 import { parseFormats } from '../report/formats.js';
 import { renderTable } from '../report/table.js';
-import type { Result } from '../result/types.js';
+import type { Result, ShardInfo } from '../result/types.js';
+import { parseShard, parseStartAt, shardPlan } from './shard.js';
+import { useColor } from './style.js';
 import { defaultResultPath, writeResultAtomic } from '../result/io.js';
 import { estimatePlanMs, loadPlan, type Overrides } from '../scenario/index.js';
 import { durationHelp, formatDurationMs, sizeHelp } from '../units.js';
@@ -37,6 +39,9 @@ interface RunFlags {
   resultsDir: string;
   color?: boolean;
   format?: string;
+  shard?: string;
+  startAt?: string;
+  histogram?: boolean;
 }
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
@@ -72,6 +77,15 @@ export function registerRun(program: Command, setExit: (code: number) => void): 
     .option(
       '--format <formats>',
       'also write these reports beside the result, e.g. markdown,html (see commbench report)',
+    )
+    .option('--histogram', 'print a latency histogram of each repetition as it ends (stderr)')
+    .option(
+      '--shard <i/N>',
+      "scale-out: run share i (0-based) of N of every case's connections and rate; join with commbench merge",
+    )
+    .option(
+      '--start-at <time>',
+      'scale-out: start the first case at this ISO time or epoch ms (every shard the same)',
     );
   addRequestFlags(command).action(async (scenario: string, flags: RunFlags & RequestFlags) => {
     setExit(await runCommand(scenario, flags));
@@ -139,16 +153,31 @@ async function runCommand(scenario: string, flags: RunFlags & RequestFlags): Pro
     ...(flags.timeout !== undefined ? { timeout: flags.timeout } : {}),
     ...(flags.target !== undefined ? { target: parseTargets(flags.target) ?? {} } : {}),
   };
-  const plan = applyRequestFlags(await loadPlan(scenario, overrides), requestFromFlags(flags));
+  const loaded = applyRequestFlags(await loadPlan(scenario, overrides), requestFromFlags(flags));
+  // Scale-out (--shard/--start-at): this load generator's share, started on a shared clock.
+  const shard = flags.shard === undefined ? undefined : parseShard(flags.shard);
+  const startAt = flags.startAt === undefined ? undefined : parseStartAt(flags.startAt);
+  const plan = shard ? await shardPlan(loaded, shard) : loaded;
+  let lateMs = 0;
   const out = resolve(flags.out ?? defaultResultPath(flags.resultsDir, plan.name, new Date()));
   const isTTY = process.stderr.isTTY === true;
-  const progress = createProgress(process.stderr, isTTY);
+  const progress = createProgress(process.stderr, isTTY, {
+    cases: plan.cases,
+    ...(flags.histogram === true ? { histogram: true } : {}),
+  });
   process.stderr.write(
     `${plan.name}: ${plan.cases.length} case${plan.cases.length === 1 ? '' : 's'}, about ${formatDurationMs(
       Math.round(estimatePlanMs(plan) / 1000) * 1000,
     )}\n`,
   );
 
+  if (startAt !== undefined) {
+    const wait = startAt - Date.now();
+    process.stderr.write(
+      `${shard ? `shard ${shard.index}/${shard.count}: ` : ''}starting at ${new Date(startAt).toISOString()}` +
+        `${wait > 0 ? ` (in ${formatDurationMs(Math.round(wait / 100) * 100)})` : ' (already past: starting now)'}\n`,
+    );
+  }
   const abort = new AbortController();
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals): void => {
@@ -170,7 +199,11 @@ async function runCommand(scenario: string, flags: RunFlags & RequestFlags): Pro
   try {
     result = await runPlan(plan, {
       signal: abort.signal,
+      ...(startAt !== undefined ? { startAt } : {}),
       hooks: {
+        loadStarting: (_spec, _rep, at) => {
+          lateMs = Math.max(lateMs, Math.round(at.startAtEpoch - at.scheduledEpoch));
+        },
         caseStarted: (spec, index, total, repetition) => progress.caseStarted(spec, index, total, repetition),
         tick: (_spec, p) =>
           progress.tick({
@@ -194,11 +227,18 @@ async function runCommand(scenario: string, flags: RunFlags & RequestFlags): Pro
     progress.close();
   }
   result = redactResult(result);
+  if (shard) {
+    const info: ShardInfo = {
+      ...shard,
+      ...(startAt !== undefined ? { startAt: new Date(startAt).toISOString(), lateMs } : {}),
+    };
+    result = { ...result, shard: info };
+  }
   await writeResultAtomic(out, result);
   const tty = process.stdout.isTTY === true;
   process.stdout.write(
     renderTable(result, {
-      color: flags.color !== false && tty,
+      color: useColor(process.stdout, flags.color),
       ...(tty ? { width: process.stdout.columns } : {}),
     }) + '\n',
   );

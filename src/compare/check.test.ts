@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { makeResult } from '../../test/fixtures/result.js';
+import { latencyOf, makeResult, measurement } from '../../test/fixtures/result.js';
 import type { CommbenchError } from '../errors.js';
-import { checkThresholds, parseThreshold } from './check.js';
+import { checkThresholds, formatOutcome, parseThreshold } from './check.js';
 
 test('threshold parser: valid forms', () => {
   const cases: [string, string, string, string, number][] = [
@@ -68,4 +68,93 @@ test('check: every selected case must pass; a failed case crosses; a misspelled 
       /"resst 64B" matches no case/.test(err.details[1]!) &&
       /patterns: tcp, rest, grpc, websocket, graphql/.test(err.details[2]!),
   );
+});
+
+test('check: a case that did not complete crosses every threshold on it, with the reason', () => {
+  const base = makeResult();
+  // A crash whose partial summary looks clean: the errors after the crash were never counted.
+  const crashed = measurement({
+    throughput: 60_000,
+    p50: 800,
+    payload: 2060,
+    wire: 2098,
+    driverCpuUsPerOp: 9,
+  });
+  const cases = base.cases.map((c) =>
+    c.spec.pattern === 'websocket'
+      ? { ...c, summary: crashed, repetitions: [{ ...crashed, repetition: 0 }] }
+      : c.spec.id === 'tcp closed c=50 64B'
+        ? {
+            ...c,
+            status: 'interrupted' as const,
+            repetitions: [{ ...c.repetitions[0]!, endReason: 'interrupted' as const }],
+          }
+        : c,
+  );
+  const result = makeResult({ cases });
+  const outcomes = checkThresholds(result, [
+    parseThreshold('websocket.errors==0'),
+    parseThreshold('tcp.p99<1s'),
+  ]);
+  assert.deepEqual(
+    outcomes.map((o) => [o.caseLabel, o.passed]),
+    [
+      ['websocket 1KiB', false],
+      ['tcp 64B', false],
+      ['tcp 16KiB', true],
+    ],
+  );
+  assert.match(
+    outcomes[0]!.reason ?? '',
+    /did not complete \(server-crashed: server process exited with signal SIGKILL/,
+  );
+  assert.match(outcomes[1]!.reason ?? '', /did not complete \(interrupted: repetition 1 interrupted\)/);
+  assert.equal(outcomes[2]!.reason, undefined);
+  assert.match(
+    formatOutcome(outcomes[0]!),
+    /^CROSSED {2}websocket 1KiB: errors 0 \(partial\) \(threshold == 0\): the case did not complete/,
+  );
+});
+
+test('check: push/queue rows read what the table shows; delivery.* and ack.* name a side', () => {
+  const base = makeResult();
+  const rest = base.cases.find((c) => c.spec.id === 'rest closed c=50 64B')!;
+  const summary = {
+    ...rest.summary!,
+    throughput: 900,
+    latency: latencyOf(400),
+    delivery: {
+      subscribers: 4,
+      perMessage: 4,
+      published: 9_000,
+      expected: 36_000,
+      delivered: 36_000,
+      lost: 0,
+      duplicated: 0,
+      outOfOrder: 0,
+      mismatched: 0,
+      throughput: 3_600,
+      latency: latencyOf(2_000),
+      skew: latencyOf(100),
+      jitter: latencyOf(50),
+      subscribe: latencyOf(900),
+      bytesPerDelivery: 64,
+    },
+  };
+  const push = { ...rest, spec: { ...rest.spec, id: 'sse', pattern: 'sse' }, summary };
+  const result = makeResult({ cases: [push], plan: { ...base.plan, cases: [push.spec] } });
+  const read = (text: string): number | undefined =>
+    checkThresholds(result, [parseThreshold(text)])[0]!.actual;
+  assert.equal(read('sse.throughput>1'), 3_600, 'deliveries/s, as the table shows');
+  assert.equal(read('sse.p99<1s'), latencyOf(2_000).p99, 'publish → delivery, as the table shows');
+  assert.equal(read('sse.delivery.throughput>1'), 3_600);
+  assert.equal(read('sse.delivery.p99.9<1s'), latencyOf(2_000).p999);
+  assert.equal(read('sse.publish.throughput>1'), 900);
+  assert.equal(read('sse.ack.p99<1s'), latencyOf(400).p99);
+  assert.equal(read('delivery.p50<1s'), 2_000, 'no selector: every case');
+  assert.throws(
+    () => checkThresholds(makeResult(), [parseThreshold('rest.ack.p99<1s')]),
+    (err: CommbenchError) => /the result has no ack\.p99 for rest/.test(err.details[0]!),
+  );
+  assert.throws(() => parseThreshold('sse.delivery.p98<1s'), /unknown metric "delivery\.p98"/);
 });

@@ -23,20 +23,38 @@ export interface Threshold {
   readonly value: number;
 }
 
-const thresholdPattern = /^\s*(?:(.*)\.)?([A-Za-z][A-Za-z0-9]*(?:\.9)?)\s*(<=|>=|==|<|>)\s*(\S.*?)\s*$/;
+const thresholdPattern = /^\s*(\S.*?)\s*(<=|>=|==|<|>)\s*(\S.*?)\s*$/;
+
+/**
+ * Splits 'rest 64B.delivery.p99' into its selector and metric: the longest dot-separated suffix that
+ * names a metric (so 'delivery.p99' and 'p99.9' are one name while labels may contain dots).
+ * Without a known suffix, the metric part as the user most likely meant it (for the error).
+ */
+function splitSelector(left: string): { selector: string; name: string; metric?: MetricDef } {
+  const parts = left.split('.');
+  for (let k = Math.min(parts.length, 3); k >= 1; k--) {
+    const name = parts.slice(-k).join('.').trim();
+    const metric = findMetric(name);
+    if (metric) return { selector: parts.slice(0, -k).join('.'), name, metric };
+  }
+  let k = parts.at(-1) === '9' && parts.length > 1 ? 2 : 1;
+  if (parts.length > k && /^(delivery|ack|publish)$/i.test(parts.at(-k - 1)!.trim())) k++;
+  return { selector: parts.slice(0, -k).join('.'), name: parts.slice(-k).join('.').trim() };
+}
 
 /** Parses one threshold; throws E_USAGE with the valid forms and metrics when it is malformed. */
 export function parseThreshold(text: string): Threshold {
   const m = thresholdPattern.exec(text);
   const forms =
     "write SELECTOR.METRIC<VALUE, e.g. 'grpc.p99<2ms', 'rest.throughput>20000', 'p99<=5ms' (every case)";
-  if (!m) {
+  const split = m ? splitSelector(m[1]!) : undefined;
+  if (!m || !split || !/^[A-Za-z][A-Za-z0-9.]*$/.test(split.name)) {
     throw new CommbenchError('E_USAGE', `threshold ${JSON.stringify(text)} is not SELECTOR.METRIC OP VALUE`, {
       hint: `${forms}; operators: <, <=, >, >=, ==`,
     });
   }
-  const [, rawSelector, name = '', op = '<', rawValue = ''] = m;
-  const metric = findMetric(name);
+  const [, , op = '<', rawValue = ''] = m;
+  const { metric, name } = split;
   if (!metric) {
     throw new CommbenchError(
       'E_USAGE',
@@ -57,7 +75,7 @@ export function parseThreshold(text: string): Threshold {
       },
     );
   }
-  return { text, selector: (rawSelector ?? '*').trim() || '*', metric, op: op as Operator, value };
+  return { text, selector: split.selector.trim() || '*', metric, op: op as Operator, value };
 }
 
 function parseValue(metric: MetricDef, raw: string): number | undefined {
@@ -120,6 +138,23 @@ export interface CheckOutcome {
   /** Undefined when the case has no measurements (counts as crossed). */
   readonly actual?: number;
   readonly passed: boolean;
+  /**
+   * Why the outcome is crossed whatever the value: the case did not complete (crashed, failed,
+   * interrupted), so its summary covers only part of the run and errors after the stop were never
+   * counted.
+   */
+  readonly reason?: string;
+}
+
+/** Why `c` cannot pass a threshold, or undefined when it ran to completion. */
+export function incompleteReason(c: CaseResult): string | undefined {
+  const partial = c.repetitions.filter((r) => r.endReason !== 'completed');
+  if (c.status === 'ok' && partial.length === 0 && c.summary) return undefined;
+  const why =
+    c.error?.message ??
+    (partial[0] ? `repetition ${partial[0].repetition + 1} ${partial[0].endReason}` : undefined);
+  const status = c.status === 'ok' ? (c.summary ? 'partial' : 'unmeasured') : c.status;
+  return `the case did not complete (${status}${why ? `: ${why}` : ''})`;
 }
 
 /**
@@ -145,12 +180,14 @@ export function checkThresholds(result: Result, thresholds: readonly Threshold[]
     for (const c of selected) {
       const label = labels[result.cases.indexOf(c)]!;
       const actual = c.summary ? t.metric.read(c.summary) : undefined;
+      const reason = incompleteReason(c);
       outcomes.push({
         threshold: t,
         caseLabel: label,
         caseId: c.spec.id,
         ...(actual === undefined ? {} : { actual }),
-        passed: actual !== undefined && compare(actual, t.op, t.value),
+        passed: reason === undefined && actual !== undefined && compare(actual, t.op, t.value),
+        ...(reason === undefined ? {} : { reason }),
       });
     }
   }
@@ -191,9 +228,9 @@ function compare(actual: number, op: Operator, value: number): boolean {
   }
 }
 
-/** 'grpc 64B: p99 1.85ms < 2ms ok' — one line per outcome, for the terminal. */
+/** 'grpc 64B: p99 1.85ms < 2ms ok' — one line per outcome, for the terminal (with why, when crossed by status). */
 export function formatOutcome(o: CheckOutcome): string {
   const t = o.threshold;
   const actual = o.actual === undefined ? 'no measurements' : formatMetric(t.metric, o.actual);
-  return `${o.passed ? 'ok     ' : 'CROSSED'}  ${o.caseLabel}: ${t.metric.name} ${actual} (threshold ${t.op} ${formatMetric(t.metric, t.value)})`;
+  return `${o.passed ? 'ok     ' : 'CROSSED'}  ${o.caseLabel}: ${t.metric.name} ${actual}${o.reason && o.actual !== undefined ? ' (partial)' : ''} (threshold ${t.op} ${formatMetric(t.metric, t.value)})${o.reason ? `: ${o.reason}` : ''}`;
 }

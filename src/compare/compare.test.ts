@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { makeCases, makeResult } from '../../test/fixtures/result.js';
+import { latencyOf, makeCases, makeResult } from '../../test/fixtures/result.js';
+import type { Result } from '../result/types.js';
 import { noisyResult } from '../../test/fixtures/noisy.js';
 import { compareResults, verdictOf } from './compare.js';
 import { parseFailOn } from './gates.js';
@@ -63,7 +64,7 @@ test('--normalize tcp: a slower runner alone is no regression; a slower rest on 
   );
 });
 
-test('unmatched and unmeasured cases are listed, never dropped', () => {
+test('a base case missing, unmeasured or crashed in the head fails the gate and is named', () => {
   const base = makeResult();
   const head = makeResult({ cases: makeCases().slice(1) });
   const c = compareResults(base, head, { threshold: 0.05 });
@@ -76,11 +77,87 @@ test('unmatched and unmeasured cases are listed, never dropped', () => {
   );
   assert.equal(c.rows.length, 7);
   assert.equal(c.regressions, 0, 'identical single runs');
+  assert.equal(c.failed, true, 'missing data never passes');
+  assert.deepEqual(
+    c.failures.map((f) => [f.label, f.reason.split(' (')[0]]),
+    [
+      ['tcp 64B', 'missing in head'],
+      ['websocket 1KiB', 'the head case did not complete'],
+      ['graphql 1KiB', 'no measurements in the head'],
+    ],
+  );
+  assert.match(c.failures[1]!.reason, /server-crashed: server process exited with signal SIGKILL/);
   const verdicts = new Set(
     c.rows.map((r) => `${r.label}: ${[...new Set(r.metrics.map((m) => m.verdict))].join()}`),
   );
   assert.ok(verdicts.has('grpc 64B: within-noise'), 'three noisy repetitions: an interval wider than ±5%');
   assert.ok(verdicts.has('tcp 16KiB: unchanged'), 'one repetition: no interval, the limit alone decides');
+
+  // A case only in the head is new, not missing: listed, not failed.
+  const grown = compareResults(head, head, { threshold: 0.05 });
+  const wider = compareResults(makeResult({ cases: makeCases().slice(1, 7) }), head, { threshold: 0.05 });
+  assert.ok(grown.failures.every((f) => f.label !== 'tcp 64B'));
+  assert.ok(wider.unmatched.some((u) => u.side === 'head'));
+  assert.ok(
+    wider.failures.every(
+      (f) => f.reason.startsWith('the head case did not complete') || f.label === 'graphql 1KiB',
+    ),
+  );
+});
+
+test('a gated metric missing or ≤ 0 on one side fails the gate; not gated, it is only shown', () => {
+  const base = noisyResult({ seed: 5, reps: 3, noise: 0.02 });
+  const head = noisyResult({ seed: 6, reps: 3, noise: 0.02 });
+  const stripped = {
+    ...head,
+    cases: head.cases.map((c) =>
+      c.spec.pattern === 'rest'
+        ? {
+            ...c,
+            repetitions: c.repetitions.map((r, i) => {
+              const { server: _server, ...rest } = r;
+              return i === 0 ? { ...rest, wire: { ...r.wire, perOp: 0 } } : rest;
+            }),
+          }
+        : c,
+    ),
+  };
+  const gated = compareResults(base, stripped, {
+    threshold: 0.05,
+    failOn: parseFailOn('serverCpu:+10%,wire:+10%'),
+  });
+  assert.equal(gated.regressions, 0);
+  assert.equal(gated.failed, true);
+  assert.deepEqual(
+    gated.failures.map((f) => [f.label, f.metric, f.reason]),
+    [
+      ['rest 64B', 'serverCpu', 'no positive serverCpu in head'],
+      ['rest 64B', 'wire', 'no positive wire in head'],
+    ],
+  );
+  const row = gated.rows.find((r) => r.label === 'rest 64B')!;
+  assert.deepEqual(
+    row.metrics.map((m) => m.metric.name),
+    ['throughput', 'p50', 'p99', 'serverCpu', 'wire'],
+  );
+  assert.deepEqual(
+    row.metrics.filter((m) => m.verdict === 'missing').map((m) => [m.metric.name, m.head]),
+    [
+      ['serverCpu', undefined],
+      ['wire', undefined],
+    ],
+  );
+  const shownOnly = compareResults(base, stripped, {
+    threshold: 0.05,
+    failOn: parseFailOn('p99:+50%'),
+    metrics: [findMetric('serverCpu')!],
+  });
+  assert.equal(shownOnly.failed, false, 'a missing metric that does not gate is shown, not failed');
+  assert.equal(
+    shownOnly.rows.find((r) => r.label === 'rest 64B')!.metrics.find((m) => m.metric.name === 'serverCpu')!
+      .verdict,
+    'missing',
+  );
 });
 
 test('--fail-on gates only the metrics it names, with their own limits', () => {
@@ -110,4 +187,57 @@ test('verdicts: significant and beyond the limit, within the limit, or too noisy
   assert.equal(verdictOf(p99, 0.01, -0.02, 0.04, 0.05), 'unchanged', 'interval within ±limit');
   assert.equal(verdictOf(p99, 0.15, -0.05, 0.35, 0.05), 'within-noise');
   assert.equal(verdictOf(p99, 0.15, undefined, undefined, 0.05), 'regressed', 'no interval: the limit alone');
+});
+
+test('push/queue rows are compared on what the table shows (deliveries), ack.* and publish.* on request', () => {
+  // Publishing is unchanged; the subscribers receive 40% slower and later.
+  const withDelivery = (r: Result, slower: number): Result => ({
+    ...r,
+    cases: r.cases.map((c) => ({
+      ...c,
+      repetitions: c.repetitions.map((m) => ({
+        ...m,
+        delivery: {
+          subscribers: 1,
+          perMessage: 1,
+          published: m.ops,
+          expected: m.ops,
+          delivered: m.ops,
+          lost: 0,
+          duplicated: 0,
+          outOfOrder: 0,
+          mismatched: 0,
+          throughput: m.throughput / slower,
+          latency: latencyOf(Math.round(m.latency.p50 * 2 * slower)),
+          skew: latencyOf(1),
+          jitter: latencyOf(1),
+          subscribe: latencyOf(100),
+          bytesPerDelivery: 64,
+        },
+      })),
+    })),
+  });
+  const base = withDelivery(noisyResult({ seed: 21, reps: 5, noise: 0.01, patterns: ['rest'] }), 1);
+  const head = withDelivery(noisyResult({ seed: 22, reps: 5, noise: 0.01, patterns: ['rest'] }), 1.4);
+  const c = compareResults(base, head, { threshold: 0.05 });
+  assert.deepEqual(
+    c.rows[0]!.metrics.map((m) => [m.metric.name, m.verdict]),
+    [
+      ['throughput', 'regressed'],
+      ['p50', 'regressed'],
+      ['p99', 'regressed'],
+    ],
+  );
+  const publisher = compareResults(base, head, {
+    threshold: 0.05,
+    metrics: ['publish.throughput', 'ack.p99', 'delivery.p99'].map((n) => findMetric(n)!),
+  });
+  assert.deepEqual(
+    publisher.rows[0]!.metrics.map((m) => [m.metric.name, m.verdict]),
+    [
+      ['publish.throughput', 'unchanged'],
+      ['ack.p99', 'unchanged'],
+      ['delivery.p99', 'regressed'],
+    ],
+  );
 });

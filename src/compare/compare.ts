@@ -17,9 +17,11 @@ import { logRatioInterval, type LogSample } from './stats.js';
  * - improved / regressed: the interval excludes 1 and the estimate is beyond the threshold;
  * - unchanged: the whole interval is within ±threshold, or the change is real but smaller;
  * - within-noise: the interval contains no change but reaches beyond the threshold: the runs are
- *   too noisy to tell (more repetitions, or --normalize, narrow it).
+ *   too noisy to tell (more repetitions, or --normalize, narrow it);
+ * - missing: a side has no positive value of the metric (absent, or ≤ 0 in a repetition); a gated
+ *   metric that is missing fails the comparison (a gate never passes on data it does not have).
  */
-export type Verdict = 'improved' | 'regressed' | 'unchanged' | 'within-noise';
+export type Verdict = 'improved' | 'regressed' | 'unchanged' | 'within-noise' | 'missing';
 
 export interface CompareOptions {
   /** Relative change below which nothing is improved or regressed (0.05 = 5%). */
@@ -40,10 +42,10 @@ export interface CompareOptions {
 
 export interface MetricComparison {
   readonly metric: MetricDef;
-  /** Geometric mean of the per-repetition values, raw (not normalized). */
-  readonly base: number;
-  readonly head: number;
-  /** Relative change head vs base (after normalization when asked): +0.1 = 10% higher. */
+  /** Geometric mean of the per-repetition values, raw (not normalized); undefined when missing. */
+  readonly base: number | undefined;
+  readonly head: number | undefined;
+  /** Relative change head vs base (after normalization when asked): +0.1 = 10% higher; NaN when missing. */
   readonly change: number;
   /** Confidence interval of `change`; absent when a side has fewer than 2 repetitions. */
   readonly low?: number;
@@ -55,6 +57,8 @@ export interface MetricComparison {
   /** True when a regression of this metric fails the comparison. */
   readonly gated: boolean;
   readonly verdict: Verdict;
+  /** Verdict 'missing': which side lacks the metric and why. */
+  readonly missing?: string;
 }
 
 export interface CaseComparison {
@@ -74,6 +78,18 @@ export interface Unmatched {
   readonly side: 'base' | 'head' | 'both';
   readonly label: string;
   readonly id: string;
+  readonly reason: string;
+}
+
+/**
+ * Something that fails the comparison besides a regression: a base case missing or unmeasured in
+ * the head, a head case that did not complete, a gated metric without data on a side.
+ */
+export interface GateFailure {
+  readonly label: string;
+  readonly id: string;
+  /** The gated metric, when the failure is about one metric rather than the whole case. */
+  readonly metric?: string;
   readonly reason: string;
 }
 
@@ -99,6 +115,10 @@ export interface Comparison {
   readonly unmatched: readonly Unmatched[];
   /** Gated metric comparisons with verdict 'regressed'. */
   readonly regressions: number;
+  /** Missing or incomplete data the gate cannot pass on; any entry fails the comparison like a regression. */
+  readonly failures: readonly GateFailure[];
+  /** True when the comparison fails: a gated regression or any failure. */
+  readonly failed: boolean;
   /** Rows compared without an interval (fewer than 2 repetitions on a side). */
   readonly withoutInterval: number;
 }
@@ -131,6 +151,11 @@ export function compareResults(base: Result, head: Result, opts: CompareOptions)
       reason: 'only in head',
     })),
   ];
+  const failures: GateFailure[] = matching.onlyBase.map((c) => ({
+    label: labelOf(c.spec),
+    id: c.spec.id,
+    reason: 'missing in head (the base has this case, the head does not)',
+  }));
   const norm = opts.normalize;
   if (norm !== undefined) {
     for (const [side, r] of [
@@ -154,7 +179,12 @@ export function compareResults(base: Result, head: Result, opts: CompareOptions)
     readonly limit: number;
     readonly gated: boolean;
   }
-  const pendingRows: { row: Omit<CaseComparison, 'metrics'>; pending: Pending[] }[] = [];
+  const pendingRows: {
+    row: Omit<CaseComparison, 'metrics'>;
+    pending: Pending[];
+    /** Rows decided without an interval: missing data, or 0 on both sides. */
+    settled: MetricComparison[];
+  }[] = [];
   const floors = new Map<string, FloorChange>();
   for (const pair of matching.pairs) {
     const label = labelOf(pair.base.spec);
@@ -163,13 +193,20 @@ export function compareResults(base: Result, head: Result, opts: CompareOptions)
     if (b.length === 0 || h.length === 0) {
       const side = b.length === 0 && h.length === 0 ? 'both' : b.length === 0 ? 'base' : 'head';
       const which = side === 'head' ? pair.head : pair.base;
-      unmatched.push({
-        side,
+      const reason = `no measurements in ${side} (${which.error?.message ?? which.status})`;
+      unmatched.push({ side, label, id: pair.base.spec.id, reason });
+      if (side !== 'base') {
+        const why = pair.head.error?.message ?? pair.head.status;
+        failures.push({ label, id: pair.base.spec.id, reason: `no measurements in the head (${why})` });
+      }
+      continue;
+    }
+    if (pair.head.status !== 'ok') {
+      failures.push({
         label,
         id: pair.base.spec.id,
-        reason: `no measurements in ${side} (${which.error?.message ?? which.status})`,
+        reason: `the head case did not complete (${pair.head.status}${pair.head.error ? `: ${pair.head.error.message}` : ''})`,
       });
-      continue;
     }
     if (norm !== undefined && pair.base.spec.pattern === norm) {
       floors.set(label, {
@@ -191,29 +228,50 @@ export function compareResults(base: Result, head: Result, opts: CompareOptions)
         ? { base: floorBase, head: floorHead, label: labelOf(floorBase.spec) }
         : undefined;
     const pending: Pending[] = [];
+    const settled: MetricComparison[] = [];
     for (const metric of shown) {
+      const gate = failOn.find((g) => g.metric === metric);
+      const gated = failOn.length === 0 || gate !== undefined;
+      const limit = gate?.limit ?? opts.threshold;
       const bv = values(b, metric);
       const hv = values(h, metric);
-      if (!bv || !hv) continue;
+      const fh = floor ? values(usable(floor.head), metric) : [];
+      const fb = floor ? values(usable(floor.base), metric) : [];
+      if (!bv || !hv || !fh || !fb) {
+        if (allZero(b, metric) && allZero(h, metric)) {
+          settled.push({ metric, base: 0, head: 0, change: 0, limit, gated, verdict: 'unchanged' });
+          continue;
+        }
+        const sides = [!bv && 'base', !hv && 'head', (!fh || !fb) && `the ${norm} floor`].filter(
+          (x): x is string => typeof x === 'string',
+        );
+        const why = `no positive ${metric.name} in ${sides.join(' and ')}`;
+        settled.push({
+          metric,
+          base: bv ? geomean(bv) : undefined,
+          head: hv ? geomean(hv) : undefined,
+          change: Number.NaN,
+          limit,
+          gated,
+          verdict: 'missing',
+          missing: why,
+        });
+        if (gated) failures.push({ label, id: pair.base.spec.id, metric: metric.name, reason: why });
+        continue;
+      }
       const samples: LogSample[] = [
         { values: hv, sign: 1 },
         { values: bv, sign: -1 },
       ];
-      if (floor) {
-        const fh = values(usable(floor.head), metric);
-        const fb = values(usable(floor.base), metric);
-        if (!fh || !fb) continue;
-        samples.push({ values: fh, sign: -1 }, { values: fb, sign: 1 });
-      }
-      const gate = failOn.find((g) => g.metric === metric);
+      if (floor) samples.push({ values: fh, sign: -1 }, { values: fb, sign: 1 });
       pending.push({
         metric,
         samples,
         base: geomean(bv),
         head: geomean(hv),
         ...(floor ? { rawChange: geomean(hv) / geomean(bv) - 1 } : {}),
-        limit: gate?.limit ?? opts.threshold,
-        gated: failOn.length === 0 || gate !== undefined,
+        limit,
+        gated,
       });
     }
     pendingRows.push({
@@ -226,6 +284,7 @@ export function compareResults(base: Result, head: Result, opts: CompareOptions)
         ...(floor ? { floor } : {}),
       },
       pending,
+      settled,
     });
   }
 
@@ -238,26 +297,33 @@ export function compareResults(base: Result, head: Result, opts: CompareOptions)
     ),
   );
   const level = 1 - (1 - confidence) / tests;
-  const rows: CaseComparison[] = pendingRows.map(({ row, pending }) => ({
+  const rows: CaseComparison[] = pendingRows.map(({ row, pending, settled }) => ({
     ...row,
-    metrics: pending.map((p): MetricComparison => {
-      const interval = logRatioInterval(p.samples, level);
-      const change = interval.ratio - 1;
-      const low = interval.low === undefined ? undefined : interval.low - 1;
-      const high = interval.high === undefined ? undefined : interval.high - 1;
-      return {
-        metric: p.metric,
-        base: p.base,
-        head: p.head,
-        change,
-        ...(low === undefined || high === undefined ? {} : { low, high }),
-        ...(p.rawChange === undefined ? {} : { rawChange: p.rawChange }),
-        limit: p.limit,
-        gated: p.gated,
-        verdict: verdictOf(p.metric, change, low, high, p.limit),
-      };
-    }),
+    metrics: [
+      ...pending.map((p): MetricComparison => {
+        const interval = logRatioInterval(p.samples, level);
+        const change = interval.ratio - 1;
+        const low = interval.low === undefined ? undefined : interval.low - 1;
+        const high = interval.high === undefined ? undefined : interval.high - 1;
+        return {
+          metric: p.metric,
+          base: p.base,
+          head: p.head,
+          change,
+          ...(low === undefined || high === undefined ? {} : { low, high }),
+          ...(p.rawChange === undefined ? {} : { rawChange: p.rawChange }),
+          limit: p.limit,
+          gated: p.gated,
+          verdict: verdictOf(p.metric, change, low, high, p.limit),
+        };
+      }),
+      ...settled,
+    ].sort((x, y) => shown.indexOf(x.metric) - shown.indexOf(y.metric)),
   }));
+  const regressions = rows.reduce(
+    (n, r) => n + r.metrics.filter((m) => m.gated && m.verdict === 'regressed').length,
+    0,
+  );
   return {
     base: sideOf(base),
     head: sideOf(head),
@@ -269,11 +335,11 @@ export function compareResults(base: Result, head: Result, opts: CompareOptions)
     rows,
     floors: [...floors.values()],
     unmatched,
-    regressions: rows.reduce(
-      (n, r) => n + r.metrics.filter((m) => m.gated && m.verdict === 'regressed').length,
-      0,
-    ),
-    withoutInterval: rows.filter((r) => r.metrics.some((m) => m.low === undefined)).length,
+    regressions,
+    failures,
+    failed: regressions > 0 || failures.length > 0,
+    withoutInterval: rows.filter((r) => r.metrics.some((m) => m.verdict !== 'missing' && m.low === undefined))
+      .length,
   };
 }
 
@@ -308,6 +374,11 @@ function usable(c: CaseResult): Measurement[] {
 function values(reps: readonly Measurement[], metric: MetricDef): number[] | undefined {
   const v = reps.map((r) => metric.read(r));
   return v.every((x): x is number => x !== undefined && x > 0 && Number.isFinite(x)) ? v : undefined;
+}
+
+/** Every repetition has the metric and it is exactly 0 (e.g. no wire bytes in-process): nothing to compare, no change. */
+function allZero(reps: readonly Measurement[], metric: MetricDef): boolean {
+  return reps.every((r) => metric.read(r) === 0);
 }
 
 function geomean(v: readonly number[]): number {

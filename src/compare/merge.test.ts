@@ -73,3 +73,105 @@ test('merge lists every environment and refuses results of different scenarios',
   );
   assert.throws(() => mergeResults([{ file: 'a.json', result: a }]), /at least two/);
 });
+
+function resultWith(reps: readonly Measurement[]): Result {
+  const r = histogramResult();
+  const c = r.cases[0]!;
+  const summary = { ...reps[0]!, repetition: -1, ops: reps.reduce((a, m) => a + m.ops, 0) };
+  return {
+    ...r,
+    cases: [{ ...c, repetitions: reps.map((m, repetition) => ({ ...m, repetition })), summary }],
+    plan: { ...r.plan, cases: [c.spec] },
+  };
+}
+
+test('merge: the summary is built from the repetitions it keeps; the dropped ones are named', () => {
+  const rep = (seed: number): Measurement => withLatency(seededLatencies(seed, 5_000, 900), 1_000);
+  const a = resultWith([rep(1), rep(2), rep(3)]);
+  const b = resultWith([rep(4), rep(5)]);
+  const notes: string[] = [];
+  const m = mergeResults(
+    [
+      { file: 'a.json', result: a },
+      { file: 'b.json', result: b },
+    ],
+    notes,
+  );
+  const c = m.cases[0]!;
+  assert.equal(c.repetitions.length, 2);
+  const kept = c.repetitions.reduce((n, r) => n + r.ops, 0);
+  assert.equal(c.summary!.ops, kept, 'summary ops = the kept repetitions’ ops');
+  assert.equal(
+    c.summary!.latency.count,
+    c.repetitions.reduce((n, r) => n + r.latency.count, 0),
+  );
+  assert.equal(c.summary!.durationMs, 10_000, 'two repetitions of 5 s');
+  assert.match(notes.join('\n'), /kept 2 repetitions \(the fewest any input has: a\.json 3, b\.json 2\)/);
+});
+
+test('merge keeps poll and reconnect counts, server helpers, CPU use and connection costs', () => {
+  const base = withLatency(seededLatencies(9, 2_000, 500), 400);
+  const delivery = {
+    subscribers: 2,
+    perMessage: 2,
+    published: 2_000,
+    expected: 4_000,
+    delivered: 4_000,
+    lost: 0,
+    duplicated: 0,
+    outOfOrder: 0,
+    mismatched: 0,
+    throughput: 800,
+    latency: base.latency,
+    skew: base.latency,
+    jitter: base.latency,
+    subscribe: base.latency,
+    bytesPerDelivery: 64,
+    requests: { total: 5_000, empty: 1_000 },
+    reconnect: summaryOf([20_000, 30_000]),
+  };
+  const gen = (cpuUs: number, busy: number): Measurement => ({
+    ...base,
+    delivery,
+    server: {
+      cpuUs,
+      cpuUsPerOp: cpuUs / base.ops,
+      cpuUtilization: busy,
+      maxRssBytes: 80e6,
+      helpers: [{ role: 'broker (redis-server)', cpuUs: cpuUs / 2, cpuUsPerOp: 0, maxRssBytes: 9e6 }],
+    },
+    machine: { cores: 8, busyCores: 2, otherCores: busy },
+    connections: {
+      requested: 100,
+      opened: 100,
+      failed: 0,
+      subscriptions: true,
+      openMs: 200,
+      concurrency: 100,
+      heldOpen: 100,
+      server: {
+        rssBeforeBytes: 50e6,
+        rssAfterBytes: 50e6 + 100 * 10_000 + (cpuUs > 1e6 ? 100 * 10_000 : 0),
+        rssPerConnectionBytes: 10_000,
+        fdsBefore: 20,
+        fdsAfter: cpuUs > 1e6 ? 220 : 120,
+        fdsPerConnection: 1,
+      },
+      driverRssPerConnectionBytes: 3_000,
+      fdLimit: 1024,
+    },
+  });
+  const m = mergeConcurrent([gen(1e6, 0.4), gen(1.2e6, 0.7)]);
+  assert.deepEqual(m.delivery?.requests, { total: 10_000, empty: 2_000 });
+  assert.equal(m.delivery?.reconnect?.count, 4);
+  assert.deepEqual(
+    m.server?.helpers?.map((h) => [h.role, h.cpuUs]),
+    [['broker (redis-server)', 0.6e6]],
+    'the same broker seen by both generators: its own CPU, not a sum',
+  );
+  assert.equal(m.server?.cpuUtilization, 0.7);
+  assert.equal(m.machine?.otherCores, 0.7, 'the busiest generator machine');
+  assert.equal(m.connections?.opened, 200);
+  assert.equal(m.connections?.server?.fdsPerConnection, 1, '200 more descriptors for 200 connections');
+  assert.equal(m.connections?.server?.rssPerConnectionBytes, 10_000);
+});

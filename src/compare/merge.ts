@@ -3,17 +3,22 @@
  * generators (machines or processes) against the same servers, summed into one result: latency
  * histograms merged exactly, operations and throughputs summed, bytes and CPU per operation
  * recomputed from the totals, every environment listed in `mergedFrom`. Repetition i of every input
- * is taken to have run alongside repetition i of the others.
+ * is taken to have run alongside repetition i of the others; a case keeps the repetitions every
+ * input has, and its summary is built from exactly those (as `run` builds it from its repetitions).
  */
+import { mergeMeasurements } from '../engine/measure.js';
 import { CommbenchError } from '../errors.js';
 import { mergeEncoded, summarizeHistogram } from '../metrics/histogram.js';
 import type {
   CaseResult,
   CaseStatus,
+  ConnectionCost,
   DeliveryMetrics,
+  HelperMetrics,
   LatencySummary,
   Measurement,
   Result,
+  ServerMetrics,
   TimelinePoint,
 } from '../result/types.js';
 
@@ -25,9 +30,10 @@ export interface MergeInput {
 
 /**
  * Merges results of the same scenario (same plan name and case ids). Throws E_MERGE_MISMATCH,
- * listing every difference, when they are not; E_USAGE with fewer than two inputs.
+ * listing every difference, when they are not; E_USAGE with fewer than two inputs. `notes` receives
+ * what the merge left out (repetitions only some inputs have), for the CLI to print.
  */
-export function mergeResults(inputs: readonly MergeInput[]): Result {
+export function mergeResults(inputs: readonly MergeInput[], notes: string[] = []): Result {
   if (inputs.length < 2) {
     throw new CommbenchError('E_USAGE', 'merge needs at least two result files', {
       hint: 'commbench merge a.json b.json --out merged.json',
@@ -45,17 +51,30 @@ export function mergeResults(inputs: readonly MergeInput[]): Result {
     if (missing.length > 0) problems.push(`${file}: lacks case(s) ${missing.join(', ')}`);
     if (extra.length > 0) problems.push(`${file}: has extra case(s) ${extra.join(', ')}`);
   }
+  const shards = shardProblems(inputs);
+  problems.push(...shards);
   if (problems.length > 0) {
     throw new CommbenchError('E_MERGE_MISMATCH', 'the results are not runs of the same scenario', {
       details: problems,
-      hint: 'merge only results of one `commbench run` invocation repeated on each load generator (same scenario and options)',
+      hint:
+        shards.length > 0
+          ? 'merge the results of every shard of one run, each once: shard-0.json … shard-<N-1>.json of `run --shard i/N`'
+          : 'merge only results of one `commbench run` invocation repeated on each load generator (same scenario and options)',
     });
   }
   const cases = ids.flatMap((id): CaseResult[] => {
     const parts = inputs
       .map((i) => i.result.cases.find((c) => c.spec.id === id))
       .filter((c): c is CaseResult => c !== undefined);
-    return parts.length === 0 ? [] : [mergeCase(parts)];
+    if (parts.length === 0) return [];
+    const counts = parts.map((p) => p.repetitions.length);
+    const kept = Math.min(...counts);
+    if (counts.some((n) => n > kept)) {
+      notes.push(
+        `${id}: kept ${kept} repetition${kept === 1 ? '' : 's'} (the fewest any input has: ${inputs.map((input, i) => `${input.file} ${counts[i]}`).join(', ')}); the rest ran without every generator and are left out of the repetitions and the summary`,
+      );
+    }
+    return [first.shard ? withSummedLoad(mergeCase(parts), parts) : mergeCase(parts)];
   });
   const ends = inputs.map((i) => i.result.endReason);
   const endReason = ends.includes('interrupted')
@@ -73,7 +92,7 @@ export function mergeResults(inputs: readonly MergeInput[]): Result {
       .sort()
       .at(-1)!,
     environment: first.environment,
-    plan: first.plan,
+    plan: first.shard ? { ...first.plan, cases: cases.map((c) => c.spec) } : first.plan,
     cases,
     endReason,
     ...(messages.length > 0 ? { endMessage: messages.join('; ') } : {}),
@@ -92,6 +111,45 @@ export function mergeResults(inputs: readonly MergeInput[]): Result {
   };
 }
 
+/** `run --shard`: the shards of one run, each once (or no shard results at all). */
+function shardProblems(inputs: readonly MergeInput[]): string[] {
+  const sharded = inputs.filter((i) => i.result.shard);
+  if (sharded.length === 0) return [];
+  if (sharded.length < inputs.length)
+    return inputs
+      .filter((i) => !i.result.shard)
+      .map((i) => `${i.file}: not a --shard result (the others are)`);
+  const count = sharded[0]!.result.shard!.count;
+  const problems = inputs
+    .filter((i) => i.result.shard!.count !== count)
+    .map((i) => `${i.file}: shard of ${i.result.shard!.count}, not of ${count}`);
+  const seen = inputs.map((i) => i.result.shard!.index);
+  const missing = Array.from({ length: count }, (_, i) => i).filter((i) => !seen.includes(i));
+  const twice = seen.filter((i, k) => seen.indexOf(i) !== k);
+  if (missing.length > 0) problems.push(`missing shard(s) ${missing.map((i) => `${i}/${count}`).join(', ')}`);
+  if (twice.length > 0)
+    problems.push(`shard(s) given twice: ${twice.map((i) => `${i}/${count}`).join(', ')}`);
+  return problems;
+}
+
+/** Shard results: the merged case ran the shards' loads together (connections, rate, maxInFlight summed). */
+function withSummedLoad(merged: CaseResult, parts: readonly CaseResult[]): CaseResult {
+  const loads = parts.map((p) => p.spec.load);
+  if (!parts.every((p, i) => i === 0 || p.spec.load.model === loads[0]!.model)) return merged;
+  const sum = (f: (l: (typeof loads)[number]) => number): number => loads.reduce((a, l) => a + f(l), 0);
+  const first = loads[0]!;
+  const load =
+    first.model === 'rate'
+      ? {
+          ...first,
+          connections: sum((l) => l.connections),
+          rate: sum((l) => (l.model === 'rate' ? l.rate : 0)),
+          maxInFlight: sum((l) => (l.model === 'rate' ? l.maxInFlight : 0)),
+        }
+      : { ...first, connections: sum((l) => l.connections) };
+  return { ...merged, spec: { ...merged.spec, load } };
+}
+
 const statusRank: readonly CaseStatus[] = ['ok', 'interrupted', 'failed', 'server-crashed'];
 
 function mergeCase(parts: readonly CaseResult[]): CaseResult {
@@ -104,8 +162,8 @@ function mergeCase(parts: readonly CaseResult[]): CaseResult {
     ...mergeConcurrent(parts.map((p) => p.repetitions[i]!)),
     repetition: i,
   }));
-  const summaries = parts.map((p) => p.summary).filter((s): s is Measurement => s !== undefined);
-  const summary = summaries.length === parts.length ? mergeConcurrent(summaries) : undefined;
+  // The summary of exactly the repetitions kept, merged the way `run` merges its repetitions.
+  const summary = mergeMeasurements(repetitions);
   return {
     spec: parts[0]!.spec,
     status,
@@ -127,6 +185,10 @@ export function mergeConcurrent(ms: readonly Measurement[]): Measurement {
     ['total', sum((m) => m.errors.total)],
   ]) as unknown as Measurement['errors'];
   const servers = ms.map((m) => m.server).filter((s) => s !== undefined);
+  const helpers = concurrentHelpers(servers, ops);
+  const utilization = servers.flatMap((s) => (s.cpuUtilization === undefined ? [] : [s.cpuUtilization]));
+  const machines = ms.flatMap((m) => (m.machine ? [m.machine] : []));
+  const connections = concurrentConnections(ms);
   const reasons = ms.flatMap((m, i) => m.driver.saturationReasons.map((r) => `#${i + 1}: ${r}`));
   const delivery = mergeDelivery(ms.map((m) => m.delivery));
   return {
@@ -157,6 +219,11 @@ export function mergeConcurrent(ms: readonly Measurement[]): Measurement {
       perOp: perOp(sum((m) => m.wire.read + m.wire.written)),
     },
     ...(delivery ? { delivery } : {}),
+    ...(connections ? { connections } : {}),
+    // Each generator's own machine: the busiest one taints the merged numbers.
+    ...(machines.length > 0
+      ? { machine: machines.reduce((a, m) => (m.otherCores > a.otherCores ? m : a)) }
+      : {}),
     ...(servers.length > 0
       ? {
           // Every generator drove the same server, each reading its CPU over the same window: the
@@ -164,7 +231,9 @@ export function mergeConcurrent(ms: readonly Measurement[]): Measurement {
           server: {
             cpuUs: Math.max(...servers.map((s) => s.cpuUs)),
             cpuUsPerOp: perOp(Math.max(...servers.map((s) => s.cpuUs))),
+            ...(utilization.length > 0 ? { cpuUtilization: Math.max(...utilization) } : {}),
             maxRssBytes: Math.max(...servers.map((s) => s.maxRssBytes)),
+            ...(helpers ? { helpers } : {}),
           },
         }
       : {}),
@@ -228,6 +297,81 @@ function mergeDelivery(parts: readonly (DeliveryMetrics | undefined)[]): Deliver
     jitter: mergeLatency(all.map((d) => d.jitter)),
     subscribe: mergeLatency(all.map((d) => d.subscribe)),
     bytesPerDelivery: delivered > 0 ? sum((d) => d.bytesPerDelivery * d.delivered) / delivered : 0,
+    ...(all.some((d) => d.requests)
+      ? {
+          requests: {
+            total: sum((d) => d.requests?.total ?? 0),
+            empty: sum((d) => d.requests?.empty ?? 0),
+          },
+        }
+      : {}),
+    ...(all.some((d) => d.reconnect)
+      ? { reconnect: mergeLatency(all.flatMap((d) => (d.reconnect ? [d.reconnect] : []))) }
+      : {}),
+  };
+}
+
+/**
+ * Helper processes (proxies, hops, brokers) as every generator saw them: the same processes over the
+ * same window, so per role the largest reading, not a sum; per op over all generators' operations.
+ */
+function concurrentHelpers(servers: readonly ServerMetrics[], ops: number): HelperMetrics[] | undefined {
+  if (!servers.some((s) => s.helpers)) return undefined;
+  const byRole = new Map<string, { cpuUs: number; maxRssBytes: number }>();
+  for (const h of servers.flatMap((s) => s.helpers ?? [])) {
+    const m = byRole.get(h.role) ?? { cpuUs: 0, maxRssBytes: 0 };
+    byRole.set(h.role, {
+      cpuUs: Math.max(m.cpuUs, h.cpuUs),
+      maxRssBytes: Math.max(m.maxRssBytes, h.maxRssBytes),
+    });
+  }
+  return [...byRole].map(([role, m]) => ({ role, ...m, cpuUsPerOp: ops > 0 ? m.cpuUs / ops : 0 }));
+}
+
+/**
+ * Connection-cost measurements of generators that held connections to one server at the same time:
+ * counts summed; the server's memory and descriptors are its own (lowest before, highest after),
+ * per connection over every generator's connections; opening ran in parallel (the longest).
+ */
+function concurrentConnections(ms: readonly Measurement[]): ConnectionCost | undefined {
+  const costs = ms.flatMap((m) => (m.connections ? [m.connections] : []));
+  const first = costs[0];
+  if (!first) return undefined;
+  const total = (f: (c: ConnectionCost) => number): number => costs.reduce((a, c) => a + f(c), 0);
+  const opened = total((c) => c.opened);
+  const per = (after: number, before: number): number => (opened > 0 ? (after - before) / opened : 0);
+  const servers = costs.flatMap((c) => (c.server ? [c.server] : []));
+  const failure = costs.find((c) => c.failure)?.failure;
+  const notes = [...new Set(costs.flatMap((c) => (c.note ? [c.note] : [])))];
+  const server = (() => {
+    if (servers.length === 0) return undefined;
+    const rssBeforeBytes = Math.min(...servers.map((s) => s.rssBeforeBytes));
+    const rssAfterBytes = Math.max(...servers.map((s) => s.rssAfterBytes));
+    const fdsBefore = Math.min(...servers.map((s) => s.fdsBefore));
+    const fdsAfter = Math.max(...servers.map((s) => s.fdsAfter));
+    return {
+      rssBeforeBytes,
+      rssAfterBytes,
+      rssPerConnectionBytes: per(rssAfterBytes, rssBeforeBytes),
+      fdsBefore,
+      fdsAfter,
+      fdsPerConnection: per(fdsAfter, fdsBefore),
+    };
+  })();
+  return {
+    requested: total((c) => c.requested),
+    opened,
+    failed: total((c) => c.failed),
+    ...(failure ? { failure } : {}),
+    subscriptions: first.subscriptions,
+    openMs: Math.max(...costs.map((c) => c.openMs)),
+    concurrency: total((c) => c.concurrency),
+    heldOpen: total((c) => c.heldOpen),
+    ...(server ? { server } : {}),
+    driverRssPerConnectionBytes:
+      opened > 0 ? total((c) => c.driverRssPerConnectionBytes * c.opened) / opened : 0,
+    fdLimit: Math.min(...costs.map((c) => c.fdLimit)),
+    ...(notes.length > 0 ? { note: notes.join('; ') } : {}),
   };
 }
 

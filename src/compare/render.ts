@@ -15,19 +15,35 @@ const verdictText: Record<Verdict, string> = {
   improved: 'improved',
   unchanged: 'unchanged',
   'within-noise': 'within noise',
+  missing: 'MISSING',
 };
 
-/** '+12.3%', '-4.0%', '+0.0%'. */
+/**
+ * An interval whose high end is more than this many times its low end says nothing a reader can
+ * use (with n = 2 and a Bonferroni level, t quantiles reach the hundreds and the bounds run to
+ * -100% … +1e35%); it is replaced by "n too small".
+ */
+export const maxInformativeSpan = 4;
+
+/** False when the interval is too wide to tell anything (see maxInformativeSpan). */
+export function informative(m: MetricComparison): boolean {
+  if (m.low === undefined || m.high === undefined) return false;
+  return (1 + m.high) / Math.max(1e-12, 1 + m.low) <= maxInformativeSpan;
+}
+
+/** '+12.3%', '-4.0%', '+0.0%'; '-' when there is no change to show. */
 export function formatChange(change: number): string {
+  if (!Number.isFinite(change)) return '-';
   const pct = change * 100;
   const text = Math.abs(pct) >= 100 ? pct.toFixed(0) : pct.toFixed(1);
   return `${pct >= 0 ? '+' : ''}${text === '-0.0' ? '0.0' : text}%`;
 }
 
-function interval(m: MetricComparison): string {
-  return m.low === undefined || m.high === undefined
-    ? 'no CI'
-    : `${formatChange(m.low)} … ${formatChange(m.high)}`;
+function interval(row: CaseComparison, m: MetricComparison): string {
+  if (m.verdict === 'missing') return '-';
+  if (m.low === undefined || m.high === undefined || !informative(m))
+    return `n too small (${row.baseReps}/${row.headReps})`;
+  return `${formatChange(m.low)} … ${formatChange(m.high)}`;
 }
 
 interface Line {
@@ -67,7 +83,7 @@ function cells(c: Comparison, l: Line): string[] {
     formatMetric(l.m.metric, l.m.base),
     formatMetric(l.m.metric, l.m.head),
     formatChange(l.m.change),
-    interval(l.m),
+    interval(l.row, l.m),
     ...(c.normalize ? [l.m.rawChange === undefined ? '-' : formatChange(l.m.rawChange)] : []),
     verdict,
   ];
@@ -77,18 +93,26 @@ function cells(c: Comparison, l: Line): string[] {
 export function comparisonNotes(c: Comparison): { severity: 'error' | 'warn' | 'info'; text: string }[] {
   const notes: { severity: 'error' | 'warn' | 'info'; text: string }[] = [];
   const regressed = lines(c).filter((l) => l.m.gated && l.m.verdict === 'regressed');
-  notes.push(
-    regressed.length > 0
-      ? {
-          severity: 'error',
-          text: `${regressed.length} regression${regressed.length === 1 ? '' : 's'}: ${regressed.map((l) => `${l.row.label} ${l.m.metric.name} ${formatChange(l.m.change)}`).join(', ')}.`,
-        }
-      : {
-          severity: 'info',
-          text: `No regression in ${c.rows.length} matched case${c.rows.length === 1 ? '' : 's'}.`,
-        },
-  );
-  for (const u of c.unmatched)
+  if (regressed.length > 0) {
+    notes.push({
+      severity: 'error',
+      text: `${regressed.length} regression${regressed.length === 1 ? '' : 's'}: ${regressed.map((l) => `${l.row.label} ${l.m.metric.name} ${formatChange(l.m.change)}`).join(', ')}.`,
+    });
+  }
+  if (c.failures.length > 0) {
+    notes.push({
+      severity: 'error',
+      text: `FAILED: ${c.failures.length} gated case${c.failures.length === 1 ? '' : 's'} or metric${c.failures.length === 1 ? '' : 's'} without data: ${c.failures.map((f) => `${f.label} (${f.id})${f.metric ? ` ${f.metric}` : ''}: ${f.reason}`).join('; ')}.`,
+    });
+  }
+  if (!c.failed) {
+    notes.push({
+      severity: 'info',
+      text: `No regression in ${c.rows.length} matched case${c.rows.length === 1 ? '' : 's'}.`,
+    });
+  }
+  const failedIds = new Set(c.failures.filter((f) => f.metric === undefined).map((f) => f.id));
+  for (const u of c.unmatched.filter((u) => !failedIds.has(u.id)))
     notes.push({ severity: 'warn', text: `not compared: ${u.label} (${u.id}): ${u.reason}.` });
   if (c.normalize) {
     for (const f of c.floors) {
@@ -100,6 +124,13 @@ export function comparisonNotes(c: Comparison): { severity: 'error' | 'warn' | '
           '"raw change" is the change before dividing.',
       });
     }
+  }
+  const wide = lines(c).filter((l) => l.m.low !== undefined && !informative(l.m));
+  if (wide.length > 0) {
+    notes.push({
+      severity: 'warn',
+      text: `n too small: ${wide.length} interval${wide.length === 1 ? ' is' : 's are'} omitted, wider than ×${maxInformativeSpan} from low to high at ${formatLevel(c.intervalLevel)} with ${[...new Set(wide.map((l) => `${l.row.baseReps}/${l.row.headReps}`))].join(', ')} repetitions (base/head); the verdict is "within noise" unless the change is certain. Run both sides with --repeat 5.`,
+    });
   }
   if (c.withoutInterval > 0) {
     notes.push({
@@ -148,7 +179,7 @@ export function renderComparisonTable(c: Comparison): string {
 export function renderComparisonMarkdown(c: Comparison): string {
   const h = headers(c);
   const out = [
-    `### commbench compare: ${c.regressions > 0 ? `❌ ${c.regressions} regression${c.regressions === 1 ? '' : 's'}` : '✅ no regression'}`,
+    `### commbench compare: ${c.failed ? `❌ ${failedTitle(c)}` : '✅ no regression'}`,
     '',
     `base ${mdCell(c.base.name)}${c.base.gitSha ? ` \`${c.base.gitSha.slice(0, 7)}\`` : ''} (${mdCell(c.base.startedAt)}) → head ${mdCell(c.head.name)}${c.head.gitSha ? ` \`${c.head.gitSha.slice(0, 7)}\`` : ''} (${mdCell(c.head.startedAt)})`,
     '',
@@ -157,7 +188,8 @@ export function renderComparisonMarkdown(c: Comparison): string {
   ];
   for (const l of lines(c)) {
     const row = cells(c, l).map(mdCell);
-    if (l.m.verdict === 'regressed' && l.m.gated) row[row.length - 1] = `❌ **${row[row.length - 1]}**`;
+    if ((l.m.verdict === 'regressed' || l.m.verdict === 'missing') && l.m.gated)
+      row[row.length - 1] = `❌ **${row[row.length - 1]}**`;
     else if (l.m.verdict === 'improved') row[row.length - 1] = `✅ ${row[row.length - 1]}`;
     if (l.first) row[0] = `**${row[0]}**`;
     out.push(`| ${row.join(' | ')} |`);
@@ -165,6 +197,15 @@ export function renderComparisonMarkdown(c: Comparison): string {
   out.push('');
   for (const n of comparisonNotes(c)) out.push(`- ${n.severity === 'info' ? '' : '⚠️ '}${mdCell(n.text)}`);
   return `${out.join('\n')}\n`;
+}
+
+/** '2 regressions, 1 missing or incomplete'. */
+function failedTitle(c: Comparison): string {
+  const parts = [
+    ...(c.regressions > 0 ? [`${c.regressions} regression${c.regressions === 1 ? '' : 's'}`] : []),
+    ...(c.failures.length > 0 ? [`${c.failures.length} missing or incomplete`] : []),
+  ];
+  return parts.join(', ');
 }
 
 /** JSON of a comparison: the numbers behind the table, metric names instead of definitions. */
@@ -178,6 +219,8 @@ export function renderComparisonJson(c: Comparison): string {
     threshold: c.threshold,
     normalize: c.normalize ?? null,
     regressions: c.regressions,
+    failed: c.failed,
+    failures: c.failures,
     rows: c.rows.map((r) => ({
       case: r.label,
       id: r.base.spec.id,
@@ -186,15 +229,17 @@ export function renderComparisonJson(c: Comparison): string {
       floor: r.floor?.label ?? null,
       metrics: r.metrics.map((m) => ({
         metric: m.metric.name,
-        base: m.base,
-        head: m.head,
-        change: m.change,
+        base: m.base ?? null,
+        head: m.head ?? null,
+        change: Number.isFinite(m.change) ? m.change : null,
         low: m.low ?? null,
         high: m.high ?? null,
+        informative: informative(m),
         rawChange: m.rawChange ?? null,
         limit: m.limit,
         gated: m.gated,
         verdict: m.verdict,
+        ...(m.missing ? { missing: m.missing } : {}),
       })),
     })),
     floors: c.floors.map((f) => ({

@@ -9,6 +9,7 @@ import { machineCores } from '../metrics/machine.js';
 import { saturation } from '../metrics/saturation.js';
 import { errorKinds, type ErrorKind } from '../patterns/types.js';
 import type {
+  ConnectionCost,
   DeliveryMetrics,
   LatencySummary,
   Measurement,
@@ -352,7 +353,61 @@ export function mergeMeasurements(reps: readonly Measurement[]): Measurement | u
       saturated: reps.some((r) => r.driver.saturated),
       saturationReasons: [...new Set(reps.flatMap((r) => r.driver.saturationReasons))],
     },
+    ...mergeConnectionCost(reps),
   };
+}
+
+/**
+ * Connection-cost repetitions as one: counts summed (like ops), open time summed so the summary's
+ * throughput is connections opened per second of opening (not per second held), per-connection
+ * costs weighted by the connections each repetition opened. Empty for other cases.
+ */
+export function mergeConnectionCost(
+  reps: readonly Measurement[],
+): Partial<Pick<Measurement, 'connections' | 'throughput'>> {
+  const costs = reps.flatMap((r) => (r.connections ? [r.connections] : []));
+  const first = costs[0];
+  if (!first) return {};
+  const opened = sum(costs, (c) => c.opened);
+  const openMs = sum(costs, (c) => c.openMs);
+  const byOpened = (f: (c: ConnectionCost) => number, of = costs): number => {
+    const n = sum(of, (c) => c.opened);
+    return n === 0 ? 0 : sum(of, (c) => f(c) * c.opened) / n;
+  };
+  const mean = (f: (c: ConnectionCost) => number, of = costs): number => sum(of, f) / of.length;
+  const servers = costs.filter((c) => c.server);
+  const server = (f: (s: NonNullable<ConnectionCost['server']>) => number): number =>
+    mean((c) => f(c.server!), servers);
+  const perConn = (f: (s: NonNullable<ConnectionCost['server']>) => number): number =>
+    byOpened((c) => f(c.server!), servers);
+  const failure = costs.find((c) => c.failure)?.failure;
+  const notes = [...new Set(costs.flatMap((c) => (c.note ? [c.note] : [])))];
+  const connections: ConnectionCost = {
+    requested: sum(costs, (c) => c.requested),
+    opened,
+    failed: sum(costs, (c) => c.failed),
+    ...(failure ? { failure } : {}),
+    subscriptions: first.subscriptions,
+    openMs,
+    concurrency: first.concurrency,
+    heldOpen: sum(costs, (c) => c.heldOpen),
+    ...(servers.length > 0
+      ? {
+          server: {
+            rssBeforeBytes: server((s) => s.rssBeforeBytes),
+            rssAfterBytes: server((s) => s.rssAfterBytes),
+            rssPerConnectionBytes: perConn((s) => s.rssPerConnectionBytes),
+            fdsBefore: server((s) => s.fdsBefore),
+            fdsAfter: server((s) => s.fdsAfter),
+            fdsPerConnection: perConn((s) => s.fdsPerConnection),
+          },
+        }
+      : {}),
+    driverRssPerConnectionBytes: byOpened((c) => c.driverRssPerConnectionBytes),
+    fdLimit: Math.min(...costs.map((c) => c.fdLimit)),
+    ...(notes.length > 0 ? { note: notes.join('; ') } : {}),
+  };
+  return { connections, throughput: openMs > 0 ? opened / (openMs / 1000) : 0 };
 }
 
 /** The busiest repetition's machine load (a noisy repetition taints the merged numbers). */

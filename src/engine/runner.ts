@@ -25,6 +25,12 @@ export interface RunHooks {
   tick?(spec: CaseSpec, progress: Progress): void;
   /** A repetition ended; `result` holds the case's repetitions so far. */
   caseFinished?(result: CaseResult, index: number, total: number): void;
+  /** With `startAt`: a repetition's load starts at `startAtEpoch`, its slot began at `scheduledEpoch` (epoch ms). */
+  loadStarting?(
+    spec: CaseSpec,
+    repetition: number,
+    at: { startAtEpoch: number; scheduledEpoch: number },
+  ): void;
 }
 
 export interface RunOptions {
@@ -33,7 +39,18 @@ export interface RunOptions {
   readonly hooks?: RunHooks;
   /** Interface the started servers listen on. */
   readonly serverHost?: string;
+  /**
+   * Scale-out: wall-clock time (epoch ms) the first repetition's load starts at. Each later
+   * repetition gets a slot `warmup + duration + slotGapMs` after the previous one, so load
+   * generators started with the same plan and time run every case side by side.
+   */
+  readonly startAt?: number;
 }
+
+/** With `startAt`: time between one repetition's slot ending and the next one's starting (server restart, connect), ms. */
+export const slotGapMs = 2000;
+/** With `startAt`: how long before its slot a repetition starts its server and connects, ms. */
+const prepareMs = 1500;
 
 /** Lead time between the drivers being connected and the load starting, ms. */
 const startLeadMs = 50;
@@ -52,13 +69,15 @@ export async function runPlan(plan: Plan, opts: RunOptions = {}): Promise<Result
   const rounds = Math.max(0, ...plan.cases.map((c) => c.repeat));
   // Queue patterns' brokers start once per run (RabbitMQ takes seconds), not per case.
   const brokers = await startRunBrokers(plan.cases.filter((c) => !c.target).map((c) => c.pattern));
+  let slot = opts.startAt;
   try {
     for (let round = 0; round < rounds && !opts.signal?.aborted; round++) {
       for (const [index, run] of runs.entries()) {
         if (opts.signal?.aborted) break;
         if (run.done || round >= run.spec.repeat) continue;
         opts.hooks?.caseStarted?.(run.spec, index, total, round);
-        await run.runRepetition(round, opts);
+        await run.runRepetition(round, opts, slot);
+        if (slot !== undefined) slot += run.spec.warmupMs + run.spec.durationMs + slotGapMs;
         opts.hooks?.caseFinished?.(run.result(), index, total);
       }
     }
@@ -101,11 +120,11 @@ class CaseRun {
 
   constructor(readonly spec: CaseSpec) {}
 
-  async runRepetition(r: number, opts: RunOptions): Promise<void> {
+  async runRepetition(r: number, opts: RunOptions, scheduledEpoch?: number): Promise<void> {
     this.started = true;
     opts.hooks?.repetitionStarted?.(this.spec, r);
     try {
-      const m = await runRepetition(this.spec, r, opts);
+      const m = await runRepetition(this.spec, r, opts, scheduledEpoch);
       if (m.durationMs > 0) this.repetitions.push(m.measurement);
       if (m.measurement.endReason === 'server-crashed') {
         this.end('server-crashed', {
@@ -150,7 +169,9 @@ async function runRepetition(
   spec: CaseSpec,
   repetition: number,
   opts: RunOptions,
+  scheduledEpoch?: number,
 ): Promise<{ measurement: Measurement; durationMs: number; crash?: string }> {
+  if (scheduledEpoch !== undefined) await sleepUntil(scheduledEpoch - prepareMs, opts.signal);
   const server: ServerProcess | undefined = spec.target
     ? undefined
     : await startServerProcess({
@@ -208,17 +229,19 @@ async function runRepetition(
     let startAtEpoch: number;
     if (workers > 1) {
       const group = await connectWorkerDrivers(splitSpec(driverSpec, workers));
-      startAtEpoch = epochNow() + startLeadMs;
+      startAtEpoch = Math.max(epochNow() + startLeadMs, scheduledEpoch ?? 0);
       reportsPromise = group.run(startAtEpoch, hooks);
     } else {
       const driver = await connectDriver(driverSpec);
-      startAtEpoch = epochNow() + startLeadMs;
+      startAtEpoch = Math.max(epochNow() + startLeadMs, scheduledEpoch ?? 0);
       reportsPromise = driver
         .run(fromEpoch(startAtEpoch), hooks)
         .then((r) => [r])
         .finally(() => driver.close());
     }
     if (abort.signal.aborted) throw new CommbenchError('E_INTERRUPTED', 'interrupted');
+    if (scheduledEpoch !== undefined)
+      opts.hooks?.loadStarting?.(spec, repetition, { startAtEpoch, scheduledEpoch });
     const window = watchWindow(
       fromEpoch(startAtEpoch) + spec.warmupMs,
       spec.durationMs,
@@ -238,6 +261,21 @@ async function runRepetition(
     opts.signal?.removeEventListener('abort', onOuterAbort);
     await server?.stop();
   }
+}
+
+/** Resolves at wall-clock `epochMs` (at once when past), or when `signal` aborts. */
+async function sleepUntil(epochMs: number, signal: AbortSignal | undefined): Promise<void> {
+  const ms = epochMs - epochNow();
+  if (ms <= 0 || signal?.aborted) return;
+  await new Promise<void>((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
 }
 
 /**

@@ -44,7 +44,7 @@ export function mergeEncoded(encoded: readonly string[]): Histogram {
 
 export function summarizeHistogram(h: Histogram): LatencySummary {
   if (h.totalCount === 0) {
-    return { count: 0, min: 0, mean: 0, p50: 0, p90: 0, p99: 0, p999: 0, max: 0, encoded: '' };
+    return { count: 0, min: 0, mean: 0, p50: 0, p90: 0, p95: 0, p99: 0, p999: 0, max: 0, encoded: '' };
   }
   return {
     count: h.totalCount,
@@ -52,9 +52,19 @@ export function summarizeHistogram(h: Histogram): LatencySummary {
     mean: Math.round(h.mean * 10) / 10,
     p50: h.getValueAtPercentile(50),
     p90: h.getValueAtPercentile(90),
+    p95: h.getValueAtPercentile(95),
     p99: h.getValueAtPercentile(99),
     p999: h.getValueAtPercentile(99.9),
     max: h.maxValue,
     encoded: encodeHistogram(h),
   };
+}
+
+/**
+ * The 95th percentile of a summary, µs: the stored field, else read from its encoded histogram
+ * (results written before p95 was stored); undefined when neither is there.
+ */
+export function p95Of(latency: LatencySummary): number | undefined {
+  if (latency.p95 !== undefined) return latency.p95;
+  return latency.encoded === '' ? undefined : decodeHistogram(latency.encoded).getValueAtPercentile(95);
 }

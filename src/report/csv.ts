@@ -1,8 +1,10 @@
 /**
- * CSV reporter (RFC 4180, comma, CRLF-free '\n' lines, quoted where needed): one row per case and
+ * CSV reporter (RFC 4180 via csv-stringify: comma, '\n' lines, quoted where needed): one row per case and
  * repetition plus one 'all' row per case with the merged summary, every number in its base unit
  * (µs, bytes, ops/s) so spreadsheets and scripts need no unit parsing. Pure.
  */
+import { stringify } from 'csv-stringify/sync';
+import { p95Of } from '../metrics/histogram.js';
 import type { CaseResult, Measurement, Result } from '../result/types.js';
 
 export const csvColumns = [
@@ -25,6 +27,7 @@ export const csvColumns = [
   'latency_mean_us',
   'latency_p50_us',
   'latency_p90_us',
+  'latency_p95_us',
   'latency_p99_us',
   'latency_p999_us',
   'latency_max_us',
@@ -44,16 +47,11 @@ export const csvColumns = [
   'driver_saturated',
 ] as const;
 
-/** Quotes a field when it holds a comma, quote or line break. */
-export function csvField(value: string | number | boolean | undefined): string {
-  if (value === undefined) return '';
-  const text = typeof value === 'number' ? (Number.isFinite(value) ? String(value) : '') : String(value);
-  return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-}
+type Row = Record<(typeof csvColumns)[number], string | number | boolean | undefined>;
 
-function rowOf(c: CaseResult, m: Measurement | undefined, repetition: string): string {
+function rowOf(c: CaseResult, m: Measurement | undefined, repetition: string): Row {
   const s = c.spec;
-  const values: Record<(typeof csvColumns)[number], string | number | boolean | undefined> = {
+  return {
     case_id: s.id,
     pattern: s.pattern,
     options: Object.keys(s.options).length > 0 ? JSON.stringify(s.options) : '',
@@ -73,6 +71,7 @@ function rowOf(c: CaseResult, m: Measurement | undefined, repetition: string): s
     latency_mean_us: m?.latency.mean,
     latency_p50_us: m?.latency.p50,
     latency_p90_us: m?.latency.p90,
+    latency_p95_us: m ? p95Of(m.latency) : undefined,
     latency_p99_us: m?.latency.p99,
     latency_p999_us: m?.latency.p999,
     latency_max_us: m?.latency.max,
@@ -91,15 +90,22 @@ function rowOf(c: CaseResult, m: Measurement | undefined, repetition: string): s
     driver_cpu_us_per_op: m?.driver.cpuUsPerOp,
     driver_saturated: m?.driver.saturated,
   };
-  return csvColumns.map((k) => csvField(values[k])).join(',');
 }
 
 /** Renders the result as CSV with a header line (ends with a newline). */
 export function renderCsv(result: Result): string {
-  const lines = [csvColumns.join(',')];
-  for (const c of result.cases) {
-    lines.push(rowOf(c, c.summary, 'all'));
-    for (const r of c.repetitions) lines.push(rowOf(c, r, String(r.repetition + 1)));
-  }
-  return `${lines.join('\n')}\n`;
+  const rows = result.cases.flatMap((c) => [
+    rowOf(c, c.summary, 'all'),
+    ...c.repetitions.map((r) => rowOf(c, r, String(r.repetition + 1))),
+  ]);
+  return stringify(rows, {
+    header: true,
+    columns: [...csvColumns],
+    record_delimiter: '\n',
+    // Spreadsheets read true/false; a number that is not finite is an empty cell.
+    cast: {
+      boolean: (v) => String(v),
+      number: (v) => (Number.isFinite(v) ? String(v) : ''),
+    },
+  });
 }

@@ -3,9 +3,6 @@ import { test } from 'node:test';
 import { expectGolden } from '../../test/fixtures/golden.js';
 import { histogramResult } from '../../test/fixtures/histograms.js';
 import { makeResult } from '../../test/fixtures/result.js';
-import { noisyResult } from '../../test/fixtures/noisy.js';
-import { compareResults } from '../compare/compare.js';
-import { renderComparisonJson, renderComparisonMarkdown, renderComparisonTable } from '../compare/render.js';
 import { latencyPercentileChart, percentileLabel } from './charts.js';
 import { renderCsv } from './csv.js';
 import { parseFormats, renderFormat } from './formats.js';
@@ -41,7 +38,17 @@ test('CSV matches test/golden/report.csv: a row per case summary and repetition'
     1 + 9 + 1 + 1 + 1 + 1 + 3 + 1 + 1 + 2,
     'header, 9 summaries (one case has none), 11 repetitions',
   );
-  assert.ok(lines.every((l) => l.split(',').length >= 36));
+  assert.ok(lines.every((l) => l.split(',').length >= 37));
+});
+
+test('CSV quotes a field holding a comma, quote or line break (RFC 4180) and nothing else', () => {
+  const base = makeResult();
+  const c = base.cases[0]!;
+  const odd = { ...c, spec: { ...c.spec, id: 'tcp "odd", case', options: { note: 'a\nb' } } };
+  const [, row] = renderCsv({ ...base, cases: [odd] }).split(/\n(?=tcp|")/);
+  assert.match(row!, /^"tcp ""odd"", case",tcp,"\{""note"":""a\\nb""\}",64,/);
+  const multi = { ...c, spec: { ...c.spec, id: 'tcp 2', options: { note: 'a\rb,' } } };
+  assert.match(renderCsv({ ...base, cases: [multi] }), /\ntcp 2,tcp,"\{""note"":""a\\rb,""\}",/);
 });
 
 test('.hgrm matches test/golden/tcp-64B.hgrm (HdrHistogram percentile distribution, ms)', async () => {
@@ -90,17 +97,4 @@ test('markdown writes its charts beside it; formats parse with aliases and error
   assert.match(files[0]!.content, /!\[Latency by percentile — 64B\]\(run\.latency-1\.svg\)/);
   assert.deepEqual(parseFormats('md, html,markdown'), ['markdown', 'html']);
   assert.throws(() => parseFormats('markdown,pdf'), /unknown report format "pdf"/);
-});
-
-test('compare renders as table, markdown and JSON (goldens compare.txt, compare.md)', async () => {
-  const base = noisyResult({ seed: 11, reps: 5, noise: 0.03 });
-  const head = noisyResult({ seed: 12, reps: 5, noise: 0.03, slower: { rest: 1.3 }, machine: 1.1 });
-  const c = compareResults(base, head, { threshold: 0.05, normalize: 'tcp' });
-  await expectGolden('compare.txt', renderComparisonTable(c));
-  const md = renderComparisonMarkdown(c);
-  await expectGolden('compare.md', md);
-  assert.match(md, /❌ \*\*REGRESSED\*\*/);
-  const json = JSON.parse(renderComparisonJson(c)) as { regressions: number; rows: unknown[] };
-  assert.equal(json.regressions, c.regressions);
-  assert.equal(json.rows.length, 2);
 });

@@ -3,6 +3,8 @@
  * notes) comes from ./model.ts so markdown and HTML show the same thing.
  */
 import Table from 'cli-table3';
+import pc from 'picocolors';
+import stringWidth from 'string-width';
 import type { Result } from '../result/types.js';
 import { buildSummary, summaryColumns, visibleColumns } from './model.js';
 import type { Flag, SummaryColumnKey, SummaryNote, SummaryRow, SummaryTable } from './model.js';
@@ -141,7 +143,7 @@ function layout(summary: SummaryTable, columns: readonly Column[], paint: Paint)
   const metrics = columns.slice(lead, -1);
   const measured = summary.rows.filter((r) => r.message === undefined);
   const spanWidth = metrics.reduce(
-    (sum, c) => sum + 2 + Math.max(c.title.length, ...measured.map((r) => [...r.cells[c.key]].length)),
+    (sum, c) => sum + 2 + Math.max(stringWidth(c.title), ...measured.map((r) => stringWidth(r.cells[c.key]))),
     -2,
   );
   const cut: SummaryRow[] = [];
@@ -163,16 +165,23 @@ function layout(summary: SummaryTable, columns: readonly Column[], paint: Paint)
   return { lines, cut };
 }
 
-// eslint-disable-next-line no-control-regex
-const sgrPattern = /\u001b\[\d+m/g;
-
-function truncate(text: string, max: number): string {
-  const chars = [...text];
-  return chars.length <= max ? text : `${chars.slice(0, max - 1).join('')}…`;
+/** `text` cut to `max` terminal columns (wide characters count two), ending in '…' when cut. */
+export function truncate(text: string, max: number): string {
+  if (stringWidth(text) <= max) return text;
+  let out = '';
+  let width = 0;
+  for (const ch of text) {
+    const w = stringWidth(ch);
+    if (width + w > max - 1) break;
+    out += ch;
+    width += w;
+  }
+  return `${out}…`;
 }
 
+/** Display width of the widest line, in terminal columns (escape codes count zero, as in cli-table3). */
 function widest(lines: readonly string[]): number {
-  return Math.max(0, ...lines.map((l) => [...l.replace(sgrPattern, '')].length));
+  return Math.max(0, ...lines.map((l) => stringWidth(l)));
 }
 
 interface Paint {
@@ -182,9 +191,10 @@ interface Paint {
   dim(s: string): string;
 }
 
-const plain: Paint = { bold: (s) => s, red: (s) => s, yellow: (s) => s, dim: (s) => s };
-const sgr = (open: number, close: number) => (s: string) => `\u001b[${open}m${s}\u001b[${close}m`;
-const ansi: Paint = { bold: sgr(1, 22), red: sgr(31, 39), yellow: sgr(33, 39), dim: sgr(2, 22) };
+// Whether to colour is the caller's decision (src/cli/style.ts useColor), so picocolors' own
+// environment detection is bypassed with createColors.
+const plain: Paint = pc.createColors(false);
+const ansi: Paint = pc.createColors(true);
 
 function paintFlags(flags: readonly Flag[], paint: Paint): string {
   return flags
@@ -204,13 +214,16 @@ function paintNote(note: SummaryNote, line: string, paint: Paint): string {
   return paint.dim(line);
 }
 
-/** Greedy word wrap to `width` columns; continuation lines start with `indent`. */
+/**
+ * Greedy word wrap to `width` terminal columns (display width: wide characters two, escape codes
+ * zero); continuation lines start with `indent`. Kept by hand: wrap-ansi has no hanging indent.
+ */
 export function wrap(text: string, width: number, indent = ''): string[] {
   const lines: string[] = [];
   let line = '';
   for (const word of text.split(/\s+/).filter((w) => w.length > 0)) {
     const candidate = line === '' ? word : `${line} ${word}`;
-    if (candidate.length > width && line !== '' && line !== indent) {
+    if (stringWidth(candidate) > width && line !== '' && line !== indent) {
       lines.push(line);
       line = `${indent}${word}`;
     } else {

@@ -26,6 +26,20 @@ export interface Result {
    * sums; `environment` is then the first one's, and every environment is listed here.
    */
   readonly mergedFrom?: readonly MergedSource[];
+  /**
+   * Set by `run --shard i/N`: this result holds share `index` (0-based) of `count` of every case's
+   * load (the plan's loads are the share's); `commbench merge` of all N sums them back.
+   */
+  readonly shard?: ShardInfo;
+}
+
+export interface ShardInfo {
+  readonly index: number;
+  readonly count: number;
+  /** `--start-at`, ISO time: when the first repetition's load was scheduled to start. */
+  readonly startAt?: string;
+  /** How much later than its slot the latest repetition's load started, ms (0 = on time). */
+  readonly lateMs?: number;
 }
 
 export interface MergedSource {
@@ -66,6 +80,8 @@ export interface LatencySummary {
   readonly mean: number;
   readonly p50: number;
   readonly p90: number;
+  /** 95th percentile, µs. Absent in results written before it was recorded (readers fall back to `encoded`). */
+  readonly p95?: number;
   readonly p99: number;
   readonly p999: number;
   readonly max: number;

@@ -1,7 +1,7 @@
 /**
  * Command-line overrides of a scenario (`commbench run NAME --duration 2s --payload 64 ...`).
  */
-import { CommbenchError } from '../errors.js';
+import { CommbenchError, hintForFlags } from '../errors.js';
 import { isPatternName, patternNames, type PatternName } from '../patterns/registry.js';
 import { durationHelp, parseDuration, parseSize, sizeHelp } from '../units.js';
 import type { OverrideLayer } from './expand.js';
@@ -106,7 +106,7 @@ export function parseOverrides(o: Overrides): ParsedOverrides {
   if (problems.length > 0) {
     throw new CommbenchError('E_USAGE', `invalid option${problems.length > 1 ? 's' : ''}`, {
       details: problems,
-      hint: 'durations take units (500ms, 10s), sizes too (64, 1KiB); see commbench run --help',
+      hint: hintForFlags(problems),
     });
   }
 

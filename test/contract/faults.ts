@@ -71,7 +71,7 @@ async function rest(mutate: Mutate): Promise<FaultyServer> {
 }
 
 async function restH2(mutate: Mutate, options: Options): Promise<FaultyServer> {
-  const identity = options.tls === true ? selfSigned() : undefined;
+  const identity = options.tls === true ? await selfSigned() : undefined;
   const server = identity ? createSecureServer({ cert: identity.cert, key: identity.key }) : createH2Server();
   const sessions = new Set<Http2Session>();
   server.on('session', (session: Http2Session) => {

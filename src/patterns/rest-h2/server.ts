@@ -62,7 +62,7 @@ export async function startRestH2Server(ctx: ServerContext<RestH2Options>): Prom
   let fingerprint = '';
   let server: Http2Server | Http2SecureServer;
   if (tls) {
-    const identity = selfSigned();
+    const identity = await selfSigned();
     fingerprint = identity.fingerprint256.replaceAll(':', '').toLowerCase();
     server = createSecureServer({ cert: identity.cert, key: identity.key, settings, allowHTTP1: false });
   } else {

@@ -1,0 +1,100 @@
+/**
+ * Scale-out: `--shard i/N` gives this load generator the i-th of N equal shares of every case's
+ * load, `--start-at` a wall-clock time every shard starts its first case at. The shares' results are
+ * joined with `commbench merge`, which sums them (exact histogram merge) and the loads back.
+ */
+import { CommbenchError } from '../errors.js';
+import { loadPattern } from '../patterns/registry.js';
+import { isPush } from '../patterns/types.js';
+import type { CaseSpec, LoadSpec, Plan } from '../scenario/types.js';
+
+/** This load generator's share: `index` of `count` (0-based, as Kubernetes' JOB_COMPLETION_INDEX). */
+export interface Shard {
+  readonly index: number;
+  readonly count: number;
+}
+
+const shardHint =
+  'e.g. --shard 0/3 (0-based, as $JOB_COMPLETION_INDEX/3); the shards of one run are 0/N … N-1/N';
+
+/** Parses 'i/N' (0 ≤ i < N). */
+export function parseShard(text: string): Shard {
+  const m = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(text);
+  const index = m ? Number(m[1]) : NaN;
+  const count = m ? Number(m[2]) : NaN;
+  if (!m || count < 1 || index >= count) {
+    throw new CommbenchError('E_USAGE', `--shard ${JSON.stringify(text)}: expected i/N with 0 ≤ i < N`, {
+      hint: shardHint,
+    });
+  }
+  return { index, count };
+}
+
+/** Parses an ISO 8601 time ('2026-12-02T20:00:00Z') or epoch milliseconds; returns epoch ms. */
+export function parseStartAt(text: string): number {
+  const trimmed = text.trim();
+  const epoch = /^\d{10,}$/.test(trimmed) ? Number(trimmed) : Date.parse(trimmed);
+  if (!Number.isFinite(epoch) || !/^\d{10,}$|^\d{4}-\d{2}-\d{2}T/.test(trimmed)) {
+    throw new CommbenchError('E_USAGE', `--start-at ${JSON.stringify(text)}: not an ISO time or epoch ms`, {
+      hint: `e.g. --start-at ${new Date(Math.ceil(Date.now() / 60_000) * 60_000 + 60_000).toISOString()} or --start-at $(( $(date +%s) * 1000 + 30000 ))`,
+    });
+  }
+  return epoch;
+}
+
+/**
+ * Share `index` of `count` of a load: connections and maxInFlight spread as evenly as whole
+ * numbers go (the first `total % count` shares get one more, so the shares sum to the whole), the
+ * rate in proportion to the connections, so each connection keeps the unsharded per-connection rate.
+ */
+export function shardLoad(load: LoadSpec, { index, count }: Shard): LoadSpec {
+  const connections = evenShare(load.connections, { index, count });
+  if (load.model !== 'rate') return { ...load, connections };
+  return {
+    ...load,
+    connections,
+    rate: (load.rate * connections) / load.connections,
+    maxInFlight: Math.max(1, evenShare(load.maxInFlight, { index, count })),
+  };
+}
+
+/** Share `index` of `total` split `count` ways in whole numbers; the shares sum to `total`. */
+function evenShare(total: number, { index, count }: Shard): number {
+  return Math.floor(total / count) + (index < total % count ? 1 : 0);
+}
+
+/**
+ * The plan this shard runs: every case with its share of the load; ids unchanged so `merge` pairs
+ * the shards' cases. Throws E_USAGE (every problem at once) for a case with fewer connections than
+ * shards, and for push and queue patterns: their subscribers see every shard's messages, so
+ * neither fan-out nor delivery counts split across load generators.
+ */
+export async function shardPlan(plan: Plan, shard: Shard): Promise<Plan> {
+  const problems: string[] = [];
+  const cases: CaseSpec[] = [];
+  for (const spec of plan.cases) {
+    const pattern = await loadPattern(spec.pattern);
+    if (isPush(pattern, pattern.options.parse(spec.options ?? {}))) {
+      problems.push(
+        `${spec.id}: ${spec.pattern} pushes to subscribers, which receive every shard's messages`,
+      );
+      continue;
+    }
+    if (spec.load.connections < shard.count) {
+      problems.push(`${spec.id}: ${spec.load.connections} connection(s) cannot be split ${shard.count} ways`);
+      continue;
+    }
+    cases.push({ ...spec, load: shardLoad(spec.load, shard) });
+  }
+  if (problems.length > 0) {
+    throw new CommbenchError(
+      'E_USAGE',
+      `--shard ${shard.index}/${shard.count}: some cases cannot be sharded`,
+      {
+        details: problems,
+        hint: 'leave those out with --pattern, give them at least N connections (--connections), or run push and queue patterns from one load generator',
+      },
+    );
+  }
+  return { ...plan, cases };
+}
