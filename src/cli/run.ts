@@ -12,7 +12,9 @@ import {
   killAllBrokers,
   redactCredentials,
 } from '../brokers/index.js';
+import { redactSecrets, requestSecrets } from '../patterns/request/env.js';
 import { createProgress } from '../report/progress.js';
+import { addRequestFlags, applyRequestFlags, requestFromFlags, type RequestFlags } from './request-flags.js';
 import { parseFormats } from '../report/formats.js';
 import { renderTable } from '../report/table.js';
 import type { Result, ShardInfo } from '../result/types.js';
@@ -48,7 +50,7 @@ const collect = (value: string, previous: string[] = []): string[] => [...previo
 
 /** `commbench run SCENARIO`: runs every case, writes the result JSON, prints the table. */
 export function registerRun(program: Command, setExit: (code: number) => void): void {
-  program
+  const command = program
     .command('run')
     .description('run a scenario (built-in name or file) and write its result')
     .argument('<scenario>', 'built-in scenario name (see commbench list) or a .yaml/.json file')
@@ -93,10 +95,10 @@ export function registerRun(program: Command, setExit: (code: number) => void): 
     .option(
       '--otlp <url>',
       'push OpenTelemetry metrics during the run to this OTLP/HTTP collector, e.g. http://127.0.0.1:4318',
-    )
-    .action(async (scenario: string, flags: RunFlags) => {
-      setExit(await runCommand(scenario, flags));
-    });
+    );
+  addRequestFlags(command).action(async (scenario: string, flags: RunFlags & RequestFlags) => {
+    setExit(await runCommand(scenario, flags));
+  });
 }
 
 function parseTargets(entries: readonly string[] | undefined): Record<string, string> | undefined {
@@ -136,12 +138,16 @@ function parseBrokerUrls(entries: readonly string[] | undefined): Record<string,
   return env;
 }
 
-/** The result with every URL's user:password replaced by '***' (broker URLs, targets, error messages). */
+/**
+ * The result with every URL's user:password replaced by '***' (broker URLs, targets, error
+ * messages), and the secrets of request blocks (credentials, `${ENV:…}` values).
+ */
 function redactResult(result: Result): Result {
-  return JSON.parse(redactCredentials(JSON.stringify(result))) as Result;
+  const secrets = result.cases.flatMap((c) => requestSecrets(c.spec.request));
+  return JSON.parse(redactSecrets(redactCredentials(JSON.stringify(result)), secrets)) as Result;
 }
 
-async function runCommand(scenario: string, flags: RunFlags): Promise<number> {
+async function runCommand(scenario: string, flags: RunFlags & RequestFlags): Promise<number> {
   const formats = flags.format === undefined ? [] : parseFormats(flags.format);
   const brokerEnv = parseBrokerUrls(flags.brokerUrl);
   const overrides: Overrides = {
@@ -156,7 +162,10 @@ async function runCommand(scenario: string, flags: RunFlags): Promise<number> {
     ...(flags.timeout !== undefined ? { timeout: flags.timeout } : {}),
     ...(flags.target !== undefined ? { target: parseTargets(flags.target) ?? {} } : {}),
   };
-  const loaded = await loadPlan(scenario, overrides, { warn: (w) => process.stderr.write(`${w}\n`) });
+  const loaded = applyRequestFlags(
+    await loadPlan(scenario, overrides, { warn: (w) => process.stderr.write(`${w}\n`) }),
+    requestFromFlags(flags),
+  );
   // Scale-out (--shard/--start-at): this load generator's share, started on a shared clock.
   const shard = flags.shard === undefined ? undefined : parseShard(flags.shard);
   const startAt = flags.startAt === undefined ? undefined : parseStartAt(flags.startAt);
@@ -298,15 +307,27 @@ async function runCommand(scenario: string, flags: RunFlags): Promise<number> {
 
 const environmentErrors = new Set(['E_TARGET_UNREACHABLE', 'E_PORT_IN_USE', 'E_SERVER_START']);
 
+/** Each distinct error once, with the cases that had it ('rest, grpc: …' or '3 cases: …'). */
+function distinctErrors(bad: Result['cases']): string[] {
+  const byMessage = new Map<string, string[]>();
+  for (const c of bad) {
+    const message = c.error?.message ?? c.status;
+    byMessage.set(message, [...(byMessage.get(message) ?? []), c.spec.id]);
+  }
+  return [...byMessage].map(([message, ids]) =>
+    ids.length > 3 ? `${ids.length} cases (${ids[0]}, …): ${message}` : `${ids.join(', ')}: ${message}`,
+  );
+}
+
 /** interrupted → 130; a case that could not run for environment reasons → 4; any other bad case → 3. */
 function exitCodeOf(result: Result): number {
   if (result.endReason === 'interrupted') return ExitCode.interrupted;
   const bad = result.cases.filter((c) => c.status !== 'ok');
   if (bad.length === 0) return ExitCode.ok;
   process.stderr.write(
-    `commbench: ${bad.length} of ${result.cases.length} cases did not complete: ${bad
-      .map((c) => `${c.spec.id}: ${c.error?.message ?? c.status}`)
-      .join('; ')}\nhint: the flags column and the result file have each case's error\n`,
+    `commbench: ${bad.length} of ${result.cases.length} cases did not complete: ${distinctErrors(bad).join(
+      '; ',
+    )}\nhint: the flags column and the result file have each case's error\n`,
   );
   return bad.some((c) => environmentErrors.has(c.error?.code ?? '')) ? ExitCode.environment : ExitCode.failed;
 }

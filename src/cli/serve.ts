@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { CommbenchError, ExitCode, errnoCode } from '../errors.js';
 import { loadPattern } from '../patterns/registry.js';
 import { durationHelp, parseDuration } from '../units.js';
+import { howToCall } from './serve-help.js';
 
 /**
  * `commbench serve PATTERN`: one echo server in the foreground, so other tools and machines can
@@ -47,6 +48,9 @@ export function registerServe(program: Command, setExit: (code: number) => void)
         });
       }
       process.stdout.write(`${name} echo server listening on ${server.url} (Ctrl-C to stop)\n`);
+      process.stdout.write(
+        `how to call it:\n${howToCall(name, server.url, pattern.options.parse({})).join('\n')}\n`,
+      );
       await new Promise<void>((resolve) => {
         const stop = (): void => {
           process.off('SIGINT', stop);

@@ -80,6 +80,7 @@ export async function holdConnections(
           inFlight: 1,
           timeoutMs: spec.timeoutMs,
           payload,
+          ...(spec.request ? { request: spec.request } : {}),
         });
         open.push(client);
         await client.send(record, false);

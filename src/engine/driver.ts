@@ -5,6 +5,7 @@ import { createHistogram, encodeHistogram, recordMicros } from '../metrics/histo
 import { WireMeter } from '../metrics/wire.js';
 import { loadPattern } from '../patterns/registry.js';
 import { isPush, OpError, type Pattern, type PatternClient, type Subscription } from '../patterns/types.js';
+import type { RequestSpec } from '../patterns/request/schema.js';
 import type { LoadSpec } from '../scenario/types.js';
 import { realClock, type Clock } from './clock.js';
 import { inFlightPerConnection, loadModelFor } from './load/index.js';
@@ -25,6 +26,8 @@ export interface DriverSpec {
   readonly durationMs: number;
   /** Index of this driver's first connection among all drivers' (for client naming). */
   readonly connectionOffset: number;
+  /** The user's own request (scenario `request:`): clients judge answers by its `expect`. */
+  readonly request?: RequestSpec;
 }
 
 export type DriverEndReason = 'completed' | 'interrupted' | 'server-crashed' | 'failed';
@@ -157,6 +160,7 @@ export async function connectDriver(
                 inFlight,
                 timeoutMs: spec.timeoutMs,
                 payload: meter,
+                ...(spec.request ? { request: spec.request } : {}),
               })
               .then((c) => keep(c, opened)),
           ),
@@ -165,7 +169,8 @@ export async function connectDriver(
       )),
     );
     // One verified round trip before any load: a lazy client (undici connects on first request)
-    // would otherwise turn an unreachable server into a whole run of connection errors.
+    // would otherwise turn an unreachable server into a whole run of connection errors. With a
+    // `request` block the client judges it by the request's `expect`, like every operation.
     if (clients[0]) await untilAborted(clients[0].send(withSeq(base, probeSeq), true), signal);
     const parts: Parts = {
       clock,
@@ -283,9 +288,11 @@ function unreachable(spec: DriverSpec, err: unknown): CommbenchError {
       )
     : new CommbenchError(
         'E_RUN_FAILED',
-        `${spec.pattern} server at ${spec.url} did not answer a first message: ${reason}`,
+        `${spec.pattern} server at ${spec.url} did not answer a first ${spec.request ? 'request' : 'message'} as expected: ${reason}`,
         {
-          hint: `is it a ${spec.pattern} echo server? \`commbench serve ${spec.pattern}\` runs one`,
+          hint: spec.request
+            ? 'check the request block (method, path in the target URL, headers, body, expect)'
+            : `is it a ${spec.pattern} echo server? \`commbench serve ${spec.pattern}\` runs one; for your own service add a request block (or -X/-H/-d, --proto/--call/-m) and success is judged by its expect`,
           cause: err,
         },
       );

@@ -215,6 +215,7 @@ async function runRepetition(
       warmupMs: spec.warmupMs,
       durationMs: spec.durationMs,
       connectionOffset: 0,
+      ...(spec.request ? { request: spec.request } : {}),
     };
     // Push and queue patterns keep publishers and subscribers on one clock, in one thread.
     const pattern = await loadPattern(spec.pattern);

@@ -1,14 +1,20 @@
+import type { ConnectionOptions } from 'node:tls';
 import { Client, type Dispatcher } from 'undici';
 import type { EchoRecord } from '../message.js';
+import { tlsProblem } from './request/tls.js';
 import { PendingQueue, type PendingOp } from './pending.js';
 import { OpError, toOpError, type ClientContext, type PatternClient } from './types.js';
 
 /** What differs between JSON-over-HTTP/1.1 echo clients (rest, graphql): the request and the check. */
 export interface JsonExchange {
   readonly path: string;
+  /** Default POST. */
+  readonly method?: string;
   readonly headers: Readonly<Record<string, string>>;
-  /** The request body that carries `msg`. */
-  body(msg: EchoRecord): string;
+  /** TLS settings for an https:// URL (CA, client certificate, verification). */
+  readonly tls?: ConnectionOptions;
+  /** The request body that carries `msg` (undefined: none, e.g. a GET). */
+  body(msg: EchoRecord): string | undefined;
   /** Checks a whole response: undefined when it is the echo of `msg`, else the OpError to fail with. */
   check(status: number, body: Buffer, msg: EchoRecord, verify: boolean): OpError | undefined;
 }
@@ -59,7 +65,8 @@ class JsonOp implements PendingOp, Dispatcher.DispatchHandler {
     if (this.settled) return;
     this.settled = true;
     this.done();
-    this.reject(toOpError(err));
+    const tls = tlsProblem(err);
+    this.reject(tls ? new OpError('connection', tls, { cause: err }) : toOpError(err));
   }
 }
 
@@ -75,10 +82,12 @@ export function connectJsonClient(ctx: ClientContext<unknown>, exchange: JsonExc
     headersTimeout: 0,
     bodyTimeout: 0,
     keepAliveTimeout: 60_000,
+    ...(exchange.tls ? { connect: exchange.tls } : {}),
   });
   const pending = new PendingQueue<JsonOp>(ctx.timeoutMs);
   const done = (): void => pending.dropSettled();
   const { path, headers } = exchange;
+  const method = (exchange.method ?? 'POST') as Dispatcher.HttpMethod;
   let closed = false;
   return {
     send(msg, verify) {
@@ -88,7 +97,7 @@ export function connectJsonClient(ctx: ClientContext<unknown>, exchange: JsonExc
         const op = new JsonOp(
           performance.now() + ctx.timeoutMs,
           msg,
-          Buffer.byteLength(body),
+          body === undefined ? 0 : Buffer.byteLength(body),
           verify,
           exchange,
           done,
@@ -97,9 +106,10 @@ export function connectJsonClient(ctx: ClientContext<unknown>, exchange: JsonExc
           reject,
         );
         pending.push(op);
-        // idempotent: undici pipelines only requests marked so; an echo is.
+        // idempotent: undici pipelines only requests marked so; an echo is, and a user's request
+        // is sent once either way (undici's Client does not retry).
         client.dispatch(
-          { origin: ctx.url.origin, path, method: 'POST', headers, body, idempotent: true },
+          { origin: ctx.url.origin, path, method, headers, body: body ?? null, idempotent: true },
           op,
         );
       });

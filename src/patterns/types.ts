@@ -1,5 +1,6 @@
 import type { ZodType } from 'zod';
 import type { EchoRecord } from '../message.js';
+import type { RequestSpec } from './request/schema.js';
 
 /**
  * A communication pattern: a matched echo server and client for one way of talking.
@@ -127,6 +128,12 @@ export interface ClientContext<Options = Record<string, unknown>> {
   /** An operation not answered within this many ms fails with kind 'timeout'. */
   readonly timeoutMs: number;
   readonly payload: PayloadMeter;
+  /**
+   * The user's own request (scenario `request:`): when present the client sends it to `url` (path
+   * and query included) and judges the answer by its `expect`, not as an echo; `send`'s record
+   * then only supplies `seq` for templates.
+   */
+  readonly request?: RequestSpec;
 }
 
 export interface PatternClient {

@@ -2,7 +2,7 @@
  * Loading a scenario: built-in name or file → validated, expanded Plan.
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
-import { basename, extname, isAbsolute, join, relative, resolve } from 'node:path';
+import { basename, dirname, extname, isAbsolute, join, relative, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { CommbenchError, errnoCode } from '../errors.js';
 import { packageRoot } from '../paths.js';
@@ -12,6 +12,9 @@ import { formatBytes } from '../units.js';
 import { assignIds, estimatePlanMs, expandScenario, problemAt, type ResolvedCase } from './expand.js';
 import { bounds, machineLimits, planTimeProblem, type MachineLimits } from './limits.js';
 import { bareDurationWarning, parseOverrides, type Overrides, type ParsedOverrides } from './overrides.js';
+import { requestProblems } from '../patterns/request/check.js';
+import { resolveRequestPaths } from '../patterns/request/paths.js';
+import type { RequestSpec } from '../patterns/request/schema.js';
 import { issuesToProblems, ScenarioSource, suggest, type Path, type Problem } from './problems.js';
 import { ScenarioSchema, targetProblem } from './schema.js';
 import type { Plan } from './types.js';
@@ -317,11 +320,18 @@ async function planFromTextUnchecked(
   }
   if (fileProblems.length > 0) fail(src.locateAll(fileProblems).map((p) => p.text));
 
+  cases = withAbsoluteRequestPaths(cases, dirname(resolve(where.file)));
+  const withIds = assignIds(cases);
+  const requestIssues = withIds.flatMap((c) =>
+    c.request ? requestProblems(c.pattern, c.request).map((p) => `${where.file}: case '${c.id}': ${p}`) : [],
+  );
+  if (requestIssues.length > 0) fail([...new Set(requestIssues)]);
+
   return {
     name: scenario.name ?? where.defaultName ?? basename(where.file, extname(where.file)),
     description: scenario.description?.trim() ?? '',
     source: where.source ?? where.file,
-    cases: specs,
+    cases: withIds,
   };
 }
 
@@ -407,6 +417,16 @@ async function checkPushWorkers(cases: readonly ResolvedCase[]): Promise<Problem
     );
   }
   return problems;
+}
+
+/** Files a `request` block names are relative to the scenario file (command-line ones arrive absolute). */
+function withAbsoluteRequestPaths<T extends { spec: { request?: RequestSpec } }>(
+  cases: T[],
+  baseDir: string,
+): T[] {
+  return cases.map((c) =>
+    c.spec.request ? { ...c, spec: { ...c.spec, request: resolveRequestPaths(c.spec.request, baseDir) } } : c,
+  );
 }
 
 /** Checks every `options.<pattern>` block (defaults and cases) against that pattern's own schema. */

@@ -10,6 +10,7 @@ import { messageShapes } from '../message.js';
 import { patternNames, type PatternName } from '../patterns/registry.js';
 import { durationHelp, formatDurationMs, formatSize, parseDuration, parseSize, sizeHelp } from '../units.js';
 import { bounds } from './limits.js';
+import { RequestBlock } from '../patterns/request/schema.js';
 
 const show = (v: unknown): string => (typeof v === 'string' ? `'${v}'` : String(v));
 
@@ -281,8 +282,12 @@ function fieldShape(patternSchemas: Partial<Record<PatternName, z.ZodType>>) {
     server: Server.optional(),
     options: optionsSchema(patternSchemas).optional(),
     target: Target.optional(),
+    ...requestField,
   };
 }
+
+/** Your own service: `request` (src/patterns/request/schema.ts), merged key by key over defaults. */
+const requestField = { request: RequestBlock.optional() };
 
 /** Dotted paths that may be matrix dimensions, with the schema of one value. */
 export const matrixDimensions = {

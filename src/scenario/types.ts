@@ -1,4 +1,5 @@
 import type { MessageShape } from '../message.js';
+import type { RequestSpec } from '../patterns/request/schema.js';
 
 /**
  * How operations are scheduled.
@@ -65,6 +66,8 @@ export interface CaseSpec {
   readonly target?: string;
   /** Every n-th operation of each client has its whole echo compared (the first always is). */
   readonly verifyEvery: number;
+  /** The user's own request (instead of an echo); file paths in it are absolute. */
+  readonly request?: RequestSpec;
 }
 
 export interface Plan {

@@ -1,5 +1,11 @@
 import { recordsEqual, type EchoRecord } from '../../message.js';
+import { CommbenchError } from '../../errors.js';
 import { connectJsonClient } from '../json-client.js';
+import { resolveEnv } from '../request/env.js';
+import { expectChecker, requestHeaders } from '../request/http.js';
+import type { RequestSpec } from '../request/schema.js';
+import { compileTemplate } from '../request/template.js';
+import { tlsOptions } from '../request/tls.js';
 import { OpError, type ClientContext, type PatternClient } from '../types.js';
 import { echoQuery } from './documents.js';
 import type { GraphqlOptions, Selection } from './index.js';
@@ -41,8 +47,64 @@ function checkEcho(
   return undefined;
 }
 
+/**
+ * The user's own GraphQL API: `request.query`, `variables` (templates allowed in strings),
+ * `operationName`, headers and auth, POSTed to the URL's path (options.path when it has none).
+ * Success: `expect` on the status (default 2xx), and a JSON body with `data` and no `errors`.
+ */
+function connectOwnGraphql(ctx: ClientContext<GraphqlOptions>, request: RequestSpec): PatternClient {
+  if (request.query === undefined) {
+    throw new CommbenchError('E_USAGE', 'graphql request needs request.query (the GraphQL document)', {
+      hint: 'e.g. request: { query: "query ($id: ID!) { order(id: $id) { id } }", variables: { id: "{{seq}}" } }',
+    });
+  }
+  const document = {
+    query: request.query,
+    ...(request.variables ? { variables: request.variables } : {}),
+    ...(request.operationName ? { operationName: request.operationName } : {}),
+  };
+  const body = compileTemplate(resolveEnv(JSON.stringify(document)));
+  const path = ctx.url.pathname !== '/' ? `${ctx.url.pathname}${ctx.url.search}` : ctx.options.path;
+  const status = expectChecker(request.expect, `POST ${path}`);
+  return connectJsonClient(ctx, {
+    path,
+    headers: { ...headers, ...requestHeaders(request) },
+    tls: tlsOptions(request),
+    body: (msg) => body.render(msg.seq),
+    check(code, responseBody) {
+      let response: { data?: unknown; errors?: { message?: string; path?: unknown[] }[] };
+      try {
+        response = JSON.parse(responseBody.toString()) as typeof response;
+      } catch (err) {
+        return (
+          status(code, responseBody) ??
+          new OpError('protocol', `HTTP ${code}, response is not JSON: ${(err as Error).message}`)
+        );
+      }
+      // Auth, path and method problems first: a server may also put them into `errors`.
+      if (code === 401 || code === 403 || code === 404 || code === 405) return status(code, responseBody);
+      if (response.errors?.length) {
+        const first = response.errors[0];
+        const at = Array.isArray(first?.path) ? ` at ${first.path.join('.')}` : '';
+        return new OpError(
+          'protocol',
+          `HTTP ${code}, GraphQL error${at}: ${first?.message ?? '?'} (${response.errors.length} error${response.errors.length === 1 ? '' : 's'}); check request.query and variables`,
+        );
+      }
+      const problem = status(code, responseBody);
+      if (problem) return problem;
+      if (response.data === undefined || response.data === null) {
+        return new OpError('protocol', `HTTP ${code}, response has no data`);
+      }
+      return undefined;
+    },
+  });
+}
+
 export function connectGraphql(ctx: ClientContext<GraphqlOptions>): Promise<PatternClient> {
-  const { path, selection } = ctx.options;
+  if (ctx.request) return Promise.resolve(connectOwnGraphql(ctx, ctx.request));
+  const { selection } = ctx.options;
+  const path = ctx.url.pathname !== '/' ? `${ctx.url.pathname}${ctx.url.search}` : ctx.options.path;
   // The body is JSON.stringify({ query, variables: { input: msg } }), with the constant part encoded once.
   const prefix = `{"query":${JSON.stringify(echoQuery[selection])},"variables":{"input":`;
   return Promise.resolve(

@@ -31,6 +31,7 @@ export type GraphqlOptions = z.output<typeof graphqlOptions>;
  * schema's `echo(input: EchoRecordInput!): EchoRecord!` returns its input. The client is one undici
  * `Client` per connection with pipelining = inFlight, like rest. Payload bytes = request and
  * response bodies (query text and envelope included, since they are what GraphQL sends).
+ * With a `request` block it sends the user's own query, variables and operationName.
  */
 const graphql = {
   name: 'graphql',

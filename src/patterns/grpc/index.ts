@@ -31,6 +31,10 @@ export type GrpcOptions = z.output<typeof grpcOptions>;
  * stream concurrently. Payload bytes = protobuf-encoded messages (without the 5-byte gRPC message
  * prefix); a server-stream operation's response bytes are those of all its messages.
  * Endpoint: grpc://host:port.
+ *
+ * With a `request` block the client calls the user's own method instead (own-client.ts): from
+ * `request.proto` or server reflection, any of unary / server-stream / client-stream / bidi;
+ * grpcs:// is TLS.
  */
 const grpc = {
   name: 'grpc',
@@ -43,6 +47,10 @@ const grpc = {
     return startGrpcServer(ctx);
   },
   async connect(ctx) {
+    if (ctx.request) {
+      const { connectOwnGrpc } = await import('./own-client.js');
+      return connectOwnGrpc(ctx);
+    }
     if (ctx.options.client === 'http2') {
       if (ctx.options.mode !== 'unary') {
         throw new OpError(

@@ -9,6 +9,8 @@ import {
 import { connect as netConnect } from 'node:net';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { recordsEqual, type EchoRecord } from '../../message.js';
+import { prepareHttpRequest, type HttpRequest } from '../request/http.js';
+import { tlsOptions, tlsProblem } from '../request/tls.js';
 import { PendingQueue, type PendingOp } from '../pending.js';
 import { OpError, toOpError, type ClientContext, type PatternClient } from '../types.js';
 import type { RestH2Options } from './index.js';
@@ -55,14 +57,18 @@ function open(ctx: ClientContext<RestH2Options>): Promise<ClientHttp2Session> {
   // (net.client.socket) sees the bytes on the wire, TLS records included.
   const tcp = () => netConnect({ host, port, noDelay: true });
   const options: SecureClientSessionOptions = { settings: { enablePush: false } };
+  const tls = tlsOptions(ctx.request);
   options.createConnection =
     ctx.url.protocol === 'https:'
       ? () =>
           tlsConnect({
             socket: tcp(),
+            // The certificate is checked against `host` (node would check 'localhost' otherwise).
+            host,
             servername: /^[\d.:]+$/.test(host) ? undefined : host,
             ALPNProtocols: ['h2'],
             rejectUnauthorized: pin === undefined,
+            ...tls,
           })
       : tcp;
   return new Promise((resolve, reject) => {
@@ -74,7 +80,8 @@ function open(ctx: ClientContext<RestH2Options>): Promise<ClientHttp2Session> {
     session.once('error', (err) => {
       clearTimeout(timer);
       session.destroy();
-      reject(toOpError(err));
+      const problem = tlsProblem(err);
+      reject(problem ? new OpError('connection', problem, { cause: err }) : toOpError(err));
     });
     session.once('connect', () => {
       clearTimeout(timer);
@@ -105,18 +112,29 @@ export async function connectRestH2(ctx: ClientContext<RestH2Options>): Promise<
   session.on('goaway', () => fail(new OpError('connection', `${ctx.url.host} sent GOAWAY`)));
   session.on('close', () => fail(new OpError('connection', `connection to ${ctx.url.host} closed`)));
 
-  const headers = {
-    [HTTP2_HEADER_METHOD]: 'POST',
-    [HTTP2_HEADER_PATH]: ctx.options.path,
-    'content-type': 'application/json',
-  };
+  const own: HttpRequest | undefined = ctx.request ? prepareHttpRequest(ctx.url, ctx.request) : undefined;
+  const headers = own
+    ? { ...own.headers, [HTTP2_HEADER_METHOD]: own.method, [HTTP2_HEADER_PATH]: own.path }
+    : {
+        [HTTP2_HEADER_METHOD]: 'POST',
+        [HTTP2_HEADER_PATH]:
+          ctx.url.pathname !== '/' ? `${ctx.url.pathname}${ctx.url.search}` : ctx.options.path,
+        'content-type': 'application/json',
+      };
+  const ownBody = own?.body;
 
   const finish = (op: H2Op) => {
     if (op.settled) return;
     op.settled = true;
     pending.dropSettled();
-    if (op.status !== 200) return op.reject(new OpError('protocol', `HTTP status ${op.status}`));
     const body = op.chunks.length === 1 ? (op.chunks[0] as Buffer) : Buffer.concat(op.chunks, op.length);
+    if (own) {
+      const problem = own.check(op.status, body);
+      if (problem) return op.reject(problem);
+      ctx.payload.add(op.requestBytes, op.length);
+      return op.resolve();
+    }
+    if (op.status !== 200) return op.reject(new OpError('protocol', `HTTP status ${op.status}`));
     let echo: EchoRecord;
     try {
       echo = JSON.parse(body.toString()) as EchoRecord;
@@ -137,11 +155,11 @@ export async function connectRestH2(ctx: ClientContext<RestH2Options>): Promise<
     send(msg, verify) {
       if (failure) return Promise.reject(failure);
       return new Promise<void>((resolve, reject) => {
-        const body = JSON.stringify(msg);
+        const body = own ? ownBody?.(msg.seq) : JSON.stringify(msg);
         const op = new H2Op(
           performance.now() + ctx.timeoutMs,
           msg,
-          Buffer.byteLength(body),
+          body === undefined ? 0 : Buffer.byteLength(body),
           verify,
           resolve,
           reject,
@@ -149,7 +167,10 @@ export async function connectRestH2(ctx: ClientContext<RestH2Options>): Promise<
         pending.push(op);
         let stream: ClientHttp2Stream;
         try {
-          stream = session.request({ ...headers, 'content-length': op.requestBytes });
+          stream = session.request(
+            body === undefined ? headers : { ...headers, 'content-length': op.requestBytes },
+            body === undefined ? { endStream: true } : {},
+          );
         } catch (err) {
           op.settled = true;
           pending.dropSettled();
@@ -176,7 +197,7 @@ export async function connectRestH2(ctx: ClientContext<RestH2Options>): Promise<
           pending.dropSettled();
           reject(new OpError('protocol', `stream closed (code ${stream.rstCode}) before the response ended`));
         });
-        stream.end(body);
+        if (body !== undefined) stream.end(body);
       });
     },
     close() {

@@ -25,7 +25,7 @@ export type RestH2Options = z.output<typeof restH2Options>;
  * `inFlight`: a client keeps that many requests outstanding as concurrent streams on its one
  * connection (where `rest` pipelines them behind each other), so `connections × inFlight` reads
  * as connections × streams. Payload bytes = request and response bodies; wire bytes include the
- * TLS records when `tls` is on.
+ * TLS records when `tls` is on. With a `request` block it sends the user's own request (see rest).
  */
 const restH2 = {
   name: 'rest-h2',

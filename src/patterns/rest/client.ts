@@ -1,15 +1,35 @@
 import { recordsEqual, type EchoRecord } from '../../message.js';
 import { connectJsonClient } from '../json-client.js';
+import { prepareHttpRequest } from '../request/http.js';
+import { tlsOptions } from '../request/tls.js';
 import { OpError, type ClientContext, type PatternClient } from '../types.js';
 import type { RestOptions } from './index.js';
 
 const headers = { 'content-type': 'application/json' };
 
-/** POST ctx.options.path with the record as JSON; the echo must come back with status 200. */
+/**
+ * POST the record as JSON to the URL's path (ctx.options.path when the URL has none); the echo must
+ * come back with status 200.
+ * With a `request` block: the user's method, URL path and query, headers and body, judged by `expect`.
+ */
 export function connectRest(ctx: ClientContext<RestOptions>): Promise<PatternClient> {
+  if (ctx.request) {
+    const r = prepareHttpRequest(ctx.url, ctx.request);
+    const body = r.body;
+    return Promise.resolve(
+      connectJsonClient(ctx, {
+        path: r.path,
+        method: r.method,
+        headers: r.headers,
+        tls: tlsOptions(ctx.request),
+        body: body ? (msg) => body(msg.seq) : () => undefined,
+        check: (status, responseBody) => r.check(status, responseBody),
+      }),
+    );
+  }
   return Promise.resolve(
     connectJsonClient(ctx, {
-      path: ctx.options.path,
+      path: ctx.url.pathname !== '/' ? `${ctx.url.pathname}${ctx.url.search}` : ctx.options.path,
       headers,
       body: (msg) => JSON.stringify(msg),
       check(status, body, msg, verify) {

@@ -15,6 +15,8 @@ export type RestOptions = z.output<typeof restOptions>;
  * HTTP/1.1 + JSON: `POST <path>` with the record as the body; the node:http server parses it and
  * answers 200 with JSON.stringify of the parsed record (keep-alive). The client is one undici
  * `Client` per connection with pipelining = inFlight. Payload bytes = request and response bodies.
+ * With a `request` block (scenario `request:`) it sends the user's own request to the target URL,
+ * judged by `expect` (src/patterns/request/).
  */
 const rest = {
   name: 'rest',

@@ -19,6 +19,7 @@ export type WebSocketOptions = z.output<typeof websocketOptions>;
  * the publisher `{"seq":N}`; the server's delay (ServiceDelay) comes before both. Clients match
  * answers in order (one socket is ordered). Payload bytes: request and echo (or ack) texts; a
  * delivery's bytes are the text the subscriber received. Endpoint: ws://host:port.
+ * With a `request` block the client talks to the user's own URL and message format (own-client.ts).
  */
 const websocket = {
   name: 'websocket',
@@ -31,6 +32,10 @@ const websocket = {
     return startWebSocketServer(ctx);
   },
   async connect(ctx) {
+    if (ctx.request) {
+      const { connectOwnWebSocket } = await import('./own-client.js');
+      return connectOwnWebSocket(ctx);
+    }
     const { connectWebSocket } = await import('./client.js');
     return connectWebSocket(ctx);
   },

@@ -1,0 +1,60 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { CaseSpec, Plan } from '../scenario/types.js';
+import { applyRequestFlags, requestFromFlags } from './request-flags.js';
+
+const spec = (pattern: string, target?: string, request?: CaseSpec['request']): CaseSpec => ({
+  id: pattern,
+  pattern,
+  options: {},
+  load: { model: 'closed', connections: 1, inFlight: 1 },
+  payload: { size: 64, shape: 'mixed' },
+  durationMs: 1000,
+  warmupMs: 0,
+  repeat: 1,
+  timeoutMs: 1000,
+  workers: 1,
+  serverDelayMs: 0,
+  verifyEvery: 1,
+  ...(target ? { target } : {}),
+  ...(request ? { request } : {}),
+});
+
+describe('request flags', () => {
+  it('curl-style flags become a request block; @file and paths are absolute', () => {
+    const r = requestFromFlags(
+      { method: 'put', header: ['X-Token: abc', 'accept: a:b'], data: '@body.json', expectStatus: '200,204' },
+      '/work',
+    );
+    assert.deepEqual(r, {
+      method: 'put',
+      headers: { 'x-token': 'abc', accept: 'a:b' },
+      bodyFile: '/work/body.json',
+      expect: { status: [200, 204] },
+    });
+    assert.equal(requestFromFlags({}), undefined);
+    assert.throws(() => requestFromFlags({ header: ['nocolon'] }), /expected 'name: value'/);
+    assert.throws(() => requestFromFlags({ call: 'NoSlash' }), /invalid request flags/);
+  });
+
+  it('apply to the targeted cases only, merged over their own; for grpc -H is metadata and -d the message', () => {
+    const plan: Plan = {
+      name: 'p',
+      description: '',
+      source: 'x',
+      cases: [
+        spec('tcp'),
+        spec('rest', 'http://h/x', { headers: { a: '1' }, expect: { status: 201 } }),
+        spec('grpc', 'grpc://h:1', { call: 'a.B/C' }),
+      ],
+    };
+    const out = applyRequestFlags(plan, requestFromFlags({ header: ['b: 2'], data: '{"n":1}' }));
+    assert.equal(out.cases[0]?.request, undefined);
+    assert.deepEqual(out.cases[1]?.request, {
+      headers: { a: '1', b: '2' },
+      expect: { status: 201 },
+      body: '{"n":1}',
+    });
+    assert.deepEqual(out.cases[2]?.request, { call: 'a.B/C', metadata: { b: '2' }, message: '{"n":1}' });
+  });
+});

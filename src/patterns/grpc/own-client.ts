@@ -1,0 +1,219 @@
+import {
+  Client,
+  credentials,
+  Metadata,
+  status,
+  type ChannelCredentials,
+  type ClientReadableStream,
+  type ServiceError,
+  type StatusObject,
+} from '@grpc/grpc-js';
+import { resolveEnv } from '../request/env.js';
+import { requestHeaders } from '../request/http.js';
+import type { RequestSpec } from '../request/schema.js';
+import { tlsOptions } from '../request/tls.js';
+import { OpError, toOpError, type ClientContext, type PatternClient } from '../types.js';
+import { clientChannelOptions, ready } from './client.js';
+import type { GrpcOptions } from './index.js';
+import { findMethod, loadProtoRoot, messageEncoder, type OwnMethod } from './own-proto.js';
+
+const identity = (bytes: Buffer): Buffer => bytes;
+
+const statusHints: Partial<Record<number, string>> = {
+  [status.UNIMPLEMENTED]: 'the server does not implement this method: check request.call and the proto',
+  [status.UNAUTHENTICATED]: 'not authenticated: check request.metadata (secrets: ${ENV:NAME})',
+  [status.PERMISSION_DENIED]: 'permission denied: check request.metadata / credentials',
+  [status.INVALID_ARGUMENT]: 'the server rejected the message: check request.message',
+  [status.NOT_FOUND]: 'the server did not find what the message names: check request.message',
+};
+
+/** A grpc-js call error as an OpError with a one-line hint. */
+function ownOpError(err: ServiceError, call: string, closing: boolean): OpError {
+  const name = status[err.code] ?? String(err.code);
+  const hint = statusHints[err.code];
+  const message = `${call}: ${name}: ${err.details}${hint ? `; ${hint}` : ''}`;
+  if (err.code === status.DEADLINE_EXCEEDED) return new OpError('timeout', message, { cause: err });
+  if (err.code === status.UNAVAILABLE || (closing && err.code === status.CANCELLED)) {
+    const tls = /certificate|ssl|tls|handshake/i.test(err.details)
+      ? '; hint: give the CA with request.tls.ca, or request.tls.insecure: true'
+      : '';
+    return new OpError('connection', `${message}${tls}`, { cause: err });
+  }
+  return new OpError('protocol', message, { cause: err });
+}
+
+/** Channel credentials: grpcs:// is TLS (CA, client cert, verification from request.tls). */
+export function channelCredentials(url: URL, request: RequestSpec | undefined): ChannelCredentials {
+  if (url.protocol !== 'grpcs:') return credentials.createInsecure();
+  const tls = tlsOptions(request);
+  const buf = (v: unknown): Buffer | null => (typeof v === 'string' ? Buffer.from(v) : null);
+  return credentials.createSsl(
+    buf(tls.ca),
+    buf(tls.key),
+    buf(tls.cert),
+    tls.rejectUnauthorized === false
+      ? { rejectUnauthorized: false, checkServerIdentity: () => undefined }
+      : {},
+  );
+}
+
+export function ownMetadata(request: RequestSpec): Metadata {
+  const metadata = new Metadata();
+  for (const [k, v] of Object.entries(request.metadata ?? {})) metadata.add(k.toLowerCase(), resolveEnv(v));
+  const authorization = requestHeaders({ ...(request.auth ? { auth: request.auth } : {}) }).authorization;
+  if (authorization !== undefined) metadata.set('authorization', authorization);
+  return metadata;
+}
+
+/**
+ * The user's own RPC (`request.call` from `request.proto`, or from server reflection when no
+ * proto is given). One operation is one call of any kind: unary; server-stream (ends with the
+ * status, all messages read); client-stream and bidi (`streamMessages` requests written, then the
+ * status). Success is status OK. Payload bytes = encoded messages.
+ */
+export async function connectOwnGrpc(ctx: ClientContext<GrpcOptions>): Promise<PatternClient> {
+  const request = ctx.request as RequestSpec;
+  const client = new Client(ctx.url.host, channelCredentials(ctx.url, request), {
+    ...clientChannelOptions,
+    ...(request.tls?.servername ? { 'grpc.ssl_target_name_override': request.tls.servername } : {}),
+  });
+  let method: OwnMethod;
+  let encode: (seq: number) => Buffer;
+  try {
+    await ready(client, ctx);
+    if (request.call === undefined) {
+      throw new OpError('protocol', 'grpc request needs request.call (package.Service/Method)');
+    }
+    if (request.proto !== undefined) {
+      method = findMethod(loadProtoRoot(request), request.call, request.proto);
+    } else {
+      const { reflectMethod } = await import('./reflection.js');
+      method = await reflectMethod(client, request.call, ctx.timeoutMs, ownMetadata(request));
+    }
+    encode = messageEncoder(request, method.requestType);
+  } catch (err) {
+    client.close();
+    if (ctx.url.protocol === 'grpcs:' && err instanceof OpError && err.kind === 'connection') {
+      throw new OpError(
+        'connection',
+        `${err.message}; a TLS failure? give the server's CA with request.tls.ca, or request.tls.insecure: true`,
+        { cause: err },
+      );
+    }
+    throw err;
+  }
+  const metadata = ownMetadata(request);
+  const perCall = Math.max(1, request.streamMessages ?? 1);
+  const call = request.call;
+  const calls = new Set<{ cancel(): void }>();
+  let closing = false;
+  const deadline = (): { deadline: number } => ({ deadline: Date.now() + ctx.timeoutMs });
+
+  const unary = (seq: number, resolve: () => void, reject: (e: OpError) => void): void => {
+    const message = encode(seq);
+    const c = client.makeUnaryRequest<Buffer, Buffer>(
+      method.path,
+      identity,
+      identity,
+      message,
+      metadata,
+      deadline(),
+      (err, response) => {
+        calls.delete(c);
+        if (err) return reject(ownOpError(err, call, closing));
+        ctx.payload.add(message.length, response?.length ?? 0);
+        resolve();
+      },
+    );
+    calls.add(c);
+  };
+
+  const clientStream = (seq: number, resolve: () => void, reject: (e: OpError) => void): void => {
+    let sent = 0;
+    const c = client.makeClientStreamRequest<Buffer, Buffer>(
+      method.path,
+      identity,
+      identity,
+      metadata,
+      deadline(),
+      (err, response) => {
+        calls.delete(c);
+        if (err) return reject(ownOpError(err, call, closing));
+        ctx.payload.add(sent, response?.length ?? 0);
+        resolve();
+      },
+    );
+    calls.add(c);
+    for (let i = 0; i < perCall; i++) {
+      const m = encode(seq);
+      sent += m.length;
+      c.write(m);
+    }
+    c.end();
+  };
+
+  /** Server-stream and bidi: read every response message until the status. */
+  const streaming = (seq: number, resolve: () => void, reject: (e: OpError) => void): void => {
+    let sent = 0;
+    let received = 0;
+    let c: ClientReadableStream<Buffer> & { write?(m: Buffer): boolean; end?(): void };
+    if (method.requestStream) {
+      c = client.makeBidiStreamRequest<Buffer, Buffer>(method.path, identity, identity, metadata, deadline());
+    } else {
+      const m = encode(seq);
+      sent = m.length;
+      c = client.makeServerStreamRequest<Buffer, Buffer>(
+        method.path,
+        identity,
+        identity,
+        m,
+        metadata,
+        deadline(),
+      );
+    }
+    calls.add(c);
+    let failed = false;
+    c.on('data', (m: Buffer) => (received += m.length));
+    c.on('error', (err: ServiceError) => {
+      failed = true;
+      calls.delete(c);
+      reject(ownOpError(err, call, closing));
+    });
+    c.on('status', (s: StatusObject) => {
+      calls.delete(c);
+      if (failed || s.code !== status.OK) return;
+      ctx.payload.add(sent, received);
+      resolve();
+    });
+    if (method.requestStream && c.write && c.end) {
+      for (let i = 0; i < perCall; i++) {
+        const m = encode(seq);
+        sent += m.length;
+        c.write(m);
+      }
+      c.end();
+    }
+  };
+
+  const perform = method.responseStream ? streaming : method.requestStream ? clientStream : unary;
+  return {
+    send(msg) {
+      if (closing) return Promise.reject(new OpError('connection', 'client closed'));
+      return new Promise<void>((resolve, reject) => {
+        try {
+          perform(msg.seq, resolve, reject);
+        } catch (err) {
+          reject(toOpError(err));
+        }
+      });
+    },
+    close() {
+      if (!closing) {
+        closing = true;
+        for (const c of calls) c.cancel();
+        client.close();
+      }
+      return Promise.resolve();
+    },
+  };
+}
