@@ -8,6 +8,7 @@ import { pushContractVariants, pushSuite, pushSuites } from './push.js';
 const variants: Partial<Record<PatternName, Record<string, unknown>[]>> = {
   ...architectureVariants,
   ...pushContractVariants,
+  rest: [{ client: 'net' }],
   'rest-h2': [{ tls: true }],
   grpc: [
     { mode: 'bidi-stream' },
