@@ -94,6 +94,8 @@ interface ResponseSink {
 }
 
 const maxHeadBytes = 64 * 1024;
+/** Per socket: every read lands here and is parsed before the next (parts that span reads are copied). */
+const readBufferBytes = 64 * 1024;
 
 /**
  * Incremental HTTP/1.1 response parser for one connection: feed it socket chunks; it calls
@@ -187,7 +189,7 @@ export class ResponseParser {
 
   private keep(buf: Buffer, pos: number): void {
     if (buf.length - pos > maxHeadBytes) return this.fail(`response head over ${maxHeadBytes} bytes`);
-    // A copy: the socket's chunk may be reused by nobody, but a subarray would pin it whole.
+    // A copy: the read buffer is reused for the next read.
     this.carry = Buffer.from(buf.subarray(pos));
   }
 
@@ -240,7 +242,8 @@ export class ResponseParser {
 
   private part(b: Buffer): void {
     if (b.length === 0) return;
-    this.parts.push(b);
+    // A copy: the read buffer is reused for the next read.
+    this.parts.push(Buffer.from(b));
     this.partBytes += b.length;
     this.remaining -= b.length;
   }
@@ -336,8 +339,11 @@ export function connectRestNet(ctx: ClientContext<RestOptions>): Promise<Pattern
     return undefined;
   };
 
-  /** Makes `s` the connection: its responses settle the pending ops, its end fails them. */
-  const attach = (s: Socket): Socket => {
+  /**
+   * Opens the connection: its responses settle the pending ops, its end fails them. Reads land in
+   * one buffer per socket (net's `onread`: no stream machinery per chunk), parsed synchronously.
+   */
+  const open = (): Socket => {
     const drop = (err: OpError): void => {
       parser.failed = true;
       if (socket === s) socket = undefined;
@@ -362,18 +368,30 @@ export function connectRestNet(ctx: ClientContext<RestOptions>): Promise<Pattern
       },
       error: (message) => drop(new OpError('protocol', message)),
     });
-    s.on('data', (chunk: Buffer) => parser.push(chunk));
+    const s = netConnect({
+      host,
+      port,
+      noDelay: true,
+      onread: {
+        buffer: Buffer.allocUnsafe(readBufferBytes),
+        callback(bytes: number, buf: Uint8Array) {
+          parser.push(Buffer.from(buf.buffer, buf.byteOffset, bytes));
+          return true;
+        },
+      },
+    });
     s.on('error', (err) => {
       if (socket === s) drop(toOpError(err));
     });
     s.on('close', () => {
       if (socket === s) drop(new OpError('connection', `connection to ${ctx.url.host} closed`));
     });
+    socket = s;
     return s;
   };
 
   const write = (bytes: Buffer): void => {
-    const s = (socket ??= attach(netConnect({ host, port, noDelay: true })));
+    const s = socket ?? open();
     if (ctx.inFlight > 1 && !corked) {
       corked = true;
       s.cork();
@@ -432,20 +450,20 @@ export function connectRestNet(ctx: ClientContext<RestOptions>): Promise<Pattern
 
   // Connect now, so that a dead server fails the connect rather than the first operation.
   return new Promise<PatternClient>((resolve, reject) => {
-    const s = netConnect({ host, port, noDelay: true });
+    const s = open();
     const timer = setTimeout(() => {
       s.destroy();
       reject(new OpError('timeout', `no connection to ${ctx.url.host} within ${ctx.timeoutMs} ms`));
     }, ctx.timeoutMs);
-    s.once('error', (err) => {
+    const onError = (err: Error): void => {
       clearTimeout(timer);
       s.destroy();
       reject(toOpError(err));
-    });
+    };
+    s.once('error', onError);
     s.once('connect', () => {
       clearTimeout(timer);
-      s.removeAllListeners();
-      socket = attach(s);
+      s.off('error', onError);
       resolve(client);
     });
   });

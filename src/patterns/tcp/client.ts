@@ -34,9 +34,49 @@ function open(ctx: ClientContext<TcpOptions>): Promise<Socket> {
   });
 }
 
+const seqPrefix = '{"seq":';
+
+/**
+ * The frame of `msg`, built from a per-connection template of its base record (the same name, items
+ * and text as the last one): only the seq digits are written per operation, JSON.stringify runs
+ * once per base record and seq digit count.
+ */
+class FrameEncoder {
+  private base: EchoRecord | undefined;
+  /** By seq digit count: the frame with that many digits, and where they start. */
+  private templates: (Buffer | undefined)[] = [];
+
+  encode(msg: EchoRecord): Buffer {
+    const base = this.base;
+    if (base === undefined || msg.items !== base.items || msg.text !== base.text || msg.name !== base.name) {
+      this.base = msg;
+      this.templates = [];
+    }
+    let digits = 1;
+    for (let s = msg.seq; s >= 10; s = Math.floor(s / 10)) digits++;
+    let template = this.templates[digits];
+    if (template === undefined) {
+      const json = JSON.stringify(msg);
+      if (!json.startsWith(seqPrefix)) return encodeFrame(json);
+      template = encodeFrame(json);
+      this.templates[digits] = template;
+    }
+    const frame = Buffer.allocUnsafe(template.length);
+    template.copy(frame);
+    let v = msg.seq;
+    for (let i = headerBytes + seqPrefix.length + digits - 1; i >= headerBytes + seqPrefix.length; i--) {
+      const q = Math.floor(v / 10);
+      frame[i] = 48 + v - q * 10;
+      v = q;
+    }
+    return frame;
+  }
+}
+
 export async function connectTcp(ctx: ClientContext<TcpOptions>): Promise<PatternClient> {
   const socket = await open(ctx);
   const pending = new PendingQueue<TcpOp>(ctx.timeoutMs);
+  const encoder = new FrameEncoder();
   let failure: OpError | undefined;
   const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
 
@@ -84,7 +124,7 @@ export async function connectTcp(ctx: ClientContext<TcpOptions>): Promise<Patter
       if (failure) return Promise.reject(failure);
       return new Promise<void>((resolve, reject) => {
         const op: TcpOp = {
-          frame: encodeFrame(JSON.stringify(msg)),
+          frame: encoder.encode(msg),
           seq: msg.seq,
           verify,
           deadline: performance.now() + ctx.timeoutMs,
