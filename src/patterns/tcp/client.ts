@@ -13,9 +13,27 @@ interface TcpOp extends PendingOp {
 }
 
 /** Opens one socket; resolves once connected, rejects with OpError('connection'|'timeout'). */
-function open(ctx: ClientContext<TcpOptions>): Promise<Socket> {
+/** Per socket: reads land here (net's `onread`, no stream machinery per chunk) and are copied out. */
+const readBufferBytes = 64 * 1024;
+
+/**
+ * Opens one socket; resolves once connected, rejects with OpError('connection'|'timeout'). Every
+ * read is handed to `reader.onChunk` (set it before data can arrive: it is called from the socket).
+ */
+function open(ctx: ClientContext<TcpOptions>, reader: { onChunk: (chunk: Buffer) => void }): Promise<Socket> {
   return new Promise((resolve, reject) => {
-    const socket = netConnect({ host: ctx.url.hostname.replace(/^\[|\]$/g, ''), port: Number(ctx.url.port) });
+    const socket = netConnect({
+      host: ctx.url.hostname.replace(/^\[|\]$/g, ''),
+      port: Number(ctx.url.port),
+      onread: {
+        buffer: Buffer.allocUnsafe(readBufferBytes),
+        // A copy: FrameReader hands out subarrays and keeps partial frames, the buffer is reused.
+        callback: (bytes: number, buf: Uint8Array) => {
+          reader.onChunk(Buffer.from(buf.subarray(0, bytes)));
+          return true;
+        },
+      },
+    });
     socket.setNoDelay(ctx.options.noDelay);
     const timer = setTimeout(() => {
       socket.destroy();
@@ -74,7 +92,9 @@ class FrameEncoder {
 }
 
 export async function connectTcp(ctx: ClientContext<TcpOptions>): Promise<PatternClient> {
-  const socket = await open(ctx);
+  const early: Buffer[] = [];
+  const input = { onChunk: (chunk: Buffer): void => void early.push(chunk) };
+  const socket = await open(ctx, input);
   const pending = new PendingQueue<TcpOp>(ctx.timeoutMs);
   const encoder = new FrameEncoder();
   let failure: OpError | undefined;
@@ -109,13 +129,14 @@ export async function connectTcp(ctx: ClientContext<TcpOptions>): Promise<Patter
     op.resolve();
   });
 
-  socket.on('data', (chunk: Buffer) => {
+  input.onChunk = (chunk: Buffer) => {
     try {
       reader.push(chunk);
     } catch (err) {
       fail(new OpError('protocol', (err as Error).message));
     }
-  });
+  };
+  for (const chunk of early.splice(0)) input.onChunk(chunk);
   socket.on('error', (err) => fail(toOpError(err)));
   socket.on('close', () => fail(new OpError('connection', `connection to ${ctx.url.host} closed`)));
 
