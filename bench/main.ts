@@ -7,7 +7,8 @@
  *   npm run bench -- --duration 5s --connections 50 --patterns rest,latency --cpu-prof
  *
  * Groups (--patterns): rest (commbench client=net and client=undici, wrk, autocannon), grpc
- * (client=http2 and grpc-js, h2load), websocket (commbench, a plain `ws` loop), tcp (commbench, a
+ * (client=http2 and grpc-js, h2load), websocket (commbench client=net and client=ws, a plain `ws`
+ * loop), tcp (commbench, a
  * plain node:net loop), latency (rest at 1 connection against a server with a fixed 5 ms delay and
  * with none: commbench's p50 next to wrk's). The goals of issue 10 are checked per row: driver
  * CPU/req ÷ the reference's, req/s ÷ the reference's, p50 − wrk's p50.
@@ -272,7 +273,8 @@ async function benchGroup(
       } else say(notes, 'h2load not installed — apt-get install nghttp2-client');
     } else if (group.pattern === 'websocket') {
       tools.push(
-        commbenchTool(g, server.url, { pattern: 'websocket' }, config),
+        commbenchTool(g, server.url, { pattern: 'websocket', options: { client: 'net' } }, config),
+        commbenchTool(g, server.url, { pattern: 'websocket', options: { client: 'ws' } }, config),
         plainTool(g, 'ws', server.url, config),
       );
     } else if (group.pattern === 'tcp') {

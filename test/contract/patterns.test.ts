@@ -9,6 +9,7 @@ const variants: Partial<Record<PatternName, Record<string, unknown>[]>> = {
   ...architectureVariants,
   ...pushContractVariants,
   rest: [{ client: 'net' }],
+  websocket: [...(pushContractVariants.websocket ?? []), { client: 'net' }],
   'rest-h2': [{ tls: true }],
   grpc: [
     { mode: 'bidi-stream' },

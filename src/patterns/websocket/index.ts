@@ -9,6 +9,8 @@ export const websocketOptions = z.strictObject({
    * on the server's ack. The driver opens `load.subscribers` subscribers.
    */
   mode: z.enum(['echo', 'broadcast']).default('echo'),
+  /** echo mode's client: `ws` (the library) or `net`, a lean RFC 6455 client on node:net. */
+  client: z.enum(['ws', 'net']).default('ws'),
 });
 export type WebSocketOptions = z.output<typeof websocketOptions>;
 
@@ -31,6 +33,10 @@ const websocket = {
     return startWebSocketServer(ctx);
   },
   async connect(ctx) {
+    if (ctx.options.client === 'net' && ctx.options.mode === 'echo') {
+      const { connectWebSocketNet } = await import('./net-client.js');
+      return connectWebSocketNet(ctx);
+    }
     const { connectWebSocket } = await import('./client.js');
     return connectWebSocket(ctx);
   },
