@@ -10,6 +10,7 @@ import { connect as h2connect, constants, type ClientHttp2Session } from 'node:h
 import { after, before, describe, it } from 'node:test';
 import { auditServer } from 'graphql-http';
 import { Client, request } from 'undici';
+import { WebSocketServer } from 'ws';
 import { makeRecord, recordsEqual, withSeq, type EchoRecord } from '../../src/message.js';
 import graphqlPattern from '../../src/patterns/graphql/index.js';
 import grpcPattern from '../../src/patterns/grpc/index.js';
@@ -24,6 +25,7 @@ import restPatternImport from '../../src/patterns/rest/index.js';
 import restH2Pattern from '../../src/patterns/rest-h2/index.js';
 import restProxyPattern from '../../src/patterns/rest-proxy/index.js';
 import type { OpError, Pattern, RunningServer } from '../../src/patterns/types.js';
+import websocketPattern from '../../src/patterns/websocket/index.js';
 
 function start<O>(pattern: Pattern<O>, options: Record<string, unknown> = {}): Promise<RunningServer> {
   return pattern.startServer({
@@ -315,6 +317,45 @@ describe('interop: the lean rest client (client: net) against HTTP/1.1 servers c
     } finally {
       await client.close();
       await server.stop();
+    }
+  });
+});
+
+describe('interop: the lean websocket client (client: net) against a ws server written here', () => {
+  it('answers pings, joins fragmented messages and reads 16-bit and 64-bit lengths', async () => {
+    const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, path: '/echo' });
+    await new Promise<void>((resolve) => wss.once('listening', () => resolve()));
+    let pongs = 0;
+    wss.on('connection', (ws) => {
+      ws.on('pong', () => pongs++);
+      ws.on('message', (data: Buffer) => {
+        ws.ping();
+        const text = data.toString();
+        const cut = Math.floor(text.length / 3);
+        ws.send(text.slice(0, cut), { fin: false });
+        ws.send(text.slice(cut), { fin: true });
+      });
+    });
+    const { port } = wss.address() as { port: number };
+    const meter = { ops: 0, bytes: 0 };
+    const client = await websocketPattern.connect({
+      url: new URL(`ws://127.0.0.1:${port}`),
+      options: websocketPattern.options.parse({ client: 'net' }),
+      index: 0,
+      inFlight: 2,
+      timeoutMs: 3000,
+      payload: { add: (req: number) => void ((meter.ops += 1), (meter.bytes += req)) },
+    });
+    try {
+      const sizes = [64, 1024, 70_000];
+      await Promise.all(sizes.map((size, i) => client.send(withSeq(makeRecord(size), 10 + i), true)));
+      assert.equal(meter.ops, 3);
+      assert.ok(meter.bytes >= 64 + 1024 + 70_000);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      assert.equal(pongs, 3, 'every ping answered');
+    } finally {
+      await client.close();
+      await new Promise((resolve) => wss.close(resolve));
     }
   });
 });
