@@ -4,7 +4,8 @@
  * and prints one JSON line (a DriverOutput) on stdout.
  *
  *   node --import tsx bench/driver.ts --pattern rest --url http://127.0.0.1:PORT \
- *     --connections 50 --workers 1 --warmup-ms 1000 --duration-ms 10000 --size 1024
+ *     --connections 50 --workers 1 --warmup-ms 1000 --duration-ms 10000 --size 1024 \
+ *     --options '{"client":"net"}'
  */
 import { parseArgs } from 'node:util';
 import { runCase } from '../src/engine/runner.js';
@@ -38,6 +39,8 @@ const { values } = parseArgs({
     'duration-ms': { type: 'string', default: '10000' },
     size: { type: 'string', default: '1024' },
     shape: { type: 'string', default: 'mixed' },
+    /** Pattern options as JSON, e.g. '{"client":"net"}'. */
+    options: { type: 'string', default: '{}' },
   },
 });
 
@@ -51,7 +54,7 @@ if (values.url === undefined) throw new Error('--url is required');
 const spec: CaseSpec = {
   id: `bench ${values.pattern}`,
   pattern: values.pattern,
-  options: {},
+  options: JSON.parse(values.options) as Record<string, unknown>,
   load: { model: 'closed', connections: Number(values.connections), inFlight: 1 },
   payload: { size: Number(values.size), shape: shapeOf(values.shape) },
   durationMs: Number(values['duration-ms']),

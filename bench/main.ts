@@ -2,9 +2,16 @@
  * Benchmark of commbench itself: its driver against established load generators, in one run,
  * on the same server process, connection count, body and duration. `npm run bench`.
  *
- *   BENCH_DURATION=10s BENCH_WARMUP=2s BENCH_CONNECTIONS=50 BENCH_PATTERNS=rest,grpc npm run bench
+ *   BENCH_DURATION=4s BENCH_WARMUP=1s BENCH_CONNECTIONS=50 BENCH_PATTERNS=rest,grpc npm run bench
  *   BENCH_ROUNDS=3 BENCH_GRPC_WORKERS=1,2 BENCH_SIZE=1KiB npm run bench   (medians of 3 rounds)
- *   npm run bench -- --duration 5s --connections 50 --patterns rest --cpu-prof
+ *   npm run bench -- --duration 5s --connections 50 --patterns rest,latency --cpu-prof
+ *
+ * Groups (--patterns): rest (commbench client=net and client=undici, wrk, autocannon), grpc
+ * (client=http2 and grpc-js, h2load), websocket (commbench client=net and client=ws, a plain `ws`
+ * loop), tcp (commbench, a
+ * plain node:net loop), latency (rest at 1 connection against a server with a fixed 5 ms delay and
+ * with none: commbench's p50 next to wrk's). The goals of issue 10 are checked per row: driver
+ * CPU/req ÷ the reference's, req/s ÷ the reference's, p50 − wrk's p50.
  *
  * Per tool: req/s and p50/p99 as the tool reports them; driver CPU per request = the driver
  * process's CPU time (utime + stime from /proc/<pid>/stat, every thread) over the steady part of
@@ -13,6 +20,7 @@
  * process. Results go to bench/results/bench-<time>.json.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -25,6 +33,7 @@ import {
   autocannonTool,
   commbenchTool,
   h2loadTool,
+  plainTool,
   wrkTool,
   type BenchConfig,
   type Tool,
@@ -50,11 +59,14 @@ interface Row extends Partial<ToolReport> {
   readonly failure?: string;
 }
 
+/** One goal of issue 10 checked on one row against its reference row. */
 interface Ratio {
   readonly pattern: string;
   readonly numerator: string;
   readonly denominator: string;
-  /** Of the median req/s over the rounds. */
+  /** cpu: driver CPU/req ÷ the reference's (≤ goal); rps: req/s ÷ (≥ goal); p50: |p50 − p50| µs (≤ goal). */
+  readonly metric: 'cpu' | 'rps' | 'p50';
+  /** Of the medians over the rounds. */
   readonly ratio: number;
   /** Per round, from the two tools' runs in that round. */
   readonly perRound: readonly number[];
@@ -62,22 +74,25 @@ interface Ratio {
   readonly met: boolean;
 }
 
+const groupNames = ['rest', 'grpc', 'websocket', 'tcp', 'latency'] as const;
+type GroupName = (typeof groupNames)[number];
+
 const benchDir = fileURLToPath(new URL('.', import.meta.url));
 
 function readConfig(): {
   config: BenchConfig;
-  patterns: ('rest' | 'grpc')[];
+  patterns: GroupName[];
   grpcWorkers: number[];
   rounds: number;
 } {
   const { values } = parseArgs({
     options: {
-      duration: { type: 'string', default: process.env.BENCH_DURATION ?? '10s' },
-      warmup: { type: 'string', default: process.env.BENCH_WARMUP ?? '2s' },
+      duration: { type: 'string', default: process.env.BENCH_DURATION ?? '4s' },
+      warmup: { type: 'string', default: process.env.BENCH_WARMUP ?? '1s' },
       connections: { type: 'string', default: process.env.BENCH_CONNECTIONS ?? '50' },
       size: { type: 'string', default: process.env.BENCH_SIZE ?? '1KiB' },
-      patterns: { type: 'string', default: process.env.BENCH_PATTERNS ?? 'rest,grpc' },
-      'grpc-workers': { type: 'string', default: process.env.BENCH_GRPC_WORKERS ?? '1,2' },
+      patterns: { type: 'string', default: process.env.BENCH_PATTERNS ?? groupNames.join(',') },
+      'grpc-workers': { type: 'string', default: process.env.BENCH_GRPC_WORKERS ?? '1' },
       rounds: { type: 'string', default: process.env.BENCH_ROUNDS ?? '1' },
       'cpu-prof': { type: 'boolean', default: process.env.BENCH_CPU_PROF === '1' },
     },
@@ -96,8 +111,9 @@ function readConfig(): {
   const size = parseSize(values.size);
   if (size === undefined || size < 64) problems.push('size must be a size of at least 64 bytes, e.g. 1KiB');
   const patterns = values.patterns.split(',').map((p) => p.trim());
-  const known = patterns.filter((p): p is 'rest' | 'grpc' => p === 'rest' || p === 'grpc');
-  if (known.length !== patterns.length || known.length === 0) problems.push('patterns: rest and/or grpc');
+  const known = patterns.filter((p): p is GroupName => (groupNames as readonly string[]).includes(p));
+  if (known.length !== patterns.length || known.length === 0)
+    problems.push(`patterns: one or more of ${groupNames.join(', ')}`);
   const grpcWorkers = values['grpc-workers'].split(',').map(Number);
   if (grpcWorkers.some((w) => !Number.isInteger(w) || w < 1)) problems.push('grpc-workers: e.g. 1,2');
   const rounds = Number(values.rounds);
@@ -181,26 +197,68 @@ function say(notes: string[], note: string): void {
   notes.push(note);
 }
 
-async function benchPattern(
-  pattern: 'rest' | 'grpc',
+/** One table section: a server (pattern, delay), the tools run against it, and its connections. */
+interface Group {
+  readonly name: string;
+  readonly pattern: string;
+  readonly delayMs: number;
+  readonly connections: number;
+}
+
+function groupsOf(name: GroupName, connections: number): Group[] {
+  if (name !== 'latency') return [{ name, pattern: name, delayMs: 0, connections }];
+  return [
+    { name: 'rest 5ms c=1', pattern: 'rest', delayMs: 5, connections: 1 },
+    { name: 'rest 0ms c=1', pattern: 'rest', delayMs: 0, connections: 1 },
+  ];
+}
+
+async function benchGroup(
+  group: Group,
   files: PayloadFiles,
-  config: BenchConfig,
+  baseConfig: BenchConfig,
   grpcWorkers: readonly number[],
   rounds: number,
   signal: AbortSignal,
   notes: string[],
 ): Promise<Row[]> {
-  const server = await startServerProcess({ pattern, options: {}, host: '127.0.0.1', port: 0, delayMs: 0 });
-  process.stderr.write(`${pattern} server ${server.url} (pid ${server.pid})\n`);
+  const config = { ...baseConfig, connections: group.connections };
+  const server = await startServerProcess({
+    pattern: group.pattern,
+    options: {},
+    host: '127.0.0.1',
+    port: 0,
+    delayMs: group.delayMs,
+  });
+  const g = group.name;
+  process.stderr.write(`${g}: ${group.pattern} server ${server.url} (pid ${server.pid})\n`);
   const rows: Row[] = [];
   try {
     const tools: Tool[] = [];
-    if (pattern === 'rest') {
-      tools.push(commbenchTool('rest', server.url, 1, config), autocannonTool(server.url, files, config));
-      if (await commandExists('wrk')) tools.push(wrkTool(server.url, files, config));
+    const wrk = async (): Promise<void> => {
+      if (await commandExists('wrk')) tools.push(wrkTool(g, server.url, files, config));
       else say(notes, 'wrk not installed — apt-get install wrk');
-    } else {
-      for (const w of grpcWorkers) tools.push(commbenchTool('grpc', server.url, w, config));
+    };
+    if (group.pattern === 'rest') {
+      tools.push(
+        commbenchTool(g, server.url, { pattern: 'rest', options: { client: 'net' } }, config),
+        commbenchTool(g, server.url, { pattern: 'rest', options: { client: 'undici' } }, config),
+      );
+      if (group.delayMs === 0 && group.connections > 1)
+        tools.push(autocannonTool(g, server.url, files, config));
+      await wrk();
+    } else if (group.pattern === 'grpc') {
+      for (const w of grpcWorkers) {
+        tools.push(
+          commbenchTool(g, server.url, { pattern: 'grpc', options: { client: 'http2' }, workers: w }, config),
+          commbenchTool(
+            g,
+            server.url,
+            { pattern: 'grpc', options: { client: 'grpc-js' }, workers: w },
+            config,
+          ),
+        );
+      }
       if (await commandExists('h2load')) {
         const httpUrl = server.url.replace(/^grpc:/, 'http:');
         const problem = await checkGrpcExchange(httpUrl, files.grpcFrame, files.record);
@@ -208,11 +266,22 @@ async function benchPattern(
           notes.push(
             "h2load: one request with h2load's body and headers, checked before the run, got grpc-status 0 and an equal echo; during the run h2load only counts HTTP 200 (grpc-status per response is not checked)",
           );
-          tools.push(h2loadTool(server.url, files, config));
+          tools.push(h2loadTool(g, server.url, files, config));
         } else {
           say(notes, `h2load skipped: the gRPC request it would send fails (${problem})`);
         }
       } else say(notes, 'h2load not installed — apt-get install nghttp2-client');
+    } else if (group.pattern === 'websocket') {
+      tools.push(
+        commbenchTool(g, server.url, { pattern: 'websocket', options: { client: 'net' } }, config),
+        commbenchTool(g, server.url, { pattern: 'websocket', options: { client: 'ws' } }, config),
+        plainTool(g, 'ws', server.url, config),
+      );
+    } else if (group.pattern === 'tcp') {
+      tools.push(
+        commbenchTool(g, server.url, { pattern: 'tcp' }, config),
+        plainTool(g, 'tcp', server.url, config),
+      );
     }
     // Later rounds alternate the order, so that a drift in the machine's background load does not
     // always favour the same tool.
@@ -267,39 +336,77 @@ function summarize(rows: readonly Row[]): Row[] {
   });
 }
 
+/** The goals of issue 10, each commbench row against its group's reference tool. */
 function ratios(summary: readonly Row[], rows: readonly Row[], rounds: number): Ratio[] {
   const out: Ratio[] = [];
-  const rps = (set: readonly Row[], pattern: string, tool: string, round?: number) =>
+  const find = (set: readonly Row[], pattern: string, tool: string, round?: number) =>
     set.find(
       (r) =>
         r.pattern === pattern &&
         r.tool === tool &&
         r.failure === undefined &&
         (round === undefined || r.round === round),
-    )?.reqPerSec;
-  const add = (pattern: string, numerator: string, denominator: string, goal: number): void => {
-    const a = rps(summary, pattern, numerator);
-    const b = rps(summary, pattern, denominator);
-    if (a === undefined || b === undefined || b <= 0) return;
+    );
+  const value = (r: Row | undefined, metric: Ratio['metric']): number | undefined =>
+    metric === 'cpu' ? r?.driverCpuUsPerReq : metric === 'rps' ? r?.reqPerSec : r?.p50Us;
+  const compare = (metric: Ratio['metric'], a: number, b: number): number | undefined =>
+    metric === 'p50' ? Math.abs(a - b) : b > 0 ? a / b : undefined;
+  const add = (
+    pattern: string,
+    numerator: string,
+    denominator: string,
+    metric: Ratio['metric'],
+    goal: number,
+  ): void => {
+    const a = value(find(summary, pattern, numerator), metric);
+    const b = value(find(summary, pattern, denominator), metric);
+    if (a === undefined || b === undefined) return;
+    const ratio = compare(metric, a, b);
+    if (ratio === undefined) return;
     const perRound: number[] = [];
     for (let round = 0; round < rounds; round++) {
-      const x = rps(rows, pattern, numerator, round);
-      const y = rps(rows, pattern, denominator, round);
-      if (x !== undefined && y !== undefined && y > 0) perRound.push(x / y);
+      const x = value(find(rows, pattern, numerator, round), metric);
+      const y = value(find(rows, pattern, denominator, round), metric);
+      const r = x !== undefined && y !== undefined ? compare(metric, x, y) : undefined;
+      if (r !== undefined) perRound.push(r);
     }
-    out.push({ pattern, numerator, denominator, ratio: a / b, perRound, goal, met: a / b >= goal });
+    const met = metric === 'rps' ? ratio >= goal : ratio <= goal;
+    out.push({ pattern, numerator, denominator, metric, ratio, perRound, goal, met });
   };
-  add('rest', 'commbench', 'wrk', 1);
-  add('rest', 'commbench', 'autocannon', 1);
-  for (const r of summary) {
-    if (r.pattern === 'grpc' && r.tool.startsWith('commbench')) add('grpc', r.tool, 'h2load', 0.5);
+  const commbenchRows = (pattern: string) =>
+    summary.filter((r) => r.pattern === pattern && r.tool.startsWith('commbench')).map((r) => r.tool);
+  for (const tool of commbenchRows('rest')) {
+    add('rest', tool, 'wrk', 'cpu', 1.5);
+    add('rest', tool, 'wrk', 'rps', 1);
+    add('rest', tool, 'autocannon', 'rps', 1);
   }
+  for (const tool of commbenchRows('grpc')) {
+    add('grpc', tool, 'h2load', 'cpu', 2);
+    add('grpc', tool, 'h2load', 'rps', 0.8);
+  }
+  for (const tool of commbenchRows('websocket')) add('websocket', tool, 'plain ws loop', 'cpu', 1.5);
+  for (const tool of commbenchRows('tcp')) add('tcp', tool, 'plain node:net loop', 'cpu', 1.2);
+  for (const tool of commbenchRows('rest 5ms c=1')) add('rest 5ms c=1', tool, 'wrk', 'p50', 100);
+  for (const tool of commbenchRows('rest 0ms c=1')) add('rest 0ms c=1', tool, 'wrk', 'p50', 50);
   return out;
+}
+
+function describeRatio(r: Ratio, rounds: number): string {
+  const fmt = (x: number) => (r.metric === 'p50' ? `${(x / 1000).toFixed(3)} ms` : `${x.toFixed(2)}×`);
+  const what =
+    r.metric === 'cpu'
+      ? `driver CPU/req ${r.numerator} ÷ ${r.denominator} = ${fmt(r.ratio)} (goal ≤ ${r.goal}×)`
+      : r.metric === 'rps'
+        ? `req/s ${r.numerator} ÷ ${r.denominator} = ${fmt(r.ratio)} (goal ≥ ${r.goal}×)`
+        : `p50 |${r.numerator} − ${r.denominator}| = ${fmt(r.ratio)} (goal ≤ ${(r.goal / 1000).toFixed(2)} ms)`;
+  const perRound = rounds > 1 ? `; per round ${r.perRound.map(fmt).join(', ')}` : '';
+  return `${r.met ? 'goal met   ' : 'goal MISSED'}  ${r.pattern}: ${what}${perRound}`;
 }
 
 function renderTable(rows: readonly Row[]): string {
   const reference = (pattern: string) =>
-    rows.find((r) => r.pattern === pattern && r.tool === 'commbench' && r.failure === undefined)?.reqPerSec;
+    rows.find((r) => r.pattern === pattern && r.tool.startsWith('commbench') && r.failure === undefined)
+      ?.reqPerSec;
   const header = [
     'pattern',
     'tool',
@@ -311,7 +418,7 @@ function renderTable(rows: readonly Row[]): string {
     'driver cores',
     'other load',
     'errors',
-    'commbench ÷ this',
+    'first commbench ÷ this',
   ];
   const num = (n: number | undefined, digits = 0) => (n === undefined ? '-' : n.toFixed(digits));
   const lines = rows.map((r) => {
@@ -330,7 +437,7 @@ function renderTable(rows: readonly Row[]): string {
       num(r.driverCores, 2),
       r.otherCores === undefined ? '-' : `${num(r.otherCores, 2)} cores`,
       String(r.errors ?? 0),
-      r.tool === 'commbench' || ref === undefined || !r.reqPerSec ? '' : `${(ref / r.reqPerSec).toFixed(2)}×`,
+      ref === undefined || !r.reqPerSec ? '' : `${(ref / r.reqPerSec).toFixed(2)}×`,
     ];
   });
   const all = [header, ...lines.filter((l) => l.length === header.length)];
@@ -347,6 +454,7 @@ function renderTable(rows: readonly Row[]): string {
 async function main(): Promise<number> {
   const { config, patterns, grpcWorkers, rounds } = readConfig();
   const startedAt = new Date();
+  const loadAtStart = loadavg();
   const abort = new AbortController();
   let interrupts = 0;
   const onSignal = (sig: NodeJS.Signals): void => {
@@ -364,7 +472,7 @@ async function main(): Promise<number> {
   const files = await writePayloads(config.size, 'mixed');
   const notes: string[] = [
     `payload: ${files.jsonBytes} B JSON (rest) / ${files.grpcFrame.length} B gRPC message (grpc), the same mixed record for every tool (commbench varies only the seq field per request)`,
-    `each tool: ${config.connections} connections, ${config.warmupS}s warm-up (commbench, autocannon -W, h2load --warm-up-time in-process; wrk a separate run), ${config.durationS}s measured, one after another on the same server process`,
+    `each tool: ${config.connections} connections (latency groups: 1), ${config.warmupS}s warm-up (commbench, autocannon -W, h2load --warm-up-time in-process; wrk a separate run), ${config.durationS}s measured, one after another on the same server process`,
     "driver/server CPU per request: /proc/<pid>/stat utime+stime (all threads) over the steady part of the measured run ÷ the req/s the tool reports; (sys) = the kernel part; the driver and the server share this machine's cores; other load = CPU the rest of the machine used meanwhile (/proc/stat less driver and server): noise",
   ];
   if (config.cpuProfDir) {
@@ -373,9 +481,9 @@ async function main(): Promise<number> {
   }
   const rows: Row[] = [];
   try {
-    for (const pattern of patterns) {
+    for (const group of patterns.flatMap((p) => groupsOf(p, config.connections))) {
       if (abort.signal.aborted) break;
-      rows.push(...(await benchPattern(pattern, files, config, grpcWorkers, rounds, abort.signal, notes)));
+      rows.push(...(await benchGroup(group, files, config, grpcWorkers, rounds, abort.signal, notes)));
     }
   } finally {
     await files.remove();
@@ -387,12 +495,12 @@ async function main(): Promise<number> {
   const rs = ratios(summary, rows, rounds);
   if (rounds > 1) notes.push(`${rounds} rounds (order reversed every other round); the table shows medians`);
   const out: string[] = ['', renderTable(summary), ''];
-  for (const r of rs) {
-    const perRound = rounds > 1 ? `; per round ${r.perRound.map((x) => x.toFixed(2)).join(', ')}` : '';
-    out.push(
-      `${r.pattern}: ${r.numerator} ÷ ${r.denominator} = ${r.ratio.toFixed(3)}×  (goal ≥ ${r.goal.toFixed(1)}×: ${r.met ? 'met' : 'MISSED'}${perRound})`,
-    );
-  }
+  for (const r of rs) out.push(describeRatio(r, rounds));
+  const load = loadavg();
+  out.push(
+    '',
+    `load average at start ${loadAtStart.map((l) => l.toFixed(2)).join(' ')}, at end ${load.map((l) => l.toFixed(2)).join(' ')} (${cpus().length} cores)`,
+  );
   out.push('', ...notes.map((n) => `note: ${n}`));
   for (const r of summary) for (const n of r.notes ?? []) out.push(`note: ${r.pattern} ${r.tool}: ${n}`);
   process.stdout.write(out.join('\n') + '\n');
@@ -408,6 +516,7 @@ async function main(): Promise<number> {
     environment: describeEnvironment(),
     config: { ...config, rounds, grpcWorkers },
     payload: { jsonBytes: files.jsonBytes, grpcBytes: files.grpcFrame.length, shape: 'mixed' },
+    loadAverage: { start: loadAtStart, end: loadavg() },
     summary,
     runs: rows,
     ratios: rs,

@@ -2,7 +2,10 @@
  * Summarizes a V8 .cpuprofile (from `node --cpu-prof`, e.g. `npm run bench -- --cpu-prof`):
  * self time by function and by file, the biggest first.
  *
- *   node --import tsx bench/profile.ts bench/results/profiles/rest-w1.cpuprofile [top]
+ *   node --import tsx bench/profile.ts bench/results/profiles/rest-w1.cpuprofile [top] [lastMs]
+ *
+ * With `lastMs`, only the samples of the profile's last lastMs ms count (the measured window, not
+ * start-up); idle time is left out of the percentages.
  */
 import { readFileSync } from 'node:fs';
 
@@ -18,7 +21,7 @@ interface Profile {
   timeDeltas: number[];
 }
 
-const [file, topArg] = process.argv.slice(2);
+const [file, topArg, lastArg] = process.argv.slice(2);
 if (file === undefined) {
   process.stderr.write('usage: node --import tsx bench/profile.ts FILE.cpuprofile [top]\n');
   process.exit(2);
@@ -27,7 +30,14 @@ const top = Number(topArg ?? 30);
 const profile = JSON.parse(readFileSync(file, 'utf8')) as Profile;
 const byId = new Map(profile.nodes.map((n) => [n.id, n]));
 const selfUs = new Map<number, number>();
-profile.samples.forEach((id, i) => selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
+const times: number[] = [];
+let t = 0;
+for (const d of profile.timeDeltas) times.push((t += d));
+const fromUs = lastArg === undefined ? -Infinity : t - Number(lastArg) * 1000;
+profile.samples.forEach((id, i) => {
+  if ((times[i] ?? 0) < fromUs || byId.get(id)?.callFrame.functionName === '(idle)') return;
+  selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
+});
 const total = [...selfUs.values()].reduce((a, b) => a + b, 0);
 
 const shortUrl = (url: string): string =>

@@ -37,10 +37,11 @@ export interface Invocation {
 }
 
 export interface Tool {
-  /** Label in the table, e.g. 'commbench', 'commbench w=2', 'wrk'. */
+  /** Label in the table, e.g. 'commbench client=net', 'commbench w=2', 'wrk'. */
   readonly label: string;
-  readonly kind: 'commbench' | 'autocannon' | 'wrk' | 'h2load';
-  readonly pattern: 'rest' | 'grpc';
+  readonly kind: 'commbench' | 'autocannon' | 'wrk' | 'h2load' | 'plain';
+  /** The bench group (table section) this tool runs in, e.g. 'rest', 'rest 5ms c=1'. */
+  readonly pattern: string;
   /** A separate unmeasured run first (tools without a warm-up phase of their own). */
   readonly warmup?: Invocation;
   readonly run: Invocation;
@@ -50,25 +51,37 @@ export interface Tool {
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
 
-export function commbenchTool(
-  pattern: 'rest' | 'grpc',
-  url: string,
-  workers: number,
-  config: BenchConfig,
-): Tool {
+/** What a commbench row runs: the engine's pattern and its options (the row's label names them). */
+export interface CommbenchCase {
+  readonly pattern: string;
+  readonly options?: Readonly<Record<string, unknown>>;
+  readonly workers?: number;
+}
+
+/** 'commbench client=net w=2' from the options and worker count. */
+export function commbenchLabel(c: CommbenchCase): string {
+  const parts = ['commbench'];
+  for (const [k, v] of Object.entries(c.options ?? {})) parts.push(`${k}=${String(v)}`);
+  if ((c.workers ?? 1) > 1) parts.push(`w=${c.workers}`);
+  return parts.join(' ');
+}
+
+export function commbenchTool(group: string, url: string, c: CommbenchCase, config: BenchConfig): Tool {
+  const label = commbenchLabel(c);
+  const workers = c.workers ?? 1;
   const prof = config.cpuProfDir
     ? [
         '--cpu-prof',
         '--cpu-prof-dir',
         config.cpuProfDir,
         '--cpu-prof-name',
-        `${pattern}-w${workers}.cpuprofile`,
+        `${`${group} ${label}`.replace(/[^\w=.-]+/g, '_')}.cpuprofile`,
       ]
     : [];
   return {
-    label: workers === 1 ? 'commbench' : `commbench w=${workers}`,
+    label,
     kind: 'commbench',
-    pattern,
+    pattern: group,
     run: {
       command: process.execPath,
       args: [
@@ -77,7 +90,9 @@ export function commbenchTool(
         'tsx',
         join(repo, 'bench', 'driver.ts'),
         '--pattern',
-        pattern,
+        c.pattern,
+        '--options',
+        JSON.stringify(c.options ?? {}),
         '--url',
         url,
         '--connections',
@@ -93,8 +108,7 @@ export function commbenchTool(
       ],
     },
     parse(run) {
-      const line = run.stdout.trim().split('\n').pop() ?? '';
-      const out = JSON.parse(line) as DriverOutput;
+      const out = driverOutput(run);
       if (out.status !== 'ok') throw new Error(`commbench driver: ${out.status} ${out.error ?? ''}`);
       const notes = [
         `engine's own driver CPU ${out.engineDriverCpuUsPerOp.toFixed(1)} µs/op (process.cpuUsage in its window)`,
@@ -112,6 +126,51 @@ export function commbenchTool(
   };
 }
 
+function driverOutput(run: ToolRun): DriverOutput {
+  const line = run.stdout.trim().split('\n').pop() ?? '';
+  return JSON.parse(line) as DriverOutput;
+}
+
+/** bench/plain.ts: a hand-written loop (`ws` WebSocket or node:net) as the reference. */
+export function plainTool(group: string, kind: 'ws' | 'tcp', url: string, config: BenchConfig): Tool {
+  return {
+    label: kind === 'ws' ? 'plain ws loop' : 'plain node:net loop',
+    kind: 'plain',
+    pattern: group,
+    run: {
+      command: process.execPath,
+      args: [
+        '--import',
+        'tsx',
+        join(repo, 'bench', 'plain.ts'),
+        '--kind',
+        kind,
+        '--url',
+        url,
+        '--connections',
+        String(config.connections),
+        '--warmup-ms',
+        String(config.warmupS * 1000),
+        '--duration-ms',
+        String(config.durationS * 1000),
+        '--size',
+        String(config.size),
+      ],
+    },
+    parse(run) {
+      const out = driverOutput(run);
+      return Promise.resolve({
+        reqPerSec: out.throughput,
+        p50Us: out.p50Us,
+        p99Us: out.p99Us,
+        requests: out.ops,
+        errors: out.errors,
+        notes: [],
+      });
+    },
+  };
+}
+
 interface AutocannonJson {
   duration: number;
   errors: number;
@@ -121,7 +180,7 @@ interface AutocannonJson {
   latency: { p50: number; p99: number };
 }
 
-export function autocannonTool(url: string, files: PayloadFiles, config: BenchConfig): Tool {
+export function autocannonTool(group: string, url: string, files: PayloadFiles, config: BenchConfig): Tool {
   // node_modules/.bin/autocannon is a link to autocannon.js; run it with this node so that the
   // PID we sample is the load generator itself, not a shell or env wrapper.
   const cli = realpathSync(join(repo, 'node_modules', '.bin', 'autocannon'));
@@ -129,7 +188,7 @@ export function autocannonTool(url: string, files: PayloadFiles, config: BenchCo
   return {
     label: 'autocannon',
     kind: 'autocannon',
-    pattern: 'rest',
+    pattern: group,
     run: {
       command: process.execPath,
       args: [
@@ -166,12 +225,12 @@ export function autocannonTool(url: string, files: PayloadFiles, config: BenchCo
   };
 }
 
-export function wrkTool(url: string, files: PayloadFiles, config: BenchConfig): Tool {
+export function wrkTool(group: string, url: string, files: PayloadFiles, config: BenchConfig): Tool {
   const common = ['-t1', `-c${config.connections}`, '-s', files.wrkScript];
   return {
     label: 'wrk',
     kind: 'wrk',
-    pattern: 'rest',
+    pattern: group,
     ...(config.warmupS > 0
       ? { warmup: { command: 'wrk', args: [...common, `-d${config.warmupS}s`, `${url}/echo`] } }
       : {}),
@@ -198,13 +257,13 @@ export function wrkTool(url: string, files: PayloadFiles, config: BenchConfig): 
   };
 }
 
-export function h2loadTool(url: string, files: PayloadFiles, config: BenchConfig): Tool {
+export function h2loadTool(group: string, url: string, files: PayloadFiles, config: BenchConfig): Tool {
   const logFile = join(files.dir, 'h2load.log');
   const target = new URL('/commbench.echo.v1.Echo/Unary', url.replace(/^grpc:/, 'http:')).href;
   return {
     label: 'h2load',
     kind: 'h2load',
-    pattern: 'grpc',
+    pattern: group,
     run: {
       command: 'h2load',
       args: [

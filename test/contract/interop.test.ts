@@ -1,13 +1,16 @@
 /**
  * Interop: each server of rest-h2, graphql and grpc's streaming RPCs answered a client that the
  * pattern's own client code did not write (undici, node:http2 with hand-made gRPC frames, plain
- * fetch, graphql-http's audit suite).
+ * fetch, graphql-http's audit suite); and the lean rest client talked to HTTP/1.1 servers commbench
+ * did not write (a plain node:http server, nginx).
  */
 import assert from 'node:assert/strict';
+import { createServer as createHttpServer } from 'node:http';
 import { connect as h2connect, constants, type ClientHttp2Session } from 'node:http2';
 import { after, before, describe, it } from 'node:test';
 import { auditServer } from 'graphql-http';
 import { Client, request } from 'undici';
+import { WebSocketServer } from 'ws';
 import { makeRecord, recordsEqual, withSeq, type EchoRecord } from '../../src/message.js';
 import graphqlPattern from '../../src/patterns/graphql/index.js';
 import grpcPattern from '../../src/patterns/grpc/index.js';
@@ -17,8 +20,12 @@ import {
   serverStreamPath,
   streamRequestCodec,
 } from '../../src/patterns/grpc/proto.js';
+import { findNginx } from '../../src/patterns/hops/nginx.js';
+import restPatternImport from '../../src/patterns/rest/index.js';
 import restH2Pattern from '../../src/patterns/rest-h2/index.js';
-import type { Pattern, RunningServer } from '../../src/patterns/types.js';
+import restProxyPattern from '../../src/patterns/rest-proxy/index.js';
+import type { OpError, Pattern, RunningServer } from '../../src/patterns/types.js';
+import websocketPattern from '../../src/patterns/websocket/index.js';
 
 function start<O>(pattern: Pattern<O>, options: Record<string, unknown> = {}): Promise<RunningServer> {
   return pattern.startServer({
@@ -206,5 +213,149 @@ describe('interop: graphql server', () => {
     );
     assert.deepEqual(notes, []);
     assert.ok(results.length > 20, `${results.length} audits ran`);
+  });
+});
+
+describe('interop: the lean rest client (client: net) against HTTP/1.1 servers commbench did not write', () => {
+  const restPattern = restPatternImport;
+
+  async function connectNet(url: string, inFlight = 1) {
+    const metered = { ops: 0 };
+    const client = await restPattern.connect({
+      url: new URL(url),
+      options: restPattern.options.parse({ client: 'net' }),
+      index: 0,
+      inFlight,
+      timeoutMs: 3000,
+      payload: { add: () => void metered.ops++ },
+    });
+    return { client, metered };
+  }
+
+  /** node:http echo written here: chunked (no Content-Length), and Connection: close every 3rd response. */
+  async function plainServer(): Promise<{
+    url: string;
+    connections: () => number;
+    stop: () => Promise<void>;
+  }> {
+    let responses = 0;
+    let connections = 0;
+    const server = createHttpServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const body = Buffer.concat(chunks).toString();
+        const close = ++responses % 3 === 0;
+        res.writeHead(200, { 'content-type': 'application/json', ...(close ? { connection: 'close' } : {}) });
+        // Two writes: node sends them as two chunks of a chunked body.
+        res.write(body.slice(0, 10));
+        res.end(body.slice(10));
+      });
+    });
+    server.on('connection', () => connections++);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as { port: number };
+    return {
+      url: `http://127.0.0.1:${port}`,
+      connections: () => connections,
+      stop: () =>
+        new Promise((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections();
+        }),
+    };
+  }
+
+  it('reads chunked responses from a plain node:http server and reconnects after Connection: close', async () => {
+    const server = await plainServer();
+    const { client, metered } = await connectNet(server.url);
+    try {
+      const failures: string[] = [];
+      for (let seq = 1; seq <= 12; seq++) {
+        // An op sent right after a Connection: close response may race the close: retried once.
+        for (let attempt = 0; attempt < 2; attempt++) {
+          try {
+            await client.send(withSeq(record, seq), seq % 2 === 0);
+            break;
+          } catch (err) {
+            if (attempt === 1 || (err as OpError).kind !== 'connection') failures.push(String(err));
+          }
+        }
+      }
+      assert.deepEqual(failures, []);
+      assert.equal(metered.ops, 12);
+      assert.ok(server.connections() >= 4, `reconnected (${server.connections()} connections)`);
+    } finally {
+      await client.close();
+      await server.stop();
+    }
+  });
+
+  it('passes through nginx (its own HTTP/1.1 parser and keep-alive) with pipelining', async (t) => {
+    if (!findNginx()) {
+      if (process.env.CI === 'true')
+        assert.fail('nginx is not installed (CI must have it: apt-get install nginx)');
+      return t.skip('nginx is not installed: apt-get install nginx');
+    }
+    const server = await restProxyPattern.startServer({
+      host: '127.0.0.1',
+      port: 0,
+      options: restProxyPattern.options.parse({ proxy: 'nginx' }),
+      delayMs: 0,
+    });
+    const { client, metered } = await connectNet(server.url, 4);
+    try {
+      await Promise.all(
+        Array.from({ length: 40 }, (_, i) => client.send(withSeq(makeRecord(2048), 100 + i), i % 5 === 0)),
+      );
+      assert.equal(metered.ops, 40);
+      const err = await client.send(withSeq(record, 7), true).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      assert.equal(err, undefined);
+    } finally {
+      await client.close();
+      await server.stop();
+    }
+  });
+});
+
+describe('interop: the lean websocket client (client: net) against a ws server written here', () => {
+  it('answers pings, joins fragmented messages and reads 16-bit and 64-bit lengths', async () => {
+    const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, path: '/echo' });
+    await new Promise<void>((resolve) => wss.once('listening', () => resolve()));
+    let pongs = 0;
+    wss.on('connection', (ws) => {
+      ws.on('pong', () => pongs++);
+      ws.on('message', (data: Buffer) => {
+        ws.ping();
+        const text = data.toString();
+        const cut = Math.floor(text.length / 3);
+        ws.send(text.slice(0, cut), { fin: false });
+        ws.send(text.slice(cut), { fin: true });
+      });
+    });
+    const { port } = wss.address() as { port: number };
+    const meter = { ops: 0, bytes: 0 };
+    const client = await websocketPattern.connect({
+      url: new URL(`ws://127.0.0.1:${port}`),
+      options: websocketPattern.options.parse({ client: 'net' }),
+      index: 0,
+      inFlight: 2,
+      timeoutMs: 3000,
+      payload: { add: (req: number) => void ((meter.ops += 1), (meter.bytes += req)) },
+    });
+    try {
+      const sizes = [64, 1024, 70_000];
+      await Promise.all(sizes.map((size, i) => client.send(withSeq(makeRecord(size), 10 + i), true)));
+      assert.equal(meter.ops, 3);
+      assert.ok(meter.bytes >= 64 + 1024 + 70_000);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      assert.equal(pongs, 3, 'every ping answered');
+    } finally {
+      await client.close();
+      await new Promise((resolve) => wss.close(resolve));
+    }
   });
 });

@@ -8,6 +8,8 @@ import { pushContractVariants, pushSuite, pushSuites } from './push.js';
 const variants: Partial<Record<PatternName, Record<string, unknown>[]>> = {
   ...architectureVariants,
   ...pushContractVariants,
+  rest: [{ client: 'net' }],
+  websocket: [...(pushContractVariants.websocket ?? []), { client: 'net' }],
   'rest-h2': [{ tls: true }],
   grpc: [
     { mode: 'bidi-stream' },

@@ -1,124 +1,258 @@
-import http2, { type ClientHttp2Session, type ClientHttp2Stream } from 'node:http2';
+import http2, {
+  type ClientHttp2Session,
+  type ClientHttp2Stream,
+  type IncomingHttpHeaders,
+  type OutgoingHttpHeaders,
+} from 'node:http2';
 import net from 'node:net';
 import type { EchoRecord } from '../../message.js';
+import { PendingQueue, type PendingOp } from '../pending.js';
 import { OpError, toOpError, type ClientContext, type PatternClient } from '../types.js';
 import type { GrpcOptions } from './index.js';
 import { echoCodec, echoProblem, unaryPath } from './proto.js';
 
 const { NGHTTP2_CANCEL } = http2.constants;
 
+/** Where a stream's operation lives, so that its listeners can be shared functions, not closures. */
+const kOp = Symbol('grpc-op');
+
+/** One unary call: a PendingOp (deadline sweep) tied to its stream. */
+class UnaryOp implements PendingOp {
+  settled = false;
+  status: string | undefined;
+  message = '';
+  chunks: Buffer[] = [];
+  constructor(
+    readonly deadline: number,
+    readonly client: LeanClient,
+    readonly msg: EchoRecord,
+    readonly requestBytes: number,
+    readonly verify: boolean,
+    readonly stream: ClientHttp2Stream,
+    private readonly resolveFn: () => void,
+    private readonly rejectFn: (err: OpError) => void,
+  ) {}
+
+  resolve(): void {
+    this.settled = true;
+    this.client.settled();
+    this.resolveFn();
+  }
+
+  reject(err: OpError): void {
+    this.settled = true;
+    this.client.settled();
+    // A timed-out or failed call must not keep its stream.
+    if (!this.stream.closed) this.stream.close(NGHTTP2_CANCEL);
+    this.rejectFn(err);
+  }
+}
+
+type OpStream = ClientHttp2Stream & { [kOp]?: UnaryOp };
+
+function onResponse(this: OpStream, h: IncomingHttpHeaders): void {
+  const op = this[kOp];
+  // A trailers-only response carries grpc-status in the headers.
+  if (op && h['grpc-status'] !== undefined) op.status = String(h['grpc-status']);
+}
+
+function onTrailers(this: OpStream, t: IncomingHttpHeaders): void {
+  const op = this[kOp];
+  if (!op) return;
+  op.status = String(t['grpc-status']);
+  op.message = String(t['grpc-message'] ?? '');
+}
+
+function onData(this: OpStream, chunk: Buffer): void {
+  this[kOp]?.chunks.push(chunk);
+}
+
+function onError(this: OpStream, err: Error): void {
+  const op = this[kOp];
+  if (!op || op.settled) return;
+  op.reject(op.client.closing ? new OpError('connection', 'client closed') : toOpError(err));
+}
+
+function onClose(this: OpStream): void {
+  const op = this[kOp];
+  this[kOp] = undefined;
+  op?.client.forget(this);
+  if (!op || op.settled) return;
+  if (op.status !== '0') {
+    return op.reject(
+      op.status === undefined
+        ? new OpError('connection', 'stream closed without grpc-status')
+        : new OpError(op.status === '4' ? 'timeout' : 'protocol', `grpc-status ${op.status}: ${op.message}`),
+    );
+  }
+  const body = op.chunks.length === 1 ? (op.chunks[0] as Buffer) : Buffer.concat(op.chunks);
+  if (body.length < 5 || body.readUInt32BE(1) !== body.length - 5) {
+    return op.reject(new OpError('protocol', 'response is not one length-prefixed gRPC message'));
+  }
+  const problem = op.client.check(body, op);
+  if (problem) return op.reject(problem);
+  op.client.payload.add(op.requestBytes, body.length - 5);
+  op.resolve();
+}
+
+/** Bytes of `seq` as a protobuf varint. */
+function varintBytes(seq: number): number {
+  return seq < 0x80 ? 1 : seq < 0x4000 ? 2 : seq < 0x200000 ? 3 : seq < 0x10000000 ? 4 : 5;
+}
+
+/**
+ * gRPC messages of one base record: the record without its seq (field 1, encoded first) is
+ * encoded once; a message is its 5-byte prefix, the seq field, and those bytes.
+ */
+class MessageEncoder {
+  private base: EchoRecord | undefined;
+  private rest: Buffer = Buffer.alloc(0);
+  constructor(private readonly codec: ReturnType<typeof echoCodec>) {}
+
+  encode(msg: EchoRecord): Buffer {
+    const base = this.base;
+    if (base === undefined || msg.items !== base.items || msg.text !== base.text || msg.name !== base.name) {
+      this.base = msg;
+      this.rest = this.codec.encode({ name: msg.name, items: msg.items, text: msg.text });
+    }
+    const seq = msg.seq;
+    const seqBytes = seq === 0 ? 0 : 1 + varintBytes(seq);
+    const length = seqBytes + this.rest.length;
+    const frame = Buffer.allocUnsafe(5 + length);
+    frame[0] = 0;
+    frame.writeUInt32BE(length, 1);
+    let at = 5;
+    if (seq !== 0) {
+      frame[at++] = 0x08;
+      let v = seq;
+      while (v >= 0x80) {
+        frame[at++] = (v & 0x7f) | 0x80;
+        v = Math.floor(v / 128);
+      }
+      frame[at++] = v;
+    }
+    this.rest.copy(frame, at);
+    return frame;
+  }
+}
+
+/** Reads the seq (field 1 varint) at the start of an encoded EchoRecord; -1 when it is not there. */
+function leadingSeq(message: Buffer, from: number): number {
+  if (message[from] !== 0x08) return 0;
+  let v = 0;
+  let scale = 1;
+  for (let i = from + 1; i < from + 6 && i < message.length; i++) {
+    const b = message[i] as number;
+    v += (b & 0x7f) * scale;
+    if (b < 0x80) return v;
+    scale *= 128;
+  }
+  return -1;
+}
+
 /**
  * A lean gRPC unary client on node:http2 (option `client: http2`): the same protocol on the wire
  * as @grpc/grpc-js — HTTP/2 POST to the method path, `application/grpc`, 5-byte length-prefixed
  * protobuf, `grpc-status` in the trailers — without grpc-js's channel, interceptor and call
  * machinery. Next to the default client it shows how much of a gRPC row is the protocol and how
- * much the library (grpc-js's client costs several times this one's CPU per call).
+ * much the library. Per call: the message is the pre-encoded record with its seq written in, the
+ * headers object is shared, listeners are shared functions (the op hangs on the stream), deadlines
+ * are one PendingQueue sweep per connection; the echo is checked by length and seq, and decoded
+ * and compared field by field with verify (or when it is not shaped like the request).
  */
-export async function connectGrpcHttp2(ctx: ClientContext<GrpcOptions>): Promise<PatternClient> {
-  const session = await openSession(ctx);
-  const codec = echoCodec();
-  const streams = new Set<ClientHttp2Stream>();
-  const headers = {
-    ':method': 'POST',
-    ':path': unaryPath,
-    'content-type': 'application/grpc',
-    te: 'trailers',
-    'grpc-timeout': `${ctx.timeoutMs}m`,
-  };
-  let closing = false;
+class LeanClient implements PatternClient {
+  closing = false;
+  private readonly codec = echoCodec();
+  private readonly encoder = new MessageEncoder(this.codec);
+  private readonly pending: PendingQueue<UnaryOp>;
+  private readonly streams = new Set<OpStream>();
+  private readonly headers: OutgoingHttpHeaders;
+  readonly payload: ClientContext['payload'];
 
-  const call = (
-    msg: EchoRecord,
-    verify: boolean,
-    resolve: () => void,
-    reject: (err: OpError) => void,
-  ): void => {
-    const request = codec.encode(msg);
-    const frame = Buffer.allocUnsafe(5 + request.length);
-    frame[0] = 0;
-    frame.writeUInt32BE(request.length, 1);
-    request.copy(frame, 5);
-    const stream = session.request(headers);
-    streams.add(stream);
-    const chunks: Buffer[] = [];
-    let grpcStatus: string | undefined;
-    let grpcMessage = '';
-    let settled = false;
-    const finish = (err?: OpError): void => {
-      if (settled) return;
-      settled = true;
-      streams.delete(stream);
-      if (err) reject(err);
-      else resolve();
+  constructor(
+    private readonly session: ClientHttp2Session,
+    private readonly ctx: ClientContext<GrpcOptions>,
+  ) {
+    this.pending = new PendingQueue<UnaryOp>(ctx.timeoutMs);
+    this.payload = ctx.payload;
+    this.headers = {
+      ':method': 'POST',
+      ':path': unaryPath,
+      'content-type': 'application/grpc',
+      te: 'trailers',
+      'grpc-timeout': `${ctx.timeoutMs}m`,
     };
-    stream.setTimeout(ctx.timeoutMs, () => {
-      stream.close(NGHTTP2_CANCEL);
-      finish(new OpError('timeout', `no response within ${ctx.timeoutMs} ms`));
-    });
-    stream.on('response', (h) => {
-      // A trailers-only response carries grpc-status in the headers.
-      if (h['grpc-status'] !== undefined) grpcStatus = String(h['grpc-status']);
-    });
-    stream.on('trailers', (t) => {
-      grpcStatus = String(t['grpc-status']);
-      grpcMessage = String(t['grpc-message'] ?? '');
-    });
-    stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-    stream.on('error', (err) =>
-      finish(closing ? new OpError('connection', 'client closed') : toOpError(err)),
-    );
-    stream.on('close', () => {
-      if (settled) return;
-      if (grpcStatus !== '0') {
-        return finish(
-          grpcStatus === undefined
-            ? new OpError('connection', 'stream closed without grpc-status')
-            : new OpError(
-                grpcStatus === '4' ? 'timeout' : 'protocol',
-                `grpc-status ${grpcStatus}: ${grpcMessage}`,
-              ),
-        );
-      }
-      const body = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
-      if (body.length < 5 || body.readUInt32BE(1) !== body.length - 5) {
-        return finish(new OpError('protocol', 'response is not one length-prefixed gRPC message'));
-      }
-      const response = body.subarray(5);
-      const problem = echoProblem(response, msg, verify);
-      if (problem) return finish(problem);
-      ctx.payload.add(request.length, response.length);
-      finish();
-    });
-    stream.end(frame);
-  };
+  }
 
-  return {
-    send(msg, verify) {
-      if (closing || session.closed || session.destroyed) {
-        return Promise.reject(new OpError('connection', 'session closed'));
-      }
-      return new Promise<void>((resolve, reject) => call(msg, verify, resolve, reject));
-    },
-    close() {
-      if (closing) return Promise.resolve();
-      closing = true;
-      for (const s of streams) s.close(NGHTTP2_CANCEL);
-      if (session.closed || session.destroyed) {
+  forget(stream: OpStream): void {
+    this.streams.delete(stream);
+  }
+
+  settled(): void {
+    this.pending.dropSettled();
+  }
+
+  check(body: Buffer, op: UnaryOp): OpError | undefined {
+    const seq = op.msg.seq;
+    if (!op.verify && body.length - 5 === op.requestBytes && leadingSeq(body, 5) === seq) return undefined;
+    return echoProblem(body.subarray(5), op.msg, op.verify);
+  }
+
+  send(msg: EchoRecord, verify: boolean): Promise<void> {
+    const session = this.session;
+    if (this.closing || session.closed || session.destroyed) {
+      return Promise.reject(new OpError('connection', 'session closed'));
+    }
+    return new Promise<void>((resolve, reject) => {
+      const frame = this.encoder.encode(msg);
+      const stream: OpStream = session.request(this.headers);
+      const op = new UnaryOp(
+        performance.now() + this.ctx.timeoutMs,
+        this,
+        msg,
+        frame.length - 5,
+        verify,
+        stream,
+        resolve,
+        reject,
+      );
+      stream[kOp] = op;
+      this.pending.push(op);
+      this.streams.add(stream);
+      stream.on('response', onResponse);
+      stream.on('trailers', onTrailers);
+      stream.on('data', onData);
+      stream.on('error', onError);
+      stream.on('close', onClose);
+      stream.end(frame);
+    });
+  }
+
+  close(): Promise<void> {
+    if (this.closing) return Promise.resolve();
+    this.closing = true;
+    this.pending.failAll(new OpError('connection', 'client closed'));
+    for (const s of this.streams) if (!s.closed) s.close(NGHTTP2_CANCEL);
+    const session = this.session;
+    if (session.closed || session.destroyed) {
+      session.destroy();
+      return Promise.resolve();
+    }
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
         session.destroy();
-        return Promise.resolve();
-      }
-      return new Promise<void>((resolve) => {
-        const timer = setTimeout(() => {
-          session.destroy();
-          resolve();
-        }, 500);
-        session.close(() => {
-          clearTimeout(timer);
-          resolve();
-        });
+        resolve();
+      }, 500);
+      session.close(() => {
+        clearTimeout(timer);
+        resolve();
       });
-    },
-  };
+    });
+  }
+}
+
+export async function connectGrpcHttp2(ctx: ClientContext<GrpcOptions>): Promise<PatternClient> {
+  return new LeanClient(await openSession(ctx), ctx);
 }
 
 function openSession(ctx: ClientContext<GrpcOptions>): Promise<ClientHttp2Session> {

@@ -36,7 +36,7 @@ const restProxy = {
   },
   async connect(ctx) {
     const { connectRest } = await import('../rest/client.js');
-    return connectRest({ ...ctx, options: { path: '/echo' } });
+    return connectRest({ ...ctx, options: { path: '/echo', client: 'undici' } });
   },
 } satisfies Pattern<RestProxyOptions>;
 

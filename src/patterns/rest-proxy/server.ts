@@ -7,7 +7,7 @@ import type { RestProxyOptions } from './index.js';
 /** The rest echo here, then the proxies from the one nearest the echo to the one the client reaches. */
 export async function startRestProxy(ctx: ServerContext<RestProxyOptions>): Promise<RunningServer> {
   const { proxy, proxies } = ctx.options;
-  const backend = await startRestServer({ ...ctx, port: 0, options: { path: '/echo' } });
+  const backend = await startRestServer({ ...ctx, port: 0, options: { path: '/echo', client: 'undici' } });
   const started: HopProcess[] = [];
   try {
     let upstream = backend.url;

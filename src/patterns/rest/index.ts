@@ -8,6 +8,11 @@ export const restOptions = z.strictObject({
     .string()
     .regex(/^\/[^\s?#]*$/, 'an absolute path without query, e.g. /echo')
     .default('/echo'),
+  /**
+   * Client: `undici` (one undici Client per connection, what Node services use) or `net`, a lean
+   * HTTP/1.1 keep-alive client on node:net (pre-encoded request, seq patched; like wrk/autocannon).
+   */
+  client: z.enum(['undici', 'net']).default('undici'),
 });
 export type RestOptions = z.output<typeof restOptions>;
 
@@ -29,6 +34,10 @@ const rest = {
     return startRestServer(ctx);
   },
   async connect(ctx) {
+    if (ctx.options.client === 'net') {
+      const { connectRestNet } = await import('./net-client.js');
+      return connectRestNet(ctx);
+    }
     const { connectRest } = await import('./client.js');
     return connectRest(ctx);
   },

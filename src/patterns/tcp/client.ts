@@ -13,9 +13,27 @@ interface TcpOp extends PendingOp {
 }
 
 /** Opens one socket; resolves once connected, rejects with OpError('connection'|'timeout'). */
-function open(ctx: ClientContext<TcpOptions>): Promise<Socket> {
+/** Per socket: reads land here (net's `onread`, no stream machinery per chunk) and are copied out. */
+const readBufferBytes = 64 * 1024;
+
+/**
+ * Opens one socket; resolves once connected, rejects with OpError('connection'|'timeout'). Every
+ * read is handed to `reader.onChunk` (set it before data can arrive: it is called from the socket).
+ */
+function open(ctx: ClientContext<TcpOptions>, reader: { onChunk: (chunk: Buffer) => void }): Promise<Socket> {
   return new Promise((resolve, reject) => {
-    const socket = netConnect({ host: ctx.url.hostname.replace(/^\[|\]$/g, ''), port: Number(ctx.url.port) });
+    const socket = netConnect({
+      host: ctx.url.hostname.replace(/^\[|\]$/g, ''),
+      port: Number(ctx.url.port),
+      onread: {
+        buffer: Buffer.allocUnsafe(readBufferBytes),
+        // A copy: FrameReader hands out subarrays and keeps partial frames, the buffer is reused.
+        callback: (bytes: number, buf: Uint8Array) => {
+          reader.onChunk(Buffer.from(buf.subarray(0, bytes)));
+          return true;
+        },
+      },
+    });
     socket.setNoDelay(ctx.options.noDelay);
     const timer = setTimeout(() => {
       socket.destroy();
@@ -34,9 +52,51 @@ function open(ctx: ClientContext<TcpOptions>): Promise<Socket> {
   });
 }
 
+const seqPrefix = '{"seq":';
+
+/**
+ * The frame of `msg`, built from a per-connection template of its base record (the same name, items
+ * and text as the last one): only the seq digits are written per operation, JSON.stringify runs
+ * once per base record and seq digit count.
+ */
+class FrameEncoder {
+  private base: EchoRecord | undefined;
+  /** By seq digit count: the frame with that many digits, and where they start. */
+  private templates: (Buffer | undefined)[] = [];
+
+  encode(msg: EchoRecord): Buffer {
+    const base = this.base;
+    if (base === undefined || msg.items !== base.items || msg.text !== base.text || msg.name !== base.name) {
+      this.base = msg;
+      this.templates = [];
+    }
+    let digits = 1;
+    for (let s = msg.seq; s >= 10; s = Math.floor(s / 10)) digits++;
+    let template = this.templates[digits];
+    if (template === undefined) {
+      const json = JSON.stringify(msg);
+      if (!json.startsWith(seqPrefix)) return encodeFrame(json);
+      template = encodeFrame(json);
+      this.templates[digits] = template;
+    }
+    const frame = Buffer.allocUnsafe(template.length);
+    template.copy(frame);
+    let v = msg.seq;
+    for (let i = headerBytes + seqPrefix.length + digits - 1; i >= headerBytes + seqPrefix.length; i--) {
+      const q = Math.floor(v / 10);
+      frame[i] = 48 + v - q * 10;
+      v = q;
+    }
+    return frame;
+  }
+}
+
 export async function connectTcp(ctx: ClientContext<TcpOptions>): Promise<PatternClient> {
-  const socket = await open(ctx);
+  const early: Buffer[] = [];
+  const input = { onChunk: (chunk: Buffer): void => void early.push(chunk) };
+  const socket = await open(ctx, input);
   const pending = new PendingQueue<TcpOp>(ctx.timeoutMs);
+  const encoder = new FrameEncoder();
   let failure: OpError | undefined;
   const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
 
@@ -69,13 +129,14 @@ export async function connectTcp(ctx: ClientContext<TcpOptions>): Promise<Patter
     op.resolve();
   });
 
-  socket.on('data', (chunk: Buffer) => {
+  input.onChunk = (chunk: Buffer) => {
     try {
       reader.push(chunk);
     } catch (err) {
       fail(new OpError('protocol', (err as Error).message));
     }
-  });
+  };
+  for (const chunk of early.splice(0)) input.onChunk(chunk);
   socket.on('error', (err) => fail(toOpError(err)));
   socket.on('close', () => fail(new OpError('connection', `connection to ${ctx.url.host} closed`)));
 
@@ -84,7 +145,7 @@ export async function connectTcp(ctx: ClientContext<TcpOptions>): Promise<Patter
       if (failure) return Promise.reject(failure);
       return new Promise<void>((resolve, reject) => {
         const op: TcpOp = {
-          frame: encodeFrame(JSON.stringify(msg)),
+          frame: encoder.encode(msg),
           seq: msg.seq,
           verify,
           deadline: performance.now() + ctx.timeoutMs,

@@ -9,6 +9,8 @@ export const websocketOptions = z.strictObject({
    * on the server's ack. The driver opens `load.subscribers` subscribers.
    */
   mode: z.enum(['echo', 'broadcast']).default('echo'),
+  /** echo mode's client: `ws` (the library) or `net`, a lean RFC 6455 client on node:net. */
+  client: z.enum(['ws', 'net']).default('ws'),
 });
 export type WebSocketOptions = z.output<typeof websocketOptions>;
 
@@ -35,6 +37,10 @@ const websocket = {
     if (ctx.request) {
       const { connectOwnWebSocket } = await import('./own-client.js');
       return connectOwnWebSocket(ctx);
+    }
+    if (ctx.options.client === 'net' && ctx.options.mode === 'echo') {
+      const { connectWebSocketNet } = await import('./net-client.js');
+      return connectWebSocketNet(ctx);
     }
     const { connectWebSocket } = await import('./client.js');
     return connectWebSocket(ctx);

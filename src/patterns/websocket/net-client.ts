@@ -1,0 +1,297 @@
+import { createHash, randomBytes, randomFillSync } from 'node:crypto';
+import { connect as netConnect, type Socket } from 'node:net';
+import { recordsEqual, type EchoRecord } from '../../message.js';
+import { PendingQueue, type PendingOp } from '../pending.js';
+import { OpError, toOpError, type ClientContext, type PatternClient } from '../types.js';
+import type { WebSocketOptions } from './index.js';
+import { maxMessageBytes } from './server.js';
+
+/**
+ * The lean WebSocket echo client (option `client: net`, echo mode): RFC 6455 on one node:net
+ * socket, without the `ws` library. The record's JSON is encoded once per base record; per message
+ * the seq digits are written in, the frame gets a fresh masking key (from a random pool, as ws does)
+ * and is masked in one pass. Answers are unmasked text frames matched in order: equal bytes pass,
+ * anything else is parsed (seq, and every field with verify); with verify the echo is always
+ * parsed and compared field by field.
+ */
+
+const guid = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
+const seqPrefix = '{"seq":';
+const poolBytes = 8192;
+
+interface WsOp extends PendingOp {
+  readonly msg: EchoRecord;
+  /** The unmasked text sent. */
+  readonly text: Buffer;
+  readonly verify: boolean;
+  resolve(): void;
+}
+
+class Masks {
+  private pool = Buffer.allocUnsafe(poolBytes);
+  private at = poolBytes;
+  /** Offset of 4 fresh random bytes in `buffer`. */
+  next(): { buffer: Buffer; offset: number } {
+    if (this.at + 4 > poolBytes) {
+      this.pool = randomFillSync(Buffer.allocUnsafe(poolBytes));
+      this.at = 0;
+    }
+    const offset = this.at;
+    this.at += 4;
+    return { buffer: this.pool, offset };
+  }
+}
+
+/** Builds one masked client text frame carrying `payload`. */
+function maskedFrame(payload: Buffer, masks: Masks): Buffer {
+  const n = payload.length;
+  const head = n < 126 ? 2 : n < 65536 ? 4 : 10;
+  const frame = Buffer.allocUnsafe(head + 4 + n);
+  frame[0] = 0x81;
+  if (n < 126) frame[1] = 0x80 | n;
+  else if (n < 65536) {
+    frame[1] = 0x80 | 126;
+    frame.writeUInt16BE(n, 2);
+  } else {
+    frame[1] = 0x80 | 127;
+    frame.writeUInt32BE(0, 2);
+    frame.writeUInt32BE(n, 6);
+  }
+  const { buffer, offset } = masks.next();
+  buffer.copy(frame, head, offset, offset + 4);
+  const m0 = buffer[offset] as number;
+  const m1 = buffer[offset + 1] as number;
+  const m2 = buffer[offset + 2] as number;
+  const m3 = buffer[offset + 3] as number;
+  const at = head + 4;
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    frame[at + i] = (payload[i] as number) ^ m0;
+    frame[at + i + 1] = (payload[i + 1] as number) ^ m1;
+    frame[at + i + 2] = (payload[i + 2] as number) ^ m2;
+    frame[at + i + 3] = (payload[i + 3] as number) ^ m3;
+  }
+  for (; i < n; i++) frame[at + i] = (payload[i] as number) ^ (buffer[offset + (i & 3)] as number);
+  return frame;
+}
+
+/** The text of `msg`, from a template of its base record with only the seq digits written per call. */
+class TextEncoder {
+  private base: EchoRecord | undefined;
+  private templates: (Buffer | undefined)[] = [];
+
+  encode(msg: EchoRecord): Buffer {
+    const base = this.base;
+    if (base === undefined || msg.items !== base.items || msg.text !== base.text || msg.name !== base.name) {
+      this.base = msg;
+      this.templates = [];
+    }
+    let digits = 1;
+    for (let s = msg.seq; s >= 10; s = Math.floor(s / 10)) digits++;
+    let t = this.templates[digits];
+    if (t === undefined) {
+      const json = JSON.stringify(msg);
+      if (!json.startsWith(seqPrefix)) return Buffer.from(json);
+      t = Buffer.from(json);
+      this.templates[digits] = t;
+    }
+    const text = Buffer.allocUnsafe(t.length);
+    t.copy(text);
+    let v = msg.seq;
+    for (let i = seqPrefix.length + digits - 1; i >= seqPrefix.length; i--) {
+      const q = Math.floor(v / 10);
+      text[i] = 48 + v - q * 10;
+      v = q;
+    }
+    return text;
+  }
+}
+
+/** Splits the server's byte stream into frames: calls `onText` per text message, `onControl` else. */
+class FrameParser {
+  private buf: Buffer = Buffer.alloc(0);
+  private fragments: Buffer[] = [];
+
+  constructor(
+    private readonly onText: (text: Buffer) => void,
+    private readonly onControl: (opcode: number, payload: Buffer) => void,
+  ) {}
+
+  push(chunk: Buffer): void {
+    let buf = this.buf.length === 0 ? chunk : Buffer.concat([this.buf, chunk]);
+    let pos = 0;
+    for (;;) {
+      if (buf.length - pos < 2) break;
+      const b0 = buf[pos] as number;
+      const b1 = buf[pos + 1] as number;
+      if (b1 & 0x80) throw new Error('the server sent a masked frame');
+      let len = b1 & 0x7f;
+      let head = 2;
+      if (len === 126) {
+        if (buf.length - pos < 4) break;
+        len = buf.readUInt16BE(pos + 2);
+        head = 4;
+      } else if (len === 127) {
+        if (buf.length - pos < 10) break;
+        len = buf.readUInt32BE(pos + 2) * 2 ** 32 + buf.readUInt32BE(pos + 6);
+        head = 10;
+      }
+      if (len > maxMessageBytes) throw new Error(`frame of ${len} bytes`);
+      if (buf.length - pos < head + len) break;
+      const payload = buf.subarray(pos + head, pos + head + len);
+      pos += head + len;
+      const opcode = b0 & 0x0f;
+      const fin = (b0 & 0x80) !== 0;
+      if (opcode >= 8) this.onControl(opcode, payload);
+      else if (opcode === 1 && fin && this.fragments.length === 0) this.onText(payload);
+      else {
+        this.fragments.push(payload);
+        if (fin) this.onText(Buffer.concat(this.fragments.splice(0)));
+      }
+    }
+    // Keep the rest (a copy, so the chunk it came from is not pinned).
+    this.buf = pos === buf.length ? Buffer.alloc(0) : Buffer.from(buf.subarray(pos));
+    buf = this.buf;
+  }
+}
+
+/** Opens the socket and does the opening handshake; resolves with bytes already past it. */
+function handshake(ctx: ClientContext<WebSocketOptions>): Promise<{ socket: Socket; rest: Buffer }> {
+  return new Promise((resolve, reject) => {
+    const host = ctx.url.hostname.replace(/^\[|\]$/g, '');
+    const socket = netConnect({ host, port: Number(ctx.url.port || 80), noDelay: true });
+    const key = randomBytes(16).toString('base64');
+    const accept = createHash('sha1')
+      .update(key + guid)
+      .digest('base64');
+    let head = Buffer.alloc(0);
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(
+        new OpError('timeout', `no WebSocket handshake with ${ctx.url.host} within ${ctx.timeoutMs} ms`),
+      );
+    }, ctx.timeoutMs);
+    const done = (err?: OpError, rest?: Buffer): void => {
+      clearTimeout(timer);
+      socket.off('data', onData);
+      socket.off('error', onError);
+      socket.off('close', onClose);
+      if (err) {
+        socket.destroy();
+        reject(err);
+      } else resolve({ socket, rest: rest ?? Buffer.alloc(0) });
+    };
+    const onData = (chunk: Buffer): void => {
+      head = Buffer.concat([head, chunk]);
+      const end = head.indexOf('\r\n\r\n');
+      if (end < 0) return;
+      const lines = head.toString('latin1', 0, end).split('\r\n');
+      if (!/^HTTP\/1\.1 101\b/.test(lines[0] ?? '')) {
+        return done(new OpError('protocol', `WebSocket handshake refused: ${lines[0] ?? ''}`));
+      }
+      const got = lines.find((l) => /^sec-websocket-accept:/i.test(l))?.replace(/^[^:]*:\s*/, '');
+      if (got?.trim() !== accept) return done(new OpError('protocol', 'bad Sec-WebSocket-Accept'));
+      done(undefined, head.subarray(end + 4));
+    };
+    const onError = (err: Error): void => done(toOpError(err));
+    const onClose = (): void => done(new OpError('connection', `connection to ${ctx.url.host} closed`));
+    socket.on('data', onData);
+    socket.once('error', onError);
+    socket.once('close', onClose);
+    socket.once('connect', () => {
+      socket.write(
+        `GET /echo HTTP/1.1\r\nHost: ${ctx.url.host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+          `Sec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+      );
+    });
+  });
+}
+
+export async function connectWebSocketNet(ctx: ClientContext<WebSocketOptions>): Promise<PatternClient> {
+  const { socket, rest } = await handshake(ctx);
+  const pending = new PendingQueue<WsOp>(ctx.timeoutMs);
+  const encoder = new TextEncoder();
+  const masks = new Masks();
+  let failure: OpError | undefined;
+  const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+  const fail = (err: OpError): void => {
+    failure ??= err;
+    pending.failAll(failure);
+    socket.destroy();
+  };
+
+  const check = (op: WsOp, answer: Buffer): OpError | undefined => {
+    if (!op.verify && answer.equals(op.text)) return undefined;
+    let value: Partial<EchoRecord>;
+    try {
+      value = JSON.parse(answer.toString()) as Partial<EchoRecord>;
+    } catch (err) {
+      return new OpError('protocol', `answer is not JSON: ${(err as Error).message}`);
+    }
+    if (value.seq !== op.msg.seq) return new OpError('mismatch', `echo seq ${value.seq} != ${op.msg.seq}`);
+    if (op.verify && !recordsEqual(value, op.msg))
+      return new OpError('mismatch', `echo of seq ${op.msg.seq} differs from the request`);
+    return undefined;
+  };
+
+  const parser = new FrameParser(
+    (text) => {
+      const op = pending.shift();
+      if (op === undefined) return fail(new OpError('protocol', 'answer without a pending message'));
+      if (op.settled) return;
+      op.settled = true;
+      const err = check(op, text);
+      if (err) return op.reject(err);
+      ctx.payload.add(op.text.length, text.length);
+      op.resolve();
+    },
+    (opcode, payload) => {
+      if (opcode === 0x9) socket.write(maskedControl(0x8a, payload, masks));
+      else if (opcode === 0x8) {
+        const code = payload.length >= 2 ? payload.readUInt16BE(0) : 1005;
+        fail(new OpError('connection', `socket to ${ctx.url.host} closed (${code})`));
+      }
+    },
+  );
+  const onChunk = (chunk: Buffer): void => {
+    try {
+      parser.push(chunk);
+    } catch (err) {
+      fail(new OpError('protocol', (err as Error).message));
+    }
+  };
+  socket.on('data', onChunk);
+  socket.on('error', (err) => fail(toOpError(err)));
+  socket.on('close', () => fail(new OpError('connection', `socket to ${ctx.url.host} closed`)));
+  if (rest.length > 0) onChunk(rest);
+
+  return {
+    send(msg, verify) {
+      if (failure) return Promise.reject(failure);
+      return new Promise<void>((resolve, reject) => {
+        const text = encoder.encode(msg);
+        pending.push({
+          msg,
+          text,
+          verify,
+          deadline: performance.now() + ctx.timeoutMs,
+          settled: false,
+          resolve,
+          reject,
+        });
+        socket.write(maskedFrame(text, masks));
+      });
+    },
+    close() {
+      fail(new OpError('connection', 'client closed'));
+      return closed;
+    },
+  };
+}
+
+/** A masked control frame (pong) with `payload` (≤ 125 bytes). */
+function maskedControl(first: number, payload: Buffer, masks: Masks): Buffer {
+  const frame = maskedFrame(payload.subarray(0, 125), masks);
+  frame[0] = first;
+  return frame;
+}
