@@ -3,6 +3,9 @@ import { describe, it } from 'node:test';
 import { runPlan } from '../../src/engine/runner.js';
 import { buildSummary, type SummaryTable } from '../../src/report/model.js';
 import { loadPlan } from '../../src/scenario/index.js';
+import graphqlN1 from '../../src/patterns/graphql-n1/index.js';
+import { feedQuery } from '../../src/patterns/graphql-n1/client.js';
+import { makeRecord } from '../../src/message.js';
 
 /**
  * The claim scenarios (issue 14) in a short form: every case runs and every cell of its table is
@@ -37,4 +40,42 @@ describe('claim scenarios, short form', { timeout: 120_000 }, () => {
     assert.equal(table.rows.length, 6);
     assertAllMeasured(table);
   });
+
+  it('graphql-n1: every cell measured; no errors means every response reported the expected backend calls', async () => {
+    const plan = await loadPlan('graphql-n1', short);
+    const cases = plan.cases.filter((c) => (c.options as { items?: number }).items === 10);
+    assert.equal(cases.length, 2);
+    const table = buildSummary(await runPlan({ ...plan, cases }));
+    assertAllMeasured(table);
+  });
+});
+
+describe('graphql-n1 ground truth: backend calls per query', () => {
+  for (const loader of ['none', 'dataloader'] as const) {
+    it(`loader ${loader}: ${loader === 'none' ? 'N + 1' : '2'} backend calls for N = 1, 10, 100`, async () => {
+      for (const items of [1, 10, 100]) {
+        const server = await graphqlN1.startServer({
+          host: '127.0.0.1',
+          port: 0,
+          delayMs: 0,
+          options: graphqlN1.options.parse({ items, loader }),
+        });
+        try {
+          const res = await fetch(new URL('/graphql', server.url), {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ query: feedQuery, variables: { n: items, input: makeRecord(64) } }),
+          });
+          const body = (await res.json()) as {
+            data: { feed: { posts: { author: { id: number } }[] } };
+            extensions: { backendCalls: number };
+          };
+          assert.equal(body.data.feed.posts.length, items);
+          assert.equal(body.extensions.backendCalls, loader === 'none' ? items + 1 : 2, `N = ${items}`);
+        } finally {
+          await server.stop();
+        }
+      }
+    });
+  }
 });

@@ -1,12 +1,14 @@
 import { brokerOf } from '../../src/brokers/kinds.js';
 import { patternNames, type PatternName } from '../../src/patterns/registry.js';
 import { architectureVariants } from './architecture.js';
+import { claimsVariants } from './claims.js';
 import { contractSuite } from './contract.js';
 import { pushContractVariants, pushSuite, pushSuites } from './push.js';
 
 /** Option sets that change how a pattern talks, each run through the whole suite too. */
 const variants: Partial<Record<PatternName, Record<string, unknown>[]>> = {
   ...architectureVariants,
+  ...claimsVariants,
   ...pushContractVariants,
   'rest-h2': [{ tls: true }],
   grpc: [

@@ -1,0 +1,76 @@
+/**
+ * The contract suite's per-pattern facts for the claim patterns of issue 14 (graphql-n1): payload
+ * sizes, wire overhead and faulty servers. contract.ts and faults.ts spread these into their tables.
+ */
+import { createServer as createHttpServer } from 'node:http';
+import type { EchoRecord } from '../../src/message.js';
+import { feedQuery } from '../../src/patterns/graphql-n1/client.js';
+import { expectedBackendCalls, graphqlN1Options } from '../../src/patterns/graphql-n1/index.js';
+
+type Options = Record<string, unknown>;
+type Mutate = (record: EchoRecord) => EchoRecord;
+interface FaultyServer {
+  readonly url: string;
+  stop(): Promise<void>;
+}
+type Names = 'graphql-n1';
+
+/** The feed response the server sends for `input` (posts as the server's backend makes them). */
+function feedResponse(input: EchoRecord, options: Options): string {
+  const parsed = graphqlN1Options.parse(options);
+  const posts = Array.from({ length: parsed.items }, (_, i) => ({
+    id: i + 1,
+    title: `post ${i + 1}`,
+    author: { id: 1000 + i, name: `author ${1000 + i}` },
+  }));
+  return JSON.stringify({
+    data: { feed: { echo: input, posts } },
+    extensions: { backendCalls: expectedBackendCalls(parsed) },
+  });
+}
+
+export const claimsPayloadSize: Record<Names, (r: EchoRecord, options: Options) => [number, number]> = {
+  'graphql-n1': (r, options) => {
+    const n = graphqlN1Options.parse(options).items;
+    return [
+      Buffer.byteLength(JSON.stringify({ query: feedQuery, variables: { n, input: r } })),
+      Buffer.byteLength(feedResponse(r, options)),
+    ];
+  },
+};
+
+export const claimsOverheadPerOp: Record<Names, [number, number]> = {
+  'graphql-n1': [100, 700],
+};
+
+export const claimsVariants: Record<Names, Options[]> = {
+  'graphql-n1': [{ loader: 'dataloader' }],
+};
+
+async function graphqlN1(mutate: Mutate, options: Options): Promise<FaultyServer> {
+  const server = createHttpServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const request = JSON.parse(Buffer.concat(chunks).toString()) as { variables: { input: EchoRecord } };
+      res
+        .writeHead(200, { 'content-type': 'application/graphql-response+json' })
+        .end(feedResponse(mutate(request.variables.input), options));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  return {
+    url: `http://127.0.0.1:${port}`,
+    stop: () =>
+      new Promise((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+export const claimsFaultyServers: Record<Names, (mutate: Mutate, options: Options) => Promise<FaultyServer>> =
+  {
+    'graphql-n1': graphqlN1,
+  };
