@@ -23,6 +23,7 @@ const loaders = {
   'redis-streams': () => import('./redis-streams/index.js'),
   nats: () => import('./nats/index.js'),
   'graphql-n1': () => import('./graphql-n1/index.js'),
+  'ws-backplane': () => import('./ws-backplane/index.js'),
 } satisfies Record<string, () => Promise<{ default: Pattern<unknown> }>>;
 
 export type PatternName = keyof typeof loaders;

@@ -6,6 +6,16 @@ import { loadPlan } from '../../src/scenario/index.js';
 import graphqlN1 from '../../src/patterns/graphql-n1/index.js';
 import { feedQuery } from '../../src/patterns/graphql-n1/client.js';
 import { makeRecord } from '../../src/message.js';
+import { execFileSync } from 'node:child_process';
+
+function onPath(binary: string): boolean {
+  try {
+    execFileSync('sh', ['-c', `command -v ${binary}`], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /**
  * The claim scenarios (issue 14) in a short form: every case runs and every cell of its table is
@@ -49,6 +59,53 @@ describe('claim scenarios, short form', { timeout: 120_000 }, () => {
     assertAllMeasured(table);
   });
 });
+
+describe(
+  "ws-backplane: without a backplane the other servers' subscribers miss every message",
+  { timeout: 120_000 },
+  () => {
+    it('none loses exactly the deliveries of servers 2 and 3; redis and nats lose none; every cell measured', async (t) => {
+      const plan = await loadPlan('ws-backplane', short);
+      const missing = ['redis-server', 'nats-server'].filter((b) => !onPath(b));
+      if (missing.length > 0) {
+        if (process.env.CI === 'true')
+          assert.fail(`${missing.join(', ')} not installed (apt-get install redis-server nats-server)`);
+        return t.skip(`${missing.join(', ')} not installed: apt-get install redis-server nats-server`);
+      }
+      const table = buildSummary(await runPlan(plan));
+      assert.equal(table.rows.length, 4);
+      assertAllMeasured(table);
+      for (const row of table.rows) {
+        const d = row.result?.summary?.delivery;
+        assert.ok(d && d.published > 0, `${row.spec.id}: published`);
+        const backplane = (row.spec.options as { backplane?: string }).backplane;
+        if (backplane === 'none') {
+          // 6 subscribers over 3 servers: 0 and 3 on server 1 (the publisher's), 4 on servers 2 and 3.
+          assert.equal(
+            d.delivered,
+            d.published * 2,
+            `${row.spec.id}: only server 1's 2 subscribers received`,
+          );
+          assert.equal(
+            d.lost,
+            d.published * 4,
+            `${row.spec.id}: the other 4 subscribers' deliveries are lost`,
+          );
+          assert.ok(row.cells.detail.includes('lost'), row.cells.detail);
+        } else {
+          assert.equal(d.lost, 0, `${row.spec.id}: ${row.cells.detail}`);
+          assert.equal(d.delivered, d.published * 6, row.spec.id);
+        }
+      }
+      const helpers = table.rows.map((r) => (r.result?.summary?.server?.helpers ?? []).map((h) => h.role));
+      assert.deepEqual(helpers.slice(1), [
+        ['ws node 2', 'ws node 3'],
+        ['ws node 2', 'ws node 3', 'backplane (redis)'],
+        ['ws node 2', 'ws node 3', 'backplane (nats)'],
+      ]);
+    });
+  },
+);
 
 describe('graphql-n1 ground truth: backend calls per query', () => {
   for (const loader of ['none', 'dataloader'] as const) {

@@ -1,11 +1,16 @@
 /**
- * The contract suite's per-pattern facts for the claim patterns of issue 14 (graphql-n1): payload
- * sizes, wire overhead and faulty servers. contract.ts and faults.ts spread these into their tables.
+ * The contract suite's per-pattern facts for the claim patterns of issue 14 (graphql-n1,
+ * ws-backplane): payload sizes, wire overhead and faulty servers. contract.ts, faults.ts and
+ * patterns.test.ts spread these into their tables. ws-backplane's publisher is the websocket
+ * pattern's broadcast client on node 1, so websocket's facts and faulty server apply to it.
  */
 import { createServer as createHttpServer } from 'node:http';
 import type { EchoRecord } from '../../src/message.js';
+import type { PatternName } from '../../src/patterns/registry.js';
 import { feedQuery } from '../../src/patterns/graphql-n1/client.js';
 import { expectedBackendCalls, graphqlN1Options } from '../../src/patterns/graphql-n1/index.js';
+import { pushFaultyServers } from './push-faults.js';
+import { pushOverheadPerOp, pushPayloadSize } from './push.js';
 
 type Options = Record<string, unknown>;
 type Mutate = (record: EchoRecord) => EchoRecord;
@@ -13,7 +18,7 @@ interface FaultyServer {
   readonly url: string;
   stop(): Promise<void>;
 }
-type Names = 'graphql-n1';
+type Names = 'graphql-n1' | 'ws-backplane';
 
 /** The feed response the server sends for `input` (posts as the server's backend makes them). */
 function feedResponse(input: EchoRecord, options: Options): string {
@@ -37,15 +42,23 @@ export const claimsPayloadSize: Record<Names, (r: EchoRecord, options: Options) 
       Buffer.byteLength(feedResponse(r, options)),
     ];
   },
+  'ws-backplane': (r) => pushPayloadSize.websocket(r, { mode: 'broadcast' }),
 };
 
 export const claimsOverheadPerOp: Record<Names, [number, number]> = {
   'graphql-n1': [100, 700],
+  'ws-backplane': pushOverheadPerOp.websocket,
 };
 
-export const claimsVariants: Record<Names, Options[]> = {
+export const claimsVariants: Partial<Record<Names, Options[]>> = {
   'graphql-n1': [{ loader: 'dataloader' }],
 };
+
+/** Option sets of ws-backplane run through pushSuite: with a backplane every subscriber gets everything. */
+export const claimsPushSuites: readonly (readonly [PatternName, Options])[] = [
+  ['ws-backplane', { backplane: 'nats', servers: 2 }],
+  ['ws-backplane', { backplane: 'redis', servers: 2 }],
+];
 
 async function graphqlN1(mutate: Mutate, options: Options): Promise<FaultyServer> {
   const server = createHttpServer((req, res) => {
@@ -73,4 +86,5 @@ async function graphqlN1(mutate: Mutate, options: Options): Promise<FaultyServer
 export const claimsFaultyServers: Record<Names, (mutate: Mutate, options: Options) => Promise<FaultyServer>> =
   {
     'graphql-n1': graphqlN1,
+    'ws-backplane': pushFaultyServers.websocket,
   };

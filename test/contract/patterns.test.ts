@@ -1,7 +1,7 @@
 import { brokerOf } from '../../src/brokers/kinds.js';
 import { patternNames, type PatternName } from '../../src/patterns/registry.js';
 import { architectureVariants } from './architecture.js';
-import { claimsVariants } from './claims.js';
+import { claimsPushSuites, claimsVariants } from './claims.js';
 import { contractSuite } from './contract.js';
 import { pushContractVariants, pushSuite, pushSuites } from './push.js';
 
@@ -26,4 +26,4 @@ for (const name of patternNames) {
   contractSuite(name);
   for (const options of variants[name] ?? []) contractSuite(name, options);
 }
-for (const [name, options] of pushSuites) pushSuite(name, options);
+for (const [name, options] of [...pushSuites, ...claimsPushSuites]) pushSuite(name, options);
