@@ -222,4 +222,17 @@ describe('claims report', () => {
     assert.equal(other.code, 2);
     assert.match(other.stderr, /not a claims result/);
   });
+
+  it('commbench claims --quick --only monolith runs its cases, writes the result and judges it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'commbench-claims-'));
+    const run = await cli(['claims', '--quick', '--only', 'monolith', '--out', 'c.json'], dir).done;
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(
+      run.stdout,
+      /^(HOLDS|DOES NOT HOLD) — A monolith has no network latency[^\n]*\n {4}p50 per call inproc \S+ vs rest /m,
+    );
+    assert.equal(run.stdout.split('\n').filter((l) => / — /.test(l)).length, 1, 'one claim judged');
+    const again = await cli(['claims', '--from', 'c.json', '--only', 'monolith'], dir).done;
+    assert.equal(again.stdout.split('\n')[1], run.stdout.split('\n')[1], '--from gives the same numbers');
+  });
 });
