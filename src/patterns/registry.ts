@@ -24,6 +24,7 @@ const loaders = {
   nats: () => import('./nats/index.js'),
   'graphql-n1': () => import('./graphql-n1/index.js'),
   'ws-backplane': () => import('./ws-backplane/index.js'),
+  'topic-routing': () => import('./topic-routing/index.js'),
 } satisfies Record<string, () => Promise<{ default: Pattern<unknown> }>>;
 
 export type PatternName = keyof typeof loaders;

@@ -107,6 +107,25 @@ describe(
   },
 );
 
+describe('topic-routing: each consumer receives exactly its topic', { timeout: 60_000 }, () => {
+  it('own: every message reaches exactly the 2 consumers of its topic; all: all 4', async (t) => {
+    if (!onPath('nats-server')) {
+      if (process.env.CI === 'true') assert.fail('nats-server not installed (apt-get install nats-server)');
+      return t.skip('nats-server not installed: apt-get install nats-server');
+    }
+    const table = buildSummary(await runPlan(await loadPlan('topic-routing', short)));
+    assertAllMeasured(table);
+    for (const row of table.rows) {
+      const d = row.result?.summary?.delivery;
+      assert.ok(d && d.published > 0, row.spec.id);
+      const own = (row.spec.options as { subscribe?: string }).subscribe === 'own';
+      assert.equal(d.lost, 0, `${row.spec.id}: ${row.cells.detail}`);
+      assert.equal(d.duplicated, 0, `${row.spec.id}: no consumer got the other topic (${row.cells.detail})`);
+      assert.equal(d.delivered, d.published * (own ? 2 : 4), row.spec.id);
+    }
+  });
+});
+
 describe('graphql-n1 ground truth: backend calls per query', () => {
   for (const loader of ['none', 'dataloader'] as const) {
     it(`loader ${loader}: ${loader === 'none' ? 'N + 1' : '2'} backend calls for N = 1, 10, 100`, async () => {

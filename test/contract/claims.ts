@@ -5,7 +5,7 @@
  * pattern's broadcast client on node 1, so websocket's facts and faulty server apply to it.
  */
 import { createServer as createHttpServer } from 'node:http';
-import type { EchoRecord } from '../../src/message.js';
+import { jsonSize, type EchoRecord } from '../../src/message.js';
 import type { PatternName } from '../../src/patterns/registry.js';
 import { feedQuery } from '../../src/patterns/graphql-n1/client.js';
 import { expectedBackendCalls, graphqlN1Options } from '../../src/patterns/graphql-n1/index.js';
@@ -18,7 +18,7 @@ interface FaultyServer {
   readonly url: string;
   stop(): Promise<void>;
 }
-type Names = 'graphql-n1' | 'ws-backplane';
+type Names = 'graphql-n1' | 'ws-backplane' | 'topic-routing';
 
 /** The feed response the server sends for `input` (posts as the server's backend makes them). */
 function feedResponse(input: EchoRecord, options: Options): string {
@@ -43,12 +43,26 @@ export const claimsPayloadSize: Record<Names, (r: EchoRecord, options: Options) 
     ];
   },
   'ws-backplane': (r) => pushPayloadSize.websocket(r, { mode: 'broadcast' }),
+  'topic-routing': (r) => [jsonSize(r), 0],
 };
 
 export const claimsOverheadPerOp: Record<Names, [number, number]> = {
   'graphql-n1': [100, 700],
   'ws-backplane': pushOverheadPerOp.websocket,
+  'topic-routing': [20, 4000],
 };
+
+/**
+ * Claim patterns that need a broker without being in src/brokers/kinds.ts's lists (topic-routing
+ * starts nats through the nats pattern's server): patterns.test.ts skips them like the queue
+ * patterns; test/claims/scenarios.test.ts runs them against a real broker.
+ */
+export const claimsBrokerPatterns: ReadonlySet<string> = new Set<Names>(['topic-routing']);
+
+const brokerOnly = (): Promise<never> =>
+  Promise.reject(
+    new Error('topic-routing is checked against a real nats-server in test/claims/scenarios.test.ts'),
+  );
 
 export const claimsVariants: Partial<Record<Names, Options[]>> = {
   'graphql-n1': [{ loader: 'dataloader' }],
@@ -87,4 +101,5 @@ export const claimsFaultyServers: Record<Names, (mutate: Mutate, options: Option
   {
     'graphql-n1': graphqlN1,
     'ws-backplane': pushFaultyServers.websocket,
+    'topic-routing': brokerOnly,
   };

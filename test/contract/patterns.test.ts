@@ -1,7 +1,7 @@
 import { brokerOf } from '../../src/brokers/kinds.js';
 import { patternNames, type PatternName } from '../../src/patterns/registry.js';
 import { architectureVariants } from './architecture.js';
-import { claimsPushSuites, claimsVariants } from './claims.js';
+import { claimsBrokerPatterns, claimsPushSuites, claimsVariants } from './claims.js';
 import { contractSuite } from './contract.js';
 import { pushContractVariants, pushSuite, pushSuites } from './push.js';
 
@@ -22,7 +22,7 @@ const variants: Partial<Record<PatternName, Record<string, unknown>[]>> = {
 
 for (const name of patternNames) {
   // Queue patterns need a real broker: test/brokers/patterns.test.ts checks them.
-  if (brokerOf(name)) continue;
+  if (brokerOf(name) || claimsBrokerPatterns.has(name)) continue;
   contractSuite(name);
   for (const options of variants[name] ?? []) contractSuite(name, options);
 }
