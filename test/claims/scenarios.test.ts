@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { runPlan } from '../../src/engine/runner.js';
+import { findNginx } from '../../src/patterns/hops/nginx.js';
 import { buildSummary, type SummaryTable } from '../../src/report/model.js';
 import { loadPlan } from '../../src/scenario/index.js';
 import graphqlN1 from '../../src/patterns/graphql-n1/index.js';
@@ -122,6 +123,33 @@ describe('topic-routing: each consumer receives exactly its topic', { timeout: 6
       assert.equal(d.lost, 0, `${row.spec.id}: ${row.cells.detail}`);
       assert.equal(d.duplicated, 0, `${row.spec.id}: no consumer got the other topic (${row.cells.detail})`);
       assert.equal(d.delivered, d.published * (own ? 2 : 4), row.spec.id);
+    }
+  });
+});
+
+describe('push-via-proxy: SSE and WebSocket through nginx', { timeout: 60_000 }, () => {
+  it('every cell measured, nothing lost through nginx, nginx measured as a helper', async (t) => {
+    if (!findNginx()) {
+      if (process.env.CI === 'true') assert.fail('nginx not installed (apt-get install nginx)');
+      return t.skip('nginx not installed: apt-get install nginx');
+    }
+    const table = buildSummary(await runPlan(await loadPlan('push-via-proxy', short)));
+    assert.equal(table.rows.length, 5);
+    assertAllMeasured(table);
+    for (const row of table.rows) {
+      const d = row.result?.summary?.delivery;
+      assert.ok(
+        d && d.published > 0 && d.lost === 0 && d.delivered === d.published * 10,
+        `${row.spec.id}: ${row.cells.detail}`,
+      );
+      if (row.spec.pattern === 'push-proxy') {
+        const helpers = row.result?.summary?.server?.helpers ?? [];
+        assert.deepEqual(
+          helpers.map((h) => h.role),
+          ['proxy (nginx)'],
+          row.spec.id,
+        );
+      }
     }
   });
 });

@@ -18,7 +18,7 @@ interface FaultyServer {
   readonly url: string;
   stop(): Promise<void>;
 }
-type Names = 'graphql-n1' | 'ws-backplane' | 'topic-routing';
+type Names = 'graphql-n1' | 'ws-backplane' | 'topic-routing' | 'push-proxy';
 
 /** The feed response the server sends for `input` (posts as the server's backend makes them). */
 function feedResponse(input: EchoRecord, options: Options): string {
@@ -44,12 +44,17 @@ export const claimsPayloadSize: Record<Names, (r: EchoRecord, options: Options) 
   },
   'ws-backplane': (r) => pushPayloadSize.websocket(r, { mode: 'broadcast' }),
   'topic-routing': (r) => [jsonSize(r), 0],
+  'push-proxy': (r, options) =>
+    options.via === 'websocket'
+      ? pushPayloadSize.websocket(r, { mode: 'broadcast' })
+      : pushPayloadSize.sse(r),
 };
 
 export const claimsOverheadPerOp: Record<Names, [number, number]> = {
   'graphql-n1': [100, 700],
   'ws-backplane': pushOverheadPerOp.websocket,
   'topic-routing': [20, 4000],
+  'push-proxy': pushOverheadPerOp.sse,
 };
 
 /**
@@ -102,4 +107,6 @@ export const claimsFaultyServers: Record<Names, (mutate: Mutate, options: Option
     'graphql-n1': graphqlN1,
     'ws-backplane': pushFaultyServers.websocket,
     'topic-routing': brokerOnly,
+    // The publisher of push-proxy (via sse, the default) is sse's: sse's faulty server stands in for nginx + sse.
+    'push-proxy': pushFaultyServers.sse,
   };
