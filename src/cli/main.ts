@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { CommbenchError, ExitCode, isCommbenchError } from '../errors.js';
 import { packageVersion } from '../paths.js';
 import { registerCheck } from './check.js';
+import { registerClaims } from './claims.js';
 import { registerCompare } from './compare.js';
 import { registerList } from './list.js';
 import { registerMerge } from './merge.js';
@@ -38,6 +39,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   registerCompare(program, setExit);
   registerCheck(program, setExit);
   registerMerge(program, setExit);
+  registerClaims(program, setExit);
   try {
     await program.parseAsync(argv as string[]);
     return exitCode;

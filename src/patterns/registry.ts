@@ -22,6 +22,10 @@ const loaders = {
   amqp: () => import('./amqp/index.js'),
   'redis-streams': () => import('./redis-streams/index.js'),
   nats: () => import('./nats/index.js'),
+  'graphql-n1': () => import('./graphql-n1/index.js'),
+  'ws-backplane': () => import('./ws-backplane/index.js'),
+  'topic-routing': () => import('./topic-routing/index.js'),
+  'push-proxy': () => import('./push-proxy/index.js'),
 } satisfies Record<string, () => Promise<{ default: Pattern<unknown> }>>;
 
 export type PatternName = keyof typeof loaders;

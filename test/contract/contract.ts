@@ -14,6 +14,7 @@ import {
   type RunningServer,
 } from '../../src/patterns/types.js';
 import { architectureOverheadPerOp, architecturePayloadSize, noWirePerCall } from './architecture.js';
+import { claimsOverheadPerOp, claimsPayloadSize } from './claims.js';
 import { faultyServers } from './faults.js';
 import { pushOverheadPerOp, pushPayloadSize } from './push.js';
 import { queueOverheadPerOp, queuePayloadSize } from './queues.js';
@@ -28,6 +29,7 @@ const payloadSize: Record<PatternName, (record: EchoRecord, options: Options) =>
   ...architecturePayloadSize,
   ...pushPayloadSize,
   ...queuePayloadSize,
+  ...claimsPayloadSize,
   tcp: (r) => [jsonSize(r), jsonSize(r)],
   rest: (r) => [jsonSize(r), jsonSize(r)],
   'rest-h2': (r) => [jsonSize(r), jsonSize(r)],
@@ -53,6 +55,7 @@ const overheadPerOp: Record<PatternName, [number, number]> = {
   ...architectureOverheadPerOp,
   ...pushOverheadPerOp,
   ...queueOverheadPerOp,
+  ...claimsOverheadPerOp,
   tcp: [8, 8],
   rest: [100, 600],
   'rest-h2': [20, 600],

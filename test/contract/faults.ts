@@ -16,6 +16,7 @@ import { pushFaultyServers } from './push-faults.js';
 import { queueFaultyServers } from './queues.js';
 import type { PatternName } from '../../src/patterns/registry.js';
 import { architectureFaultyServers } from './architecture.js';
+import { claimsFaultyServers } from './claims.js';
 
 /** A server that answers like the pattern's, but with `mutate` applied to each echoed record. */
 export interface FaultyServer {
@@ -160,6 +161,7 @@ export const faultyServers: Record<PatternName, (mutate: Mutate, options: Option
     ...architectureFaultyServers,
     ...pushFaultyServers,
     ...queueFaultyServers,
+    ...claimsFaultyServers,
     tcp,
     rest,
     'rest-h2': restH2,

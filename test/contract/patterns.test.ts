@@ -1,12 +1,14 @@
 import { brokerOf } from '../../src/brokers/kinds.js';
 import { patternNames, type PatternName } from '../../src/patterns/registry.js';
 import { architectureVariants } from './architecture.js';
+import { claimsBrokerPatterns, claimsPushSuites, claimsVariants } from './claims.js';
 import { contractSuite } from './contract.js';
 import { pushContractVariants, pushSuite, pushSuites } from './push.js';
 
 /** Option sets that change how a pattern talks, each run through the whole suite too. */
 const variants: Partial<Record<PatternName, Record<string, unknown>[]>> = {
   ...architectureVariants,
+  ...claimsVariants,
   ...pushContractVariants,
   rest: [{ client: 'net' }],
   websocket: [...(pushContractVariants.websocket ?? []), { client: 'net' }],
@@ -22,8 +24,8 @@ const variants: Partial<Record<PatternName, Record<string, unknown>[]>> = {
 
 for (const name of patternNames) {
   // Queue patterns need a real broker: test/brokers/patterns.test.ts checks them.
-  if (brokerOf(name)) continue;
+  if (brokerOf(name) || claimsBrokerPatterns.has(name)) continue;
   contractSuite(name);
   for (const options of variants[name] ?? []) contractSuite(name, options);
 }
-for (const [name, options] of pushSuites) pushSuite(name, options);
+for (const [name, options] of [...pushSuites, ...claimsPushSuites]) pushSuite(name, options);

@@ -157,6 +157,8 @@ async function graphqlWs(mutate: Mutate): Promise<FaultyServer> {
 
 export const pushFaultyServers = {
   websocket,
+  // ws-backplane's publisher and subscribers are websocket's (test/contract/claims.ts).
+  'ws-backplane': websocket,
   sse,
   'graphql-ws': graphqlWs,
   poll,

@@ -19,6 +19,10 @@ async function start(config: HopConfig): Promise<RunningServer> {
     const { startQueueStage } = await import('../queue-chain/stage.js');
     return startQueueStage(config);
   }
+  if (config.kind === 'ws-node') {
+    const { startWsNode } = await import('../ws-backplane/node.js');
+    return startWsNode(config);
+  }
   if (config.via === 'grpc') {
     const { startGrpcService } = await import('./grpc-service.js');
     return startGrpcService(config);

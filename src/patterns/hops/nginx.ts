@@ -32,7 +32,19 @@ export const nginxMissingHint =
  * (`master_process off`, so the process that does the work is the one whose CPU is read), keep-alive
  * on both sides, no access log, every path (pid, error log, temp dirs) in its own temp dir.
  */
-export function nginxConfig(dir: string, host: string, port: number, upstream: URL): string {
+export function nginxConfig(
+  dir: string,
+  host: string,
+  port: number,
+  upstream: URL,
+  proxy: NginxProxyOptions = {},
+): string {
+  const location = proxy.websocket
+    ? `proxy_set_header Upgrade $http_upgrade;
+      proxy_set_header Connection "upgrade";
+      proxy_read_timeout 3600s;`
+    : 'proxy_set_header Connection "";';
+  const buffering = proxy.buffering === false ? '\n      proxy_buffering off;' : '';
   const listen = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
   return `# written by commbench; removed when the run ends
 daemon off;
@@ -62,7 +74,7 @@ http {
     location / {
       proxy_pass http://backend;
       proxy_http_version 1.1;
-      proxy_set_header Connection "";
+      ${location}${buffering}
     }
   }
 }
@@ -125,16 +137,27 @@ rm -rf "$2"`;
 
 const readyTimeoutMs = 10_000;
 
+/** What a proxied protocol needs beyond plain keep-alive HTTP (push-proxy's SSE and WebSocket). */
+export interface NginxProxyOptions {
+  /** Pass the WebSocket upgrade through (Upgrade / Connection headers, a long read timeout). */
+  readonly websocket?: boolean;
+  /** false: `proxy_buffering off` (what SSE behind nginx needs); default nginx's (on). */
+  readonly buffering?: boolean;
+}
+
 /** Starts nginx proxying `upstream` on host:port (0 = a free port); resolves once it accepts connections. */
 export async function startNginx(
   role: string,
-  options: { host: string; port: number; upstream: string },
+  options: { host: string; port: number; upstream: string; proxy?: NginxProxyOptions },
 ): Promise<HopProcess> {
   const binary = findNginx();
   if (!binary) throw new Error(`nginx is not installed: ${nginxMissingHint}`);
   const dir = await mkdtemp(join(tmpdir(), 'commbench-nginx-'));
   const port = options.port === 0 ? await freePort(options.host) : options.port;
-  await writeFile(join(dir, 'nginx.conf'), nginxConfig(dir, options.host, port, new URL(options.upstream)));
+  await writeFile(
+    join(dir, 'nginx.conf'),
+    nginxConfig(dir, options.host, port, new URL(options.upstream), options.proxy),
+  );
   const shell = spawn('/bin/sh', ['-c', watchdog, 'commbench-nginx-watchdog', binary, dir], {
     stdio: ['pipe', 'pipe', 'ignore'],
   });

@@ -1,5 +1,6 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { childEntry } from '../../engine/child-args.js';
+import type { WsNodeConfig } from '../ws-backplane/node.js';
 import type { Outage } from './fail.js';
 
 /**
@@ -47,7 +48,9 @@ export type HopConfig =
       readonly delayMs: number;
       /** failHop: this stage stops consuming for a while. */
       readonly outage?: Outage;
-    };
+    }
+  /** A WebSocket node of a scale-out (src/patterns/ws-backplane/node.ts). */
+  | WsNodeConfig;
 
 /** hop process → the server process that forked it. */
 export type HopMessage = { type: 'ready'; url: string } | { type: 'error'; message: string };

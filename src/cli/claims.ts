@@ -1,0 +1,157 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import type { Command } from 'commander';
+import { killAllBrokers } from '../brokers/index.js';
+import { claims } from '../claims/claims.js';
+import {
+  renderClaimsHtml,
+  renderClaimsMarkdown,
+  renderClaimsText,
+  type ClaimsReport,
+} from '../claims/render.js';
+import { claimsPlan, claimsPlanName, judgeClaims } from '../claims/run.js';
+import { killAllServers } from '../engine/server-host.js';
+import { runPlan } from '../engine/runner.js';
+import { CommbenchError, ExitCode } from '../errors.js';
+import { defaultResultPath, readResult, writeResultAtomic } from '../result/io.js';
+import type { Result } from '../result/types.js';
+
+interface ClaimsFlags {
+  quick?: boolean;
+  from?: string;
+  only?: string;
+  format: string;
+  out?: string;
+  resultsDir: string;
+}
+
+const formats = ['markdown', 'html'] as const;
+
+/**
+ * `commbench claims`: runs the shortest honest version of every system-design claim (one plan, so
+ * brokers start once), writes the result, and prints one verdict line per claim; `--from` judges an
+ * existing claims result instead of running.
+ */
+export function registerClaims(program: Command, setExit: (code: number) => void): void {
+  program
+    .command('claims')
+    .description(
+      'check the system-design claims on this machine: holds / does not hold / mixed, with the numbers',
+    )
+    .option('--quick', 'shortest windows (under 3 minutes on a 2-core machine)')
+    .option('--from <result>', 'judge an existing claims result instead of running')
+    .option('--only <ids>', `comma-separated claim ids: ${claims.map((c) => c.id).join(', ')}`)
+    .option('--format <formats>', `also write these reports beside the result: ${formats.join(', ')}`, '')
+    .option('--out <file>', 'result file (default: <results-dir>/claims-<timestamp>.json)')
+    .option('--results-dir <dir>', 'folder for result files', 'results')
+    .action(async (flags: ClaimsFlags) => {
+      setExit(await claimsCommand(flags));
+    });
+}
+
+function chosenClaims(only: string | undefined) {
+  if (!only) return claims;
+  const ids = only
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  const unknown = ids.filter((id) => !claims.some((c) => c.id === id));
+  if (unknown.length > 0) {
+    throw new CommbenchError(
+      'E_USAGE',
+      `unknown claim${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}`,
+      {
+        hint: `valid: ${claims.map((c) => c.id).join(', ')}`,
+      },
+    );
+  }
+  return claims.filter((c) => ids.includes(c.id));
+}
+
+function parseClaimFormats(text: string): (typeof formats)[number][] {
+  const list = text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  const bad = list.filter((f) => !(formats as readonly string[]).includes(f));
+  if (bad.length > 0) {
+    throw new CommbenchError('E_USAGE', `unknown format ${bad.join(', ')} for claims`, {
+      hint: `valid: ${formats.join(', ')}`,
+    });
+  }
+  return list as (typeof formats)[number][];
+}
+
+async function runClaims(quick: boolean, chosen: typeof claims): Promise<Result> {
+  const plan = await claimsPlan(quick, chosen);
+  process.stderr.write(
+    `claims: ${chosen.length} claims, ${plan.cases.length} cases${quick ? ' (--quick)' : ''}\n`,
+  );
+  const abort = new AbortController();
+  let signals = 0;
+  const onSignal = (): void => {
+    if (++signals === 1) {
+      process.stderr.write('\nstopping; the verdicts use what was measured (again to force)\n');
+      abort.abort('interrupted');
+    } else {
+      killAllServers();
+      killAllBrokers();
+      process.exit(ExitCode.interrupted);
+    }
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    return await runPlan(plan, {
+      signal: abort.signal,
+      hooks: {
+        caseFinished: (c, index, total) =>
+          process.stderr.write(
+            `[${index + 1}/${total}] ${c.spec.id}: ${c.status}${c.error ? ` (${c.error.message})` : ''}\n`,
+          ),
+      },
+    });
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+async function claimsCommand(flags: ClaimsFlags): Promise<number> {
+  const chosen = chosenClaims(flags.only);
+  const wanted = parseClaimFormats(flags.format);
+  let result: Result;
+  let out: string | undefined;
+  if (flags.from) {
+    result = await readResult(flags.from);
+    if (result.plan.name !== claimsPlanName) {
+      throw new CommbenchError(
+        'E_USAGE',
+        `${flags.from} is a '${result.plan.name}' result, not a claims result`,
+        {
+          hint: 'run commbench claims (it writes results/claims-<timestamp>.json) and pass that file',
+        },
+      );
+    }
+    out = resolve(flags.from);
+  } else {
+    result = await runClaims(flags.quick === true, chosen);
+    out = resolve(flags.out ?? defaultResultPath(flags.resultsDir, claimsPlanName, new Date()));
+    await writeResultAtomic(out, result);
+  }
+  const report: ClaimsReport = {
+    outcomes: judgeClaims(result, chosen),
+    environment: result.environment,
+    wallMs: Date.parse(result.finishedAt) - Date.parse(result.startedAt),
+    quick: result.plan.description.includes('quick'),
+  };
+  process.stdout.write(renderClaimsText(report));
+  for (const format of wanted) {
+    const file = out.replace(/\.json$/, '') + (format === 'markdown' ? '.md' : '.html');
+    await mkdir(dirname(file), { recursive: true });
+    await writeFile(file, format === 'markdown' ? renderClaimsMarkdown(report) : renderClaimsHtml(report));
+    process.stderr.write(`${format}: ${file}\n`);
+  }
+  if (!flags.from) process.stderr.write(`result: ${out}\n`);
+  return result.endReason === 'interrupted' ? ExitCode.interrupted : ExitCode.ok;
+}

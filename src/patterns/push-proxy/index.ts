@@ -1,0 +1,43 @@
+import { z } from 'zod';
+import type { Pattern } from '../types.js';
+
+/** Options of the `push-proxy` pattern (scenario `options:`); the server and the clients read the same. */
+export const pushProxyOptions = z.strictObject({
+  /** The push protocol behind the proxy: the `sse` pattern's server or the `websocket` pattern's (broadcast). */
+  via: z.enum(['sse', 'websocket']).default('sse'),
+  /**
+   * nginx's response buffering. `false`: `proxy_buffering off` (the setting SSE guides prescribe);
+   * `true`: nginx's default. WebSocket frames are never buffered once upgraded.
+   */
+  buffering: z.boolean().default(false),
+});
+export type PushProxyOptions = z.output<typeof pushProxyOptions>;
+
+/**
+ * Push through a reverse proxy: nginx (one process, listed as the helper `proxy (nginx)`) in front
+ * of the `sse` server (plain HTTP: a long response) or the `websocket` server in broadcast mode
+ * (an HTTP/1.1 Upgrade the proxy must pass: `Upgrade`/`Connection: upgrade` headers). Publisher
+ * and subscribers all connect to nginx; deliveries are timed publish → receipt as in the
+ * underlying pattern.
+ */
+const pushProxy = {
+  name: 'push-proxy',
+  kind: 'push',
+  summary: 'SSE or WebSocket push through nginx (proxy_buffering off, Upgrade passed)',
+  options: pushProxyOptions,
+  scheme: 'http',
+  async startServer(ctx) {
+    const { startPushProxy } = await import('./server.js');
+    return startPushProxy(ctx);
+  },
+  async connect(ctx) {
+    const { connectPushProxy } = await import('./client.js');
+    return connectPushProxy(ctx);
+  },
+  async subscribe(ctx) {
+    const { subscribePushProxy } = await import('./client.js');
+    return subscribePushProxy(ctx);
+  },
+} satisfies Pattern<PushProxyOptions>;
+
+export default pushProxy;

@@ -1,0 +1,125 @@
+import { createServer } from 'node:http';
+import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import { ServiceDelay } from '../delay.js';
+import { listen, urlOf } from '../net-util.js';
+import type { RunningServer } from '../types.js';
+import { maxMessageBytes, seqOf } from '../websocket/server.js';
+import type { Backplane } from './index.js';
+
+/** One WebSocket node of a scale-out (hop-main.ts starts forked ones from this config). */
+export interface WsNodeConfig {
+  readonly kind: 'ws-node';
+  readonly host: string;
+  /** 0 = any free port. */
+  readonly port: number;
+  readonly backplane: Backplane;
+  /** The backplane broker, redis://… or nats://… (absent for none). */
+  readonly broker?: string;
+  /** Redis channel / NATS subject the nodes share. */
+  readonly channel: string;
+  readonly delayMs: number;
+}
+
+/** What carries a published text to every node (each node's `onMessage` sees every text once). */
+interface Bus {
+  publish(text: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+async function connectBus(config: WsNodeConfig, onMessage: (text: string) => void): Promise<Bus> {
+  if (config.backplane === 'none') {
+    return {
+      publish: (text) => {
+        onMessage(text);
+        return Promise.resolve();
+      },
+      close: () => Promise.resolve(),
+    };
+  }
+  if (!config.broker) throw new Error(`backplane ${config.backplane} needs a broker URL`);
+  if (config.backplane === 'redis') {
+    const { Redis } = await import('ioredis');
+    const options = { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false } as const;
+    const pub = new Redis(config.broker, options);
+    const sub = new Redis(config.broker, options);
+    await Promise.all([pub.connect(), sub.connect()]);
+    sub.on('message', (_channel: string, text: string) => onMessage(text));
+    await sub.subscribe(config.channel);
+    return {
+      publish: async (text) => {
+        await pub.publish(config.channel, text);
+      },
+      close: async () => {
+        pub.disconnect();
+        sub.disconnect();
+      },
+    };
+  }
+  const { connect } = await import('nats');
+  const nc = await connect({ servers: config.broker, reconnect: false });
+  const decoder = new TextDecoder();
+  nc.subscribe(config.channel, { callback: (err, msg) => !err && onMessage(decoder.decode(msg.data)) });
+  await nc.flush();
+  const encoder = new TextEncoder();
+  return {
+    publish: (text) => {
+      nc.publish(config.channel, encoder.encode(text));
+      return Promise.resolve();
+    },
+    close: async () => {
+      await nc.close();
+    },
+  };
+}
+
+/**
+ * A node: `/subscribe` sockets get every text the backplane brings; a `/publish` message goes to the
+ * backplane and is acked `{"seq":N}` once the backplane took it (after the service delay).
+ */
+export async function startWsNode(config: WsNodeConfig): Promise<RunningServer> {
+  const delay = new ServiceDelay(config.delayMs);
+  const subscribers = new Set<WebSocket>();
+  const bus = await connectBus(config, (text) => {
+    const frame = Buffer.from(text);
+    for (const subscriber of subscribers) subscriber.send(frame, { binary: false });
+  });
+  const http = createServer((_req, res) => {
+    res.writeHead(426, { 'content-length': '0', upgrade: 'websocket' }).end();
+  });
+  const wss = new WebSocketServer({ server: http, perMessageDeflate: false, maxPayload: maxMessageBytes });
+  wss.on('connection', (socket, req) => {
+    socket.on('error', () => socket.terminate());
+    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    if (path === '/subscribe') {
+      subscribers.add(socket);
+      socket.on('close', () => subscribers.delete(socket));
+      return;
+    }
+    if (path === '/publish') {
+      socket.on('message', (data: RawData) => {
+        const text = data.toString();
+        const seq = seqOf(text);
+        if (seq === undefined) return socket.close(1007, 'not a JSON record with a seq');
+        delay.run(() => {
+          bus.publish(text).then(
+            () => socket.send(`{"seq":${seq}}`),
+            () => socket.close(1011, `backplane ${config.backplane} refused the message`),
+          );
+        });
+      });
+      return;
+    }
+    socket.close(1008, `unknown path ${path}: use /publish or /subscribe`);
+  });
+  const address = await listen(http, config.host, config.port);
+  return {
+    url: urlOf('ws', address),
+    stop: async () => {
+      delay.cancelAll();
+      for (const socket of wss.clients) socket.terminate();
+      wss.close();
+      http.closeAllConnections();
+      await Promise.all([new Promise<void>((resolve) => http.close(() => resolve())), bus.close()]);
+    },
+  };
+}
