@@ -50,7 +50,7 @@ export const brokers: Readonly<Record<BrokerKind, BrokerInfo>> = {
     composeService: 'nats',
     scheme: 'nats',
     exampleUrl: 'nats://127.0.0.1:4222',
-    patterns: ['nats'],
+    patterns: ['nats', 'topic-routing'],
   },
 };
 
