@@ -25,6 +25,11 @@ export interface DriverSpec {
   readonly durationMs: number;
   /** Index of this driver's first connection among all drivers' (for client naming). */
   readonly connectionOffset: number;
+  /**
+   * Rate model: this driver's first operation is due this many ms after the start (worker i of a
+   * split: i / total rate), so worker threads interleave their sends instead of firing together.
+   */
+  readonly phaseMs?: number;
 }
 
 export type DriverEndReason = 'completed' | 'interrupted' | 'server-crashed' | 'failed';
@@ -45,6 +50,8 @@ export interface DriverReport extends RecorderSnapshot {
   readonly delivery?: DeliverySnapshot & {
     /** Time to open each subscription, µs (encoded histogram). */
     readonly subscribe: string;
+    /** First-time deliveries of measured messages received inside the window (for throughput). */
+    readonly inWindow: number;
   };
 }
 
@@ -90,6 +97,8 @@ interface Parts {
   readonly wire: WireMeter;
   readonly payload: DriverReport['payload'];
   readonly deliveries: DeliveryTracker | undefined;
+  /** First-time deliveries of measured messages while the window was open. */
+  readonly deliveredInWindow: { count: number };
   readonly subscribeTimes: string;
   readonly base: EchoRecord;
   readonly close: () => Promise<void>;
@@ -116,7 +125,7 @@ export async function connectDriver(spec: DriverSpec, clock: Clock = realClock):
     wire.dispose();
   };
   try {
-    const { deliveries, subscribeTimes } = await openSubscriptions(
+    const { deliveries, subscribeTimes, deliveredInWindow } = await openSubscriptions(
       pattern,
       options,
       spec,
@@ -151,7 +160,17 @@ export async function connectDriver(spec: DriverSpec, clock: Clock = realClock):
     // One verified round trip before any load: a lazy client (undici connects on first request)
     // would otherwise turn an unreachable server into a whole run of connection errors.
     await clients[0]?.send(withSeq(base, probeSeq), true);
-    const parts: Parts = { clock, clients, wire, payload, deliveries, subscribeTimes, base, close };
+    const parts: Parts = {
+      clock,
+      clients,
+      wire,
+      payload,
+      deliveries,
+      deliveredInWindow,
+      subscribeTimes,
+      base,
+      close,
+    };
     return { close, run: (startAt, hooks = {}) => runLoad(spec, parts, startAt, hooks) };
   } catch (err) {
     await close();
@@ -168,9 +187,15 @@ async function openSubscriptions(
   base: EchoRecord,
   clock: Clock,
   opened: Subscription[],
-): Promise<{ deliveries: DeliveryTracker | undefined; subscribeTimes: string }> {
+): Promise<{
+  deliveries: DeliveryTracker | undefined;
+  subscribeTimes: string;
+  deliveredInWindow: { count: number };
+}> {
+  const deliveredInWindow = { count: 0 };
   const count = isPush(pattern, options) ? (spec.load.subscribers ?? 1) : 0;
-  if (!pattern.subscribe || count === 0) return { deliveries: undefined, subscribeTimes: '' };
+  if (!pattern.subscribe || count === 0)
+    return { deliveries: undefined, subscribeTimes: '', deliveredInWindow };
   const perMessage = pattern.deliveriesPerMessage?.(options as never, count) ?? count;
   const deliveries = new DeliveryTracker(count, perMessage, spec.load.model === 'rate');
   const verifyEvery = Math.max(1, spec.verifyEvery);
@@ -189,7 +214,9 @@ async function openSubscriptions(
             record !== undefined && seq % verifyEvery === 0
               ? recordsEqual(record, withSeq(base, seq))
               : undefined;
+          const before = deliveries.delivered;
           deliveries.deliver(seq, index, clock.now(), bytes, matches);
+          if (deliveries.measuring && deliveries.delivered > before) deliveredInWindow.count++;
         },
         requested: (empty) => deliveries.requested(empty),
         reconnected: (ms) => deliveries.reconnected(ms),
@@ -201,7 +228,7 @@ async function openSubscriptions(
   );
   // Opened subscriptions are closed with the driver (settleAll hands them over only on failure).
   opened.push(...subscriptions);
-  return { deliveries, subscribeTimes: encodeHistogram(times) };
+  return { deliveries, subscribeTimes: encodeHistogram(times), deliveredInWindow };
 }
 
 /** Awaits every promise; on any failure hands the successes to `keep` (to be closed) and throws the first reason. */
@@ -271,13 +298,13 @@ async function runLoad(
   if (signal?.aborted) onAbort();
   else signal?.addEventListener('abort', onAbort, { once: true });
 
-  const perform = async (connection: number, intended: number): Promise<void> => {
+  const perform = async (connection: number, intended: number, queuedMs = 0): Promise<void> => {
     const client = clients[connection] as PatternClient;
     const seq = nextSeq;
     nextSeq = (nextSeq + 1) >>> 0;
     const verify = seq % verifyEvery === 0;
-    recorder.started(intended, verify);
     const sentAt = clock.now();
+    recorder.started(intended, sentAt, verify, queuedMs);
     const measured = recorder.measures(intended);
     deliveries?.publish(seq, intended, sentAt, measured);
     try {
@@ -286,8 +313,8 @@ async function runLoad(
       deliveries?.accepted(measured);
     } catch (err) {
       deliveries?.unpublish(seq);
-      const kind = recorder.failed(intended, clock.now(), err);
-      if (kind === 'connection' && !stop.signal.aborted)
+      const kind = recorder.failed(intended, sentAt, clock.now(), err);
+      if (kind === 'connection' && !stop.signal.aborted && !recorder.abandoned)
         await clock.sleepUntil(clock.now() + connectionErrorBackoffMs);
     }
   };
@@ -333,7 +360,7 @@ async function runLoad(
 
   try {
     if (startAt > clock.now()) await clock.sleepUntil(startAt);
-    const load = loadModelFor(spec.load).run({
+    const load = loadModelFor(spec.load, spec.phaseMs ?? 0).run({
       clock,
       startAt,
       connections: clients.length,
@@ -355,6 +382,9 @@ async function runLoad(
         ? await waitFor(() => deliveries.missing() === 0, stop.signal, spec.timeoutMs)
         : drained;
     if (deliveries) deliveries.frozen = true;
+    // Operations still pending at the drain deadline have waited past their timeout; closing the
+    // connections fails them, and they must count as what they are (timeouts), not as connection errors.
+    if (!drained && !stop.signal.aborted) recorder.abandoned = true;
     if (!delivered || stop.signal.aborted) await parts.close();
     await load;
   } finally {
@@ -377,7 +407,15 @@ async function runLoad(
       max: delayUs(eld.max),
     },
     eventLoopUtilization: eluValue,
-    ...(deliveries ? { delivery: { ...deliveries.snapshot(), subscribe: parts.subscribeTimes } } : {}),
+    ...(deliveries
+      ? {
+          delivery: {
+            ...deliveries.snapshot(),
+            subscribe: parts.subscribeTimes,
+            inWindow: parts.deliveredInWindow.count,
+          },
+        }
+      : {}),
   };
 }
 
