@@ -120,3 +120,20 @@ describe('measure', () => {
     assert.ok(Math.abs(m.backlog.waitP99 - 300_000) < 1000);
   });
 });
+
+describe('measure: which side limited the run', () => {
+  it('a send lag dwarfed by the server backlog (the burst after a stall) does not blame the driver', () => {
+    const r = new Recorder(0, 1000, true);
+    for (let i = 0; i < 1000; i++) {
+      // 20% waited ~400 ms for a connection; 2% were also sent 20 ms late (the driver busy with the burst).
+      const queued = i >= 500 && i < 700 ? 400 : 0;
+      const late = i >= 700 && i < 720 ? 20 : 0;
+      r.started(i, i + queued + late, false, queued);
+      r.ok(i, i + queued + late, i + queued + late + 1);
+    }
+    const m = measure(0, rate, [report(r, 1000)], usage);
+    assert.ok(m.driver.sendLagP99 >= 19_000, `send lag p99 ${m.driver.sendLagP99}`);
+    assert.equal(m.backlog?.serverLimited, true);
+    assert.equal(m.driver.saturated, false);
+  });
+});

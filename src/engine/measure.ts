@@ -84,8 +84,22 @@ export function measure(
   // Late sends matter when they are late against the schedule's own spacing: 2 ms behind at
   // 1000/s means the driver could not keep up; 2 ms behind at one message every 2 s does not.
   // Send lag runs only to when the driver could send: a wait for a free connection is the server's.
+  // A send lag dwarfed by the server's backlog (a stalled server's answers arriving in one burst keep
+  // the driver busy for a moment) did not limit the run: the backlog did.
+  const backlog =
+    load.model === 'rate'
+      ? backlogMetrics(
+          load,
+          sent,
+          dropped,
+          sum(reports, (r) => r.queued),
+          mergeEncoded(reports.map((r) => r.backlogWait)),
+        )
+      : undefined;
   const lagLimit = load.model === 'rate' ? lagLimitUs(load.rate) : 0;
-  if (load.model === 'rate' && sendLag.p99 > lagLimit) {
+  const dwarfed =
+    backlog?.serverLimited === true && backlog.waitP99 >= saturation.backlogOverLag * sendLag.p99;
+  if (load.model === 'rate' && sendLag.p99 > lagLimit && !dwarfed) {
     reasons.push(`sends ran up to ${Math.round(sendLag.p99 / 1000)}ms behind schedule (p99)`);
   }
   const failed = mergeEncoded(reports.map((r) => r.failedLatency));
@@ -107,17 +121,7 @@ export function measure(
     latency: summarizeHistogram(mergeEncoded(reports.map((r) => r.latency))),
     ...(failed.totalCount > 0 ? { failedLatency: summarizeHistogram(failed) } : {}),
     service: summarizeHistogram(mergeEncoded(reports.map((r) => r.service))),
-    ...(load.model === 'rate'
-      ? {
-          backlog: backlogMetrics(
-            load,
-            sent,
-            dropped,
-            sum(reports, (r) => r.queued),
-            mergeEncoded(reports.map((r) => r.backlogWait)),
-          ),
-        }
-      : {}),
+    ...(backlog ? { backlog } : {}),
     timeline: mergeTimelines(reports),
     errors: { ...errors, total: totalErrors(errors) },
     errorSamples,

@@ -427,7 +427,7 @@ function notesOf(result: Result, rows: readonly SummaryRow[]): SummaryNote[] {
       severity: 'warn',
       text:
         `SERVER-LIMITED: ${label(r)}: the server, not the load generator, limited the run (${m.backlog.reasons.join('; ')}). ` +
-        `The driver sent on time (send lag p99 ${formatMicros(m.driver.sendLagP99)}); ops/s is what the server completed in the window ` +
+        `The driver's own send lag was small beside that (p99 ${formatMicros(m.driver.sendLagP99)}); ops/s is what the server completed in the window ` +
         `and the latencies include the wait from each operation's due time.${drained}`,
     });
   }
