@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { makeRecord, withSeq } from '../message.js';
 import { collectGarbage } from '../metrics/gc.js';
 import { createHistogram, recordMicros, summarizeHistogram } from '../metrics/histogram.js';
@@ -93,6 +94,10 @@ export async function holdConnections(
     }
   };
 
+  // The driver's event loop over opening and holding, measured like a load run's (not left at zero).
+  const eld = monitorEventLoopDelay({ resolution: eldResolutionMs });
+  eld.enable();
+  const elu = performance.eventLoopUtilization();
   const openStarted = performance.now();
   for (let next = 0; next < count && !signal.aborted;) {
     const batch: Promise<void>[] = [];
@@ -111,6 +116,8 @@ export async function holdConnections(
   const holdStarted = performance.now();
   await sleep(spec.durationMs, signal);
   const heldMs = performance.now() - holdStarted;
+  eld.disable();
+  const eventLoopUtilization = performance.eventLoopUtilization(elu).utilization;
   await server?.collectGarbage();
   const afterHold = server?.footprint();
   const wireBytes = wire.read();
@@ -185,15 +192,27 @@ export async function holdConnections(
       workers: 1,
       cpuUs,
       cpuUsPerOp: opened === 0 ? 0 : cpuUs / opened,
-      cpuUtilization: 0,
-      eventLoopDelay: { p50: 0, p99: 0, max: 0 },
-      eventLoopUtilization: 0,
+      // While opening (the CPU counted is that of opening them).
+      cpuUtilization: openMs > 0 ? cpuUs / (openMs * 1000) : 0,
+      eventLoopDelay: {
+        p50: delayUs(eld.percentile(50)),
+        p99: delayUs(eld.percentile(99)),
+        max: delayUs(eld.max),
+      },
+      eventLoopUtilization,
       sendLagP99: 0,
       saturated: false,
       saturationReasons: [],
     },
     connections: cost,
   };
+}
+
+const eldResolutionMs = 10;
+
+/** monitorEventLoopDelay records whole timer intervals: the delay is what exceeds the resolution. */
+function delayUs(ns: number): number {
+  return Number.isFinite(ns) ? Math.max(0, Math.round(ns / 1000 - eldResolutionMs * 1000)) : 0;
 }
 
 function cpuTotal(u: NodeJS.CpuUsage): number {

@@ -28,6 +28,11 @@ export interface DriverSpec {
   readonly connectionOffset: number;
   /** The user's own request (scenario `request:`): clients judge answers by its `expect`. */
   readonly request?: RequestSpec;
+  /**
+   * Rate model: this driver's first operation is due this many ms after the start (worker i of a
+   * split: i / total rate), so worker threads interleave their sends instead of firing together.
+   */
+  readonly phaseMs?: number;
 }
 
 export type DriverEndReason = 'completed' | 'interrupted' | 'server-crashed' | 'failed';
@@ -48,6 +53,8 @@ export interface DriverReport extends RecorderSnapshot {
   readonly delivery?: DeliverySnapshot & {
     /** Time to open each subscription, µs (encoded histogram). */
     readonly subscribe: string;
+    /** First-time deliveries of measured messages received inside the window (for throughput). */
+    readonly inWindow: number;
   };
 }
 
@@ -94,6 +101,8 @@ interface Parts {
   readonly payload: DriverReport['payload'];
   readonly deliveries: DeliveryTracker | undefined;
   readonly subscriptions: readonly Subscription[];
+  /** First-time deliveries of measured messages while the window was open. */
+  readonly deliveredInWindow: { count: number };
   readonly subscribeTimes: string;
   readonly base: EchoRecord;
   readonly close: () => Promise<void>;
@@ -134,7 +143,7 @@ export async function connectDriver(
   };
   try {
     if (signal?.aborted) throw interrupted();
-    const { deliveries, subscribeTimes } = await untilAborted(
+    const { deliveries, subscribeTimes, deliveredInWindow } = await untilAborted(
       openSubscriptions(pattern, options, spec, url, base, clock, (s) =>
         keep(s, { add: (x) => subscriptions.push(x) }),
       ),
@@ -179,6 +188,7 @@ export async function connectDriver(
       payload,
       deliveries,
       subscriptions,
+      deliveredInWindow,
       subscribeTimes,
       base,
       close,
@@ -199,9 +209,15 @@ async function openSubscriptions(
   base: EchoRecord,
   clock: Clock,
   opened: (subscription: Subscription) => Subscription,
-): Promise<{ deliveries: DeliveryTracker | undefined; subscribeTimes: string }> {
+): Promise<{
+  deliveries: DeliveryTracker | undefined;
+  subscribeTimes: string;
+  deliveredInWindow: { count: number };
+}> {
+  const deliveredInWindow = { count: 0 };
   const count = isPush(pattern, options) ? (spec.load.subscribers ?? 1) : 0;
-  if (!pattern.subscribe || count === 0) return { deliveries: undefined, subscribeTimes: '' };
+  if (!pattern.subscribe || count === 0)
+    return { deliveries: undefined, subscribeTimes: '', deliveredInWindow };
   const perMessage = pattern.deliveriesPerMessage?.(options as never, count) ?? count;
   const deliveries = new DeliveryTracker(
     count,
@@ -225,7 +241,9 @@ async function openSubscriptions(
             record !== undefined && seq % verifyEvery === 0
               ? recordsEqual(record, withSeq(base, seq))
               : undefined;
+          const before = deliveries.delivered;
           deliveries.deliver(seq, index, clock.now(), bytes, matches);
+          if (deliveries.measuring && deliveries.delivered > before) deliveredInWindow.count++;
         },
         requested: (empty) => deliveries.requested(empty),
         reconnected: (ms) => deliveries.reconnected(ms),
@@ -235,7 +253,7 @@ async function openSubscriptions(
       return opened(subscription);
     }),
   );
-  return { deliveries, subscribeTimes: encodeHistogram(times) };
+  return { deliveries, subscribeTimes: encodeHistogram(times), deliveredInWindow };
 }
 
 function interrupted(): CommbenchError {
@@ -330,13 +348,13 @@ async function runLoad(
   if (signal?.aborted) onAbort();
   else signal?.addEventListener('abort', onAbort, { once: true });
 
-  const perform = async (connection: number, intended: number): Promise<void> => {
+  const perform = async (connection: number, intended: number, queuedMs = 0): Promise<void> => {
     const client = clients[connection] as PatternClient;
     const seq = nextSeq;
     nextSeq = (nextSeq + 1) >>> 0;
     const verify = seq % verifyEvery === 0;
-    recorder.started(intended, verify);
     const sentAt = clock.now();
+    recorder.started(intended, sentAt, verify, queuedMs);
     const measured = recorder.measures(intended);
     deliveries?.publish(seq, intended, sentAt, measured, connection);
     try {
@@ -345,8 +363,8 @@ async function runLoad(
       deliveries?.accepted(seq);
     } catch (err) {
       deliveries?.unpublish(seq);
-      const kind = recorder.failed(intended, clock.now(), err);
-      if (kind === 'connection' && !stop.signal.aborted)
+      const kind = recorder.failed(intended, sentAt, clock.now(), err);
+      if (kind === 'connection' && !stop.signal.aborted && !recorder.abandoned)
         await clock.sleepUntil(clock.now() + connectionErrorBackoffMs);
     }
   };
@@ -392,7 +410,7 @@ async function runLoad(
 
   try {
     if (startAt > clock.now()) await clock.sleepUntil(startAt);
-    const load = loadModelFor(spec.load).run({
+    const load = loadModelFor(spec.load, spec.phaseMs ?? 0).run({
       clock,
       startAt,
       connections: clients.length,
@@ -417,6 +435,9 @@ async function runLoad(
     if (deliveries && drained && !delivered && !stop.signal.aborted)
       deliveries.stillQueued(await queuedDeliveries(parts.subscriptions));
     if (deliveries) deliveries.frozen = true;
+    // Operations still pending at the drain deadline have waited past their timeout; closing the
+    // connections fails them, and they must count as what they are (timeouts), not as connection errors.
+    if (!drained && !stop.signal.aborted) recorder.abandoned = true;
     if (!delivered || stop.signal.aborted) await parts.close();
     await load;
   } finally {
@@ -439,7 +460,15 @@ async function runLoad(
       max: delayUs(eld.max),
     },
     eventLoopUtilization: eluValue,
-    ...(deliveries ? { delivery: { ...deliveries.snapshot(), subscribe: parts.subscribeTimes } } : {}),
+    ...(deliveries
+      ? {
+          delivery: {
+            ...deliveries.snapshot(),
+            subscribe: parts.subscribeTimes,
+            inWindow: parts.deliveredInWindow.count,
+          },
+        }
+      : {}),
   };
 }
 

@@ -1,5 +1,6 @@
 import {
   decodeHistogram,
+  encodeHistogram,
   mergeEncoded,
   mergeHistograms,
   summarizeHistogram,
@@ -10,6 +11,7 @@ import { saturation } from '../metrics/saturation.js';
 import { errorKinds, type ErrorKind } from '../patterns/types.js';
 import type {
   ConnectionCost,
+  BacklogMetrics,
   DeliveryMetrics,
   LatencySummary,
   Measurement,
@@ -63,6 +65,8 @@ export function measure(
     undefined,
   );
   const sendLag = summarizeHistogram(mergeEncoded(reports.map((r) => r.sendLag)));
+  const sent = sum(reports, (r) => r.sent);
+  const dropped = sum(reports, (r) => r.dropped);
   const reasons: string[] = [];
   const elu = busiest?.eventLoopUtilization ?? 0;
   const serverBusy = usage.server
@@ -84,13 +88,26 @@ export function measure(
   }
   // Late sends matter when they are late against the schedule's own spacing: 2 ms behind at
   // 1000/s means the driver could not keep up; 2 ms behind at one message every 2 s does not.
-  const lagLimit =
+  // Send lag runs only to when the driver could send: a wait for a free connection is the server's.
+  // A send lag dwarfed by the server's backlog (a stalled server's answers arriving in one burst keep
+  // the driver busy for a moment) did not limit the run: the backlog did.
+  const backlog =
     load.model === 'rate'
-      ? Math.max(saturation.sendLagP99Us, (saturation.sendLagShareOfInterval * 1e6) / load.rate)
-      : 0;
-  if (load.model === 'rate' && sendLag.p99 > lagLimit) {
+      ? backlogMetrics(
+          load,
+          sent,
+          dropped,
+          sum(reports, (r) => r.queued),
+          mergeEncoded(reports.map((r) => r.backlogWait)),
+        )
+      : undefined;
+  const lagLimit = load.model === 'rate' ? lagLimitUs(load.rate) : 0;
+  const dwarfed =
+    backlog?.serverLimited === true && backlog.waitP99 >= saturation.backlogOverLag * sendLag.p99;
+  if (load.model === 'rate' && sendLag.p99 > lagLimit && !dwarfed) {
     reasons.push(`sends ran up to ${Math.round(sendLag.p99 / 1000)}ms behind schedule (p99)`);
   }
+  const failed = mergeEncoded(reports.map((r) => r.failedLatency));
   const endReason = reports.find((r) => r.endReason !== 'completed')?.endReason ?? 'completed';
   const errorSamples: Partial<Record<ErrorKind, string>> = {};
   for (const r of reports) for (const k of errorKinds) errorSamples[k] ??= r.errorSamples[k];
@@ -102,11 +119,14 @@ export function measure(
     durationMs,
     ops,
     throughput: seconds > 0 ? ops / seconds : 0,
-    sent: sum(reports, (r) => r.sent),
-    dropped: sum(reports, (r) => r.dropped),
+    drained: sum(reports, (r) => r.drained),
+    sent,
+    dropped,
     verified: sum(reports, (r) => r.verified),
     latency: summarizeHistogram(mergeEncoded(reports.map((r) => r.latency))),
+    ...(failed.totalCount > 0 ? { failedLatency: summarizeHistogram(failed) } : {}),
     service: summarizeHistogram(mergeEncoded(reports.map((r) => r.service))),
+    ...(backlog ? { backlog } : {}),
     timeline: mergeTimelines(reports),
     errors: { ...errors, total: totalErrors(errors) },
     errorSamples,
@@ -127,6 +147,62 @@ export function measure(
       saturationReasons: reasons,
     },
   };
+}
+
+/** Rate model: the send lag (p99, µs) above which the driver is blamed; also the backlog's limit. */
+function lagLimitUs(rate: number): number {
+  return Math.max(saturation.sendLagP99Us, (saturation.sendLagShareOfInterval * 1e6) / rate);
+}
+
+/**
+ * The server's backlog of a rate run: `queued` of the `sent` operations waited for a free
+ * connection, `wait` holds their waits (µs). Its p99 is taken over every send (one that found a
+ * connection free waited 0), and judged against the same limit as the driver's send lag: a backlog
+ * that long, or any operation dropped at maxInFlight, means the server side limited the run.
+ */
+export function backlogMetrics(
+  load: Extract<LoadSpec, { model: 'rate' }>,
+  sent: number,
+  dropped: number,
+  queued: number,
+  wait: Histogram,
+): BacklogMetrics {
+  const waitP99 = percentileOverAll(wait, sent, 99);
+  const waitMax = wait.totalCount === 0 ? 0 : wait.getValueAtPercentile(100);
+  const reasons: string[] = [];
+  if (queued > 0 && waitP99 > lagLimitUs(load.rate)) {
+    const share = sent === 0 ? 0 : queued / sent;
+    reasons.push(
+      `${queued} of ${sent} operations (${(share * 100).toFixed(1)}%) found every connection busy and waited ` +
+        `for one: p99 ${formatMs(waitP99)} over all sends, max ${formatMs(waitMax)}`,
+    );
+  }
+  if (dropped > 0) {
+    reasons.push(
+      `${dropped} operations fell due with maxInFlight=${load.maxInFlight} outstanding and were dropped`,
+    );
+  }
+  return {
+    queued,
+    waitP99,
+    waitMax,
+    serverLimited: reasons.length > 0,
+    reasons,
+    encoded: encodeHistogram(wait),
+  };
+}
+
+/** The `p`th percentile over `total` values of which only those in `h` are non-zero. */
+function percentileOverAll(h: Histogram, total: number, p: number): number {
+  const n = h.totalCount;
+  if (n === 0 || total <= 0) return 0;
+  const above = ((100 - p) / 100) * Math.max(total, n);
+  if (above >= n) return 0;
+  return h.getValueAtPercentile(100 * (1 - above / n));
+}
+
+function formatMs(us: number): string {
+  return us >= 10_000 ? `${Math.round(us / 1000)}ms` : `${(us / 1000).toFixed(1)}ms`;
 }
 
 function machineMetrics(usage: WindowUsage, durationMs: number): Pick<Measurement, 'machine'> {
@@ -209,7 +285,7 @@ function deliveryMetrics(reports: readonly DriverReport[], seconds: number): Del
     duplicated: sum(parts, (d) => d.duplicated),
     outOfOrder: sum(parts, (d) => d.outOfOrder),
     mismatched: sum(parts, (d) => d.mismatched),
-    throughput: seconds > 0 ? delivered / seconds : 0,
+    throughput: seconds > 0 ? sum(parts, (d) => d.inWindow) / seconds : 0,
     latency: summarizeHistogram(mergeEncoded(parts.map((d) => d.latency))),
     skew: summarizeHistogram(mergeEncoded(parts.map((d) => d.skew))),
     jitter: summarizeHistogram(mergeEncoded(parts.map((d) => d.jitter))),
@@ -256,7 +332,8 @@ function mergeDeliveries(reps: readonly Measurement[], seconds: number): Deliver
     duplicated: sum(parts, (d) => d.duplicated),
     outOfOrder: sum(parts, (d) => d.outOfOrder),
     mismatched: sum(parts, (d) => d.mismatched),
-    throughput: seconds > 0 ? delivered / seconds : 0,
+    throughput:
+      seconds > 0 ? sum(reps, (r) => (r.delivery?.throughput ?? 0) * r.durationMs) / 1000 / seconds : 0,
     latency: merged((d) => d.latency),
     skew: merged((d) => d.skew),
     jitter: merged((d) => d.jitter),
@@ -324,11 +401,14 @@ export function mergeMeasurements(reps: readonly Measurement[]): Measurement | u
     durationMs,
     ops,
     throughput: durationMs === 0 ? 0 : ops / (durationMs / 1000),
+    ...(reps.some((r) => r.drained !== undefined) ? { drained: sum(reps, (r) => r.drained ?? 0) } : {}),
     sent: sum(reps, (r) => r.sent),
     dropped: sum(reps, (r) => r.dropped),
     verified: sum(reps, (r) => r.verified),
     latency: summarizeHistogram(mergeHistograms(reps.map((r) => decodeHistogram(r.latency.encoded)))),
+    ...mergedFailedLatency(reps),
     service: summarizeHistogram(mergeHistograms(reps.map((r) => decodeHistogram(r.service.encoded)))),
+    ...mergedBacklog(reps),
     timeline,
     errors: { ...errors, total: totalErrors(errors) },
     errorSamples,
@@ -431,6 +511,29 @@ export function mergeConnectionCost(
 
 function uniqueByRole(all: readonly UnmeasuredProcess[]): UnmeasuredProcess[] {
   return [...new Map(all.map((u) => [u.role, u])).values()];
+}
+
+function mergedFailedLatency(reps: readonly Measurement[]): Pick<Measurement, 'failedLatency'> {
+  const parts = reps.flatMap((r) => (r.failedLatency ? [r.failedLatency.encoded] : []));
+  return parts.length === 0 ? {} : { failedLatency: summarizeHistogram(mergeEncoded(parts)) };
+}
+
+/** Backlogs of several repetitions: waits merged exactly; server-limited if any repetition was. */
+function mergedBacklog(reps: readonly Measurement[]): Pick<Measurement, 'backlog'> {
+  const withBacklog = reps.flatMap((r) => (r.backlog ? [{ r, b: r.backlog }] : []));
+  if (withBacklog.length === 0) return {};
+  const wait = mergeEncoded(withBacklog.map(({ b }) => b.encoded ?? ''));
+  const sent = sum(withBacklog, ({ r }) => r.sent);
+  return {
+    backlog: {
+      queued: sum(withBacklog, ({ b }) => b.queued),
+      waitP99: percentileOverAll(wait, sent, 99),
+      waitMax: Math.max(...withBacklog.map(({ b }) => b.waitMax)),
+      serverLimited: withBacklog.some(({ b }) => b.serverLimited),
+      reasons: [...new Set(withBacklog.flatMap(({ b }) => b.reasons))],
+      encoded: encodeHistogram(wait),
+    },
+  };
 }
 
 /** The busiest repetition's machine load (a noisy repetition taints the merged numbers). */

@@ -4,32 +4,57 @@ import { errorKinds, OpError, type ErrorKind } from '../patterns/types.js';
 
 /** What one driver thread measured in its window; histograms encoded so threads merge exactly. */
 export interface RecorderSnapshot {
+  /** Successful operations that completed inside the window (whenever they were due). */
   readonly ops: number;
+  /** Operations due in the window that succeeded after it ended (the post-window drain; not in `ops`). */
+  readonly drained: number;
   readonly sent: number;
   readonly dropped: number;
   readonly verified: number;
-  /** µs from the intended start (rate) or actual start (closed). */
+  /** µs from the intended start (rate) or actual start (closed), of the operations due in the window. */
   readonly latency: string;
   /** µs from the actual send. */
   readonly service: string;
-  /** µs from the intended to the actual send (how late the driver was; rate model). */
+  /**
+   * µs from the intended send to when the driver could have sent (how late the driver was; rate
+   * model). A wait for a free connection is not in it: that is `backlogWait`.
+   */
   readonly sendLag: string;
+  /** Rate model: operations due in the window that waited in the backlog for a free connection. */
+  readonly queued: number;
+  /** µs each queued operation waited for a free connection (the server's backlog). */
+  readonly backlogWait: string;
   readonly errors: Record<ErrorKind, number>;
   readonly errorSamples: Partial<Record<ErrorKind, string>>;
-  /** Per second of the window: completed ops, errors, and a histogram of their latency. */
+  /** µs, measured like `latency`, of the operations due in the window that failed. */
+  readonly failedLatency: string;
+  /**
+   * Per second of the window: what completed in that second (ok ops, failed ops) and a histogram
+   * of their latency. Completions after the window are in no second.
+   */
   readonly timeline: readonly { ops: number; errors: number; latency: string }[];
 }
 
+/** The sample message of operations still pending when the driver gave up waiting for them. */
+export const abandonedMessage = 'still pending at the drain deadline (the op timeout + 2 s after the window)';
+
 /**
- * Times operations. Only operations intended to start inside [windowStart, windowEnd) count;
- * earlier ones are warm-up. All times in ms on the driver's clock; latencies recorded in µs.
- * Hot path: three histogram records per successful operation, no allocation.
+ * Times operations over the measured window [windowStart, windowEnd] (ms on the driver's clock;
+ * latencies recorded in µs). Two populations, deliberately:
+ * - throughput (`ops`) and the timeline count what *completed* inside the window, whenever it was
+ *   due — the work the server did in the window, the same window its CPU is read over;
+ * - latency, service time, send lag, errors and `sent` describe the operations *due* inside the
+ *   window, whenever they completed (so a backlog served after the window still shows in the
+ *   latency; `drained` counts those that succeeded after the window).
+ * Hot path: a few histogram records per operation, no allocation.
  */
 export class Recorder {
   ops = 0;
+  drained = 0;
   sent = 0;
   dropped = 0;
   verified = 0;
+  queued = 0;
   /** Operations finished (ok or not) since the last progress tick, for live display. */
   tickOps = 0;
   /** Failed operations since the last progress tick. */
@@ -37,11 +62,19 @@ export class Recorder {
   readonly latency = createHistogram();
   readonly service = createHistogram();
   readonly sendLag = createHistogram();
+  readonly backlogWait = createHistogram();
+  readonly failedLatency = createHistogram();
   readonly errors: Record<ErrorKind, number> = { timeout: 0, connection: 0, protocol: 0, mismatch: 0 };
   readonly errorSamples: Partial<Record<ErrorKind, string>> = {};
   readonly #seconds: { ops: number; errors: number; latency: Histogram }[] = [];
   /** Ignore everything after this (interrupt, crash): late completions must not count as errors. */
   frozen = false;
+  /**
+   * Set when the driver stops waiting for the drain and closes its connections: operations that
+   * fail from then on had been pending past their timeout, and count as timeouts (not as the
+   * connection errors that closing the connections produces).
+   */
+  abandoned = false;
 
   constructor(
     readonly windowStart: number,
@@ -52,39 +85,63 @@ export class Recorder {
     for (let i = 0; i < seconds; i++) this.#seconds.push({ ops: 0, errors: 0, latency: createHistogram() });
   }
 
-  /** True when an operation intended at `intended` belongs to the measured window. */
+  /** True when an operation intended at `intended` belongs to the measured window (is offered in it). */
   measures(intended: number): boolean {
     return intended >= this.windowStart && intended < this.windowEnd && !this.frozen;
   }
 
-  started(intended: number, verify: boolean): void {
+  /** True when a completion at `doneAt` falls inside the measured window. */
+  completesInWindow(doneAt: number): boolean {
+    return doneAt >= this.windowStart && doneAt <= this.windowEnd && !this.frozen;
+  }
+
+  /**
+   * An operation due at `intended` is sent at `sentAt`, after `queuedMs` of it waiting in the
+   * backlog for a free connection (rate model; 0 when one was free on time).
+   */
+  started(intended: number, sentAt: number, verify: boolean, queuedMs = 0): void {
     if (!this.measures(intended)) return;
     this.sent++;
     if (verify) this.verified++;
+    if (!this.correctFromIntended) return;
+    recordMicros(this.sendLag, Math.max(0, sentAt - intended - queuedMs) * 1000);
+    if (queuedMs > 0) {
+      this.queued++;
+      recordMicros(this.backlogWait, queuedMs * 1000);
+    }
   }
 
   ok(intended: number, sentAt: number, doneAt: number): void {
     this.tickOps++;
-    if (!this.measures(intended)) return;
-    this.ops++;
+    if (this.frozen) return;
     const serviceUs = (doneAt - sentAt) * 1000;
-    recordMicros(this.service, serviceUs);
     const latencyUs = this.correctFromIntended ? (doneAt - intended) * 1000 : serviceUs;
+    if (this.completesInWindow(doneAt)) {
+      this.ops++;
+      const second = this.#second(doneAt);
+      second.ops++;
+      recordMicros(second.latency, latencyUs);
+    }
+    if (!this.measures(intended)) return;
+    if (doneAt > this.windowEnd) this.drained++;
+    recordMicros(this.service, serviceUs);
     recordMicros(this.latency, latencyUs);
-    if (this.correctFromIntended) recordMicros(this.sendLag, (sentAt - intended) * 1000);
-    const second = this.#second(doneAt);
-    second.ops++;
-    recordMicros(second.latency, latencyUs);
   }
 
-  failed(intended: number, doneAt: number, err: unknown): ErrorKind {
+  failed(intended: number, sentAt: number, doneAt: number, err: unknown): ErrorKind {
     this.tickOps++;
     this.tickErrors++;
-    const kind = err instanceof OpError ? err.kind : 'protocol';
+    const kind = this.abandoned ? 'timeout' : err instanceof OpError ? err.kind : 'protocol';
+    if (this.frozen) return kind;
+    if (this.completesInWindow(doneAt)) this.#second(doneAt).errors++;
     if (!this.measures(intended)) return kind;
     this.errors[kind]++;
-    this.errorSamples[kind] ??= err instanceof Error ? err.message : String(err);
-    this.#second(doneAt).errors++;
+    this.errorSamples[kind] ??= this.abandoned
+      ? abandonedMessage
+      : err instanceof Error
+        ? err.message
+        : String(err);
+    recordMicros(this.failedLatency, (doneAt - (this.correctFromIntended ? intended : sentAt)) * 1000);
     return kind;
   }
 
@@ -107,14 +164,18 @@ export class Recorder {
     const seconds = Math.max(1, Math.ceil(measuredMs / 1000 - 1e-9));
     return {
       ops: this.ops,
+      drained: this.drained,
       sent: this.sent,
       dropped: this.dropped,
       verified: this.verified,
       latency: encodeHistogram(this.latency),
       service: encodeHistogram(this.service),
       sendLag: encodeHistogram(this.sendLag),
+      queued: this.queued,
+      backlogWait: encodeHistogram(this.backlogWait),
       errors: { ...this.errors },
       errorSamples: { ...this.errorSamples },
+      failedLatency: encodeHistogram(this.failedLatency),
       timeline: this.#seconds
         .slice(0, seconds)
         .map((s) => ({ ops: s.ops, errors: s.errors, latency: encodeHistogram(s.latency) })),

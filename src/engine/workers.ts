@@ -119,7 +119,11 @@ export async function connectWorkerDrivers(
   };
 }
 
-/** Splits a driver spec into `n` shares: connections spread evenly, rate and maxInFlight divided. */
+/**
+ * Splits a driver spec into `n` shares: connections spread evenly, rate and maxInFlight divided.
+ * Rate shares are phased: share i starts i / rate later, so the shares' sends interleave into one
+ * evenly spaced schedule instead of all firing at the same instants.
+ */
 export function splitSpec(spec: DriverSpec, n: number): DriverSpec[] {
   const shares: DriverSpec[] = [];
   const total = spec.load.connections;
@@ -136,7 +140,8 @@ export function splitSpec(spec: DriverSpec, n: number): DriverSpec[] {
             rate: (spec.load.rate * connections) / total,
             maxInFlight: Math.max(1, Math.round((spec.load.maxInFlight * connections) / total)),
           };
-    shares.push({ ...spec, load, connectionOffset: offset });
+    const phaseMs = spec.load.model === 'rate' ? (shares.length * 1000) / spec.load.rate : 0;
+    shares.push({ ...spec, load, connectionOffset: offset, ...(phaseMs > 0 ? { phaseMs } : {}) });
     offset += connections;
   }
   return shares;

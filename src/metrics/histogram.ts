@@ -42,6 +42,12 @@ export function mergeEncoded(encoded: readonly string[]): Histogram {
   return mergeHistograms(encoded.map(decodeHistogram));
 }
 
+/**
+ * Count, mean and percentiles of `h`. Percentiles are HDR bucket tops (the highest value equivalent
+ * to the recorded ones at 3 significant digits), and so is `max`: a raw maximum could sit below its
+ * own bucket's top and read smaller than p99.9, and it would not survive encoding anyway (a decoded
+ * histogram knows only buckets), so a summary reads the same before and after a merge.
+ */
 export function summarizeHistogram(h: Histogram): LatencySummary {
   if (h.totalCount === 0) {
     return { count: 0, min: 0, mean: 0, p50: 0, p90: 0, p95: 0, p99: 0, p999: 0, max: 0, encoded: '' };
@@ -55,7 +61,7 @@ export function summarizeHistogram(h: Histogram): LatencySummary {
     p95: h.getValueAtPercentile(95),
     p99: h.getValueAtPercentile(99),
     p999: h.getValueAtPercentile(99.9),
-    max: h.maxValue,
+    max: h.getValueAtPercentile(100),
     encoded: encodeHistogram(h),
   };
 }

@@ -8,4 +8,9 @@ export const saturation = {
   sendLagP99Us: 2000,
   /** ... or by this share of the interval between scheduled operations, whichever is larger. */
   sendLagShareOfInterval: 0.25,
+  /**
+   * Rate model: late sends do not blame the driver when the server's backlog wait (p99 over the
+   * sends) is at least this many times the send lag: the backlog limited the run.
+   */
+  backlogOverLag: 10,
 } as const;

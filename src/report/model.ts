@@ -54,6 +54,7 @@ export type SummaryColumnKey = (typeof summaryColumns)[number]['key'];
 export interface Flag {
   readonly code:
     | 'driver-saturated'
+    | 'server-limited'
     | 'dropped'
     | 'server-crashed'
     | 'interrupted'
@@ -183,6 +184,13 @@ export function caseFlags(c: CaseResult): Flag[] {
   if (c.status === 'interrupted') flags.push({ code: 'interrupted', severity: 'error', text: 'interrupted' });
   if (m?.driver.saturated)
     flags.push({ code: 'driver-saturated', severity: 'error', text: 'DRIVER-SATURATED' });
+  if (m?.backlog?.serverLimited) {
+    flags.push({
+      code: 'server-limited',
+      severity: 'warn',
+      text: `SERVER-LIMITED${m.backlog.queued > 0 ? ` queued ${formatInteger(m.backlog.queued)}` : ''}`,
+    });
+  }
   if (m && m.dropped > 0) {
     const ratio = m.dropped / (m.sent + m.dropped);
     flags.push({
@@ -412,6 +420,23 @@ function notesOf(result: Result, rows: readonly SummaryRow[]): SummaryNote[] {
           : `Re-run with --workers ${suggestWorkers(d.workers, result.environment.cores)} or fewer connections.`),
     });
   }
+  for (const r of flagged('server-limited')) {
+    const m = r.result?.summary;
+    if (!m?.backlog) continue;
+    const drained =
+      (m.drained ?? 0) > 0
+        ? ` ${formatInteger(m.drained ?? 0)} operations due in the window completed only after it (drained: in the latencies, not in ops/s).`
+        : '';
+    notes.push({
+      topic: 'server-limited',
+      group: 'cases',
+      severity: 'warn',
+      text:
+        `SERVER-LIMITED: ${label(r)}: the server, not the load generator, limited the run (${m.backlog.reasons.join('; ')}). ` +
+        `The driver's own send lag was small beside that (p99 ${formatMicros(m.driver.sendLagP99)}); ops/s is what the server completed in the window ` +
+        `and the latencies include the wait from each operation's due time.${drained}`,
+    });
+  }
   const cpuBound = flagged('cpu-bound');
   if (cpuBound.length > 0) {
     notes.push({
@@ -482,11 +507,16 @@ function notesOf(result: Result, rows: readonly SummaryRow[]): SummaryNote[] {
         return `${formatCount(m.errors[k])} ${k}${sample === undefined ? '' : ` (e.g. "${truncate(sample, 80)}")`}`;
       });
     const rate = formatPercent(m.errors.total / Math.max(1, m.ops + m.errors.total));
+    const f = m.failedLatency;
+    const failed =
+      f && f.count > 0
+        ? ` The latency percentiles are of successful operations only; the ${formatInteger(f.count)} failed ones took p99 ${formatMicros(f.p99)}, max ${formatMicros(f.max)}.`
+        : ' The latency percentiles are of successful operations only.';
     notes.push({
       topic: 'errors',
       group: 'cases',
       severity: 'warn',
-      text: `errors: ${label(r)}: ${samples.join('; ')}; ${rate} of operations.`,
+      text: `errors: ${label(r)}: ${samples.join('; ')}; ${rate} of operations.${failed}`,
     });
   }
 

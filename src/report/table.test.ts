@@ -100,3 +100,39 @@ test('json is pretty, ends with a newline and round-trips', async () => {
   assert.deepEqual(JSON.parse(text), result);
   await expectGolden('result.json', text);
 });
+
+test('a rate row whose operations waited for the server is flagged SERVER-LIMITED, with the backlog', () => {
+  const c = makeCases().find((k) => k.spec.load.model === 'rate')!;
+  const m = c.summary!;
+  const summary = {
+    ...m,
+    drained: 120,
+    backlog: {
+      queued: 2_000,
+      waitP99: 850_000,
+      waitMax: 990_000,
+      serverLimited: true,
+      reasons: ['2000 of 20000 operations (10.0%) found every connection busy and waited for one'],
+    },
+  };
+  const result = makeResult({ cases: [{ ...c, summary, repetitions: [summary] }] });
+  const row = buildSummary(result).rows.find((r) => r.spec.id === c.spec.id)!;
+  assert.match(row.cells.flags, /SERVER-LIMITED queued 2,000/);
+  assert.doesNotMatch(row.cells.flags, /DRIVER-SATURATED/);
+  const text = renderTable(result).replace(/\n {2}/g, ' ');
+  assert.match(text, /SERVER-LIMITED: .*the server, not the load generator, limited the run \(2000 of 20000/);
+  assert.match(text, /120 operations due in the window completed only after it \(drained/);
+});
+
+test('where operations failed, the notes say the percentiles are of successful ones and give the failed ones', () => {
+  const c = makeCases().find((k) => (k.summary?.errors.total ?? 0) > 0)!;
+  const m = c.summary!;
+  const failedLatency = { ...m.latency, count: m.errors.total, p99: 5_000_000, max: 5_010_000 };
+  const summary = { ...m, failedLatency };
+  const result = makeResult({ cases: [{ ...c, summary, repetitions: [summary] }] });
+  const text = renderTable(result).replace(/\n {2}/g, ' ');
+  assert.match(
+    text,
+    /The latency percentiles are of successful operations only; the \d+ failed ones took p99 5\.00s, max 5\.01s\./,
+  );
+});

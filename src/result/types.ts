@@ -112,10 +112,18 @@ export interface Measurement {
   readonly endReason: 'completed' | 'interrupted' | 'server-crashed' | 'failed';
   /** Length of the measured window, ms. */
   readonly durationMs: number;
-  /** Operations completed successfully in the window. */
+  /**
+   * Operations that completed successfully inside the window [start, end], whenever they were due
+   * (what the server got done in the window; the timeline's seconds sum to it).
+   */
   readonly ops: number;
   /** ops / measured seconds. */
   readonly throughput: number;
+  /**
+   * Operations due in the window that completed successfully only after it ended (the post-window
+   * drain): in the latency percentiles, never in `ops` or `throughput`. Absent in older results.
+   */
+  readonly drained?: number;
   /** Operations started (closed) or scheduled and sent (rate). */
   readonly sent: number;
   /** Rate model only: operations due while maxInFlight were outstanding, never sent. */
@@ -124,11 +132,23 @@ export interface Measurement {
   readonly verified: number;
   /**
    * Latency as the user sees it, µs: for the rate model from the scheduled send time
-   * (coordinated-omission corrected); for closed loops equal to `service`.
+   * (coordinated-omission corrected); for closed loops equal to `service`. Of the successful
+   * operations due in the window (failed ones are in `failedLatency`).
    */
   readonly latency: LatencySummary;
+  /**
+   * Latency of the operations due in the window that failed (timeouts, errors), measured like
+   * `latency`; present when some failed.
+   */
+  readonly failedLatency?: LatencySummary;
   /** From the actual send to completion, µs (the uncorrected service time). */
   readonly service: LatencySummary;
+  /**
+   * Rate model: operations that fell due while every connection was busy and waited in the driver's
+   * backlog for a free one — the server's backlog (slow or stalled answers, or too few connections
+   * for its latency), which is not counted as driver send lag. Absent for other models.
+   */
+  readonly backlog?: BacklogMetrics;
   readonly timeline: readonly TimelinePoint[];
   readonly errors: Readonly<Record<ErrorKind, number>> & { readonly total: number };
   /** Example error messages, at most one per kind. */
@@ -158,12 +178,31 @@ export interface Measurement {
     readonly eventLoopDelay: { readonly p50: number; readonly p99: number; readonly max: number };
     /** Share of the window the busiest driver thread's event loop was busy (0..1). */
     readonly eventLoopUtilization: number;
-    /** Rate model: how late sends were against their schedule, p99 µs (0 for closed loops). */
+    /**
+     * Rate model: how late sends were against their schedule, p99 µs (0 for closed loops): from the
+     * due time to when the driver could send, not counting a wait for a free connection (`backlog`).
+     */
     readonly sendLagP99: number;
     /** True when the driver, not the server, most likely limited the run. */
     readonly saturated: boolean;
     readonly saturationReasons: readonly string[];
   };
+}
+
+export interface BacklogMetrics {
+  /** Operations due in the window that waited for a free connection. */
+  readonly queued: number;
+  /** How long they waited, µs, over every operation sent (those not queued waited 0). */
+  readonly waitP99: number;
+  readonly waitMax: number;
+  /**
+   * True when the server side limited the run: the backlog wait was long against the schedule
+   * (p99 over the sends), or operations were dropped at maxInFlight. Flagged SERVER-LIMITED.
+   */
+  readonly serverLimited: boolean;
+  readonly reasons: readonly string[];
+  /** The queued operations' waits (hdr-histogram-js compressed base64, µs), so repetitions merge exactly. */
+  readonly encoded?: string;
 }
 
 export interface ServerMetrics {
@@ -244,7 +283,7 @@ export interface DeliveryMetrics {
   readonly outOfOrder: number;
   /** Sampled deliveries whose content differed from what was published. */
   readonly mismatched: number;
-  /** delivered / measured seconds. */
+  /** First-time deliveries received inside the window / measured seconds. */
   readonly throughput: number;
   /** Publish → receipt, µs; from the scheduled send time for rate loads. */
   readonly latency: LatencySummary;

@@ -26,6 +26,9 @@ describe('connection cost (load model connections)', () => {
       );
       assert.ok(cost.server.rssPerConnectionBytes > 0, `rss/conn ${cost.server.rssPerConnectionBytes}`);
       assert.ok(cost.fdLimit > 300);
+      // The driver's figures are measured, not constant zeros.
+      assert.ok(s.driver.cpuUtilization > 0, `driver CPU ${s.driver.cpuUtilization}`);
+      assert.ok(s.driver.eventLoopUtilization > 0, `event loop ${s.driver.eventLoopUtilization}`);
     });
   }
 });

@@ -142,17 +142,50 @@ describe('worker-thread drivers', () => {
     assert.ok(s.wire.perOp > 0.95 * s.payload.perOp, 'wire bytes seen in the workers');
   });
 
-  it('run the rate model at the total rate', async () => {
+  it('offer the rate model at the total rate, and report what the server completed', async () => {
+    // 4 connections × 1 in flight × a 20 ms server delay: the server completes at most 200/s.
     const result = await runCase(
       caseSpec({
         workers: 2,
         durationMs: 2000,
+        serverDelayMs: 20,
         load: { model: 'rate', rate: 400, connections: 4, inFlight: 1, maxInFlight: 1000 },
       }),
     );
     const s = result.summary;
     assert.ok(s);
-    assert.ok(Math.abs(s.throughput - 400) < 12, `throughput ${s.throughput}`);
-    assert.equal(s.dropped, 0);
+    assert.ok(Math.abs(s.sent + s.dropped - 800) <= 2, `offered ${s.sent + s.dropped} of 800`);
+    assert.ok(s.throughput <= 205 && s.throughput > 150, `throughput ${s.throughput}`);
+    assert.ok(s.backlog?.serverLimited, 'flagged SERVER-LIMITED');
+  });
+
+  it('count operations still pending at the drain deadline as timeouts, not connection errors', async () => {
+    let freeze: NodeJS.Timeout | undefined;
+    let pid = 0;
+    const result = await runCase(
+      caseSpec({
+        warmupMs: 300,
+        durationMs: 500,
+        timeoutMs: 200,
+        load: { model: 'rate', rate: 40, connections: 1, inFlight: 1, maxInFlight: 1000 },
+      }),
+      {
+        hooks: {
+          serverStarted(_spec, server) {
+            pid = server.pid;
+            // Frozen from the warm-up on: every measured operation times out or waits in the backlog.
+            freeze = setTimeout(() => process.kill(server.pid, 'SIGSTOP'), 150);
+          },
+        },
+      },
+    );
+    clearTimeout(freeze);
+    if (pid > 0 && processAlive(pid)) process.kill(pid, 'SIGCONT');
+    const s = result.summary;
+    assert.ok(s);
+    assert.equal(s.errors.connection, 0, `connection errors: ${s.errorSamples.connection}`);
+    assert.equal(s.errors.total, s.errors.timeout);
+    assert.ok(s.errors.timeout >= 19, `timeouts ${s.errors.timeout}`);
+    assert.equal(s.failedLatency?.count, s.errors.total, 'failed operations keep their latency');
   });
 });

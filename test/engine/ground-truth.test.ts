@@ -1,7 +1,51 @@
 import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
 import { describe, it } from 'node:test';
 import { runCase } from '../../src/engine/runner.js';
 import { caseSpec } from './helpers.js';
+
+/**
+ * An HTTP echo server commbench did not write, with a known capacity: it answers one request at a
+ * time, each `serviceMs` after the previous answer was due (absolute deadlines, so timer lateness
+ * does not accumulate): at most 1000 / serviceMs answers per second, whatever the connections.
+ */
+const fixedCapacityServer = `
+const http = require('node:http');
+const serviceMs = Number(process.argv[1]);
+const queue = [];
+let busyUntil = 0;
+let timer;
+const next = () => {
+  if (timer || queue.length === 0) return;
+  const finishAt = Math.max(performance.now(), busyUntil) + serviceMs;
+  busyUntil = finishAt;
+  timer = setTimeout(() => {
+    timer = undefined;
+    const answer = queue.shift();
+    answer();
+    next();
+  }, Math.max(0, finishAt - performance.now()));
+};
+const server = http.createServer((req, res) => {
+  const chunks = [];
+  req.on('data', (c) => chunks.push(c));
+  req.on('end', () => {
+    const body = Buffer.concat(chunks);
+    queue.push(() => res.writeHead(200, { 'content-type': 'application/json', 'content-length': body.length }).end(body));
+    next();
+  });
+});
+server.listen(0, '127.0.0.1', () => console.log(server.address().port));
+`;
+
+async function startFixedCapacityServer(serviceMs: number): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, ['-e', fixedCapacityServer, String(serviceMs)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const [line] = (await once(child.stdout!, 'data')) as [Buffer];
+  return { child, url: `http://127.0.0.1:${line.toString().trim()}` };
+}
 
 /**
  * The engine's numbers checked against real servers whose behaviour we control: an injected
@@ -28,7 +72,7 @@ describe('ground truth', () => {
     assert.ok(Math.abs((delayed.summary?.throughput ?? 0) - 150) < 5);
   });
 
-  it('a server frozen (SIGSTOP) for 1 s in a 10 s open-loop run shows in p99, not in service time', async () => {
+  it('a server frozen (SIGSTOP) for 1 s in a 10 s open-loop run shows in p99, not in service time, and is SERVER-LIMITED', async () => {
     let freeze: NodeJS.Timeout | undefined;
     const result = await runCase(
       caseSpec({
@@ -55,6 +99,11 @@ describe('ground truth', () => {
     assert.equal(s.dropped, 0);
     assert.equal(s.errors.total, 0);
     assert.ok(Math.abs(s.throughput - 300) < 10, `throughput ${s.throughput}`);
+    // The driver sent on time; the operations due during the freeze waited for a free connection.
+    assert.equal(s.driver.saturated, false, `driver blamed: ${s.driver.saturationReasons.join('; ')}`);
+    assert.ok(s.backlog?.serverLimited, 'flagged SERVER-LIMITED');
+    assert.ok(s.backlog.queued > 250, `queued ${s.backlog.queued}`);
+    assert.ok(s.backlog.waitMax > 900_000, `backlog wait max ${s.backlog.waitMax}µs`);
     // ~300 of ~3000 operations were due during the freeze, waiting up to 1 s: p99 ≈ 0.9 s.
     assert.ok(s.latency.p99 > 700_000 && s.latency.p99 < 1_300_000, `corrected p99 ${s.latency.p99}µs`);
     assert.ok(s.latency.max > 950_000, `corrected max ${s.latency.max}µs`);
@@ -62,5 +111,38 @@ describe('ground truth', () => {
     assert.ok(s.service.p99 < 200_000 && s.service.p99 * 4 < s.latency.p99, `service p99 ${s.service.p99}µs`);
     const worst = Math.max(...s.timeline.map((p) => p.p99));
     assert.ok(worst > 700_000, 'the freeze shows in the per-second timeline');
+  });
+
+  it('a server with a known capacity offered 1.3× of it reads back at its capacity, and the driver is not blamed', async () => {
+    // One answer every 5 ms: the server's true capacity is 200/s; offered 260/s open loop.
+    const capacity = 200;
+    const { child, url } = await startFixedCapacityServer(1000 / capacity);
+    try {
+      const result = await runCase(
+        caseSpec({
+          pattern: 'rest',
+          target: url,
+          warmupMs: 300,
+          durationMs: 2000,
+          load: { model: 'rate', rate: capacity * 1.3, connections: 8, inFlight: 1, maxInFlight: 10_000 },
+        }),
+      );
+      assert.equal(result.status, 'ok', result.error?.message);
+      const s = result.summary;
+      assert.ok(s);
+      assert.equal(s.errors.total, 0);
+      assert.ok(
+        s.throughput <= capacity * 1.05,
+        `reported ${s.throughput}/s for a server that serves ${capacity}/s`,
+      );
+      assert.ok(s.throughput >= capacity * 0.85, `reported ${s.throughput}/s`);
+      assert.ok((s.drained ?? 0) > 50, `the backlog left at the window's end is drained apart: ${s.drained}`);
+      assert.equal(s.driver.saturated, false, `driver blamed: ${s.driver.saturationReasons.join('; ')}`);
+      assert.ok(s.backlog?.serverLimited, 'flagged SERVER-LIMITED');
+      const timeline = s.timeline.reduce((a, p) => a + p.ops, 0);
+      assert.equal(timeline, s.ops, 'the timeline holds what the throughput counts, no drain');
+    } finally {
+      child.kill('SIGKILL');
+    }
   });
 });

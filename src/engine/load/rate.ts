@@ -9,12 +9,20 @@ import type { LoadContext, LoadModel } from './types.js';
  * percentiles, not in the service times). When `maxInFlight` operations are outstanding or waiting,
  * a due operation is dropped and counted, never silently skipped.
  */
-export function constantRate(opts: { rate: number; inFlight: number; maxInFlight: number }): LoadModel {
+export function constantRate(opts: {
+  rate: number;
+  inFlight: number;
+  maxInFlight: number;
+  /** Operation 0 is due this many ms after `ctx.startAt` (worker threads interleave their schedules). */
+  phaseMs?: number;
+}): LoadModel {
   const interval = 1000 / opts.rate;
   return {
     async run(ctx: LoadContext): Promise<void> {
       const outstandingOn = new Array<number>(ctx.connections).fill(0);
       const backlog: number[] = [];
+      /** When each backlog entry started waiting for a free connection. */
+      const queuedAt: number[] = [];
       let backlogHead = 0;
       let outstanding = 0;
       let nextConnection = 0;
@@ -28,22 +36,23 @@ export function constantRate(opts: { rate: number; inFlight: number; maxInFlight
         }
         return -1;
       };
-      const dispatch = (c: number, intended: number): void => {
+      const dispatch = (c: number, intended: number, queuedMs: number): void => {
         outstanding++;
         outstandingOn[c] = (outstandingOn[c] ?? 0) + 1;
-        void ctx.perform(c, intended).then(() => {
+        void ctx.perform(c, intended, queuedMs).then(() => {
           outstanding--;
           outstandingOn[c] = (outstandingOn[c] ?? 0) - 1;
           if (backlogHead < backlog.length && !ctx.signal.aborted) {
-            dispatch(c, backlog[backlogHead++] as number);
-            if (backlogHead === backlog.length) backlog.length = backlogHead = 0;
+            const waited = ctx.clock.now() - (queuedAt[backlogHead] as number);
+            dispatch(c, backlog[backlogHead++] as number, waited);
+            if (backlogHead === backlog.length) backlog.length = queuedAt.length = backlogHead = 0;
           } else if (outstanding === 0) {
             allDone?.();
           }
         });
       };
 
-      const t0 = ctx.startAt;
+      const t0 = ctx.startAt + (opts.phaseMs ?? 0);
       for (let i = 0; !ctx.signal.aborted;) {
         const due = t0 + i * interval;
         if (due >= ctx.endAt) break;
@@ -60,14 +69,17 @@ export function constantRate(opts: { rate: number; inFlight: number; maxInFlight
             continue;
           }
           const c = waiting === 0 ? freeConnection() : -1;
-          if (c >= 0) dispatch(c, d);
-          else backlog.push(d);
+          if (c >= 0) dispatch(c, d, 0);
+          else {
+            backlog.push(d);
+            queuedAt.push(now);
+          }
         }
       }
       // Operations still waiting in the backlog at abort are never sent: they are dropped.
       if (ctx.signal.aborted) {
         for (let k = backlogHead; k < backlog.length; k++) ctx.drop(backlog[k] as number);
-        backlog.length = backlogHead = 0;
+        backlog.length = queuedAt.length = backlogHead = 0;
       }
       if (outstanding > 0 || backlogHead < backlog.length) {
         await new Promise<void>((resolve) => (allDone = resolve));

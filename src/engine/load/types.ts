@@ -20,9 +20,12 @@ export interface LoadContext {
   readonly signal: AbortSignal;
   /**
    * Performs one operation on `connection`, scheduled for `intended` (for closed loops: the moment
-   * it was issued). Resolves when the operation has finished, successfully or not; never rejects.
+   * it was issued). `queuedMs`: how long it waited in the load model's backlog for a free connection
+   * (rate model; 0 or absent when a connection was free when it fell due) — the server's backlog,
+   * which is not the driver's lateness. Resolves when the operation has finished, successfully or
+   * not; never rejects.
    */
-  readonly perform: (connection: number, intended: number) => Promise<void>;
+  readonly perform: (connection: number, intended: number, queuedMs?: number) => Promise<void>;
   /** An operation was due but could not be sent (rate model at maxInFlight). */
   readonly drop: (intended: number) => void;
 }
