@@ -175,3 +175,60 @@ test('merge keeps poll and reconnect counts, server helpers, CPU use and connect
   assert.equal(m.connections?.server?.fdsPerConnection, 1, '200 more descriptors for 200 connections');
   assert.equal(m.connections?.server?.rssPerConnectionBytes, 10_000);
 });
+
+test('side-by-side merge keeps the honest-numbers figures: drained, failed latency, backlog, delivery categories, per-second p50/p90/max', () => {
+  const base = withLatency(seededLatencies(7, 2_000, 900), 400);
+  const failed = summaryOf(seededLatencies(8, 50, 30_000));
+  const part = (queued: number, serverLimited: boolean): Measurement => ({
+    ...base,
+    drained: 10,
+    failedLatency: failed,
+    backlog: {
+      queued,
+      waitP99: 1_000 * queued,
+      waitMax: 2_000 * queued,
+      serverLimited,
+      reasons: [`q${queued}`],
+    },
+    timeline: [{ t: 1, ops: 400, errors: 0, p50: 800 + queued, p90: 900, p99: 1_000, max: 5_000 + queued }],
+    delivery: {
+      subscribers: 1,
+      perMessage: 1,
+      published: 100,
+      expected: 100,
+      delivered: 95,
+      lost: 0,
+      duplicated: 0,
+      outOfOrder: 0,
+      mismatched: 0,
+      throughput: 95,
+      latency: base.latency,
+      skew: base.latency,
+      jitter: base.latency,
+      subscribe: base.latency,
+      bytesPerDelivery: 10,
+      undrained: 3,
+      late: 2,
+      unackedDelivered: 1,
+    },
+  });
+  const merged = mergeConcurrent([part(1, false), part(2, true)]);
+  assert.equal(merged.drained, 20);
+  assert.equal(merged.failedLatency?.count, 100);
+  assert.equal(merged.backlog?.queued, 3);
+  assert.equal(merged.backlog?.serverLimited, true, 'server-limited if any generator was');
+  assert.equal(merged.backlog?.waitMax, 4_000);
+  assert.deepEqual(merged.backlog?.reasons, ['q1', 'q2']);
+  assert.equal(merged.delivery?.undrained, 6);
+  assert.equal(merged.delivery?.late, 4);
+  assert.equal(merged.delivery?.unackedDelivered, 2);
+  assert.deepEqual(merged.timeline[0], {
+    t: 1,
+    ops: 800,
+    errors: 0,
+    p99: 1_000,
+    p50: 802,
+    p90: 900,
+    max: 5_002,
+  });
+});

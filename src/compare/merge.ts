@@ -218,6 +218,9 @@ export function mergeConcurrent(ms: readonly Measurement[]): Measurement {
       written: sum((m) => m.wire.written),
       perOp: perOp(sum((m) => m.wire.read + m.wire.written)),
     },
+    ...(ms.some((m) => m.drained !== undefined) ? { drained: sum((m) => m.drained ?? 0) } : {}),
+    ...concurrentFailedLatency(ms),
+    ...concurrentBacklog(ms),
     ...(delivery ? { delivery } : {}),
     ...(connections ? { connections } : {}),
     // Each generator's own machine: the busiest one taints the merged numbers.
@@ -234,6 +237,7 @@ export function mergeConcurrent(ms: readonly Measurement[]): Measurement {
             ...(utilization.length > 0 ? { cpuUtilization: Math.max(...utilization) } : {}),
             maxRssBytes: Math.max(...servers.map((s) => s.maxRssBytes)),
             ...(helpers ? { helpers } : {}),
+            ...concurrentUnmeasured(servers),
           },
         }
       : {}),
@@ -297,6 +301,7 @@ function mergeDelivery(parts: readonly (DeliveryMetrics | undefined)[]): Deliver
     jitter: mergeLatency(all.map((d) => d.jitter)),
     subscribe: mergeLatency(all.map((d) => d.subscribe)),
     bytesPerDelivery: delivered > 0 ? sum((d) => d.bytesPerDelivery * d.delivered) / delivered : 0,
+    ...optionalCounts(all, ['undrained', 'late', 'unackedDelivered']),
     ...(all.some((d) => d.requests)
       ? {
           requests: {
@@ -377,12 +382,65 @@ function concurrentConnections(ms: readonly Measurement[]): ConnectionCost | und
 
 /** Per-second points summed by second; p99 of a second is the worst part's (an upper bound). */
 function mergeTimelines(timelines: readonly (readonly TimelinePoint[])[]): TimelinePoint[] {
-  const byT = new Map<number, { ops: number; errors: number; p99: number }>();
+  type Point = { ops: number; errors: number; p99: number; p50?: number; p90?: number; max?: number };
+  const byT = new Map<number, Point>();
+  const worst = (a: number | undefined, b: number | undefined): number | undefined =>
+    a === undefined ? b : b === undefined ? a : Math.max(a, b);
   for (const timeline of timelines) {
     for (const p of timeline) {
       const at = byT.get(p.t) ?? { ops: 0, errors: 0, p99: 0 };
-      byT.set(p.t, { ops: at.ops + p.ops, errors: at.errors + p.errors, p99: Math.max(at.p99, p.p99) });
+      // Per-second percentiles of side-by-side generators are bounded by the largest one's (the
+      // per-second histograms are not in the result, so they cannot be merged exactly).
+      const p50 = worst(at.p50, p.p50);
+      const p90 = worst(at.p90, p.p90);
+      const max = worst(at.max, p.max);
+      byT.set(p.t, {
+        ops: at.ops + p.ops,
+        errors: at.errors + p.errors,
+        p99: Math.max(at.p99, p.p99),
+        ...(p50 === undefined ? {} : { p50 }),
+        ...(p90 === undefined ? {} : { p90 }),
+        ...(max === undefined ? {} : { max }),
+      });
     }
   }
   return [...byT.entries()].sort(([a], [b]) => a - b).map(([t, v]) => ({ t, ...v }));
+}
+
+/** Failed operations' latency of every generator, merged like the successful ones'. */
+function concurrentFailedLatency(ms: readonly Measurement[]): Pick<Measurement, 'failedLatency'> {
+  const parts = ms.flatMap((m) => (m.failedLatency ? [m.failedLatency] : []));
+  return parts.length === 0 ? {} : { failedLatency: mergeLatency(parts) };
+}
+
+/** Backlogs of side-by-side generators: counts summed, waits the worst, server-limited if any was. */
+function concurrentBacklog(ms: readonly Measurement[]): Pick<Measurement, 'backlog'> {
+  const parts = ms.flatMap((m) => (m.backlog ? [m.backlog] : []));
+  if (parts.length === 0) return {};
+  return {
+    backlog: {
+      queued: parts.reduce((a, b) => a + b.queued, 0),
+      waitP99: Math.max(...parts.map((b) => b.waitP99)),
+      waitMax: Math.max(...parts.map((b) => b.waitMax)),
+      serverLimited: parts.some((b) => b.serverLimited),
+      reasons: [...new Set(parts.flatMap((b) => b.reasons))],
+    },
+  };
+}
+
+/** Server-side processes no generator could measure (a broker given by URL), once per role. */
+function concurrentUnmeasured(servers: readonly ServerMetrics[]): Pick<ServerMetrics, 'unmeasured'> {
+  const all = servers.flatMap((s) => s.unmeasured ?? []);
+  return all.length === 0 ? {} : { unmeasured: [...new Map(all.map((u) => [u.role, u])).values()] };
+}
+
+/** Optional delivery counts, summed over the parts that have them; absent when none has. */
+function optionalCounts<K extends 'undrained' | 'late' | 'unackedDelivered'>(
+  all: readonly DeliveryMetrics[],
+  keys: readonly K[],
+): Partial<Record<K, number>> {
+  const out: Partial<Record<K, number>> = {};
+  for (const k of keys)
+    if (all.some((d) => d[k] !== undefined)) out[k] = all.reduce<number>((a, d) => a + (d[k] ?? 0), 0);
+  return out;
 }
