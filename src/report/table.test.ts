@@ -136,3 +136,15 @@ test('where operations failed, the notes say the percentiles are of successful o
     /The latency percentiles are of successful operations only; the \d+ failed ones took p99 5\.00s, max 5\.01s\./,
   );
 });
+
+test("a failed case's error is printed once, not again as a 'failed:' line because the row shortened it", () => {
+  const message =
+    'rest server at http://127.0.0.1:18555/definitely/not/echo did not answer a first message as expected: HTTP 404 on POST /definitely/not/echo (expected 200): wrong path?';
+  const failed = spec('rest', 256);
+  const result = makeResult({
+    plan: { ...makeResult().plan, cases: [failed] },
+    cases: [{ spec: failed, status: 'failed', error: { code: 'E_RUN_FAILED', message }, repetitions: [] }],
+  });
+  const text = renderTable(result);
+  assert.equal(text.split('did not').length - 1, 1, text);
+});

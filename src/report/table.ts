@@ -55,7 +55,11 @@ export function renderTable(result: Result, opts: TableOptions = {}): string {
   }
   const noteWidth = Math.max(40, Math.min(110, (opts.width ?? 111) - 1));
   const cutNotes: SummaryNote[] = laid.cut
-    .filter((r) => !summary.notes.some((n) => n.topic === 'failed' && n.text.includes(r.message ?? '')))
+    // A case's error already in the notes is not repeated (the row's copy may be shortened with '…').
+    .filter((r) => {
+      const message = (r.message ?? '').replace(/…$/, '');
+      return !summary.notes.some((n) => n.topic === 'failed' && n.text.includes(message));
+    })
     .map((r) => ({
       topic: 'failed',
       group: 'cases',

@@ -121,7 +121,7 @@ describe("the target URL's path is honoured without a request block too", () => 
           caseSpec({ pattern, ...short, target: `${server.url}/definitely/not/echo` }),
         );
         assert.equal(wrong.status, 'failed', `${pattern}: a wrong path must not "work"`);
-        assert.match(wrong.error?.message ?? '', /HTTP status 404/);
+        assert.match(wrong.error?.message ?? '', /HTTP 404 on POST \/definitely\/not\/echo .*wrong path\?/);
         const right = await runCase(caseSpec({ pattern, ...short, target: `${server.url}/echo` }));
         assert.equal(right.status, 'ok', right.error?.message);
         assert.equal(right.summary?.errors.total, 0);

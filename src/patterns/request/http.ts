@@ -62,6 +62,9 @@ const statusHints: Record<number, string> = {
   415: 'unsupported media type: set a content-type header',
 };
 
+/** What commbench's own echo servers answer: 200 with the echo. */
+export const echoExpect: ExpectSpec = { status: 200 };
+
 /** Why `status` failed `expect` ("HTTP 404 on POST /x: wrong path? …"), one line. */
 export function statusProblem(status: number, what: string, expect: ExpectSpec | undefined): string {
   const wanted = expect?.status === undefined ? 'any 2xx' : [expect.status].flat().join(' or ');

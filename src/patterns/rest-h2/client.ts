@@ -1,3 +1,4 @@
+import { echoExpect, statusProblem } from '../request/http.js';
 import {
   connect as h2connect,
   constants,
@@ -134,7 +135,13 @@ export async function connectRestH2(ctx: ClientContext<RestH2Options>): Promise<
       ctx.payload.add(op.requestBytes, op.length);
       return op.resolve();
     }
-    if (op.status !== 200) return op.reject(new OpError('protocol', `HTTP status ${op.status}`));
+    if (op.status !== 200)
+      return op.reject(
+        new OpError(
+          'protocol',
+          statusProblem(op.status, `POST ${String(headers[HTTP2_HEADER_PATH])}`, echoExpect),
+        ),
+      );
     let echo: EchoRecord;
     try {
       echo = JSON.parse(body.toString()) as EchoRecord;

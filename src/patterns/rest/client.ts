@@ -1,3 +1,4 @@
+import { echoExpect, statusProblem } from '../request/http.js';
 import { recordsEqual, type EchoRecord } from '../../message.js';
 import { connectJsonClient } from '../json-client.js';
 import { prepareHttpRequest } from '../request/http.js';
@@ -27,13 +28,14 @@ export function connectRest(ctx: ClientContext<RestOptions>): Promise<PatternCli
       }),
     );
   }
+  const path = ctx.url.pathname !== '/' ? `${ctx.url.pathname}${ctx.url.search}` : ctx.options.path;
   return Promise.resolve(
     connectJsonClient(ctx, {
-      path: ctx.url.pathname !== '/' ? `${ctx.url.pathname}${ctx.url.search}` : ctx.options.path,
+      path,
       headers,
       body: (msg) => JSON.stringify(msg),
       check(status, body, msg, verify) {
-        if (status !== 200) return new OpError('protocol', `HTTP status ${status}`);
+        if (status !== 200) return new OpError('protocol', statusProblem(status, `POST ${path}`, echoExpect));
         let echo: EchoRecord;
         try {
           echo = JSON.parse(body.toString()) as EchoRecord;

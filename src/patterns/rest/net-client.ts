@@ -1,3 +1,4 @@
+import { echoExpect, statusProblem } from '../request/http.js';
 import { CommbenchError } from '../../errors.js';
 import { connect as netConnect, type Socket } from 'node:net';
 import { recordsEqual, type EchoRecord } from '../../message.js';
@@ -330,7 +331,7 @@ export function connectRestNet(ctx: ClientContext<RestOptions>): Promise<Pattern
   const failAll = (err: OpError): void => pending.failAll(err);
 
   const check = (status: number, body: Buffer, op: RestOp): OpError | undefined => {
-    if (status !== 200) return new OpError('protocol', `HTTP status ${status}`);
+    if (status !== 200) return new OpError('protocol', statusProblem(status, `POST ${path}`, echoExpect));
     const seq = op.msg.seq;
     if (!op.verify && op.buffer !== undefined && body.length === op.bodyBytes) {
       // The canonical echo has the request's shape: seq digits right after '{"seq":'.
