@@ -132,8 +132,14 @@ describe('worker-thread drivers', () => {
     const s = result.summary;
     assert.ok(s);
     assert.equal(s.driver.workers, 2);
-    assert.equal(s.latency.count, s.ops, 'merged histogram holds every operation');
-    assert.equal(s.service.count, s.ops);
+    // ops count completions inside the window; the histograms hold the operations due in it. They
+    // differ by what was in flight at the window's edges: at most one operation per connection.
+    const inFlightAtEdges = 4;
+    assert.ok(
+      Math.abs(s.latency.count - s.ops) <= inFlightAtEdges,
+      `merged histogram holds every operation: ${s.latency.count} vs ${s.ops}`,
+    );
+    assert.equal(s.service.count, s.latency.count);
     assert.equal(
       s.timeline.reduce((a, p) => a + p.ops, 0),
       s.ops,
