@@ -28,6 +28,8 @@ function onTty(args: readonly string[], env: Record<string, string> = {}): strin
   const base: NodeJS.ProcessEnv = { ...process.env, COLUMNS: '160', TERM: 'xterm-256color' };
   delete base.FORCE_COLOR;
   delete base.NO_COLOR;
+  // A user's terminal: Node reports a 2-colour terminal when CI is set (as it is in CI runs).
+  delete base.CI;
   const cmd = [process.execPath, bin, ...args].map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(' ');
   const r = spawnSync('script', ['-qec', cmd, '/dev/null'], { env: { ...base, ...env }, encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
