@@ -1,3 +1,4 @@
+import { createServer, type RequestListener } from 'node:http';
 import type { AddressInfo, Server } from 'node:net';
 
 /** Listens on host:port (0 = any free port); rejects on error (e.g. EADDRINUSE). */
@@ -16,4 +17,30 @@ export function listen(server: Server, host: string, port: number): Promise<Addr
 export function urlOf(scheme: string, address: { address: string; port: number }): string {
   const host = address.address.includes(':') ? `[${address.address}]` : address.address;
   return `${scheme}://${host}:${address.port}`;
+}
+
+/**
+ * The HTTP/1.1 keep-alive server every echo server here uses: idle connections kept 120 s, no
+ * request timeout (a load run must not be cut by the server), `onStop` before it closes (cancel
+ * pending delayed answers, timers). `stop` closes the listener and every open connection.
+ */
+export async function serveHttp(
+  at: { readonly host: string; readonly port: number },
+  handle: RequestListener,
+  onStop: () => void = () => undefined,
+): Promise<{ readonly url: string; stop(): Promise<void> }> {
+  const server = createServer({ keepAlive: true }, handle);
+  server.keepAliveTimeout = 120_000;
+  server.headersTimeout = 60_000;
+  server.requestTimeout = 0;
+  const address = await listen(server, at.host, at.port);
+  return {
+    url: urlOf('http', address),
+    stop: () =>
+      new Promise<void>((resolve) => {
+        onStop();
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
 }

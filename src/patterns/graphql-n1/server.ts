@@ -1,10 +1,10 @@
 import DataLoader from 'dataloader';
 import { buildSchema, type ExecutionResult, type GraphQLObjectType, type GraphQLSchema } from 'graphql';
 import { createHandler } from 'graphql-http/lib/use/http';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { EchoRecord } from '../../message.js';
 import { ServiceDelay } from '../delay.js';
-import { listen, urlOf } from '../net-util.js';
+import { graphqlAt } from '../graphql/server.js';
+import { serveHttp } from '../net-util.js';
 import type { RunningServer, ServerContext } from '../types.js';
 import type { GraphqlN1Options } from './index.js';
 
@@ -99,31 +99,6 @@ export async function startGraphqlN1Server(ctx: ServerContext<GraphqlN1Options>)
     }),
   });
   const { path } = ctx.options;
-  const handle = (req: IncomingMessage, res: ServerResponse): void => {
-    const url = req.url ?? '/';
-    const q = url.indexOf('?');
-    if ((q < 0 ? url : url.slice(0, q)) !== path) {
-      req.resume();
-      res.writeHead(404, { 'content-length': '0' }).end();
-      return;
-    }
-    handler(req, res).catch(() => {
-      if (!res.headersSent) res.writeHead(500, { 'content-length': '0' });
-      res.end();
-    });
-  };
-  const server = createServer({ keepAlive: true }, handle);
-  server.keepAliveTimeout = 120_000;
-  server.headersTimeout = 60_000;
-  server.requestTimeout = 0;
-  const address = await listen(server, ctx.host, ctx.port);
-  return {
-    url: urlOf('http', address),
-    stop: () =>
-      new Promise<void>((resolve) => {
-        delay.cancelAll();
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
+  const handle = graphqlAt(path, handler);
+  return serveHttp(ctx, handle, () => delay.cancelAll());
 }

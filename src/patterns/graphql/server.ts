@@ -1,9 +1,9 @@
 import { parse, validate, type DocumentNode, type GraphQLError } from 'graphql';
 import { createHandler } from 'graphql-http/lib/use/http';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import type { EchoRecord } from '../../message.js';
 import { ServiceDelay } from '../delay.js';
-import { listen, urlOf } from '../net-util.js';
+import { serveHttp } from '../net-util.js';
 import type { RunningServer, ServerContext } from '../types.js';
 import type { GraphqlOptions } from './index.js';
 import { echoSchema } from './schema.js';
@@ -45,7 +45,20 @@ export async function startGraphqlServer(ctx: ServerContext<GraphqlOptions>): Pr
   const graphqlHandler = createHandler({ schema, ...cached });
   const { path } = ctx.options;
 
-  const handle = (req: IncomingMessage, res: ServerResponse) => {
+  const handle = graphqlAt(path, graphqlHandler);
+
+  return serveHttp(ctx, handle, () => delay.cancelAll());
+}
+
+/**
+ * graphql-http's handler served at `path` only (query string ignored): other paths get 404, a
+ * handler failure 500.
+ */
+export function graphqlAt(
+  path: string,
+  handler: (req: IncomingMessage, res: ServerResponse) => Promise<void>,
+): RequestListener {
+  return (req, res) => {
     const url = req.url ?? '/';
     const query = url.indexOf('?');
     if ((query < 0 ? url : url.slice(0, query)) !== path) {
@@ -53,24 +66,9 @@ export async function startGraphqlServer(ctx: ServerContext<GraphqlOptions>): Pr
       res.writeHead(404, { 'content-length': '0' }).end();
       return;
     }
-    graphqlHandler(req, res).catch(() => {
+    handler(req, res).catch(() => {
       if (!res.headersSent) res.writeHead(500, { 'content-length': '0' });
       res.end();
     });
-  };
-
-  const server = createServer({ keepAlive: true }, handle);
-  server.keepAliveTimeout = 120_000;
-  server.headersTimeout = 60_000;
-  server.requestTimeout = 0;
-  const address = await listen(server, ctx.host, ctx.port);
-  return {
-    url: urlOf('http', address),
-    stop: () =>
-      new Promise<void>((resolve) => {
-        delay.cancelAll();
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
   };
 }

@@ -1,6 +1,6 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { ServiceDelay } from '../delay.js';
-import { listen, urlOf } from '../net-util.js';
+import { serveHttp } from '../net-util.js';
 import { ackOf } from '../sse/publisher.js';
 import type { RunningServer, ServerContext } from '../types.js';
 import { seqOf } from '../websocket/server.js';
@@ -55,7 +55,7 @@ export async function startPollServer(ctx: ServerContext<PollOptions>): Promise<
       .end(body);
   };
 
-  const server = createServer({ keepAlive: true }, (req, res) => {
+  const handle: RequestListener = (req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (req.method === 'GET' && url.pathname === '/updates') {
       req.resume();
@@ -64,19 +64,7 @@ export async function startPollServer(ctx: ServerContext<PollOptions>): Promise<
     if (req.method === 'POST' && url.pathname === '/publish') return publish(req, res);
     req.resume();
     res.writeHead(404, { 'content-length': '0' }).end();
-  });
-  server.keepAliveTimeout = 120_000;
-  server.headersTimeout = 60_000;
-  server.requestTimeout = 0;
-
-  const address = await listen(server, ctx.host, ctx.port);
-  return {
-    url: urlOf('http', address),
-    stop: () =>
-      new Promise<void>((resolve) => {
-        delay.cancelAll();
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
   };
+
+  return serveHttp(ctx, handle, () => delay.cancelAll());
 }

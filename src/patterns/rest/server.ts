@@ -1,6 +1,6 @@
 import { ServiceDelay } from '../delay.js';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { listen, urlOf } from '../net-util.js';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { serveHttp } from '../net-util.js';
 import type { RunningServer, ServerContext } from '../types.js';
 import type { RestOptions } from './index.js';
 
@@ -38,18 +38,5 @@ export async function startRestServer(ctx: ServerContext<RestOptions>): Promise<
     });
   };
 
-  const server = createServer({ keepAlive: true }, handle);
-  server.keepAliveTimeout = 120_000;
-  server.headersTimeout = 60_000;
-  server.requestTimeout = 0;
-  const address = await listen(server, ctx.host, ctx.port);
-  return {
-    url: urlOf('http', address),
-    stop: () =>
-      new Promise<void>((resolve) => {
-        delay.cancelAll();
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
+  return serveHttp(ctx, handle, () => delay.cancelAll());
 }

@@ -1,6 +1,6 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { ServiceDelay } from '../delay.js';
-import { listen, urlOf } from '../net-util.js';
+import { serveHttp } from '../net-util.js';
 import type { RunningServer, ServerContext } from '../types.js';
 import { seqOf } from '../websocket/server.js';
 import type { SseOptions } from './index.js';
@@ -91,16 +91,13 @@ export async function startSseServer(ctx: ServerContext<SseOptions>): Promise<Ru
     });
   };
 
-  const server = createServer({ keepAlive: true }, (req, res) => {
+  const handle: RequestListener = (req, res) => {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     if (req.method === 'GET' && path === '/events') return openStream(req, res);
     if (req.method === 'POST' && path === '/publish') return publish(req, res);
     req.resume();
     res.writeHead(404, { 'content-length': '0' }).end();
-  });
-  server.keepAliveTimeout = 120_000;
-  server.headersTimeout = 60_000;
-  server.requestTimeout = 0;
+  };
 
   const dropper =
     dropEvery > 0
@@ -110,15 +107,8 @@ export async function startSseServer(ctx: ServerContext<SseOptions>): Promise<Ru
       : undefined;
   dropper?.unref();
 
-  const address = await listen(server, ctx.host, ctx.port);
-  return {
-    url: urlOf('http', address),
-    stop: () =>
-      new Promise<void>((resolve) => {
-        clearInterval(dropper);
-        delay.cancelAll();
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
+  return serveHttp(ctx, handle, () => {
+    clearInterval(dropper);
+    delay.cancelAll();
+  });
 }
