@@ -1,4 +1,5 @@
 import { saturation } from '../../metrics/saturation.js';
+import { sumShares } from './open.js';
 import type { LimitInputs, LimitVerdict, LoadBase, LoadContext, LoadDefinition, LoadModel } from './types.js';
 
 /**
@@ -85,7 +86,7 @@ export const closed = {
   }),
   idParts: () => ({ model: 'closed' }),
   share: (s, connections) => ({ load: { ...s, connections } }),
-  combine: (parts) => ({ ...parts[0]!, connections: parts.reduce((a, p) => a + p.connections, 0) }),
+  combine: (parts) => sumShares(parts, ['connections']),
   fromIntendedTime: false,
   maxOutstanding: (s) => s.connections * s.inFlight,
   limits: (_s, m) => closedLoopLimits(m),

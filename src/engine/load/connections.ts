@@ -10,6 +10,7 @@ import type { ConnectionCost, Measurement } from '../../result/types.js';
 import type { CaseSpec } from '../../scenario/types.js';
 import type { ServerProcess } from '../server-host.js';
 import { closedLoopLimits, subscribersOf } from './closed.js';
+import { sumShares } from './open.js';
 import type { LoadBase, LoadDefinition } from './types.js';
 
 /** Connections opened at once while ramping up. */
@@ -269,7 +270,7 @@ export const connections = {
   describe: (s) => ({ label: `hold ${s.connections} conns`, schedule: 'hold' }),
   idParts: () => ({ model: 'connections' }),
   share: (s, n) => ({ load: { ...s, connections: n } }),
-  combine: (parts) => ({ ...parts[0]!, connections: parts.reduce((a, p) => a + p.connections, 0) }),
+  combine: (parts) => sumShares(parts, ['connections']),
   fromIntendedTime: false,
   maxOutstanding: (s) => s.connections,
   limits: (_s, m) => closedLoopLimits(m),

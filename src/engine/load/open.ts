@@ -1,7 +1,7 @@
 import { encodeHistogram, type Histogram } from '../../metrics/histogram.js';
 import { saturation } from '../../metrics/saturation.js';
 import type { BacklogMetrics } from '../../result/types.js';
-import type { LimitInputs, LimitVerdict, LoadContext, LoadModel, SharePlacement } from './types.js';
+import type { LimitInputs, LimitVerdict, LoadBase, LoadContext, LoadModel, SharePlacement } from './types.js';
 
 /**
  * The open-loop machinery shared by the open models (rate, ramp): issuing operations at due times
@@ -186,4 +186,33 @@ export function percentileOverAll(h: Histogram, total: number, p: number): numbe
 
 function formatMs(us: number): string {
   return us >= 10_000 ? `${Math.round(us / 1000)}ms` : `${(us / 1000).toFixed(1)}ms`;
+}
+
+/**
+ * Share `index` of `count` of an open spec carrying `connections` of its connections: each field
+ * in `rates` (ops/s) in proportion to the connections, maxInFlight split in whole numbers so the
+ * shares sum to the whole, and the share's placement in the interleaved schedule.
+ */
+export function openShare<S extends LoadBase & { readonly maxInFlight: number }>(
+  s: S,
+  rates: readonly (keyof S & string)[],
+  connections: number,
+  index: number,
+  count: number,
+): { load: S; placement?: SharePlacement } {
+  const load = {
+    ...s,
+    connections,
+    maxInFlight: Math.max(1, evenShare(s.maxInFlight, index, count)),
+  } as unknown as Record<string, unknown>;
+  for (const k of rates) load[k] = ((s[k] as number) * connections) / s.connections;
+  const placement = openPlacement(index, connections, s.connections);
+  return { load: load as S, ...(placement ? { placement } : {}) };
+}
+
+/** Shares run side by side as one load: the first share with the numeric fields `keys` summed. */
+export function sumShares<S extends LoadBase>(parts: readonly S[], keys: readonly (keyof S & string)[]): S {
+  const whole = { ...parts[0]! } as Record<string, unknown>;
+  for (const k of keys) whole[k] = parts.reduce((a, p) => a + (p[k] as number), 0);
+  return whole as S;
 }

@@ -1,7 +1,7 @@
 import { MaxInFlight, Rate } from '../../scenario/fields.js';
 import { formatInteger } from '../../units.js';
 import { subscribersLabel, subscribersOf } from './closed.js';
-import { evenShare, openLoop, openLoopLimits, openPlacement, type DueTimes } from './open.js';
+import { openLoop, openLoopLimits, openShare, sumShares, type DueTimes } from './open.js';
 import type { LoadBase, LoadContext, LoadDefinition, LoadModel } from './types.js';
 
 /**
@@ -95,26 +95,8 @@ export const ramp = {
       'percentiles cover the whole ramp: read the timeline (per second) for where latency rose or drops began.',
   }),
   idParts: (s) => ({ model: 'ramp', rate: `${s.from}-${s.to}/s`, max: `max=${s.maxInFlight}` }),
-  share: (s, connections, index, count) => {
-    const placement = openPlacement(index, connections, s.connections);
-    return {
-      load: {
-        ...s,
-        connections,
-        from: (s.from * connections) / s.connections,
-        to: (s.to * connections) / s.connections,
-        maxInFlight: Math.max(1, evenShare(s.maxInFlight, index, count)),
-      },
-      ...(placement ? { placement } : {}),
-    };
-  },
-  combine: (parts) => ({
-    ...parts[0]!,
-    connections: parts.reduce((a, p) => a + p.connections, 0),
-    from: parts.reduce((a, p) => a + p.from, 0),
-    to: parts.reduce((a, p) => a + p.to, 0),
-    maxInFlight: parts.reduce((a, p) => a + p.maxInFlight, 0),
-  }),
+  share: (s, connections, index, count) => openShare(s, ['from', 'to'], connections, index, count),
+  combine: (parts) => sumShares(parts, ['connections', 'from', 'to', 'maxInFlight']),
   fromIntendedTime: true,
   maxOutstanding: (s) => Math.min(s.connections * s.inFlight, s.maxInFlight),
   // The tightest spacing is at the faster end: the send-lag and backlog limits are judged there.

@@ -1,7 +1,7 @@
 import { MaxInFlight, Rate } from '../../scenario/fields.js';
 import { formatInteger } from '../../units.js';
 import { subscribersLabel, subscribersOf } from './closed.js';
-import { evenShare, openLoop, openLoopLimits, openPlacement } from './open.js';
+import { openLoop, openLoopLimits, openShare, sumShares } from './open.js';
 import type { LoadBase, LoadDefinition, LoadModel } from './types.js';
 
 /**
@@ -56,24 +56,8 @@ export const rate = {
     offered: `${formatInteger(s.rate)}/s`,
   }),
   idParts: (s) => ({ rate: `${s.rate}/s`, max: `max=${s.maxInFlight}` }),
-  share: (s, connections, index, count) => {
-    const placement = openPlacement(index, connections, s.connections);
-    return {
-      load: {
-        ...s,
-        connections,
-        rate: (s.rate * connections) / s.connections,
-        maxInFlight: Math.max(1, evenShare(s.maxInFlight, index, count)),
-      },
-      ...(placement ? { placement } : {}),
-    };
-  },
-  combine: (parts) => ({
-    ...parts[0]!,
-    connections: parts.reduce((a, p) => a + p.connections, 0),
-    rate: parts.reduce((a, p) => a + p.rate, 0),
-    maxInFlight: parts.reduce((a, p) => a + p.maxInFlight, 0),
-  }),
+  share: (s, connections, index, count) => openShare(s, ['rate'], connections, index, count),
+  combine: (parts) => sumShares(parts, ['connections', 'rate', 'maxInFlight']),
   fromIntendedTime: true,
   maxOutstanding: (s) => Math.min(s.connections * s.inFlight, s.maxInFlight),
   limits: (s, m) => openLoopLimits(s.rate, s.maxInFlight, m),
