@@ -56,6 +56,7 @@ const spec: CaseSpec = {
   pattern: values.pattern,
   options: JSON.parse(values.options) as Record<string, unknown>,
   load: { model: 'closed', connections: Number(values.connections), inFlight: 1 },
+  loadInfo: { label: `closed c=${values.connections}×1`, schedule: 'closed' },
   payload: { size: Number(values.size), shape: shapeOf(values.shape) },
   durationMs: Number(values['duration-ms']),
   warmupMs: Number(values['warmup-ms']),

@@ -8,6 +8,7 @@ const spec = (pattern: string, target?: string, request?: CaseSpec['request']): 
   pattern,
   options: {},
   load: { model: 'closed', connections: 1, inFlight: 1 },
+  loadInfo: { label: 'closed c=1×1', schedule: 'closed' },
   payload: { size: 64, shape: 'mixed' },
   durationMs: 1000,
   warmupMs: 0,

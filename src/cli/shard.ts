@@ -3,6 +3,7 @@
  * load, `--start-at` a wall-clock time every shard starts its first case at. The shares' results are
  * joined with `commbench merge`, which sums them (exact histogram merge) and the loads back.
  */
+import { describeLoad, shareLoad } from '../engine/load/registry.js';
 import { CommbenchError } from '../errors.js';
 import { loadPattern } from '../patterns/registry.js';
 import { isPush } from '../patterns/types.js';
@@ -48,19 +49,7 @@ export function parseStartAt(text: string): number {
  * rate in proportion to the connections, so each connection keeps the unsharded per-connection rate.
  */
 export function shardLoad(load: LoadSpec, { index, count }: Shard): LoadSpec {
-  const connections = evenShare(load.connections, { index, count });
-  if (load.model !== 'rate') return { ...load, connections };
-  return {
-    ...load,
-    connections,
-    rate: (load.rate * connections) / load.connections,
-    maxInFlight: Math.max(1, evenShare(load.maxInFlight, { index, count })),
-  };
-}
-
-/** Share `index` of `total` split `count` ways in whole numbers; the shares sum to `total`. */
-function evenShare(total: number, { index, count }: Shard): number {
-  return Math.floor(total / count) + (index < total % count ? 1 : 0);
+  return shareLoad(load, index, count).load;
 }
 
 /**
@@ -84,7 +73,8 @@ export async function shardPlan(plan: Plan, shard: Shard): Promise<Plan> {
       problems.push(`${spec.id}: ${spec.load.connections} connection(s) cannot be split ${shard.count} ways`);
       continue;
     }
-    cases.push({ ...spec, load: shardLoad(spec.load, shard) });
+    const load = shardLoad(spec.load, shard);
+    cases.push({ ...spec, load, loadInfo: describeLoad(load, spec.workers) });
   }
   if (problems.length > 0) {
     throw new CommbenchError(

@@ -6,6 +6,7 @@
  * is taken to have run alongside repetition i of the others; a case keeps the repetitions every
  * input has, and its summary is built from exactly those (as `run` builds it from its repetitions).
  */
+import { describeLoad, loadDefinition } from '../engine/load/registry.js';
 import { mergeMeasurements } from '../engine/measure.js';
 import { CommbenchError } from '../errors.js';
 import { mergeEncoded, summarizeHistogram } from '../metrics/histogram.js';
@@ -136,18 +137,8 @@ function shardProblems(inputs: readonly MergeInput[]): string[] {
 function withSummedLoad(merged: CaseResult, parts: readonly CaseResult[]): CaseResult {
   const loads = parts.map((p) => p.spec.load);
   if (!parts.every((p, i) => i === 0 || p.spec.load.model === loads[0]!.model)) return merged;
-  const sum = (f: (l: (typeof loads)[number]) => number): number => loads.reduce((a, l) => a + f(l), 0);
-  const first = loads[0]!;
-  const load =
-    first.model === 'rate'
-      ? {
-          ...first,
-          connections: sum((l) => l.connections),
-          rate: sum((l) => (l.model === 'rate' ? l.rate : 0)),
-          maxInFlight: sum((l) => (l.model === 'rate' ? l.maxInFlight : 0)),
-        }
-      : { ...first, connections: sum((l) => l.connections) };
-  return { ...merged, spec: { ...merged.spec, load } };
+  const load = loadDefinition(loads[0]!).combine(loads);
+  return { ...merged, spec: { ...merged.spec, load, loadInfo: describeLoad(load, merged.spec.workers) } };
 }
 
 const statusRank: readonly CaseStatus[] = ['ok', 'interrupted', 'failed', 'server-crashed'];

@@ -9,6 +9,8 @@ import type { RequestSpec } from '../patterns/request/schema.js';
 import type { LoadSpec } from '../scenario/types.js';
 import { realClock, type Clock } from './clock.js';
 import { inFlightPerConnection, loadModelFor } from './load/index.js';
+import { loadDefinition } from './load/registry.js';
+import type { SharePlacement } from './load/types.js';
 import { DeliveryTracker, type DeliverySnapshot } from './deliveries.js';
 import { Recorder, type RecorderSnapshot } from './recorder.js';
 
@@ -29,10 +31,10 @@ export interface DriverSpec {
   /** The user's own request (scenario `request:`): clients judge answers by its `expect`. */
   readonly request?: RequestSpec;
   /**
-   * Rate model: this driver's first operation is due this many ms after the start (worker i of a
-   * split: i / total rate), so worker threads interleave their sends instead of firing together.
+   * Where this driver's share of a split open schedule starts (see the model's `share`), so worker
+   * threads interleave their sends instead of firing together.
    */
-  readonly phaseMs?: number;
+  readonly placement?: SharePlacement;
 }
 
 export type DriverEndReason = 'completed' | 'interrupted' | 'server-crashed' | 'failed';
@@ -222,7 +224,7 @@ async function openSubscriptions(
   const deliveries = new DeliveryTracker(
     count,
     perMessage,
-    spec.load.model === 'rate',
+    loadDefinition(spec.load).fromIntendedTime,
     spec.load.connections,
   );
   const verifyEvery = Math.max(1, spec.verifyEvery);
@@ -330,7 +332,7 @@ async function runLoad(
   const { clock, wire, clients, deliveries, base } = parts;
   const windowStart = startAt + spec.warmupMs;
   const windowEnd = windowStart + spec.durationMs;
-  const recorder = new Recorder(windowStart, windowEnd, spec.load.model === 'rate');
+  const recorder = new Recorder(windowStart, windowEnd, loadDefinition(spec.load).fromIntendedTime);
   const verifyEvery = Math.max(1, spec.verifyEvery);
   let nextSeq = 0;
   const stop = new AbortController();
@@ -410,9 +412,10 @@ async function runLoad(
 
   try {
     if (startAt > clock.now()) await clock.sleepUntil(startAt);
-    const load = loadModelFor(spec.load, spec.phaseMs ?? 0).run({
+    const load = loadModelFor(spec.load, spec.placement).run({
       clock,
       startAt,
+      windowAt: windowStart,
       connections: clients.length,
       endAt: windowEnd,
       signal: stop.signal,

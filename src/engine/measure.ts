@@ -7,11 +7,9 @@ import {
   type Histogram,
 } from '../metrics/histogram.js';
 import { machineCores } from '../metrics/machine.js';
-import { saturation } from '../metrics/saturation.js';
 import { errorKinds, type ErrorKind } from '../patterns/types.js';
 import type {
   ConnectionCost,
-  BacklogMetrics,
   DeliveryMetrics,
   LatencySummary,
   Measurement,
@@ -21,6 +19,8 @@ import type {
 } from '../result/types.js';
 import type { LoadSpec } from '../scenario/types.js';
 import type { DriverReport } from './driver.js';
+import { percentileOverAll } from './load/open.js';
+import { loadDefinition } from './load/registry.js';
 import type { HelperUsage } from './server-host.js';
 import { totalErrors } from './recorder.js';
 
@@ -67,46 +67,19 @@ export function measure(
   const sendLag = summarizeHistogram(mergeEncoded(reports.map((r) => r.sendLag)));
   const sent = sum(reports, (r) => r.sent);
   const dropped = sum(reports, (r) => r.dropped);
-  const reasons: string[] = [];
   const elu = busiest?.eventLoopUtilization ?? 0;
   const serverBusy = usage.server
     ? busiestServerProcess(usage.server) / Math.max(1, durationMs * 1000)
     : undefined;
-  // A driver that never idled limited the run only if the server had room to go faster; when both
-  // kept a core busy the machine was the limit (reported as CPU-BOUND, not as driver saturation).
-  // In an open-loop (rate) run the driver limits the run only by sending late (below): its event
-  // loop is busy by design there, waiting out the last 1.5 ms before each send on the event loop.
-  if (
-    load.model !== 'rate' &&
-    elu >= saturation.eventLoopUtilization &&
-    (serverBusy === undefined || serverBusy < saturation.serverBusy)
-  ) {
-    reasons.push(
-      `driver event loop busy ${Math.round(elu * 100)}% of the window` +
-        (serverBusy === undefined ? '' : ` while the server used ${Math.round(serverBusy * 100)}% of a core`),
-    );
-  }
-  // Late sends matter when they are late against the schedule's own spacing: 2 ms behind at
-  // 1000/s means the driver could not keep up; 2 ms behind at one message every 2 s does not.
-  // Send lag runs only to when the driver could send: a wait for a free connection is the server's.
-  // A send lag dwarfed by the server's backlog (a stalled server's answers arriving in one burst keep
-  // the driver busy for a moment) did not limit the run: the backlog did.
-  const backlog =
-    load.model === 'rate'
-      ? backlogMetrics(
-          load,
-          sent,
-          dropped,
-          sum(reports, (r) => r.queued),
-          mergeEncoded(reports.map((r) => r.backlogWait)),
-        )
-      : undefined;
-  const lagLimit = load.model === 'rate' ? lagLimitUs(load.rate) : 0;
-  const dwarfed =
-    backlog?.serverLimited === true && backlog.waitP99 >= saturation.backlogOverLag * sendLag.p99;
-  if (load.model === 'rate' && sendLag.p99 > lagLimit && !dwarfed) {
-    reasons.push(`sends ran up to ${Math.round(sendLag.p99 / 1000)}ms behind schedule (p99)`);
-  }
+  const { driverReasons: reasons, backlog } = loadDefinition(load).limits(load, {
+    sent,
+    dropped,
+    queued: sum(reports, (r) => r.queued),
+    backlogWait: mergeEncoded(reports.map((r) => r.backlogWait)),
+    sendLagP99: sendLag.p99,
+    eventLoopUtilization: elu,
+    ...(serverBusy === undefined ? {} : { serverBusy }),
+  });
   const failed = mergeEncoded(reports.map((r) => r.failedLatency));
   const endReason = reports.find((r) => r.endReason !== 'completed')?.endReason ?? 'completed';
   const errorSamples: Partial<Record<ErrorKind, string>> = {};
@@ -147,62 +120,6 @@ export function measure(
       saturationReasons: reasons,
     },
   };
-}
-
-/** Rate model: the send lag (p99, µs) above which the driver is blamed; also the backlog's limit. */
-function lagLimitUs(rate: number): number {
-  return Math.max(saturation.sendLagP99Us, (saturation.sendLagShareOfInterval * 1e6) / rate);
-}
-
-/**
- * The server's backlog of a rate run: `queued` of the `sent` operations waited for a free
- * connection, `wait` holds their waits (µs). Its p99 is taken over every send (one that found a
- * connection free waited 0), and judged against the same limit as the driver's send lag: a backlog
- * that long, or any operation dropped at maxInFlight, means the server side limited the run.
- */
-export function backlogMetrics(
-  load: Extract<LoadSpec, { model: 'rate' }>,
-  sent: number,
-  dropped: number,
-  queued: number,
-  wait: Histogram,
-): BacklogMetrics {
-  const waitP99 = percentileOverAll(wait, sent, 99);
-  const waitMax = wait.totalCount === 0 ? 0 : wait.getValueAtPercentile(100);
-  const reasons: string[] = [];
-  if (queued > 0 && waitP99 > lagLimitUs(load.rate)) {
-    const share = sent === 0 ? 0 : queued / sent;
-    reasons.push(
-      `${queued} of ${sent} operations (${(share * 100).toFixed(1)}%) found every connection busy and waited ` +
-        `for one: p99 ${formatMs(waitP99)} over all sends, max ${formatMs(waitMax)}`,
-    );
-  }
-  if (dropped > 0) {
-    reasons.push(
-      `${dropped} operations fell due with maxInFlight=${load.maxInFlight} outstanding and were dropped`,
-    );
-  }
-  return {
-    queued,
-    waitP99,
-    waitMax,
-    serverLimited: reasons.length > 0,
-    reasons,
-    encoded: encodeHistogram(wait),
-  };
-}
-
-/** The `p`th percentile over `total` values of which only those in `h` are non-zero. */
-function percentileOverAll(h: Histogram, total: number, p: number): number {
-  const n = h.totalCount;
-  if (n === 0 || total <= 0) return 0;
-  const above = ((100 - p) / 100) * Math.max(total, n);
-  if (above >= n) return 0;
-  return h.getValueAtPercentile(100 * (1 - above / n));
-}
-
-function formatMs(us: number): string {
-  return us >= 10_000 ? `${Math.round(us / 1000)}ms` : `${(us / 1000).toFixed(1)}ms`;
 }
 
 function machineMetrics(usage: WindowUsage, durationMs: number): Pick<Measurement, 'machine'> {

@@ -8,7 +8,7 @@ import type { CaseResult, CaseStatus, Measurement, Result } from '../result/type
 import { schemaVersion } from '../result/types.js';
 import type { CaseSpec, Plan } from '../scenario/types.js';
 import { epochNow, fromEpoch } from './clock.js';
-import { holdConnections } from './connections.js';
+import { loadDefinition } from './load/registry.js';
 import { connectDriver, type DriverReport, type DriverSpec, type Progress } from './driver.js';
 import { describeEnvironment } from './environment.js';
 import { measure, mergeMeasurements, type WindowUsage } from './measure.js';
@@ -193,8 +193,9 @@ async function runRepetition(
       crash = `the ${spec.pattern} server process exited during the run (${exit.signal ?? `exit code ${exit.code}`})`;
       abort.abort('server-crashed');
     });
-    if (spec.load.model === 'connections') {
-      const measurement = await holdConnections(
+    const hold = loadDefinition(spec.load).hold;
+    if (hold) {
+      const measurement = await hold(
         spec,
         repetition,
         spec.target ?? (server as ServerProcess).url,

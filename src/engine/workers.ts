@@ -2,6 +2,7 @@ import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { CommbenchError, type ErrorCode } from '../errors.js';
 import { childEntry } from './child-args.js';
+import { shareLoad } from './load/registry.js';
 import type { DriverReport, DriverSpec, Progress, RunHooks } from './driver.js';
 
 export type ToWorker = { type: 'start'; startAtEpoch: number } | { type: 'abort'; reason: string };
@@ -120,29 +121,18 @@ export async function connectWorkerDrivers(
 }
 
 /**
- * Splits a driver spec into `n` shares: connections spread evenly, rate and maxInFlight divided.
- * Rate shares are phased: share i starts i / rate later, so the shares' sends interleave into one
- * evenly spaced schedule instead of all firing at the same instants.
+ * Splits a driver spec into `n` shares: connections spread evenly, each share's load as its model
+ * divides it (rates in proportion to connections, phased so that the shares' sends interleave into
+ * one evenly spaced schedule instead of all firing at the same instants).
  */
 export function splitSpec(spec: DriverSpec, n: number): DriverSpec[] {
   const shares: DriverSpec[] = [];
-  const total = spec.load.connections;
   let offset = 0;
   for (let i = 0; i < n; i++) {
-    const connections = Math.floor(total / n) + (i < total % n ? 1 : 0);
-    if (connections === 0) continue;
-    const load =
-      spec.load.model !== 'rate'
-        ? { ...spec.load, connections }
-        : {
-            ...spec.load,
-            connections,
-            rate: (spec.load.rate * connections) / total,
-            maxInFlight: Math.max(1, Math.round((spec.load.maxInFlight * connections) / total)),
-          };
-    const phaseMs = spec.load.model === 'rate' ? (shares.length * 1000) / spec.load.rate : 0;
-    shares.push({ ...spec, load, connectionOffset: offset, ...(phaseMs > 0 ? { phaseMs } : {}) });
-    offset += connections;
+    const { load, placement } = shareLoad(spec.load, i, n);
+    if (load.connections === 0) continue;
+    shares.push({ ...spec, load, connectionOffset: offset, ...(placement ? { placement } : {}) });
+    offset += load.connections;
   }
   return shares;
 }

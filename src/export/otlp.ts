@@ -110,7 +110,7 @@ export class OtlpExport {
         case_id: spec.id,
         pattern: spec.pattern,
         payload_bytes: spec.payload.size,
-        load: formatLoad(spec.load, spec.workers),
+        load: formatLoad(spec),
       }),
     );
     const meter = this.#provider.getMeter('commbench', opts.version);

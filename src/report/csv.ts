@@ -60,7 +60,7 @@ function rowOf(c: CaseResult, m: Measurement | undefined, repetition: string): R
     load_model: s.load.model,
     connections: s.load.connections,
     in_flight: s.load.inFlight,
-    rate: s.load.model === 'rate' ? s.load.rate : undefined,
+    rate: 'rate' in s.load ? s.load.rate : undefined,
     workers: s.workers,
     repetition,
     status: c.status,

@@ -30,7 +30,7 @@ export function groupRows(summary: SummaryTable): Grouping {
   const rows = summary.rows;
   const payloadOf = (r: SummaryRow): string =>
     `${formatSize(r.spec.payload.size)}${rows.some((o) => o.spec.payload.shape !== r.spec.payload.shape) ? ` ${r.spec.payload.shape}` : ''}`;
-  const loadOf = (r: SummaryRow): string => formatLoad(r.spec.load, r.spec.workers);
+  const loadOf = (r: SummaryRow): string => formatLoad(r.spec);
   const variesPayload = new Set(rows.map(payloadOf)).size > 1;
   const variesLoad = new Set(rows.map(loadOf)).size > 1;
   const keyOf = (r: SummaryRow): string =>

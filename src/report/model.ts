@@ -6,7 +6,7 @@ import { busyMachineCores } from '../metrics/machine.js';
 import { saturation } from '../metrics/saturation.js';
 import type { ErrorKind } from '../patterns/types.js';
 import type { CaseResult, Measurement, Result } from '../result/types.js';
-import type { CaseSpec, LoadSpec } from '../scenario/types.js';
+import type { CaseSpec } from '../scenario/types.js';
 import {
   formatBytes,
   formatCount,
@@ -121,18 +121,11 @@ const errorAbbrev: Record<ErrorKind, string> = {
 const errorKindsInOrder: readonly ErrorKind[] = ['mismatch', 'connection', 'protocol', 'timeout'];
 
 /**
- * 'closed c=50×1' (connections × in flight on each), 'rate 2000/s c=50' ('c=50×4' when a rate load
- * pipelines), with ' w=4' when the driver uses worker threads.
+ * The load column: the label the load model gave the case when it was resolved ('closed c=50×1',
+ * 'rate 2000/s c=50', 'ramp 100→2000/s × 8 conn', with ' w=4' when the driver uses worker threads).
  */
-export function formatLoad(load: LoadSpec, workers = 1): string {
-  const subs = load.subscribers === undefined ? '' : ` s=${load.subscribers}`;
-  const base =
-    load.model === 'closed'
-      ? `closed c=${load.connections}×${load.inFlight}${subs}`
-      : load.model === 'connections'
-        ? `hold ${load.connections} conns`
-        : `rate ${load.rate}/s c=${load.connections}${load.inFlight > 1 ? `×${load.inFlight}` : ''}${subs}`;
-  return workers > 1 ? `${base} w=${workers}` : base;
+export function formatLoad(spec: Pick<CaseSpec, 'loadInfo'>): string {
+  return spec.loadInfo.label;
 }
 
 /**
@@ -158,7 +151,7 @@ export function caseLabels(specs: readonly CaseSpec[]): string[] {
     if (showTarget && s.target !== undefined) parts.push(`→${s.target}`);
     return parts.join(' ');
   });
-  const keys = labels.map((l, i) => `${l}\0${formatLoad(specs[i]!.load, specs[i]!.workers)}`);
+  const keys = labels.map((l, i) => `${l}\0${formatLoad(specs[i]!)}`);
   return new Set(keys).size === keys.length ? labels : specs.map((s) => s.id);
 }
 
@@ -296,7 +289,7 @@ function cellsOf(label: string, spec: CaseSpec, m: Measurement | undefined, flag
   const latency = m?.delivery ? m.delivery.latency : m?.latency;
   return {
     case: label,
-    load: formatLoad(spec.load, spec.workers),
+    load: formatLoad(spec),
     opsPerSec: rate === undefined ? dash : rate < 100 ? rate.toFixed(1) : formatInteger(rate),
     p50: latency ? formatMicros(latency.p50) : dash,
     p99: latency ? formatMicros(latency.p99) : dash,
@@ -464,14 +457,15 @@ function notesOf(result: Result, rows: readonly SummaryRow[]): SummaryNote[] {
   }
   for (const r of flagged('dropped')) {
     const m = r.result?.summary;
-    if (!m || r.spec.load.model !== 'rate') continue;
+    const load = r.spec.load;
+    if (!m || !('maxInFlight' in load) || r.spec.loadInfo.offered === undefined) continue;
     notes.push({
       topic: 'dropped',
       group: 'cases',
       severity: 'warn',
       text:
-        `dropped: ${label(r)}: ${formatInteger(m.dropped)} operations fell due while maxInFlight=${r.spec.load.maxInFlight} ` +
-        `were already outstanding or queued and were never sent; the system did not sustain ${formatInteger(r.spec.load.rate)}/s ` +
+        `dropped: ${label(r)}: ${formatInteger(m.dropped)} operations fell due while maxInFlight=${load.maxInFlight} ` +
+        `were already outstanding or queued and were never sent; the system did not sustain ${r.spec.loadInfo.offered} ` +
         `(achieved ${formatInteger(m.throughput)}/s). Dropped operations are counted, not in the latencies.`,
     });
   }
@@ -543,7 +537,7 @@ function notesOf(result: Result, rows: readonly SummaryRow[]): SummaryNote[] {
         "open file descriptors per held connection, and the driver's memory per connection.",
     });
   }
-  const closed = rows.some((r) => r.spec.load.model === 'closed' && r.result?.summary);
+  const closed = rows.some((r) => r.spec.loadInfo.schedule === 'closed' && r.result?.summary);
   if (closed) {
     notes.push({
       topic: 'closed-loop',
@@ -556,7 +550,7 @@ function notesOf(result: Result, rows: readonly SummaryRow[]): SummaryNote[] {
         'latencies look better than users would see. Use --rate <ops/s> for open-loop latency.',
     });
   }
-  const rate = rows.filter((r) => r.spec.load.model === 'rate' && r.result?.summary);
+  const rate = rows.filter((r) => r.spec.loadInfo.schedule === 'open' && r.result?.summary);
   if (rate.length > 0) {
     const queued = rate
       .map((r) => ({ r, m: r.result!.summary! }))
@@ -576,6 +570,9 @@ function notesOf(result: Result, rows: readonly SummaryRow[]): SummaryNote[] {
         '1.5 ms before each send on its event loop, so its CPU per operation includes that wait at high rates; ' +
         `it is flagged saturated only when sends fall behind the schedule.${queued.join('')}`,
     });
+  }
+  for (const text of new Set(rows.flatMap((r) => (r.result?.summary && r.spec.loadInfo.note) || []))) {
+    notes.push({ topic: 'rate', group: 'method', severity: 'info', text });
   }
   notes.push({
     topic: 'units',

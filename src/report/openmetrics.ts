@@ -155,7 +155,7 @@ export function renderOpenMetrics(result: Result): string {
       case_id: row.spec.id,
       pattern: row.spec.pattern,
       payload_bytes: String(row.spec.payload.size),
-      load: formatLoad(row.spec.load, row.spec.workers),
+      load: formatLoad(row.spec),
     };
     const latency: LatencySummary = m.delivery ? m.delivery.latency : m.latency;
     if (latency.encoded !== '') {

@@ -97,7 +97,7 @@ export function createProgress(stream: Writable, isTTY: boolean, opts: ProgressO
       phaseErrors = 0;
       eta?.started(spec);
       const plan =
-        `${formatLoad(spec.load, spec.workers)}, warm-up ${formatDurationMs(spec.warmupMs)}, ` +
+        `${formatLoad(spec)}, warm-up ${formatDurationMs(spec.warmupMs)}, ` +
         `measure ${formatDurationMs(spec.durationMs)}${spec.repeat > 1 ? ` ×${spec.repeat}` : ''}`;
       if (isTTY) rewrite(`${prefix}  starting (${plan})`);
       else write(`${prefix}  starting (${plan})${eta ? `  ${eta.summary()}` : ''}\n`);

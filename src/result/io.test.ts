@@ -6,7 +6,7 @@ import { after, before, test } from 'node:test';
 import { CommbenchError } from '../errors.js';
 import { renderJson } from '../report/json.js';
 import { makeResult } from '../../test/fixtures/result.js';
-import { defaultResultPath, readResult, writeResultAtomic } from './io.js';
+import { checkResult, defaultResultPath, readResult, writeResultAtomic } from './io.js';
 
 let dir = '';
 before(async () => {
@@ -98,4 +98,23 @@ test('defaultResultPath: safe name and local timestamp', () => {
     join('out', 'My-scenario-v2-n-20250304-050607.json'),
   );
   assert.equal(defaultResultPath('out', '///', date), join('out', 'result-20250304-050607.json'));
+});
+
+test('a result written before cases carried loadInfo gets it from the load when read', () => {
+  const result = makeResult();
+  const strip = <T extends { loadInfo?: unknown }>(spec: T): T => {
+    const { loadInfo: _, ...rest } = spec;
+    return rest as T;
+  };
+  const old = {
+    ...result,
+    plan: { ...result.plan, cases: result.plan.cases.map(strip) },
+    cases: result.cases.map((c) => ({ ...c, spec: strip(c.spec) })),
+  };
+  const read = checkResult(JSON.parse(JSON.stringify(old)), 'old.json');
+  assert.deepEqual(
+    read.cases.map((c) => c.spec.loadInfo),
+    result.cases.map((c) => c.spec.loadInfo),
+  );
+  assert.deepEqual(read.plan.cases[0]?.loadInfo, result.plan.cases[0]?.loadInfo);
 });

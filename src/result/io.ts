@@ -8,7 +8,9 @@ import { access, mkdir, open, readFile, rename, stat, unlink } from 'node:fs/pro
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { CommbenchError, errnoCode } from '../errors.js';
+import { describeLoad } from '../engine/load/registry.js';
 import { renderJson } from '../report/json.js';
+import type { CaseSpec } from '../scenario/types.js';
 import { schemaVersion } from './types.js';
 import type { Result } from './types.js';
 
@@ -138,7 +140,17 @@ export function checkResult(data: unknown, source: string): Result {
       details: problems,
     });
   }
-  return data as unknown as Result;
+  return withLoadInfo(data as unknown as Result);
+}
+
+/** Results written before cases carried `loadInfo` get it from their load (same schemaVersion). */
+function withLoadInfo(result: Result): Result {
+  const fill = <C extends { spec: CaseSpec }>(c: C): C =>
+    (c.spec as Partial<CaseSpec>).loadInfo
+      ? c
+      : { ...c, spec: { ...c.spec, loadInfo: describeLoad(c.spec.load, c.spec.workers) } };
+  const planCases = result.plan.cases.map((spec) => fill({ spec }).spec);
+  return { ...result, plan: { ...result.plan, cases: planCases }, cases: result.cases.map(fill) };
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {

@@ -29,6 +29,7 @@ describe('matrix expansion', () => {
       pattern: 'rest',
       options: {},
       load: { model: 'closed', connections: 10, inFlight: 1 },
+      loadInfo: { label: 'closed c=10×1', schedule: 'closed' },
       payload: { size: 1024, shape: 'mixed' },
       durationMs: 10_000,
       warmupMs: 2000,

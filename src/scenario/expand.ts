@@ -3,12 +3,19 @@
  * unique ids. Pure; problems are returned with their paths in the file, never thrown.
  */
 import type { z } from 'zod';
+import {
+  describeLoad,
+  impliedModel,
+  loadDefinition,
+  loadDefinitions,
+  modelsWithField,
+} from '../engine/load/registry.js';
 import type { PatternName } from '../patterns/registry.js';
 import { formatDurationMs } from '../units.js';
 import { bounds, caseLimitProblems, type MachineLimits } from './limits.js';
 import type { Problem, Path } from './problems.js';
 import type { Fields, MatrixKey, Scenario, matrixDimensions } from './schema.js';
-import type { CaseSpec, LoadSpec } from './types.js';
+import type { CaseSpec } from './types.js';
 
 /** What every case gets unless the file or the command line says otherwise. */
 export const builtinDefaults = {
@@ -55,7 +62,7 @@ const dimToFields: { [K in MatrixKey]: (v: DimValue<K>) => Fields } = {
   'payload.shape': (shape) => ({ payload: { shape } }),
   'load.connections': (connections) => ({ load: { connections } }),
   'load.inFlight': (inFlight) => ({ load: { inFlight } }),
-  'load.rate': (rate) => ({ load: { model: 'rate', rate } }),
+  'load.rate': (rate) => ({ load: { model: impliedModel({ rate }), rate } }),
   'load.subscribers': (subscribers) => ({ load: { subscribers } }),
   workers: (workers) => ({ workers }),
   'server.delay': (delay) => ({ server: { delay } }),
@@ -187,10 +194,15 @@ export function expandScenario(
     const casePath: Path | undefined = scenario.cases ? ['cases', index] : undefined;
     const { label, ...caseFields } = c as { label?: string } & Fields;
     const dims = order.filter((k) => !pinnedBy[k](caseFields));
-    if (dims.includes('load.rate') && caseFields.load?.model === 'closed') {
+    const caseModel = caseFields.load?.model;
+    if (
+      dims.includes('load.rate') &&
+      caseModel !== undefined &&
+      !modelsWithField('rate').includes(caseModel)
+    ) {
       problems.push({
         path: [...(casePath ?? []), 'load', 'model'],
-        message: "model 'closed' conflicts with the matrix dimension load.rate (which makes the load open)",
+        message: `model '${caseModel}' conflicts with the matrix dimension load.rate (which makes the load open)`,
       });
       return;
     }
@@ -249,38 +261,26 @@ function resolveCase(
     });
     return undefined;
   }
-  const model = f.load?.model ?? (f.load?.rate !== undefined ? 'rate' : 'closed');
-  const connections = f.load?.connections ?? builtinDefaults.connections;
-  const inFlight = f.load?.inFlight ?? builtinDefaults.inFlight;
-  const subscribers = f.load?.subscribers === undefined ? {} : { subscribers: f.load.subscribers };
-  let load: LoadSpec;
-  if (model === 'rate') {
-    if (f.load?.rate === undefined) {
-      const where = [...layers].reverse().find((l) => l.fields.load?.model !== undefined)?.path;
-      problems.push({
-        path: where ? [...where, 'load', 'model'] : (casePath ?? []),
-        message: "model 'rate' needs load.rate (operations per second)",
-      });
-      return undefined;
-    }
-    load = {
-      model: 'rate',
-      connections,
-      rate: f.load.rate,
-      inFlight,
-      maxInFlight: f.load.maxInFlight ?? builtinDefaults.maxInFlight,
-      ...subscribers,
-    };
-  } else if (model === 'connections') {
-    load = { model: 'connections', connections, inFlight, ...subscribers };
-  } else {
-    load = { model: 'closed', connections, inFlight, ...subscribers };
+  const model = f.load?.model ?? impliedModel(f.load);
+  const base = {
+    connections: f.load?.connections ?? builtinDefaults.connections,
+    inFlight: f.load?.inFlight ?? builtinDefaults.inFlight,
+    maxInFlight: f.load?.maxInFlight ?? builtinDefaults.maxInFlight,
+    ...(f.load?.subscribers === undefined ? {} : { subscribers: f.load.subscribers }),
+  };
+  const load = loadDefinitions[model].resolve(f.load ?? {}, base);
+  if (typeof load === 'string') {
+    const where = [...layers].reverse().find((l) => l.fields.load?.model !== undefined)?.path;
+    problems.push({ path: where ? [...where, 'load', 'model'] : (casePath ?? []), message: load });
+    return undefined;
   }
+  const workers = f.workers ?? builtinDefaults.workers;
   const options = f.options?.[pattern];
   return {
     pattern,
     options: isPlainObject(options) ? options : {},
     load,
+    loadInfo: describeLoad(load, workers),
     payload: {
       size: f.payload?.size ?? builtinDefaults.payloadSize,
       shape: f.payload?.shape ?? builtinDefaults.payloadShape,
@@ -289,7 +289,7 @@ function resolveCase(
     warmupMs: f.warmup ?? builtinDefaults.warmupMs,
     repeat: f.repeat ?? builtinDefaults.repeat,
     timeoutMs: f.timeout ?? builtinDefaults.timeoutMs,
-    workers: f.workers ?? builtinDefaults.workers,
+    workers,
     serverDelayMs: f.server?.delay ?? builtinDefaults.serverDelayMs,
     verifyEvery: f.verifyEvery ?? builtinDefaults.verifyEvery,
     ...(f.target === undefined ? {} : { target: f.target }),
@@ -314,13 +314,15 @@ function flatten(o: Record<string, unknown>, prefix = ''): [string, string][] {
 
 type Component = (c: ResolvedCase) => string | undefined;
 
+const loadIdParts = (c: ResolvedCase) => loadDefinition(c.spec.load).idParts(c.spec.load);
+
 /** Id parts after the pattern and label, in order; a part appears only when it varies in the plan. */
 const components: Component[] = [
-  (c) => (c.spec.load.model === 'rate' ? undefined : c.spec.load.model),
+  (c) => loadIdParts(c).model,
   (c) => `c=${c.spec.load.connections}`,
   (c) => `inflight=${c.spec.load.inFlight}`,
-  (c) => (c.spec.load.model === 'rate' ? `${c.spec.load.rate}/s` : undefined),
-  (c) => (c.spec.load.model === 'rate' ? `max=${c.spec.load.maxInFlight}` : undefined),
+  (c) => loadIdParts(c).rate,
+  (c) => loadIdParts(c).max,
   (c) => (c.spec.load.subscribers === undefined ? undefined : `subs=${c.spec.load.subscribers}`),
   (c) => formatSizeExact(c.spec.payload.size),
   (c) => c.spec.payload.shape,

@@ -146,6 +146,7 @@ function spec(o: { connections: number; inFlight?: number; size?: number }) {
     pattern: 'rest',
     options: {},
     load: { model: 'closed' as const, connections: o.connections, inFlight: o.inFlight ?? 1 },
+    loadInfo: { label: `closed c=${o.connections}`, schedule: 'closed' as const },
     payload: { size: o.size ?? 1024, shape: 'mixed' as const },
     durationMs: 1000,
     warmupMs: 0,

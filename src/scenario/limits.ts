@@ -11,41 +11,13 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { availableParallelism, totalmem } from 'node:os';
 import { formatBytes } from '../units.js';
+import { loadDefinition } from '../engine/load/registry.js';
+import { bounds } from './bounds.js';
 import type { CaseSpec } from './types.js';
 
-const MiB = 1024 * 1024;
-const hourMs = 3_600_000;
+export { bounds };
 
-/** Fixed bounds of every numeric field (inclusive). Durations in ms, sizes in bytes. */
-export const bounds = {
-  /** load.connections: per case, all workers together. */
-  connections: 100_000,
-  /** load.inFlight: per connection. */
-  inFlight: 10_000,
-  /** load.maxInFlight: outstanding or queued, all connections together. */
-  maxInFlight: 1_000_000,
-  /** load.subscribers */
-  subscribers: 100_000,
-  /** load.rate, operations/s (a Node driver thread sends well under 1M/s over loopback). */
-  rate: 10_000_000,
-  /** workers: driver worker threads. */
-  workers: 64,
-  repeat: 1000,
-  verifyEvery: 1_000_000_000,
-  /** payload.size: building an 8 MiB record takes the driver ~0.7 s (gRPC's default limit is 4 MiB). */
-  payloadSize: 8 * MiB,
-  /** duration: one measured window. */
-  durationMs: 12 * hourMs,
-  warmupMs: hourMs,
-  timeoutMs: hourMs,
-  serverDelayMs: hourMs,
-  /** Cases one plan may expand to (matrix product × cases). */
-  cases: 10_000,
-  /** The whole plan's estimated wall time (every case × repeat × (warm-up + window)). */
-  planMs: 24 * hourMs,
-  /** Size of a scenario file. */
-  fileBytes: MiB,
-} as const;
+const hourMs = 3_600_000;
 
 /** What this machine can hold, as read when commbench starts. */
 export interface MachineLimits {
@@ -123,11 +95,7 @@ export function maxSockets(limits: MachineLimits): { max: number; why: string } 
 export function driverMemoryBytes(spec: Pick<CaseSpec, 'load' | 'payload'>): number {
   const load = spec.load;
   const sockets = load.connections + (load.subscribers ?? 0);
-  const perConnection = load.model === 'connections' ? 1 : load.inFlight;
-  const outstanding = Math.min(
-    load.connections * perConnection,
-    load.model === 'rate' ? load.maxInFlight : Infinity,
-  );
+  const outstanding = loadDefinition(load).maxOutstanding(load);
   return sockets * bytesPerConnection + outstanding * spec.payload.size * payloadCopies;
 }
 
@@ -155,7 +123,7 @@ export function caseLimitProblems(
       message: `${what} is more than this machine can open: at most ${max}, because ${why}`,
     });
   }
-  if (load.model !== 'connections' && spec.workers > load.connections) {
+  if (loadDefinition(load).model && spec.workers > load.connections) {
     out.push({
       field: 'workers',
       message: `${spec.workers} workers for ${load.connections} connections: each worker drives at least one connection, so at most ${load.connections}`,

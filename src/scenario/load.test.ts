@@ -86,7 +86,7 @@ describe('validation reports every problem at once, located', () => {
     const file = fixture('broken.json');
     const { details } = await problemsOf(() => loadPlan(file));
     assert.deepEqual(details, [
-      `${file}:4:24: defaults.load.model: invalid value 'open'; valid: closed, rate, connections`,
+      `${file}:4:24: defaults.load.model: invalid value 'open'; valid: closed, rate, ramp, connections`,
       `${file}:6:26: matrix.workers: must have at least 1 item(s)`,
     ]);
   });
@@ -195,5 +195,67 @@ describe('built-in scenarios', () => {
     const rvg = await loadPlan('rest-vs-grpc');
     assert.equal(rvg.cases.length, 8);
     assert.ok(estimatePlanMs(rvg) < 50_000, `rest-vs-grpc takes ${estimatePlanMs(rvg)} ms`);
+  });
+});
+
+describe('the ramp load model in a scenario', () => {
+  it('resolves from/to, labels the row and keeps the rate fields apart', async () => {
+    const plan = await planFromText(
+      'defaults: { pattern: rest, workers: 2, load: { model: ramp, from: 100, to: 2000/s, connections: 8 } }\n',
+      { file: 'r.yaml' },
+    );
+    const spec = plan.cases[0]!;
+    assert.deepEqual(spec.load, {
+      model: 'ramp',
+      connections: 8,
+      from: 100,
+      to: 2000,
+      inFlight: 1,
+      maxInFlight: 1000,
+    });
+    assert.deepEqual(spec.loadInfo, {
+      label: 'ramp 100→2000/s × 8 conn w=2',
+      schedule: 'open',
+      offered: '100→2,000/s',
+      note: spec.loadInfo.note,
+    });
+    assert.match(spec.loadInfo.note ?? '', /linearly from A\/s/);
+  });
+
+  it('from or to alone selects the model; a missing end, a rate, and out-of-range values are refused with the ranges', async () => {
+    const missing = await problemsOf(() =>
+      planFromText(
+        'defaults: { pattern: rest }\ncases:\n  - { label: a, load: { model: ramp, from: 100 } }\n',
+        {
+          file: 'r.yaml',
+        },
+      ),
+    );
+    assert.deepEqual(missing.details, [
+      "r.yaml:3:32: cases[0].load.model: model 'ramp' needs load.from and load.to (operations per second at the start and the end of the window)",
+    ]);
+    const { details } = await problemsOf(() =>
+      planFromText(
+        [
+          'defaults: { pattern: rest }',
+          'cases:',
+          '  - { label: b, load: { model: ramp, from: 100, to: 200, rate: 50 } }',
+          '  - { label: c, load: { from: 0, to: 2e7 } }',
+          '  - { label: d, load: { model: closed, to: 10 } }',
+          '',
+        ].join('\n'),
+        { file: 'r.yaml' },
+      ),
+    );
+    assert.deepEqual(details, [
+      "r.yaml:3:64: cases[0].load.rate: 'rate' applies only to model: rate",
+      "r.yaml:4:31: cases[1].load.from: invalid rate 0: expected operations per second > 0, e.g. 2000 or '2000/s'",
+      'r.yaml:4:38: cases[1].load.to: must be at most 10000000/s, got 20000000',
+      "r.yaml:5:44: cases[2].load.to: 'to' applies only to model: ramp",
+    ]);
+    const implied = await planFromText('defaults: { pattern: rest, load: { from: 10, to: 20 } }\n', {
+      file: 'r.yaml',
+    });
+    assert.equal(implied.cases[0]!.load.model, 'ramp');
   });
 });

@@ -1,6 +1,7 @@
 /**
  * Command-line overrides of a scenario (`commbench run NAME --duration 2s --payload 64 ...`).
  */
+import { impliedModel } from '../engine/load/registry.js';
 import { CommbenchError, hintForFlags } from '../errors.js';
 import { isPatternName, patternNames, type PatternName } from '../patterns/registry.js';
 import type { z } from 'zod';
@@ -165,7 +166,7 @@ export function parseOverrides(o: Overrides, warn?: (line: string) => void): Par
       : {
           load: {
             ...(connections === undefined ? {} : { connections }),
-            ...(rate === undefined ? {} : { model: 'rate' as const, rate }),
+            ...(rate === undefined ? {} : { model: impliedModel({ rate }), rate }),
           },
         }),
     ...(size === undefined ? {} : { payload: { size } }),

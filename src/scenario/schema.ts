@@ -9,14 +9,27 @@ import { z } from 'zod';
 import { messageShapes } from '../message.js';
 import { patternNames, type PatternName } from '../patterns/registry.js';
 import { durationHelp, formatDurationMs, formatSize, parseDuration, parseSize, sizeHelp } from '../units.js';
-import { bounds } from './limits.js';
+import { bounds } from './bounds.js';
+import {
+  Connections,
+  Count,
+  InFlight,
+  MaxInFlight,
+  Rate,
+  Repeat,
+  Subscribers,
+  VerifyEvery,
+  Workers,
+} from './fields.js';
 import { RequestBlock } from '../patterns/request/schema.js';
+import { loadDefinitions, loadFieldShape, loadModelNames, modelsWithField } from '../engine/load/registry.js';
+
+export { Connections, Count, InFlight, MaxInFlight, Rate, Repeat, Subscribers, VerifyEvery, Workers };
 
 const show = (v: unknown): string => (typeof v === 'string' ? `'${v}'` : String(v));
 
 const durationPattern = '^\\s*\\d+(\\.\\d+)?\\s*([uU][sS]|µs|[mM][sS]|[sS]|[mM]|[hH])?\\s*$';
 const sizePattern = '^\\s*\\d+(\\.\\d+)?\\s*([bB]|[kKmMgG][bB]|[kKmMgG][iI][bB]|[kKmM])?\\s*$';
-const ratePattern = '^\\s*\\d+(\\.\\d+)?([eE]\\d+)?\\s*(/s)?\\s*$';
 
 /** `schema` (whose output is a number) refused above `max`, with `unit` formatting the bound. */
 function atMost<T extends z.ZodType<number, unknown>>(schema: T, max: number, unit: (n: number) => string) {
@@ -106,62 +119,6 @@ export const PayloadSize = atMost(Size, bounds.payloadSize, formatBoundBytes).me
   description: `length of the JSON serialization of the echoed record (at most ${formatSize(bounds.payloadSize)})`,
 });
 
-/** An integer ≥ 1 (connections, workers, repeat, ...). */
-export const Count = z.int().min(1).meta({ id: 'Count' });
-const bounded = (max: number, description: string) =>
-  Count.max(max).meta({ description: `${description} (at most ${max})` });
-export const Connections = bounded(
-  bounds.connections,
-  'connections (clients) of the case, all workers together; also limited by ulimit -n, loopback ports and memory',
-);
-export const InFlight = bounded(
-  bounds.inFlight,
-  'most operations outstanding on one connection (1 = no pipelining; default 1)',
-);
-export const MaxInFlight = bounded(
-  bounds.maxInFlight,
-  'rate: operations outstanding or queued at which a due one is dropped (default 1000)',
-);
-export const Subscribers = z
-  .int()
-  .min(0)
-  .max(bounds.subscribers)
-  .meta({
-    description: `push and queue patterns: subscribers (consumers) opened in the driver, each receiving deliveries (default 1; at most ${bounds.subscribers})`,
-  });
-export const Workers = bounded(bounds.workers, 'driver worker threads, each driving at least one connection');
-export const Repeat = bounded(bounds.repeat, 'repetitions of each case');
-export const VerifyEvery = bounded(bounds.verifyEvery, 'compare the whole echo every n-th operation');
-/** Operations per second, > 0: a number, or a string such as '2000' or '2000/s'. */
-export const Rate = z
-  .union([z.number(), z.string().meta({ pattern: ratePattern })], {
-    error: () => "expected operations per second, e.g. 2000 or '2000/s'",
-  })
-  .transform((v, ctx) => {
-    const n = typeof v === 'number' ? v : new RegExp(ratePattern).test(v) ? parseFloat(v) : NaN;
-    if (!Number.isFinite(n) || n <= 0) {
-      ctx.issues.push({
-        code: 'custom',
-        input: v,
-        message: `invalid rate ${show(v)}: expected operations per second > 0, e.g. 2000 or '2000/s'`,
-      });
-      return z.NEVER;
-    }
-    if (n > bounds.rate) {
-      ctx.issues.push({
-        code: 'custom',
-        input: v,
-        message: `must be at most ${bounds.rate}/s, got ${show(v)}`,
-      });
-      return z.NEVER;
-    }
-    return n;
-  })
-  .meta({
-    id: 'Rate',
-    description: `operations per second, > 0 (at most ${bounds.rate})`,
-    examples: [2000, '2000/s'],
-  });
 export const PatternNameSchema = z.enum(patternNames as [PatternName, ...PatternName[]]).meta({
   id: 'PatternName',
   description: 'a communication pattern',
@@ -170,33 +127,33 @@ export const Shape = z.enum(messageShapes).meta({
   id: 'Shape',
   description: 'mixed: half items, half text; text: one string; items: only structured items',
 });
-export const loadModels = ['closed', 'rate', 'connections'] as const;
+export const loadModels = loadModelNames;
 
+/**
+ * `load`: the models' schema fragments together (src/engine/load/registry.ts), one object because
+ * levels merge field by field (a model named in defaults, its rate in a case). A level that names
+ * its model may set only that model's fields.
+ */
 export const Load = z
   .strictObject({
     model: z
       .enum(loadModels)
       .optional()
       .meta({
-        description:
-          "closed: 'connections' clients each keep 'inFlight' operations outstanding, as fast as possible; " +
-          "rate: open loop at 'rate' operations/s (default when 'rate' is given, else closed); " +
-          "connections: open 'connections' idle connections (or subscriptions), hold them for the duration, " +
-          'report server memory and file descriptors per connection',
+        description: loadModelNames.map((n) => `${n}: ${loadDefinitions[n].summary}`).join('; '),
       }),
     connections: Connections.optional(),
     inFlight: InFlight.optional(),
-    rate: Rate.optional(),
     subscribers: Subscribers.optional(),
-    maxInFlight: MaxInFlight.optional(),
+    ...loadFieldShape,
   })
   .superRefine((load, ctx) => {
-    if (load.model === 'closed' || load.model === 'connections') {
-      for (const key of ['rate', 'maxInFlight'] as const) {
-        if (load[key] !== undefined) {
-          ctx.addIssue({ code: 'custom', path: [key], message: `'${key}' applies only to model: rate` });
-        }
-      }
+    if (load.model === undefined) return;
+    const accepted = loadDefinitions[load.model].shape;
+    for (const key of Object.keys(loadFieldShape)) {
+      if (key in accepted || (load as Record<string, unknown>)[key] === undefined) continue;
+      const models = modelsWithField(key).join(', ');
+      ctx.addIssue({ code: 'custom', path: [key], message: `'${key}' applies only to model: ${models}` });
     }
   })
   .meta({ id: 'Load' });

@@ -1,46 +1,14 @@
 import type { MessageShape } from '../message.js';
+import type { LoadSpec } from '../engine/load/registry.js';
+import type { LoadInfo } from '../engine/load/types.js';
 import type { RequestSpec } from '../patterns/request/schema.js';
 
 /**
- * How operations are scheduled.
- * - closed: `connections` clients, each keeping `inFlight` operations outstanding, as fast as possible.
- * - rate: operations due at t0 + i/rate (open loop), sent on a connection with fewer than `inFlight`
- *   outstanding or else queued in the driver until one frees; latency counts from the due time.
- *   When `maxInFlight` operations are outstanding or queued, a due operation is dropped (counted,
- *   never silently skipped).
+ * How operations are scheduled: one load model's resolved spec (src/engine/load/<model>.ts, listed
+ * in src/engine/load/registry.ts).
  */
-export type LoadSpec =
-  | {
-      /**
-       * Connection cost: opens `connections` idle connections (request/response patterns: each
-       * with one round trip so it is really open) or subscriptions (push/queue patterns), holds
-       * them for the duration, and reports the server's memory and file descriptors per connection.
-       */
-      readonly model: 'connections';
-      readonly connections: number;
-      /** Unused by this model; present so every model has it. */
-      readonly inFlight: number;
-      readonly subscribers?: number;
-    }
-  | {
-      readonly model: 'closed';
-      readonly connections: number;
-      readonly inFlight: number;
-      /** Push and queue patterns: subscribers (consumers) opened in the driver; default 1. */
-      readonly subscribers?: number;
-    }
-  | {
-      readonly model: 'rate';
-      /** Push and queue patterns: subscribers (consumers) opened in the driver; default 1. */
-      readonly subscribers?: number;
-      readonly connections: number;
-      /** Operations per second across all connections and workers. */
-      readonly rate: number;
-      /** Most operations outstanding on one connection (1 = no pipelining / one stream). */
-      readonly inFlight: number;
-      /** Most operations outstanding or queued in the driver, all connections together. */
-      readonly maxInFlight: number;
-    };
+export type { LoadSpec } from '../engine/load/registry.js';
+export type { LoadInfo } from '../engine/load/types.js';
 
 /** One fully resolved case of a plan: everything the engine needs, nothing left to default. */
 export interface CaseSpec {
@@ -50,6 +18,8 @@ export interface CaseSpec {
   /** Pattern options as written in the scenario (validated against the pattern's schema). */
   readonly options: Readonly<Record<string, unknown>>;
   readonly load: LoadSpec;
+  /** How the load describes itself (table label, schedule), computed when the case is resolved. */
+  readonly loadInfo: LoadInfo;
   readonly payload: { readonly size: number; readonly shape: MessageShape };
   /** Measured window per repetition, ms. */
   readonly durationMs: number;

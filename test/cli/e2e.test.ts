@@ -71,7 +71,10 @@ describe('commbench run (end to end, built CLI)', () => {
       assert.equal(code, 2, `${command}: ${stderr}`);
       assert.match(stderr, /bad\.yaml: 6 problems/);
       assert.match(stderr, /bad\.yaml:3:\d+: defaults\.duration: .*'10s'/);
-      assert.match(stderr, /bad\.yaml:4:\d+: defaults\.load\.model: .*valid: closed, rate, connections/);
+      assert.match(
+        stderr,
+        /bad\.yaml:4:\d+: defaults\.load\.model: .*valid: closed, rate, ramp, connections/,
+      );
       assert.match(stderr, /bad\.yaml:4:\d+: defaults\.load\.connections/);
       assert.match(stderr, /bad\.yaml:5:\d+: defaults\.payload\.shape: .*valid: mixed, text, items/);
       assert.ok(stderr.includes(`valid: ${patternNames.join(', ')}`), 'lists the valid patterns');

@@ -1,8 +1,11 @@
+import { describeLoad } from '../../src/engine/load/registry.js';
 import type { CaseSpec } from '../../src/scenario/types.js';
 
 /** A case spec with test-friendly defaults. */
 export function caseSpec(overrides: Partial<CaseSpec> = {}): CaseSpec {
+  const load = overrides.load ?? { model: 'closed', connections: 4, inFlight: 1 };
   return {
+    loadInfo: describeLoad(load, overrides.workers ?? 1),
     id: 'test',
     pattern: 'tcp',
     options: {},

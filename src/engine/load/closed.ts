@@ -1,4 +1,6 @@
-import type { LoadContext, LoadModel } from './types.js';
+import { saturation } from '../../metrics/saturation.js';
+import { sumShares } from './open.js';
+import type { LimitInputs, LimitVerdict, LoadBase, LoadContext, LoadDefinition, LoadModel } from './types.js';
 
 /**
  * Closed loop: every connection keeps `inFlight` operations outstanding; a new one starts as soon
@@ -32,3 +34,61 @@ export function closedLoop(opts: { inFlight: number }): LoadModel {
     },
   };
 }
+
+/**
+ * The rule of a schedule that waits for answers: a driver that never idled limited the run only if
+ * the server had room to go faster; when both kept a core busy the machine was the limit (reported
+ * as CPU-BOUND, not as driver saturation).
+ */
+export function closedLoopLimits(m: LimitInputs): LimitVerdict {
+  const busy =
+    m.eventLoopUtilization >= saturation.eventLoopUtilization &&
+    (m.serverBusy === undefined || m.serverBusy < saturation.serverBusy);
+  return {
+    driverReasons: busy
+      ? [
+          `driver event loop busy ${Math.round(m.eventLoopUtilization * 100)}% of the window` +
+            (m.serverBusy === undefined
+              ? ''
+              : ` while the server used ${Math.round(m.serverBusy * 100)}% of a core`),
+        ]
+      : [],
+  };
+}
+
+/** ' s=4' when subscribers are set. */
+export function subscribersLabel(spec: LoadBase): string {
+  return spec.subscribers === undefined ? '' : ` s=${spec.subscribers}`;
+}
+
+/** `subscribers` of `base`, only when set (resolved specs keep the key absent otherwise). */
+export function subscribersOf(base: LoadBase): Pick<LoadBase, 'subscribers'> {
+  return base.subscribers === undefined ? {} : { subscribers: base.subscribers };
+}
+
+export interface ClosedSpec extends LoadBase {
+  readonly model: 'closed';
+}
+
+export const closed = {
+  name: 'closed',
+  summary: "'connections' clients each keep 'inFlight' operations outstanding, as fast as possible",
+  shape: {},
+  resolve: (_fields, base): ClosedSpec => ({
+    model: 'closed',
+    connections: base.connections,
+    inFlight: base.inFlight,
+    ...subscribersOf(base),
+  }),
+  describe: (s) => ({
+    label: `closed c=${s.connections}×${s.inFlight}${subscribersLabel(s)}`,
+    schedule: 'closed',
+  }),
+  idParts: () => ({ model: 'closed' }),
+  share: (s, connections) => ({ load: { ...s, connections } }),
+  combine: (parts) => sumShares(parts, ['connections']),
+  fromIntendedTime: false,
+  maxOutstanding: (s) => s.connections * s.inFlight,
+  limits: (_s, m) => closedLoopLimits(m),
+  model: (s) => closedLoop({ inFlight: s.inFlight }),
+} satisfies LoadDefinition<ClosedSpec>;

@@ -1,27 +1,17 @@
-import type { LoadSpec } from '../../scenario/types.js';
-import { closedLoop } from './closed.js';
-import { constantRate } from './rate.js';
-import type { LoadModel } from './types.js';
+import type { LoadSpec } from './registry.js';
+import { loadDefinition } from './registry.js';
+import type { LoadModel, SharePlacement } from './types.js';
 
 export type { LoadContext, LoadModel } from './types.js';
 
-/** The load model of `spec`; `phaseMs` delays a rate schedule's first operation (see splitSpec). */
-export function loadModelFor(spec: LoadSpec, phaseMs = 0): LoadModel {
-  switch (spec.model) {
-    case 'closed':
-      return closedLoop({ inFlight: spec.inFlight });
-    case 'rate':
-      return constantRate({
-        rate: spec.rate,
-        inFlight: spec.inFlight,
-        maxInFlight: spec.maxInFlight,
-        phaseMs,
-      });
-    case 'connections':
-      throw new Error(
-        "the 'connections' model holds connections open and runs no operations (engine/connections.ts)",
-      );
-  }
+/**
+ * The schedule of `spec`, placed as one share of a split load (see splitSpec). Throws for a model
+ * that issues no operations (it has `hold` instead; the runner calls that).
+ */
+export function loadModelFor(spec: LoadSpec, placement?: SharePlacement): LoadModel {
+  const def = loadDefinition(spec);
+  if (!def.model) throw new Error(`load model '${spec.model}' issues no operations (it holds connections)`);
+  return def.model(spec, placement);
 }
 
 /** Most operations one connection can have outstanding under this load. */

@@ -6,8 +6,9 @@ import { Recorder } from '../recorder.js';
 import { splitSpec } from '../workers.js';
 import { closedLoop } from './closed.js';
 import { loadModelFor } from './index.js';
+import { linearRamp } from './ramp.js';
 import { constantRate } from './rate.js';
-import type { LoadContext } from './types.js';
+import type { LoadContext, LoadModel } from './types.js';
 
 /**
  * A simulated server on the virtual clock: each connection serves one operation at a time in
@@ -32,16 +33,21 @@ function simulatedServer(
   };
 }
 
+type Performed = { connection: number; intended: number; sentAt: number };
+
 function context(
   clock: VirtualClock,
   recorder: Recorder,
-  opts: { connections: number; endAt: number; serve: (sentAt: number) => Promise<number> },
-): LoadContext & { performed: { connection: number; intended: number; sentAt: number }[] } {
-  const performed: { connection: number; intended: number; sentAt: number }[] = [];
+  opts: { connections: number; endAt: number; windowAt?: number; serve: (sentAt: number) => Promise<number> },
+): LoadContext & { performed: Performed[]; dropped: number[] } {
+  const performed: Performed[] = [];
+  const dropped: number[] = [];
   return {
     performed,
+    dropped,
     clock,
     startAt: clock.now(),
+    windowAt: opts.windowAt ?? clock.now(),
     connections: opts.connections,
     endAt: opts.endAt,
     signal: new AbortController().signal,
@@ -52,8 +58,41 @@ function context(
       const doneAt = await opts.serve(sentAt);
       recorder.ok(intended, sentAt, doneAt);
     },
-    drop: (intended) => recorder.drop(intended),
+    drop: (intended) => {
+      dropped.push(intended);
+      recorder.drop(intended);
+    },
   };
+}
+
+/**
+ * Runs `model` to the end on a fresh virtual clock against a simulated server, recording the
+ * window [windowAt, endAt) (latency from the intended time for open models).
+ */
+async function runOn(
+  model: LoadModel,
+  opts: {
+    connections: number;
+    endAt: number;
+    windowAt?: number;
+    open?: boolean;
+    serviceMs: number;
+    freezeFrom?: number;
+    freezeTo?: number;
+    recordUntil?: number;
+    signal?: AbortSignal;
+    stopAt?: (clock: VirtualClock) => Promise<void>;
+  },
+) {
+  const clock = new VirtualClock();
+  const recorder = new Recorder(opts.windowAt ?? 0, opts.recordUntil ?? opts.endAt, opts.open ?? true);
+  const base = context(clock, recorder, { ...opts, serve: simulatedServer(clock, opts) });
+  const ctx = opts.signal ? { ...base, signal: opts.signal } : base;
+  const done = model.run(ctx);
+  if (opts.stopAt) await opts.stopAt(clock);
+  await clock.run();
+  await done;
+  return { recorder, performed: ctx.performed, dropped: ctx.dropped };
 }
 
 /** HDR histograms keep 3 significant digits. */
@@ -63,18 +102,13 @@ function assertNear(actual: number, expected: number): void {
 
 describe('constant rate', () => {
   it('issues exactly rate × duration operations at their scheduled times', async () => {
-    const clock = new VirtualClock();
-    const recorder = new Recorder(0, 2000, true);
-    const ctx = context(clock, recorder, {
+    const { performed, recorder } = await runOn(constantRate({ rate: 500, inFlight: 1, maxInFlight: 100 }), {
       connections: 4,
       endAt: 2000,
-      serve: simulatedServer(clock, { serviceMs: 0.5 }),
+      serviceMs: 0.5,
     });
-    const done = constantRate({ rate: 500, inFlight: 1, maxInFlight: 100 }).run(ctx);
-    await clock.run();
-    await done;
-    assert.equal(ctx.performed.length, 1000);
-    ctx.performed.forEach((p, i) => {
+    assert.equal(performed.length, 1000);
+    performed.forEach((p, i) => {
       assert.equal(p.intended, i * 2);
       assert.equal(p.sentAt, p.intended, 'sent on schedule');
     });
@@ -83,51 +117,32 @@ describe('constant rate', () => {
   });
 
   it('spreads operations round-robin over connections', async () => {
-    const clock = new VirtualClock();
-    const recorder = new Recorder(0, 100, true);
-    const ctx = context(clock, recorder, {
+    const { performed } = await runOn(constantRate({ rate: 100, inFlight: 1, maxInFlight: 10 }), {
       connections: 3,
       endAt: 100,
-      serve: simulatedServer(clock, { serviceMs: 1 }),
+      serviceMs: 1,
     });
-    const done = constantRate({ rate: 100, inFlight: 1, maxInFlight: 10 }).run(ctx);
-    await clock.run();
-    await done;
     assert.deepEqual(
-      ctx.performed.map((p) => p.connection),
+      performed.map((p) => p.connection),
       [0, 1, 2, 0, 1, 2, 0, 1, 2, 0],
     );
   });
 
   it('counts operations that cannot be sent at maxInFlight as dropped, and sends the rest', async () => {
-    const clock = new VirtualClock();
-    const recorder = new Recorder(0, 1000, true);
     // 1000/s offered, each op takes 50 ms, at most 10 outstanding: 200 can be served in a second.
-    const ctx = context(clock, recorder, {
+    const { recorder } = await runOn(constantRate({ rate: 1000, inFlight: 1, maxInFlight: 10 }), {
       connections: 10,
       endAt: 1000,
-      serve: simulatedServer(clock, { serviceMs: 50 }),
+      serviceMs: 50,
     });
-    const done = constantRate({ rate: 1000, inFlight: 1, maxInFlight: 10 }).run(ctx);
-    await clock.run();
-    await done;
     assert.equal(recorder.sent + recorder.dropped, 1000, 'every scheduled operation is sent or dropped');
     assert.equal(recorder.sent, 200);
     assert.equal(recorder.dropped, 800);
   });
 
   it('queues operations while connections are busy and measures them from their due time (CO correction)', async () => {
-    const clock = new VirtualClock();
-    const recorder = new Recorder(0, 10_000, true);
     // 200/s on 4 connections, 1 ms service, server frozen from t=3000 to t=4000.
-    const ctx = context(clock, recorder, {
-      connections: 4,
-      endAt: 10_000,
-      serve: simulatedServer(clock, { serviceMs: 1, freezeFrom: 3000, freezeTo: 4000 }),
-    });
-    const done = constantRate({ rate: 200, inFlight: 1, maxInFlight: 10_000 }).run(ctx);
-    await clock.run();
-    await done;
+    const { recorder } = await runOn(constantRate({ rate: 200, inFlight: 1, maxInFlight: 10_000 }), frozen);
     assert.equal(recorder.ops, 2000);
     assert.equal(recorder.dropped, 0);
     // 200 of 2000 operations were due during the freeze: the top 10% spread over 0..1 s.
@@ -141,56 +156,41 @@ describe('constant rate', () => {
   });
 
   it('stops scheduling on abort and drops what waits in the backlog', async () => {
-    const clock = new VirtualClock();
-    const recorder = new Recorder(0, 1000, true);
     const abort = new AbortController();
-    const ctx = {
-      ...context(clock, recorder, {
-        connections: 1,
-        endAt: 1000,
-        serve: simulatedServer(clock, { serviceMs: 100 }),
-      }),
+    const { performed, recorder } = await runOn(constantRate({ rate: 100, inFlight: 1, maxInFlight: 1000 }), {
+      connections: 1,
+      endAt: 1000,
+      serviceMs: 100,
       signal: abort.signal,
-    };
-    const done = constantRate({ rate: 100, inFlight: 1, maxInFlight: 1000 }).run(ctx);
-    await clock.run(250);
-    abort.abort();
-    await clock.run();
-    await done;
-    assert.ok(ctx.performed.length <= 4);
+      stopAt: async (clock) => {
+        await clock.run(250);
+        abort.abort();
+      },
+    });
+    assert.ok(performed.length <= 4);
     assert.ok(recorder.dropped > 0, 'backlog at abort counted as dropped');
     assert.ok(recorder.sent + recorder.dropped <= 27);
   });
 });
 
+/** 4 connections, 1 ms service, the server frozen from t=3000 to t=4000 of a 10 s window. */
+const frozen = { connections: 4, endAt: 10_000, serviceMs: 1, freezeFrom: 3000, freezeTo: 4000 };
+
 describe('closed loop', () => {
   it('keeps connections × inFlight operations outstanding and stops at endAt', async () => {
-    const clock = new VirtualClock();
-    const recorder = new Recorder(0, 1000, false);
-    const ctx = context(clock, recorder, {
+    const { recorder } = await runOn(closedLoop({ inFlight: 2 }), {
       connections: 5,
       endAt: 1000,
-      serve: simulatedServer(clock, { serviceMs: 10 }),
+      serviceMs: 10,
+      open: false,
     });
-    const done = closedLoop({ inFlight: 2 }).run(ctx);
-    await clock.run();
-    await done;
     // 10 loops, each completing an op every 10 ms for 1 s.
     assert.equal(recorder.ops, 1000);
     assertNear(recorder.latency.getValueAtPercentile(50), 10_000);
   });
 
   it('hides a stall from the percentiles (coordinated omission), which is why rate exists', async () => {
-    const clock = new VirtualClock();
-    const recorder = new Recorder(0, 10_000, false);
-    const ctx = context(clock, recorder, {
-      connections: 1,
-      endAt: 10_000,
-      serve: simulatedServer(clock, { serviceMs: 1, freezeFrom: 3000, freezeTo: 4000 }),
-    });
-    const done = closedLoop({ inFlight: 1 }).run(ctx);
-    await clock.run();
-    await done;
+    const { recorder } = await runOn(closedLoop({ inFlight: 1 }), { ...frozen, connections: 1, open: false });
     assert.ok(recorder.latency.getValueAtPercentile(99) < 2_000);
     assert.ok(recorder.latency.maxValue >= 999_000);
   });
@@ -214,17 +214,12 @@ describe('recorder window', () => {
 
 describe('the measured window counts completions inside it', () => {
   it('a server that serves 400/s, offered 500/s for 10 s, reads back as 400/s; the drain is reported apart', async () => {
-    const clock = new VirtualClock();
-    const recorder = new Recorder(0, 10_000, true);
     // 4 connections × 1 in flight × 10 ms service: the server's capacity is exactly 400/s.
-    const ctx = context(clock, recorder, {
+    const { recorder } = await runOn(constantRate({ rate: 500, inFlight: 1, maxInFlight: 100_000 }), {
       connections: 4,
       endAt: 10_000,
-      serve: simulatedServer(clock, { serviceMs: 10 }),
+      serviceMs: 10,
     });
-    const done = constantRate({ rate: 500, inFlight: 1, maxInFlight: 100_000 }).run(ctx);
-    await clock.run();
-    await done;
     assert.equal(recorder.sent, 5000, 'every scheduled operation was sent (none dropped)');
     assert.ok(recorder.ops >= 3996 && recorder.ops <= 4000, `completed in the window: ${recorder.ops}`);
     assert.equal(recorder.drained, 5000 - recorder.ops, 'the rest completed after the window');
@@ -241,17 +236,14 @@ describe('the measured window counts completions inside it', () => {
   });
 
   it('a closed loop counts what completes inside the window; later completions are drained', async () => {
-    const clock = new VirtualClock();
     // The window ends 5 ms before the loop stops issuing: the last round (done at t=1000) is drained.
-    const recorder = new Recorder(0, 995, false);
-    const ctx = context(clock, recorder, {
+    const { recorder } = await runOn(closedLoop({ inFlight: 2 }), {
       connections: 5,
       endAt: 1000,
-      serve: simulatedServer(clock, { serviceMs: 10 }),
+      recordUntil: 995,
+      serviceMs: 10,
+      open: false,
     });
-    const done = closedLoop({ inFlight: 2 }).run(ctx);
-    await clock.run();
-    await done;
     assert.equal(recorder.ops, 990);
     assert.equal(recorder.drained, 10);
   });
@@ -259,16 +251,7 @@ describe('the measured window counts completions inside it', () => {
 
 describe('send lag and the server backlog', () => {
   it('a frozen server puts operations in the backlog: send lag stays ~0, the wait is recorded as backlog', async () => {
-    const clock = new VirtualClock();
-    const recorder = new Recorder(0, 10_000, true);
-    const ctx = context(clock, recorder, {
-      connections: 4,
-      endAt: 10_000,
-      serve: simulatedServer(clock, { serviceMs: 1, freezeFrom: 3000, freezeTo: 4000 }),
-    });
-    const done = constantRate({ rate: 200, inFlight: 1, maxInFlight: 10_000 }).run(ctx);
-    await clock.run();
-    await done;
+    const { recorder } = await runOn(constantRate({ rate: 200, inFlight: 1, maxInFlight: 10_000 }), frozen);
     // The driver sent every operation the moment a connection was free: it was never late.
     assert.ok(recorder.sendLag.maxValue <= 1, `send lag max ${recorder.sendLag.maxValue}µs`);
     // ~200 operations fell due while the 4 connections were stuck (and a few more while the backlog
@@ -281,38 +264,111 @@ describe('send lag and the server backlog', () => {
   });
 });
 
+/** A driver spec of `load` for a 100 ms window after `warmupMs`. */
+function driverSpec(load: DriverSpec['load'], warmupMs = 0): DriverSpec {
+  return {
+    pattern: 'tcp',
+    options: {},
+    url: 'tcp://127.0.0.1:1',
+    load,
+    payload: { size: 16, shape: 'mixed' },
+    timeoutMs: 1000,
+    verifyEvery: 1,
+    warmupMs,
+    durationMs: 100,
+    connectionOffset: 0,
+  };
+}
+
+/** The intended times of every share of `spec` split `workers` ways, run together, sorted. */
+async function splitSchedule(spec: DriverSpec, workers: number): Promise<number[]> {
+  const clock = new VirtualClock();
+  const endAt = spec.warmupMs + spec.durationMs;
+  const recorder = new Recorder(spec.warmupMs, endAt, true);
+  const intended: number[] = [];
+  const runs = splitSpec(spec, workers).map((share) => {
+    const ctx = context(clock, recorder, {
+      connections: share.load.connections,
+      endAt,
+      windowAt: spec.warmupMs,
+      serve: simulatedServer(clock, { serviceMs: 0.5 }),
+    });
+    return loadModelFor(share.load, share.placement)
+      .run(ctx)
+      .then(() => intended.push(...ctx.performed.map((p) => p.intended)));
+  });
+  await clock.run();
+  await Promise.all(runs);
+  return intended.sort((a, b) => a - b);
+}
+
 describe('worker shares of a rate', () => {
   it('interleave into one evenly spaced schedule (share i starts i/R later)', async () => {
-    const spec: DriverSpec = {
-      pattern: 'tcp',
-      options: {},
-      url: 'tcp://127.0.0.1:1',
-      load: { model: 'rate', rate: 400, connections: 4, inFlight: 1, maxInFlight: 1000 },
-      payload: { size: 16, shape: 'mixed' },
-      timeoutMs: 1000,
-      verifyEvery: 1,
-      warmupMs: 0,
-      durationMs: 100,
-      connectionOffset: 0,
-    };
-    const clock = new VirtualClock();
-    const recorder = new Recorder(0, 100, true);
-    const intended: number[] = [];
-    const runs = splitSpec(spec, 4).map((share) => {
-      const ctx = context(clock, recorder, {
-        connections: share.load.connections,
-        endAt: 100,
-        serve: simulatedServer(clock, { serviceMs: 0.5 }),
-      });
-      return loadModelFor(share.load, share.phaseMs ?? 0)
-        .run(ctx)
-        .then(() => intended.push(...ctx.performed.map((p) => p.intended)));
-    });
-    await clock.run();
-    await Promise.all(runs);
-    intended.sort((a, b) => a - b);
+    const load = { model: 'rate', rate: 400, connections: 4, inFlight: 1, maxInFlight: 1000 } as const;
+    const intended = await splitSchedule(driverSpec(load), 4);
     assert.equal(intended.length, 40);
     const gaps = intended.slice(1).map((t, i) => t - (intended[i] as number));
     for (const gap of gaps) assert.ok(Math.abs(gap - 2.5) < 1e-9, `sends ${gap} ms apart, not 2.5 ms`);
+  });
+});
+
+describe('linear ramp', () => {
+  // 100/s through a 500 ms warm-up, then 100/s → 300/s over a 1 s window: N(u) = 0.1·u + 0.0001·u²
+  // operations are due u ms into the window, 50 in the warm-up and (100 + 300)/2 = 200 in the window.
+  const ramp = { from: 100, to: 300, inFlight: 1, maxInFlight: 1000 };
+  const window = { connections: 4, windowAt: 500, endAt: 1500, serviceMs: 0.5 };
+
+  it('schedules operations at the exact times the integral of the rate gives', async () => {
+    const { performed, recorder } = await runOn(linearRamp(ramp), window);
+    assert.equal(performed.length, 250);
+    performed.slice(0, 50).forEach((p, i) => assert.equal(p.intended, i * 10, 'warm-up at from/s'));
+    performed.slice(50).forEach((p, n) => {
+      const u = p.intended - 500;
+      assert.ok(Math.abs(0.1 * u + 0.0001 * u * u - n) < 1e-9, `op ${n} due at ${u} ms into the window`);
+      assert.equal(p.sentAt, p.intended, 'sent on schedule');
+    });
+    // The first 100 ms of the window hold N(100) = 11 operations; the last 100 ms 200 − N(900) = 29.
+    const inWindow = (from: number, to: number) =>
+      performed.filter((p) => p.intended >= 500 + from && p.intended < 500 + to).length;
+    assert.equal(inWindow(0, 100), 11);
+    assert.equal(inWindow(900, 1000), 29);
+    assert.equal(recorder.sent, 200, 'the warm-up is not measured');
+    assert.equal(recorder.dropped, 0);
+  });
+
+  it('ramps down as well (to < from)', async () => {
+    const { performed } = await runOn(linearRamp({ ...ramp, from: 300, to: 100 }), {
+      ...window,
+      windowAt: 0,
+      endAt: 1000,
+    });
+    assert.equal(performed.length, 200);
+    const first = performed.filter((p) => p.intended < 100).length;
+    const last = performed.filter((p) => p.intended >= 900).length;
+    assert.deepEqual([first, last], [29, 11]);
+  });
+
+  it('split across worker threads, the shares interleave into the unsplit schedule', async () => {
+    const load = { model: 'ramp', connections: 4, ...ramp } as const;
+    const whole = await splitSchedule(driverSpec(load, 50), 1);
+    const split = await splitSchedule(driverSpec(load, 50), 4);
+    assert.equal(whole.length, 5 + 20, '100/s for 50 ms, then (100 + 300)/2 /s for 100 ms');
+    assert.equal(split.length, whole.length);
+    split.forEach((t, i) =>
+      assert.ok(Math.abs(t - (whole[i] as number)) < 1e-9, `op ${i}: ${t} vs ${whole[i]}`),
+    );
+  });
+
+  it('drops what falls due at maxInFlight, only once the rate passes what the server serves', async () => {
+    // 10 connections × 50 ms service serve 200/s; the ramp offers 100/s → 1900/s (1000 operations).
+    const { recorder, dropped } = await runOn(linearRamp({ ...ramp, to: 1900, maxInFlight: 10 }), {
+      connections: 10,
+      endAt: 1000,
+      serviceMs: 50,
+    });
+    assert.equal(recorder.sent + recorder.dropped, 1000, 'every scheduled operation is sent or dropped');
+    assert.ok(recorder.sent <= 210 && recorder.sent >= 190, `sent ${recorder.sent}`);
+    // The rate reaches 200/s at u = 55.6 ms: nothing is dropped before the server is short of room.
+    assert.ok((dropped[0] ?? 0) > 55, `first drop at ${dropped[0]} ms`);
   });
 });

@@ -1,13 +1,12 @@
-import type { LoadContext, LoadModel } from './types.js';
+import { MaxInFlight, Rate } from '../../scenario/fields.js';
+import { formatInteger } from '../../units.js';
+import { subscribersLabel, subscribersOf } from './closed.js';
+import { openLoop, openLoopLimits, openShare, sumShares } from './open.js';
+import type { LoadBase, LoadDefinition, LoadModel } from './types.js';
 
 /**
  * Open loop at a constant arrival rate (wrk2, vegeta, k6 constant-arrival-rate). Operation i is due
- * at t0 + i/rate whatever happened to earlier ones, and its latency is measured from that due time.
- * A due operation goes to a connection with room (each carries at most `inFlight`); when none has
- * room it waits in a backlog and is sent as soon as one frees up (so its service time starts late
- * while its latency still counts from the due time: a stalled server shows in the corrected
- * percentiles, not in the service times). When `maxInFlight` operations are outstanding or waiting,
- * a due operation is dropped and counted, never silently skipped.
+ * at t0 + i/rate whatever happened to earlier ones (see openLoop for the backlog and drops).
  */
 export function constantRate(opts: {
   rate: number;
@@ -17,73 +16,56 @@ export function constantRate(opts: {
   phaseMs?: number;
 }): LoadModel {
   const interval = 1000 / opts.rate;
-  return {
-    async run(ctx: LoadContext): Promise<void> {
-      const outstandingOn = new Array<number>(ctx.connections).fill(0);
-      const backlog: number[] = [];
-      /** When each backlog entry started waiting for a free connection. */
-      const queuedAt: number[] = [];
-      let backlogHead = 0;
-      let outstanding = 0;
-      let nextConnection = 0;
-      let allDone: (() => void) | undefined;
-
-      const freeConnection = (): number => {
-        for (let tried = 0; tried < ctx.connections; tried++) {
-          const c = nextConnection;
-          nextConnection = (nextConnection + 1) % ctx.connections;
-          if ((outstandingOn[c] ?? 0) < opts.inFlight) return c;
-        }
-        return -1;
-      };
-      const dispatch = (c: number, intended: number, queuedMs: number): void => {
-        outstanding++;
-        outstandingOn[c] = (outstandingOn[c] ?? 0) + 1;
-        void ctx.perform(c, intended, queuedMs).then(() => {
-          outstanding--;
-          outstandingOn[c] = (outstandingOn[c] ?? 0) - 1;
-          if (backlogHead < backlog.length && !ctx.signal.aborted) {
-            const waited = ctx.clock.now() - (queuedAt[backlogHead] as number);
-            dispatch(c, backlog[backlogHead++] as number, waited);
-            if (backlogHead === backlog.length) backlog.length = queuedAt.length = backlogHead = 0;
-          } else if (outstanding === 0) {
-            allDone?.();
-          }
-        });
-      };
-
+  return openLoop({
+    inFlight: opts.inFlight,
+    maxInFlight: opts.maxInFlight,
+    schedule: (ctx) => {
       const t0 = ctx.startAt + (opts.phaseMs ?? 0);
-      for (let i = 0; !ctx.signal.aborted;) {
-        const due = t0 + i * interval;
-        if (due >= ctx.endAt) break;
-        if (ctx.clock.now() < due) {
-          await ctx.clock.sleepUntil(due);
-          continue;
-        }
-        // Issue every operation due by now: a late timer is caught up, never skipped.
-        const now = ctx.clock.now();
-        for (let d = due; d <= now && d < ctx.endAt && !ctx.signal.aborted; d = t0 + ++i * interval) {
-          const waiting = backlog.length - backlogHead;
-          if (outstanding + waiting >= opts.maxInFlight) {
-            ctx.drop(d);
-            continue;
-          }
-          const c = waiting === 0 ? freeConnection() : -1;
-          if (c >= 0) dispatch(c, d, 0);
-          else {
-            backlog.push(d);
-            queuedAt.push(now);
-          }
-        }
-      }
-      // Operations still waiting in the backlog at abort are never sent: they are dropped.
-      if (ctx.signal.aborted) {
-        for (let k = backlogHead; k < backlog.length; k++) ctx.drop(backlog[k] as number);
-        backlog.length = queuedAt.length = backlogHead = 0;
-      }
-      if (outstanding > 0 || backlogHead < backlog.length) {
-        await new Promise<void>((resolve) => (allDone = resolve));
-      }
+      return (i) => t0 + i * interval;
     },
-  };
+  });
 }
+
+export interface RateSpec extends LoadBase {
+  readonly model: 'rate';
+  /** Operations per second across all connections and workers. */
+  readonly rate: number;
+  /** Most operations outstanding or queued in the driver, all connections together. */
+  readonly maxInFlight: number;
+}
+
+export const rate = {
+  name: 'rate',
+  summary: "open loop at 'rate' operations/s (default when 'rate' is given, else closed)",
+  shape: { rate: Rate.optional(), maxInFlight: MaxInFlight.optional() },
+  impliedBy: ['rate'],
+  resolve: (fields, base): RateSpec | string =>
+    typeof fields.rate !== 'number'
+      ? "model 'rate' needs load.rate (operations per second)"
+      : {
+          model: 'rate',
+          connections: base.connections,
+          rate: fields.rate,
+          inFlight: base.inFlight,
+          maxInFlight: base.maxInFlight,
+          ...subscribersOf(base),
+        },
+  describe: (s) => ({
+    label: `rate ${s.rate}/s c=${s.connections}${s.inFlight > 1 ? `×${s.inFlight}` : ''}${subscribersLabel(s)}`,
+    schedule: 'open',
+    offered: `${formatInteger(s.rate)}/s`,
+  }),
+  idParts: (s) => ({ rate: `${s.rate}/s`, max: `max=${s.maxInFlight}` }),
+  share: (s, connections, index, count) => openShare(s, ['rate'], connections, index, count),
+  combine: (parts) => sumShares(parts, ['connections', 'rate', 'maxInFlight']),
+  fromIntendedTime: true,
+  maxOutstanding: (s) => Math.min(s.connections * s.inFlight, s.maxInFlight),
+  limits: (s, m) => openLoopLimits(s.rate, s.maxInFlight, m),
+  model: (s, placement) =>
+    constantRate({
+      rate: s.rate,
+      inFlight: s.inFlight,
+      maxInFlight: s.maxInFlight,
+      phaseMs: ((placement?.phase ?? 0) * 1000) / s.rate,
+    }),
+} satisfies LoadDefinition<RateSpec>;

@@ -1,4 +1,9 @@
+import type { ZodOptional, ZodType } from 'zod';
+import type { Histogram } from '../../metrics/histogram.js';
+import type { BacklogMetrics, Measurement } from '../../result/types.js';
+import type { CaseSpec } from '../../scenario/types.js';
 import type { Clock } from '../clock.js';
+import type { ServerProcess } from '../server-host.js';
 
 /**
  * A load model decides when operations start and on which connection; it knows nothing of
@@ -15,6 +20,8 @@ export interface LoadContext {
   readonly connections: number;
   /** The schedule starts here (rate: operation 0 is due at startAt, even if run() is called later). */
   readonly startAt: number;
+  /** The measured window starts here (after the warm-up); startAt ≤ windowAt ≤ endAt. */
+  readonly windowAt: number;
   /** No operation is issued at or after this time. */
   readonly endAt: number;
   readonly signal: AbortSignal;
@@ -28,4 +35,113 @@ export interface LoadContext {
   readonly perform: (connection: number, intended: number, queuedMs?: number) => Promise<void>;
   /** An operation was due but could not be sent (rate model at maxInFlight). */
   readonly drop: (intended: number) => void;
+}
+
+/** Fields every model's resolved spec has. */
+export interface LoadBase {
+  /** Connections (clients), all workers together. */
+  readonly connections: number;
+  /** Most operations outstanding on one connection (1 = no pipelining / one stream). */
+  readonly inFlight: number;
+  /** Push and queue patterns: subscribers (consumers) opened in the driver; default 1. */
+  readonly subscribers?: number;
+}
+
+/**
+ * Where one worker thread's share of a schedule starts: `phase` is the share's offset into its
+ * own schedule as a fraction of one of its operations (share i of n with equal connections: i/n),
+ * so that the shares' sends interleave into one schedule instead of firing at the same instants.
+ */
+export interface SharePlacement {
+  readonly phase: number;
+}
+
+/** How the model's operations are issued, for the reporters' method notes (stored in the case). */
+export type LoadSchedule = 'closed' | 'open' | 'hold';
+
+/** What a resolved load says about itself; computed at expand time and stored in the case. */
+export interface LoadInfo {
+  /** The table's load column: 'rate 2000/s c=50', 'ramp 100→2000/s × 8 conn', with ' w=4' for workers. */
+  readonly label: string;
+  readonly schedule: LoadSchedule;
+  /** Offered rate for open schedules ('2,000/s', '100→2,000/s'). */
+  readonly offered?: string;
+  /** A method note the reports add once when a row uses this model (how to read its numbers). */
+  readonly note?: string;
+}
+
+/** The measurements of one repetition the who-limited-the-run rules read. */
+export interface LimitInputs {
+  /** Operations sent, and dropped at maxInFlight. */
+  readonly sent: number;
+  readonly dropped: number;
+  /** Sent operations that waited in the backlog for a free connection, and their waits (µs). */
+  readonly queued: number;
+  readonly backlogWait: Histogram;
+  /** p99 of the lag from due time to when the driver could send, µs. */
+  readonly sendLagP99: number;
+  /** The busiest driver thread's event-loop utilisation, 0–1. */
+  readonly eventLoopUtilization: number;
+  /** The busiest server process's share of one core, 0–1; undefined for --target runs. */
+  readonly serverBusy?: number;
+}
+
+/** The verdict of a model's rules: reasons the driver limited the run, and the server's backlog. */
+export interface LimitVerdict {
+  readonly driverReasons: readonly string[];
+  readonly backlog?: BacklogMetrics;
+}
+
+/**
+ * Everything about one load model (k6's executor config: Validate, GetDescription,
+ * GetExecutionRequirements; vegeta's Pacer: Pace, Rate, String). A model is one file under
+ * src/engine/load/ exporting one of these, plus one line in registry.ts.
+ */
+export interface LoadDefinition<S extends LoadBase & { readonly model: string }> {
+  readonly name: S['model'];
+  /** One line for the schema's `model` description and the docs. */
+  readonly summary: string;
+  /**
+   * Its schema fragment: the `load` fields it accepts besides `model`, each optional (levels merge:
+   * defaults, case, matrix, flags). A field shared with another model must be the same schema.
+   */
+  readonly shape: Record<string, ZodOptional<ZodType>>;
+  /** Fields whose presence selects this model when `model` is not given ('rate' → rate). */
+  readonly impliedBy?: readonly string[];
+  /**
+   * The resolved spec from the merged fields, `base` holding the defaulted common fields; a
+   * string is the problem (a missing field), reported at the level that set `model`.
+   */
+  resolve(fields: Readonly<Record<string, unknown>>, base: LoadBase & { maxInFlight: number }): S | string;
+  /** Its label (without the workers suffix the registry appends) and schedule. */
+  describe(spec: S): LoadInfo;
+  /** Case-id parts: the model's name when not the default, its rate, its maxInFlight. */
+  idParts(spec: S): { readonly model?: string; readonly rate?: string; readonly max?: string };
+  /**
+   * Share `index` of `count` (worker threads, shards), carrying `connections` of the spec's: its
+   * load (rates in proportion to connections, maxInFlight split so the shares sum to the whole)
+   * and, for worker threads of one process, where its schedule starts.
+   */
+  share(spec: S, connections: number, index: number, count: number): { load: S; placement?: SharePlacement };
+  /** The inverse of `share` for shards' results: the load they carried together. */
+  combine(parts: readonly S[]): S;
+  /** Latency (and delivery latency) runs from the intended send time, not the actual one. */
+  readonly fromIntendedTime: boolean;
+  /** Most operations the driver holds outstanding or queued (memory estimate). */
+  maxOutstanding(spec: S): number;
+  /** Who limited the run, by this model's rules. */
+  limits(spec: S, m: LimitInputs): LimitVerdict;
+  /** The schedule: issues operations (absent for `hold`). */
+  model?(spec: S, placement: SharePlacement | undefined): LoadModel;
+  /**
+   * Instead of operations, the model holds connections open and measures what that costs (the
+   * connection-cost model); the runner calls this in place of the drivers.
+   */
+  hold?(
+    spec: CaseSpec,
+    repetition: number,
+    url: string,
+    server: ServerProcess | undefined,
+    signal: AbortSignal,
+  ): Promise<Measurement>;
 }

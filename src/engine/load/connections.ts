@@ -1,14 +1,17 @@
 import { readFileSync } from 'node:fs';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
-import { makeRecord, withSeq } from '../message.js';
-import { collectGarbage } from '../metrics/gc.js';
-import { createHistogram, recordMicros, summarizeHistogram } from '../metrics/histogram.js';
-import { WireMeter } from '../metrics/wire.js';
-import { loadPattern } from '../patterns/registry.js';
-import { isPush, type PatternClient, type Subscription } from '../patterns/types.js';
-import type { ConnectionCost, Measurement } from '../result/types.js';
-import type { CaseSpec } from '../scenario/types.js';
-import type { ServerProcess } from './server-host.js';
+import { makeRecord, withSeq } from '../../message.js';
+import { collectGarbage } from '../../metrics/gc.js';
+import { createHistogram, recordMicros, summarizeHistogram } from '../../metrics/histogram.js';
+import { WireMeter } from '../../metrics/wire.js';
+import { loadPattern } from '../../patterns/registry.js';
+import { isPush, type PatternClient, type Subscription } from '../../patterns/types.js';
+import type { ConnectionCost, Measurement } from '../../result/types.js';
+import type { CaseSpec } from '../../scenario/types.js';
+import type { ServerProcess } from '../server-host.js';
+import { closedLoopLimits, subscribersOf } from './closed.js';
+import { sumShares } from './open.js';
+import type { LoadBase, LoadDefinition } from './types.js';
 
 /** Connections opened at once while ramping up. */
 const concurrency = 100;
@@ -243,3 +246,33 @@ export function openFileLimit(): number {
     return 1024;
   }
 }
+
+/**
+ * Connection cost. Its spec's `inFlight` is unused; present so every model has it. It issues no
+ * operations: `hold` takes the drivers' place in the runner.
+ */
+export interface ConnectionsSpec extends LoadBase {
+  readonly model: 'connections';
+}
+
+export const connections = {
+  name: 'connections',
+  summary:
+    "open 'connections' idle connections (or subscriptions), hold them for the duration, " +
+    'report server memory and file descriptors per connection',
+  shape: {},
+  resolve: (_fields, base): ConnectionsSpec => ({
+    model: 'connections',
+    connections: base.connections,
+    inFlight: base.inFlight,
+    ...subscribersOf(base),
+  }),
+  describe: (s) => ({ label: `hold ${s.connections} conns`, schedule: 'hold' }),
+  idParts: () => ({ model: 'connections' }),
+  share: (s, n) => ({ load: { ...s, connections: n } }),
+  combine: (parts) => sumShares(parts, ['connections']),
+  fromIntendedTime: false,
+  maxOutstanding: (s) => s.connections,
+  limits: (_s, m) => closedLoopLimits(m),
+  hold: holdConnections,
+} satisfies LoadDefinition<ConnectionsSpec>;

@@ -1,0 +1,67 @@
+/**
+ * Numeric scenario fields shared by the scenario schema and the load models' schema fragments
+ * (src/engine/load/<model>.ts), kept apart from schema.ts so that the models can use them while the
+ * schema composes the models (no import cycle).
+ */
+import { z } from 'zod';
+import { bounds } from './bounds.js';
+
+const show = (v: unknown): string => (typeof v === 'string' ? `'${v}'` : String(v));
+const ratePattern = '^\\s*\\d+(\\.\\d+)?([eE]\\d+)?\\s*(/s)?\\s*$';
+
+/** An integer ≥ 1 (connections, workers, repeat, ...). */
+export const Count = z.int().min(1).meta({ id: 'Count' });
+const bounded = (max: number, description: string) =>
+  Count.max(max).meta({ description: `${description} (at most ${max})` });
+export const Connections = bounded(
+  bounds.connections,
+  'connections (clients) of the case, all workers together; also limited by ulimit -n, loopback ports and memory',
+);
+export const InFlight = bounded(
+  bounds.inFlight,
+  'most operations outstanding on one connection (1 = no pipelining; default 1)',
+);
+export const MaxInFlight = bounded(
+  bounds.maxInFlight,
+  'rate, ramp: operations outstanding or queued at which a due one is dropped (default 1000)',
+);
+export const Subscribers = z
+  .int()
+  .min(0)
+  .max(bounds.subscribers)
+  .meta({
+    description: `push and queue patterns: subscribers (consumers) opened in the driver, each receiving deliveries (default 1; at most ${bounds.subscribers})`,
+  });
+export const Workers = bounded(bounds.workers, 'driver worker threads, each driving at least one connection');
+export const Repeat = bounded(bounds.repeat, 'repetitions of each case');
+export const VerifyEvery = bounded(bounds.verifyEvery, 'compare the whole echo every n-th operation');
+/** Operations per second, > 0: a number, or a string such as '2000' or '2000/s'. */
+export const Rate = z
+  .union([z.number(), z.string().meta({ pattern: ratePattern })], {
+    error: () => "expected operations per second, e.g. 2000 or '2000/s'",
+  })
+  .transform((v, ctx) => {
+    const n = typeof v === 'number' ? v : new RegExp(ratePattern).test(v) ? parseFloat(v) : NaN;
+    if (!Number.isFinite(n) || n <= 0) {
+      ctx.issues.push({
+        code: 'custom',
+        input: v,
+        message: `invalid rate ${show(v)}: expected operations per second > 0, e.g. 2000 or '2000/s'`,
+      });
+      return z.NEVER;
+    }
+    if (n > bounds.rate) {
+      ctx.issues.push({
+        code: 'custom',
+        input: v,
+        message: `must be at most ${bounds.rate}/s, got ${show(v)}`,
+      });
+      return z.NEVER;
+    }
+    return n;
+  })
+  .meta({
+    id: 'Rate',
+    description: `operations per second, > 0 (at most ${bounds.rate})`,
+    examples: [2000, '2000/s'],
+  });
