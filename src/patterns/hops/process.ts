@@ -1,13 +1,13 @@
-import { fork, type ChildProcess } from 'node:child_process';
 import { childEntry } from '../../engine/child-args.js';
+import { awaitReady, forkGroup, isNotReady } from '../../proc/spawn.js';
 import type { WsNodeConfig } from '../ws-backplane/node.js';
 import type { Outage } from './fail.js';
 
 /**
  * Hop processes: the extra server processes a pattern's server starts (the services of a call
- * chain, reverse proxies). Each is a real process with its own socket. Forked hops hold an IPC
- * channel to the server process that started them and exit as soon as it closes, so they cannot
- * outlive it, even when it is SIGKILLed; `stop()` ends them explicitly.
+ * chain, reverse proxies). Each is a real process with its own socket and process group (src/proc).
+ * Forked hops hold an IPC channel to the server process that started them and exit as soon as it
+ * closes, so they cannot outlive it, even when it is SIGKILLed; `stop()` ends them explicitly.
  */
 export interface HopProcess {
   /** What the process is, for results and messages, e.g. 'hop 2 (rest)', 'proxy 1 (nginx)'. */
@@ -56,74 +56,32 @@ export type HopConfig =
 export type HopMessage = { type: 'ready'; url: string } | { type: 'error'; message: string };
 
 const startTimeoutMs = 15_000;
-const live = new Set<ChildProcess>();
-let exitHookInstalled = false;
 
-/** Kills every hop this process forked (synchronous; runs on process exit). */
-function killAll(): void {
-  for (const child of live) child.kill('SIGKILL');
-  live.clear();
-}
-
-/** Forks one hop process and waits until it listens. */
+/** Forks one hop process (its own process group) and waits until it listens. */
 export async function forkHop(role: string, config: HopConfig): Promise<HopProcess> {
-  if (!exitHookInstalled) {
-    exitHookInstalled = true;
-    process.on('exit', killAll);
-  }
   const entry = childEntry(import.meta.url, 'hop-main');
-  const child = fork(entry.path, [], {
-    execArgv: entry.execArgv,
-    env: { ...process.env, COMMBENCH_HOP_CONFIG: JSON.stringify(config) },
-    stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
-    serialization: 'json',
-  });
-  live.add(child);
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => {
-    stderr = (stderr + chunk.toString()).slice(-2000);
-  });
-  let hasExited = false;
-  const exited = new Promise<void>((resolve) => {
-    child.once('exit', () => {
-      hasExited = true;
-      live.delete(child);
-      resolve();
-    });
-  });
+  const proc = forkGroup(entry, { COMMBENCH_HOP_CONFIG: JSON.stringify(config) }, { tailBytes: 2000 });
+  const exited = proc.exited.then(() => undefined);
   const stop = async (graceMs = 1000): Promise<void> => {
-    if (hasExited) return;
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-    await exited;
-    clearTimeout(timer);
+    if (proc.hasExited) return;
+    proc.kill('SIGTERM');
+    await proc.wait(graceMs);
   };
-
-  const url = await new Promise<string>((resolve, reject) => {
-    const fail = (message: string): void => {
-      cleanup();
-      void stop(0);
-      const said = stderr.trim().split('\n').pop();
-      reject(new Error(`${role}: ${message}${said ? ` (it said: ${said})` : ''}`));
-    };
-    const timer = setTimeout(() => fail(`not ready within ${startTimeoutMs / 1000}s`), startTimeoutMs);
-    const onMessage = (m: HopMessage): void => {
-      if (m.type === 'ready') {
-        cleanup();
-        resolve(m.url);
-      } else fail(m.message);
-    };
-    const onExit = (code: number | null, signal: NodeJS.Signals | null): void =>
-      fail(`exited during start (${signal ?? `code ${code}`})`);
-    const cleanup = (): void => {
-      clearTimeout(timer);
-      child.off('message', onMessage);
-      child.off('exit', onExit);
-    };
-    child.on('message', onMessage);
-    child.once('exit', onExit);
-  });
-  return { role, pid: child.pid as number, url, stop, exited };
+  const ready = await awaitReady<Extract<HopMessage, { type: 'ready' }>>(proc, startTimeoutMs).catch(
+    async (err: unknown) => {
+      if (!isNotReady(err)) throw err;
+      await stop(0);
+      const message =
+        err.reason === 'error'
+          ? err.message
+          : err.reason === 'timeout'
+            ? `not ready within ${startTimeoutMs / 1000}s`
+            : `exited during start (${err.exit.signal ?? `code ${err.exit.code}`})`;
+      const said = proc.output().trim().split('\n').pop();
+      throw new Error(`${role}: ${message}${said ? ` (it said: ${said})` : ''}`);
+    },
+  );
+  return { role, pid: proc.pid, url: ready.url, stop, exited };
 }
 
 /** Stops hops concurrently, never throwing. */
