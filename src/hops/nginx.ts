@@ -2,10 +2,10 @@ import { readFileSync, rmSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { findBinary } from '../../proc/binary.js';
-import { freePort, waitAccepting } from '../../proc/net.js';
-import { spawnGroup, startWatchdog } from '../../proc/spawn.js';
-import { lastLines } from '../../proc/usage.js';
+import { findBinary } from '../proc/binary.js';
+import { freePort, waitAccepting } from '../proc/net.js';
+import { spawnGroup, startWatchdog } from '../proc/spawn.js';
+import { lastLines } from '../proc/usage.js';
 import type { HopProcess } from './process.js';
 
 /** Path of the nginx binary, or undefined when it is not installed. */

@@ -1,6 +1,6 @@
-import { childEntry } from '../../engine/child-args.js';
-import { awaitReady, forkGroup, isNotReady } from '../../proc/spawn.js';
-import type { WsNodeConfig } from '../ws-backplane/node.js';
+import { childEntry } from '../engine/child-args.js';
+import { awaitReady, forkGroup, isNotReady } from '../proc/spawn.js';
+import type { WsNodeConfig } from '../patterns/ws-backplane/node.js';
 import type { Outage } from './fail.js';
 
 /**
