@@ -89,3 +89,21 @@ export function cpuProblems(
     `${what}: CPU ${formatCpuList(missing)} does not exist or is not allowed here; valid choices: ${formatCpuList(allowed)}`,
   ];
 }
+
+/** Where a case's processes could run, read back from the kernel: Cpus_allowed_list of each side. */
+export interface CpuPlacement {
+  /** The server process's CPUs, e.g. '1'. */
+  readonly server?: string;
+  /** The driver's (this process's) CPUs, e.g. '0'. */
+  readonly driver?: string;
+}
+
+/** The placement actually in force for the server `serverPid` (if any) and this process. */
+export function readPlacement(serverPid: number | undefined): CpuPlacement {
+  const server = serverPid === undefined ? undefined : allowedCpus(serverPid);
+  const driver = allowedCpus('self');
+  return {
+    ...(server ? { server: formatCpuList(server) } : {}),
+    ...(driver ? { driver: formatCpuList(driver) } : {}),
+  };
+}

@@ -8,7 +8,7 @@
  */
 import { execFile, spawn, spawnSync, type ChildProcess, type IOType } from 'node:child_process';
 import type { ChildEntry } from '../engine/child-args.js';
-import { formatCpuList, nofileArgv, openFilesLimit, placementArgv } from './placement.js';
+import { allowedCpus, formatCpuList, nofileArgv, openFilesLimit, placementArgv } from './placement.js';
 
 export interface ProcessExit {
   readonly code: number | null;
@@ -318,17 +318,25 @@ export function obtainableNofile(wanted: number): number {
 
 /**
  * Pins this process and all of its threads (the driver, its worker threads, libuv's pool) to
- * `cpus`; threads started later inherit it. Returns the previous CPUs (to restore), or throws
- * when taskset fails.
+ * `cpus` with `taskset -a -p`; threads and children started later inherit it. Returns a function
+ * that restores the CPUs it had before. Throws when taskset fails.
  */
-export function pinThisProcess(cpus: readonly number[]): void {
-  const r = spawnSync('taskset', ['-a', '-p', '-c', formatCpuList(cpus), String(process.pid)], {
+export function pinThisProcess(cpus: readonly number[]): () => void {
+  const before = allowedCpus('self');
+  setAffinity(cpus);
+  return () => {
+    if (before) setAffinity(before);
+  };
+}
+
+function setAffinity(cpus: readonly number[]): void {
+  const list = formatCpuList(cpus);
+  const r = spawnSync('taskset', ['-a', '-p', '-c', list, String(process.pid)], {
     encoding: 'utf8',
     timeout: 5000,
   });
   if (r.status !== 0) {
-    throw new Error(
-      `taskset could not pin the driver to CPU ${formatCpuList(cpus)}: ${(r.stderr || r.error?.message || '').trim()}`,
-    );
+    const why = (r.stderr || r.error?.message || '').trim();
+    throw new Error(`taskset could not pin the driver to CPU ${list}: ${why}`);
   }
 }
