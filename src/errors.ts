@@ -88,6 +88,26 @@ export function errnoCode(err: unknown): string | undefined {
   return undefined;
 }
 
+/** What a failed network operation's errno / library code says about the other side. */
+export type ErrnoKind = 'timeout' | 'connection';
+
+/**
+ * The one errno classifier: 'timeout' (ETIMEDOUT, a library's *TIMEOUT* code), 'connection'
+ * (refused, reset, broken pipe, unknown or unreachable host, a closed or destroyed socket), or
+ * undefined (no string code: a protocol or library error).
+ */
+export function errnoKind(err: unknown): ErrnoKind | undefined {
+  const code = errnoCode(err);
+  if (code === undefined) return undefined;
+  if (/TIMEOUT|ETIMEDOUT/i.test(code)) return 'timeout';
+  if (
+    /ECONNREFUSED|ECONNRESET|EPIPE|ENOTFOUND|EHOSTUNREACH|SOCKET|CLOSED|DESTROYED|ECONNABORTED/i.test(code)
+  ) {
+    return 'connection';
+  }
+  return undefined;
+}
+
 /**
  * What to do about problems with command-line flags, fitted to the flags that are wrong: each
  * problem line starts with its flag ('--duration: …'); the hint names only those flags' rules.

@@ -3,20 +3,22 @@
  * 1. a URL given with `--broker-url` (or the COMMBENCH_<KIND>_URL environment variable);
  * 2. a throwaway broker started here, when its binary is installed: free loopback ports, data, logs
  *    and node name in a temp dir, its own process group, a watchdog that kills it if this process
- *    dies; stopped (and the dir removed) by `stop()`, `killAllBrokers()` or process exit;
+ *    dies; stopped (and the dir removed) by `stop()`; killed with every other child on process exit (src/proc);
  * 3. otherwise a CommbenchError (exit code 4) that says how to get one.
  */
 import { mkdtemp } from 'node:fs/promises';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CommbenchError } from '../errors.js';
 import { brokerBinary, makeLauncher, type Instance, type Launcher } from './launchers.js';
 import { brokerMissing, brokers, type BrokerKind } from './kinds.js';
-import { lastLines, startWatchdog, treeUsage, type ProcessExit, type ProcUsage } from './process.js';
+import { waitAccepting } from '../proc/net.js';
+import { startWatchdog, type ProcessExit } from '../proc/spawn.js';
+import { lastLines, treeUsage, type ProcUsage } from '../proc/usage.js';
 
 export * from './kinds.js';
-export type { ProcessExit, ProcUsage } from './process.js';
+export type { ProcessExit } from '../proc/spawn.js';
+export type { ProcUsage } from '../proc/usage.js';
 
 export interface RunningBroker {
   readonly kind: BrokerKind;
@@ -45,14 +47,6 @@ export interface RunningBroker {
 }
 
 const readyTimeoutMs = 60_000;
-const live = new Set<{ kill(): void }>();
-let exitHookInstalled = false;
-
-/** SIGKILLs every broker this process started (synchronous; for the CLI's forced exit and process exit). */
-export function killAllBrokers(): void {
-  for (const b of live) b.kill();
-  live.clear();
-}
 
 /** Brokers started by this process, by URL: the fault hooks of the queue patterns restart them. */
 const byUrl = new Map<string, RunningBroker>();
@@ -76,10 +70,6 @@ export function canStartBroker(kind: BrokerKind): boolean {
 export async function startBroker(kind: BrokerKind): Promise<RunningBroker> {
   const binary = brokerBinary(kind);
   if (!binary) throw brokerMissing(kind);
-  if (!exitHookInstalled) {
-    exitHookInstalled = true;
-    process.on('exit', killAllBrokers);
-  }
   const dir = await mkdtemp(join(tmpdir(), `commbench-${kind}-`));
   const launcher = await makeLauncher(kind, binary, dir);
   const watchdog = startWatchdog(
@@ -101,8 +91,6 @@ export async function startBroker(kind: BrokerKind): Promise<RunningBroker> {
     for (const g of instance?.groups ?? []) g.kill();
     for (const c of launcher.companions) c.kill();
   };
-  const handle = { kill: killNow };
-  live.add(handle);
 
   const launch = async (): Promise<void> => {
     const started = await launcher.start();
@@ -132,7 +120,6 @@ export async function startBroker(kind: BrokerKind): Promise<RunningBroker> {
     for (const c of launcher.companions) c.kill();
     await Promise.all(launcher.companions.map((c) => c.wait(0)));
     await watchdog.finish();
-    live.delete(handle);
     byUrl.delete(launcher.url);
   };
 
@@ -182,28 +169,14 @@ export async function startBroker(kind: BrokerKind): Promise<RunningBroker> {
 
 /** Polls the broker's port until it accepts a TCP connection (RabbitMQ opens it last in its boot). */
 async function waitReady(kind: BrokerKind, launcher: Launcher, instance: Instance): Promise<void> {
-  const deadline = performance.now() + readyTimeoutMs;
-  for (;;) {
-    if (instance.main.hasExited) {
-      throw new Error(`${brokers[kind].binary} exited during start: ${lastLines(instance.main.output())}`);
-    }
-    if (await accepts(launcher.port)) return;
-    if (performance.now() > deadline) {
-      throw new Error(`not ready within ${readyTimeoutMs / 1000}s: ${lastLines(instance.main.output())}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host: '127.0.0.1', port });
-    const done = (ok: boolean): void => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(500, () => done(false));
-    socket.once('connect', () => done(true));
-    socket.once('error', () => done(false));
+  const state = await waitAccepting('127.0.0.1', launcher.port, {
+    timeoutMs: readyTimeoutMs,
+    abandon: () => instance.main.hasExited,
   });
+  if (state === 'abandoned') {
+    throw new Error(`${brokers[kind].binary} exited during start: ${lastLines(instance.main.output())}`);
+  }
+  if (state === 'timeout') {
+    throw new Error(`not ready within ${readyTimeoutMs / 1000}s: ${lastLines(instance.main.output())}`);
+  }
 }

@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import type { BrokerKind } from './kinds.js';
-import { findBinary, freePort, realPath, sibling, spawnGroup, type GroupProcess } from './process.js';
+import { findBinary, realPath, sibling } from '../proc/binary.js';
+import { freePort } from '../proc/net.js';
+import { runCommand, spawnGroup, type GroupProcess } from '../proc/spawn.js';
 
 /** One started instance of a broker's processes. */
 export interface Instance {
@@ -80,7 +81,7 @@ function redisLauncher(binary: string, dir: string, port: number): Launcher {
     url: `redis://127.0.0.1:${port}`,
     companions: [],
     start() {
-      const main = spawnGroup(binary, args, { cwd: dir });
+      const main = spawnGroup(binary, args, { cwd: dir, unref: true });
       return Promise.resolve({ groups: [main], main, mainPid: () => main.pid });
     },
     shutdown: sigterm,
@@ -94,7 +95,7 @@ function natsLauncher(binary: string, dir: string, port: number): Launcher {
     url: `nats://127.0.0.1:${port}`,
     companions: [],
     start() {
-      const main = spawnGroup(binary, args, { cwd: dir });
+      const main = spawnGroup(binary, args, { cwd: dir, unref: true });
       return Promise.resolve({ groups: [main], main, mainPid: () => main.pid });
     },
     shutdown: sigterm,
@@ -136,6 +137,7 @@ async function rabbitLauncher(server: string, dir: string, port: number): Promis
   const epmd = spawnGroup(epmdBinary, ['-address', '127.0.0.1', '-port', String(epmdPort)], {
     env,
     cwd: dir,
+    unref: true,
   });
   const pidFile = join(dir, 'rabbitmq.pid');
   return {
@@ -143,7 +145,7 @@ async function rabbitLauncher(server: string, dir: string, port: number): Promis
     url: `amqp://127.0.0.1:${port}`,
     companions: [epmd],
     start() {
-      const main = spawnGroup(server, [], { env, cwd: dir });
+      const main = spawnGroup(server, [], { env, cwd: dir, unref: true });
       return Promise.resolve({
         groups: [main],
         main,
@@ -156,15 +158,13 @@ async function rabbitLauncher(server: string, dir: string, port: number): Promis
         },
       });
     },
-    shutdown(instance) {
-      return new Promise<void>((resolve) => {
-        execFile(
-          sibling(server, 'rabbitmqctl'),
-          ['-n', node, 'shutdown', '--timeout', '15'],
-          { env, cwd: dir, timeout: 20_000 },
-          () => void instance.main.exited.then(() => resolve()),
-        );
+    async shutdown(instance) {
+      await runCommand(sibling(server, 'rabbitmqctl'), ['-n', node, 'shutdown', '--timeout', '15'], {
+        env,
+        cwd: dir,
+        timeoutMs: 20_000,
       });
+      await instance.main.exited;
     },
   };
 }

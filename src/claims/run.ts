@@ -1,6 +1,6 @@
 import { canStartBroker } from '../brokers/index.js';
 import { brokers } from '../brokers/kinds.js';
-import { findNginx } from '../patterns/hops/nginx.js';
+import { findNginx } from '../hops/nginx.js';
 import type { CaseResult, Result } from '../result/types.js';
 import type { CaseSpec, Plan } from '../scenario/index.js';
 import { parseOverrides, planFromText } from '../scenario/index.js';

@@ -1,7 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { killAllBrokers } from '../brokers/index.js';
 import { claims } from '../claims/claims.js';
 import {
   renderClaimsHtml,
@@ -10,8 +9,8 @@ import {
   type ClaimsReport,
 } from '../claims/render.js';
 import { claimsPlan, claimsPlanName, judgeClaims } from '../claims/run.js';
-import { killAllServers } from '../engine/server-host.js';
 import { runPlan } from '../engine/runner.js';
+import { killAllChildren } from '../proc/spawn.js';
 import { CommbenchError, ExitCode } from '../errors.js';
 import { defaultResultPath, readResult, writeResultAtomic } from '../result/io.js';
 import type { Result } from '../result/types.js';
@@ -94,8 +93,7 @@ async function runClaims(quick: boolean, chosen: typeof claims): Promise<Result>
       process.stderr.write('\nstopping; the verdicts use what was measured (again to force)\n');
       abort.abort('interrupted');
     } else {
-      killAllServers();
-      killAllBrokers();
+      killAllChildren();
       process.exit(ExitCode.interrupted);
     }
   };

@@ -1,17 +1,11 @@
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { writeReports } from './report.js';
+import { killAllChildren } from '../proc/spawn.js';
 import { CommbenchError, ExitCode, isCommbenchError } from '../errors.js';
 import { runPlan } from '../engine/runner.js';
 import { packageVersion } from '../paths.js';
-import { killAllServers } from '../engine/server-host.js';
-import {
-  brokerEnvVar,
-  brokerKindFor,
-  brokerKinds,
-  killAllBrokers,
-  redactCredentials,
-} from '../brokers/index.js';
+import { brokerEnvVar, brokerKindFor, brokerKinds, redactCredentials } from '../brokers/index.js';
 import { redactSecrets, requestSecrets } from '../patterns/request/env.js';
 import { createProgress } from '../report/progress.js';
 import { addRequestFlags, applyRequestFlags, requestFromFlags, type RequestFlags } from './request-flags.js';
@@ -213,8 +207,7 @@ async function runCommand(scenario: string, flags: RunFlags & RequestFlags): Pro
       process.stderr.write(`\n${signal}: stopping; the result keeps what was measured (again to force)\n`);
       abort.abort('interrupted');
     } else {
-      killAllServers();
-      killAllBrokers();
+      killAllChildren();
       process.exit(ExitCode.interrupted);
     }
   };

@@ -1,5 +1,5 @@
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
-import { CommbenchError } from '../errors.js';
+import { CommbenchError, errnoCode, errnoKind } from '../errors.js';
 import { makeRecord, recordsEqual, withSeq, type EchoRecord, type MessageShape } from '../message.js';
 import { createHistogram, encodeHistogram, recordMicros } from '../metrics/histogram.js';
 import { WireMeter } from '../metrics/wire.js';
@@ -297,7 +297,8 @@ function unreachable(spec: DriverSpec, err: unknown): CommbenchError {
   if (err instanceof CommbenchError) return err;
   const reason = err instanceof Error ? err.message : String(err);
   const kind = err instanceof OpError ? err.kind : errnoKind(err);
-  return kind === 'connection'
+  // A socket's own connect timeout (ETIMEDOUT) means nobody answered: unreachable too.
+  return kind === 'connection' || errnoCode(err) === 'ETIMEDOUT'
     ? new CommbenchError(
         'E_TARGET_UNREACHABLE',
         `cannot reach ${spec.pattern} server at ${spec.url}: ${reason}`,
@@ -316,11 +317,6 @@ function unreachable(spec: DriverSpec, err: unknown): CommbenchError {
           cause: err,
         },
       );
-}
-
-function errnoKind(err: unknown): string {
-  const code = typeof err === 'object' && err !== null && 'code' in err ? String(err.code) : '';
-  return /ECONNREFUSED|ECONNRESET|EHOSTUNREACH|ENOTFOUND|ETIMEDOUT/.test(code) ? 'connection' : 'other';
 }
 
 async function runLoad(

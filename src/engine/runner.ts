@@ -2,6 +2,8 @@ import { brokerOfCase, startRunBrokers } from '../brokers/run.js';
 import { CommbenchError, isCommbenchError } from '../errors.js';
 import { machineBusyUs } from '../metrics/machine.js';
 import { packageVersion } from '../paths.js';
+import { readPlacement } from '../proc/placement.js';
+import { pinThisProcess } from '../proc/spawn.js';
 import { loadPattern } from '../patterns/registry.js';
 import { isPush } from '../patterns/types.js';
 import type { CaseResult, CaseStatus, Measurement, Result } from '../result/types.js';
@@ -174,19 +176,26 @@ async function runRepetition(
   if (scheduledEpoch !== undefined) await sleepUntil(scheduledEpoch - prepareMs, opts.signal);
   const server: ServerProcess | undefined = spec.target
     ? undefined
-    : await startServerProcess({
-        pattern: spec.pattern,
-        options: spec.options,
-        host: opts.serverHost ?? '127.0.0.1',
-        port: 0,
-        delayMs: spec.serverDelayMs,
-      });
+    : await startServerProcess(
+        {
+          pattern: spec.pattern,
+          options: spec.options,
+          host: opts.serverHost ?? '127.0.0.1',
+          port: 0,
+          delayMs: spec.serverDelayMs,
+        },
+        spec.placement?.server ? { cpus: spec.placement.server } : {},
+      );
   if (server) opts.hooks?.serverStarted?.(spec, server);
+  let unpin: (() => void) | undefined;
+  const placed = (m: Measurement): Measurement =>
+    spec.placement ? { ...m, placement: readPlacement(server?.pid) } : m;
   const abort = new AbortController();
   const onOuterAbort = (): void => abort.abort('interrupted');
   let stopping = false;
   let crash: string | undefined;
   try {
+    if (spec.placement?.driver) unpin = pinThisProcess(spec.placement.driver);
     opts.signal?.addEventListener('abort', onOuterAbort, { once: true });
     void server?.exited.then((exit) => {
       if (stopping) return;
@@ -203,7 +212,11 @@ async function runRepetition(
         abort.signal,
       );
       stopping = true;
-      return { measurement, durationMs: measurement.durationMs, ...(crash ? { crash } : {}) };
+      return {
+        measurement: placed(measurement),
+        durationMs: measurement.durationMs,
+        ...(crash ? { crash } : {}),
+      };
     }
     const driverSpec: DriverSpec = {
       pattern: spec.pattern,
@@ -254,12 +267,13 @@ async function runRepetition(
     const usage = await window.finish();
     stopping = true;
     return {
-      measurement: measure(repetition, spec.load, reports, { ...usage, workers }),
+      measurement: placed(measure(repetition, spec.load, reports, { ...usage, workers })),
       durationMs: Math.max(0, ...reports.map((r) => r.measuredMs)),
       ...(crash ? { crash } : {}),
     };
   } finally {
     stopping = true;
+    unpin?.();
     opts.signal?.removeEventListener('abort', onOuterAbort);
     await server?.stop();
   }

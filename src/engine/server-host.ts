@@ -1,7 +1,8 @@
-import { fork, type ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
 import { CommbenchError } from '../errors.js';
 import type { HelperProcess } from '../patterns/types.js';
+import { awaitReady, forkGroup, isNotReady, type ChildLimits } from '../proc/spawn.js';
+import { processFootprint, procUsage, type Footprint } from '../proc/usage.js';
 import { childEntry } from './child-args.js';
 
 /** How a server child process is started (passed in its environment as JSON). */
@@ -39,11 +40,6 @@ export interface HelperUsage {
   readonly maxRssBytes: number;
 }
 
-export interface Footprint {
-  readonly rssBytes: number;
-  readonly fds: number;
-}
-
 export interface ServerExit {
   readonly code: number | null;
   readonly signal: NodeJS.Signals | null;
@@ -70,97 +66,53 @@ export interface ServerProcess {
 }
 
 const startTimeoutMs = 15_000;
-const live = new Set<ChildProcess>();
-let exitHookInstalled = false;
 
-/** Kills every server process still alive (used on abnormal exit of the CLI). */
-export function killAllServers(): void {
-  for (const child of live) child.kill('SIGKILL');
-  live.clear();
-}
+/** Kills every child process still alive, servers included (bench/ calls it by this name). */
+export { killAllChildren as killAllServers } from '../proc/spawn.js';
 
-export async function startServerProcess(config: ServerConfig): Promise<ServerProcess> {
-  if (!exitHookInstalled) {
-    exitHookInstalled = true;
-    process.on('exit', killAllServers);
-  }
+/** Where and how the server process runs (Linux): CPUs it is pinned to, its open-file limit. */
+export type ServerPlacement = ChildLimits;
+
+export async function startServerProcess(
+  config: ServerConfig,
+  limits: ServerPlacement = {},
+): Promise<ServerProcess> {
   const entry = childEntry(import.meta.url, 'server-main');
-  const child = fork(entry.path, [], {
-    execArgv: entry.execArgv,
-    env: { ...process.env, COMMBENCH_SERVER_CONFIG: JSON.stringify(config) },
-    stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
-    serialization: 'json',
-    // Its own process group: a terminal's Ctrl-C reaches only the CLI, which stops the server itself
-    // (keeping its final usage); the server still exits when the CLI's IPC channel goes away.
-    detached: true,
-  });
-  // A message to a server that has just exited fails asynchronously (EPIPE); its exit is handled below.
-  child.on('error', () => undefined);
-  live.add(child);
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => {
-    stderr = (stderr + chunk.toString()).slice(-4000);
-  });
-  let hasExited = false;
-  const exited = new Promise<ServerExit>((resolve) => {
-    child.once('exit', (code, signal) => {
-      hasExited = true;
-      live.delete(child);
-      resolve({ code, signal });
-    });
-  });
-
-  const ready = await new Promise<{ url: string; helpers: readonly HelperProcess[] }>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(
-        new CommbenchError(
-          'E_SERVER_START',
-          `${config.pattern} server did not start within ${startTimeoutMs / 1000}s`,
-          {
-            hint: lastLine(stderr) ?? 'run `commbench serve ' + config.pattern + '` to see its output',
-          },
-        ),
-      );
-    }, startTimeoutMs);
-    const onMessage = (m: ToParent): void => {
-      if (m.type === 'ready') {
-        cleanup();
-        resolve({ url: m.url, helpers: m.helpers ?? [] });
-      } else if (m.type === 'error') {
-        cleanup();
-        reject(startError(config, m));
-      }
-    };
-    const onExit = (code: number | null, signal: NodeJS.Signals | null): void => {
-      cleanup();
-      reject(
-        new CommbenchError(
-          'E_SERVER_START',
-          `${config.pattern} server exited during start (${signal ?? `code ${code}`})`,
-          { hint: lastLine(stderr) ?? 'run `commbench serve ' + config.pattern + '` to see its output' },
-        ),
-      );
-    };
-    const cleanup = (): void => {
-      clearTimeout(timer);
-      child.off('message', onMessage);
-      child.off('exit', onExit);
-    };
-    child.on('message', onMessage);
-    child.once('exit', onExit);
-  });
+  // Its own process group: a terminal's Ctrl-C reaches only the CLI, which stops the server itself
+  // (keeping its final usage); the server still exits when the CLI's IPC channel goes away.
+  const proc = forkGroup(
+    entry,
+    { COMMBENCH_SERVER_CONFIG: JSON.stringify(config) },
+    { ...limits, tailBytes: 4000 },
+  );
+  const child = proc.child;
+  const exited = proc.exited;
+  const hint = (): string =>
+    lastLine(proc.output()) ?? 'run `commbench serve ' + config.pattern + '` to see its output';
+  const ready = await awaitReady<Extract<ToParent, { type: 'ready' }>>(proc, startTimeoutMs).catch(
+    (err: unknown) => {
+      if (!isNotReady(err)) throw err;
+      if (err.reason === 'error')
+        throw startError(config, { code: err.code ?? 'ESTART', message: err.message });
+      const why =
+        err.reason === 'timeout'
+          ? `did not start within ${startTimeoutMs / 1000}s`
+          : `exited during start (${err.exit.signal ?? `code ${err.exit.code}`})`;
+      throw new CommbenchError('E_SERVER_START', `${config.pattern} server ${why}`, { hint: hint() });
+    },
+  );
+  const helpers = ready.helpers ?? [];
 
   const pid = child.pid as number;
   return {
     pid,
     url: ready.url,
-    helpers: ready.helpers,
+    helpers,
     get hasExited() {
-      return hasExited;
+      return proc.hasExited;
     },
     exited,
-    usage: () => readUsage(child, ready.helpers),
+    usage: () => readUsage(child, helpers),
     footprint: () => processFootprint(pid),
     collectGarbage: () =>
       new Promise<void>((resolve) => {
@@ -181,7 +133,7 @@ export async function startServerProcess(config: ServerConfig): Promise<ServerPr
         }
       }),
     async stop(graceMs = 2000) {
-      if (hasExited) return undefined;
+      if (proc.hasExited) return undefined;
       const stopped = new Promise<ServerUsage | undefined>((resolve) => {
         child.on('message', (m: ToParent) => {
           if (m.type === 'stopped') resolve({ cpuUs: m.cpuUs, maxRssBytes: m.maxRssBytes });
@@ -189,8 +141,8 @@ export async function startServerProcess(config: ServerConfig): Promise<ServerPr
         void exited.then(() => resolve(undefined));
       });
       if (child.connected) child.send({ type: 'stop' } satisfies ToServer);
-      else child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      else proc.kill('SIGTERM');
+      const timer = setTimeout(() => proc.kill('SIGKILL'), graceMs);
       const final = await stopped;
       await exited;
       clearTimeout(timer);
@@ -225,26 +177,9 @@ function lastLine(text: string): string | undefined {
   return line === undefined || line === '' ? undefined : `server said: ${line}`;
 }
 
-const clockTicksPerSecond = 100;
-
-/** CPU time and peak RSS of one process from /proc (Linux); throws where /proc is missing. */
-function procUsage(pid: number): { cpuUs: number; maxRssBytes: number } {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  // fields[0] is the state (3rd field of stat); utime and stime are the 14th and 15th.
-  const ticks = Number(fields[11]) + Number(fields[12]);
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const hwm = /VmHWM:\s+(\d+)\s+kB/.exec(status);
-  return { cpuUs: (ticks / clockTicksPerSecond) * 1e6, maxRssBytes: hwm ? Number(hwm[1]) * 1024 : 0 };
-}
-
 /** A helper that has exited reads as zero (its CPU is lost with it). */
 function helperUsage(helper: HelperProcess): HelperUsage {
-  try {
-    return { role: helper.role, ...procUsage(helper.pid) };
-  } catch {
-    return { role: helper.role, cpuUs: 0, maxRssBytes: 0 };
-  }
+  return { role: helper.role, ...procUsage(helper.pid) };
 }
 
 /** How long to wait for the server's own µs-precise CPU figure before reading /proc instead. */
@@ -258,13 +193,7 @@ const ipcUsageTimeoutMs = 250;
 function readUsage(child: ChildProcess, helpers: readonly HelperProcess[]): Promise<ServerUsage> {
   const withHelpers = (own: { cpuUs: number; maxRssBytes: number }): ServerUsage =>
     helpers.length > 0 ? { ...own, helpers: helpers.map(helperUsage) } : own;
-  const fromProc = (): ServerUsage => {
-    try {
-      return withHelpers(procUsage(child.pid as number));
-    } catch {
-      return withHelpers({ cpuUs: 0, maxRssBytes: 0 });
-    }
-  };
+  const fromProc = (): ServerUsage => withHelpers(procUsage(child.pid as number));
   if (!child.connected) return Promise.resolve(fromProc());
   return new Promise((resolve) => {
     const timer = setTimeout(() => {
@@ -284,15 +213,4 @@ function readUsage(child: ChildProcess, helpers: readonly HelperProcess[]): Prom
       // The channel closed in between: the timer falls back to /proc.
     }
   });
-}
-
-/** Current RSS and open fds of a process, from /proc (Linux); undefined where /proc is missing. */
-export function processFootprint(pid: number): Footprint | undefined {
-  try {
-    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    const rss = /VmRSS:\s+(\d+)\s+kB/.exec(status);
-    return { rssBytes: rss ? Number(rss[1]) * 1024 : 0, fds: readdirSync(`/proc/${pid}/fd`).length };
-  } catch {
-    return undefined;
-  }
 }

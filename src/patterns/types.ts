@@ -1,5 +1,6 @@
 import type { ZodType } from 'zod';
 import type { EchoRecord } from '../message.js';
+import { errnoKind } from '../errors.js';
 import type { RequestSpec } from './request/schema.js';
 
 /**
@@ -162,16 +163,9 @@ export class OpError extends Error {
   }
 }
 
-/** Maps any client-library error to an OpError kind by its errno / library code. */
+/** Maps any client-library error to an OpError kind by its errno / library code (errnoKind). */
 export function toOpError(err: unknown): OpError {
   if (err instanceof OpError) return err;
-  const code = typeof err === 'object' && err !== null && 'code' in err ? String(err.code) : '';
   const message = err instanceof Error ? err.message : String(err);
-  if (/TIMEOUT|ETIMEDOUT/i.test(code)) return new OpError('timeout', message, { cause: err });
-  if (
-    /ECONNREFUSED|ECONNRESET|EPIPE|ENOTFOUND|EHOSTUNREACH|SOCKET|CLOSED|DESTROYED|ECONNABORTED/i.test(code)
-  ) {
-    return new OpError('connection', message, { cause: err });
-  }
-  return new OpError('protocol', message, { cause: err });
+  return new OpError(errnoKind(err) ?? 'protocol', message, { cause: err });
 }

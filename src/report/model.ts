@@ -97,6 +97,7 @@ export interface SummaryNote {
     | 'connections'
     | 'errors'
     | 'environment'
+    | 'placement'
     | 'run';
   /** Notes come in groups (case problems, methodology, provenance); renderers may separate them. */
   readonly group: 'cases' | 'method' | 'provenance';
@@ -594,6 +595,8 @@ function notesOf(result: Result, rows: readonly SummaryRow[]): SummaryNote[] {
       `Environment: node ${env.node}, ${env.os} (${env.platform} ${env.arch}), ${env.cpuModel} × ${env.cores} ` +
       `cores${mem}; ${result.tool.name} ${result.tool.version}${git}; scenario ${result.plan.source}.`,
   });
+  const placement = placementNote(result);
+  if (placement) notes.push({ topic: 'placement', group: 'provenance', severity: 'info', text: placement });
   if (result.endReason !== 'completed') {
     notes.push({
       topic: 'run',
@@ -605,6 +608,26 @@ function notesOf(result: Result, rows: readonly SummaryRow[]): SummaryNote[] {
     });
   }
   return notes;
+}
+
+/**
+ * One line: the CPUs each side could run on, as read back from the kernel during the run, for the
+ * cases with `placement` (all of them in one clause when they agree).
+ */
+function placementNote(result: Result): string | undefined {
+  const byText = new Map<string, string[]>();
+  for (const c of result.cases) {
+    const p = c.repetitions.find((r) => r.placement)?.placement;
+    if (!p) continue;
+    const text = `server on CPU ${p.server ?? '?'}, driver on CPU ${p.driver ?? '?'}`;
+    byText.set(text, [...(byText.get(text) ?? []), c.spec.id]);
+  }
+  if (byText.size === 0) return undefined;
+  const placed = [...byText.values()].reduce((n, ids) => n + ids.length, 0);
+  const clauses = [...byText].map(([text, ids]) =>
+    byText.size === 1 && placed === result.cases.length ? text : `${ids.join(', ')}: ${text}`,
+  );
+  return `CPU placement (read back from /proc, taskset): ${clauses.join('; ')}.`;
 }
 
 function suggestWorkers(current: number, cores: number): number {

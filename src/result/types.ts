@@ -1,4 +1,5 @@
 import type { ErrorKind } from '../patterns/types.js';
+import type { CpuPlacement } from '../proc/placement.js';
 import type { CaseSpec, Plan } from '../scenario/types.js';
 
 /**
@@ -163,6 +164,11 @@ export interface Measurement {
    * server — when it is large, the numbers were taken on a busy machine.
    */
   readonly machine?: { readonly cores: number; readonly busyCores: number; readonly otherCores: number };
+  /**
+   * Cases with `placement` (Linux): the CPUs the server process and the driver could run on during
+   * the repetition, read back from /proc/<pid>/status (Cpus_allowed_list), e.g. { server: '1', driver: '0' }.
+   */
+  readonly placement?: CpuPlacement;
   /** Connection-cost cases (load model 'connections'): what holding connections open costs. */
   readonly connections?: ConnectionCost;
   /** Push and queue patterns: what the subscribers received (publish → receipt on one clock). */

@@ -115,6 +115,7 @@ export function mergeFields(a: Fields, b: Fields): Fields {
     load: mergeObj(a.load, b.load),
     payload: mergeObj(a.payload, b.payload),
     server: mergeObj(a.server, b.server),
+    placement: mergeObj(a.placement, b.placement),
     request: mergeObj(a.request, b.request),
     options: a.options || b.options ? deepMerge(a.options ?? {}, b.options ?? {}) : undefined,
   };
@@ -294,6 +295,7 @@ function resolveCase(
     verifyEvery: f.verifyEvery ?? builtinDefaults.verifyEvery,
     ...(f.target === undefined ? {} : { target: f.target }),
     ...(f.request === undefined ? {} : { request: f.request }),
+    ...(f.placement === undefined ? {} : { placement: f.placement }),
   };
 }
 

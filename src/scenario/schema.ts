@@ -23,6 +23,7 @@ import {
 } from './fields.js';
 import { RequestBlock } from '../patterns/request/schema.js';
 import { loadDefinitions, loadFieldShape, loadModelNames, modelsWithField } from '../engine/load/registry.js';
+import { allowedCpus, cpuProblems } from '../proc/placement.js';
 
 export { Connections, Count, InFlight, MaxInFlight, Rate, Repeat, Subscribers, VerifyEvery, Workers };
 
@@ -171,6 +172,31 @@ export const Server = z
   })
   .meta({ id: 'Server' });
 
+/** CPU numbers as Linux counts them (0-based), e.g. [1] or [2, 3]; each must be one this process may use. */
+const CpuList = z
+  .array(z.int().min(0))
+  .min(1)
+  .superRefine((cpus, ctx) => {
+    for (const message of cpuProblems('cpus', cpus, allowedCpus())) ctx.addIssue({ code: 'custom', message });
+  })
+  .meta({ id: 'CpuList', description: 'CPU numbers (0-based, as in /proc/cpuinfo and taskset -c)' });
+
+/**
+ * CPU placement (Linux only, through taskset): the server process (and every helper it starts:
+ * hops, proxies) runs only on `server`, the driver (this process and its worker threads) only on
+ * `driver`, so "the server had a whole core" is a fact, recorded in the result.
+ */
+export const Placement = z
+  .strictObject({
+    server: CpuList.optional(),
+    driver: CpuList.optional(),
+  })
+  .meta({
+    id: 'Placement',
+    description:
+      'Linux: pin the server (and its helper processes) and the driver to CPUs, e.g. { server: [1], driver: [0] }',
+  });
+
 /**
  * An existing server's URL, with a scheme and a host ('http://127.0.0.1:8080'). Whether the scheme
  * is one the case's pattern speaks is checked once the pattern is known (targetProblem).
@@ -237,6 +263,7 @@ function fieldShape(patternSchemas: Partial<Record<PatternName, z.ZodType>>) {
     load: Load.optional(),
     payload: Payload.optional(),
     server: Server.optional(),
+    placement: Placement.optional(),
     options: optionsSchema(patternSchemas).optional(),
     target: Target.optional(),
     ...requestField,

@@ -38,6 +38,8 @@ export interface CaseSpec {
   readonly verifyEvery: number;
   /** The user's own request (instead of an echo); file paths in it are absolute. */
   readonly request?: RequestSpec;
+  /** Linux: CPUs the server (with its helpers) and the driver are pinned to (scenario `placement`). */
+  readonly placement?: { readonly server?: readonly number[]; readonly driver?: readonly number[] };
 }
 
 export interface Plan {

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { brokerOf, canStartBroker } from '../../src/brokers/index.js';
 import { runCase, runPlan } from '../../src/engine/runner.js';
 import { startServerProcess } from '../../src/engine/server-host.js';
-import { findNginx } from '../../src/patterns/hops/nginx.js';
+import { findNginx } from '../../src/hops/nginx.js';
 import { buildSummary } from '../../src/report/model.js';
 import { loadPlan } from '../../src/scenario/index.js';
 import { caseSpec, processAlive } from '../engine/helpers.js';

@@ -9,7 +9,8 @@ import {
   type BrokerKind,
   type RunningBroker,
 } from '../../src/brokers/index.js';
-import { findBinary, freePort } from '../../src/brokers/process.js';
+import { findBinary } from '../../src/proc/binary.js';
+import { freePort } from '../../src/proc/net.js';
 import { startRunBrokers, type RunBrokers } from '../../src/brokers/run.js';
 import { runCase } from '../../src/engine/runner.js';
 import type { CaseSpec } from '../../src/scenario/types.js';

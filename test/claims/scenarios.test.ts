@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { runPlan } from '../../src/engine/runner.js';
-import { findNginx } from '../../src/patterns/hops/nginx.js';
+import { findNginx } from '../../src/hops/nginx.js';
 import { buildSummary, type SummaryTable } from '../../src/report/model.js';
 import { loadPlan } from '../../src/scenario/index.js';
 import graphqlN1 from '../../src/patterns/graphql-n1/index.js';

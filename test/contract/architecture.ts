@@ -7,8 +7,8 @@ import { createServer as createHttpServer } from 'node:http';
 import { Metadata, Server, ServerCredentials, type sendUnaryData, type ServerUnaryCall } from '@grpc/grpc-js';
 import { jsonSize, type EchoRecord } from '../../src/message.js';
 import { echoCodec, type DecodedRecord } from '../../src/patterns/grpc/proto.js';
-import { unaryService } from '../../src/patterns/hops/grpc-service.js';
-import { traceparentHeader, traceresponseHeader } from '../../src/patterns/hops/trace.js';
+import { unaryService } from '../../src/hops/grpc-service.js';
+import { traceparentHeader, traceresponseHeader } from '../../src/hops/trace.js';
 import { handlerOverrides } from '../../src/patterns/inproc/client.js';
 import { startInprocServer } from '../../src/patterns/inproc/server.js';
 

@@ -20,7 +20,7 @@ import {
   serverStreamPath,
   streamRequestCodec,
 } from '../../src/patterns/grpc/proto.js';
-import { findNginx } from '../../src/patterns/hops/nginx.js';
+import { findNginx } from '../../src/hops/nginx.js';
 import restPatternImport from '../../src/patterns/rest/index.js';
 import restH2Pattern from '../../src/patterns/rest-h2/index.js';
 import restProxyPattern from '../../src/patterns/rest-proxy/index.js';

@@ -1,7 +1,7 @@
-import { startGrpcService } from '../hops/grpc-service.js';
-import { outageOf } from '../hops/fail.js';
-import { forkHop, stopAll, type HopProcess } from '../hops/process.js';
-import { startRestService, type ServiceConfig } from '../hops/rest-service.js';
+import { startGrpcService } from '../../hops/grpc-service.js';
+import { outageOf } from '../../hops/fail.js';
+import { forkHop, stopAll, type HopProcess } from '../../hops/process.js';
+import { startRestService, type ServiceConfig } from '../../hops/rest-service.js';
 import type { RunningServer, ServerContext } from '../types.js';
 import type { CallChainOptions } from './index.js';
 

@@ -1,4 +1,4 @@
-import { startNginx } from '../hops/nginx.js';
+import { startNginx } from '../../hops/nginx.js';
 import { sseOptions } from '../sse/index.js';
 import { startSseServer } from '../sse/server.js';
 import type { RunningServer, ServerContext } from '../types.js';

@@ -1,7 +1,7 @@
 import amqplib, { type ChannelModel, type ConfirmChannel } from 'amqplib';
 import { splitEndpoint } from '../../brokers/consumer.js';
 import type { EchoRecord } from '../../message.js';
-import { outageOf } from '../hops/fail.js';
+import { outageOf } from '../../hops/fail.js';
 import {
   OpError,
   toOpError,

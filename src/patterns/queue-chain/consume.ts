@@ -1,5 +1,5 @@
 import type { Channel, ConsumeMessage } from 'amqplib';
-import { OutageClock, type Outage } from '../hops/fail.js';
+import { OutageClock, type Outage } from '../../hops/fail.js';
 
 /** Queue i (1-based) of a queue chain's endpoint. */
 export function stageQueue(endpoint: string, i: number): string {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { failHopOption } from '../hops/fail.js';
+import { failHopOption } from '../../hops/fail.js';
 import type { Pattern } from '../types.js';
 
 /** Options of the `queue-chain` pattern (scenario `options:`). */

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import amqplib from 'amqplib';
 import { brokerForServer } from '../../brokers/run.js';
-import { outageOf } from '../hops/fail.js';
-import { forkHop, stopAll, type HopProcess } from '../hops/process.js';
+import { outageOf } from '../../hops/fail.js';
+import { forkHop, stopAll, type HopProcess } from '../../hops/process.js';
 import type { RunningServer, ServerContext } from '../types.js';
 import { stageQueue } from './consume.js';
 import type { QueueChainOptions } from './index.js';

@@ -1,6 +1,6 @@
 import amqplib, { type ConsumeMessage } from 'amqplib';
 import { ServiceDelay } from '../delay.js';
-import type { HopConfig } from '../hops/process.js';
+import type { HopConfig } from '../../hops/process.js';
 import type { RunningServer } from '../types.js';
 import { consumeWithOutage } from './consume.js';
 

@@ -1,5 +1,5 @@
-import { startNginx } from '../hops/nginx.js';
-import { forkHop, stopAll, type HopProcess } from '../hops/process.js';
+import { startNginx } from '../../hops/nginx.js';
+import { forkHop, stopAll, type HopProcess } from '../../hops/process.js';
 import { startRestServer } from '../rest/server.js';
 import type { RunningServer, ServerContext } from '../types.js';
 import type { RestProxyOptions } from './index.js';

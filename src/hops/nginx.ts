@@ -1,27 +1,16 @@
-import { spawn } from 'node:child_process';
-import { accessSync, constants, readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
-import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
+import { findBinary } from '../proc/binary.js';
+import { freePort, waitAccepting } from '../proc/net.js';
+import { spawnGroup, startWatchdog } from '../proc/spawn.js';
+import { lastLines } from '../proc/usage.js';
 import type { HopProcess } from './process.js';
-
-/** Where Debian, Homebrew and source builds put nginx, searched after PATH. */
-const extraDirs = ['/usr/sbin', '/usr/local/sbin', '/usr/local/nginx/sbin', '/opt/homebrew/bin'];
 
 /** Path of the nginx binary, or undefined when it is not installed. */
 export function findNginx(): string | undefined {
-  const dirs = [...(process.env.PATH ?? '').split(delimiter).filter(Boolean), ...extraDirs];
-  for (const dir of dirs) {
-    const path = join(dir, 'nginx');
-    try {
-      accessSync(path, constants.X_OK);
-      return path;
-    } catch {
-      // not here
-    }
-  }
-  return undefined;
+  return findBinary('nginx');
 }
 
 export const nginxMissingHint =
@@ -81,38 +70,6 @@ http {
 `;
 }
 
-async function freePort(host: string): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, host, resolve);
-  });
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-function accepts(host: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host, port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
-
-/** True while `pid` runs (not a zombie). */
-function running(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return false;
-  }
-}
-
 function errorLogTail(dir: string): string {
   try {
     const lines = readFileSync(join(dir, 'error.log'), 'utf8').trim().split('\n');
@@ -121,19 +78,6 @@ function errorLogTail(dir: string): string {
     return '';
   }
 }
-
-/**
- * A watchdog shell starts nginx and holds a pipe from this process: when this process dies for any
- * reason (even SIGKILL) the pipe closes, and the shell kills nginx by its PID and removes the temp
- * dir. `stop()` closes the pipe itself; SIGKILL to nginx's PID after the grace time.
- */
-const watchdog = `"$1" -p "$2" -c "$2/nginx.conf" -e "$2/error.log" </dev/null >/dev/null 2>&1 &
-p=$!
-echo $p
-read _
-kill -TERM $p 2>/dev/null
-wait $p
-rm -rf "$2"`;
 
 const readyTimeoutMs = 10_000;
 
@@ -158,49 +102,35 @@ export async function startNginx(
     join(dir, 'nginx.conf'),
     nginxConfig(dir, options.host, port, new URL(options.upstream), options.proxy),
   );
-  const shell = spawn('/bin/sh', ['-c', watchdog, 'commbench-nginx-watchdog', binary, dir], {
-    stdio: ['pipe', 'pipe', 'ignore'],
+  // Its own process group, and a watchdog that kills it and removes the temp dir if this process dies.
+  const nginx = spawnGroup(binary, ['-p', dir, '-c', join(dir, 'nginx.conf'), '-e', join(dir, 'error.log')], {
+    stdio: 'output',
   });
-  const exited = new Promise<void>((resolve) => shell.once('exit', () => resolve()));
-  const pid = await new Promise<number>((resolve, reject) => {
-    let out = '';
-    shell.stdout.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      const line = out.split('\n')[0];
-      if (out.includes('\n') && line) resolve(Number(line));
-    });
-    shell.once('error', reject);
-    void exited.then(() => reject(new Error('the nginx watchdog shell exited')));
-  });
+  const watchdog = startWatchdog(dir, [nginx.pid]);
+  const pid = nginx.pid;
+  const exited = nginx.exited.then(() => undefined);
 
   let stopping: Promise<void> | undefined;
   const stop = (graceMs = 1000): Promise<void> => {
     stopping ??= (async () => {
-      shell.stdin.end();
-      const timer = setTimeout(() => {
-        try {
-          process.kill(pid, 'SIGKILL');
-        } catch {
-          // already gone
-        }
-      }, graceMs);
-      await exited;
-      clearTimeout(timer);
+      nginx.kill('SIGTERM');
+      await nginx.wait(graceMs);
+      await watchdog.finish();
       rmSync(dir, { recursive: true, force: true });
     })();
     return stopping;
   };
 
   const host = options.host;
-  const until = performance.now() + readyTimeoutMs;
-  for (;;) {
-    if (await accepts(host, port)) break;
-    if (!running(pid) || performance.now() > until) {
-      const said = errorLogTail(dir);
-      await stop(0);
-      throw new Error(`${role}: nginx did not start on ${host}:${port}${said ? `: ${said}` : ' in time'}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 20));
+  const state = await waitAccepting(host, port, {
+    timeoutMs: readyTimeoutMs,
+    intervalMs: 20,
+    abandon: () => nginx.hasExited,
+  });
+  if (state !== 'accepting') {
+    const said = errorLogTail(dir) || lastLines(nginx.output(), 1).replace('(no output)', '');
+    await stop(0);
+    throw new Error(`${role}: nginx did not start on ${host}:${port}${said ? `: ${said}` : ' in time'}`);
   }
   const urlHost = host.includes(':') ? `[${host}]` : host;
   return { role, pid, url: `http://${urlHost}:${port}`, stop, exited };

@@ -1,7 +1,7 @@
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import { Pool } from 'undici';
-import { listen, urlOf } from '../net-util.js';
-import type { RunningServer } from '../types.js';
+import { listen, urlOf } from '../patterns/net-util.js';
+import type { RunningServer } from '../patterns/types.js';
 import type { HopConfig } from './process.js';
 
 /** Headers that belong to one connection (RFC 9110 §7.6.1), never forwarded; `host` is the upstream's. */

@@ -2,8 +2,8 @@
  * Entry of a forked hop process (see process.ts): serves one hop of a chain or one proxy, reports
  * its URL over IPC, and exits when the process that forked it goes away.
  */
-import { errnoCode } from '../../errors.js';
-import type { RunningServer } from '../types.js';
+import { errnoCode } from '../errors.js';
+import type { RunningServer } from '../patterns/types.js';
 import type { HopConfig, HopMessage } from './process.js';
 
 function send(message: HopMessage): void {
@@ -16,11 +16,11 @@ async function start(config: HopConfig): Promise<RunningServer> {
     return startNodeProxy(config);
   }
   if (config.kind === 'queue-stage') {
-    const { startQueueStage } = await import('../queue-chain/stage.js');
+    const { startQueueStage } = await import('../patterns/queue-chain/stage.js');
     return startQueueStage(config);
   }
   if (config.kind === 'ws-node') {
-    const { startWsNode } = await import('../ws-backplane/node.js');
+    const { startWsNode } = await import('../patterns/ws-backplane/node.js');
     return startWsNode(config);
   }
   if (config.via === 'grpc') {

@@ -10,10 +10,10 @@ import {
   type ServerUnaryCall,
   type ServiceDefinition,
 } from '@grpc/grpc-js';
-import { ServiceDelay } from '../delay.js';
-import { echoCodec, unaryPath, type DecodedRecord } from '../grpc/proto.js';
-import { urlOf } from '../net-util.js';
-import type { RunningServer } from '../types.js';
+import { ServiceDelay } from '../patterns/delay.js';
+import { echoCodec, unaryPath, type DecodedRecord } from '../patterns/grpc/proto.js';
+import { urlOf } from '../patterns/net-util.js';
+import type { RunningServer } from '../patterns/types.js';
 import { OutageClock } from './fail.js';
 import type { ServiceConfig } from './rest-service.js';
 import { childTraceparent, parseTraceparent, traceparentHeader, traceresponseHeader } from './trace.js';

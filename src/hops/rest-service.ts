@@ -1,8 +1,8 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { Pool } from 'undici';
-import { ServiceDelay } from '../delay.js';
-import { listen, urlOf } from '../net-util.js';
-import type { RunningServer } from '../types.js';
+import { ServiceDelay } from '../patterns/delay.js';
+import { listen, urlOf } from '../patterns/net-util.js';
+import type { RunningServer } from '../patterns/types.js';
 import { OutageClock } from './fail.js';
 import type { HopConfig } from './process.js';
 import { childTraceparent, parseTraceparent, traceparentHeader, traceresponseHeader } from './trace.js';
