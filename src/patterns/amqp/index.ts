@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { faultsOption } from '../../brokers/options.js';
+import { faultsOption } from '../queue/options.js';
 import type { Pattern } from '../types.js';
 
 /** Options of the `amqp` pattern (scenario `options:`); the server and the clients read the same. */

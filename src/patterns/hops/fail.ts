@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { durationOption } from '../../brokers/options.js';
+import { durationOption } from '../queue/options.js';
 
 /**
  * `failHop`: one hop of a chain (a call-chain service, a queue-chain stage) is down for a while.

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { durationHelp, parseDuration } from '../units.js';
+import { durationHelp, parseDuration } from '../../units.js';
 
 /** Option schemas the queue patterns share (cheap: zod only). */
 
