@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { PositiveDuration } from '../../scenario/schema.js';
+import { PositiveDuration } from '../../units.js';
 import type { Pattern } from '../types.js';
 
 /** Options of the `poll` pattern (scenario `options:`); the server and the subscribers read the same. */

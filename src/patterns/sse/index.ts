@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Duration } from '../../scenario/schema.js';
+import { Duration } from '../../units.js';
 import type { Pattern } from '../types.js';
 
 /** Options of the `sse` pattern (scenario `options:`); the server reads them (clients follow the server). */
