@@ -8,7 +8,7 @@ import {
 } from '../metrics/histogram.js';
 import { machineCores } from '../metrics/machine.js';
 import { saturation } from '../metrics/saturation.js';
-import { errorKinds, type ErrorKind } from '../patterns/types.js';
+import { errorKinds, type ErrorKind } from '../result/types.js';
 import type {
   ConnectionCost,
   BacklogMetrics,

@@ -1,5 +1,6 @@
 import type { ZodType } from 'zod';
 import type { EchoRecord } from '../message.js';
+import type { ErrorKind } from '../result/types.js';
 import type { RequestSpec } from './request/schema.js';
 
 /**
@@ -147,8 +148,8 @@ export interface PatternClient {
   close(): Promise<void>;
 }
 
-export const errorKinds = ['timeout', 'connection', 'protocol', 'mismatch'] as const;
-export type ErrorKind = (typeof errorKinds)[number];
+/** Kept for pattern code; the kinds are a result concept (src/result/types.ts). */
+export { errorKinds, type ErrorKind } from '../result/types.js';
 
 /** The one error a PatternClient rejects with. */
 export class OpError extends Error {

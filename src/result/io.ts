@@ -8,7 +8,7 @@ import { access, mkdir, open, readFile, rename, stat, unlink } from 'node:fs/pro
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { CommbenchError, errnoCode } from '../errors.js';
-import { renderJson } from '../report/json.js';
+import { renderJson } from './json.js';
 import { schemaVersion } from './types.js';
 import type { Result } from './types.js';
 
