@@ -1,7 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { killAllBrokers } from '../brokers/index.js';
 import { claims } from '../claims/claims.js';
 import {
   renderClaimsHtml,
@@ -10,9 +9,9 @@ import {
   type ClaimsReport,
 } from '../claims/render.js';
 import { claimsPlan, claimsPlanName, judgeClaims } from '../claims/run.js';
-import { killAllServers } from '../engine/server-host.js';
 import { runPlan } from '../engine/runner.js';
 import { CommbenchError, ExitCode } from '../errors.js';
+import { onInterrupt } from './interrupt.js';
 import { defaultResultPath, readResult, writeResultAtomic } from '../result/io.js';
 import type { Result } from '../result/types.js';
 
@@ -87,23 +86,10 @@ async function runClaims(quick: boolean, chosen: typeof claims): Promise<Result>
   process.stderr.write(
     `claims: ${chosen.length} claims, ${plan.cases.length} cases${quick ? ' (--quick)' : ''}\n`,
   );
-  const abort = new AbortController();
-  let signals = 0;
-  const onSignal = (): void => {
-    if (++signals === 1) {
-      process.stderr.write('\nstopping; the verdicts use what was measured (again to force)\n');
-      abort.abort('interrupted');
-    } else {
-      killAllServers();
-      killAllBrokers();
-      process.exit(ExitCode.interrupted);
-    }
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  const interrupt = onInterrupt(() => '\nstopping; the verdicts use what was measured (again to force)\n');
   try {
     return await runPlan(plan, {
-      signal: abort.signal,
+      signal: interrupt.signal,
       hooks: {
         caseFinished: (c, index, total) =>
           process.stderr.write(
@@ -112,8 +98,7 @@ async function runClaims(quick: boolean, chosen: typeof claims): Promise<Result>
       },
     });
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    interrupt.release();
   }
 }
 

@@ -4,14 +4,7 @@ import { writeReports } from './report.js';
 import { CommbenchError, ExitCode, isCommbenchError } from '../errors.js';
 import { runPlan } from '../engine/runner.js';
 import { packageVersion } from '../paths.js';
-import { killAllServers } from '../engine/server-host.js';
-import {
-  brokerEnvVar,
-  brokerKindFor,
-  brokerKinds,
-  killAllBrokers,
-  redactCredentials,
-} from '../brokers/index.js';
+import { brokerEnvVar, brokerKindFor, brokerKinds, redactCredentials } from '../brokers/index.js';
 import { redactSecrets, requestSecrets } from '../patterns/request/env.js';
 import { createProgress } from '../report/progress.js';
 import { addRequestFlags, applyRequestFlags, requestFromFlags, type RequestFlags } from './request-flags.js';
@@ -19,6 +12,7 @@ import { parseFormats } from '../report/formats.js';
 import { renderTable } from '../report/table.js';
 import type { Result, ShardInfo } from '../result/types.js';
 import { parseShard, parseStartAt, shardPlan } from './shard.js';
+import { onInterrupt } from './interrupt.js';
 import { useColor } from './style.js';
 import { defaultResultPath, resolveOutPath, writeResultSafely } from '../result/io.js';
 import { estimatePlanMs, loadPlan, type Overrides } from '../scenario/index.js';
@@ -205,27 +199,15 @@ async function runCommand(scenario: string, flags: RunFlags & RequestFlags): Pro
         `${wait > 0 ? ` (in ${formatDurationMs(Math.round(wait / 100) * 100)})` : ' (already past: starting now)'}\n`,
     );
   }
-  const abort = new AbortController();
-  let signals = 0;
-  const onSignal = (signal: NodeJS.Signals): void => {
-    signals++;
-    if (signals === 1) {
-      process.stderr.write(`\n${signal}: stopping; the result keeps what was measured (again to force)\n`);
-      abort.abort('interrupted');
-    } else {
-      killAllServers();
-      killAllBrokers();
-      process.exit(ExitCode.interrupted);
-    }
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  const interrupt = onInterrupt(
+    (signal) => `\n${signal}: stopping; the result keeps what was measured (again to force)\n`,
+  );
   let result;
   const previousEnv = Object.keys(brokerEnv).map((k) => [k, process.env[k]] as const);
   Object.assign(process.env, brokerEnv);
   try {
     result = await runPlan(plan, {
-      signal: abort.signal,
+      signal: interrupt.signal,
       ...(startAt !== undefined ? { startAt } : {}),
       hooks: {
         loadStarting: (_spec, _rep, at) => {
@@ -254,8 +236,7 @@ async function runCommand(scenario: string, flags: RunFlags & RequestFlags): Pro
       if (v === undefined) delete process.env[k];
       else process.env[k] = v;
     }
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    interrupt.release();
     progress.close();
     const otlpWarning = await otlp?.shutdown();
     if (otlpWarning !== undefined) process.stderr.write(`${otlpWarning}\n`);
