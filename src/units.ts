@@ -1,7 +1,9 @@
 /**
  * Human units used in scenario files and on the command line.
- * Durations become milliseconds, sizes become bytes.
+ * Durations become milliseconds, sizes become bytes. `Duration`, `PositiveDuration` and `Size` are
+ * the zod types every scenario field, CLI flag and pattern or broker option with such a unit uses.
  */
+import { z } from 'zod';
 
 const durationUnits: Record<string, number> = {
   us: 0.001,
@@ -50,6 +52,52 @@ export function parseSize(input: string | number): number | undefined {
 
 export const durationHelp = "a duration such as '10s', '500ms', '2m' (a bare number means milliseconds)";
 export const sizeHelp = "a size such as '64', '1KiB', '16KiB', '1MiB' (a bare number means bytes)";
+
+const show = (v: unknown): string => (typeof v === 'string' ? `'${v}'` : String(v));
+
+const durationPattern = '^\\s*\\d+(\\.\\d+)?\\s*([uU][sS]|µs|[mM][sS]|[sS]|[mM]|[hH])?\\s*$';
+const sizePattern = '^\\s*\\d+(\\.\\d+)?\\s*([bB]|[kKmMgG][bB]|[kKmMgG][iI][bB]|[kKmM])?\\s*$';
+
+function durationSchema(min: 'positive' | 'nonnegative', id: string) {
+  return z
+    .union([z.number(), z.string().meta({ pattern: durationPattern })], {
+      error: () => `expected ${durationHelp}`,
+    })
+    .transform((v, ctx) => {
+      const ms = parseDuration(v);
+      if (ms === undefined) {
+        ctx.issues.push({
+          code: 'custom',
+          input: v,
+          message: `invalid duration ${show(v)}: expected ${durationHelp}`,
+        });
+        return z.NEVER;
+      }
+      if (min === 'positive' && ms <= 0) {
+        ctx.issues.push({ code: 'custom', input: v, message: `must be longer than 0, got ${show(v)}` });
+        return z.NEVER;
+      }
+      return ms;
+    })
+    .meta({ id, description: `${durationHelp}`, examples: ['10s', '500ms'] });
+}
+
+/** A duration > 0 ('10s', '500ms', bare number = ms) → ms. */
+export const PositiveDuration = durationSchema('positive', 'PositiveDuration');
+/** A duration ≥ 0 → ms. */
+export const Duration = durationSchema('nonnegative', 'Duration');
+/** A size ('64', '1KiB', bare number = bytes) → bytes. */
+export const Size = z
+  .union([z.number(), z.string().meta({ pattern: sizePattern })], { error: () => `expected ${sizeHelp}` })
+  .transform((v, ctx) => {
+    const bytes = parseSize(v);
+    if (bytes === undefined) {
+      ctx.issues.push({ code: 'custom', input: v, message: `invalid size ${show(v)}: expected ${sizeHelp}` });
+      return z.NEVER;
+    }
+    return bytes;
+  })
+  .meta({ id: 'Size', description: sizeHelp, examples: [64, '1KiB', '16KiB'] });
 
 /** Formats microseconds in the unit that reads best: 8.5µs, 850µs, 1.23ms, 12.3ms, 178ms, 1.20s ('-' when not finite). */
 export function formatMicros(us: number): string {

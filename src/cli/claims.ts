@@ -10,8 +10,8 @@ import {
 } from '../claims/render.js';
 import { claimsPlan, claimsPlanName, judgeClaims } from '../claims/run.js';
 import { runPlan } from '../engine/runner.js';
-import { killAllChildren } from '../proc/spawn.js';
 import { CommbenchError, ExitCode } from '../errors.js';
+import { onInterrupt } from './interrupt.js';
 import { defaultResultPath, readResult, writeResultAtomic } from '../result/io.js';
 import type { Result } from '../result/types.js';
 
@@ -86,22 +86,10 @@ async function runClaims(quick: boolean, chosen: typeof claims): Promise<Result>
   process.stderr.write(
     `claims: ${chosen.length} claims, ${plan.cases.length} cases${quick ? ' (--quick)' : ''}\n`,
   );
-  const abort = new AbortController();
-  let signals = 0;
-  const onSignal = (): void => {
-    if (++signals === 1) {
-      process.stderr.write('\nstopping; the verdicts use what was measured (again to force)\n');
-      abort.abort('interrupted');
-    } else {
-      killAllChildren();
-      process.exit(ExitCode.interrupted);
-    }
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  const interrupt = onInterrupt(() => '\nstopping; the verdicts use what was measured (again to force)\n');
   try {
     return await runPlan(plan, {
-      signal: abort.signal,
+      signal: interrupt.signal,
       hooks: {
         caseFinished: (c, index, total) =>
           process.stderr.write(
@@ -110,8 +98,7 @@ async function runClaims(quick: boolean, chosen: typeof claims): Promise<Result>
       },
     });
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    interrupt.release();
   }
 }
 

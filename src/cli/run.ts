@@ -1,7 +1,6 @@
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { writeReports } from './report.js';
-import { killAllChildren } from '../proc/spawn.js';
 import { CommbenchError, ExitCode, isCommbenchError } from '../errors.js';
 import { runPlan } from '../engine/runner.js';
 import { packageVersion } from '../paths.js';
@@ -13,6 +12,7 @@ import { parseFormats } from '../report/formats.js';
 import { renderTable } from '../report/table.js';
 import type { Result, ShardInfo } from '../result/types.js';
 import { parseShard, parseStartAt, shardPlan } from './shard.js';
+import { onInterrupt } from './interrupt.js';
 import { useColor } from './style.js';
 import { defaultResultPath, resolveOutPath, writeResultSafely } from '../result/io.js';
 import { estimatePlanMs, loadPlan, type Overrides } from '../scenario/index.js';
@@ -199,26 +199,15 @@ async function runCommand(scenario: string, flags: RunFlags & RequestFlags): Pro
         `${wait > 0 ? ` (in ${formatDurationMs(Math.round(wait / 100) * 100)})` : ' (already past: starting now)'}\n`,
     );
   }
-  const abort = new AbortController();
-  let signals = 0;
-  const onSignal = (signal: NodeJS.Signals): void => {
-    signals++;
-    if (signals === 1) {
-      process.stderr.write(`\n${signal}: stopping; the result keeps what was measured (again to force)\n`);
-      abort.abort('interrupted');
-    } else {
-      killAllChildren();
-      process.exit(ExitCode.interrupted);
-    }
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  const interrupt = onInterrupt(
+    (signal) => `\n${signal}: stopping; the result keeps what was measured (again to force)\n`,
+  );
   let result;
   const previousEnv = Object.keys(brokerEnv).map((k) => [k, process.env[k]] as const);
   Object.assign(process.env, brokerEnv);
   try {
     result = await runPlan(plan, {
-      signal: abort.signal,
+      signal: interrupt.signal,
       ...(startAt !== undefined ? { startAt } : {}),
       hooks: {
         loadStarting: (_spec, _rep, at) => {
@@ -247,8 +236,7 @@ async function runCommand(scenario: string, flags: RunFlags & RequestFlags): Pro
       if (v === undefined) delete process.env[k];
       else process.env[k] = v;
     }
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    interrupt.release();
     progress.close();
     const otlpWarning = await otlp?.shutdown();
     if (otlpWarning !== undefined) process.stderr.write(`${otlpWarning}\n`);

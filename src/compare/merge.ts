@@ -7,7 +7,7 @@
  * input has, and its summary is built from exactly those (as `run` builds it from its repetitions).
  */
 import { describeLoad, loadDefinition } from '../engine/load/registry.js';
-import { mergeMeasurements } from '../engine/measure.js';
+import { mergeMeasurements, uniqueByRole } from '../engine/measure.js';
 import { CommbenchError } from '../errors.js';
 import { mergeEncoded, summarizeHistogram } from '../metrics/histogram.js';
 import type {
@@ -422,7 +422,7 @@ function concurrentBacklog(ms: readonly Measurement[]): Pick<Measurement, 'backl
 /** Server-side processes no generator could measure (a broker given by URL), once per role. */
 function concurrentUnmeasured(servers: readonly ServerMetrics[]): Pick<ServerMetrics, 'unmeasured'> {
   const all = servers.flatMap((s) => s.unmeasured ?? []);
-  return all.length === 0 ? {} : { unmeasured: [...new Map(all.map((u) => [u.role, u])).values()] };
+  return all.length === 0 ? {} : { unmeasured: uniqueByRole(all) };
 }
 
 /** Optional delivery counts, summed over the parts that have them; absent when none has. */

@@ -11,6 +11,7 @@
  * Welch–Satterthwaite degrees of freedom keeps its stated coverage down to n = 2. The interval is
  * reported back as a ratio head/base (a relative change).
  */
+import { mulberry32 } from '../message.js';
 
 /** A sample of positive values from one source (e.g. one case's repetitions in one result). */
 export interface LogSample {
@@ -179,16 +180,7 @@ export function logGamma(x: number): number {
 }
 
 /** A seeded pseudo-random generator (mulberry32): deterministic uniform numbers in [0, 1). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const seededRandom: (seed: number) => () => number = mulberry32;
 
 /** A standard normal draw from a uniform generator (Box–Muller). */
 export function normalFrom(random: () => number): number {

@@ -263,7 +263,7 @@ function interrupted(): CommbenchError {
 }
 
 /** `promise`, or a rejection with E_INTERRUPTED as soon as `signal` aborts (the promise runs on). */
-function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+export function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
   if (!signal) return promise;
   return new Promise<T>((resolve, reject) => {
     const onAbort = (): void => reject(interrupted());

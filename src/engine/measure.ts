@@ -7,7 +7,7 @@ import {
   type Histogram,
 } from '../metrics/histogram.js';
 import { machineCores } from '../metrics/machine.js';
-import { errorKinds, type ErrorKind } from '../patterns/types.js';
+import { errorKinds, type ErrorKind } from '../result/types.js';
 import type {
   ConnectionCost,
   DeliveryMetrics,
@@ -426,7 +426,8 @@ export function mergeConnectionCost(
   return { connections, throughput: openMs > 0 ? opened / (openMs / 1000) : 0 };
 }
 
-function uniqueByRole(all: readonly UnmeasuredProcess[]): UnmeasuredProcess[] {
+/** Processes no generator could measure, one per role (the last given for it). */
+export function uniqueByRole(all: readonly UnmeasuredProcess[]): UnmeasuredProcess[] {
   return [...new Map(all.map((u) => [u.role, u])).values()];
 }
 

@@ -1,6 +1,7 @@
 import type { Histogram } from '../metrics/histogram.js';
 import { createHistogram, encodeHistogram, recordMicros } from '../metrics/histogram.js';
-import { errorKinds, OpError, type ErrorKind } from '../patterns/types.js';
+import { OpError } from '../patterns/types.js';
+import { errorKinds, type ErrorKind } from '../result/types.js';
 
 /** What one driver thread measured in its window; histograms encoded so threads merge exactly. */
 export interface RecorderSnapshot {

@@ -3,7 +3,7 @@ import { Worker } from 'node:worker_threads';
 import { CommbenchError, type ErrorCode } from '../errors.js';
 import { childEntry } from './child-args.js';
 import { shareLoad } from './load/registry.js';
-import type { DriverReport, DriverSpec, Progress, RunHooks } from './driver.js';
+import { untilAborted, type DriverReport, type DriverSpec, type Progress, type RunHooks } from './driver.js';
 
 export type ToWorker = { type: 'start'; startAtEpoch: number } | { type: 'abort'; reason: string };
 export type FromWorker =
@@ -53,15 +53,12 @@ export async function connectWorkerDrivers(
     await Promise.allSettled(workers.map((w) => w.terminate()));
   };
   // An abort while the workers connect terminates them (closing their connections) at once.
-  const aborted = new Promise<void>((resolve) => {
-    if (signal?.aborted) resolve();
-    signal?.addEventListener('abort', () => resolve(), { once: true });
-  });
-  const all = Promise.allSettled(connected);
-  const settled = await Promise.race([all, aborted.then(() => undefined)]);
-  if (settled === undefined) {
+  let settled: PromiseSettledResult<void>[];
+  try {
+    settled = await untilAborted(Promise.allSettled(connected), signal);
+  } catch (err) {
     await close();
-    throw new CommbenchError('E_INTERRUPTED', 'interrupted while connecting');
+    throw err;
   }
   const failure = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
   if (failure) {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { durationOption } from '../brokers/options.js';
+import { Duration } from '../units.js';
 
 /**
  * `failHop`: one hop of a chain (a call-chain service, a queue-chain stage) is down for a while.
@@ -9,8 +9,8 @@ import { durationOption } from '../brokers/options.js';
 export const failHopOption = z
   .strictObject({
     hop: z.int().min(1).max(16).meta({ description: 'which hop fails (1 = the first service or stage)' }),
-    at: durationOption.meta({ description: 'when, after the first call or message that hop received' }),
-    for: durationOption.meta({ description: 'how long it stays down' }),
+    at: Duration.meta({ description: 'when, after the first call or message that hop received' }),
+    for: Duration.meta({ description: 'how long it stays down' }),
   })
   .meta({ description: 'take one hop down for a while (the hop-failure scenario)' });
 export type FailHop = z.output<typeof failHopOption>;

@@ -11,18 +11,33 @@ export interface JsonExchange {
   /** Default POST. */
   readonly method?: string;
   readonly headers: Readonly<Record<string, string>>;
+  /** Per-request headers instead of `headers` (e.g. a fresh traceparent); the check sees them. */
+  headersFor?(msg: EchoRecord): Readonly<Record<string, string>>;
   /** TLS settings for an https:// URL (CA, client certificate, verification). */
   readonly tls?: ConnectionOptions;
   /** The request body that carries `msg` (undefined: none, e.g. a GET). */
   body(msg: EchoRecord): string | undefined;
-  /** Checks a whole response: undefined when it is the echo of `msg`, else the OpError to fail with. */
-  check(status: number, body: Buffer, msg: EchoRecord, verify: boolean): OpError | undefined;
+  /**
+   * Checks a whole response: undefined when it is the echo of `msg`, else the OpError to fail with.
+   * `sent` are the request's headers, `received` the response's.
+   */
+  check(
+    status: number,
+    body: Buffer,
+    msg: EchoRecord,
+    verify: boolean,
+    sent: Readonly<Record<string, string>>,
+    received: ResponseHeaders,
+  ): OpError | undefined;
 }
+
+type ResponseHeaders = Readonly<Record<string, string | string[] | undefined>>;
 
 /** One request: a PendingOp for the deadline sweep and an undici dispatch handler for the response. */
 class JsonOp implements PendingOp, Dispatcher.DispatchHandler {
   settled = false;
   private status = 0;
+  private received: ResponseHeaders = {};
   private chunks: Buffer[] = [];
   private length = 0;
 
@@ -32,6 +47,7 @@ class JsonOp implements PendingOp, Dispatcher.DispatchHandler {
     private readonly requestBytes: number,
     private readonly verify: boolean,
     private readonly exchange: JsonExchange,
+    private readonly sent: Readonly<Record<string, string>>,
     private readonly done: () => void,
     private readonly meter: ClientContext['payload'],
     private readonly resolve: () => void,
@@ -40,8 +56,13 @@ class JsonOp implements PendingOp, Dispatcher.DispatchHandler {
 
   onRequestStart(): void {}
 
-  onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number): void {
+  onResponseStart(
+    _controller: Dispatcher.DispatchController,
+    statusCode: number,
+    headers: ResponseHeaders,
+  ): void {
     this.status = statusCode;
+    this.received = headers;
   }
 
   onResponseData(_controller: Dispatcher.DispatchController, chunk: Buffer): void {
@@ -55,7 +76,7 @@ class JsonOp implements PendingOp, Dispatcher.DispatchHandler {
     this.done();
     const body =
       this.chunks.length === 1 ? (this.chunks[0] as Buffer) : Buffer.concat(this.chunks, this.length);
-    const problem = this.exchange.check(this.status, body, this.msg, this.verify);
+    const problem = this.exchange.check(this.status, body, this.msg, this.verify, this.sent, this.received);
     if (problem) return this.reject(problem);
     this.meter.add(this.requestBytes, this.length);
     this.resolve();
@@ -94,12 +115,14 @@ export function connectJsonClient(ctx: ClientContext<unknown>, exchange: JsonExc
       if (closed) return Promise.reject(new OpError('connection', 'client closed'));
       return new Promise<void>((resolve, reject) => {
         const body = exchange.body(msg);
+        const sent = exchange.headersFor ? exchange.headersFor(msg) : headers;
         const op = new JsonOp(
           performance.now() + ctx.timeoutMs,
           msg,
           body === undefined ? 0 : Buffer.byteLength(body),
           verify,
           exchange,
+          sent,
           done,
           ctx.payload,
           resolve,
@@ -109,7 +132,7 @@ export function connectJsonClient(ctx: ClientContext<unknown>, exchange: JsonExc
         // idempotent: undici pipelines only requests marked so; an echo is, and a user's request
         // is sent once either way (undici's Client does not retry).
         client.dispatch(
-          { origin: ctx.url.origin, path, method, headers, body: body ?? null, idempotent: true },
+          { origin: ctx.url.origin, path, method, headers: sent, body: body ?? null, idempotent: true },
           op,
         );
       });

@@ -1,5 +1,6 @@
 import { createServer, type RequestListener } from 'node:http';
 import type { AddressInfo, Server } from 'node:net';
+import type { Readable } from 'node:stream';
 
 /** Listens on host:port (0 = any free port); rejects on error (e.g. EADDRINUSE). */
 export function listen(server: Server, host: string, port: number): Promise<AddressInfo> {
@@ -43,4 +44,33 @@ export async function serveHttp(
         server.closeAllConnections();
       }),
   };
+}
+
+/** Reads a request body (HTTP/1.1 request or HTTP/2 stream) to its end; `done` gets it as text. */
+export function readBody(body: Readable, done: (text: string) => void): void {
+  const chunks: Buffer[] = [];
+  let length = 0;
+  body.on('data', (chunk: Buffer) => {
+    chunks.push(chunk);
+    length += chunk.length;
+  });
+  body.on('end', () =>
+    done(chunks.length === 1 ? (chunks[0] as Buffer).toString() : Buffer.concat(chunks, length).toString()),
+  );
+}
+
+/**
+ * Reads a JSON request body; `done` gets it re-serialized compactly (what an echo server answers),
+ * or undefined when the body is not JSON (answer 400).
+ */
+export function readJsonBody(body: Readable, done: (json: string | undefined) => void): void {
+  readBody(body, (text) => {
+    let json: string;
+    try {
+      json = JSON.stringify(JSON.parse(text));
+    } catch {
+      return done(undefined);
+    }
+    done(json);
+  });
 }

@@ -1,6 +1,7 @@
 import type { ZodType } from 'zod';
 import type { EchoRecord } from '../message.js';
 import { errnoKind } from '../errors.js';
+import type { ErrorKind } from '../result/types.js';
 import type { RequestSpec } from './request/schema.js';
 
 /**
@@ -148,8 +149,8 @@ export interface PatternClient {
   close(): Promise<void>;
 }
 
-export const errorKinds = ['timeout', 'connection', 'protocol', 'mismatch'] as const;
-export type ErrorKind = (typeof errorKinds)[number];
+/** Kept for pattern code; the kinds are a result concept (src/result/types.ts). */
+export { errorKinds, type ErrorKind } from '../result/types.js';
 
 /** The one error a PatternClient rejects with. */
 export class OpError extends Error {

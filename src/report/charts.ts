@@ -65,6 +65,19 @@ const legend = {
   textStyle: { fontSize: 11 },
 } as const;
 const legendWidth = 190;
+/** The legend on the right and the plot left of it: the charts with one line per series. */
+const sideLegend = { legend, grid: { left: 70, right: legendWidth + 20, top: 70, bottom: 50 } } as const;
+
+/** A chart's bold title and grey subtitle, top left. */
+function heading(text: string, subtext: string) {
+  return {
+    text,
+    subtext,
+    left: 10,
+    textStyle: { fontSize: 14, fontWeight: 'bold' },
+    subtextStyle: { fontSize: 11, color: '#666' },
+  } as const;
+}
 
 /** The x axis of every time chart: seconds of the measured window, whole seconds. */
 const secondsAxis = {
@@ -101,6 +114,20 @@ function render(option: EChartsOption, size: ChartSize, idPrefix: string): strin
   } finally {
     chart.dispose();
   }
+}
+
+/** The linear y axis from 0 of a rate ('ops/s', 'errors/s'); `whole`: ticks at whole numbers only. */
+function perSecondAxis(name: string, whole = false) {
+  return {
+    type: 'value',
+    min: 0,
+    ...(whole ? { minInterval: 1 } : {}),
+    name,
+    nameLocation: 'middle',
+    nameGap: 50,
+    axisLabel: { formatter: (v: number) => formatCount(v) },
+    splitLine: { lineStyle: { color: '#eee' } },
+  } as const;
 }
 
 /** '99.9%' for x = 1000, '50%' for 2: the percentile at x = 1/(1 - p). */
@@ -176,18 +203,13 @@ export function latencyPercentileChart(
   const missing = series.filter((s) => !drawn.includes(s)).map((s) => s.label);
   return render(
     {
-      title: {
-        text: title,
-        subtext:
-          missing.length > 0
-            ? `no histogram: ${missing.join(', ')}`
-            : 'latency by percentile (log scales: each step right is ten times rarer)',
-        left: 10,
-        textStyle: { fontSize: 14, fontWeight: 'bold' },
-        subtextStyle: { fontSize: 11, color: '#666' },
-      },
-      legend,
-      grid: { left: 70, right: legendWidth + 20, top: 70, bottom: 50 },
+      title: heading(
+        title,
+        missing.length > 0
+          ? `no histogram: ${missing.join(', ')}`
+          : 'latency by percentile (log scales: each step right is ten times rarer)',
+      ),
+      ...sideLegend,
       xAxis: {
         type: 'log',
         min: 1,
@@ -221,25 +243,13 @@ export function throughputChart(
   const size = opts.size ?? { width: 820, height: 300 };
   return render(
     {
-      title: {
-        text: title,
-        subtext: 'completed operations per second of the measured window (repetitions one after another)',
-        left: 10,
-        textStyle: { fontSize: 14, fontWeight: 'bold' },
-        subtextStyle: { fontSize: 11, color: '#666' },
-      },
-      legend,
-      grid: { left: 70, right: legendWidth + 20, top: 70, bottom: 50 },
+      title: heading(
+        title,
+        'completed operations per second of the measured window (repetitions one after another)',
+      ),
+      ...sideLegend,
       xAxis: secondsAxis,
-      yAxis: {
-        type: 'value',
-        min: 0,
-        name: 'ops/s',
-        nameLocation: 'middle',
-        nameGap: 50,
-        axisLabel: { formatter: (v: number) => formatCount(v) },
-        splitLine: { lineStyle: { color: '#eee' } },
-      },
+      yAxis: perSecondAxis('ops/s'),
       series: series.map((s) => ({
         type: 'line',
         name: s.label,
@@ -259,13 +269,7 @@ export function bytesChart(series: readonly BytesSeries[], title: string, opts: 
   const labels = series.map((s) => s.label);
   return render(
     {
-      title: {
-        text: title,
-        subtext: 'serialized payload vs all bytes on the client sockets (headers, framing)',
-        left: 10,
-        textStyle: { fontSize: 14, fontWeight: 'bold' },
-        subtextStyle: { fontSize: 11, color: '#666' },
-      },
+      title: heading(title, 'serialized payload vs all bytes on the client sockets (headers, framing)'),
       legend: { top: 58, left: 10 },
       grid: { left: 170, right: 70, top: 90, bottom: 30 },
       xAxis: {
@@ -331,15 +335,8 @@ export function latencyOverTimeChart(
   });
   return render(
     {
-      title: {
-        text: title,
-        subtext: 'per second of the measured window: solid p99, dashed p50 (log scale)',
-        left: 10,
-        textStyle: { fontSize: 14, fontWeight: 'bold' },
-        subtextStyle: { fontSize: 11, color: '#666' },
-      },
-      legend,
-      grid: { left: 70, right: legendWidth + 20, top: 70, bottom: 50 },
+      title: heading(title, 'per second of the measured window: solid p99, dashed p50 (log scale)'),
+      ...sideLegend,
       xAxis: secondsAxis,
       yAxis: latencyAxis(lines.flatMap((l) => l.data.map(([, y]) => y))),
       series: lines,
@@ -363,26 +360,10 @@ export function errorsOverTimeChart(
   const size = opts.size ?? cardSize;
   return render(
     {
-      title: {
-        text: title,
-        subtext: 'failed operations per second (timeouts, connection, protocol, mismatch)',
-        left: 10,
-        textStyle: { fontSize: 14, fontWeight: 'bold' },
-        subtextStyle: { fontSize: 11, color: '#666' },
-      },
-      legend,
-      grid: { left: 70, right: legendWidth + 20, top: 70, bottom: 50 },
+      title: heading(title, 'failed operations per second (timeouts, connection, protocol, mismatch)'),
+      ...sideLegend,
       xAxis: secondsAxis,
-      yAxis: {
-        type: 'value',
-        min: 0,
-        minInterval: 1,
-        name: 'errors/s',
-        nameLocation: 'middle',
-        nameGap: 50,
-        axisLabel: { formatter: (v: number) => formatCount(v) },
-        splitLine: { lineStyle: { color: '#eee' } },
-      },
+      yAxis: perSecondAxis('errors/s', true),
       series: series.map((s, i) => ({
         type: 'bar',
         name: s.label,
@@ -422,13 +403,7 @@ export function cpuChart(series: readonly CpuSeries[], title: string, opts: Char
   } as const;
   return render(
     {
-      title: {
-        text: title,
-        subtext: 'CPU time per operation: driver vs server side (server process + helpers)',
-        left: 10,
-        textStyle: { fontSize: 14, fontWeight: 'bold' },
-        subtextStyle: { fontSize: 11, color: '#666' },
-      },
+      title: heading(title, 'CPU time per operation: driver vs server side (server process + helpers)'),
       legend: { top: 58, left: 10, textStyle: { fontSize: 11 } },
       grid: { left: 150, right: 70, top: 90, bottom: 30 },
       xAxis: {

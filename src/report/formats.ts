@@ -10,7 +10,7 @@ import { renderCsv } from './csv.js';
 import { groupRows } from './groups.js';
 import { renderHgrm } from './hgrm.js';
 import { renderHtml } from './html.js';
-import { renderJson } from './json.js';
+import { renderJson } from '../result/json.js';
 import { renderMarkdown } from './markdown.js';
 import { buildSummary } from './model.js';
 import { renderOpenMetrics } from './openmetrics.js';

@@ -4,7 +4,7 @@
  */
 import { busyMachineCores } from '../metrics/machine.js';
 import { saturation } from '../metrics/saturation.js';
-import type { ErrorKind } from '../patterns/types.js';
+import type { ErrorKind } from '../result/types.js';
 import type { CaseResult, Measurement, Result } from '../result/types.js';
 import type { CaseSpec } from '../scenario/types.js';
 import {

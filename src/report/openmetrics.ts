@@ -9,7 +9,7 @@
  */
 import { JsHistogram } from 'hdr-histogram-js';
 import { decodeHistogram } from '../metrics/histogram.js';
-import { errorKinds } from '../patterns/types.js';
+import { errorKinds } from '../result/types.js';
 import type { LatencySummary, Measurement, Result } from '../result/types.js';
 import { buildSummary, formatLoad } from './model.js';
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { expectGolden } from '../../test/fixtures/golden.js';
 import { makeCases, makeResult, spec } from '../../test/fixtures/result.js';
-import { renderJson } from './json.js';
+import { renderJson } from '../result/json.js';
 import { buildSummary, caseLabels } from './model.js';
 import { renderTable } from './table.js';
 

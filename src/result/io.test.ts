@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { CommbenchError } from '../errors.js';
-import { renderJson } from '../report/json.js';
+import { renderJson } from './json.js';
 import { makeResult } from '../../test/fixtures/result.js';
 import { checkResult, defaultResultPath, readResult, writeResultAtomic } from './io.js';
 

@@ -9,8 +9,8 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { CommbenchError, errnoCode } from '../errors.js';
 import { describeLoad } from '../engine/load/registry.js';
-import { renderJson } from '../report/json.js';
 import type { CaseSpec } from '../scenario/types.js';
+import { renderJson } from './json.js';
 import { schemaVersion } from './types.js';
 import type { Result } from './types.js';
 

@@ -1,6 +1,9 @@
-import type { ErrorKind } from '../patterns/types.js';
 import type { CpuPlacement } from '../proc/placement.js';
 import type { CaseSpec, Plan } from '../scenario/types.js';
+
+/** How a failed operation is counted: every error a pattern client reports is one of these. */
+export const errorKinds = ['timeout', 'connection', 'protocol', 'mismatch'] as const;
+export type ErrorKind = (typeof errorKinds)[number];
 
 /**
  * The result file: the one source of truth every report, compare and check reads.

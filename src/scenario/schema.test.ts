@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { describe, it } from 'node:test';
 import { generateSchemaText, schemaPath } from '../../scripts/gen-schema.js';
-import { Duration, PositiveDuration, ScenarioSchema, Size } from './schema.js';
+import { Duration, PositiveDuration, Size } from '../units.js';
+import { ScenarioSchema } from './schema.js';
 
 describe('units in scenario fields', () => {
   it('parses durations to milliseconds', () => {

@@ -8,7 +8,7 @@
 import { z } from 'zod';
 import { messageShapes } from '../message.js';
 import { patternNames, type PatternName } from '../patterns/registry.js';
-import { durationHelp, formatDurationMs, formatSize, parseDuration, parseSize, sizeHelp } from '../units.js';
+import { Duration, PositiveDuration, Size, formatDurationMs, formatSize } from '../units.js';
 import { bounds } from './bounds.js';
 import {
   Connections,
@@ -29,9 +29,6 @@ export { Connections, Count, InFlight, MaxInFlight, Rate, Repeat, Subscribers, V
 
 const show = (v: unknown): string => (typeof v === 'string' ? `'${v}'` : String(v));
 
-const durationPattern = '^\\s*\\d+(\\.\\d+)?\\s*([uU][sS]|µs|[mM][sS]|[sS]|[mM]|[hH])?\\s*$';
-const sizePattern = '^\\s*\\d+(\\.\\d+)?\\s*([bB]|[kKmMgG][bB]|[kKmMgG][iI][bB]|[kKmM])?\\s*$';
-
 /** `schema` (whose output is a number) refused above `max`, with `unit` formatting the bound. */
 function atMost<T extends z.ZodType<number, unknown>>(schema: T, max: number, unit: (n: number) => string) {
   return schema.superRefine((n, ctx) => {
@@ -44,34 +41,6 @@ function atMost<T extends z.ZodType<number, unknown>>(schema: T, max: number, un
   });
 }
 
-function durationSchema(min: 'positive' | 'nonnegative', id: string) {
-  return z
-    .union([z.number(), z.string().meta({ pattern: durationPattern })], {
-      error: () => `expected ${durationHelp}`,
-    })
-    .transform((v, ctx) => {
-      const ms = parseDuration(v);
-      if (ms === undefined) {
-        ctx.issues.push({
-          code: 'custom',
-          input: v,
-          message: `invalid duration ${show(v)}: expected ${durationHelp}`,
-        });
-        return z.NEVER;
-      }
-      if (min === 'positive' && ms <= 0) {
-        ctx.issues.push({ code: 'custom', input: v, message: `must be longer than 0, got ${show(v)}` });
-        return z.NEVER;
-      }
-      return ms;
-    })
-    .meta({ id, description: `${durationHelp}`, examples: ['10s', '500ms'] });
-}
-
-/** A duration > 0 ('10s', '500ms', bare number = ms) → ms. */
-export const PositiveDuration = durationSchema('positive', 'PositiveDuration');
-/** A duration ≥ 0 → ms. */
-export const Duration = durationSchema('nonnegative', 'Duration');
 /** 12h, 1h, 90s: a bound or an out-of-bound value, in the largest whole unit. */
 function formatBoundMs(ms: number): string {
   return ms >= 3_600_000 && ms % 3_600_000 === 0 ? `${ms / 3_600_000}h` : formatDurationMs(ms);
@@ -103,18 +72,6 @@ export const ServerDelay = durationAtMost(
   'artificial service time the started server adds before each response',
 );
 
-/** A size ('64', '1KiB', bare number = bytes) → bytes. */
-export const Size = z
-  .union([z.number(), z.string().meta({ pattern: sizePattern })], { error: () => `expected ${sizeHelp}` })
-  .transform((v, ctx) => {
-    const bytes = parseSize(v);
-    if (bytes === undefined) {
-      ctx.issues.push({ code: 'custom', input: v, message: `invalid size ${show(v)}: expected ${sizeHelp}` });
-      return z.NEVER;
-    }
-    return bytes;
-  })
-  .meta({ id: 'Size', description: sizeHelp, examples: [64, '1KiB', '16KiB'] });
 /** payload.size: a Size of at most bounds.payloadSize. */
 export const PayloadSize = atMost(Size, bounds.payloadSize, formatBoundBytes).meta({
   description: `length of the JSON serialization of the echoed record (at most ${formatSize(bounds.payloadSize)})`,

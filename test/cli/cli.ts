@@ -23,10 +23,14 @@ export interface Run {
 }
 
 /** Runs the built CLI in `cwd`, collecting its output. */
-export function cli(args: readonly string[], cwd: string, opts: { ownProcessGroup?: boolean } = {}): Run {
+export function cli(
+  args: readonly string[],
+  cwd: string,
+  opts: { ownProcessGroup?: boolean; env?: Readonly<Record<string, string>> } = {},
+): Run {
   const child = spawn(process.execPath, [bin, ...args], {
     cwd,
-    env: { ...process.env, FORCE_COLOR: '0' },
+    env: { ...process.env, FORCE_COLOR: '0', ...opts.env },
     // Its own process group, as a terminal gives a foreground job: kill(-pid) then reaches the whole group.
     detached: opts.ownProcessGroup === true,
   });

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, test } from 'node:test';
-import { renderJson } from '../../src/report/json.js';
+import { renderJson } from '../../src/result/json.js';
 import { makeResult } from '../fixtures/result.js';
 import { assertBuilt, cli, tempDir } from './cli.js';
 

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, test } from 'node:test';
-import { renderJson } from '../../src/report/json.js';
+import { renderJson } from '../../src/result/json.js';
 import { histogramResult } from '../fixtures/histograms.js';
 import { noisyResult } from '../fixtures/noisy.js';
 import { assertBuilt, cli, tempDir } from './cli.js';

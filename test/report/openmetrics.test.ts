@@ -12,7 +12,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import { createHistogram, recordMicros, summarizeHistogram } from '../../src/metrics/histogram.js';
-import { renderJson } from '../../src/report/json.js';
+import { renderJson } from '../../src/result/json.js';
 import { renderOpenMetrics } from '../../src/report/openmetrics.js';
 import type { CaseResult, Result } from '../../src/result/types.js';
 import { expectGolden } from '../fixtures/golden.js';

@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
 import amqplib, { type Channel, type ChannelModel, type ConfirmChannel, type ConsumeMessage } from 'amqplib';
-import { runConsumer, splitEndpoint } from '../../brokers/consumer.js';
+import { runConsumer, splitEndpoint } from '../queue/consumer.js';
 import { recordsEqual, type EchoRecord } from '../../message.js';
 import {
   OpError,

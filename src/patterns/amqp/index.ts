@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { faultsOption } from '../../brokers/options.js';
+import { faultsOption } from '../queue/options.js';
 import type { Pattern } from '../types.js';
+import { lazy } from '../lazy.js';
 
 /** Options of the `amqp` pattern (scenario `options:`); the server and the clients read the same. */
 export const amqpOptions = z.strictObject({
@@ -56,18 +57,9 @@ const amqp = {
   summary: 'AMQP 0-9-1 on RabbitMQ (amqplib): work queue, pub/sub exchange, RPC; confirms, persistence, acks',
   options: amqpOptions,
   scheme: 'amqp',
-  async startServer(ctx) {
-    const { startAmqpServer } = await import('./server.js');
-    return startAmqpServer(ctx);
-  },
-  async connect(ctx) {
-    const { connectAmqp } = await import('./client.js');
-    return connectAmqp(ctx);
-  },
-  async subscribe(ctx) {
-    const { subscribeAmqp } = await import('./client.js');
-    return subscribeAmqp(ctx);
-  },
+  startServer: lazy(() => import('./server.js'), 'startAmqpServer'),
+  connect: lazy(() => import('./client.js'), 'connectAmqp'),
+  subscribe: lazy(() => import('./client.js'), 'subscribeAmqp'),
   deliveriesPerMessage: (options, subscribers) =>
     options.mode === 'rpc' ? 0 : options.mode === 'work-queue' ? 1 : subscribers,
 } satisfies Pattern<AmqpOptions>;

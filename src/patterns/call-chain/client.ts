@@ -1,12 +1,11 @@
 import { Client as GrpcClient, credentials, Metadata } from '@grpc/grpc-js';
-import { Client, type Dispatcher } from 'undici';
 import { recordsEqual, type EchoRecord } from '../../message.js';
 import { opErrorOf, ready } from '../grpc/client.js';
 import { echoCodec, unaryPath } from '../grpc/proto.js';
 import { hopChannelOptions } from '../../hops/grpc-service.js';
 import { servicePath } from '../../hops/rest-service.js';
 import { newTraceparent, traceIdOf, traceparentHeader, traceresponseHeader } from '../../hops/trace.js';
-import { PendingQueue, type PendingOp } from '../pending.js';
+import { connectJsonClient } from '../json-client.js';
 import { OpError, toOpError, type ClientContext, type PatternClient } from '../types.js';
 import type { CallChainOptions } from './index.js';
 
@@ -40,117 +39,28 @@ function echoProblem(
   return undefined;
 }
 
-/** One request over HTTP/1.1: a PendingOp for the deadline sweep and an undici dispatch handler. */
-class RestChainOp implements PendingOp, Dispatcher.DispatchHandler {
-  settled = false;
-  private status = 0;
-  private traceresponse: string | undefined;
-  private chunks: Buffer[] = [];
-  private length = 0;
-
-  constructor(
-    readonly deadline: number,
-    private readonly msg: EchoRecord,
-    private readonly requestBytes: number,
-    private readonly verify: boolean,
-    private readonly traceparent: string | undefined,
-    private readonly done: () => void,
-    private readonly meter: Ctx['payload'],
-    private readonly resolve: () => void,
-    readonly reject: (err: OpError) => void,
-  ) {}
-
-  onRequestStart(): void {}
-
-  onResponseStart(
-    _controller: Dispatcher.DispatchController,
-    statusCode: number,
-    headers: Record<string, string | string[] | undefined>,
-  ): void {
-    this.status = statusCode;
-    const tr = headers[traceresponseHeader];
-    this.traceresponse = typeof tr === 'string' ? tr : undefined;
-  }
-
-  onResponseData(_controller: Dispatcher.DispatchController, chunk: Buffer): void {
-    this.chunks.push(chunk);
-    this.length += chunk.length;
-  }
-
-  onResponseEnd(): void {
-    if (this.settled) return;
-    this.settled = true;
-    this.done();
-    if (this.status !== 200) return this.reject(new OpError('protocol', `HTTP status ${this.status}`));
-    const body =
-      this.chunks.length === 1 ? (this.chunks[0] as Buffer) : Buffer.concat(this.chunks, this.length);
-    let echo: EchoRecord;
-    try {
-      echo = JSON.parse(body.toString()) as EchoRecord;
-    } catch (err) {
-      return this.reject(new OpError('protocol', `response is not JSON: ${(err as Error).message}`));
-    }
-    const problem = echoProblem(echo, this.msg, this.verify, this.traceparent, this.traceresponse);
-    if (problem) return this.reject(problem);
-    this.meter.add(this.requestBytes, this.length);
-    this.resolve();
-  }
-
-  onResponseError(_controller: Dispatcher.DispatchController, err: Error): void {
-    if (this.settled) return;
-    this.settled = true;
-    this.done();
-    this.reject(toOpError(err));
-  }
-}
-
-/** The rest pattern's client (one undici Client per connection, pipelining = inFlight) plus trace headers. */
+/** The rest pattern's client (connectJsonClient) plus a fresh traceparent per request, checked on the way back. */
 function restChainClient(ctx: Ctx): PatternClient {
-  const client = new Client(ctx.url.origin, {
-    pipelining: ctx.inFlight,
-    connectTimeout: ctx.timeoutMs,
-    headersTimeout: 0,
-    bodyTimeout: 0,
-    keepAliveTimeout: 60_000,
-  });
-  const pending = new PendingQueue<RestChainOp>(ctx.timeoutMs);
-  const done = () => pending.dropSettled();
-  const trace = ctx.options.traceContext;
   const plain = { 'content-type': 'application/json' };
-  let closed = false;
-
-  return {
-    send(msg, verify) {
-      if (closed) return Promise.reject(new OpError('connection', 'client closed'));
-      return new Promise<void>((resolve, reject) => {
-        const body = JSON.stringify(msg);
-        const traceparent = trace ? newTraceparent() : undefined;
-        const headers = traceparent === undefined ? plain : { ...plain, [traceparentHeader]: traceparent };
-        const op = new RestChainOp(
-          performance.now() + ctx.timeoutMs,
-          msg,
-          Buffer.byteLength(body),
-          verify,
-          traceparent,
-          done,
-          ctx.payload,
-          resolve,
-          reject,
-        );
-        pending.push(op);
-        client.dispatch(
-          { origin: ctx.url.origin, path: servicePath, method: 'POST', headers, body, idempotent: true },
-          op,
-        );
-      });
+  return connectJsonClient(ctx, {
+    path: servicePath,
+    headers: plain,
+    ...(ctx.options.traceContext
+      ? { headersFor: () => ({ ...plain, [traceparentHeader]: newTraceparent() }) }
+      : {}),
+    body: (msg) => JSON.stringify(msg),
+    check(status, body, msg, verify, sent, received) {
+      if (status !== 200) return new OpError('protocol', `HTTP status ${status}`);
+      let echo: EchoRecord;
+      try {
+        echo = JSON.parse(body.toString()) as EchoRecord;
+      } catch (err) {
+        return new OpError('protocol', `response is not JSON: ${(err as Error).message}`);
+      }
+      const tr = received[traceresponseHeader];
+      return echoProblem(echo, msg, verify, sent[traceparentHeader], typeof tr === 'string' ? tr : undefined);
     },
-    async close() {
-      if (closed) return;
-      closed = true;
-      pending.failAll(new OpError('connection', 'client closed'));
-      await client.destroy();
-    },
-  };
+  });
 }
 
 /** The grpc pattern's unary client (one channel per connection) plus trace metadata. */

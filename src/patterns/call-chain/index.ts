@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { failHopOption } from '../../hops/fail.js';
 import type { Pattern } from '../types.js';
+import { lazy } from '../lazy.js';
 
 /** Options of the `call-chain` pattern (scenario `options:`). */
 export const callChainOptions = z
@@ -42,14 +43,8 @@ const callChain = {
   summary: 'a synchronous chain of N service processes, each forwarding to the next over rest or grpc',
   options: callChainOptions,
   scheme: 'http',
-  async startServer(ctx) {
-    const { startCallChain } = await import('./server.js');
-    return startCallChain(ctx);
-  },
-  async connect(ctx) {
-    const { connectCallChain } = await import('./client.js');
-    return connectCallChain(ctx);
-  },
+  startServer: lazy(() => import('./server.js'), 'startCallChain'),
+  connect: lazy(() => import('./client.js'), 'connectCallChain'),
 } satisfies Pattern<CallChainOptions>;
 
 export default callChain;

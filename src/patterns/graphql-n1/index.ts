@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Pattern } from '../types.js';
+import { lazy } from '../lazy.js';
 
 /** Options of the `graphql-n1` pattern (scenario `options:`); the server and the client read the same. */
 export const graphqlN1Options = z.strictObject({
@@ -39,14 +40,8 @@ const graphqlN1 = {
   summary: 'GraphQL N+1: a list of N posts with a nested author per post, resolved per item or by DataLoader',
   options: graphqlN1Options,
   scheme: 'http',
-  async startServer(ctx) {
-    const { startGraphqlN1Server } = await import('./server.js');
-    return startGraphqlN1Server(ctx);
-  },
-  async connect(ctx) {
-    const { connectGraphqlN1 } = await import('./client.js');
-    return connectGraphqlN1(ctx);
-  },
+  startServer: lazy(() => import('./server.js'), 'startGraphqlN1Server'),
+  connect: lazy(() => import('./client.js'), 'connectGraphqlN1'),
 } satisfies Pattern<GraphqlN1Options>;
 
 export default graphqlN1;

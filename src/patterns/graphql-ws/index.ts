@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Pattern } from '../types.js';
+import { lazy } from '../lazy.js';
 
 /** Options of the `graphql-ws` pattern (scenario `options:`). */
 export const graphqlWsOptions = z.strictObject({});
@@ -21,18 +22,9 @@ const graphqlWs = {
   summary: 'GraphQL subscriptions over graphql-ws (WebSocket); a mutation publishes to every subscriber',
   options: graphqlWsOptions,
   scheme: 'ws',
-  async startServer(ctx) {
-    const { startGraphqlWsServer } = await import('./server.js');
-    return startGraphqlWsServer(ctx);
-  },
-  async connect(ctx) {
-    const { connectGraphqlWs } = await import('./client.js');
-    return connectGraphqlWs(ctx);
-  },
-  async subscribe(ctx) {
-    const { subscribeGraphqlWs } = await import('./client.js');
-    return subscribeGraphqlWs(ctx);
-  },
+  startServer: lazy(() => import('./server.js'), 'startGraphqlWsServer'),
+  connect: lazy(() => import('./client.js'), 'connectGraphqlWs'),
+  subscribe: lazy(() => import('./client.js'), 'subscribeGraphqlWs'),
 } satisfies Pattern<GraphqlWsOptions>;
 
 export default graphqlWs;

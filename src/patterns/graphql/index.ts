@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Pattern } from '../types.js';
+import { lazy } from '../lazy.js';
 
 export const selections = ['full', 'narrow'] as const;
 export type Selection = (typeof selections)[number];
@@ -40,14 +41,8 @@ const graphql = {
     'GraphQL over HTTP (graphql-js + graphql-http on node:http, undici client); full or narrow selection',
   options: graphqlOptions,
   scheme: 'http',
-  async startServer(ctx) {
-    const { startGraphqlServer } = await import('./server.js');
-    return startGraphqlServer(ctx);
-  },
-  async connect(ctx) {
-    const { connectGraphql } = await import('./client.js');
-    return connectGraphql(ctx);
-  },
+  startServer: lazy(() => import('./server.js'), 'startGraphqlServer'),
+  connect: lazy(() => import('./client.js'), 'connectGraphql'),
 } satisfies Pattern<GraphqlOptions>;
 
 export default graphql;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Pattern } from '../types.js';
+import { lazy } from '../lazy.js';
 
 /** Options of the `inproc` pattern (scenario `options:`). */
 export const inprocOptions = z.strictObject({
@@ -25,14 +26,8 @@ const inproc = {
   summary: 'the echo handler as a function call in the driver process (the monolith baseline, no network)',
   options: inprocOptions,
   scheme: 'inproc',
-  async startServer(ctx) {
-    const { startInprocServer } = await import('./server.js');
-    return startInprocServer(ctx);
-  },
-  async connect(ctx) {
-    const { connectInproc } = await import('./client.js');
-    return connectInproc(ctx);
-  },
+  startServer: lazy(() => import('./server.js'), 'startInprocServer'),
+  connect: lazy(() => import('./client.js'), 'connectInproc'),
 } satisfies Pattern<InprocOptions>;
 
 export default inproc;

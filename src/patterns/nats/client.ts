@@ -1,5 +1,5 @@
 import { connect, type NatsConnection } from 'nats';
-import { runConsumer, splitEndpoint } from '../../brokers/consumer.js';
+import { runConsumer, splitEndpoint } from '../queue/consumer.js';
 import { recordsEqual, type EchoRecord } from '../../message.js';
 import {
   OpError,

@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { faultsOption } from '../../brokers/options.js';
+import { faultsOption } from '../queue/options.js';
 import type { Pattern } from '../types.js';
+import { lazy } from '../lazy.js';
 
 /** Options of the `nats` pattern (scenario `options:`); the server and the clients read the same. */
 export const natsOptions = z.strictObject({
@@ -34,18 +35,9 @@ const nats = {
   summary: 'NATS core (nats.js): queue groups, pub/sub fan-out, request/reply',
   options: natsOptions,
   scheme: 'nats',
-  async startServer(ctx) {
-    const { startNatsServer } = await import('./server.js');
-    return startNatsServer(ctx);
-  },
-  async connect(ctx) {
-    const { connectNats } = await import('./client.js');
-    return connectNats(ctx);
-  },
-  async subscribe(ctx) {
-    const { subscribeNats } = await import('./client.js');
-    return subscribeNats(ctx);
-  },
+  startServer: lazy(() => import('./server.js'), 'startNatsServer'),
+  connect: lazy(() => import('./client.js'), 'connectNats'),
+  subscribe: lazy(() => import('./client.js'), 'subscribeNats'),
   deliveriesPerMessage: (options, subscribers) =>
     options.mode === 'rpc' ? 0 : options.mode === 'work-queue' ? 1 : subscribers,
 } satisfies Pattern<NatsOptions>;

@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { PositiveDuration } from '../../scenario/schema.js';
+import { PositiveDuration } from '../../units.js';
 import type { Pattern } from '../types.js';
+import { lazy } from '../lazy.js';
 
 /** Options of the `poll` pattern (scenario `options:`); the server and the subscribers read the same. */
 export const pollOptions = z.strictObject({
@@ -26,18 +27,12 @@ const poll = {
   summary: 'HTTP polling at an interval (GET ?since=cursor): the baseline for infrequent updates',
   options: pollOptions,
   scheme: 'http',
-  async startServer(ctx) {
-    const { startPollServer } = await import('./server.js');
-    return startPollServer(ctx);
-  },
+  startServer: lazy(() => import('./server.js'), 'startPollServer'),
   async connect(ctx) {
     const { connectHttpPublisher } = await import('../sse/publisher.js');
     return connectHttpPublisher(ctx, '/publish');
   },
-  async subscribe(ctx) {
-    const { subscribePoll } = await import('./client.js');
-    return subscribePoll(ctx);
-  },
+  subscribe: lazy(() => import('./client.js'), 'subscribePoll'),
 } satisfies Pattern<PollOptions>;
 
 export default poll;

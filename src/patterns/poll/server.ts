@@ -1,6 +1,6 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { ServiceDelay } from '../delay.js';
-import { serveHttp } from '../net-util.js';
+import { readBody, serveHttp } from '../net-util.js';
 import { ackOf } from '../sse/publisher.js';
 import type { RunningServer, ServerContext } from '../types.js';
 import { seqOf } from '../websocket/server.js';
@@ -20,10 +20,7 @@ export async function startPollServer(ctx: ServerContext<PollOptions>): Promise<
   let first = 0;
 
   const publish = (req: IncomingMessage, res: ServerResponse): void => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      const text = Buffer.concat(chunks).toString();
+    readBody(req, (text) => {
       const seq = seqOf(text);
       if (seq === undefined) {
         res.writeHead(400, { 'content-length': '0' }).end();

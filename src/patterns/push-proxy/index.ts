@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Pattern } from '../types.js';
+import { lazy } from '../lazy.js';
 
 /** Options of the `push-proxy` pattern (scenario `options:`); the server and the clients read the same. */
 export const pushProxyOptions = z.strictObject({
@@ -26,18 +27,9 @@ const pushProxy = {
   summary: 'SSE or WebSocket push through nginx (proxy_buffering off, Upgrade passed)',
   options: pushProxyOptions,
   scheme: 'http',
-  async startServer(ctx) {
-    const { startPushProxy } = await import('./server.js');
-    return startPushProxy(ctx);
-  },
-  async connect(ctx) {
-    const { connectPushProxy } = await import('./client.js');
-    return connectPushProxy(ctx);
-  },
-  async subscribe(ctx) {
-    const { subscribePushProxy } = await import('./client.js');
-    return subscribePushProxy(ctx);
-  },
+  startServer: lazy(() => import('./server.js'), 'startPushProxy'),
+  connect: lazy(() => import('./client.js'), 'connectPushProxy'),
+  subscribe: lazy(() => import('./client.js'), 'subscribePushProxy'),
 } satisfies Pattern<PushProxyOptions>;
 
 export default pushProxy;

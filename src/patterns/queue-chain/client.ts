@@ -1,5 +1,5 @@
 import amqplib, { type ChannelModel, type ConfirmChannel } from 'amqplib';
-import { splitEndpoint } from '../../brokers/consumer.js';
+import { splitEndpoint } from '../queue/consumer.js';
 import type { EchoRecord } from '../../message.js';
 import { outageOf } from '../../hops/fail.js';
 import {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { failHopOption } from '../../hops/fail.js';
 import type { Pattern } from '../types.js';
+import { lazy } from '../lazy.js';
 
 /** Options of the `queue-chain` pattern (scenario `options:`). */
 export const queueChainOptions = z
@@ -42,18 +43,9 @@ const queueChain = {
     'the call chain as an async pipeline: N services linked by RabbitMQ queues, end to end at the last',
   options: queueChainOptions,
   scheme: 'amqp',
-  async startServer(ctx) {
-    const { startQueueChain } = await import('./server.js');
-    return startQueueChain(ctx);
-  },
-  async connect(ctx) {
-    const { connectQueueChain } = await import('./client.js');
-    return connectQueueChain(ctx);
-  },
-  async subscribe(ctx) {
-    const { subscribeQueueChain } = await import('./client.js');
-    return subscribeQueueChain(ctx);
-  },
+  startServer: lazy(() => import('./server.js'), 'startQueueChain'),
+  connect: lazy(() => import('./client.js'), 'connectQueueChain'),
+  subscribe: lazy(() => import('./client.js'), 'subscribeQueueChain'),
   deliveriesPerMessage: () => 1,
 } satisfies Pattern<QueueChainOptions>;
 

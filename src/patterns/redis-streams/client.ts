@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
 import { Redis } from 'ioredis';
-import { runConsumer, splitEndpoint } from '../../brokers/consumer.js';
+import { runConsumer, splitEndpoint } from '../queue/consumer.js';
 import type { EchoRecord } from '../../message.js';
 import {
   OpError,

@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { faultsOption } from '../../brokers/options.js';
+import { faultsOption } from '../queue/options.js';
 import type { Pattern } from '../types.js';
+import { lazy } from '../lazy.js';
 
 /** Options of the `redis-streams` pattern (scenario `options:`); the server and the clients read the same. */
 export const redisStreamsOptions = z.strictObject({
@@ -38,18 +39,9 @@ const redisStreams = {
   summary: 'Redis Streams (ioredis): XADD / XREADGROUP / XACK with consumer groups; work queue or fan-out',
   options: redisStreamsOptions,
   scheme: 'redis',
-  async startServer(ctx) {
-    const { startRedisStreamsServer } = await import('./server.js');
-    return startRedisStreamsServer(ctx);
-  },
-  async connect(ctx) {
-    const { connectRedisStreams } = await import('./client.js');
-    return connectRedisStreams(ctx);
-  },
-  async subscribe(ctx) {
-    const { subscribeRedisStreams } = await import('./client.js');
-    return subscribeRedisStreams(ctx);
-  },
+  startServer: lazy(() => import('./server.js'), 'startRedisStreamsServer'),
+  connect: lazy(() => import('./client.js'), 'connectRedisStreams'),
+  subscribe: lazy(() => import('./client.js'), 'subscribeRedisStreams'),
   deliveriesPerMessage: (options, subscribers) => (options.mode === 'work-queue' ? 1 : subscribers),
 } satisfies Pattern<RedisStreamsOptions>;
 

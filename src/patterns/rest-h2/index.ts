@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Pattern } from '../types.js';
+import { lazy } from '../lazy.js';
 
 /** Options of the `rest-h2` pattern (scenario `options:`); the server and the client read the same. */
 export const restH2Options = z.strictObject({
@@ -33,14 +34,8 @@ const restH2 = {
   summary: 'HTTP/2 POST with a JSON body (node:http2 server and client; h2c, or TLS with a generated cert)',
   options: restH2Options,
   scheme: 'http',
-  async startServer(ctx) {
-    const { startRestH2Server } = await import('./server.js');
-    return startRestH2Server(ctx);
-  },
-  async connect(ctx) {
-    const { connectRestH2 } = await import('./client.js');
-    return connectRestH2(ctx);
-  },
+  startServer: lazy(() => import('./server.js'), 'startRestH2Server'),
+  connect: lazy(() => import('./client.js'), 'connectRestH2'),
 } satisfies Pattern<RestH2Options>;
 
 export default restH2;

@@ -10,7 +10,7 @@ import {
   type Settings,
 } from 'node:http2';
 import { ServiceDelay } from '../delay.js';
-import { listen, urlOf } from '../net-util.js';
+import { listen, readJsonBody, urlOf } from '../net-util.js';
 import type { RunningServer, ServerContext } from '../types.js';
 import type { Socket } from 'node:net';
 import { selfSigned } from './cert.js';
@@ -28,19 +28,8 @@ export async function startRestH2Server(ctx: ServerContext<RestH2Options>): Prom
       stream.respond({ [HTTP2_HEADER_STATUS]: 404 }, { endStream: true });
       return;
     }
-    const chunks: Buffer[] = [];
-    let length = 0;
-    stream.on('data', (chunk: Buffer) => {
-      chunks.push(chunk);
-      length += chunk.length;
-    });
-    stream.on('end', () => {
-      let body: string;
-      try {
-        const text =
-          chunks.length === 1 ? (chunks[0] as Buffer).toString() : Buffer.concat(chunks, length).toString();
-        body = JSON.stringify(JSON.parse(text));
-      } catch {
+    readJsonBody(stream, (body) => {
+      if (body === undefined) {
         stream.respond({ [HTTP2_HEADER_STATUS]: 400 }, { endStream: true });
         return;
       }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Pattern } from '../types.js';
+import { lazy } from '../lazy.js';
 
 /** Options of the `rest-proxy` pattern (scenario `options:`). */
 export const restProxyOptions = z.strictObject({
@@ -30,10 +31,7 @@ const restProxy = {
   summary: 'rest through reverse-proxy processes (nginx or a Node proxy): an API gateway or sidecar hops',
   options: restProxyOptions,
   scheme: 'http',
-  async startServer(ctx) {
-    const { startRestProxy } = await import('./server.js');
-    return startRestProxy(ctx);
-  },
+  startServer: lazy(() => import('./server.js'), 'startRestProxy'),
   async connect(ctx) {
     const { connectRest } = await import('../rest/client.js');
     return connectRest({ ...ctx, options: { path: '/echo', client: 'undici' } });

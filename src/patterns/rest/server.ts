@@ -1,6 +1,6 @@
 import { ServiceDelay } from '../delay.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { serveHttp } from '../net-util.js';
+import { readJsonBody, serveHttp } from '../net-util.js';
 import type { RunningServer, ServerContext } from '../types.js';
 import type { RestOptions } from './index.js';
 
@@ -14,19 +14,8 @@ export async function startRestServer(ctx: ServerContext<RestOptions>): Promise<
       res.writeHead(404, { 'content-length': '0' }).end();
       return;
     }
-    const chunks: Buffer[] = [];
-    let length = 0;
-    req.on('data', (chunk: Buffer) => {
-      chunks.push(chunk);
-      length += chunk.length;
-    });
-    req.on('end', () => {
-      let body: string;
-      try {
-        const text =
-          chunks.length === 1 ? (chunks[0] as Buffer).toString() : Buffer.concat(chunks, length).toString();
-        body = JSON.stringify(JSON.parse(text));
-      } catch {
+    readJsonBody(req, (body) => {
+      if (body === undefined) {
         res.writeHead(400, { 'content-length': '0' }).end();
         return;
       }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { Duration } from '../../scenario/schema.js';
+import { Duration } from '../../units.js';
 import type { Pattern } from '../types.js';
+import { lazy } from '../lazy.js';
 
 /** Options of the `sse` pattern (scenario `options:`); the server reads them (clients follow the server). */
 export const sseOptions = z.strictObject({
@@ -30,18 +31,12 @@ const sse = {
   summary: 'Server-Sent Events: POST publishes, every EventSource subscriber receives (Last-Event-ID resume)',
   options: sseOptions,
   scheme: 'http',
-  async startServer(ctx) {
-    const { startSseServer } = await import('./server.js');
-    return startSseServer(ctx);
-  },
+  startServer: lazy(() => import('./server.js'), 'startSseServer'),
   async connect(ctx) {
     const { connectHttpPublisher } = await import('./publisher.js');
     return connectHttpPublisher(ctx, '/publish');
   },
-  async subscribe(ctx) {
-    const { subscribeSse } = await import('./client.js');
-    return subscribeSse(ctx);
-  },
+  subscribe: lazy(() => import('./client.js'), 'subscribeSse'),
 } satisfies Pattern<SseOptions>;
 
 export default sse;

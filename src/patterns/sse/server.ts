@@ -1,6 +1,6 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { ServiceDelay } from '../delay.js';
-import { serveHttp } from '../net-util.js';
+import { readBody, serveHttp } from '../net-util.js';
 import type { RunningServer, ServerContext } from '../types.js';
 import { seqOf } from '../websocket/server.js';
 import type { SseOptions } from './index.js';
@@ -67,10 +67,8 @@ export async function startSseServer(ctx: ServerContext<SseOptions>): Promise<Ru
   };
 
   const publish = (req: IncomingMessage, res: ServerResponse): void => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      let text = Buffer.concat(chunks).toString();
+    readBody(req, (body) => {
+      let text = body;
       const seq = seqOf(text);
       if (seq === undefined) {
         res.writeHead(400, { 'content-length': '0' }).end();

@@ -2,6 +2,7 @@ import { connect as netConnect, type Socket } from 'node:net';
 import type { EchoRecord } from '../../message.js';
 import { PendingQueue, type PendingOp } from '../pending.js';
 import { OpError, toOpError, type ClientContext, type PatternClient } from '../types.js';
+import { SeqTemplateEncoder } from '../seq-template.js';
 import { encodeFrame, FrameReader, headerBytes } from './framing.js';
 import type { TcpOptions } from './index.js';
 
@@ -52,51 +53,12 @@ function open(ctx: ClientContext<TcpOptions>, reader: { onChunk: (chunk: Buffer)
   });
 }
 
-const seqPrefix = '{"seq":';
-
-/**
- * The frame of `msg`, built from a per-connection template of its base record (the same name, items
- * and text as the last one): only the seq digits are written per operation, JSON.stringify runs
- * once per base record and seq digit count.
- */
-class FrameEncoder {
-  private base: EchoRecord | undefined;
-  /** By seq digit count: the frame with that many digits, and where they start. */
-  private templates: (Buffer | undefined)[] = [];
-
-  encode(msg: EchoRecord): Buffer {
-    const base = this.base;
-    if (base === undefined || msg.items !== base.items || msg.text !== base.text || msg.name !== base.name) {
-      this.base = msg;
-      this.templates = [];
-    }
-    let digits = 1;
-    for (let s = msg.seq; s >= 10; s = Math.floor(s / 10)) digits++;
-    let template = this.templates[digits];
-    if (template === undefined) {
-      const json = JSON.stringify(msg);
-      if (!json.startsWith(seqPrefix)) return encodeFrame(json);
-      template = encodeFrame(json);
-      this.templates[digits] = template;
-    }
-    const frame = Buffer.allocUnsafe(template.length);
-    template.copy(frame);
-    let v = msg.seq;
-    for (let i = headerBytes + seqPrefix.length + digits - 1; i >= headerBytes + seqPrefix.length; i--) {
-      const q = Math.floor(v / 10);
-      frame[i] = 48 + v - q * 10;
-      v = q;
-    }
-    return frame;
-  }
-}
-
 export async function connectTcp(ctx: ClientContext<TcpOptions>): Promise<PatternClient> {
   const early: Buffer[] = [];
   const input = { onChunk: (chunk: Buffer): void => void early.push(chunk) };
   const socket = await open(ctx, input);
   const pending = new PendingQueue<TcpOp>(ctx.timeoutMs);
-  const encoder = new FrameEncoder();
+  const encoder = new SeqTemplateEncoder(encodeFrame, headerBytes);
   let failure: OpError | undefined;
   const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Pattern } from '../types.js';
+import { lazy } from '../lazy.js';
 
 /** Options of the `tcp` pattern (scenario `options:`). */
 export const tcpOptions = z.strictObject({
@@ -20,14 +21,8 @@ const tcp = {
   summary: 'raw TCP, length-prefixed JSON frames reflected unchanged (the transport floor)',
   options: tcpOptions,
   scheme: 'tcp',
-  async startServer(ctx) {
-    const { startTcpServer } = await import('./server.js');
-    return startTcpServer(ctx);
-  },
-  async connect(ctx) {
-    const { connectTcp } = await import('./client.js');
-    return connectTcp(ctx);
-  },
+  startServer: lazy(() => import('./server.js'), 'startTcpServer'),
+  connect: lazy(() => import('./client.js'), 'connectTcp'),
 } satisfies Pattern<TcpOptions>;
 
 export default tcp;

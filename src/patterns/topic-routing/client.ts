@@ -1,4 +1,4 @@
-import { runConsumer, splitEndpoint } from '../../brokers/consumer.js';
+import { runConsumer, splitEndpoint } from '../queue/consumer.js';
 import type { EchoRecord } from '../../message.js';
 import { openNats } from '../nats/client.js';
 import {

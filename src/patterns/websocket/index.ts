@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Pattern } from '../types.js';
+import { lazy } from '../lazy.js';
 
 /** Options of the `websocket` pattern (scenario `options:`); the server and the clients read the same. */
 export const websocketOptions = z.strictObject({
@@ -29,10 +30,7 @@ const websocket = {
   summary: 'WebSocket (ws): echo over one socket, or broadcast from a publisher to N subscribers',
   options: websocketOptions,
   scheme: 'ws',
-  async startServer(ctx) {
-    const { startWebSocketServer } = await import('./server.js');
-    return startWebSocketServer(ctx);
-  },
+  startServer: lazy(() => import('./server.js'), 'startWebSocketServer'),
   async connect(ctx) {
     if (ctx.request) {
       const { connectOwnWebSocket } = await import('./own-client.js');
@@ -45,10 +43,7 @@ const websocket = {
     const { connectWebSocket } = await import('./client.js');
     return connectWebSocket(ctx);
   },
-  async subscribe(ctx) {
-    const { subscribeWebSocket } = await import('./client.js');
-    return subscribeWebSocket(ctx);
-  },
+  subscribe: lazy(() => import('./client.js'), 'subscribeWebSocket'),
   /** echo mode is request/response: no subscriber is opened and no delivery expected. */
   deliveriesPerMessage: (options, subscribers) => (options.mode === 'echo' ? 0 : subscribers),
 } satisfies Pattern<WebSocketOptions>;

@@ -2,6 +2,7 @@ import { createHash, randomBytes, randomFillSync } from 'node:crypto';
 import { connect as netConnect, type Socket } from 'node:net';
 import { recordsEqual, type EchoRecord } from '../../message.js';
 import { PendingQueue, type PendingOp } from '../pending.js';
+import { SeqTemplateEncoder } from '../seq-template.js';
 import { OpError, toOpError, type ClientContext, type PatternClient } from '../types.js';
 import type { WebSocketOptions } from './index.js';
 import { maxMessageBytes } from './server.js';
@@ -16,7 +17,6 @@ import { maxMessageBytes } from './server.js';
  */
 
 const guid = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
-const seqPrefix = '{"seq":';
 const poolBytes = 8192;
 
 interface WsOp extends PendingOp {
@@ -73,38 +73,6 @@ function maskedFrame(payload: Buffer, masks: Masks): Buffer {
   }
   for (; i < n; i++) frame[at + i] = (payload[i] as number) ^ (buffer[offset + (i & 3)] as number);
   return frame;
-}
-
-/** The text of `msg`, from a template of its base record with only the seq digits written per call. */
-class TextEncoder {
-  private base: EchoRecord | undefined;
-  private templates: (Buffer | undefined)[] = [];
-
-  encode(msg: EchoRecord): Buffer {
-    const base = this.base;
-    if (base === undefined || msg.items !== base.items || msg.text !== base.text || msg.name !== base.name) {
-      this.base = msg;
-      this.templates = [];
-    }
-    let digits = 1;
-    for (let s = msg.seq; s >= 10; s = Math.floor(s / 10)) digits++;
-    let t = this.templates[digits];
-    if (t === undefined) {
-      const json = JSON.stringify(msg);
-      if (!json.startsWith(seqPrefix)) return Buffer.from(json);
-      t = Buffer.from(json);
-      this.templates[digits] = t;
-    }
-    const text = Buffer.allocUnsafe(t.length);
-    t.copy(text);
-    let v = msg.seq;
-    for (let i = seqPrefix.length + digits - 1; i >= seqPrefix.length; i--) {
-      const q = Math.floor(v / 10);
-      text[i] = 48 + v - q * 10;
-      v = q;
-    }
-    return text;
-  }
 }
 
 /** Splits the server's byte stream into frames: calls `onText` per text message, `onControl` else. */
@@ -210,7 +178,7 @@ function handshake(ctx: ClientContext<WebSocketOptions>): Promise<{ socket: Sock
 export async function connectWebSocketNet(ctx: ClientContext<WebSocketOptions>): Promise<PatternClient> {
   const { socket, rest } = await handshake(ctx);
   const pending = new PendingQueue<WsOp>(ctx.timeoutMs);
-  const encoder = new TextEncoder();
+  const encoder = new SeqTemplateEncoder((json) => Buffer.from(json));
   const masks = new Masks();
   let failure: OpError | undefined;
   const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Pattern } from '../types.js';
+import { lazy } from '../lazy.js';
 
 export const backplanes = ['none', 'redis', 'nats'] as const;
 export type Backplane = (typeof backplanes)[number];
@@ -33,18 +34,9 @@ const wsBackplane = {
     'WebSocket scale-out: 2-4 ws server processes, subscribers spread over them; no backplane vs Redis vs NATS',
   options: wsBackplaneOptions,
   scheme: 'ws',
-  async startServer(ctx) {
-    const { startWsBackplane } = await import('./server.js');
-    return startWsBackplane(ctx);
-  },
-  async connect(ctx) {
-    const { connectPublisher } = await import('./client.js');
-    return connectPublisher(ctx);
-  },
-  async subscribe(ctx) {
-    const { subscribeNode } = await import('./client.js');
-    return subscribeNode(ctx);
-  },
+  startServer: lazy(() => import('./server.js'), 'startWsBackplane'),
+  connect: lazy(() => import('./client.js'), 'connectPublisher'),
+  subscribe: lazy(() => import('./client.js'), 'subscribeNode'),
 } satisfies Pattern<WsBackplaneOptions>;
 
 export default wsBackplane;

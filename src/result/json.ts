@@ -1,4 +1,4 @@
-import type { Result } from '../result/types.js';
+import type { Result } from './types.js';
 
 /**
  * Renders a Result as the JSON stored in result files: 2-space indentation, keys in the order the

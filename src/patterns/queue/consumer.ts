@@ -1,6 +1,6 @@
-import type { EchoRecord } from '../message.js';
-import type { SubscriberContext, Subscription } from '../patterns/types.js';
-import { startedBrokerAt } from './index.js';
+import type { EchoRecord } from '../../message.js';
+import type { SubscriberContext, Subscription } from '../types.js';
+import { startedBrokerAt } from '../../brokers/index.js';
 import type { Faults } from './options.js';
 
 /**
