@@ -326,6 +326,7 @@ export function mergeMeasurements(reps: readonly Measurement[]): Measurement | u
     ...mergedFailedLatency(reps),
     service: summarizeHistogram(mergeHistograms(reps.map((r) => decodeHistogram(r.service.encoded)))),
     ...mergedBacklog(reps),
+    ...mergedSearch(reps),
     timeline,
     errors: { ...errors, total: totalErrors(errors) },
     errorSamples,
@@ -471,4 +472,16 @@ function sumErrors(all: readonly Readonly<Record<ErrorKind, number>>[]): Record<
   const out: Record<ErrorKind, number> = { timeout: 0, connection: 0, protocol: 0, mismatch: 0 };
   for (const e of all) for (const k of errorKinds) out[k] += e[k];
   return out;
+}
+
+/**
+ * Capacity searches of several repetitions: the summary keeps the search of the repetition with
+ * the median capacity (the lower one of an even count) and lists every repetition's capacity.
+ */
+function mergedSearch(reps: readonly Measurement[]): Pick<Measurement, 'search'> {
+  const searches = reps.flatMap((r) => (r.search ? [r.search] : []));
+  if (searches.length === 0) return {};
+  const ranked = [...searches].sort((a, b) => (a.capacity ?? 0) - (b.capacity ?? 0));
+  const median = ranked[Math.floor((ranked.length - 1) / 2)]!;
+  return { search: { ...median, capacities: searches.map((s) => s.capacity ?? 0) } };
 }

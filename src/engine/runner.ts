@@ -57,6 +57,9 @@ const prepareMs = 1500;
 /** Lead time between the drivers being connected and the load starting, ms. */
 const startLeadMs = 50;
 
+/** Search steps after the first warm up this long at their new rate (at most the case's warm-up), ms. */
+const searchSettleMs = 500;
+
 /**
  * Runs every case of a plan; never throws for a failing case (it is recorded). With repetitions,
  * the plan runs in rounds — every case's first repetition, then every case's second, ... — so a
@@ -218,57 +221,37 @@ async function runRepetition(
         ...(crash ? { crash } : {}),
       };
     }
-    const driverSpec: DriverSpec = {
-      pattern: spec.pattern,
-      options: spec.options,
-      url: spec.target ?? (server as ServerProcess).url,
-      load: spec.load,
-      payload: spec.payload,
-      timeoutMs: spec.timeoutMs,
-      verifyEvery: spec.verifyEvery,
-      warmupMs: spec.warmupMs,
-      durationMs: spec.durationMs,
-      connectionOffset: 0,
-      ...(spec.request ? { request: spec.request } : {}),
-    };
-    // Push and queue patterns keep publishers and subscribers on one clock, in one thread.
-    const pattern = await loadPattern(spec.pattern);
-    const pushes = isPush(pattern, pattern.options.parse(spec.options ?? {}));
-    const workers = pushes ? 1 : Math.min(spec.workers, spec.load.connections);
-    const hooks = {
-      signal: abort.signal,
-      onTick: (p: Progress) => opts.hooks?.tick?.(spec, p),
-    };
-    let reportsPromise: Promise<DriverReport[]>;
-    let startAtEpoch: number;
-    if (workers > 1) {
-      const group = await connectWorkerDrivers(splitSpec(driverSpec, workers), abort.signal);
-      startAtEpoch = Math.max(epochNow() + startLeadMs, scheduledEpoch ?? 0);
-      reportsPromise = group.run(startAtEpoch, hooks);
-    } else {
-      const driver = await connectDriver(driverSpec, undefined, abort.signal);
-      startAtEpoch = Math.max(epochNow() + startLeadMs, scheduledEpoch ?? 0);
-      reportsPromise = driver
-        .run(fromEpoch(startAtEpoch), hooks)
-        .then((r) => [r])
-        .finally(() => driver.close());
+    const search = loadDefinition(spec.load).search;
+    if (search) {
+      const measurement = await search(spec.load, async (load, i) => {
+        const step = {
+          ...spec,
+          load,
+          warmupMs: i === 0 ? spec.warmupMs : Math.min(spec.warmupMs, searchSettleMs),
+        };
+        return (
+          await driveWindow(
+            step,
+            repetition,
+            server,
+            abort.signal,
+            opts,
+            i === 0 ? scheduledEpoch : undefined,
+          )
+        ).measurement;
+      });
+      stopping = true;
+      return {
+        measurement: placed(measurement),
+        durationMs: measurement.durationMs,
+        ...(crash ? { crash } : {}),
+      };
     }
-    if (abort.signal.aborted) throw new CommbenchError('E_INTERRUPTED', 'interrupted');
-    if (scheduledEpoch !== undefined)
-      opts.hooks?.loadStarting?.(spec, repetition, { startAtEpoch, scheduledEpoch });
-    const window = watchWindow(
-      fromEpoch(startAtEpoch) + spec.warmupMs,
-      spec.durationMs,
-      server,
-      server ? brokerOfCase(spec.pattern) : {},
-      abort.signal,
-    );
-    const reports = await reportsPromise;
-    const usage = await window.finish();
+    const window = await driveWindow(spec, repetition, server, abort.signal, opts, scheduledEpoch);
     stopping = true;
     return {
-      measurement: placed(measure(repetition, spec.load, reports, { ...usage, workers })),
-      durationMs: Math.max(0, ...reports.map((r) => r.measuredMs)),
+      measurement: placed(window.measurement),
+      durationMs: window.durationMs,
       ...(crash ? { crash } : {}),
     };
   } finally {
@@ -277,6 +260,71 @@ async function runRepetition(
     opts.signal?.removeEventListener('abort', onOuterAbort);
     await server?.stop();
   }
+}
+
+/**
+ * Drives one measured window of `spec` against `server` (or the case's target): connects the
+ * drivers (worker threads when the case has them), runs warm-up and window, and measures it.
+ */
+async function driveWindow(
+  spec: CaseSpec,
+  repetition: number,
+  server: ServerProcess | undefined,
+  signal: AbortSignal,
+  opts: RunOptions,
+  scheduledEpoch: number | undefined,
+): Promise<{ measurement: Measurement; durationMs: number }> {
+  const driverSpec: DriverSpec = {
+    pattern: spec.pattern,
+    options: spec.options,
+    url: spec.target ?? (server as ServerProcess).url,
+    load: spec.load,
+    payload: spec.payload,
+    timeoutMs: spec.timeoutMs,
+    verifyEvery: spec.verifyEvery,
+    warmupMs: spec.warmupMs,
+    durationMs: spec.durationMs,
+    connectionOffset: 0,
+    ...(spec.request ? { request: spec.request } : {}),
+  };
+  // Push and queue patterns keep publishers and subscribers on one clock, in one thread.
+  const pattern = await loadPattern(spec.pattern);
+  const pushes = isPush(pattern, pattern.options.parse(spec.options ?? {}));
+  const workers = pushes ? 1 : Math.min(spec.workers, spec.load.connections);
+  const hooks = {
+    signal,
+    onTick: (p: Progress) => opts.hooks?.tick?.(spec, p),
+  };
+  let reportsPromise: Promise<DriverReport[]>;
+  let startAtEpoch: number;
+  if (workers > 1) {
+    const group = await connectWorkerDrivers(splitSpec(driverSpec, workers), signal);
+    startAtEpoch = Math.max(epochNow() + startLeadMs, scheduledEpoch ?? 0);
+    reportsPromise = group.run(startAtEpoch, hooks);
+  } else {
+    const driver = await connectDriver(driverSpec, undefined, signal);
+    startAtEpoch = Math.max(epochNow() + startLeadMs, scheduledEpoch ?? 0);
+    reportsPromise = driver
+      .run(fromEpoch(startAtEpoch), hooks)
+      .then((r) => [r])
+      .finally(() => driver.close());
+  }
+  if (signal.aborted) throw new CommbenchError('E_INTERRUPTED', 'interrupted');
+  if (scheduledEpoch !== undefined)
+    opts.hooks?.loadStarting?.(spec, repetition, { startAtEpoch, scheduledEpoch });
+  const window = watchWindow(
+    fromEpoch(startAtEpoch) + spec.warmupMs,
+    spec.durationMs,
+    server,
+    server ? brokerOfCase(spec.pattern) : {},
+    signal,
+  );
+  const reports = await reportsPromise;
+  const usage = await window.finish();
+  return {
+    measurement: measure(repetition, spec.load, reports, { ...usage, workers }),
+    durationMs: Math.max(0, ...reports.map((r) => r.measuredMs)),
+  };
 }
 
 /** Resolves at wall-clock `epochMs` (at once when past), or when `signal` aborts. */

@@ -7,7 +7,7 @@
 import type { Result } from '../result/types.js';
 import type { Flag } from './model.js';
 import { buildMarkupTable } from './markup.js';
-import { mermaidCharts } from './mermaid.js';
+import { mermaidCharts, searchCharts } from './mermaid.js';
 
 export interface MarkdownOptions {
   /** Leave out the Mermaid charts (default: included). */
@@ -57,7 +57,8 @@ export function renderMarkdown(result: Result, opts: MarkdownOptions = {}): stri
     for (const n of cases) out.push(`- ${n.severity === 'info' ? '' : '⚠️ '}${mdCell(n.text)}`);
   }
   if (opts.charts !== false) {
-    for (const c of mermaidCharts(t.groups)) out.push('', '```mermaid', c.source, '```');
+    for (const c of [...mermaidCharts(t.groups), ...searchCharts(t.groups)])
+      out.push('', '```mermaid', c.source, '```');
   }
   out.push('', '<details><summary>How to read this table</summary>', '');
   out.push(

@@ -5,6 +5,7 @@
  * meaning the title says ("p99 bar, p50 bar inside it"), on a linear axis from 0. Bars, not lines:
  * a group with one case still draws something (a line through one point draws nothing).
  */
+import type { SearchResult } from '../result/types.js';
 import type { RowGroup } from './groups.js';
 
 /** One Mermaid chart: the text between ```mermaid and ```. */
@@ -77,6 +78,43 @@ export function mermaidCharts(groups: readonly RowGroup[]): MermaidChart[] {
         `bar [${rates.map((x) => num(x)).join(', ')}]`,
       ]),
     });
+  }
+  return charts;
+}
+
+/**
+ * Per capacity-search (knee) case: what each offered rate got — completed ops/s as bars with the
+ * offered rate as a line over them (a step that kept up has its bar reach the line) — and p99 per
+ * step against the objective's bound. Steps are in rate order, not run order.
+ */
+export function searchCharts(groups: readonly RowGroup[]): MermaidChart[] {
+  const charts: MermaidChart[] = [];
+  for (const g of groups) {
+    for (const r of g.rows) {
+      const search: SearchResult | undefined = r.result?.summary?.search;
+      if (!search || search.steps.length === 0) continue;
+      const steps = [...search.steps].sort((a, b) => a.rate - b.rate);
+      const x = steps.map((s) => `${Math.round(s.rate)}/s${s.met ? '' : ' ✗'}`);
+      const name = [g.label, r.cells.case].filter((t) => t !== '').join(' — ');
+      const tTitle = `Capacity search — ${name}: completed ops/s (bars) at each offered rate (line); ✗ broke the objective`;
+      charts.push({
+        title: tTitle,
+        source: block(tTitle, x, 'ops/s', Math.max(...steps.map((s) => Math.max(s.rate, s.throughput))), [
+          `bar [${steps.map((s) => num(s.throughput)).join(', ')}]`,
+          `line [${steps.map((s) => num(s.rate)).join(', ')}]`,
+        ]),
+      });
+      const bound = search.objective.p99Ms;
+      const pTitle = `Capacity search — ${name}: p99 (ms) at each offered rate; the line is the objective, ${bound} ms`;
+      const p99 = steps.map((s) => s.p99 / 1000);
+      charts.push({
+        title: pTitle,
+        source: block(pTitle, x, 'p99 (ms)', Math.min(Math.max(...p99), bound * 4), [
+          `bar [${p99.map((v) => num(Math.min(v, bound * 4))).join(', ')}]`,
+          `line [${steps.map(() => num(bound)).join(', ')}]`,
+        ]),
+      });
+    }
   }
   return charts;
 }

@@ -248,6 +248,7 @@ function truncate(text: string, max: number): string {
 function detailOf(m: Measurement | undefined): string {
   if (!m) return '';
   const parts: string[] = [];
+  if (m.search) parts.push(m.search.verdict);
   const d = m.delivery;
   if (d) {
     parts.push(`${formatInteger(d.subscribers)} sub${d.subscribers === 1 ? '' : 's'}`);

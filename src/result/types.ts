@@ -172,6 +172,11 @@ export interface Measurement {
    * the repetition, read back from /proc/<pid>/status (Cpus_allowed_list), e.g. { server: '1', driver: '0' }.
    */
   readonly placement?: CpuPlacement;
+  /**
+   * Capacity-search cases (load model 'knee'): every step of the search. The rest of this
+   * measurement is the window of the highest rate that met the objective (the first step's when none did).
+   */
+  readonly search?: SearchResult;
   /** Connection-cost cases (load model 'connections'): what holding connections open costs. */
   readonly connections?: ConnectionCost;
   /** Push and queue patterns: what the subscribers received (publish → receipt on one clock). */
@@ -196,6 +201,46 @@ export interface Measurement {
     readonly saturated: boolean;
     readonly saturationReasons: readonly string[];
   };
+}
+
+/** The knee model's capacity search (src/engine/load/knee.ts). */
+export interface SearchResult {
+  /** What a step had to meet: p99 (from the scheduled send time) at most p99Ms, at most maxQueuedShare of sends waiting. */
+  readonly objective: { readonly p99Ms: number; readonly maxQueuedShare: number };
+  /** In the order run. */
+  readonly steps: readonly SearchStep[];
+  /** Highest offered rate that met the objective, ops/s; absent when none did. */
+  readonly capacity?: number;
+  /**
+   * knee: broke above capacity; ceiling: the highest rate offered met it (capacity ≥); driver: a
+   * step was driver-limited (capacity ≥); floor: the first step broke it; steps: out of steps;
+   * interrupted: the run stopped.
+   */
+  readonly end: 'knee' | 'ceiling' | 'driver' | 'floor' | 'steps' | 'interrupted';
+  /** One line: the capacity and where and why the objective broke. */
+  readonly verdict: string;
+  /** Set on a merged summary: each repetition's capacity (the summary's search is the median one's). */
+  readonly capacities?: readonly number[];
+}
+
+export interface SearchStep {
+  /** Offered rate, ops/s. */
+  readonly rate: number;
+  /** Completed in the step's window, ops/s. */
+  readonly throughput: number;
+  /** Latency from the scheduled send time, µs. */
+  readonly p50: number;
+  readonly p99: number;
+  readonly errors: number;
+  readonly dropped: number;
+  /** Sends that waited for a free connection. */
+  readonly queued: number;
+  readonly driverLimited: boolean;
+  readonly serverCpuUsPerOp: number;
+  readonly driverCpuUsPerOp: number;
+  readonly met: boolean;
+  /** Why the objective broke (empty when met). */
+  readonly broke: readonly string[];
 }
 
 export interface BacklogMetrics {

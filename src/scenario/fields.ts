@@ -65,3 +65,13 @@ export const Rate = z
     description: `operations per second, > 0 (at most ${bounds.rate})`,
     examples: [2000, '2000/s'],
   });
+
+/** `load.from` / `load.to` of the ramp and knee models (one schema each: the models share the fields). */
+export const RateFrom = Rate.meta({
+  description:
+    'ramp: operations per second at the start of the measured window and through the warm-up; knee: the first rate offered',
+});
+export const RateTo = Rate.meta({
+  description:
+    'ramp: operations per second at the end of the measured window; knee: the highest rate offered',
+});

@@ -86,7 +86,7 @@ describe('validation reports every problem at once, located', () => {
     const file = fixture('broken.json');
     const { details } = await problemsOf(() => loadPlan(file));
     assert.deepEqual(details, [
-      `${file}:4:24: defaults.load.model: invalid value 'open'; valid: closed, rate, ramp, connections`,
+      `${file}:4:24: defaults.load.model: invalid value 'open'; valid: closed, rate, ramp, knee, connections`,
       `${file}:6:26: matrix.workers: must have at least 1 item(s)`,
     ]);
   });
@@ -251,7 +251,7 @@ describe('the ramp load model in a scenario', () => {
       "r.yaml:3:64: cases[0].load.rate: 'rate' applies only to model: rate",
       "r.yaml:4:31: cases[1].load.from: invalid rate 0: expected operations per second > 0, e.g. 2000 or '2000/s'",
       'r.yaml:4:38: cases[1].load.to: must be at most 10000000/s, got 20000000',
-      "r.yaml:5:44: cases[2].load.to: 'to' applies only to model: ramp",
+      "r.yaml:5:44: cases[2].load.to: 'to' applies only to model: ramp, knee",
     ]);
     const implied = await planFromText('defaults: { pattern: rest, load: { from: 10, to: 20 } }\n', {
       file: 'r.yaml',

@@ -73,7 +73,7 @@ describe('commbench run (end to end, built CLI)', () => {
       assert.match(stderr, /bad\.yaml:3:\d+: defaults\.duration: .*'10s'/);
       assert.match(
         stderr,
-        /bad\.yaml:4:\d+: defaults\.load\.model: .*valid: closed, rate, ramp, connections/,
+        /bad\.yaml:4:\d+: defaults\.load\.model: .*valid: closed, rate, ramp, knee, connections/,
       );
       assert.match(stderr, /bad\.yaml:4:\d+: defaults\.load\.connections/);
       assert.match(stderr, /bad\.yaml:5:\d+: defaults\.payload\.shape: .*valid: mixed, text, items/);

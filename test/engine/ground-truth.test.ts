@@ -145,4 +145,53 @@ describe('ground truth', () => {
       child.kill('SIGKILL');
     }
   });
+  it('the knee search finds a known capacity: 400/s read back within 25%, every step kept', async () => {
+    // One answer every 2.5 ms: 400/s. Steps 100, 200, 400 (met or just broken), 800 (broken), then bisected.
+    const capacity = 400;
+    const { child, url } = await startFixedCapacityServer(1000 / capacity);
+    try {
+      const result = await runCase(
+        caseSpec({
+          pattern: 'rest',
+          target: url,
+          warmupMs: 300,
+          durationMs: 1000,
+          load: {
+            model: 'knee',
+            from: 100,
+            to: 6400,
+            factor: 2,
+            refine: 2,
+            p99Ms: 100,
+            connections: 8,
+            inFlight: 1,
+            maxInFlight: 10_000,
+          },
+        }),
+      );
+      assert.equal(result.status, 'ok', result.error?.message);
+      const search = result.summary?.search;
+      assert.ok(search, 'the result keeps the search');
+      assert.equal(search.end, 'knee', search.verdict);
+      assert.ok(search.capacity !== undefined, search.verdict);
+      assert.ok(
+        search.capacity >= capacity * 0.75 && search.capacity <= capacity * 1.25,
+        `capacity ${search.capacity}/s for a server that serves ${capacity}/s: ${search.verdict}`,
+      );
+      assert.ok(search.steps.length >= 4 && search.steps.length <= 12, `${search.steps.length} steps`);
+      const broken = search.steps.filter((s) => !s.met);
+      assert.ok(
+        broken.length > 0 && broken.every((s) => s.rate > search.capacity!),
+        'it broke above the capacity',
+      );
+      assert.ok(
+        broken.every((s) => !s.driverLimited),
+        `the driver is not blamed: ${broken.map((s) => s.broke.join(', ')).join('; ')}`,
+      );
+      assert.match(search.verdict, /^capacity [\d,]+\/s \(p99 ≤ 100 ms; broke at/);
+      assert.equal(result.summary?.throughput !== undefined, true);
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
 });

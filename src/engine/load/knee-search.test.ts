@@ -119,6 +119,16 @@ describe('knee search', () => {
     assert.match(describeKnee(settings, steps), /capacity ≥ 2,000\/s: DRIVER-LIMITED above it/);
   });
 
+  it('a driver-limited first step gives no capacity, and says so', () => {
+    const steps = search(50_000, 100);
+    assert.equal(steps.length, 1);
+    assert.equal(kneeState(settings, steps).capacity, undefined);
+    assert.match(
+      describeKnee(settings, steps),
+      /^capacity unknown: DRIVER-LIMITED at the first step, 500\/s/,
+    );
+  });
+
   it('a first step that already breaks the objective says so (floor)', () => {
     const steps = search(100);
     assert.equal(steps.length, 1);

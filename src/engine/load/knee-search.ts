@@ -138,7 +138,10 @@ export function describeKnee(settings: KneeSettings, steps: readonly JudgedStep[
     case 'ceiling':
       return `capacity ≥ ${n(settings.to)}/s (${objective} held up to the highest rate offered; raise load.to)`;
     case 'driver':
-      return `capacity ≥ ${state.capacity === undefined ? 0 : n(state.capacity)}/s: DRIVER-LIMITED above it (${objective}${why}); more driver cores or a leaner client would find more`;
+      if (state.capacity === undefined) {
+        return `capacity unknown: DRIVER-LIMITED at the first step, ${n(settings.from)}/s (${objective}${why}); lower load.from, or give the driver more cores or a leaner client`;
+      }
+      return `capacity ≥ ${n(state.capacity)}/s: DRIVER-LIMITED above it (${objective}${why}); more driver cores or a leaner client would find more`;
     case 'floor':
       return `capacity < ${n(settings.from)}/s: the first step already broke the objective (${objective}${why}); lower load.from`;
     case 'steps':

@@ -1,4 +1,4 @@
-import { MaxInFlight, Rate } from '../../scenario/fields.js';
+import { MaxInFlight, RateFrom as From, RateTo as To } from '../../scenario/fields.js';
 import { formatInteger } from '../../units.js';
 import { subscribersLabel, subscribersOf } from './closed.js';
 import { openLoop, openLoopLimits, openShare, sumShares, type DueTimes } from './open.js';
@@ -61,11 +61,6 @@ export interface RampSpec extends LoadBase {
   /** Most operations outstanding or queued in the driver, all connections together. */
   readonly maxInFlight: number;
 }
-
-const From = Rate.meta({
-  description: 'ramp: operations per second at the start of the measured window and through the warm-up',
-});
-const To = Rate.meta({ description: 'ramp: operations per second at the end of the measured window' });
 
 export const ramp = {
   name: 'ramp',

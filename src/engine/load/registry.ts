@@ -1,5 +1,6 @@
 import { closed } from './closed.js';
 import { connections } from './connections.js';
+import { knee } from './knee.js';
 import { ramp } from './ramp.js';
 import { rate } from './rate.js';
 import type { ZodOptional, ZodType } from 'zod';
@@ -13,6 +14,7 @@ export const loadDefinitions = {
   closed,
   rate,
   ramp,
+  knee,
   connections,
 } as const;
 

@@ -3,6 +3,7 @@ import type { Histogram } from '../../metrics/histogram.js';
 import type { BacklogMetrics, Measurement } from '../../result/types.js';
 import type { CaseSpec } from '../../scenario/types.js';
 import type { Clock } from '../clock.js';
+import type { RateSpec } from './rate.js';
 import type { ServerProcess } from '../server-host.js';
 
 /**
@@ -137,6 +138,12 @@ export interface LoadDefinition<S extends LoadBase & { readonly model: string }>
    * Instead of operations, the model holds connections open and measures what that costs (the
    * connection-cost model); the runner calls this in place of the drivers.
    */
+  /**
+   * Instead of one window, the model searches: the runner calls this once per repetition with
+   * `step`, which measures one window at a rate-model load on the same server (the knee model's
+   * capacity search); the measurement returned stands for the repetition.
+   */
+  search?(spec: S, step: (load: RateSpec, index: number) => Promise<Measurement>): Promise<Measurement>;
   hold?(
     spec: CaseSpec,
     repetition: number,
