@@ -5,6 +5,7 @@ import { mergeResults } from '../compare/merge.js';
 import type { CommbenchError } from '../errors.js';
 import type { LoadSpec } from '../scenario/types.js';
 import { parseShard, parseStartAt, shardLoad } from './shard.js';
+import { loadDefinition } from '../engine/load/registry.js';
 
 test('shardLoad: connections spread evenly, rate in proportion, summing to the whole', () => {
   const load: LoadSpec = { model: 'rate', connections: 50, rate: 1000, inFlight: 1, maxInFlight: 300 };
@@ -114,4 +115,14 @@ test('shardPlan: push patterns and cases with fewer connections than shards are 
   const ok = await shardPlan({ ...plan, cases: [plan.cases[0]!] }, { index: 2, count: 3 });
   assert.deepEqual(ok.cases[0]!.load, { model: 'closed', connections: 16, inFlight: 1 });
   assert.equal(ok.cases[0]!.id, 'rest ok', 'ids unchanged, so merge pairs the shards');
+});
+
+test('shardLoad of a ramp: both ends in proportion to the connections; merge sums them back', () => {
+  const load: LoadSpec = { model: 'ramp', connections: 5, from: 100, to: 2000, inFlight: 1, maxInFlight: 9 };
+  const shares = [0, 1].map((index) => shardLoad(load, { index, count: 2 }));
+  assert.deepEqual(shares, [
+    { model: 'ramp', connections: 3, from: 60, to: 1200, inFlight: 1, maxInFlight: 5 },
+    { model: 'ramp', connections: 2, from: 40, to: 800, inFlight: 1, maxInFlight: 4 },
+  ]);
+  assert.deepEqual(loadDefinition(load).combine(shares as (typeof load)[]), load);
 });

@@ -61,9 +61,13 @@ export function subscribersLabel(spec: LoadBase): string {
   return spec.subscribers === undefined ? '' : ` s=${spec.subscribers}`;
 }
 
-/** `subscribers` of `base`, only when set (resolved specs keep the key absent otherwise). */
-export function subscribersOf(base: LoadBase): Pick<LoadBase, 'subscribers'> {
-  return base.subscribers === undefined ? {} : { subscribers: base.subscribers };
+/** The common fields of a resolved spec; `subscribers` only when set (absent otherwise). */
+export function baseFields(base: LoadBase): LoadBase {
+  return {
+    connections: base.connections,
+    inFlight: base.inFlight,
+    ...(base.subscribers === undefined ? {} : { subscribers: base.subscribers }),
+  };
 }
 
 export interface ClosedSpec extends LoadBase {
@@ -74,12 +78,7 @@ export const closed = {
   name: 'closed',
   summary: "'connections' clients each keep 'inFlight' operations outstanding, as fast as possible",
   shape: {},
-  resolve: (_fields, base): ClosedSpec => ({
-    model: 'closed',
-    connections: base.connections,
-    inFlight: base.inFlight,
-    ...subscribersOf(base),
-  }),
+  resolve: (_fields, base): ClosedSpec => ({ model: 'closed', ...baseFields(base) }),
   describe: (s) => ({
     label: `closed c=${s.connections}×${s.inFlight}${subscribersLabel(s)}`,
     schedule: 'closed',

@@ -9,7 +9,7 @@ import { isPush, type PatternClient, type Subscription } from '../../patterns/ty
 import type { ConnectionCost, Measurement } from '../../result/types.js';
 import type { CaseSpec } from '../../scenario/types.js';
 import type { ServerProcess } from '../server-host.js';
-import { closedLoopLimits, subscribersOf } from './closed.js';
+import { baseFields, closedLoopLimits } from './closed.js';
 import { sumShares } from './open.js';
 import type { LoadBase, LoadDefinition } from './types.js';
 
@@ -261,12 +261,7 @@ export const connections = {
     "open 'connections' idle connections (or subscriptions), hold them for the duration, " +
     'report server memory and file descriptors per connection',
   shape: {},
-  resolve: (_fields, base): ConnectionsSpec => ({
-    model: 'connections',
-    connections: base.connections,
-    inFlight: base.inFlight,
-    ...subscribersOf(base),
-  }),
+  resolve: (_fields, base): ConnectionsSpec => ({ model: 'connections', ...baseFields(base) }),
   describe: (s) => ({ label: `hold ${s.connections} conns`, schedule: 'hold' }),
   idParts: () => ({ model: 'connections' }),
   share: (s, n) => ({ load: { ...s, connections: n } }),

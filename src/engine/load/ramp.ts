@@ -1,6 +1,6 @@
 import { MaxInFlight, RateFrom as From, RateTo as To } from '../../scenario/fields.js';
 import { formatInteger } from '../../units.js';
-import { subscribersLabel, subscribersOf } from './closed.js';
+import { baseFields, subscribersLabel } from './closed.js';
 import { openLoop, openLoopLimits, openShare, sumShares, type DueTimes } from './open.js';
 import type { LoadBase, LoadContext, LoadDefinition, LoadModel } from './types.js';
 
@@ -73,12 +73,10 @@ export const ramp = {
       ? "model 'ramp' needs load.from and load.to (operations per second at the start and the end of the window)"
       : {
           model: 'ramp',
-          connections: base.connections,
+          ...baseFields(base),
           from: fields.from,
           to: fields.to,
-          inFlight: base.inFlight,
           maxInFlight: base.maxInFlight,
-          ...subscribersOf(base),
         },
   describe: (s) => ({
     label: `ramp ${s.from}→${s.to}/s × ${s.connections} conn${s.inFlight > 1 ? `×${s.inFlight}` : ''}${subscribersLabel(s)}`,

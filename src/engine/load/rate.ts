@@ -1,6 +1,6 @@
 import { MaxInFlight, Rate } from '../../scenario/fields.js';
 import { formatInteger } from '../../units.js';
-import { subscribersLabel, subscribersOf } from './closed.js';
+import { subscribersLabel } from './closed.js';
 import { openLoop, openLoopLimits, openShare, sumShares } from './open.js';
 import type { LoadBase, LoadDefinition, LoadModel } from './types.js';
 
@@ -48,7 +48,7 @@ export const rate = {
           rate: fields.rate,
           inFlight: base.inFlight,
           maxInFlight: base.maxInFlight,
-          ...subscribersOf(base),
+          ...(base.subscribers === undefined ? {} : { subscribers: base.subscribers }),
         },
   describe: (s) => ({
     label: `rate ${s.rate}/s c=${s.connections}${s.inFlight > 1 ? `×${s.inFlight}` : ''}${subscribersLabel(s)}`,
