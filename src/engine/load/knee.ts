@@ -3,7 +3,7 @@ import type { Measurement, SearchResult, SearchStep } from '../../result/types.j
 import { bounds } from '../../scenario/bounds.js';
 import { MaxInFlight, RateFrom, RateTo } from '../../scenario/fields.js';
 import { PositiveDuration, formatDurationMs, formatInteger } from '../../units.js';
-import { subscribersLabel, subscribersOf } from './closed.js';
+import { baseFields, subscribersLabel } from './closed.js';
 import {
   describeKnee,
   judgeStep,
@@ -68,11 +68,9 @@ function settingsOf(s: KneeSpec): KneeSettings {
 export function kneeStepLoad(s: KneeSpec, rate: number): RateSpec {
   return {
     model: 'rate',
-    connections: s.connections,
-    inFlight: s.inFlight,
+    ...baseFields(s),
     rate,
     maxInFlight: s.maxInFlight,
-    ...subscribersOf(s),
   };
 }
 
@@ -179,15 +177,13 @@ export const knee = {
     if (to < fields.from) return `load.to (${to}/s) must be at least load.from (${fields.from}/s)`;
     return {
       model: 'knee',
-      connections: base.connections,
-      inFlight: base.inFlight,
+      ...baseFields(base),
       from: fields.from,
       to,
       factor: typeof fields.factor === 'number' ? fields.factor : 2,
       refine: typeof fields.refine === 'number' ? fields.refine : 2,
       p99Ms: typeof fields.p99 === 'number' ? fields.p99 : defaultP99Ms,
       maxInFlight: base.maxInFlight,
-      ...subscribersOf(base),
     };
   },
   describe: (s) => ({
