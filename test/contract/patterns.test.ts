@@ -18,6 +18,7 @@ const variants: Partial<Record<PatternName, Record<string, unknown>[]>> = {
     { mode: 'server-stream' },
     { mode: 'server-stream', messages: 1 },
     { client: 'http2' },
+    { client: 'frames' },
   ],
   graphql: [{ selection: 'narrow' }, { documentCache: false }],
 };
