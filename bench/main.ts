@@ -7,7 +7,7 @@
  *   npm run bench -- --duration 5s --connections 50 --patterns rest,latency --cpu-prof
  *
  * Groups (--patterns): rest (commbench client=net and client=undici, wrk, autocannon), grpc
- * (client=http2 and grpc-js, h2load), websocket (commbench client=net and client=ws, a plain `ws`
+ * (client=frames, http2 and grpc-js, h2load), websocket (commbench client=net and client=ws, a plain `ws`
  * loop), tcp (commbench, a
  * plain node:net loop), latency (rest at 1 connection against a server with a fixed 5 ms delay and
  * with none: commbench's p50 next to wrk's). The goals of issue 10 are checked per row: driver
@@ -250,6 +250,12 @@ async function benchGroup(
     } else if (group.pattern === 'grpc') {
       for (const w of grpcWorkers) {
         tools.push(
+          commbenchTool(
+            g,
+            server.url,
+            { pattern: 'grpc', options: { client: 'frames' }, workers: w },
+            config,
+          ),
           commbenchTool(g, server.url, { pattern: 'grpc', options: { client: 'http2' }, workers: w }, config),
           commbenchTool(
             g,
