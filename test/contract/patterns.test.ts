@@ -10,7 +10,7 @@ const variants: Partial<Record<PatternName, Record<string, unknown>[]>> = {
   ...architectureVariants,
   ...claimsVariants,
   ...pushContractVariants,
-  rest: [{ client: 'net' }],
+  rest: [{ client: 'undici' }],
   websocket: [...(pushContractVariants.websocket ?? []), { client: 'net' }],
   'rest-h2': [{ tls: true }],
   grpc: [

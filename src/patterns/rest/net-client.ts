@@ -278,13 +278,13 @@ export function connectRestNet(ctx: ClientContext<RestOptions>): Promise<Pattern
       'E_USAGE',
       'rest client: net sends only the echo record; it has no `request` block support yet',
       {
-        hint: 'use the default client (options: { rest: { client: undici } }) with a request block',
+        hint: 'use the undici client (options: { rest: { client: undici } }, the default with a request block)',
       },
     );
   }
   if (ctx.url.protocol !== 'http:') {
     throw new CommbenchError('E_USAGE', `rest client: net speaks plain http://, not ${ctx.url.protocol}//`, {
-      hint: 'use the default client (undici) for https targets',
+      hint: 'use the undici client (options: { rest: { client: undici } }, the default for https)',
     });
   }
   // The same path rule as the undici client: the URL's path and query, else options.path.
