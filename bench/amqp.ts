@@ -11,11 +11,12 @@
  *
  *   BENCH_DURATION=5s BENCH_ROUNDS=3 npm run bench:amqp
  *
- * Results go to bench/results/amqp-<time>.json; medians over the rounds are printed.
+ * Results go to bench/results/amqp-<time>.json; medians over the rounds are printed. `npm run bench`
+ * runs the same rounds for its amqp row (benchAmqp).
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import amqplib, { type ConfirmChannel } from 'amqplib';
 import { brokerEnvVar, startBroker, type RunningBroker } from '../src/brokers/index.js';
 import { describeEnvironment } from '../src/engine/environment.js';
@@ -148,7 +149,17 @@ function median(values: readonly number[]): number {
   return s.length % 2 === 1 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
 }
 
-async function main(): Promise<void> {
+/** One round's figures: throughput of both, and delivery latency at the paced rate. */
+export interface AmqpRound {
+  readonly plain: Throughput & Latency;
+  readonly commbench: Throughput & Latency;
+  readonly ratio: number;
+  readonly plainRate: Throughput & Latency;
+  readonly commbenchRate: Throughput & Latency;
+}
+
+/** Runs the rounds on a throwaway RabbitMQ; `npm run bench` calls it for its amqp row. */
+export async function benchAmqp(): Promise<{ rounds: AmqpRound[]; summary: AmqpSummary }> {
   const broker: RunningBroker = await startBroker('rabbitmq');
   const onSignal = (): void => {
     void broker.stop('kill').finally(() => process.exit(130));
@@ -156,7 +167,7 @@ async function main(): Promise<void> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   process.env[brokerEnvVar('rabbitmq')] = broker.url;
-  const rows: Record<string, unknown>[] = [];
+  const rows: AmqpRound[] = [];
   const ratios: number[] = [];
   const latencies: { commbench: number[]; plain: number[]; commbench99: number[]; plain99: number[] } = {
     commbench: [],
@@ -182,7 +193,7 @@ async function main(): Promise<void> {
       latencies.plain.push(plainRate.p50Us);
       latencies.commbench99.push(cbRate.p99Us);
       latencies.plain99.push(plainRate.p99Us);
-      rows.push({ round: r, plain, commbench: cb, ratio, plainRate, commbenchRate: cbRate });
+      rows.push({ plain, commbench: cb, ratio, plainRate, commbenchRate: cbRate });
       process.stderr.write(
         `round ${r + 1}/${rounds}: throughput plain ${Math.round(plain.perSec)}/s, commbench ${Math.round(cb.perSec)}/s ` +
           `(×${ratio.toFixed(3)}); ${rate} msg/s p50 commbench ${cbRate.p50Us} µs, plain ${plainRate.p50Us} µs\n`,
@@ -192,11 +203,23 @@ async function main(): Promise<void> {
     delete process.env[brokerEnvVar('rabbitmq')];
     await broker.stop();
   }
-  const summary = {
+  const summary: AmqpSummary = {
     throughputRatio: median(ratios),
     latencyP50Us: { commbench: median(latencies.commbench), plain: median(latencies.plain) },
     latencyP99Us: { commbench: median(latencies.commbench99), plain: median(latencies.plain99) },
   };
+  return { rounds: rows, summary };
+}
+
+export interface AmqpSummary {
+  /** Median over the rounds of commbench's work-queue throughput ÷ the plain loop's. */
+  readonly throughputRatio: number;
+  readonly latencyP50Us: { readonly commbench: number; readonly plain: number };
+  readonly latencyP99Us: { readonly commbench: number; readonly plain: number };
+}
+
+async function main(): Promise<void> {
+  const { rounds: rows, summary } = await benchAmqp();
   process.stdout.write(
     `amqp work-queue throughput, commbench / plain amqplib: ×${summary.throughputRatio.toFixed(3)} (goal ≥ 0.95)\n` +
       `delivery latency at ${rate} msg/s, p50: commbench ${summary.latencyP50Us.commbench} µs, plain ${summary.latencyP50Us.plain} µs (goal ≤ 500 µs); ` +
@@ -216,4 +239,4 @@ async function main(): Promise<void> {
   process.stderr.write(`results: ${file}\n`);
 }
 
-await main();
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) await main();

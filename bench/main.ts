@@ -7,9 +7,10 @@
  *   npm run bench -- --duration 5s --connections 50 --patterns rest,latency --cpu-prof
  *
  * Groups (--patterns): rest (commbench client=net and client=undici, wrk, autocannon), grpc
- * (client=http2 and grpc-js, h2load), websocket (commbench client=net and client=ws, a plain `ws`
+ * (client=frames, http2 and grpc-js, h2load), websocket (commbench client=net and client=ws, a plain `ws`
  * loop), tcp (commbench, a
- * plain node:net loop), latency (rest at 1 connection against a server with a fixed 5 ms delay and
+ * plain node:net loop), amqp (commbench's work queue and a plain amqplib loop on a throwaway
+ * RabbitMQ, bench/amqp.ts), latency (rest at 1 connection against a server with a fixed 5 ms delay and
  * with none: commbench's p50 next to wrk's). The goals of issue 10 are checked per row: driver
  * CPU/req ÷ the reference's, req/s ÷ the reference's, p50 − wrk's p50.
  *
@@ -74,7 +75,7 @@ interface Ratio {
   readonly met: boolean;
 }
 
-const groupNames = ['rest', 'grpc', 'websocket', 'tcp', 'latency'] as const;
+const groupNames = ['rest', 'grpc', 'websocket', 'tcp', 'latency', 'amqp'] as const;
 type GroupName = (typeof groupNames)[number];
 
 const benchDir = fileURLToPath(new URL('.', import.meta.url));
@@ -206,6 +207,7 @@ interface Group {
 }
 
 function groupsOf(name: GroupName, connections: number): Group[] {
+  if (name === 'amqp') return []; // its own broker and rounds: benchAmqpRows
   if (name !== 'latency') return [{ name, pattern: name, delayMs: 0, connections }];
   return [
     { name: 'rest 5ms c=1', pattern: 'rest', delayMs: 5, connections: 1 },
@@ -250,6 +252,12 @@ async function benchGroup(
     } else if (group.pattern === 'grpc') {
       for (const w of grpcWorkers) {
         tools.push(
+          commbenchTool(
+            g,
+            server.url,
+            { pattern: 'grpc', options: { client: 'frames' }, workers: w },
+            config,
+          ),
           commbenchTool(g, server.url, { pattern: 'grpc', options: { client: 'http2' }, workers: w }, config),
           commbenchTool(
             g,
@@ -296,6 +304,49 @@ async function benchGroup(
     await server.stop();
   }
   return rows;
+}
+
+/**
+ * The amqp row (bench/amqp.ts, in this process, on a throwaway RabbitMQ): per round, messages
+ * consumed per second of commbench's work queue and of a plain amqplib loop, and their delivery
+ * latency at 1000 msg/s.
+ */
+async function benchAmqpRows(config: BenchConfig, notes: string[]): Promise<Row[]> {
+  process.env.BENCH_DURATION ??= `${config.durationS}s`;
+  process.env.BENCH_WARMUP ??= `${config.warmupS}s`;
+  process.stderr.write('amqp: commbench work queue and a plain amqplib loop on a throwaway RabbitMQ …\n');
+  try {
+    const { benchAmqp } = await import('./amqp.js');
+    const { rounds } = await benchAmqp();
+    notes.push(
+      'amqp: req/s = messages consumed per second (work queue, publisher confirms kept 64 deep, one consumer with prefetch 100, 1 KiB), p50/p99 = publish → consume delivery latency at 1000 msg/s; both run in the bench process (driver CPU not measured); medians of BENCH_ROUNDS (default 3) rounds',
+    );
+    return rounds.flatMap((r, round) => [
+      {
+        pattern: 'amqp',
+        tool: 'commbench work-queue',
+        round,
+        reqPerSec: r.commbench.perSec,
+        p50Us: r.commbenchRate.p50Us,
+        p99Us: r.commbenchRate.p99Us,
+        requests: r.commbench.delivered,
+        errors: 0,
+      },
+      {
+        pattern: 'amqp',
+        tool: 'plain amqplib loop',
+        round,
+        reqPerSec: r.plain.perSec,
+        p50Us: r.plainRate.p50Us,
+        p99Us: r.plainRate.p99Us,
+        requests: r.plain.delivered,
+        errors: 0,
+      },
+    ]);
+  } catch (err) {
+    say(notes, `amqp skipped: ${(err as Error).message} (RabbitMQ: apt-get install rabbitmq-server)`);
+    return [];
+  }
 }
 
 function median(values: readonly number[]): number | undefined {
@@ -364,7 +415,12 @@ function ratios(summary: readonly Row[], rows: readonly Row[], rounds: number): 
     const ratio = compare(metric, a, b);
     if (ratio === undefined) return;
     const perRound: number[] = [];
-    for (let round = 0; round < rounds; round++) {
+    // The amqp row has rounds of its own (bench/amqp.ts).
+    const roundCount = Math.max(
+      rounds,
+      ...rows.filter((r) => r.pattern === pattern).map((r) => (r.round ?? 0) + 1),
+    );
+    for (let round = 0; round < roundCount; round++) {
       const x = value(find(rows, pattern, numerator, round), metric);
       const y = value(find(rows, pattern, denominator, round), metric);
       const r = x !== undefined && y !== undefined ? compare(metric, x, y) : undefined;
@@ -386,6 +442,7 @@ function ratios(summary: readonly Row[], rows: readonly Row[], rounds: number): 
   }
   for (const tool of commbenchRows('websocket')) add('websocket', tool, 'plain ws loop', 'cpu', 1.5);
   for (const tool of commbenchRows('tcp')) add('tcp', tool, 'plain node:net loop', 'cpu', 1.2);
+  for (const tool of commbenchRows('amqp')) add('amqp', tool, 'plain amqplib loop', 'rps', 0.95);
   for (const tool of commbenchRows('rest 5ms c=1')) add('rest 5ms c=1', tool, 'wrk', 'p50', 100);
   for (const tool of commbenchRows('rest 0ms c=1')) add('rest 0ms c=1', tool, 'wrk', 'p50', 50);
   return out;
@@ -399,7 +456,7 @@ function describeRatio(r: Ratio, rounds: number): string {
       : r.metric === 'rps'
         ? `req/s ${r.numerator} ÷ ${r.denominator} = ${fmt(r.ratio)} (goal ≥ ${r.goal}×)`
         : `p50 |${r.numerator} − ${r.denominator}| = ${fmt(r.ratio)} (goal ≤ ${(r.goal / 1000).toFixed(2)} ms)`;
-  const perRound = rounds > 1 ? `; per round ${r.perRound.map(fmt).join(', ')}` : '';
+  const perRound = rounds > 1 || r.perRound.length > 1 ? `; per round ${r.perRound.map(fmt).join(', ')}` : '';
   return `${r.met ? 'goal met   ' : 'goal MISSED'}  ${r.pattern}: ${what}${perRound}`;
 }
 
@@ -490,6 +547,8 @@ async function main(): Promise<number> {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
+
+  if (patterns.includes('amqp') && !abort.signal.aborted) rows.push(...(await benchAmqpRows(config, notes)));
 
   const summary = summarize(rows);
   const rs = ratios(summary, rows, rounds);

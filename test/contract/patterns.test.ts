@@ -10,7 +10,7 @@ const variants: Partial<Record<PatternName, Record<string, unknown>[]>> = {
   ...architectureVariants,
   ...claimsVariants,
   ...pushContractVariants,
-  rest: [{ client: 'net' }],
+  rest: [{ client: 'undici' }],
   websocket: [...(pushContractVariants.websocket ?? []), { client: 'net' }],
   'rest-h2': [{ tls: true }],
   grpc: [
@@ -18,6 +18,7 @@ const variants: Partial<Record<PatternName, Record<string, unknown>[]>> = {
     { mode: 'server-stream' },
     { mode: 'server-stream', messages: 1 },
     { client: 'http2' },
+    { client: 'frames' },
   ],
   graphql: [{ selection: 'narrow' }, { documentCache: false }],
 };

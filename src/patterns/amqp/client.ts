@@ -2,6 +2,7 @@ import type { Socket } from 'node:net';
 import amqplib, { type Channel, type ChannelModel, type ConfirmChannel, type ConsumeMessage } from 'amqplib';
 import { runConsumer, splitEndpoint } from '../queue/consumer.js';
 import { recordsEqual, type EchoRecord } from '../../message.js';
+import { PendingQueue, type PendingOp } from '../pending.js';
 import {
   OpError,
   toOpError,
@@ -35,6 +36,15 @@ export async function openConnection(
 /** The socket under an amqplib connection (to destroy it as a crash would). */
 function socketOf(model: ChannelModel): Socket | undefined {
   return (model.connection as unknown as { stream?: Socket }).stream;
+}
+
+/** A confirm-mode publish awaiting its confirm; rejected by the PendingQueue at its deadline. */
+class PublishOp implements PendingOp {
+  settled = false;
+  constructor(
+    readonly deadline: number,
+    readonly reject: (err: OpError) => void,
+  ) {}
 }
 
 interface Link {
@@ -108,7 +118,6 @@ export async function connectAmqp(ctx: ClientContext<AmqpOptions>): Promise<Patt
       contentType: 'application/json',
       persistent: o.persistent,
     };
-    const [exchange, key] = o.mode === 'pubsub' ? [n.exchange, routingKey] : ['', n.queue];
     if (o.confirm) {
       const confirm = l.channel as ConfirmChannel;
       await Promise.race([
@@ -124,10 +133,51 @@ export async function connectAmqp(ctx: ClientContext<AmqpOptions>): Promise<Patt
     }
   };
 
-  const send = async (msg: EchoRecord, verify: boolean): Promise<void> => {
+  const [exchange, key] = o.mode === 'pubsub' ? [n.exchange, routingKey] : ['', n.queue];
+  const pending = new PendingQueue<PublishOp>(ctx.timeoutMs);
+
+  /**
+   * The hot path while the link is up: one publish, settled by its confirm callback (or at once
+   * without confirms), deadlines swept by one PendingQueue timer — no per-message timer, race or
+   * async frame. A nack, a full socket buffer or no link goes the slow way (sendSlow: reconnect
+   * and republish until the deadline).
+   */
+  const send = (msg: EchoRecord, verify: boolean): Promise<void> => {
     const body = Buffer.from(JSON.stringify(msg));
     if (o.mode === 'rpc') return call(body, msg, verify);
-    const deadline = performance.now() + ctx.timeoutMs;
+    const l = link;
+    if (l === undefined || closed) return sendSlow(body, msg, performance.now() + ctx.timeoutMs);
+    const props = { messageId: String(msg.seq), contentType: 'application/json', persistent: o.persistent };
+    if (!o.confirm) {
+      if (!l.channel.publish(exchange, key, body, props)) {
+        return new Promise<void>((resolve) => l.channel.once('drain', () => resolve())).then(() =>
+          ctx.payload.add(body.length, 0),
+        );
+      }
+      ctx.payload.add(body.length, 0);
+      return Promise.resolve();
+    }
+    return new Promise<void>((resolve, reject) => {
+      const op = new PublishOp(performance.now() + ctx.timeoutMs, reject);
+      pending.push(op);
+      (l.channel as ConfirmChannel).publish(exchange, key, body, props, (err: unknown) => {
+        if (op.settled) return;
+        op.settled = true;
+        pending.dropSettled();
+        if (!err) {
+          ctx.payload.add(body.length, 0);
+          return resolve();
+        }
+        // Nacked, or the channel closed: republished as the slow path would, after its delay.
+        if (closed || performance.now() + reconnectDelayMs >= op.deadline) {
+          return reject(new OpError('protocol', nacked));
+        }
+        setTimeout(() => sendSlow(body, msg, op.deadline).then(resolve, reject), reconnectDelayMs);
+      });
+    });
+  };
+
+  const sendSlow = async (body: Buffer, msg: EchoRecord, deadline: number): Promise<void> => {
     for (;;) {
       try {
         await withTimeout(
@@ -179,6 +229,7 @@ export async function connectAmqp(ctx: ClientContext<AmqpOptions>): Promise<Patt
     async close() {
       if (closed) return;
       closed = true;
+      pending.failAll(new OpError('connection', 'client closed'));
       const l = link;
       link = undefined;
       for (const waiter of replies.values()) waiter.reject(new OpError('connection', 'client closed'));

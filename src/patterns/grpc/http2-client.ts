@@ -9,7 +9,7 @@ import type { EchoRecord } from '../../message.js';
 import { PendingQueue, type PendingOp } from '../pending.js';
 import { OpError, toOpError, type ClientContext, type PatternClient } from '../types.js';
 import type { GrpcOptions } from './index.js';
-import { echoCodec, echoProblem, unaryPath } from './proto.js';
+import { echoCodec, grpcEchoProblem, unaryPath, varintBytes } from './proto.js';
 
 const { NGHTTP2_CANCEL } = http2.constants;
 
@@ -95,11 +95,6 @@ function onClose(this: OpStream): void {
   op.resolve();
 }
 
-/** Bytes of `seq` as a protobuf varint. */
-function varintBytes(seq: number): number {
-  return seq < 0x80 ? 1 : seq < 0x4000 ? 2 : seq < 0x200000 ? 3 : seq < 0x10000000 ? 4 : 5;
-}
-
 /**
  * gRPC messages of one base record: the record without its seq (field 1, encoded first) is
  * encoded once; a message is its 5-byte prefix, the seq field, and those bytes.
@@ -134,20 +129,6 @@ class MessageEncoder {
     this.rest.copy(frame, at);
     return frame;
   }
-}
-
-/** Reads the seq (field 1 varint) at the start of an encoded EchoRecord; -1 when it is not there. */
-function leadingSeq(message: Buffer, from: number): number {
-  if (message[from] !== 0x08) return 0;
-  let v = 0;
-  let scale = 1;
-  for (let i = from + 1; i < from + 6 && i < message.length; i++) {
-    const b = message[i] as number;
-    v += (b & 0x7f) * scale;
-    if (b < 0x80) return v;
-    scale *= 128;
-  }
-  return -1;
 }
 
 /**
@@ -193,9 +174,7 @@ class LeanClient implements PatternClient {
   }
 
   check(body: Buffer, op: UnaryOp): OpError | undefined {
-    const seq = op.msg.seq;
-    if (!op.verify && body.length - 5 === op.requestBytes && leadingSeq(body, 5) === seq) return undefined;
-    return echoProblem(body.subarray(5), op.msg, op.verify);
+    return grpcEchoProblem(body.subarray(5), op.msg, op.requestBytes, op.verify);
   }
 
   send(msg: EchoRecord, verify: boolean): Promise<void> {

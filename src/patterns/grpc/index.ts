@@ -15,11 +15,12 @@ export const grpcOptions = z.strictObject({
   /** server-stream: copies of the record the server streams back per operation. */
   messages: z.int().min(1).max(100_000).default(10),
   /**
-   * Client library, unary mode: `grpc-js` (@grpc/grpc-js, what Node services use) or `http2`, a lean
-   * client on node:http2 speaking the same wire protocol — to separate the cost of gRPC the
-   * protocol from that of grpc-js the client library.
+   * Client, unary mode: `grpc-js` (@grpc/grpc-js, what Node services use); `http2`, a lean client
+   * on node:http2 (nghttp2) speaking the same wire protocol; `frames`, commbench's own HTTP/2
+   * framing on node:net with pre-encoded HPACK headers, as h2load does (frames-client.ts). They
+   * separate the cost of gRPC the protocol from that of a client library.
    */
-  client: z.enum(['grpc-js', 'http2']).default('grpc-js'),
+  client: z.enum(['grpc-js', 'http2', 'frames']).default('grpc-js'),
 });
 export type GrpcOptions = z.output<typeof grpcOptions>;
 
@@ -51,12 +52,16 @@ const grpc = {
       const { connectOwnGrpc } = await import('./own-client.js');
       return connectOwnGrpc(ctx);
     }
-    if (ctx.options.client === 'http2') {
+    if (ctx.options.client !== 'grpc-js') {
       if (ctx.options.mode !== 'unary') {
         throw new OpError(
           'protocol',
-          `grpc option client: http2 supports mode unary only, not ${ctx.options.mode}`,
+          `grpc option client: ${ctx.options.client} supports mode unary only, not ${ctx.options.mode}`,
         );
+      }
+      if (ctx.options.client === 'frames') {
+        const { connectGrpcFrames } = await import('./frames-client.js');
+        return connectGrpcFrames(ctx);
       }
       const { connectGrpcHttp2 } = await import('./http2-client.js');
       return connectGrpcHttp2(ctx);

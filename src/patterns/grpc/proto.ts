@@ -77,3 +77,37 @@ export function echoProblem(response: Buffer, msg: EchoRecord, verify: boolean):
   }
   return undefined;
 }
+
+/** Bytes of `seq` as a protobuf varint. */
+export function varintBytes(seq: number): number {
+  return seq < 0x80 ? 1 : seq < 0x4000 ? 2 : seq < 0x200000 ? 3 : seq < 0x10000000 ? 4 : 5;
+}
+
+/** Reads the seq (field 1 varint) at the start of an encoded EchoRecord; -1 when it is not there. */
+export function leadingSeq(message: Buffer, from: number): number {
+  if (message[from] !== 0x08) return 0;
+  let v = 0;
+  let scale = 1;
+  for (let i = from + 1; i < from + 6 && i < message.length; i++) {
+    const b = message[i] as number;
+    v += (b & 0x7f) * scale;
+    if (b < 0x80) return v;
+    scale *= 128;
+  }
+  return -1;
+}
+
+/**
+ * Checks one echoed message (without its 5-byte gRPC prefix) against the request of
+ * `requestBytes` bytes: by length and leading seq when it has the request's shape, else (and
+ * always with verify) decoded and compared field by field.
+ */
+export function grpcEchoProblem(
+  message: Buffer,
+  msg: EchoRecord,
+  requestBytes: number,
+  verify: boolean,
+): OpError | undefined {
+  if (!verify && message.length === requestBytes && leadingSeq(message, 0) === msg.seq) return undefined;
+  return echoProblem(message, msg, verify);
+}

@@ -9,24 +9,32 @@ export const restOptions = z.strictObject({
     .regex(/^\/[^\s?#]*$/, 'an absolute path without query, e.g. /echo')
     .default('/echo'),
   /**
-   * Client: `undici` (one undici Client per connection, what Node services use) or `net`, a lean
-   * HTTP/1.1 keep-alive client on node:net (pre-encoded request, seq patched; like wrk/autocannon).
+   * Client: `net`, a lean HTTP/1.1 keep-alive client on node:net (pre-encoded request, seq patched;
+   * like wrk/autocannon), or `undici` (one undici Client per connection, what Node services use).
+   * Unset: `net` for the echo over http://, `undici` for a `request` block or an https:// target.
    */
-  client: z.enum(['undici', 'net']).default('undici'),
+  client: z.enum(['undici', 'net']).optional(),
 });
 export type RestOptions = z.output<typeof restOptions>;
 
+/** The client a rest connection uses: `client` when given, else as the option's comment says. */
+export function restClientOf(options: RestOptions, ctx: { url: URL; request?: unknown }): 'undici' | 'net' {
+  return options.client ?? (ctx.request === undefined && ctx.url.protocol === 'http:' ? 'net' : 'undici');
+}
+
 /**
  * HTTP/1.1 + JSON: `POST <path>` with the record as the body; the node:http server parses it and
- * answers 200 with JSON.stringify of the parsed record (keep-alive). The client is one undici
- * `Client` per connection with pipelining = inFlight. Payload bytes = request and response bodies.
- * With a `request` block (scenario `request:`) it sends the user's own request to the target URL,
- * judged by `expect` (src/patterns/request/).
+ * answers 200 with JSON.stringify of the parsed record (keep-alive). The client is the lean
+ * node:net client (net-client.ts) by default, or one undici `Client` per connection
+ * (`client: undici`), both pipelining inFlight requests. Payload bytes = request and response
+ * bodies. With a `request` block (scenario `request:`) it sends the user's own request to the
+ * target URL with undici, judged by `expect` (src/patterns/request/).
  */
 const rest = {
   name: 'rest',
   kind: 'request-response',
-  summary: 'HTTP/1.1 POST with a JSON body (node:http server, undici client, keep-alive, pipelining)',
+  summary:
+    'HTTP/1.1 POST with a JSON body (node:http server, lean node:net or undici client, keep-alive, pipelining)',
   options: restOptions,
   scheme: 'http',
   async startServer(ctx) {
@@ -34,7 +42,7 @@ const rest = {
     return startRestServer(ctx);
   },
   async connect(ctx) {
-    if (ctx.options.client === 'net') {
+    if (restClientOf(ctx.options, ctx) === 'net') {
       const { connectRestNet } = await import('./net-client.js');
       return connectRestNet(ctx);
     }
