@@ -2,8 +2,8 @@ import { brokerOfCase, startRunBrokers } from '../brokers/run.js';
 import { CommbenchError, isCommbenchError } from '../errors.js';
 import { machineBusyUs } from '../metrics/machine.js';
 import { packageVersion } from '../paths.js';
-import { readPlacement } from '../proc/placement.js';
-import { pinThisProcess } from '../proc/spawn.js';
+import { openFilesLimit, readPlacement } from '../proc/placement.js';
+import { obtainableNofile, pinThisProcess } from '../proc/spawn.js';
 import { loadPattern } from '../patterns/registry.js';
 import { isPush } from '../patterns/types.js';
 import type { CaseResult, CaseStatus, Measurement, Result } from '../result/types.js';
@@ -187,7 +187,11 @@ async function runRepetition(
           port: 0,
           delayMs: spec.serverDelayMs,
         },
-        spec.placement?.server ? { cpus: spec.placement.server } : {},
+        {
+          ...(spec.placement?.server ? { cpus: spec.placement.server } : {}),
+          // Holding N connections takes N descriptors in the server: as many as can be had (src/proc).
+          ...serverNofile(spec),
+        },
       );
   if (server) opts.hooks?.serverStarted?.(spec, server);
   let unpin: (() => void) | undefined;
@@ -325,6 +329,13 @@ async function driveWindow(
     measurement: measure(repetition, spec.load, reports, { ...usage, workers }),
     durationMs: Math.max(0, ...reports.map((r) => r.measuredMs)),
   };
+}
+
+/** The server's RLIMIT_NOFILE for a case that holds more connections than the inherited limit allows. */
+function serverNofile(spec: CaseSpec): { nofile?: number } {
+  const wanted = spec.load.connections + 1000;
+  if (!loadDefinition(spec.load).hold || wanted <= (openFilesLimit('self')?.soft ?? wanted)) return {};
+  return { nofile: obtainableNofile(wanted) };
 }
 
 /** Resolves at wall-clock `epochMs` (at once when past), or when `signal` aborts. */

@@ -317,6 +317,27 @@ export function obtainableNofile(wanted: number): number {
 }
 
 /**
+ * Raises this process's RLIMIT_NOFILE (soft and hard) to `wanted` when it is lower, with
+ * `prlimit --pid` (needs CAP_SYS_RESOURCE above the hard limit; the soft limit goes up to the hard
+ * one without). Returns the soft limit it has afterwards, and whether raising it was refused.
+ */
+export function raiseOwnNofile(wanted: number): { limit: number; refused: boolean } {
+  const before = openFilesLimit('self');
+  if (!before || before.soft >= wanted) return { limit: before?.soft ?? wanted, refused: false };
+  const target = Math.max(wanted, before.hard);
+  const raised =
+    spawnSync('prlimit', ['--pid', String(process.pid), `--nofile=${target}:${target}`], { timeout: 2000 })
+      .status === 0;
+  if (!raised && before.soft < before.hard) {
+    spawnSync('prlimit', ['--pid', String(process.pid), `--nofile=${before.hard}:${before.hard}`], {
+      timeout: 2000,
+    });
+  }
+  const after = openFilesLimit('self')?.soft ?? before.soft;
+  return { limit: after, refused: after < wanted };
+}
+
+/**
  * Pins this process and all of its threads (the driver, its worker threads, libuv's pool) to
  * `cpus` with `taskset -a -p`; threads and children started later inherit it. Returns a function
  * that restores the CPUs it had before. Throws when taskset fails.

@@ -10,6 +10,7 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { availableParallelism, totalmem } from 'node:os';
+import { obtainableNofile } from '../proc/spawn.js';
 import { formatBytes } from '../units.js';
 import { loadDefinition } from '../engine/load/registry.js';
 import { bounds } from './bounds.js';
@@ -21,8 +22,13 @@ const hourMs = 3_600_000;
 
 /** What this machine can hold, as read when commbench starts. */
 export interface MachineLimits {
-  /** Soft RLIMIT_NOFILE of this process (Node raises it to the hard limit at start). */
+  /**
+   * Open files one process can have: the hard RLIMIT_NOFILE (Node raises the soft limit to it at
+   * start), or fs.nr_open when this process may raise the hard limit (CAP_SYS_RESOURCE; src/proc).
+   */
   readonly openFiles: number;
+  /** True when the hard limit binds: raising it was refused (no CAP_SYS_RESOURCE). */
+  readonly openFilesFixed?: boolean;
   /** Loopback source ports: connections to one server port cannot exceed it (ip_local_port_range). */
   readonly ephemeralPorts: number;
   /** Physical memory, bytes. */
@@ -54,6 +60,16 @@ function readOpenFiles(): number {
   return /^\d+$/.test(out) ? Number(out) : 1024;
 }
 
+/** fs.nr_open: the most open files the kernel lets one process have (Linux; else 0). */
+function readNrOpen(): number {
+  try {
+    const n = Number(readFileSync('/proc/sys/fs/nr_open', 'utf8').trim());
+    return Number.isInteger(n) ? n : 0;
+  } catch {
+    return 0;
+  }
+}
+
 function readEphemeralPorts(): number {
   try {
     const [lo, hi] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/);
@@ -69,8 +85,13 @@ let cached: MachineLimits | undefined;
 
 /** This machine's limits (read once). */
 export function machineLimits(): MachineLimits {
-  cached ??= {
-    openFiles: readOpenFiles(),
+  if (cached) return cached;
+  const soft = readOpenFiles();
+  const nrOpen = readNrOpen();
+  const obtainable = nrOpen > soft ? obtainableNofile(nrOpen) : soft;
+  cached = {
+    openFiles: Math.max(soft, obtainable),
+    ...(nrOpen > soft && obtainable < nrOpen ? { openFilesFixed: true } : {}),
     ephemeralPorts: readEphemeralPorts(),
     memoryBytes: totalmem(),
     cores: availableParallelism(),
@@ -83,7 +104,14 @@ export function maxSockets(limits: MachineLimits): { max: number; why: string } 
   const byFiles = Math.max(1, limits.openFiles - reservedFiles);
   const byMemory = Math.floor(limits.memoryBytes / 2 / bytesPerConnection);
   const candidates: [number, string][] = [
-    [byFiles, `the open-file limit is ${limits.openFiles} (ulimit -n; ${reservedFiles} kept for the driver)`],
+    [
+      byFiles,
+      `the open-file limit is ${limits.openFiles} per process (${
+        limits.openFilesFixed
+          ? 'the hard RLIMIT_NOFILE: raising it needs CAP_SYS_RESOURCE, which this process lacks'
+          : 'ulimit -n'
+      }; ${reservedFiles} kept for the driver)`,
+    ],
     [limits.ephemeralPorts, `loopback has ${limits.ephemeralPorts} source ports (ip_local_port_range)`],
     [byMemory, `half of ${formatBytes(limits.memoryBytes)} memory at ~64 KiB per connection`],
   ];

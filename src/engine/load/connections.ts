@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { makeRecord, withSeq } from '../../message.js';
 import { collectGarbage } from '../../metrics/gc.js';
@@ -8,6 +7,9 @@ import { loadPattern } from '../../patterns/registry.js';
 import { isPush, type PatternClient, type Subscription } from '../../patterns/types.js';
 import type { ConnectionCost, Measurement } from '../../result/types.js';
 import type { CaseSpec } from '../../scenario/types.js';
+import { openFilesLimit } from '../../proc/placement.js';
+import { raiseOwnNofile } from '../../proc/spawn.js';
+import { formatInteger } from '../../units.js';
 import type { ServerProcess } from '../server-host.js';
 import { baseFields, closedLoopLimits } from './closed.js';
 import { sumShares } from './open.js';
@@ -36,14 +38,24 @@ export async function holdConnections(
   const pattern = await loadPattern(spec.pattern);
   const options = pattern.options.parse(spec.options ?? {});
   const subscriptions = isPush(pattern, options);
-  const fdLimit = openFileLimit();
   const requested = spec.load.connections;
+  // One descriptor per connection on each side: the driver raises its own limit when it may, and the
+  // runner started the server with as many as could be had (src/proc); the lower of the two binds.
+  const own = raiseOwnNofile(requested + fdMargin);
+  const serverLimit = server ? openFilesLimit(server.pid)?.soft : undefined;
+  const fdLimit = Math.min(own.limit, serverLimit ?? own.limit);
   const possible = Math.max(1, fdLimit - fdMargin);
   const count = Math.min(requested, possible);
   const notes: string[] = [];
   if (count < requested) {
+    const hard = openFilesLimit('self')?.hard ?? fdLimit;
     notes.push(
-      `opened ${count} of ${requested}: the open-file limit is ${fdLimit} (ulimit -n); raise it (e.g. ulimit -n 65536 as root) to open more`,
+      `opened ${formatInteger(count)} of ${formatInteger(requested)}: RLIMIT_NOFILE (open files per process) is ` +
+        `${formatInteger(fdLimit)} here` +
+        (own.refused
+          ? `, and raising it above the hard limit (${formatInteger(hard)}) was refused (prlimit needs CAP_SYS_RESOURCE, e.g. root outside a container)`
+          : '') +
+        `; each connection takes a descriptor in the driver and one in the server, so one process on each side stops near ${formatInteger(possible)}`,
     );
   }
   const record = withSeq(makeRecord(spec.payload.size, spec.payload.shape), 0);
@@ -233,18 +245,6 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
     const timer = setTimeout(done, ms);
     signal.addEventListener('abort', done, { once: true });
   });
-}
-
-/** The soft limit on open files of this process (from /proc; 1024 when unknown). */
-export function openFileLimit(): number {
-  try {
-    const limits = readFileSync('/proc/self/limits', 'utf8');
-    const m = /Max open files\s+(\d+|unlimited)/.exec(limits);
-    if (!m) return 1024;
-    return m[1] === 'unlimited' ? Number.MAX_SAFE_INTEGER : Number(m[1]);
-  } catch {
-    return 1024;
-  }
 }
 
 /**
