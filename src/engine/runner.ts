@@ -246,7 +246,7 @@ async function runRepetition(
       fromEpoch(startAtEpoch) + spec.warmupMs,
       spec.durationMs,
       server,
-      server ? brokerOfCase(spec.pattern) : {},
+      server ? brokerOfCase(spec.pattern, spec.options) : {},
       abort.signal,
     );
     const reports = await reportsPromise;
