@@ -408,17 +408,19 @@ export const claims: readonly Claim[] = [
     run: {
       defaults: { load: c1 },
       cases: (['redis', 'rabbitmq'] as const).flatMap((broker) =>
-        [3000, 30_000].map((events) => ({
+        [5000, 50_000].map((events) => ({
           pattern: 'event-sourcing',
           options: { 'event-sourcing': { broker, events } },
         })),
       ),
     },
-    // One 30k rebuild over AMQP takes a few hundred ms: a window that holds several.
-    timing: { quick: { duration: '1.5s', warmup: '300ms' }, full: { duration: '3s', warmup: '500ms' } },
+    // One 50k rebuild over AMQP takes about a second on a busy 2-core machine: a window that holds
+    // a few. Not fewer events: a rebuild has a fixed cost too (a consumer to start, 15-50 ms over
+    // AMQP), which at a few thousand events is as large as the replay itself.
+    timing: { quick: { duration: '2.5s', warmup: '300ms' }, full: { duration: '5s', warmup: '500ms' } },
     rules: (['redis', 'rabbitmq'] as const).flatMap((broker) => {
-      const small = sel(`${broker} 3k`, 'event-sourcing', { broker, events: 3000 });
-      const large = sel(`${broker} 30k`, 'event-sourcing', { broker, events: 30_000 });
+      const small = sel(`${broker} 5k`, 'event-sourcing', { broker, events: 5000 });
+      const large = sel(`${broker} 50k`, 'event-sourcing', { broker, events: 50_000 });
       return [
         {
           says: `${broker}: rebuilds equal to the appended balances`,
@@ -428,7 +430,7 @@ export const claims: readonly Claim[] = [
           right: none(0),
         },
         {
-          says: `${broker}: replay rate at 10× the events, not below half (time ≤ 20×)`,
+          says: `${broker}: replay rate at 10× the events not below half (time ≤ 20×)`,
           metric: 'eventsPerSec' as const,
           left: large,
           op: '>' as const,
@@ -436,7 +438,7 @@ export const claims: readonly Claim[] = [
           factor: 0.5,
         },
         {
-          says: `${broker}: replay rate at 10× the events, not above double (time ≥ 5×)`,
+          says: `${broker}: and not above double (time ≥ 5×)`,
           metric: 'eventsPerSec' as const,
           left: large,
           op: '<' as const,

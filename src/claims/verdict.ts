@@ -15,8 +15,11 @@ export const claimMetrics = {
   responsePerOp: { unit: 'B', read: (m) => m.payload.responsePerOp },
   wirePerOp: { unit: 'B', read: (m) => m.wire.perOp },
   errors: { unit: '', read: (m) => m.errors.total },
-  /** Operations that completed, counted only when none failed (0 otherwise): "it worked, this often". */
-  cleanOps: { unit: '', read: (m) => (m.errors.total === 0 ? m.ops : 0) },
+  /**
+   * Operations that completed, counted only when none failed (0 otherwise): "it worked, this often".
+   * Not measured when none completed in the window.
+   */
+  cleanOps: { unit: '', read: (m) => (m.errors.total > 0 ? 0 : m.ops > 0 ? m.ops : undefined) },
   lost: { unit: '', read: (m) => m.delivery?.lost },
   duplicated: { unit: '', read: (m) => m.delivery?.duplicated },
   reconnects: { unit: '', read: (m) => (m.delivery ? (m.delivery.reconnect?.count ?? 0) : undefined) },
