@@ -1,9 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import type { ConsumeMessage } from 'amqplib';
 import { runConsumer, splitEndpoint } from '../../brokers/consumer.js';
-import { brokerForServer } from '../../brokers/run.js';
 import type { EchoRecord } from '../../message.js';
 import { openConnection } from '../amqp/client.js';
+import { serveBrokerEndpoint } from '../broker-endpoint.js';
 import { amqpOptions } from '../amqp/index.js';
 import {
   OpError,
@@ -21,39 +20,26 @@ const socket = amqpOptions.parse({});
 const exchangeOf = (endpoint: string): string => `${endpoint}.topics`;
 
 /** This run's topic exchange, named by the URL fragment; deleted on stop. */
-export async function startExchangeServer(): Promise<RunningServer> {
-  const broker = await brokerForServer('rabbitmq');
-  const endpoint = `commbench-${randomBytes(4).toString('hex')}`;
-  let model;
-  try {
-    model = await openConnection(new URL(broker.url), socket, 10_000);
-    const channel = await model.createChannel();
-    await channel.assertExchange(exchangeOf(endpoint), 'topic', { durable: false });
-    await channel.close();
-  } catch (err) {
-    await model?.close().catch(() => undefined);
-    await broker.stop();
-    throw err;
-  }
-  const url = new URL(broker.url);
-  url.hash = endpoint;
-  let stopped = false;
-  return {
-    url: url.href,
-    helpers: broker.helpers,
-    async stop() {
-      if (stopped) return;
-      stopped = true;
+export function startExchangeServer(): Promise<RunningServer> {
+  return serveBrokerEndpoint('rabbitmq', async (brokerUrl, endpoint) => {
+    const model = await openConnection(brokerUrl, socket, 10_000);
+    try {
+      const channel = await model.createChannel();
+      await channel.assertExchange(exchangeOf(endpoint), 'topic', { durable: false });
+      await channel.close();
+    } catch (err) {
+      await model.close().catch(() => undefined);
+      throw err;
+    }
+    return async () => {
       try {
         const channel = await model.createChannel();
         await channel.deleteExchange(exchangeOf(endpoint));
-        await model.close();
-      } catch {
-        // the broker may already be gone
+      } finally {
+        await model.close().catch(() => undefined);
       }
-      await broker.stop();
-    },
-  };
+    };
+  });
 }
 
 /** The publisher: each record to the exchange with its topic as routing key; resolves on the broker's confirm. */
