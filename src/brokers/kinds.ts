@@ -17,8 +17,13 @@ export interface BrokerInfo {
   readonly scheme: string;
   /** URL of the compose service, as an example for --broker-url. */
   readonly exampleUrl: string;
-  /** Patterns that talk to this broker. */
+  /** Patterns that talk to this broker (by default, or only to it). */
   readonly patterns: readonly string[];
+  /**
+   * Patterns whose `broker` option may name this broker instead of their default one (listed in
+   * another broker's `patterns`), e.g. topic-routing with `broker: rabbitmq`.
+   */
+  readonly byOption?: readonly string[];
 }
 
 export const brokers: Readonly<Record<BrokerKind, BrokerInfo>> = {
@@ -31,6 +36,7 @@ export const brokers: Readonly<Record<BrokerKind, BrokerInfo>> = {
     scheme: 'amqp',
     exampleUrl: 'amqp://guest:guest@127.0.0.1:5672',
     patterns: ['amqp', 'queue-chain'],
+    byOption: ['topic-routing', 'event-sourcing'],
   },
   redis: {
     kind: 'redis',
@@ -40,7 +46,7 @@ export const brokers: Readonly<Record<BrokerKind, BrokerInfo>> = {
     composeService: 'redis',
     scheme: 'redis',
     exampleUrl: 'redis://127.0.0.1:6379',
-    patterns: ['redis-streams'],
+    patterns: ['redis-streams', 'event-sourcing'],
   },
   nats: {
     kind: 'nats',
@@ -54,9 +60,24 @@ export const brokers: Readonly<Record<BrokerKind, BrokerInfo>> = {
   },
 };
 
-/** The broker a pattern talks to, if it is a queue pattern. */
-export function brokerOf(pattern: string): BrokerKind | undefined {
-  return brokerKinds.find((k) => brokers[k].patterns.includes(pattern));
+/**
+ * The broker a pattern talks to, if it is a queue pattern: the one its `broker` option names
+ * (options as written in a scenario) when that broker lists it in `byOption`, else its default.
+ */
+export function brokerOf(
+  pattern: string,
+  options?: Readonly<Record<string, unknown>>,
+): BrokerKind | undefined {
+  const chosen = options?.broker;
+  const byOption = brokerKinds.find((k) => k === chosen && brokers[k].byOption?.includes(pattern));
+  return byOption ?? brokerKinds.find((k) => brokers[k].patterns.includes(pattern));
+}
+
+/** Every broker a pattern may talk to (its default and those its `broker` option may name). */
+export function brokersOf(pattern: string): BrokerKind[] {
+  return brokerKinds.filter(
+    (k) => brokers[k].patterns.includes(pattern) || (brokers[k].byOption?.includes(pattern) ?? false),
+  );
 }
 
 /**

@@ -15,6 +15,7 @@ import {
   brokerMissing,
   brokerOf,
   brokers,
+  brokersOf,
   brokerUrlFromEnv,
   canStartBroker,
   redactCredentials,
@@ -45,8 +46,7 @@ export interface RunBrokers {
 export async function startRunBrokers(patterns: Iterable<string>): Promise<RunBrokers> {
   const kinds = new Set<BrokerKind>();
   for (const p of patterns) {
-    const kind = brokerOf(p);
-    if (kind && brokerUrlFromEnv(kind) === undefined) kinds.add(kind);
+    for (const kind of brokersOf(p)) if (brokerUrlFromEnv(kind) === undefined) kinds.add(kind);
   }
   const set: string[] = [];
   const setEnv = (name: string, value: string): void => {
@@ -124,11 +124,14 @@ export async function brokerForServer(kind: BrokerKind): Promise<ServerBroker> {
  * - neither: not a queue pattern, or the case's server starts a broker of its own and reports it
  *   in its helpers (ServerBroker.helpers).
  */
-export function brokerOfCase(pattern: string): {
+export function brokerOfCase(
+  pattern: string,
+  options?: Readonly<Record<string, unknown>>,
+): {
   readonly measured?: { readonly role: string; usage(): ProcUsage & { readonly pid: number } };
   readonly unmeasured?: UnmeasuredProcess;
 } {
-  const kind = brokerOf(pattern);
+  const kind = brokerOf(pattern, options);
   if (!kind) return {};
   const url = brokerUrlFromEnv(kind);
   if (url === undefined) return {};

@@ -18,10 +18,11 @@ export function missingProgram(claim: Claim): string | undefined {
   if (claim.needs === undefined) return undefined;
   if (claim.needs === 'nginx')
     return findNginx() ? undefined : 'nginx is not installed (apt-get install nginx)';
-  const b = brokers[claim.needs];
-  return canStartBroker(claim.needs)
-    ? undefined
-    : `${b.binary} is not installed (apt-get install ${b.debianPackage})`;
+  const missing = (typeof claim.needs === 'string' ? [claim.needs] : claim.needs)
+    .filter((kind) => !canStartBroker(kind))
+    .map((kind) => brokers[kind]);
+  if (missing.length === 0) return undefined;
+  return `${missing.map((b) => b.binary).join(', ')} ${missing.length === 1 ? 'is' : 'are'} not installed (apt-get install ${missing.map((b) => b.debianPackage).join(' ')})`;
 }
 
 /** One plan with every claim's cases (ids prefixed 'claim-id: '), so brokers start once. */

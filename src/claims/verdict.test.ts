@@ -128,6 +128,36 @@ describe('evaluateRule', () => {
     const withErrors = [ok('graphql-n1', { errors: { mismatch: 1 } }, { items: 100, loader: 'none' })];
     assert.equal(evaluateRule(calls('none'), withErrors).holds, undefined);
   });
+
+  it('eventsPerSec is the log length over the rebuild p50 (replay only); cleanOps is 0 with a failed rebuild', () => {
+    const replay = (events: number, p50: number, m = {}) =>
+      ok('event-sourcing', { p50, ...m }, { broker: 'redis', events }, `r${events}`);
+    const linear: ClaimRule = {
+      says: 'rate',
+      metric: 'eventsPerSec',
+      left: { name: '50k', pattern: 'event-sourcing', options: { events: 50_000 } },
+      op: '>',
+      right: { name: '5k', pattern: 'event-sourcing', options: { events: 5000 } },
+      factor: 0.5,
+    };
+    // 5k in 25 ms = 200k events/s; 50k in 250 ms = 200k/s (linear), in 600 ms = 83k/s (not).
+    const outcome = evaluateRule(linear, [replay(5000, 25_000), replay(50_000, 250_000)]);
+    assert.equal(outcome.holds, true);
+    assert.equal(outcome.left, 200_000);
+    assert.match(outcome.text, /50k 200.0k events\/s vs 5k 200.0k events\/s/);
+    assert.equal(evaluateRule(linear, [replay(5000, 25_000), replay(50_000, 600_000)]).holds, false);
+    const append = ok('event-sourcing', {}, { broker: 'redis', phase: 'append', events: 50_000 });
+    assert.equal(evaluateRule(linear, [replay(5000, 25_000), append]).holds, undefined);
+    const clean: ClaimRule = {
+      says: 'rebuilt',
+      metric: 'cleanOps',
+      left: { name: '5k', pattern: 'event-sourcing' },
+      op: '>',
+      right: { value: 0 },
+    };
+    assert.equal(evaluateRule(clean, [replay(5000, 25_000)]).holds, true);
+    assert.equal(evaluateRule(clean, [replay(5000, 25_000, { errors: { mismatch: 1 } })]).holds, false);
+  });
 });
 
 describe('evaluateClaim', () => {

@@ -1,3 +1,4 @@
+import { eventSourcingOptions } from '../patterns/event-sourcing/index.js';
 import { expectedBackendCalls, graphqlN1Options } from '../patterns/graphql-n1/index.js';
 import type { CaseResult, Measurement } from '../result/types.js';
 import { formatBytes, formatCount, formatMicros } from '../units.js';
@@ -14,6 +15,11 @@ export const claimMetrics = {
   responsePerOp: { unit: 'B', read: (m) => m.payload.responsePerOp },
   wirePerOp: { unit: 'B', read: (m) => m.wire.perOp },
   errors: { unit: '', read: (m) => m.errors.total },
+  /**
+   * Operations that completed, counted only when none failed (0 otherwise): "it worked, this often".
+   * Not measured when none completed in the window.
+   */
+  cleanOps: { unit: '', read: (m) => (m.errors.total > 0 ? 0 : m.ops > 0 ? m.ops : undefined) },
   lost: { unit: '', read: (m) => m.delivery?.lost },
   duplicated: { unit: '', read: (m) => m.delivery?.duplicated },
   reconnects: { unit: '', read: (m) => (m.delivery ? (m.delivery.reconnect?.count ?? 0) : undefined) },
@@ -35,6 +41,18 @@ export const claimMetrics = {
       c.spec.pattern === 'graphql-n1' && m.ops > 0 && m.errors.total === 0
         ? expectedBackendCalls(graphqlN1Options.parse(c.spec.options))
         : undefined,
+  },
+  /**
+   * event-sourcing replay: events replayed per second in one rebuild, the log's length over the
+   * time to rebuild it (p50). Equal rates at two lengths = replay time linear in N.
+   */
+  eventsPerSec: {
+    unit: 'events/s',
+    read: (m, c) => {
+      if (c.spec.pattern !== 'event-sourcing' || m.ops === 0 || m.latency.p50 <= 0) return undefined;
+      const o = eventSourcingOptions.parse(c.spec.options);
+      return o.phase === 'replay' ? o.events / (m.latency.p50 / 1e6) : undefined;
+    },
   },
 } satisfies Record<string, { unit: string; read(m: Measurement, c: CaseResult): number | undefined }>;
 export type ClaimMetric = keyof typeof claimMetrics;
@@ -113,6 +131,7 @@ export function formatMetric(metric: ClaimMetric, value: number): string {
   if (unit === 'µs') return formatMicros(value);
   if (unit === 'B') return formatBytes(value);
   if (unit === 'ops/s') return `${formatCount(value)}/s`;
+  if (unit === 'events/s') return `${formatCount(value)} events/s`;
   return Number.isInteger(value) ? formatCount(value) : value.toFixed(2);
 }
 

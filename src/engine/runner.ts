@@ -320,7 +320,7 @@ async function driveWindow(
     fromEpoch(startAtEpoch) + spec.warmupMs,
     spec.durationMs,
     server,
-    server ? brokerOfCase(spec.pattern) : {},
+    server ? brokerOfCase(spec.pattern, spec.options) : {},
     signal,
   );
   const reports = await reportsPromise;

@@ -25,6 +25,7 @@ const loaders = {
   'graphql-n1': () => import('./graphql-n1/index.js'),
   'ws-backplane': () => import('./ws-backplane/index.js'),
   'topic-routing': () => import('./topic-routing/index.js'),
+  'event-sourcing': () => import('./event-sourcing/index.js'),
   'push-proxy': () => import('./push-proxy/index.js'),
 } satisfies Record<string, () => Promise<{ default: Pattern<unknown> }>>;
 

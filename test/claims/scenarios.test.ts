@@ -108,13 +108,19 @@ describe(
   },
 );
 
-describe('topic-routing: each consumer receives exactly its topic', { timeout: 60_000 }, () => {
-  it('own: every message reaches exactly the 2 consumers of its topic; all: all 4', async (t) => {
-    if (!onPath('nats-server')) {
-      if (process.env.CI === 'true') assert.fail('nats-server not installed (apt-get install nats-server)');
-      return t.skip('nats-server not installed: apt-get install nats-server');
+describe('topic-routing: each consumer receives exactly its topic', { timeout: 90_000 }, () => {
+  it('nats and rabbitmq, own: every message reaches exactly the 2 consumers of its topic; all: all 4', async (t) => {
+    const missing = ['nats-server', 'rabbitmq-server'].filter((b) => !onPath(b));
+    if (missing.length > 0) {
+      if (process.env.CI === 'true')
+        assert.fail(`${missing.join(', ')} not installed (apt-get install nats-server rabbitmq-server)`);
+      return t.skip(`${missing.join(', ')} not installed: apt-get install nats-server rabbitmq-server`);
     }
     const table = buildSummary(await runPlan(await loadPlan('topic-routing', short)));
+    assert.deepEqual(
+      table.rows.map((r) => (r.spec.options as { broker?: string }).broker),
+      ['nats', 'nats', 'rabbitmq', 'rabbitmq'],
+    );
     assertAllMeasured(table);
     for (const row of table.rows) {
       const d = row.result?.summary?.delivery;
@@ -123,6 +129,40 @@ describe('topic-routing: each consumer receives exactly its topic', { timeout: 6
       assert.equal(d.lost, 0, `${row.spec.id}: ${row.cells.detail}`);
       assert.equal(d.duplicated, 0, `${row.spec.id}: no consumer got the other topic (${row.cells.detail})`);
       assert.equal(d.delivered, d.published * (own ? 2 : 4), row.spec.id);
+    }
+    // The broker measured with each row is the one its option names.
+    const roles = table.rows.map((r) => (r.result?.summary?.server?.helpers ?? []).map((h) => h.role));
+    assert.deepEqual(roles, [['broker:nats'], ['broker:nats'], ['broker:rabbitmq'], ['broker:rabbitmq']]);
+  });
+});
+
+describe('event-sourcing: the log replays into the appended state', { timeout: 120_000 }, () => {
+  it('redis and rabbitmq: appends and 10k-event rebuilds measured in every cell; no rebuild differed', async (t) => {
+    const missing = ['redis-server', 'rabbitmq-server'].filter((b) => !onPath(b));
+    if (missing.length > 0) {
+      if (process.env.CI === 'true')
+        assert.fail(`${missing.join(', ')} not installed (apt-get install redis-server rabbitmq-server)`);
+      return t.skip(`${missing.join(', ')} not installed: apt-get install redis-server rabbitmq-server`);
+    }
+    // A 10k rebuild over AMQP takes 100-400 ms on a shared 2-core machine: a window that holds a few.
+    const plan = await loadPlan('event-sourcing', { duration: '1500ms', warmup: '100ms' });
+    const small = (c: { options: Readonly<Record<string, unknown>> }): boolean =>
+      c.options.phase === 'append' || c.options.events === 10_000;
+    const cases = plan.cases.filter(small);
+    assert.equal(cases.length, 4);
+    const table = buildSummary(await runPlan({ ...plan, cases }));
+    assertAllMeasured(table);
+    for (const row of table.rows) {
+      const o = row.spec.options as { broker: string; phase?: string };
+      const m = row.result?.summary;
+      // A rebuild that differed from the appended balances is a mismatch error (assertAllMeasured: none).
+      if (o.phase !== 'append')
+        assert.ok((m?.payload.responsePerOp ?? 0) > 300_000, `${row.spec.id}: whole log read`);
+      assert.deepEqual(
+        (m?.server?.helpers ?? []).map((h) => h.role),
+        [`broker:${o.broker}`],
+        row.spec.id,
+      );
     }
   });
 });

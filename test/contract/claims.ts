@@ -9,6 +9,8 @@ import { jsonSize, type EchoRecord } from '../../src/message.js';
 import type { PatternName } from '../../src/patterns/registry.js';
 import { feedQuery } from '../../src/patterns/graphql-n1/client.js';
 import { expectedBackendCalls, graphqlN1Options } from '../../src/patterns/graphql-n1/index.js';
+import { encodeEvent, eventOf } from '../../src/patterns/event-sourcing/events.js';
+import { eventSourcingOptions } from '../../src/patterns/event-sourcing/index.js';
 import { pushFaultyServers } from './push-faults.js';
 import { pushOverheadPerOp, pushPayloadSize } from './push.js';
 
@@ -18,7 +20,7 @@ interface FaultyServer {
   readonly url: string;
   stop(): Promise<void>;
 }
-type Names = 'graphql-n1' | 'ws-backplane' | 'topic-routing' | 'push-proxy';
+type Names = 'graphql-n1' | 'ws-backplane' | 'topic-routing' | 'push-proxy' | 'event-sourcing';
 
 /** The feed response the server sends for `input` (posts as the server's backend makes them). */
 function feedResponse(input: EchoRecord, options: Options): string {
@@ -44,6 +46,14 @@ export const claimsPayloadSize: Record<Names, (r: EchoRecord, options: Options) 
   },
   'ws-backplane': (r) => pushPayloadSize.websocket(r, { mode: 'broadcast' }),
   'topic-routing': (r) => [jsonSize(r), 0],
+  // append: the event of the record's seq; replay: every event of the log, read back.
+  'event-sourcing': (r, options) => {
+    const o = eventSourcingOptions.parse(options);
+    if (o.phase === 'append') return [encodeEvent(eventOf(r.seq, o.accounts)).length, 0];
+    let bytes = 0;
+    for (let i = 0; i < o.events; i++) bytes += encodeEvent(eventOf(i, o.accounts)).length;
+    return [0, bytes];
+  },
   'push-proxy': (r, options) =>
     options.via === 'websocket'
       ? pushPayloadSize.websocket(r, { mode: 'broadcast' })
@@ -54,6 +64,7 @@ export const claimsOverheadPerOp: Record<Names, [number, number]> = {
   'graphql-n1': [100, 700],
   'ws-backplane': pushOverheadPerOp.websocket,
   'topic-routing': [20, 4000],
+  'event-sourcing': [20, 4000],
   'push-proxy': pushOverheadPerOp.sse,
 };
 
@@ -62,11 +73,13 @@ export const claimsOverheadPerOp: Record<Names, [number, number]> = {
  * starts nats through the nats pattern's server): patterns.test.ts skips them like the queue
  * patterns; test/claims/scenarios.test.ts runs them against a real broker.
  */
-export const claimsBrokerPatterns: ReadonlySet<string> = new Set<Names>(['topic-routing']);
+export const claimsBrokerPatterns: ReadonlySet<string> = new Set<Names>(['topic-routing', 'event-sourcing']);
 
 const brokerOnly = (): Promise<never> =>
   Promise.reject(
-    new Error('topic-routing is checked against a real nats-server in test/claims/scenarios.test.ts'),
+    new Error(
+      'topic-routing and event-sourcing are checked against real brokers in test/claims/scenarios.test.ts and events.test.ts',
+    ),
   );
 
 export const claimsVariants: Partial<Record<Names, Options[]>> = {
@@ -107,6 +120,7 @@ export const claimsFaultyServers: Record<Names, (mutate: Mutate, options: Option
     'graphql-n1': graphqlN1,
     'ws-backplane': pushFaultyServers.websocket,
     'topic-routing': brokerOnly,
+    'event-sourcing': brokerOnly,
     // The publisher of push-proxy (via sse, the default) is sse's: sse's faulty server stands in for nginx + sse.
     'push-proxy': pushFaultyServers.sse,
   };

@@ -4,6 +4,11 @@ import type { Pattern } from '../types.js';
 /** Options of the `topic-routing` pattern (scenario `options:`); the server and the clients read the same. */
 export const topicRoutingOptions = z.strictObject({
   /**
+   * `nats`: NATS subjects with wildcards (`<run>.orders.*`); `rabbitmq`: a RabbitMQ topic exchange
+   * (amqplib), each consumer's own queue bound with its routing-key pattern (`orders.*`).
+   */
+  broker: z.enum(['nats', 'rabbitmq']).default('nats'),
+  /**
    * What a consumer subscribes to. `own`: subscriber i to `orders.*` (i even) or `payments.*` (i
    * odd), so each message is for half of them; `all`: every subscriber to `*.*` (a consumer that
    * ignores topics: each message reaches all, and the deliveries beyond a topic's consumers count
@@ -22,7 +27,10 @@ export const patternOf = (index: number): string => (index % 2 === 0 ? 'orders.*
 /**
  * Topic routing on NATS subjects (a real nats-server, the `nats` client): the publisher sends each
  * record to `<run>.orders.created` or `<run>.payments.settled` by its seq; consumers subscribe with
- * wildcards (`<run>.orders.*`, `<run>.payments.*`). With `subscribe: own` and an even number of
+ * wildcards (`<run>.orders.*`, `<run>.payments.*`). With `broker: rabbitmq` the same on a RabbitMQ
+ * topic exchange (one per run): routing keys `orders.created` / `payments.settled`, each consumer's
+ * exclusive queue bound with `orders.*`, `payments.*` or `*.*`; the publisher uses confirms, so its
+ * send resolves once the broker has routed the message. With `subscribe: own` and an even number of
  * subscribers each message must reach exactly the subscribers of its topic: half of them
  * (deliveriesPerMessage = subscribers / 2), so a message that also reached a consumer of the other
  * topic counts as duplicated and one that missed a consumer of its topic as lost. The publisher's
@@ -31,7 +39,8 @@ export const patternOf = (index: number): string => (index % 2 === 0 ? 'orders.*
 const topicRouting = {
   name: 'topic-routing',
   kind: 'queue',
-  summary: 'Topic routing on NATS subjects: orders.* and payments.* consumers each get exactly their topic',
+  summary:
+    'Topic routing on NATS subjects or a RabbitMQ topic exchange: orders.* and payments.* consumers each get exactly their topic',
   options: topicRoutingOptions,
   scheme: 'nats',
   async startServer(ctx) {
@@ -39,10 +48,18 @@ const topicRouting = {
     return startTopicServer(ctx);
   },
   async connect(ctx) {
+    if (ctx.options.broker === 'rabbitmq') {
+      const { connectExchangePublisher } = await import('./amqp.js');
+      return connectExchangePublisher(ctx);
+    }
     const { connectTopicPublisher } = await import('./client.js');
     return connectTopicPublisher(ctx);
   },
   async subscribe(ctx) {
+    if (ctx.options.broker === 'rabbitmq') {
+      const { subscribeExchange } = await import('./amqp.js');
+      return subscribeExchange(ctx);
+    }
     const { subscribeTopics } = await import('./client.js');
     return subscribeTopics(ctx);
   },

@@ -3,7 +3,14 @@ import { natsOptions } from '../nats/index.js';
 import type { RunningServer, ServerContext } from '../types.js';
 import type { TopicRoutingOptions } from './index.js';
 
-/** The nats pattern's broker-side setup: a broker (the run's or a throwaway one) and a fresh subject prefix. */
-export function startTopicServer(ctx: ServerContext<TopicRoutingOptions>): Promise<RunningServer> {
+/**
+ * The broker-side setup: for NATS the nats pattern's (a broker and a fresh subject prefix); for
+ * RabbitMQ this run's topic exchange.
+ */
+export async function startTopicServer(ctx: ServerContext<TopicRoutingOptions>): Promise<RunningServer> {
+  if (ctx.options.broker === 'rabbitmq') {
+    const { startExchangeServer } = await import('./amqp.js');
+    return startExchangeServer();
+  }
   return startNatsServer({ ...ctx, options: natsOptions.parse({ mode: 'pubsub' }) });
 }

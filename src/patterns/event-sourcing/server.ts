@@ -1,0 +1,26 @@
+import { serveBrokerEndpoint } from '../broker-endpoint.js';
+import type { RunningServer, ServerContext } from '../types.js';
+import type { EventSourcingOptions } from './index.js';
+import { openLog } from './logs.js';
+
+/**
+ * The broker-side setup of one repetition: the broker (`broker` option), a fresh name in the URL
+ * fragment, and in append phase the shared log (created here, deleted on stop). Replay connections
+ * create and delete their own logs.
+ */
+export function startEventLogServer(ctx: ServerContext<EventSourcingOptions>): Promise<RunningServer> {
+  const o = ctx.options;
+  return serveBrokerEndpoint(o.broker, async (brokerUrl, endpoint) => {
+    const log = await openLog(o.broker, brokerUrl, endpoint, 10_000);
+    try {
+      if (o.phase === 'append') await log.create();
+    } catch (err) {
+      await log.close();
+      throw err;
+    }
+    return async () => {
+      if (o.phase === 'append') await log.remove().catch(() => undefined);
+      await log.close();
+    };
+  });
+}
