@@ -1,7 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { CommbenchError } from '../errors.js';
 import type { HelperProcess } from '../patterns/types.js';
-import { awaitReady, forkGroup, isNotReady, type ChildLimits } from '../proc/spawn.js';
+import { awaitReady, forkGroup, isNotReady, type ChildLimits, type ProcessExit } from '../proc/spawn.js';
 import { openFilesLimit } from '../proc/placement.js';
 import { processFootprint, procUsage, type Footprint } from '../proc/usage.js';
 import { childEntry } from './child-args.js';
@@ -41,10 +41,8 @@ export interface HelperUsage {
   readonly maxRssBytes: number;
 }
 
-export interface ServerExit {
-  readonly code: number | null;
-  readonly signal: NodeJS.Signals | null;
-}
+/** How a server process ended. */
+export type ServerExit = ProcessExit;
 
 /** A pattern's echo server running in its own process. */
 export interface ServerProcess {
