@@ -1,7 +1,8 @@
 import type { ChildProcess } from 'node:child_process';
 import { CommbenchError } from '../errors.js';
 import type { HelperProcess } from '../patterns/types.js';
-import { awaitReady, forkGroup, isNotReady, type ChildLimits } from '../proc/spawn.js';
+import { awaitReady, forkGroup, isNotReady, type ChildLimits, type ProcessExit } from '../proc/spawn.js';
+import { openFilesLimit } from '../proc/placement.js';
 import { processFootprint, procUsage, type Footprint } from '../proc/usage.js';
 import { childEntry } from './child-args.js';
 
@@ -40,10 +41,8 @@ export interface HelperUsage {
   readonly maxRssBytes: number;
 }
 
-export interface ServerExit {
-  readonly code: number | null;
-  readonly signal: NodeJS.Signals | null;
-}
+/** How a server process ended. */
+export type ServerExit = ProcessExit;
 
 /** A pattern's echo server running in its own process. */
 export interface ServerProcess {
@@ -51,6 +50,11 @@ export interface ServerProcess {
   readonly url: string;
   /** Processes the server started to carry its traffic (from its ready message). */
   readonly helpers: readonly HelperProcess[];
+  /**
+   * The server's RLIMIT_NOFILE (soft) as obtained, read from /proc after it started: what
+   * `limits.nofile` asked for, or less when this process may not grant that many; undefined without /proc.
+   */
+  readonly openFiles: number | undefined;
   /** CPU so far (µs, asked over IPC; from /proc when the server cannot answer, e.g. stopped) and peak RSS. */
   usage(): Promise<ServerUsage>;
   /** Current resident memory and open file descriptors (Linux /proc; undefined elsewhere). */
@@ -108,6 +112,7 @@ export async function startServerProcess(
     pid,
     url: ready.url,
     helpers,
+    openFiles: openFilesLimit(pid)?.soft,
     get hasExited() {
       return proc.hasExited;
     },

@@ -71,22 +71,15 @@ export function openFilesLimit(pid: number | 'self' = 'self'): { soft: number; h
   }
 }
 
-/**
- * Problems with asking for `cpus` on this machine (valid choices named), or [] when fine.
- * `what` names the field, e.g. 'placement.server'.
- */
-export function cpuProblems(
-  what: string,
-  cpus: readonly number[],
-  allowed: readonly number[] | undefined,
-): string[] {
+/** Problems with asking for `cpus` on this machine (the valid choices named), or [] when fine. */
+export function cpuProblems(cpus: readonly number[], allowed: readonly number[] | undefined): string[] {
   if (!placementSupported() || allowed === undefined) {
-    return [`${what}: CPU placement is supported on Linux only (this is ${process.platform})`];
+    return [`CPU placement is supported on Linux only (this is ${process.platform})`];
   }
   const missing = cpus.filter((c) => !allowed.includes(c));
   if (missing.length === 0) return [];
   return [
-    `${what}: CPU ${formatCpuList(missing)} does not exist or is not allowed here; valid choices: ${formatCpuList(allowed)}`,
+    `CPU ${formatCpuList(missing)} does not exist or is not allowed here; valid choices: ${formatCpuList(allowed)}`,
   ];
 }
 

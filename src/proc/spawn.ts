@@ -28,10 +28,9 @@ export interface SpawnOptions extends ChildLimits {
   readonly cwd?: string;
   /**
    * 'output' (default): stdout and stderr piped, the last `tailBytes` kept for output();
-   * 'node': a node child with an IPC channel (JSON), stdout inherited, stderr kept;
-   * 'stdin': stdin piped (a watchdog's lifeline), nothing else.
+   * 'node': a node child with an IPC channel (JSON), stdout inherited, stderr kept.
    */
-  readonly stdio?: 'output' | 'node' | 'stdin';
+  readonly stdio?: 'output' | 'node';
   /** Bytes of output kept for error messages (default 8 KiB). */
   readonly tailBytes?: number;
   /** Do not keep this process's event loop alive for the child (its owner stops it; the watchdog covers exits). */
@@ -78,11 +77,7 @@ export function spawnGroup(command: string, args: readonly string[], opts: Spawn
   const argv = [...placementArgv(opts.cpus), ...nofileArgv(nofile), command, ...args];
   const mode = opts.stdio ?? 'output';
   const stdio: IOType[] | ['ignore', 'inherit', 'pipe', 'ipc'] =
-    mode === 'node'
-      ? ['ignore', 'inherit', 'pipe', 'ipc']
-      : mode === 'stdin'
-        ? ['pipe', 'ignore', 'ignore']
-        : ['ignore', 'pipe', 'pipe'];
+    mode === 'node' ? ['ignore', 'inherit', 'pipe', 'ipc'] : ['ignore', 'pipe', 'pipe'];
   const child = spawn(argv[0] as string, argv.slice(1), {
     detached: true,
     stdio,

@@ -10,6 +10,7 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { availableParallelism, totalmem } from 'node:os';
+import { openFilesLimit } from '../proc/placement.js';
 import { obtainableNofile } from '../proc/spawn.js';
 import { formatBytes } from '../units.js';
 import { loadDefinition } from '../engine/load/registry.js';
@@ -44,16 +45,9 @@ const bytesPerConnection = 64 * 1024;
 const payloadCopies = 3;
 
 function readOpenFiles(): number {
-  try {
-    const line = readFileSync('/proc/self/limits', 'utf8')
-      .split('\n')
-      .find((l) => l.startsWith('Max open files'));
-    const soft = line?.split(/\s{2,}/)[1];
-    if (soft === 'unlimited') return Number.MAX_SAFE_INTEGER;
-    if (soft !== undefined && /^\d+$/.test(soft)) return Number(soft);
-  } catch {
-    // not Linux: ask the shell
-  }
+  const fromProc = openFilesLimit('self');
+  if (fromProc) return fromProc.soft;
+  // not Linux: ask the shell
   const r = spawnSync('sh', ['-c', 'ulimit -n'], { encoding: 'utf8', timeout: 2000 });
   const out = r.stdout?.trim() ?? '';
   if (out === 'unlimited') return Number.MAX_SAFE_INTEGER;

@@ -134,7 +134,7 @@ const CpuList = z
   .array(z.int().min(0))
   .min(1)
   .superRefine((cpus, ctx) => {
-    for (const message of cpuProblems('cpus', cpus, allowedCpus())) ctx.addIssue({ code: 'custom', message });
+    for (const message of cpuProblems(cpus, allowedCpus())) ctx.addIssue({ code: 'custom', message });
   })
   .meta({ id: 'CpuList', description: 'CPU numbers (0-based, as in /proc/cpuinfo and taskset -c)' });
 

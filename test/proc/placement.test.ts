@@ -4,6 +4,7 @@ import { availableParallelism } from 'node:os';
 import { describe, it } from 'node:test';
 import { runPlan } from '../../src/engine/runner.js';
 import { childEntry } from '../../src/engine/child-args.js';
+import { startServerProcess } from '../../src/engine/server-host.js';
 import { errnoKind, isCommbenchError } from '../../src/errors.js';
 import { allowedCpus, formatCpuList, openFilesLimit, parseCpuList } from '../../src/proc/placement.js';
 import { awaitReady, forkGroup, obtainableNofile, spawnGroup } from '../../src/proc/spawn.js';
@@ -106,6 +107,22 @@ describe('open-file limit of a child', { skip: !linux && 'prlimit is Linux only'
     } finally {
       child.kill();
       await child.exited;
+    }
+  });
+
+  it('a server process started with limits.nofile reports the limit it obtained', async () => {
+    const own = openFilesLimit('self');
+    assert.ok(own);
+    const wanted = Math.min(own.hard, 5000);
+    const server = await startServerProcess(
+      { pattern: 'tcp', options: {}, host: '127.0.0.1', port: 0, delayMs: 0 },
+      { nofile: wanted },
+    );
+    try {
+      assert.equal(server.openFiles, wanted);
+      assert.deepEqual(openFilesLimit(server.pid), { soft: wanted, hard: wanted });
+    } finally {
+      await server.stop();
     }
   });
 
