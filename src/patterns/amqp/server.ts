@@ -1,6 +1,5 @@
-import { randomBytes } from 'node:crypto';
-import { brokerForServer } from '../../brokers/run.js';
 import { ServiceDelay } from '../delay.js';
+import { startQueueServer } from '../queue/server.js';
 import type { RunningServer, ServerContext } from '../types.js';
 import { openConnection } from './client.js';
 import type { AmqpOptions } from './index.js';
@@ -12,60 +11,45 @@ import { names } from './names.js';
  * answers every request on its reply-to with the same body and correlation id (after the server
  * delay). stop() deletes what it declared and stops a broker it started itself.
  */
-export async function startAmqpServer(ctx: ServerContext<AmqpOptions>): Promise<RunningServer> {
+export function startAmqpServer(ctx: ServerContext<AmqpOptions>): Promise<RunningServer> {
   const o = ctx.options;
-  const broker = await brokerForServer('rabbitmq');
-  const endpoint = `commbench-${randomBytes(4).toString('hex')}`;
-  const n = names(endpoint);
-  const base = new URL(broker.url);
-  let model;
-  try {
-    model = await openConnection(base, o, 10_000);
-  } catch (err) {
-    await broker.stop();
-    throw err;
-  }
-  const channel = await model.createChannel();
-  channel.on('error', () => undefined);
-  const delay = new ServiceDelay(ctx.delayMs);
-  if (o.mode === 'work-queue') {
-    await channel.assertQueue(n.queue, { durable: o.persistent });
-    await channel.purgeQueue(n.queue);
-  } else if (o.mode === 'pubsub') {
-    await channel.assertExchange(n.exchange, o.exchange, { durable: o.persistent });
-  } else {
-    await channel.assertQueue(n.rpcQueue, { durable: false });
-    await channel.prefetch(1000);
-    await channel.consume(n.rpcQueue, (m) => {
-      if (!m) return;
-      delay.run(() => {
-        channel.sendToQueue(String(m.properties.replyTo), m.content, {
-          correlationId: m.properties.correlationId as string,
-          contentType: 'application/json',
+  return startQueueServer('rabbitmq', async (base, endpoint) => {
+    const n = names(endpoint);
+    const model = await openConnection(base, o, 10_000);
+    const channel = await model.createChannel();
+    channel.on('error', () => undefined);
+    const delay = new ServiceDelay(ctx.delayMs);
+    if (o.mode === 'work-queue') {
+      await channel.assertQueue(n.queue, { durable: o.persistent });
+      await channel.purgeQueue(n.queue);
+    } else if (o.mode === 'pubsub') {
+      await channel.assertExchange(n.exchange, o.exchange, { durable: o.persistent });
+    } else {
+      await channel.assertQueue(n.rpcQueue, { durable: false });
+      await channel.prefetch(1000);
+      await channel.consume(n.rpcQueue, (m) => {
+        if (!m) return;
+        delay.run(() => {
+          channel.sendToQueue(String(m.properties.replyTo), m.content, {
+            correlationId: m.properties.correlationId as string,
+            contentType: 'application/json',
+          });
+          channel.ack(m);
         });
-        channel.ack(m);
       });
-    });
-  }
-  const url = new URL(broker.url);
-  url.hash = endpoint;
-  let stopped = false;
-  return {
-    url: url.href,
-    helpers: broker.helpers,
-    async stop() {
-      if (stopped) return;
-      stopped = true;
-      delay.cancelAll();
-      try {
-        if (o.mode === 'work-queue') await channel.deleteQueue(n.queue);
-        else if (o.mode === 'pubsub') await channel.deleteExchange(n.exchange);
-        else await channel.deleteQueue(n.rpcQueue);
-        await model.close();
-      } catch {
-        // the broker may already be gone
-      }
-      await broker.stop();
-    },
-  };
+    }
+    return {
+      async teardown() {
+        delay.cancelAll();
+        try {
+          if (o.mode === 'work-queue') await channel.deleteQueue(n.queue);
+          else if (o.mode === 'pubsub') await channel.deleteExchange(n.exchange);
+          else await channel.deleteQueue(n.rpcQueue);
+          await model.close();
+        } catch {
+          // the broker may already be gone
+        }
+      },
+    };
+  });
 }
