@@ -3,14 +3,14 @@
  * rest-proxy): payload sizes, wire overhead, faulty servers and option variants. contract.ts,
  * faults.ts and patterns.test.ts spread these into their tables.
  */
-import { createServer as createHttpServer } from 'node:http';
-import { Metadata, Server, ServerCredentials, type sendUnaryData, type ServerUnaryCall } from '@grpc/grpc-js';
+import { Metadata, Server, type sendUnaryData, type ServerUnaryCall } from '@grpc/grpc-js';
 import { jsonSize, type EchoRecord } from '../../src/message.js';
 import { echoCodec, type DecodedRecord } from '../../src/patterns/grpc/proto.js';
 import { unaryService } from '../../src/hops/grpc-service.js';
 import { traceparentHeader, traceresponseHeader } from '../../src/hops/trace.js';
 import { handlerOverrides } from '../../src/patterns/inproc/client.js';
 import { startInprocServer } from '../../src/patterns/inproc/server.js';
+import { jsonBody, listenGrpc, listenHttp, toRecord } from './fault-servers.js';
 
 type Options = Record<string, unknown>;
 type Mutate = (record: EchoRecord) => EchoRecord;
@@ -75,36 +75,17 @@ async function inproc(mutate: Mutate, options: Options): Promise<FaultyServer> {
 
 /** A rest service answering any path, echoing `traceparent` back as `traceresponse`. */
 async function rest(mutate: Mutate): Promise<FaultyServer> {
-  const server = createHttpServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const body = JSON.stringify(mutate(JSON.parse(Buffer.concat(chunks).toString()) as EchoRecord));
+  return listenHttp((req, res) => {
+    void jsonBody(req).then((record) => {
       const headers: Record<string, string> = { 'content-type': 'application/json' };
       const tp = req.headers[traceparentHeader];
       if (typeof tp === 'string') headers[traceresponseHeader] = tp;
-      res.writeHead(200, headers).end(body);
+      res.writeHead(200, headers).end(JSON.stringify(mutate(record)));
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  return {
-    url: `http://127.0.0.1:${port}`,
-    stop: () =>
-      new Promise((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
 }
 
 async function grpc(mutate: Mutate): Promise<FaultyServer> {
-  const toRecord = (d: DecodedRecord): EchoRecord => ({
-    seq: d.seq ?? 0,
-    name: d.name ?? '',
-    items: d.items ?? [],
-    text: d.text ?? '',
-  });
   const server = new Server();
   server.addService(unaryService(), {
     Unary: (call: ServerUnaryCall<DecodedRecord, DecodedRecord>, callback: sendUnaryData<DecodedRecord>) => {
@@ -117,12 +98,7 @@ async function grpc(mutate: Mutate): Promise<FaultyServer> {
       callback(null, mutate(toRecord(call.request)));
     },
   });
-  const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (err, p) =>
-      err ? reject(err) : resolve(p),
-    ),
-  );
-  return { url: `grpc://127.0.0.1:${port}`, stop: async () => server.forceShutdown() };
+  return listenGrpc(server);
 }
 
 export const architectureFaultyServers: Record<

@@ -4,13 +4,13 @@
  * patterns.test.ts spread these into their tables. ws-backplane's publisher is the websocket
  * pattern's broadcast client on node 1, so websocket's facts and faulty server apply to it.
  */
-import { createServer as createHttpServer } from 'node:http';
 import { jsonSize, type EchoRecord } from '../../src/message.js';
 import type { PatternName } from '../../src/patterns/registry.js';
 import { feedQuery } from '../../src/patterns/graphql-n1/client.js';
 import { expectedBackendCalls, graphqlN1Options } from '../../src/patterns/graphql-n1/index.js';
 import { encodeEvent, eventOf } from '../../src/patterns/event-sourcing/events.js';
 import { eventSourcingOptions } from '../../src/patterns/event-sourcing/index.js';
+import { jsonBody, listenHttp } from './fault-servers.js';
 import { pushFaultyServers } from './push-faults.js';
 import { pushOverheadPerOp, pushPayloadSize } from './push.js';
 
@@ -93,26 +93,13 @@ export const claimsPushSuites: readonly (readonly [PatternName, Options])[] = [
 ];
 
 async function graphqlN1(mutate: Mutate, options: Options): Promise<FaultyServer> {
-  const server = createHttpServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const request = JSON.parse(Buffer.concat(chunks).toString()) as { variables: { input: EchoRecord } };
+  return listenHttp((req, res) => {
+    void jsonBody<{ variables: { input: EchoRecord } }>(req).then((request) => {
       res
         .writeHead(200, { 'content-type': 'application/graphql-response+json' })
         .end(feedResponse(mutate(request.variables.input), options));
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  return {
-    url: `http://127.0.0.1:${port}`,
-    stop: () =>
-      new Promise((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
 }
 
 export const claimsFaultyServers: Record<Names, (mutate: Mutate, options: Options) => Promise<FaultyServer>> =

@@ -1,4 +1,3 @@
-import { createServer as createHttpServer } from 'node:http';
 import { createServer as createNetServer, type Socket } from 'node:net';
 import {
   constants as h2,
@@ -6,12 +5,13 @@ import {
   createServer as createH2Server,
   type Http2Session,
 } from 'node:http2';
-import { Server, ServerCredentials, type ServerDuplexStream, type ServerWritableStream } from '@grpc/grpc-js';
+import { Server, type ServerDuplexStream, type ServerWritableStream } from '@grpc/grpc-js';
 import type { EchoRecord } from '../../src/message.js';
 import type { DecodedRecord, StreamRequest } from '../../src/patterns/grpc/proto.js';
 import { echoService } from '../../src/patterns/grpc/server.js';
 import { selfSigned } from '../../src/patterns/rest-h2/cert.js';
 import { encodeFrame, FrameReader, headerBytes } from '../../src/patterns/tcp/framing.js';
+import { jsonBody, listenGrpc, listenHttp, toRecord } from './fault-servers.js';
 import { pushFaultyServers } from './push-faults.js';
 import { queueFaultyServers } from './queues.js';
 import type { PatternName } from '../../src/patterns/registry.js';
@@ -51,24 +51,11 @@ async function tcp(mutate: Mutate): Promise<FaultyServer> {
 }
 
 async function rest(mutate: Mutate): Promise<FaultyServer> {
-  const server = createHttpServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const body = JSON.stringify(mutate(JSON.parse(Buffer.concat(chunks).toString()) as EchoRecord));
-      res.writeHead(200, { 'content-type': 'application/json' }).end(body);
+  return listenHttp((req, res) => {
+    void jsonBody(req).then((record) => {
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(mutate(record)));
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  return {
-    url: `http://127.0.0.1:${port}`,
-    stop: () =>
-      new Promise((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
 }
 
 async function restH2(mutate: Mutate, options: Options): Promise<FaultyServer> {
@@ -80,10 +67,8 @@ async function restH2(mutate: Mutate, options: Options): Promise<FaultyServer> {
     session.on('close', () => sessions.delete(session));
   });
   server.on('stream', (stream) => {
-    const chunks: Buffer[] = [];
-    stream.on('data', (c: Buffer) => chunks.push(c));
-    stream.on('end', () => {
-      const body = JSON.stringify(mutate(JSON.parse(Buffer.concat(chunks).toString()) as EchoRecord));
+    void jsonBody(stream).then((record) => {
+      const body = JSON.stringify(mutate(record));
       stream.respond({ [h2.HTTP2_HEADER_STATUS]: 200, 'content-type': 'application/json' });
       stream.end(body);
     });
@@ -102,11 +87,8 @@ async function restH2(mutate: Mutate, options: Options): Promise<FaultyServer> {
 }
 
 async function graphql(mutate: Mutate, options: Options): Promise<FaultyServer> {
-  const server = createHttpServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const request = JSON.parse(Buffer.concat(chunks).toString()) as { variables: { input: EchoRecord } };
+  return listenHttp((req, res) => {
+    void jsonBody<{ variables: { input: EchoRecord } }>(req).then((request) => {
       const echo = mutate(request.variables.input);
       const data = { echo: options.selection === 'narrow' ? { seq: echo.seq, name: echo.name } : echo };
       res
@@ -114,25 +96,9 @@ async function graphql(mutate: Mutate, options: Options): Promise<FaultyServer> 
         .end(JSON.stringify({ data }));
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  return {
-    url: `http://127.0.0.1:${port}`,
-    stop: () =>
-      new Promise((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
 }
 
 async function grpc(mutate: Mutate): Promise<FaultyServer> {
-  const toRecord = (d: DecodedRecord): EchoRecord => ({
-    seq: d.seq ?? 0,
-    name: d.name ?? '',
-    items: d.items ?? [],
-    text: d.text ?? '',
-  });
   const server = new Server();
   server.addService(echoService(), {
     Unary: (call: { request: DecodedRecord }, callback: (err: null, value: EchoRecord) => void) =>
@@ -148,12 +114,7 @@ async function grpc(mutate: Mutate): Promise<FaultyServer> {
       call.end();
     },
   });
-  const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (err, p) =>
-      err ? reject(err) : resolve(p),
-    ),
-  );
-  return { url: `grpc://127.0.0.1:${port}`, stop: async () => server.forceShutdown() };
+  return listenGrpc(server);
 }
 
 export const faultyServers: Record<PatternName, (mutate: Mutate, options: Options) => Promise<FaultyServer>> =

@@ -1,42 +1,15 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { EchoRecord } from '../../src/message.js';
 import { echoSchema } from '../../src/patterns/graphql-ws/schema.js';
+import { jsonBody, listenHttp } from './fault-servers.js';
 import type { FaultyServer, Mutate } from './faults.js';
 
 /**
  * Stand-ins for the push patterns' servers, written apart from them: each applies `mutate` to what it
  * acks (the seq), echoes and pushes to subscribers. The patterns' clients must report what they got.
  */
-
-function body(req: IncomingMessage): Promise<EchoRecord> {
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(JSON.parse(Buffer.concat(chunks).toString()) as EchoRecord));
-  });
-}
-
-async function listenHttp(
-  handler: (req: IncomingMessage, res: ServerResponse) => void,
-  scheme: string,
-  attach?: (server: ReturnType<typeof createServer>) => () => void,
-): Promise<FaultyServer> {
-  const server = createServer(handler);
-  const detach = attach?.(server);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  return {
-    url: `${scheme}://127.0.0.1:${port}`,
-    stop: () =>
-      new Promise((resolve) => {
-        detach?.();
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
-}
 
 function ack(res: ServerResponse, record: EchoRecord): void {
   res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ seq: record.seq }));
@@ -80,7 +53,7 @@ async function sse(mutate: Mutate): Promise<FaultyServer> {
       res.on('close', () => streams.delete(res));
       return;
     }
-    void body(req).then((record) => {
+    void jsonBody(req).then((record) => {
       const changed = mutate(record);
       for (const s of streams) s.write(`id:${changed.seq}\ndata:${JSON.stringify(changed)}\n\n`);
       ack(res, changed);
@@ -99,7 +72,7 @@ async function poll(mutate: Mutate): Promise<FaultyServer> {
         .end(JSON.stringify({ cursor: records.length, records: records.slice(from) }));
       return;
     }
-    void body(req).then((record) => {
+    void jsonBody(req).then((record) => {
       const changed = mutate(record);
       records.push(changed);
       ack(res, changed);

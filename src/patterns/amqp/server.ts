@@ -1,5 +1,5 @@
-import { serveBrokerEndpoint } from '../broker-endpoint.js';
 import { ServiceDelay } from '../delay.js';
+import { startQueueServer } from '../queue/server.js';
 import type { RunningServer, ServerContext } from '../types.js';
 import { openConnection } from './client.js';
 import type { AmqpOptions } from './index.js';
@@ -13,45 +13,43 @@ import { names } from './names.js';
  */
 export function startAmqpServer(ctx: ServerContext<AmqpOptions>): Promise<RunningServer> {
   const o = ctx.options;
-  return serveBrokerEndpoint('rabbitmq', async (brokerUrl, endpoint) => {
+  return startQueueServer('rabbitmq', async (base, endpoint) => {
     const n = names(endpoint);
-    const model = await openConnection(brokerUrl, o, 10_000);
+    const model = await openConnection(base, o, 10_000);
+    const channel = await model.createChannel();
+    channel.on('error', () => undefined);
     const delay = new ServiceDelay(ctx.delayMs);
-    try {
-      const channel = await model.createChannel();
-      channel.on('error', () => undefined);
-      if (o.mode === 'work-queue') {
-        await channel.assertQueue(n.queue, { durable: o.persistent });
-        await channel.purgeQueue(n.queue);
-      } else if (o.mode === 'pubsub') {
-        await channel.assertExchange(n.exchange, o.exchange, { durable: o.persistent });
-      } else {
-        await channel.assertQueue(n.rpcQueue, { durable: false });
-        await channel.prefetch(1000);
-        await channel.consume(n.rpcQueue, (m) => {
-          if (!m) return;
-          delay.run(() => {
-            channel.sendToQueue(String(m.properties.replyTo), m.content, {
-              correlationId: m.properties.correlationId as string,
-              contentType: 'application/json',
-            });
-            channel.ack(m);
+    if (o.mode === 'work-queue') {
+      await channel.assertQueue(n.queue, { durable: o.persistent });
+      await channel.purgeQueue(n.queue);
+    } else if (o.mode === 'pubsub') {
+      await channel.assertExchange(n.exchange, o.exchange, { durable: o.persistent });
+    } else {
+      await channel.assertQueue(n.rpcQueue, { durable: false });
+      await channel.prefetch(1000);
+      await channel.consume(n.rpcQueue, (m) => {
+        if (!m) return;
+        delay.run(() => {
+          channel.sendToQueue(String(m.properties.replyTo), m.content, {
+            correlationId: m.properties.correlationId as string,
+            contentType: 'application/json',
           });
+          channel.ack(m);
         });
-      }
-      return async () => {
+      });
+    }
+    return {
+      async teardown() {
         delay.cancelAll();
         try {
           if (o.mode === 'work-queue') await channel.deleteQueue(n.queue);
           else if (o.mode === 'pubsub') await channel.deleteExchange(n.exchange);
           else await channel.deleteQueue(n.rpcQueue);
-        } finally {
-          await model.close().catch(() => undefined);
+          await model.close();
+        } catch {
+          // the broker may already be gone
         }
-      };
-    } catch (err) {
-      await model.close().catch(() => undefined);
-      throw err;
-    }
+      },
+    };
   });
 }

@@ -1,4 +1,4 @@
-import { serveBrokerEndpoint } from '../broker-endpoint.js';
+import { startQueueServer } from '../queue/server.js';
 import type { RunningServer, ServerContext } from '../types.js';
 import type { EventSourcingOptions } from './index.js';
 import { openLog } from './logs.js';
@@ -10,7 +10,7 @@ import { openLog } from './logs.js';
  */
 export function startEventLogServer(ctx: ServerContext<EventSourcingOptions>): Promise<RunningServer> {
   const o = ctx.options;
-  return serveBrokerEndpoint(o.broker, async (brokerUrl, endpoint) => {
+  return startQueueServer(o.broker, async (brokerUrl, endpoint) => {
     const log = await openLog(o.broker, brokerUrl, endpoint, 10_000);
     try {
       if (o.phase === 'append') await log.create();
@@ -18,9 +18,11 @@ export function startEventLogServer(ctx: ServerContext<EventSourcingOptions>): P
       await log.close();
       throw err;
     }
-    return async () => {
+    const cleanup = async (): Promise<void> => {
       if (o.phase === 'append') await log.remove().catch(() => undefined);
       await log.close();
     };
+    // The broker may already be gone: teardown never rejects.
+    return { teardown: () => cleanup().catch(() => undefined) };
   });
 }

@@ -1,11 +1,9 @@
-import { createServer } from 'node:http';
 import { useServer } from 'graphql-ws/use/ws';
-import { WebSocketServer } from 'ws';
 import type { EchoRecord } from '../../message.js';
 import { ServiceDelay } from '../delay.js';
 import { listen, urlOf } from '../net-util.js';
 import type { RunningServer, ServerContext } from '../types.js';
-import { maxMessageBytes } from '../websocket/server.js';
+import { createWsServer } from '../websocket/server.js';
 import type { GraphqlWsOptions } from './index.js';
 import { echoSchema } from './schema.js';
 
@@ -69,15 +67,7 @@ export async function startGraphqlWsServer(ctx: ServerContext<GraphqlWsOptions>)
       ),
     echoes: () => new Feed(feeds),
   });
-  const http = createServer((_req, res) => {
-    res.writeHead(426, { 'content-length': '0', upgrade: 'websocket' }).end();
-  });
-  const wss = new WebSocketServer({
-    server: http,
-    path: '/graphql',
-    perMessageDeflate: false,
-    maxPayload: maxMessageBytes,
-  });
+  const { http, wss } = createWsServer('/graphql');
   const disposable = useServer({ schema }, wss);
   const address = await listen(http, ctx.host, ctx.port);
   return {

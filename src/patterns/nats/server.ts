@@ -1,14 +1,14 @@
-import { serveBrokerEndpoint } from '../broker-endpoint.js';
 import { ServiceDelay } from '../delay.js';
+import { startQueueServer } from '../queue/server.js';
 import type { RunningServer, ServerContext } from '../types.js';
 import { openNats, subjects } from './client.js';
 import type { NatsOptions } from './index.js';
 
 /** Picks this repetition's subjects; in rpc mode answers every request with its own body (after the delay). */
 export function startNatsServer(ctx: ServerContext<NatsOptions>): Promise<RunningServer> {
-  return serveBrokerEndpoint('nats', async (brokerUrl, endpoint) => {
+  return startQueueServer('nats', async (base, endpoint) => {
     const delay = new ServiceDelay(ctx.delayMs);
-    const nc = await openNats(brokerUrl, 10_000, true);
+    const nc = await openNats(base, 10_000, true);
     if (ctx.options.mode === 'rpc') {
       nc.subscribe(subjects(endpoint).rpc, {
         callback: (err, m) => {
@@ -17,9 +17,11 @@ export function startNatsServer(ctx: ServerContext<NatsOptions>): Promise<Runnin
       });
       await nc.flush();
     }
-    return async () => {
-      delay.cancelAll();
-      await nc.close().catch(() => undefined);
+    return {
+      async teardown() {
+        delay.cancelAll();
+        await nc.close().catch(() => undefined);
+      },
     };
   });
 }

@@ -1,8 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import amqplib from 'amqplib';
-import { brokerForServer } from '../../brokers/run.js';
 import { outageOf } from '../../hops/fail.js';
 import { forkHop, stopAll, type HopProcess } from '../../hops/process.js';
+import { startQueueServer } from '../queue/server.js';
 import type { RunningServer, ServerContext } from '../types.js';
 import { stageQueue } from './consume.js';
 import type { QueueChainOptions } from './index.js';
@@ -14,60 +13,56 @@ import type { QueueChainOptions } from './index.js';
 export async function startQueueChain(ctx: ServerContext<QueueChainOptions>): Promise<RunningServer> {
   const { hops, prefetch, failHop } = ctx.options;
   if (failHop && failHop.hop > hops) throw new Error(`failHop.hop ${failHop.hop} > hops ${hops}`);
-  const broker = await brokerForServer('rabbitmq');
-  const endpoint = `commbench-chain-${randomBytes(4).toString('hex')}`;
-  const queues = Array.from({ length: hops }, (_, i) => stageQueue(endpoint, i + 1));
-  const forked: HopProcess[] = [];
-  let model: amqplib.ChannelModel | undefined;
-  try {
-    model = await amqplib.connect(broker.url, { noDelay: true, timeout: 10_000 });
-    model.on('error', () => undefined);
-    const channel = await model.createChannel();
-    channel.on('error', () => undefined);
-    for (const q of queues) {
-      await channel.assertQueue(q, { durable: false });
-      await channel.purgeQueue(q);
-    }
-    const started = await Promise.allSettled(
-      queues.slice(0, -1).map((from, i) => {
-        const outage = outageOf(failHop, i + 1);
-        return forkHop(`stage ${i + 1} (amqp)`, {
-          kind: 'queue-stage',
-          broker: broker.url,
-          from,
-          to: queues[i + 1] as string,
-          prefetch,
-          delayMs: ctx.delayMs,
-          ...(outage ? { outage } : {}),
-        });
-      }),
-    );
-    for (const s of started) if (s.status === 'fulfilled') forked.push(s.value);
-    for (const s of started) if (s.status === 'rejected') throw s.reason;
-    const url = new URL(broker.url);
-    url.hash = endpoint;
-    const m = model;
-    let stopped = false;
-    return {
-      url: url.href,
-      helpers: [...forked.map(({ role, pid }) => ({ role, pid })), ...broker.helpers],
-      async stop() {
-        if (stopped) return;
-        stopped = true;
-        await stopAll(forked);
-        try {
-          for (const q of queues) await channel.deleteQueue(q);
-          await m.close();
-        } catch {
-          // the broker may already be gone
+  return startQueueServer(
+    'rabbitmq',
+    async (base, endpoint) => {
+      const queues = Array.from({ length: hops }, (_, i) => stageQueue(endpoint, i + 1));
+      const forked: HopProcess[] = [];
+      let model: amqplib.ChannelModel | undefined;
+      try {
+        model = await amqplib.connect(base.href, { noDelay: true, timeout: 10_000 });
+        model.on('error', () => undefined);
+        const channel = await model.createChannel();
+        channel.on('error', () => undefined);
+        for (const q of queues) {
+          await channel.assertQueue(q, { durable: false });
+          await channel.purgeQueue(q);
         }
-        await broker.stop();
-      },
-    };
-  } catch (err) {
-    await stopAll(forked);
-    await model?.close().catch(() => undefined);
-    await broker.stop();
-    throw err;
-  }
+        const started = await Promise.allSettled(
+          queues.slice(0, -1).map((from, i) => {
+            const outage = outageOf(failHop, i + 1);
+            return forkHop(`stage ${i + 1} (amqp)`, {
+              kind: 'queue-stage',
+              broker: base.href,
+              from,
+              to: queues[i + 1] as string,
+              prefetch,
+              delayMs: ctx.delayMs,
+              ...(outage ? { outage } : {}),
+            });
+          }),
+        );
+        for (const s of started) if (s.status === 'fulfilled') forked.push(s.value);
+        for (const s of started) if (s.status === 'rejected') throw s.reason;
+        const m = model;
+        return {
+          helpers: forked.map(({ role, pid }) => ({ role, pid })),
+          async teardown() {
+            await stopAll(forked);
+            try {
+              for (const q of queues) await channel.deleteQueue(q);
+              await m.close();
+            } catch {
+              // the broker may already be gone
+            }
+          },
+        };
+      } catch (err) {
+        await stopAll(forked);
+        await model?.close().catch(() => undefined);
+        throw err;
+      }
+    },
+    'commbench-chain',
+  );
 }

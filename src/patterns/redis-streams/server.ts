@@ -1,21 +1,23 @@
-import { serveBrokerEndpoint } from '../broker-endpoint.js';
+import { startQueueServer } from '../queue/server.js';
 import type { RunningServer, ServerContext } from '../types.js';
 import { openRedis, streamKey, workGroup } from './client.js';
 import type { RedisStreamsOptions } from './index.js';
 
 /** Creates this repetition's stream (and the work-queue group at its end); deletes the stream on stop. */
 export function startRedisStreamsServer(ctx: ServerContext<RedisStreamsOptions>): Promise<RunningServer> {
-  return serveBrokerEndpoint('redis', async (brokerUrl, endpoint) => {
-    const redis = await openRedis(brokerUrl, ctx.options, 10_000);
+  return startQueueServer('redis', async (base, endpoint) => {
+    const redis = await openRedis(base, ctx.options, 10_000);
     try {
       await redis.call('XGROUP', 'CREATE', streamKey(endpoint), workGroup, '$', 'MKSTREAM');
     } catch (err) {
       redis.disconnect();
       throw err;
     }
-    return async () => {
-      await redis.del(streamKey(endpoint)).catch(() => undefined);
-      redis.disconnect();
+    return {
+      async teardown() {
+        await redis.del(streamKey(endpoint)).catch(() => undefined);
+        redis.disconnect();
+      },
     };
   });
 }

@@ -2,7 +2,7 @@ import type { ConsumeMessage } from 'amqplib';
 import { runConsumer, splitEndpoint } from '../queue/consumer.js';
 import type { EchoRecord } from '../../message.js';
 import { openConnection } from '../amqp/client.js';
-import { serveBrokerEndpoint } from '../broker-endpoint.js';
+import { startQueueServer } from '../queue/server.js';
 import { amqpOptions } from '../amqp/index.js';
 import {
   OpError,
@@ -21,7 +21,7 @@ const exchangeOf = (endpoint: string): string => `${endpoint}.topics`;
 
 /** This run's topic exchange, named by the URL fragment; deleted on stop. */
 export function startExchangeServer(): Promise<RunningServer> {
-  return serveBrokerEndpoint('rabbitmq', async (brokerUrl, endpoint) => {
+  return startQueueServer('rabbitmq', async (brokerUrl, endpoint) => {
     const model = await openConnection(brokerUrl, socket, 10_000);
     try {
       const channel = await model.createChannel();
@@ -31,7 +31,7 @@ export function startExchangeServer(): Promise<RunningServer> {
       await model.close().catch(() => undefined);
       throw err;
     }
-    return async () => {
+    const cleanup = async (): Promise<void> => {
       try {
         const channel = await model.createChannel();
         await channel.deleteExchange(exchangeOf(endpoint));
@@ -39,6 +39,8 @@ export function startExchangeServer(): Promise<RunningServer> {
         await model.close().catch(() => undefined);
       }
     };
+    // The broker may already be gone: teardown never rejects.
+    return { teardown: () => cleanup().catch(() => undefined) };
   });
 }
 

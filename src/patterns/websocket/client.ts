@@ -54,6 +54,19 @@ interface WsOp extends PendingOp {
  * echo: each answer is the echo of the oldest outstanding message. broadcast: each answer is the
  * ack `{"seq":N}` of the oldest outstanding publish.
  */
+/** Fails the connection (`fail`) when the socket errors or closes; the close code and reason go in the message. */
+export function failOnClose(socket: WebSocket, host: string, fail: (err: OpError) => void): void {
+  socket.on('error', (err) => fail(toOpError(err)));
+  socket.on('close', (code, reason) =>
+    fail(
+      new OpError(
+        'connection',
+        `socket to ${host} closed (${code}${reason.length ? ` ${reason.toString()}` : ''})`,
+      ),
+    ),
+  );
+}
+
 export async function connectWebSocket(ctx: ClientContext<WebSocketOptions>): Promise<PatternClient> {
   const echo = ctx.options.mode === 'echo';
   const socket = await openSocket(new URL(echo ? '/echo' : '/publish', ctx.url), ctx.timeoutMs);
@@ -92,15 +105,7 @@ export async function connectWebSocket(ctx: ClientContext<WebSocketOptions>): Pr
     ctx.payload.add(Buffer.byteLength(op.text), Buffer.byteLength(answer));
     op.resolve();
   });
-  socket.on('error', (err) => fail(toOpError(err)));
-  socket.on('close', (code, reason) =>
-    fail(
-      new OpError(
-        'connection',
-        `socket to ${ctx.url.host} closed (${code}${reason.length ? ` ${reason.toString()}` : ''})`,
-      ),
-    ),
-  );
+  failOnClose(socket, ctx.url.host, fail);
 
   return {
     send(msg, verify) {

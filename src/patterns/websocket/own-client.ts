@@ -6,6 +6,7 @@ import { compileTemplate } from '../request/template.js';
 import { tlsOptions, tlsProblem } from '../request/tls.js';
 import { PendingQueue, type PendingOp } from '../pending.js';
 import { OpError, toOpError, type ClientContext, type PatternClient } from '../types.js';
+import { failOnClose } from './client.js';
 import type { WebSocketOptions } from './index.js';
 
 interface OwnOp extends PendingOp {
@@ -122,15 +123,7 @@ export async function connectOwnWebSocket(ctx: ClientContext<WebSocketOptions>):
     settle(op, answer);
     pending.dropSettled();
   });
-  socket.on('error', (err) => fail(toOpError(err)));
-  socket.on('close', (code, reason) =>
-    fail(
-      new OpError(
-        'connection',
-        `socket to ${ctx.url.host} closed (${code}${reason.length ? ` ${reason.toString()}` : ''})`,
-      ),
-    ),
-  );
+  failOnClose(socket, ctx.url.host, fail);
 
   return {
     send(msg) {

@@ -1,4 +1,4 @@
-import { createServer } from 'node:http';
+import { createServer, type Server as HttpServer } from 'node:http';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { ServiceDelay } from '../delay.js';
 import { listen, urlOf } from '../net-util.js';
@@ -19,12 +19,32 @@ export function seqOf(text: string): number | undefined {
   }
 }
 
-export async function startWebSocketServer(ctx: ServerContext<WebSocketOptions>): Promise<RunningServer> {
-  const delay = new ServiceDelay(ctx.delayMs);
+/**
+ * The HTTP server every WebSocket server here listens with (a plain request gets 426 Upgrade
+ * Required) and the WebSocket server on it: no compression, messages up to maxMessageBytes.
+ */
+export function createWsServer(path?: string): { http: HttpServer; wss: WebSocketServer } {
   const http = createServer((_req, res) => {
     res.writeHead(426, { 'content-length': '0', upgrade: 'websocket' }).end();
   });
-  const wss = new WebSocketServer({ server: http, perMessageDeflate: false, maxPayload: maxMessageBytes });
+  const wss = new WebSocketServer({
+    server: http,
+    ...(path === undefined ? {} : { path }),
+    perMessageDeflate: false,
+    maxPayload: maxMessageBytes,
+  });
+  return { http, wss };
+}
+
+/** Sends `text` to every subscriber as one text message (encoded once). */
+export function broadcast(subscribers: Iterable<WebSocket>, text: string): void {
+  const frame = Buffer.from(text);
+  for (const subscriber of subscribers) subscriber.send(frame, { binary: false });
+}
+
+export async function startWebSocketServer(ctx: ServerContext<WebSocketOptions>): Promise<RunningServer> {
+  const delay = new ServiceDelay(ctx.delayMs);
+  const { http, wss } = createWsServer();
   const subscribers = new Set<WebSocket>();
 
   wss.on('connection', (socket, req) => {
@@ -53,8 +73,7 @@ export async function startWebSocketServer(ctx: ServerContext<WebSocketOptions>)
         const seq = seqOf(text);
         if (seq === undefined) return socket.close(1007, 'not a JSON record with a seq');
         delay.run(() => {
-          const frame = Buffer.from(text);
-          for (const subscriber of subscribers) subscriber.send(frame, { binary: false });
+          broadcast(subscribers, text);
           socket.send(`{"seq":${seq}}`);
         });
       });

@@ -1,9 +1,8 @@
-import { createServer } from 'node:http';
-import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import type { RawData, WebSocket } from 'ws';
 import { ServiceDelay } from '../delay.js';
 import { listen, urlOf } from '../net-util.js';
 import type { RunningServer } from '../types.js';
-import { maxMessageBytes, seqOf } from '../websocket/server.js';
+import { broadcast, createWsServer, seqOf } from '../websocket/server.js';
 import type { Backplane } from './index.js';
 
 /** One WebSocket node of a scale-out (hop-main.ts starts forked ones from this config). */
@@ -79,14 +78,8 @@ async function connectBus(config: WsNodeConfig, onMessage: (text: string) => voi
 export async function startWsNode(config: WsNodeConfig): Promise<RunningServer> {
   const delay = new ServiceDelay(config.delayMs);
   const subscribers = new Set<WebSocket>();
-  const bus = await connectBus(config, (text) => {
-    const frame = Buffer.from(text);
-    for (const subscriber of subscribers) subscriber.send(frame, { binary: false });
-  });
-  const http = createServer((_req, res) => {
-    res.writeHead(426, { 'content-length': '0', upgrade: 'websocket' }).end();
-  });
-  const wss = new WebSocketServer({ server: http, perMessageDeflate: false, maxPayload: maxMessageBytes });
+  const bus = await connectBus(config, (text) => broadcast(subscribers, text));
+  const { http, wss } = createWsServer();
   wss.on('connection', (socket, req) => {
     socket.on('error', () => socket.terminate());
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
