@@ -6,6 +6,7 @@ import type { RunningServer } from '../patterns/types.js';
 import { OutageClock } from './fail.js';
 import type { HopConfig } from './process.js';
 import { childTraceparent, parseTraceparent, traceparentHeader, traceresponseHeader } from './trace.js';
+import { readJsonBody } from '../patterns/net-util.js';
 
 export type ServiceConfig = Extract<HopConfig, { kind: 'service' }>;
 
@@ -48,21 +49,8 @@ export async function startRestService(config: ServiceConfig): Promise<RunningSe
       req.resume();
       return fail(res, 503);
     }
-    const chunks: Buffer[] = [];
-    let length = 0;
-    req.on('data', (chunk: Buffer) => {
-      chunks.push(chunk);
-      length += chunk.length;
-    });
-    req.on('end', () => {
-      let body: string;
-      try {
-        const text =
-          chunks.length === 1 ? (chunks[0] as Buffer).toString() : Buffer.concat(chunks, length).toString();
-        body = JSON.stringify(JSON.parse(text));
-      } catch {
-        return fail(res, 400);
-      }
+    readJsonBody(req, (body) => {
+      if (body === undefined) return fail(res, 400);
       let traceparent: string | undefined;
       if (config.traceContext) {
         const parent = parseTraceparent(req.headers[traceparentHeader]);

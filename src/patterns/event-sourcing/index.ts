@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Pattern } from '../types.js';
+import { lazy } from '../lazy.js';
 
 /** Options of the `event-sourcing` pattern (scenario `options:`); the server and the clients read the same. */
 export const eventSourcingOptions = z.strictObject({
@@ -43,14 +44,8 @@ const eventSourcing = {
     'Event sourcing: append events to a Redis stream or RabbitMQ stream queue, rebuild state by replaying',
   options: eventSourcingOptions,
   scheme: 'redis',
-  async startServer(ctx) {
-    const { startEventLogServer } = await import('./server.js');
-    return startEventLogServer(ctx);
-  },
-  async connect(ctx) {
-    const { connectEventLog } = await import('./client.js');
-    return connectEventLog(ctx);
-  },
+  startServer: lazy(() => import('./server.js'), 'startEventLogServer'),
+  connect: lazy(() => import('./client.js'), 'connectEventLog'),
 } satisfies Pattern<EventSourcingOptions>;
 
 export default eventSourcing;

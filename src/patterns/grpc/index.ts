@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { OpError, type Pattern } from '../types.js';
+import { lazy } from '../lazy.js';
 
 /** Options of the `grpc` pattern (scenario `options:`). */
 export const grpcOptions = z.strictObject({
@@ -43,10 +44,7 @@ const grpc = {
   summary: 'gRPC over HTTP/2, protobuf (@grpc/grpc-js); unary, bidi-stream or server-stream mode',
   options: grpcOptions,
   scheme: 'grpc',
-  async startServer(ctx) {
-    const { startGrpcServer } = await import('./server.js');
-    return startGrpcServer(ctx);
-  },
+  startServer: lazy(() => import('./server.js'), 'startGrpcServer'),
   async connect(ctx) {
     if (ctx.request) {
       const { connectOwnGrpc } = await import('./own-client.js');

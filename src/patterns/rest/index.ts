@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Pattern } from '../types.js';
+import { lazy } from '../lazy.js';
 
 /** Options of the `rest` pattern (scenario `options:`); the server and the client read the same. */
 export const restOptions = z.strictObject({
@@ -37,10 +38,7 @@ const rest = {
     'HTTP/1.1 POST with a JSON body (node:http server, lean node:net or undici client, keep-alive, pipelining)',
   options: restOptions,
   scheme: 'http',
-  async startServer(ctx) {
-    const { startRestServer } = await import('./server.js');
-    return startRestServer(ctx);
-  },
+  startServer: lazy(() => import('./server.js'), 'startRestServer'),
   async connect(ctx) {
     if (restClientOf(ctx.options, ctx) === 'net') {
       const { connectRestNet } = await import('./net-client.js');

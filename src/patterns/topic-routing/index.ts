@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Pattern } from '../types.js';
+import { lazy } from '../lazy.js';
 
 /** Options of the `topic-routing` pattern (scenario `options:`); the server and the clients read the same. */
 export const topicRoutingOptions = z.strictObject({
@@ -43,10 +44,7 @@ const topicRouting = {
     'Topic routing on NATS subjects or a RabbitMQ topic exchange: orders.* and payments.* consumers each get exactly their topic',
   options: topicRoutingOptions,
   scheme: 'nats',
-  async startServer(ctx) {
-    const { startTopicServer } = await import('./server.js');
-    return startTopicServer(ctx);
-  },
+  startServer: lazy(() => import('./server.js'), 'startTopicServer'),
   async connect(ctx) {
     if (ctx.options.broker === 'rabbitmq') {
       const { connectExchangePublisher } = await import('./amqp.js');
