@@ -17,6 +17,17 @@ export interface Clock {
 /** Below this many ms of waiting, the real clock yields with setImmediate instead of a timer. */
 const spinBelowMs = 1.5;
 
+/** Wall time this thread has spent waiting out the last stretch before due times (see realClock), ms. */
+let spunMs = 0;
+
+/**
+ * How long this thread's real clock has waited out due times on the event loop (the pacing of open
+ * loops: a busy wait that costs CPU but sends nothing), ms since the thread started.
+ */
+export function pacingMs(): number {
+  return spunMs;
+}
+
 /**
  * The real clock. Node timers fire up to ~1 ms late; a rate schedule measured from its intended
  * times would book that lateness as latency, so the last stretch before a due time is waited out
@@ -26,11 +37,18 @@ export const realClock: Clock = {
   now: () => performance.now(),
   sleepUntil(t) {
     return new Promise<void>((resolve) => {
+      let spinFrom = -1;
       const step = (): void => {
-        const wait = t - performance.now();
-        if (wait <= 0) resolve();
-        else if (wait > spinBelowMs) setTimeout(step, wait - 1);
-        else setImmediate(step);
+        const now = performance.now();
+        const wait = t - now;
+        if (wait <= 0) {
+          if (spinFrom >= 0) spunMs += now - spinFrom;
+          resolve();
+        } else if (wait > spinBelowMs) setTimeout(step, wait - 1);
+        else {
+          if (spinFrom < 0) spinFrom = now;
+          setImmediate(step);
+        }
       };
       step();
     });

@@ -7,7 +7,7 @@ import { loadPattern } from '../patterns/registry.js';
 import { isPush, OpError, type Pattern, type PatternClient, type Subscription } from '../patterns/types.js';
 import type { RequestSpec } from '../patterns/request/schema.js';
 import type { LoadSpec } from '../scenario/types.js';
-import { realClock, type Clock } from './clock.js';
+import { pacingMs, realClock, type Clock } from './clock.js';
 import { inFlightPerConnection, loadModelFor } from './load/index.js';
 import { loadDefinition } from './load/registry.js';
 import type { SharePlacement } from './load/types.js';
@@ -51,6 +51,11 @@ export interface DriverReport extends RecorderSnapshot {
   readonly eventLoopDelay: { readonly p50: number; readonly p99: number; readonly max: number };
   /** Share of the window this thread's event loop was busy (0..1). */
   readonly eventLoopUtilization: number;
+  /**
+   * Wall time this thread spent in the window waiting out due times on its event loop (open loops'
+   * pacing: a busy wait), ms; absent from reports of older versions.
+   */
+  readonly pacingMs?: number;
   /** Push and queue patterns: deliveries to this driver's subscribers. */
   readonly delivery?: DeliverySnapshot & {
     /** Time to open each subscription, µs (encoded histogram). */
@@ -370,6 +375,8 @@ async function runLoad(
   const eld = monitorEventLoopDelay({ resolution: eldResolutionMs });
   let elu = performance.eventLoopUtilization();
   let eluValue = 0;
+  let pacingAtOpen = 0;
+  let pacingInWindow = 0;
   let windowOpened = false;
   let windowClosed = false;
   const openWindow = (): void => {
@@ -378,6 +385,7 @@ async function runLoad(
     wire.start();
     eld.enable();
     elu = performance.eventLoopUtilization();
+    pacingAtOpen = pacingMs();
   };
   const closeWindow = (): void => {
     if (!windowOpened || windowClosed) return;
@@ -385,6 +393,7 @@ async function runLoad(
     if (deliveries) deliveries.measuring = false;
     eld.disable();
     eluValue = performance.eventLoopUtilization(elu).utilization;
+    pacingInWindow = pacingMs() - pacingAtOpen;
   };
   const windowTimer = setTimeout(openWindow, Math.max(0, windowStart - clock.now()));
   const endTimer = setTimeout(closeWindow, Math.max(0, windowEnd - clock.now()));
@@ -459,6 +468,7 @@ async function runLoad(
       max: delayUs(eld.max),
     },
     eventLoopUtilization: eluValue,
+    pacingMs: pacingInWindow,
     ...(deliveries
       ? {
           delivery: {

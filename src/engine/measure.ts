@@ -80,6 +80,8 @@ export function measure(
     eventLoopUtilization: elu,
     ...(serverBusy === undefined ? {} : { serverBusy }),
   });
+  // The pacing wait is a busy wait: counted in cpuUs, left out of cpuUsPerOp (never more than the CPU used).
+  const pacingUs = Math.min(usage.driverCpuUs, sum(reports, (r) => (r.pacingMs ?? 0) * 1000));
   const failed = mergeEncoded(reports.map((r) => r.failedLatency));
   const endReason = reports.find((r) => r.endReason !== 'completed')?.endReason ?? 'completed';
   const errorSamples: Partial<Record<ErrorKind, string>> = {};
@@ -111,7 +113,8 @@ export function measure(
     driver: {
       workers: usage.workers,
       cpuUs: usage.driverCpuUs,
-      cpuUsPerOp: ops === 0 ? 0 : usage.driverCpuUs / ops,
+      cpuUsPerOp: ops === 0 ? 0 : (usage.driverCpuUs - pacingUs) / ops,
+      ...(pacingUs > 0 ? { pacingUs } : {}),
       cpuUtilization: durationMs === 0 ? 0 : usage.driverCpuUs / (durationMs * 1000),
       eventLoopDelay: busiest?.eventLoopDelay ?? { p50: 0, p99: 0, max: 0 },
       eventLoopUtilization: elu,
@@ -308,6 +311,7 @@ export function mergeMeasurements(reps: readonly Measurement[]): Measurement | u
   const serverCpu = sum(servers, (s) => s.cpuUs);
   const helpers = mergeHelpers(servers, ops);
   const driverCpu = sum(reps, (r) => r.driver.cpuUs);
+  const pacing = sum(reps, (r) => r.driver.pacingUs ?? 0);
   const worst = reps.reduce((a, r) =>
     r.driver.eventLoopUtilization > a.driver.eventLoopUtilization ? r : a,
   );
@@ -365,7 +369,8 @@ export function mergeMeasurements(reps: readonly Measurement[]): Measurement | u
     driver: {
       ...worst.driver,
       cpuUs: driverCpu,
-      cpuUsPerOp: ops === 0 ? 0 : driverCpu / ops,
+      cpuUsPerOp: ops === 0 ? 0 : (driverCpu - pacing) / ops,
+      ...(pacing > 0 ? { pacingUs: pacing } : {}),
       cpuUtilization: durationMs === 0 ? 0 : driverCpu / (durationMs * 1000),
       saturated: reps.some((r) => r.driver.saturated),
       saturationReasons: [...new Set(reps.flatMap((r) => r.driver.saturationReasons))],

@@ -1,5 +1,6 @@
 import { brokerOfCase, startRunBrokers } from '../brokers/run.js';
 import { CommbenchError, isCommbenchError } from '../errors.js';
+import { collectGarbage } from '../metrics/gc.js';
 import { machineBusyUs } from '../metrics/machine.js';
 import { packageVersion } from '../paths.js';
 import { openFilesLimit, readPlacement } from '../proc/placement.js';
@@ -228,6 +229,12 @@ async function runRepetition(
     const search = loadDefinition(spec.load).search;
     if (search) {
       const measurement = await search(spec.load, async (load, i) => {
+        // What the previous step left (its driver, connections, histograms) is collected now, not
+        // in the middle of this step's window, where the pause would read as late sends.
+        if (i > 0) {
+          collectGarbage();
+          await server?.collectGarbage();
+        }
         const step = {
           ...spec,
           load,

@@ -15,7 +15,7 @@ test('markdown matches test/golden/report.md: grouped rows, floor column, warnin
   await expectGolden('report.md', md);
   assert.match(md, /\| \*\*64B · closed c=50×1\*\* \| tcp 64B \|/);
   assert.match(md, /\| 4\.1× tcp \|/);
-  assert.match(md, /⚠️ \*\*DRIVER-SATURATED\*\*/);
+  assert.match(md, /⚠️ \*\*DRIVER-LIMITED\*\*/);
   assert.match(
     md,
     /```mermaid\nxychart-beta\n {2}title "Latency — 64B · closed c=50×1 \(ms\): p99 bar, p50 bar inside it"/,

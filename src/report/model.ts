@@ -65,7 +65,7 @@ export interface Flag {
     | 'cpu-bound'
     | 'not-run';
   readonly severity: 'error' | 'warn' | 'info';
-  /** Short text shown in the flags column, e.g. 'DRIVER-SATURATED', 'dropped 1874 (9.4%)'. */
+  /** Short text shown in the flags column, e.g. 'DRIVER-LIMITED', 'dropped 1874 (9.4%)'. */
   readonly text: string;
 }
 
@@ -177,7 +177,7 @@ export function caseFlags(c: CaseResult): Flag[] {
     flags.push({ code: 'server-crashed', severity: 'error', text: 'server-crashed' });
   if (c.status === 'interrupted') flags.push({ code: 'interrupted', severity: 'error', text: 'interrupted' });
   if (m?.driver.saturated)
-    flags.push({ code: 'driver-saturated', severity: 'error', text: 'DRIVER-SATURATED' });
+    flags.push({ code: 'driver-saturated', severity: 'error', text: 'DRIVER-LIMITED' });
   if (m?.backlog?.serverLimited) {
     flags.push({
       code: 'server-limited',

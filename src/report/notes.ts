@@ -31,7 +31,7 @@ export function notesOf(result: Result, rows: readonly SummaryRow[]): SummaryNot
 
 const label = (r: SummaryRow): string => `${r.cells.case} (${r.cells.load})`;
 
-/** Failed, crashed, interrupted and unrun cases; DRIVER-SATURATED, SERVER-LIMITED, CPU-BOUND, BUSY-MACHINE; drops, partial repetitions, spread. */
+/** Failed, crashed, interrupted and unrun cases; DRIVER-LIMITED, SERVER-LIMITED, CPU-BOUND, BUSY-MACHINE; drops, partial repetitions, spread. */
 function caseNotes(result: Result, rows: readonly SummaryRow[]): SummaryNote[] {
   const notes: SummaryNote[] = [];
   const flagged = (code: Flag['code']) => rows.filter((r) => r.flags.some((f) => f.code === code));
@@ -88,7 +88,7 @@ function caseNotes(result: Result, rows: readonly SummaryRow[]): SummaryNote[] {
       group: 'cases',
       severity: 'error',
       text:
-        `DRIVER-SATURATED: ${label(r)}: the load generator, not the server, was the bottleneck (${evidence}). ` +
+        `DRIVER-LIMITED: ${label(r)}: the load generator, not the server, was the bottleneck (${evidence}). ` +
         `Its throughput and latency describe commbench's client, not ${r.spec.pattern}. ` +
         (r.result?.summary?.delivery
           ? 'Push and queue cases run their subscribers in one driver thread: use fewer subscribers or a lower rate.'
@@ -261,8 +261,8 @@ function methodNotes(rows: readonly SummaryRow[]): SummaryNote[] {
       text:
         'rate: "rate R/s" cases schedule operations at a constant rate and measure latency from the intended ' +
         'send time (corrected for coordinated omission). To send on time to the µs the driver waits out the last ' +
-        '1.5 ms before each send on its event loop, so its CPU per operation includes that wait at high rates; ' +
-        `it is flagged saturated only when sends fall behind the schedule.${queued.join('')}`,
+        '1.5 ms before each send on its event loop (a busy wait); drv CPU leaves that wait out (it is driver.pacingUs in the result), ' +
+        `and it is flagged DRIVER-LIMITED only when sends fall behind the schedule.${queued.join('')}`,
     });
   }
   for (const text of new Set(rows.flatMap((r) => (r.result?.summary && r.spec.loadInfo.note) || []))) {

@@ -54,7 +54,7 @@ test('not a TTY: start, one line per interval, outcome; no control characters', 
       '[4/9] rest closed c=50 16KiB  starting (closed c=50×1, warm-up 2s, measure 10s)',
       '[4/9] rest closed c=50 16KiB  measure 5s/10s  last 1s: 24,310 ops/s, p99 5.95ms  errors 0 in measure',
       '[4/9] rest closed c=50 16KiB  measure 10s/10s  last 1s: 24,310 ops/s, p99 5.95ms  errors 0 in measure',
-      '[4/9] rest closed c=50 16KiB  done  9,120 ops/s  p50 5.21ms  p99 29.1ms  errors 0  DRIVER-SATURATED',
+      '[4/9] rest closed c=50 16KiB  done  9,120 ops/s  p50 5.21ms  p99 29.1ms  errors 0  DRIVER-LIMITED',
       '[9/9] graphql closed c=50 1KiB  starting (closed c=50×1, warm-up 2s, measure 10s)',
       '[9/9] graphql closed c=50 1KiB  failed  E_SERVER_START: server did not report ready within 10s',
       '[8/9] websocket closed c=50 1KiB rep 1/2  starting (closed c=50×1, warm-up 2s, measure 10s ×2)',
@@ -80,7 +80,7 @@ test('TTY: one line per case rewritten in place and cut to the terminal width', 
   const last = (i: number): string => lines[i]!.split('\r\u001b[2K').at(-1)!;
   assert.equal(
     last(0),
-    '[4/9] rest closed c=50 16KiB  done  9,120 ops/s  p50 5.21ms  p99 29.1ms  errors 0  DRIVER-SATURATED',
+    '[4/9] rest closed c=50 16KiB  done  9,120 ops/s  p50 5.21ms  p99 29.1ms  errors 0  DRIVER-LIMITED',
   );
   assert.equal(last(2), '[8/9] websocket closed c=50 1KiB rep 1/2  measure 1.2s/10s…');
   assert.equal(lines[0]!.split('\r\u001b[2K').length, 1 + 1 + 4 + 20 + 1, 'start, every tick, outcome');

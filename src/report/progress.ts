@@ -166,7 +166,7 @@ export function createProgress(stream: Writable, isTTY: boolean, opts: ProgressO
  * stretched by how much longer than planned the finished part actually took.
  */
 function etaTracker(cases: readonly CaseSpec[], now: () => number) {
-  const slot = (s: CaseSpec): number => s.warmupMs + s.durationMs + setupMs;
+  const slot = (s: CaseSpec): number => s.warmupMs + (s.loadInfo.windows ?? 1) * s.durationMs + setupMs;
   const totalMs = cases.reduce((a, c) => a + c.repeat * slot(c), 0);
   const begin = now();
   let doneMs = 0;

@@ -63,7 +63,7 @@ test('every trust problem is flagged on its row', () => {
   const rows = buildSummary(makeResult()).rows;
   const flagsOf = (pattern: string, size: number) =>
     rows.find((r) => r.spec.pattern === pattern && r.spec.payload.size === size)?.cells.flags;
-  assert.equal(flagsOf('rest', 16 * 1024), 'DRIVER-SATURATED');
+  assert.equal(flagsOf('rest', 16 * 1024), 'DRIVER-LIMITED');
   assert.equal(flagsOf('rest', 1024), 'dropped 1,874 (9.4%)');
   assert.equal(flagsOf('websocket', 1024), 'server-crashed, reps=2 ±3.1%');
   assert.equal(flagsOf('graphql', 1024), 'failed');
@@ -118,7 +118,7 @@ test('a rate row whose operations waited for the server is flagged SERVER-LIMITE
   const result = makeResult({ cases: [{ ...c, summary, repetitions: [summary] }] });
   const row = buildSummary(result).rows.find((r) => r.spec.id === c.spec.id)!;
   assert.match(row.cells.flags, /SERVER-LIMITED queued 2,000/);
-  assert.doesNotMatch(row.cells.flags, /DRIVER-SATURATED/);
+  assert.doesNotMatch(row.cells.flags, /DRIVER-LIMITED/);
   const text = renderTable(result).replace(/\n {2}/g, ' ');
   assert.match(text, /SERVER-LIMITED: .*the server, not the load generator, limited the run \(2000 of 20000/);
   assert.match(text, /120 operations due in the window completed only after it \(drained/);

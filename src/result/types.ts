@@ -184,8 +184,16 @@ export interface Measurement {
   readonly server?: ServerMetrics;
   readonly driver: {
     readonly workers: number;
+    /** CPU of the driver process in the window, µs, pacing included. */
     readonly cpuUs: number;
+    /**
+     * CPU per operation, µs, without the pacing: an open loop waits out the last 1.5 ms before each
+     * due time on its event loop (a busy wait that sends nothing), and that wait, measured as its wall
+     * time and at most cpuUs, is left out so the figure is what sending and checking cost.
+     */
     readonly cpuUsPerOp: number;
+    /** Open loops: the pacing wait in the window, µs (in cpuUs, not in cpuUsPerOp). Absent for older results. */
+    readonly pacingUs?: number;
     /** CPU time / wall time of the driver process (1.0 = one core busy). */
     readonly cpuUtilization: number;
     /** Event-loop delay of the busiest driver thread, µs. */

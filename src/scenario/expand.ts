@@ -382,5 +382,11 @@ export function assignIds(cases: readonly ResolvedCase[]): CaseSpec[] {
 
 /** Rough wall time of a plan: every repetition's warm-up and window, plus a server start per case. */
 export function estimatePlanMs(plan: { cases: readonly CaseSpec[] }, serverStartMs = 500): number {
-  return plan.cases.reduce((sum, c) => sum + c.repeat * (c.warmupMs + c.durationMs) + serverStartMs, 0);
+  return plan.cases.reduce((sum, c) => sum + c.repeat * repetitionMs(c) + serverStartMs, 0);
+}
+
+/** One repetition's wall time, estimated: warm-up and window, or a search's steps (each after a short settle). */
+export function repetitionMs(c: Pick<CaseSpec, 'warmupMs' | 'durationMs' | 'loadInfo'>): number {
+  const windows = c.loadInfo.windows ?? 1;
+  return c.warmupMs + windows * c.durationMs + (windows - 1) * Math.min(c.warmupMs, 500);
 }

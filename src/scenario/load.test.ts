@@ -147,7 +147,10 @@ describe('loading', () => {
     });
     assert.deepEqual(
       plan.cases.map((c) => [c.id, c.payload.size, c.target]),
-      [['rest', 1024, 'http://127.0.0.1:9']],
+      [
+        ['rest c=8 1000/s d=1.5s', 1024, 'http://127.0.0.1:9'],
+        ['rest capacity knee c=32 2000-128000/s d=1s', 1024, 'http://127.0.0.1:9'],
+      ],
     );
     await assert.rejects(loadPlan('smoke', { target: { grpc: 'http://x:1' }, pattern: ['tcp'] }), {
       code: 'E_USAGE',
@@ -193,8 +196,8 @@ describe('built-in scenarios', () => {
     assert.deepEqual(new Set(smoke.cases.map((c) => c.pattern)), new Set(['tcp', 'rest', 'grpc']));
     assert.ok(estimatePlanMs(smoke) <= 8000, `smoke takes ${estimatePlanMs(smoke)} ms`);
     const rvg = await loadPlan('rest-vs-grpc');
-    assert.equal(rvg.cases.length, 8);
-    assert.ok(estimatePlanMs(rvg) < 50_000, `rest-vs-grpc takes ${estimatePlanMs(rvg)} ms`);
+    assert.equal(rvg.cases.length, 11);
+    assert.ok(estimatePlanMs(rvg) < 60_000, `rest-vs-grpc takes ${estimatePlanMs(rvg)} ms`);
   });
 });
 

@@ -74,7 +74,12 @@ export function kneeStepLoad(s: KneeSpec, rate: number): RateSpec {
   };
 }
 
-function outcomeOf(rate: number, m: Measurement): StepOutcome {
+/**
+ * A step's figures for the objective. The driver counts as the limit only when its sends were late
+ * by more than a tenth of the p99 bound: a few ms of timer lateness at a low rate (the rate model's
+ * flag) cannot break a 50 ms objective, and ending the search on it would blame the driver for nothing.
+ */
+function outcomeOf(s: KneeSpec, rate: number, m: Measurement): StepOutcome {
   const latency = m.delivery ? m.delivery.latency : m.latency;
   return {
     rate,
@@ -84,7 +89,7 @@ function outcomeOf(rate: number, m: Measurement): StepOutcome {
     dropped: m.dropped,
     errors: m.errors.total,
     queued: m.backlog?.queued ?? 0,
-    driverLimited: m.driver.saturated,
+    driverLimited: m.driver.saturated && m.driver.sendLagP99 > s.p99Ms * 100,
   };
 }
 
@@ -138,7 +143,7 @@ export async function searchKnee(
       interrupted = m;
       break;
     }
-    judged.push(judgeStep(settings, outcomeOf(state.next, m)));
+    judged.push(judgeStep(settings, outcomeOf(s, state.next, m)));
     measured.push(m);
   }
   const state = kneeState(settings, judged);
@@ -155,6 +160,12 @@ export async function searchKnee(
   const chosen = interrupted ?? measured[at] ?? measured[0];
   if (!chosen) throw new Error('the knee search measured no step');
   return { ...chosen, search };
+}
+
+/** Steps a search runs at most on a typical server: up by ×factor from `from` to `to`, then the bisections. */
+function expectedSteps(s: KneeSpec): number {
+  const up = Math.ceil(Math.log(s.to / s.from) / Math.log(s.factor)) + 1;
+  return Math.min(kneeMaxSteps, up + s.refine);
 }
 
 export const knee = {
@@ -187,13 +198,14 @@ export const knee = {
     };
   },
   describe: (s) => ({
+    windows: expectedSteps(s),
     label: `knee ${s.from}→${s.to}/s × ${s.connections} conn${s.inFlight > 1 ? `×${s.inFlight}` : ''}${subscribersLabel(s)}`,
     schedule: 'open',
     offered: `${formatInteger(s.from)}→${formatInteger(s.to)}/s`,
     note:
       `knee: "knee A→B/s" cases search for capacity: open-loop steps of one window each, from A/s up by ×factor ` +
       `while the objective holds (p99 ≤ ${formatDurationMs(s.p99Ms)} from the scheduled send time, nothing dropped, ` +
-      `at most ${maxQueuedShare * 100}% of sends waiting for a free connection, no errors, the driver sending on time), ` +
+      `at most ${maxQueuedShare * 100}% of sends waiting for a free connection, no errors, the driver late by less than a tenth of that bound), ` +
       `then bisected up to 'refine' times; the row shows the highest step that met it, and the search line says ` +
       `where and why it broke. A driver-limited step ends the search with a lower bound.`,
   }),

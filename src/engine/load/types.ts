@@ -69,6 +69,8 @@ export interface LoadInfo {
   readonly offered?: string;
   /** A method note the reports add once when a row uses this model (how to read its numbers). */
   readonly note?: string;
+  /** Measured windows one repetition runs, at most (a search runs one per step; default 1): for time estimates. */
+  readonly windows?: number;
 }
 
 /** The measurements of one repetition the who-limited-the-run rules read. */
