@@ -81,7 +81,10 @@ export function measure(
     ...(serverBusy === undefined ? {} : { serverBusy }),
   });
   // The pacing wait is a busy wait: counted in cpuUs, left out of cpuUsPerOp (never more than the CPU used).
-  const pacingUs = Math.min(usage.driverCpuUs, sum(reports, (r) => (r.pacingMs ?? 0) * 1000));
+  const pacingUs = Math.min(
+    usage.driverCpuUs,
+    sum(reports, (r) => (r.pacingMs ?? 0) * 1000),
+  );
   const failed = mergeEncoded(reports.map((r) => r.failedLatency));
   const endReason = reports.find((r) => r.endReason !== 'completed')?.endReason ?? 'completed';
   const errorSamples: Partial<Record<ErrorKind, string>> = {};

@@ -31,7 +31,10 @@ describe('machine limits', () => {
     assert.equal(maxSockets(small).max, 1024 - 256);
     const [p] = caseLimitProblems(spec({ connections: 2000 }), small);
     assert.equal(p?.field, 'load.connections');
-    assert.match(p?.message ?? '', /at most 768, because the open-file limit is 1024 per process \(ulimit -n/);
+    assert.match(
+      p?.message ?? '',
+      /at most 768, because the open-file limit is 1024 per process \(ulimit -n/,
+    );
     const wide = { ...small, openFiles: 1_000_000 };
     assert.match(
       caseLimitProblems(spec({ connections: 30_000 }), wide)[0]?.message ?? '',
