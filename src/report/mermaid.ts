@@ -109,7 +109,7 @@ export function searchCharts(groups: readonly RowGroup[]): MermaidChart[] {
       const p99 = steps.map((s) => s.p99 / 1000);
       charts.push({
         title: pTitle,
-        source: block(pTitle, x, 'p99 (ms)', Math.min(Math.max(...p99), bound * 4), [
+        source: block(pTitle, x, 'p99 (ms)', Math.min(Math.max(...p99, bound), bound * 4), [
           `bar [${p99.map((v) => num(Math.min(v, bound * 4))).join(', ')}]`,
           `line [${steps.map(() => num(bound)).join(', ')}]`,
         ]),
