@@ -587,5 +587,5 @@ export const claims: readonly Claim[] = [
 
 /** The claims in the issue that no scenario measures yet (listed by the report as not measured). */
 export const unmeasuredClaims: readonly string[] = [
-  'A WebSocket server holding 100k connections needs serious RAM and file descriptors (connection-cost stops at 5,000)',
+  'A WebSocket server holding 100k connections needs serious RAM and file descriptors (connection-scale holds up to the per-process open-file limit, 19,500 of 20,000 on a machine whose hard RLIMIT_NOFILE cannot be raised; `commbench validate` names the limit that stops a larger N)',
 ];

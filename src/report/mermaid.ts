@@ -95,8 +95,8 @@ export function searchCharts(groups: readonly RowGroup[]): MermaidChart[] {
       if (!search || search.steps.length === 0) continue;
       const steps = [...search.steps].sort((a, b) => a.rate - b.rate);
       const x = steps.map((s) => `${Math.round(s.rate)}/s${s.met ? '' : ' ✗'}`);
-      const name = [g.label, r.cells.case].filter((t) => t !== '').join(' — ');
-      const tTitle = `Capacity search — ${name}: completed ops/s (bars) at each offered rate (line); ✗ broke the objective`;
+      const name = r.cells.case;
+      const tTitle = `${name} capacity search: ops/s done (bars) vs offered (line), ✗ broke`;
       charts.push({
         title: tTitle,
         source: block(tTitle, x, 'ops/s', Math.max(...steps.map((s) => Math.max(s.rate, s.throughput))), [
@@ -105,7 +105,7 @@ export function searchCharts(groups: readonly RowGroup[]): MermaidChart[] {
         ]),
       });
       const bound = search.objective.p99Ms;
-      const pTitle = `Capacity search — ${name}: p99 (ms) at each offered rate; the line is the objective, ${bound} ms`;
+      const pTitle = `${name} capacity search: p99 ms (bars), objective ${bound} ms (line)`;
       const p99 = steps.map((s) => s.p99 / 1000);
       charts.push({
         title: pTitle,

@@ -141,7 +141,9 @@ export async function holdConnections(
 
   const dropped = afterOpen && afterHold ? Math.max(0, afterOpen.fds - afterHold.fds) : 0;
   if (dropped > 0) notes.push(`the server closed about ${dropped} idle connections during the hold`);
-  const per = (a: number, b: number): number => (opened === 0 ? 0 : (a - b) / opened);
+  // RSS can shrink while connections open (the collector hands earlier garbage back to the OS): a
+  // growth below zero is noise about as large as the connections' cost, read as 0, never negative.
+  const per = (a: number, b: number): number => (opened === 0 ? 0 : Math.max(0, a - b) / opened);
   const cost: ConnectionCost = {
     requested,
     opened,
