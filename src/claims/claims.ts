@@ -583,9 +583,36 @@ export const claims: readonly Claim[] = [
       },
     ],
   },
+  {
+    id: 'connection-cost',
+    claim:
+      'A WebSocket server holding many connections needs RAM and a file descriptor for each one (so one process is capped by its open-file limit)',
+    scenario: 'connection-scale',
+    run: {
+      defaults: { load: { model: 'connections' }, payload: { size: 64 }, timeout: '30s' },
+      cases: [
+        { pattern: 'websocket', options: { websocket: { mode: 'broadcast' } }, load: { connections: 5000 } },
+      ],
+    },
+    timing: { quick: { duration: '500ms', warmup: '0ms' }, full: { duration: '1s', warmup: '0ms' } },
+    rules: [
+      {
+        says: 'server file descriptors per connection',
+        metric: 'fdsPerConnection',
+        left: sel('5,000 held', 'websocket', undefined, { connections: 5000 }),
+        op: '>',
+        right: none(0.9),
+      },
+      {
+        says: 'server memory per connection (100k connections: 100,000 times this)',
+        metric: 'serverBytesPerConnection',
+        left: sel('5,000 held', 'websocket', undefined, { connections: 5000 }),
+        op: '>',
+        right: none(1024),
+      },
+    ],
+  },
 ];
 
 /** The claims in the issue that no scenario measures yet (listed by the report as not measured). */
-export const unmeasuredClaims: readonly string[] = [
-  'A WebSocket server holding 100k connections needs serious RAM and file descriptors (connection-scale holds up to the per-process open-file limit, 19,500 of 20,000 on a machine whose hard RLIMIT_NOFILE cannot be raised; `commbench validate` names the limit that stops a larger N)',
-];
+export const unmeasuredClaims: readonly string[] = [];

@@ -30,7 +30,7 @@ export function renderClaimsText(r: ClaimsReport): string {
   lines.push(
     '',
     `${r.outcomes.length} claims on this machine: ${counted('holds')} hold, ${counted('does not hold')} do not hold, ${counted('mixed')} mixed, ${counted('not measured')} not measured.`,
-    `Not covered yet: ${unmeasuredClaims.join('; ')}.`,
+    ...(unmeasuredClaims.length > 0 ? [`Not covered yet: ${unmeasuredClaims.join('; ')}.`] : []),
     `Machine: ${machine(r)}. Each verdict reads one short run; re-run the named scenario (commbench run NAME --repeat 3) before quoting a close call.`,
   );
   return `${lines.join('\n')}\n`;
@@ -48,8 +48,9 @@ export function renderClaimsMarkdown(r: ClaimsReport): string {
     '| --- | --- | --- | --- |',
     ...rows,
     '',
-    `Not covered yet: ${unmeasuredClaims.map(mdCell).join('; ')}.`,
-    '',
+    ...(unmeasuredClaims.length > 0
+      ? [`Not covered yet: ${unmeasuredClaims.map(mdCell).join('; ')}.`, '']
+      : []),
     `Machine: ${mdCell(machine(r))}.`,
     '',
   ].join('\n');
@@ -71,8 +72,7 @@ export function renderClaimsHtml(r: ClaimsReport): string {
 <tbody>
 ${rows}
 </tbody></table>
-<p>Not covered yet: ${escapeHtml(unmeasuredClaims.join('; '))}.</p>
-<p>Machine: ${escapeHtml(machine(r))}.</p>
+${unmeasuredClaims.length > 0 ? `<p>Not covered yet: ${escapeHtml(unmeasuredClaims.join('; '))}.</p>\n` : ''}<p>Machine: ${escapeHtml(machine(r))}.</p>
 </body></html>
 `;
 }

@@ -15,6 +15,10 @@ export const claimMetrics = {
   responsePerOp: { unit: 'B', read: (m) => m.payload.responsePerOp },
   wirePerOp: { unit: 'B', read: (m) => m.wire.perOp },
   errors: { unit: '', read: (m) => m.errors.total },
+  /** Connection-cost cases: the server's open file descriptors per held connection. */
+  fdsPerConnection: { unit: '', read: (m) => m.connections?.server?.fdsPerConnection },
+  /** Connection-cost cases: growth of the server's resident memory per held connection. */
+  serverBytesPerConnection: { unit: 'B', read: (m) => m.connections?.server?.rssPerConnectionBytes },
   /**
    * Operations that completed, counted only when none failed (0 otherwise): "it worked, this often".
    * Not measured when none completed in the window.

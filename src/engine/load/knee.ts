@@ -157,7 +157,9 @@ export async function searchKnee(
       : describeKnee(settings, judged),
   };
   const at = state.capacity === undefined ? 0 : judged.findIndex((j) => j.met && j.rate === state.capacity);
-  const chosen = interrupted ?? measured[at] ?? measured[0];
+  // Stopped early, the row still shows the best step measured, marked with why the search ended.
+  const best = measured[at] ?? measured[0];
+  const chosen = interrupted ? (best ? { ...best, endReason: interrupted.endReason } : interrupted) : best;
   if (!chosen) throw new Error('the knee search measured no step');
   return { ...chosen, search };
 }
