@@ -223,3 +223,44 @@ describe('graphql-n1 ground truth: backend calls per query', () => {
     });
   }
 });
+
+describe(
+  'connection-scale: what idle connections cost, up to the machine limit',
+  { timeout: 120_000 },
+  () => {
+    it('websocket, sse, rest and grpc streams at 1,000: every cell measured, one server descriptor and some memory per connection', async () => {
+      const plan = await loadPlan('connection-scale', short);
+      const cases = plan.cases.filter((c) => c.load.connections === 1000);
+      assert.deepEqual(
+        cases.map((c) => c.pattern),
+        ['websocket', 'sse', 'rest', 'grpc'],
+      );
+      const table = buildSummary(await runPlan({ ...plan, cases }));
+      assertAllMeasured(table);
+      for (const row of table.rows) {
+        const c = row.result?.summary?.connections;
+        assert.ok(c?.server, `${row.spec.id}: no server cost`);
+        assert.equal(c.opened, 1000, `${row.spec.id}: opened ${c.opened}`);
+        assert.ok(
+          c.server.fdsPerConnection >= 0.9 && c.server.fdsPerConnection <= 1.2,
+          `${row.spec.id}: ${c.server.fdsPerConnection} fd/conn`,
+        );
+        assert.ok(
+          c.server.rssPerConnectionBytes > 0,
+          `${row.spec.id}: ${c.server.rssPerConnectionBytes} B/conn`,
+        );
+      }
+    });
+
+    it('more connections than the machine can hold are refused up front, naming the limit that binds', async () => {
+      await assert.rejects(loadPlan('connection-scale', { ...short, connections: '99999' }), (err: Error) => {
+        const text = `${err.message} ${JSON.stringify((err as { details?: unknown }).details ?? '')}`;
+        assert.match(
+          text,
+          /more than this machine can open: at most \d+, because (the open-file limit|loopback has)/,
+        );
+        return true;
+      });
+    });
+  },
+);
