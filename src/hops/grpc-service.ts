@@ -3,7 +3,6 @@ import {
   credentials,
   Metadata,
   Server,
-  ServerCredentials,
   status,
   type ChannelOptions,
   type sendUnaryData,
@@ -12,6 +11,7 @@ import {
 } from '@grpc/grpc-js';
 import { ServiceDelay } from '../patterns/delay.js';
 import { echoCodec, unaryPath, type DecodedRecord } from '../patterns/grpc/proto.js';
+import { bindInsecure } from '../patterns/grpc/server.js';
 import { urlOf } from '../patterns/net-util.js';
 import type { RunningServer } from '../patterns/types.js';
 import { OutageClock } from './fail.js';
@@ -108,12 +108,7 @@ export async function startGrpcService(config: ServiceConfig): Promise<RunningSe
 
   const server = new Server();
   server.addService(unaryService(), { Unary: unary });
-  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
-  const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync(`${host}:${config.port}`, ServerCredentials.createInsecure(), (err, bound) =>
-      err ? reject(err) : resolve(bound),
-    ),
-  );
+  const port = await bindInsecure(server, config.host, config.port);
   return {
     url: urlOf('grpc', { address: config.host, port }),
     stop: () =>

@@ -1,6 +1,6 @@
-import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { Pool } from 'undici';
-import { listen, urlOf } from '../patterns/net-util.js';
+import { serveHttp } from '../patterns/net-util.js';
 import type { RunningServer } from '../patterns/types.js';
 import type { HopConfig } from './process.js';
 
@@ -57,18 +57,5 @@ export async function startNodeProxy(
         });
     });
   };
-  const server = createServer({ keepAlive: true }, handle);
-  server.keepAliveTimeout = 120_000;
-  server.headersTimeout = 60_000;
-  server.requestTimeout = 0;
-  const address = await listen(server, config.host, config.port);
-  return {
-    url: urlOf('http', address),
-    stop: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-        void upstream.destroy();
-      }),
-  };
+  return serveHttp(config, handle, () => void upstream.destroy());
 }

@@ -1,12 +1,11 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Pool } from 'undici';
 import { ServiceDelay } from '../patterns/delay.js';
-import { listen, urlOf } from '../patterns/net-util.js';
 import type { RunningServer } from '../patterns/types.js';
 import { OutageClock } from './fail.js';
 import type { HopConfig } from './process.js';
 import { childTraceparent, parseTraceparent, traceparentHeader, traceresponseHeader } from './trace.js';
-import { readJsonBody } from '../patterns/net-util.js';
+import { readJsonBody, serveHttp } from '../patterns/net-util.js';
 
 export type ServiceConfig = Extract<HopConfig, { kind: 'service' }>;
 
@@ -78,20 +77,9 @@ export async function startRestService(config: ServiceConfig): Promise<RunningSe
     });
   };
 
-  const server = createServer({ keepAlive: true }, handle);
-  server.keepAliveTimeout = 120_000;
-  server.headersTimeout = 60_000;
-  server.requestTimeout = 0;
-  const address = await listen(server, config.host, config.port);
-  return {
-    url: urlOf('http', address),
-    stop: () =>
-      new Promise<void>((resolve) => {
-        delay.cancelAll();
-        outage.cancel();
-        server.close(() => resolve());
-        server.closeAllConnections();
-        void next?.destroy();
-      }),
-  };
+  return serveHttp(config, handle, () => {
+    delay.cancelAll();
+    outage.cancel();
+    void next?.destroy();
+  });
 }

@@ -170,3 +170,23 @@ export function toOpError(err: unknown): OpError {
   const message = err instanceof Error ? err.message : String(err);
   return new OpError(errnoKind(err) ?? 'protocol', message, { cause: err });
 }
+
+/**
+ * `promise`, or an OpError('timeout', `message`) when it has not settled within `ms`; its own
+ * rejection becomes an OpError (toOpError). For protocol calls without a deadline of their own.
+ */
+export function withOpTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new OpError('timeout', message)), Math.max(0, ms));
+    promise.then(
+      (v) => {
+        clearTimeout(timer);
+        resolve(v);
+      },
+      (err: unknown) => {
+        clearTimeout(timer);
+        reject(toOpError(err));
+      },
+    );
+  });
+}

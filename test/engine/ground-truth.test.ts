@@ -3,6 +3,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { describe, it } from 'node:test';
 import { runCase } from '../../src/engine/runner.js';
+import type { CaseResult } from '../../src/result/types.js';
+import type { CaseSpec } from '../../src/scenario/types.js';
 import { caseSpec } from './helpers.js';
 
 /**
@@ -45,6 +47,20 @@ async function startFixedCapacityServer(serviceMs: number): Promise<{ child: Chi
   });
   const [line] = (await once(child.stdout!, 'data')) as [Buffer];
   return { child, url: `http://127.0.0.1:${line.toString().trim()}` };
+}
+
+/** Runs a rest case against a fixed-capacity server serving `capacity`/s, then stops the server. */
+async function runAgainstCapacity(
+  capacity: number,
+  durationMs: number,
+  load: CaseSpec['load'],
+): Promise<CaseResult> {
+  const { child, url } = await startFixedCapacityServer(1000 / capacity);
+  try {
+    return await runCase(caseSpec({ pattern: 'rest', target: url, warmupMs: 300, durationMs, load }));
+  } finally {
+    child.kill('SIGKILL');
+  }
 }
 
 /**
@@ -116,82 +132,66 @@ describe('ground truth', () => {
   it('a server with a known capacity offered 1.3× of it reads back at its capacity, and the driver is not blamed', async () => {
     // One answer every 5 ms: the server's true capacity is 200/s; offered 260/s open loop.
     const capacity = 200;
-    const { child, url } = await startFixedCapacityServer(1000 / capacity);
-    try {
-      const result = await runCase(
-        caseSpec({
-          pattern: 'rest',
-          target: url,
-          warmupMs: 300,
-          durationMs: 2000,
-          load: { model: 'rate', rate: capacity * 1.3, connections: 8, inFlight: 1, maxInFlight: 10_000 },
-        }),
-      );
-      assert.equal(result.status, 'ok', result.error?.message);
-      const s = result.summary;
-      assert.ok(s);
-      assert.equal(s.errors.total, 0);
-      assert.ok(
-        s.throughput <= capacity * 1.05,
-        `reported ${s.throughput}/s for a server that serves ${capacity}/s`,
-      );
-      assert.ok(s.throughput >= capacity * 0.85, `reported ${s.throughput}/s`);
-      assert.ok((s.drained ?? 0) > 50, `the backlog left at the window's end is drained apart: ${s.drained}`);
-      assert.equal(s.driver.saturated, false, `driver blamed: ${s.driver.saturationReasons.join('; ')}`);
-      assert.ok(s.backlog?.serverLimited, 'flagged SERVER-LIMITED');
-      const timeline = s.timeline.reduce((a, p) => a + p.ops, 0);
-      assert.equal(timeline, s.ops, 'the timeline holds what the throughput counts, no drain');
-    } finally {
-      child.kill('SIGKILL');
-    }
+    const result = await runAgainstCapacity(capacity, 2000, {
+      model: 'rate',
+      rate: capacity * 1.3,
+      connections: 8,
+      inFlight: 1,
+      maxInFlight: 10_000,
+    });
+    assert.equal(result.status, 'ok', result.error?.message);
+    const s = result.summary;
+    assert.ok(s);
+    assert.equal(s.errors.total, 0);
+    assert.ok(
+      s.throughput <= capacity * 1.05,
+      `reported ${s.throughput}/s for a server that serves ${capacity}/s`,
+    );
+    assert.ok(s.throughput >= capacity * 0.85, `reported ${s.throughput}/s`);
+    assert.ok((s.drained ?? 0) > 50, `the backlog left at the window's end is drained apart: ${s.drained}`);
+    assert.equal(s.driver.saturated, false, `driver blamed: ${s.driver.saturationReasons.join('; ')}`);
+    assert.ok(s.backlog?.serverLimited, 'flagged SERVER-LIMITED');
+    const timeline = s.timeline.reduce((a, p) => a + p.ops, 0);
+    assert.equal(timeline, s.ops, 'the timeline holds what the throughput counts, no drain');
   });
   it('the knee search finds a known capacity: 400/s read back within 25%, every step kept', async () => {
     // One answer every 2.5 ms: 400/s. Steps 100, 200, 400 (met or just broken), 800 (broken), then bisected.
     const capacity = 400;
-    const { child, url } = await startFixedCapacityServer(1000 / capacity);
-    try {
-      const result = await runCase(
-        caseSpec({
-          pattern: 'rest',
-          target: url,
-          warmupMs: 300,
-          durationMs: 1000,
-          load: {
-            model: 'knee',
-            from: 100,
-            to: 6400,
-            factor: 2,
-            refine: 2,
-            p99Ms: 100,
-            connections: 8,
-            inFlight: 1,
-            maxInFlight: 10_000,
-          },
-        }),
-      );
-      assert.equal(result.status, 'ok', result.error?.message);
-      const search = result.summary?.search;
-      assert.ok(search, 'the result keeps the search');
-      assert.equal(search.end, 'knee', search.verdict);
-      assert.ok(search.capacity !== undefined, search.verdict);
-      assert.ok(
-        search.capacity >= capacity * 0.75 && search.capacity <= capacity * 1.25,
-        `capacity ${search.capacity}/s for a server that serves ${capacity}/s: ${search.verdict}`,
-      );
-      assert.ok(search.steps.length >= 4 && search.steps.length <= 12, `${search.steps.length} steps`);
-      const broken = search.steps.filter((s) => !s.met);
-      assert.ok(
-        broken.length > 0 && broken.every((s) => s.rate > search.capacity!),
-        'it broke above the capacity',
-      );
-      assert.ok(
-        broken.every((s) => !s.driverLimited),
-        `the driver is not blamed: ${broken.map((s) => s.broke.join(', ')).join('; ')}`,
-      );
-      assert.match(search.verdict, /^capacity [\d,]+\/s \(p99 ≤ 100 ms; broke at/);
-      assert.equal(result.summary?.throughput !== undefined, true);
-    } finally {
-      child.kill('SIGKILL');
-    }
+    const result = await runAgainstCapacity(capacity, 1000, {
+      model: 'knee',
+      from: 100,
+      to: 6400,
+      factor: 2,
+      refine: 2,
+      p99Ms: 100,
+      connections: 8,
+      inFlight: 1,
+      maxInFlight: 10_000,
+    });
+    assert.equal(result.status, 'ok', result.error?.message);
+    const search = result.summary?.search;
+    assert.ok(search, 'the result keeps the search');
+    assert.equal(search.end, 'knee', search.verdict);
+    assert.ok(search.capacity !== undefined, search.verdict);
+    assert.ok(
+      search.capacity >= capacity * 0.75 && search.capacity <= capacity * 1.25,
+      `capacity ${search.capacity}/s for a server that serves ${capacity}/s: ${search.verdict}`,
+    );
+    assert.ok(search.steps.length >= 4 && search.steps.length <= 12, `${search.steps.length} steps`);
+    const broken = search.steps.filter((s) => !s.met);
+    assert.ok(
+      broken.length > 0 && broken.every((s) => s.rate > search.capacity!),
+      'it broke above the capacity',
+    );
+    assert.ok(
+      broken.every((s) => !s.driverLimited),
+      `the driver is not blamed: ${broken.map((s) => s.broke.join(', ')).join('; ')}`,
+    );
+    assert.match(search.verdict, /^capacity [\d,]+\/s \(p99 ≤ 100 ms; broke at/);
+    const row = result.summary!.throughput;
+    assert.ok(
+      Math.abs(row - search.capacity) <= 0.1 * search.capacity,
+      `the row shows the capacity step: ${row}/s vs ${search.capacity}/s`,
+    );
   });
 });

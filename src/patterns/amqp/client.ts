@@ -6,6 +6,7 @@ import { PendingQueue, type PendingOp } from '../pending.js';
 import {
   OpError,
   toOpError,
+  withOpTimeout,
   type ClientContext,
   type PatternClient,
   type SubscriberContext,
@@ -239,23 +240,9 @@ export async function connectAmqp(ctx: ClientContext<AmqpOptions>): Promise<Patt
   };
 }
 
+/** `promise` within `ms`, else a timeout op error naming the broker. */
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new OpError('timeout', `no answer from the broker within ${Math.round(ms)} ms`)),
-      Math.max(0, ms),
-    );
-    promise.then(
-      (v) => {
-        clearTimeout(timer);
-        resolve(v);
-      },
-      (err: unknown) => {
-        clearTimeout(timer);
-        reject(toOpError(err));
-      },
-    );
-  });
+  return withOpTimeout(promise, ms, `no answer from the broker within ${Math.round(ms)} ms`);
 }
 
 /**

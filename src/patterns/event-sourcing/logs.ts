@@ -5,7 +5,7 @@ import { openConnection } from '../amqp/client.js';
 import { amqpOptions } from '../amqp/index.js';
 import { openRedis } from '../redis-streams/client.js';
 import { redisStreamsOptions } from '../redis-streams/index.js';
-import { OpError, toOpError } from '../types.js';
+import { OpError, toOpError, withOpTimeout } from '../types.js';
 import type { EventSourcingOptions } from './index.js';
 
 /**
@@ -40,19 +40,7 @@ export async function openLog(
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new OpError('timeout', `${what}: not done within ${ms} ms`)), ms);
-    promise.then(
-      (v) => {
-        clearTimeout(timer);
-        resolve(v);
-      },
-      (err: unknown) => {
-        clearTimeout(timer);
-        reject(toOpError(err));
-      },
-    );
-  });
+  return withOpTimeout(promise, ms, `${what}: not done within ${ms} ms`);
 }
 
 /** A Redis stream `<name>:events`: XADD (pipelined for a batch), XRANGE from '-' to the end. */

@@ -91,12 +91,7 @@ export async function startGrpcServer(ctx: ServerContext<GrpcOptions>): Promise<
     options['grpc.max_concurrent_streams'] = ctx.options.maxConcurrentStreams;
   const server = new Server(options);
   server.addService(echoService(), { Unary: unary, BidiStream: bidiStream, ServerStream: serverStream });
-  const host = ctx.host.includes(':') ? `[${ctx.host}]` : ctx.host;
-  const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync(`${host}:${ctx.port}`, ServerCredentials.createInsecure(), (err, bound) =>
-      err ? reject(err) : resolve(bound),
-    ),
-  );
+  const port = await bindInsecure(server, ctx.host, ctx.port);
   return {
     url: urlOf('grpc', { address: ctx.host, port }),
     stop: () =>
@@ -112,4 +107,14 @@ export async function startGrpcServer(ctx: ServerContext<GrpcOptions>): Promise<
         });
       }),
   };
+}
+
+/** Binds `server` without TLS on host:port (IPv6 hosts bracketed); resolves with the port bound. */
+export function bindInsecure(server: Server, host: string, port: number): Promise<number> {
+  const at = host.includes(':') ? `[${host}]` : host;
+  return new Promise<number>((resolve, reject) =>
+    server.bindAsync(`${at}:${port}`, ServerCredentials.createInsecure(), (err, bound) =>
+      err ? reject(err) : resolve(bound),
+    ),
+  );
 }
