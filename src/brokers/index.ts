@@ -67,7 +67,25 @@ export function canStartBroker(kind: BrokerKind): boolean {
 }
 
 /** Starts a throwaway broker of `kind`; rejects with E_SERVER_START when it is missing or fails. */
+/** A start that failed because a port chosen free was taken before the broker bound it. */
+const portRace = /already_used|eaddrinuse|address already in use/i;
+
+/**
+ * Starts a throwaway broker of `kind`. Its ports are chosen free just before it starts; when another
+ * process takes one in between (the broker exits saying so), it is started again on new ports, at
+ * most three times in all.
+ */
 export async function startBroker(kind: BrokerKind): Promise<RunningBroker> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startBrokerOnce(kind);
+    } catch (err) {
+      if (attempt >= 3 || !(err instanceof Error) || !portRace.test(err.message)) throw err;
+    }
+  }
+}
+
+async function startBrokerOnce(kind: BrokerKind): Promise<RunningBroker> {
   const binary = brokerBinary(kind);
   if (!binary) throw brokerMissing(kind);
   const dir = await mkdtemp(join(tmpdir(), `commbench-${kind}-`));
