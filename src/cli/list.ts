@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { loadPattern, patternNames } from '../patterns/registry.js';
+import { patternInfo, patternNames } from '../patterns/registry.js';
 import { listBuiltinScenarios } from '../scenario/index.js';
 
 /** `commbench list`: patterns and built-in scenarios, one line each. */
@@ -8,7 +8,7 @@ export function registerList(program: Command): void {
     .command('list')
     .description('list patterns and built-in scenarios')
     .action(async () => {
-      const patterns = await Promise.all(patternNames.map((name) => loadPattern(name)));
+      const patterns = patternNames.map(patternInfo);
       const scenarios = await listBuiltinScenarios();
       const width =
         Math.max(...patterns.map((p) => p.name.length), ...scenarios.map((s) => s.name.length)) + 2;

@@ -1,59 +1,184 @@
 import { CommbenchError } from '../errors.js';
-import type { Pattern } from './types.js';
+import type { Pattern, PatternCode, PatternInfo } from './types.js';
 
 /**
- * Every pattern, imported lazily: `commbench run rest-vs-grpc` loads only the patterns it uses.
- * A pattern's index.ts is cheap (no protocol library); its server and client load on first use.
+ * Every pattern: what it is (kind, URL scheme, one-line summary) and its code, imported lazily, so
+ * `commbench run rest-vs-grpc` loads only the patterns it uses and `commbench list` or validating a
+ * scenario loads none. A pattern's index.ts is cheap (options schema, lazy imports); its server and
+ * client load on first use (STYLE.md rule 3).
  */
-const loaders = {
-  tcp: () => import('./tcp/index.js'),
-  inproc: () => import('./inproc/index.js'),
-  'call-chain': () => import('./call-chain/index.js'),
-  'queue-chain': () => import('./queue-chain/index.js'),
-  'rest-proxy': () => import('./rest-proxy/index.js'),
-  rest: () => import('./rest/index.js'),
-  'rest-h2': () => import('./rest-h2/index.js'),
-  grpc: () => import('./grpc/index.js'),
-  graphql: () => import('./graphql/index.js'),
-  websocket: () => import('./websocket/index.js'),
-  sse: () => import('./sse/index.js'),
-  'graphql-ws': () => import('./graphql-ws/index.js'),
-  poll: () => import('./poll/index.js'),
-  amqp: () => import('./amqp/index.js'),
-  'redis-streams': () => import('./redis-streams/index.js'),
-  nats: () => import('./nats/index.js'),
-  'graphql-n1': () => import('./graphql-n1/index.js'),
-  'ws-backplane': () => import('./ws-backplane/index.js'),
-  'topic-routing': () => import('./topic-routing/index.js'),
-  'event-sourcing': () => import('./event-sourcing/index.js'),
-  'push-proxy': () => import('./push-proxy/index.js'),
-} satisfies Record<string, () => Promise<{ default: Pattern<unknown> }>>;
+const catalogue = {
+  tcp: {
+    kind: 'request-response',
+    scheme: 'tcp',
+    summary: 'raw TCP, length-prefixed JSON frames reflected unchanged (the transport floor)',
+    load: () => import('./tcp/index.js'),
+  },
+  inproc: {
+    kind: 'request-response',
+    scheme: 'inproc',
+    summary: 'the echo handler as a function call in the driver process (the monolith baseline, no network)',
+    load: () => import('./inproc/index.js'),
+  },
+  'call-chain': {
+    kind: 'request-response',
+    scheme: 'http',
+    summary: 'a synchronous chain of N service processes, each forwarding to the next over rest or grpc',
+    load: () => import('./call-chain/index.js'),
+  },
+  'queue-chain': {
+    kind: 'queue',
+    scheme: 'amqp',
+    summary:
+      'the call chain as an async pipeline: N services linked by RabbitMQ queues, end to end at the last',
+    load: () => import('./queue-chain/index.js'),
+  },
+  'rest-proxy': {
+    kind: 'request-response',
+    scheme: 'http',
+    summary: 'rest through reverse-proxy processes (nginx or a Node proxy): an API gateway or sidecar hops',
+    load: () => import('./rest-proxy/index.js'),
+  },
+  rest: {
+    kind: 'request-response',
+    scheme: 'http',
+    summary:
+      'HTTP/1.1 POST with a JSON body (node:http server, lean node:net or undici client, keep-alive, pipelining)',
+    load: () => import('./rest/index.js'),
+  },
+  'rest-h2': {
+    kind: 'request-response',
+    scheme: 'http',
+    summary: 'HTTP/2 POST with a JSON body (node:http2 server and client; h2c, or TLS with a generated cert)',
+    load: () => import('./rest-h2/index.js'),
+  },
+  grpc: {
+    kind: 'request-response',
+    scheme: 'grpc',
+    summary: 'gRPC over HTTP/2, protobuf (@grpc/grpc-js); unary, bidi-stream or server-stream mode',
+    load: () => import('./grpc/index.js'),
+  },
+  graphql: {
+    kind: 'request-response',
+    scheme: 'http',
+    summary:
+      'GraphQL over HTTP (graphql-js + graphql-http on node:http, undici client); full or narrow selection',
+    load: () => import('./graphql/index.js'),
+  },
+  websocket: {
+    kind: 'push',
+    scheme: 'ws',
+    summary: 'WebSocket (ws): echo over one socket, or broadcast from a publisher to N subscribers',
+    load: () => import('./websocket/index.js'),
+  },
+  sse: {
+    kind: 'push',
+    scheme: 'http',
+    summary:
+      'Server-Sent Events: POST publishes, every EventSource subscriber receives (Last-Event-ID resume)',
+    load: () => import('./sse/index.js'),
+  },
+  'graphql-ws': {
+    kind: 'push',
+    scheme: 'ws',
+    summary: 'GraphQL subscriptions over graphql-ws (WebSocket); a mutation publishes to every subscriber',
+    load: () => import('./graphql-ws/index.js'),
+  },
+  poll: {
+    kind: 'push',
+    scheme: 'http',
+    summary: 'HTTP polling at an interval (GET ?since=cursor): the baseline for infrequent updates',
+    load: () => import('./poll/index.js'),
+  },
+  amqp: {
+    kind: 'queue',
+    scheme: 'amqp',
+    summary:
+      'AMQP 0-9-1 on RabbitMQ (amqplib): work queue, pub/sub exchange, RPC; confirms, persistence, acks',
+    load: () => import('./amqp/index.js'),
+  },
+  'redis-streams': {
+    kind: 'queue',
+    scheme: 'redis',
+    summary: 'Redis Streams (ioredis): XADD / XREADGROUP / XACK with consumer groups; work queue or fan-out',
+    load: () => import('./redis-streams/index.js'),
+  },
+  nats: {
+    kind: 'queue',
+    scheme: 'nats',
+    summary: 'NATS core (nats.js): queue groups, pub/sub fan-out, request/reply',
+    load: () => import('./nats/index.js'),
+  },
+  'graphql-n1': {
+    kind: 'request-response',
+    scheme: 'http',
+    summary:
+      'GraphQL N+1: a list of N posts with a nested author per post, resolved per item or by DataLoader',
+    load: () => import('./graphql-n1/index.js'),
+  },
+  'ws-backplane': {
+    kind: 'push',
+    scheme: 'ws',
+    summary:
+      'WebSocket scale-out: 2-4 ws server processes, subscribers spread over them; no backplane vs Redis vs NATS',
+    load: () => import('./ws-backplane/index.js'),
+  },
+  'topic-routing': {
+    kind: 'queue',
+    scheme: 'nats',
+    summary:
+      'Topic routing on NATS subjects or a RabbitMQ topic exchange: orders.* and payments.* consumers each get exactly their topic',
+    load: () => import('./topic-routing/index.js'),
+  },
+  'event-sourcing': {
+    kind: 'request-response',
+    scheme: 'redis',
+    summary:
+      'Event sourcing: append events to a Redis stream or RabbitMQ stream queue, rebuild state by replaying',
+    load: () => import('./event-sourcing/index.js'),
+  },
+  'push-proxy': {
+    kind: 'push',
+    scheme: 'http',
+    summary: 'SSE or WebSocket push through nginx (proxy_buffering off, Upgrade passed)',
+    load: () => import('./push-proxy/index.js'),
+  },
+} satisfies Record<string, CatalogueEntry>;
 
-export type PatternName = keyof typeof loaders;
-export const patternNames = Object.keys(loaders) as PatternName[];
+interface CatalogueEntry extends Omit<PatternInfo, 'name'> {
+  load(): Promise<{ default: PatternCode<unknown> }>;
+}
+
+export type PatternName = keyof typeof catalogue;
+export const patternNames = Object.keys(catalogue) as PatternName[];
 
 export function isPatternName(name: string): name is PatternName {
-  return Object.hasOwn(loaders, name);
+  return Object.hasOwn(catalogue, name);
+}
+
+function unknown(name: string): CommbenchError {
+  return new CommbenchError('E_PATTERN_UNKNOWN', `unknown pattern '${name}'`, {
+    hint: `valid patterns: ${patternNames.join(', ')}`,
+  });
+}
+
+/** The catalogue entry of `name`, without loading its code. */
+export function patternInfo(name: string): PatternInfo {
+  if (!isPatternName(name)) throw unknown(name);
+  const { kind, scheme, summary } = catalogue[name];
+  return { name, kind, scheme, summary };
 }
 
 const cache = new Map<string, Promise<Pattern>>();
 
+/** The pattern `name`: its catalogue entry and its code (index.ts), loaded once. */
 export function loadPattern(name: string): Promise<Pattern> {
-  if (!isPatternName(name)) {
-    return Promise.reject(
-      new CommbenchError('E_PATTERN_UNKNOWN', `unknown pattern '${name}'`, {
-        hint: `valid patterns: ${patternNames.join(', ')}`,
-      }),
-    );
-  }
+  if (!isPatternName(name)) return Promise.reject(unknown(name));
   let loaded = cache.get(name);
   if (!loaded) {
-    loaded = loaders[name]().then((m) => {
-      const pattern = m.default as unknown as Pattern;
-      if (pattern.name !== name)
-        throw new Error(`pattern registered as '${name}' calls itself '${pattern.name}'`);
-      return pattern;
-    });
+    loaded = catalogue[name]
+      .load()
+      .then((m) => ({ ...patternInfo(name), ...(m.default as unknown as PatternCode) }));
     cache.set(name, loaded);
   }
   return loaded;

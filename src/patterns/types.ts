@@ -5,19 +5,30 @@ import type { ErrorKind } from '../result/types.js';
 import type { RequestSpec } from './request/schema.js';
 
 /**
- * A communication pattern: a matched echo server and client for one way of talking.
- * Each pattern lives in src/patterns/<name>/ with index.ts (this object, cheap to import),
- * server.ts and client.ts (imported lazily by index.ts so listing patterns loads no protocol library).
+ * What the catalogue (src/patterns/registry.ts) tells of a pattern without loading any of its code:
+ * enough for `commbench list`, scenario validation and the endpoint URLs.
  */
-export interface Pattern<Options = Record<string, unknown>> {
+export interface PatternInfo {
   readonly name: string;
   readonly kind: 'request-response' | 'stream' | 'push' | 'queue';
   /** One line for `commbench list`. */
   readonly summary: string;
-  /** Pattern-specific options as written in a scenario's `options:`; parsed output is passed on. */
-  readonly options: ZodType<Options>;
   /** URL scheme of this pattern's endpoints, e.g. 'http' → http://127.0.0.1:8080. */
   readonly scheme: string;
+}
+
+/**
+ * A communication pattern: a matched echo server and client for one way of talking. Its catalogue
+ * entry (name, kind, summary, scheme) is in src/patterns/registry.ts; its code lives in
+ * src/patterns/<name>/ with index.ts (a `PatternCode`, cheap to import) and server.ts and client.ts
+ * (imported lazily by index.ts, so loading a pattern loads no protocol library until it runs).
+ */
+export interface Pattern<Options = Record<string, unknown>> extends PatternInfo, PatternCode<Options> {}
+
+/** The default export of a pattern's index.ts, checked there with `satisfies PatternCode<Options>`. */
+export interface PatternCode<Options = Record<string, unknown>> {
+  /** Pattern-specific options as written in a scenario's `options:`; parsed output is passed on. */
+  readonly options: ZodType<Options>;
   /** Runs inside the server child process (or `commbench serve`). */
   startServer(ctx: ServerContext<Options>): Promise<RunningServer>;
   /**

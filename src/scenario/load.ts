@@ -6,7 +6,7 @@ import { basename, dirname, extname, isAbsolute, join, relative, resolve } from 
 import { parse as parseYaml } from 'yaml';
 import { CommbenchError, errnoCode } from '../errors.js';
 import { packageRoot } from '../paths.js';
-import { isPatternName, loadPattern, type PatternName } from '../patterns/registry.js';
+import { isPatternName, loadPattern, patternInfo, type PatternName } from '../patterns/registry.js';
 import { isPush } from '../patterns/types.js';
 import { formatBytes } from '../units.js';
 import { assignIds, estimatePlanMs, expandScenario, problemAt, type ResolvedCase } from './expand.js';
@@ -245,7 +245,7 @@ async function planFromTextUnchecked(
     ? []
     : issuesToProblems(result.error.issues, ScenarioSchema, raw);
   problems.push(...(await checkPatternOptions(raw)));
-  if (!result.success) problems.push(...(await checkWrittenTargets(raw)));
+  if (!result.success) problems.push(...checkWrittenTargets(raw));
   if (syntax.length > 0 || !result.success || problems.length > 0) {
     const located = src.locateAll(problems);
     fail(
@@ -302,7 +302,7 @@ async function planFromTextUnchecked(
         : { ...c, spec: { ...c.spec, target }, targetFrom: { flag: `--target ${c.spec.pattern}=${target}` } };
     });
   }
-  const targetProblems = [...(await checkTargets(cases)), ...(await checkPushWorkers(cases))];
+  const targetProblems = [...checkTargets(cases), ...(await checkPushWorkers(cases))];
   failOnFlags(targetProblems);
   const fileProblems = [...expanded.problems, ...targetProblems];
 
@@ -349,7 +349,7 @@ function failOnFlags(problems: readonly Problem[]): void {
  * While the schema has other problems (so nothing is expanded), targets written next to their
  * pattern (in a case, or in defaults) are checked for their scheme anyway: all problems at once.
  */
-async function checkWrittenTargets(raw: unknown): Promise<Problem[]> {
+function checkWrittenTargets(raw: unknown): Problem[] {
   if (typeof raw !== 'object' || raw === null) return [];
   const r = raw as { defaults?: unknown; cases?: unknown };
   const field = (level: unknown, key: string): unknown =>
@@ -361,13 +361,7 @@ async function checkWrittenTargets(raw: unknown): Promise<Problem[]> {
     const target = field(level, 'target');
     const pattern = field(level, 'pattern') ?? field(r.defaults, 'pattern');
     if (typeof target !== 'string' || typeof pattern !== 'string' || !isPatternName(pattern)) continue;
-    let scheme: string;
-    try {
-      scheme = (await loadPattern(pattern)).scheme;
-    } catch {
-      continue;
-    }
-    const message = targetProblem(target, scheme);
+    const message = targetProblem(target, patternInfo(pattern).scheme);
     if (message && !message.startsWith('invalid URL'))
       problems.push({ path: [...at, 'target'], message: `${pattern}: ${message}` });
   }
@@ -375,17 +369,11 @@ async function checkWrittenTargets(raw: unknown): Promise<Problem[]> {
 }
 
 /** Every case's target must use a scheme its pattern speaks (rest: http(s)://, grpc: grpc://, ...). */
-async function checkTargets(cases: readonly ResolvedCase[]): Promise<Problem[]> {
+function checkTargets(cases: readonly ResolvedCase[]): Problem[] {
   const problems: Problem[] = [];
   for (const c of cases) {
-    if (c.spec.target === undefined) continue;
-    let scheme: string;
-    try {
-      scheme = (await loadPattern(c.spec.pattern)).scheme;
-    } catch {
-      continue; // reported by the pattern's options check or at run
-    }
-    const message = targetProblem(c.spec.target, scheme);
+    if (c.spec.target === undefined || !isPatternName(c.spec.pattern)) continue;
+    const message = targetProblem(c.spec.target, patternInfo(c.spec.pattern).scheme);
     if (message === undefined) continue;
     problems.push(problemAt(c.targetFrom ?? { builtin: true }, [], `${c.spec.pattern}: ${message}`));
   }

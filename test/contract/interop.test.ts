@@ -24,10 +24,10 @@ import { findNginx } from '../../src/hops/nginx.js';
 import restPatternImport from '../../src/patterns/rest/index.js';
 import restH2Pattern from '../../src/patterns/rest-h2/index.js';
 import restProxyPattern from '../../src/patterns/rest-proxy/index.js';
-import type { OpError, Pattern, RunningServer } from '../../src/patterns/types.js';
+import type { OpError, PatternCode, RunningServer } from '../../src/patterns/types.js';
 import websocketPattern from '../../src/patterns/websocket/index.js';
 
-function start<O>(pattern: Pattern<O>, options: Record<string, unknown> = {}): Promise<RunningServer> {
+function start<O>(pattern: PatternCode<O>, options: Record<string, unknown> = {}): Promise<RunningServer> {
   return pattern.startServer({
     host: '127.0.0.1',
     port: 0,

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { faultsOption } from '../queue/options.js';
-import type { Pattern } from '../types.js';
+import type { PatternCode } from '../types.js';
 import { lazy } from '../lazy.js';
 
 /** Options of the `amqp` pattern (scenario `options:`); the server and the clients read the same. */
@@ -51,17 +51,11 @@ export type AmqpOptions = z.output<typeof amqpOptions>;
  * messageId = seq. Payload bytes: the JSON published (and the reply in rpc mode); a delivery's
  * bytes are the body received. Socket options (noDelay) are the pattern's options, kept in the result.
  */
-const amqp = {
-  name: 'amqp',
-  kind: 'queue',
-  summary: 'AMQP 0-9-1 on RabbitMQ (amqplib): work queue, pub/sub exchange, RPC; confirms, persistence, acks',
+export default {
   options: amqpOptions,
-  scheme: 'amqp',
   startServer: lazy(() => import('./server.js'), 'startAmqpServer'),
   connect: lazy(() => import('./client.js'), 'connectAmqp'),
   subscribe: lazy(() => import('./client.js'), 'subscribeAmqp'),
   deliveriesPerMessage: (options, subscribers) =>
     options.mode === 'rpc' ? 0 : options.mode === 'work-queue' ? 1 : subscribers,
-} satisfies Pattern<AmqpOptions>;
-
-export default amqp;
+} satisfies PatternCode<AmqpOptions>;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { failHopOption } from '../../hops/fail.js';
-import type { Pattern } from '../types.js';
+import type { PatternCode } from '../types.js';
 import { lazy } from '../lazy.js';
 
 /** Options of the `call-chain` pattern (scenario `options:`). */
@@ -37,14 +37,8 @@ export type CallChainOptions = z.output<typeof callChainOptions>;
  * every service. The client is the rest or grpc client with optional trace propagation.
  * Endpoint: http://host:port (via rest) or grpc://host:port (via grpc).
  */
-const callChain = {
-  name: 'call-chain',
-  kind: 'request-response',
-  summary: 'a synchronous chain of N service processes, each forwarding to the next over rest or grpc',
+export default {
   options: callChainOptions,
-  scheme: 'http',
   startServer: lazy(() => import('./server.js'), 'startCallChain'),
   connect: lazy(() => import('./client.js'), 'connectCallChain'),
-} satisfies Pattern<CallChainOptions>;
-
-export default callChain;
+} satisfies PatternCode<CallChainOptions>;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Pattern } from '../types.js';
+import type { PatternCode } from '../types.js';
 import { lazy } from '../lazy.js';
 
 /** Options of the `event-sourcing` pattern (scenario `options:`); the server and the clients read the same. */
@@ -37,15 +37,8 @@ export type EventSourcingOptions = z.output<typeof eventSourcingOptions>;
  * The server process picks the run's names (URL fragment) and creates the shared append log; each
  * replay connection seeds its own log at connect (outside the measured window) and deletes it on close.
  */
-const eventSourcing = {
-  name: 'event-sourcing',
-  kind: 'request-response',
-  summary:
-    'Event sourcing: append events to a Redis stream or RabbitMQ stream queue, rebuild state by replaying',
+export default {
   options: eventSourcingOptions,
-  scheme: 'redis',
   startServer: lazy(() => import('./server.js'), 'startEventLogServer'),
   connect: lazy(() => import('./client.js'), 'connectEventLog'),
-} satisfies Pattern<EventSourcingOptions>;
-
-export default eventSourcing;
+} satisfies PatternCode<EventSourcingOptions>;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Pattern } from '../types.js';
+import type { PatternCode } from '../types.js';
 import { lazy } from '../lazy.js';
 
 /** Options of the `graphql-n1` pattern (scenario `options:`); the server and the client read the same. */
@@ -34,14 +34,8 @@ export function expectedBackendCalls(options: Pick<GraphqlN1Options, 'items' | '
  * `extensions.backendCalls`; the client checks it on every response (a different count is a
  * 'mismatch' error), so a row without errors ran exactly `expectedBackendCalls` per query.
  */
-const graphqlN1 = {
-  name: 'graphql-n1',
-  kind: 'request-response',
-  summary: 'GraphQL N+1: a list of N posts with a nested author per post, resolved per item or by DataLoader',
+export default {
   options: graphqlN1Options,
-  scheme: 'http',
   startServer: lazy(() => import('./server.js'), 'startGraphqlN1Server'),
   connect: lazy(() => import('./client.js'), 'connectGraphqlN1'),
-} satisfies Pattern<GraphqlN1Options>;
-
-export default graphqlN1;
+} satisfies PatternCode<GraphqlN1Options>;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Pattern } from '../types.js';
+import type { PatternCode } from '../types.js';
 import { lazy } from '../lazy.js';
 
 /** Options of the `graphql-ws` pattern (scenario `options:`). */
@@ -16,15 +16,9 @@ export type GraphqlWsOptions = z.output<typeof graphqlWsOptions>;
  * (`{query, variables}`) and result JSON; a delivery's bytes are the JSON of its execution result.
  * Endpoint: ws://host:port/graphql.
  */
-const graphqlWs = {
-  name: 'graphql-ws',
-  kind: 'push',
-  summary: 'GraphQL subscriptions over graphql-ws (WebSocket); a mutation publishes to every subscriber',
+export default {
   options: graphqlWsOptions,
-  scheme: 'ws',
   startServer: lazy(() => import('./server.js'), 'startGraphqlWsServer'),
   connect: lazy(() => import('./client.js'), 'connectGraphqlWs'),
   subscribe: lazy(() => import('./client.js'), 'subscribeGraphqlWs'),
-} satisfies Pattern<GraphqlWsOptions>;
-
-export default graphqlWs;
+} satisfies PatternCode<GraphqlWsOptions>;

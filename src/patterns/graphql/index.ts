@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Pattern } from '../types.js';
+import type { PatternCode } from '../types.js';
 import { lazy } from '../lazy.js';
 
 export const selections = ['full', 'narrow'] as const;
@@ -34,15 +34,8 @@ export type GraphqlOptions = z.output<typeof graphqlOptions>;
  * response bodies (query text and envelope included, since they are what GraphQL sends).
  * With a `request` block it sends the user's own query, variables and operationName.
  */
-const graphql = {
-  name: 'graphql',
-  kind: 'request-response',
-  summary:
-    'GraphQL over HTTP (graphql-js + graphql-http on node:http, undici client); full or narrow selection',
+export default {
   options: graphqlOptions,
-  scheme: 'http',
   startServer: lazy(() => import('./server.js'), 'startGraphqlServer'),
   connect: lazy(() => import('./client.js'), 'connectGraphql'),
-} satisfies Pattern<GraphqlOptions>;
-
-export default graphql;
+} satisfies PatternCode<GraphqlOptions>;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { OpError, type Pattern } from '../types.js';
+import { OpError, type PatternCode } from '../types.js';
 import { lazy } from '../lazy.js';
 
 /** Options of the `grpc` pattern (scenario `options:`). */
@@ -38,12 +38,8 @@ export type GrpcOptions = z.output<typeof grpcOptions>;
  * `request.proto` or server reflection, any of unary / server-stream / client-stream / bidi;
  * grpcs:// is TLS.
  */
-const grpc = {
-  name: 'grpc',
-  kind: 'request-response',
-  summary: 'gRPC over HTTP/2, protobuf (@grpc/grpc-js); unary, bidi-stream or server-stream mode',
+export default {
   options: grpcOptions,
-  scheme: 'grpc',
   startServer: lazy(() => import('./server.js'), 'startGrpcServer'),
   async connect(ctx) {
     if (ctx.request) {
@@ -67,6 +63,4 @@ const grpc = {
     const { connectGrpc } = await import('./client.js');
     return connectGrpc(ctx);
   },
-} satisfies Pattern<GrpcOptions>;
-
-export default grpc;
+} satisfies PatternCode<GrpcOptions>;

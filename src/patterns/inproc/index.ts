@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Pattern } from '../types.js';
+import type { PatternCode } from '../types.js';
 import { lazy } from '../lazy.js';
 
 /** Options of the `inproc` pattern (scenario `options:`). */
@@ -20,14 +20,8 @@ export type InprocOptions = z.output<typeof inprocOptions>;
  * pending and later calls fail with 'connection'. Payload bytes: the JSON request and response
  * (0 with `serialize: none`). Endpoint: inproc://host:port of the placeholder.
  */
-const inproc = {
-  name: 'inproc',
-  kind: 'request-response',
-  summary: 'the echo handler as a function call in the driver process (the monolith baseline, no network)',
+export default {
   options: inprocOptions,
-  scheme: 'inproc',
   startServer: lazy(() => import('./server.js'), 'startInprocServer'),
   connect: lazy(() => import('./client.js'), 'connectInproc'),
-} satisfies Pattern<InprocOptions>;
-
-export default inproc;
+} satisfies PatternCode<InprocOptions>;

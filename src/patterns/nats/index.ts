@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { faultsOption } from '../queue/options.js';
-import type { Pattern } from '../types.js';
+import type { PatternCode } from '../types.js';
 import { lazy } from '../lazy.js';
 
 /** Options of the `nats` pattern (scenario `options:`); the server and the clients read the same. */
@@ -29,17 +29,11 @@ export type NatsOptions = z.output<typeof natsOptions>;
  * named by the URL fragment (fresh per repetition). Messages are the record's JSON; payload bytes
  * are the JSON published (and the reply in rpc mode); a delivery's bytes are the JSON received.
  */
-const nats = {
-  name: 'nats',
-  kind: 'queue',
-  summary: 'NATS core (nats.js): queue groups, pub/sub fan-out, request/reply',
+export default {
   options: natsOptions,
-  scheme: 'nats',
   startServer: lazy(() => import('./server.js'), 'startNatsServer'),
   connect: lazy(() => import('./client.js'), 'connectNats'),
   subscribe: lazy(() => import('./client.js'), 'subscribeNats'),
   deliveriesPerMessage: (options, subscribers) =>
     options.mode === 'rpc' ? 0 : options.mode === 'work-queue' ? 1 : subscribers,
-} satisfies Pattern<NatsOptions>;
-
-export default nats;
+} satisfies PatternCode<NatsOptions>;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { PositiveDuration } from '../../units.js';
-import type { Pattern } from '../types.js';
+import type { PatternCode } from '../types.js';
 import { lazy } from '../lazy.js';
 
 /** Options of the `poll` pattern (scenario `options:`); the server and the subscribers read the same. */
@@ -21,18 +21,12 @@ export type PollOptions = z.output<typeof pollOptions>;
  * (`requests`, `emptyRequests`). Payload bytes: request body and ack; a delivery's bytes are the
  * record's JSON. Endpoint: http://host:port.
  */
-const poll = {
-  name: 'poll',
-  kind: 'push',
-  summary: 'HTTP polling at an interval (GET ?since=cursor): the baseline for infrequent updates',
+export default {
   options: pollOptions,
-  scheme: 'http',
   startServer: lazy(() => import('./server.js'), 'startPollServer'),
   async connect(ctx) {
     const { connectHttpPublisher } = await import('../sse/publisher.js');
     return connectHttpPublisher(ctx, '/publish');
   },
   subscribe: lazy(() => import('./client.js'), 'subscribePoll'),
-} satisfies Pattern<PollOptions>;
-
-export default poll;
+} satisfies PatternCode<PollOptions>;

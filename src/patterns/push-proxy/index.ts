@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Pattern } from '../types.js';
+import type { PatternCode } from '../types.js';
 import { lazy } from '../lazy.js';
 
 /** Options of the `push-proxy` pattern (scenario `options:`); the server and the clients read the same. */
@@ -21,15 +21,9 @@ export type PushProxyOptions = z.output<typeof pushProxyOptions>;
  * and subscribers all connect to nginx; deliveries are timed publish → receipt as in the
  * underlying pattern.
  */
-const pushProxy = {
-  name: 'push-proxy',
-  kind: 'push',
-  summary: 'SSE or WebSocket push through nginx (proxy_buffering off, Upgrade passed)',
+export default {
   options: pushProxyOptions,
-  scheme: 'http',
   startServer: lazy(() => import('./server.js'), 'startPushProxy'),
   connect: lazy(() => import('./client.js'), 'connectPushProxy'),
   subscribe: lazy(() => import('./client.js'), 'subscribePushProxy'),
-} satisfies Pattern<PushProxyOptions>;
-
-export default pushProxy;
+} satisfies PatternCode<PushProxyOptions>;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { failHopOption } from '../../hops/fail.js';
-import type { Pattern } from '../types.js';
+import type { PatternCode } from '../types.js';
 import { lazy } from '../lazy.js';
 
 /** Options of the `queue-chain` pattern (scenario `options:`). */
@@ -36,17 +36,10 @@ export type QueueChainOptions = z.output<typeof queueChainOptions>;
  * the driver's subscriber consumes queue N, so the delivery latency is end to end. `server.delay`
  * is added by every stage. Endpoint: amqp://host:port#name (queues name.1 .. name.N).
  */
-const queueChain = {
-  name: 'queue-chain',
-  kind: 'queue',
-  summary:
-    'the call chain as an async pipeline: N services linked by RabbitMQ queues, end to end at the last',
+export default {
   options: queueChainOptions,
-  scheme: 'amqp',
   startServer: lazy(() => import('./server.js'), 'startQueueChain'),
   connect: lazy(() => import('./client.js'), 'connectQueueChain'),
   subscribe: lazy(() => import('./client.js'), 'subscribeQueueChain'),
   deliveriesPerMessage: () => 1,
-} satisfies Pattern<QueueChainOptions>;
-
-export default queueChain;
+} satisfies PatternCode<QueueChainOptions>;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { faultsOption } from '../queue/options.js';
-import type { Pattern } from '../types.js';
+import type { PatternCode } from '../types.js';
 import { lazy } from '../lazy.js';
 
 /** Options of the `redis-streams` pattern (scenario `options:`); the server and the clients read the same. */
@@ -33,16 +33,10 @@ export type RedisStreamsOptions = z.output<typeof redisStreamsOptions>;
  * by the URL fragment) and deletes the stream on stop. Entry fields: `id` (seq) and `data` (the
  * record's JSON). Payload bytes: the JSON (publish); a delivery's bytes are the JSON received.
  */
-const redisStreams = {
-  name: 'redis-streams',
-  kind: 'queue',
-  summary: 'Redis Streams (ioredis): XADD / XREADGROUP / XACK with consumer groups; work queue or fan-out',
+export default {
   options: redisStreamsOptions,
-  scheme: 'redis',
   startServer: lazy(() => import('./server.js'), 'startRedisStreamsServer'),
   connect: lazy(() => import('./client.js'), 'connectRedisStreams'),
   subscribe: lazy(() => import('./client.js'), 'subscribeRedisStreams'),
   deliveriesPerMessage: (options, subscribers) => (options.mode === 'work-queue' ? 1 : subscribers),
-} satisfies Pattern<RedisStreamsOptions>;
-
-export default redisStreams;
+} satisfies PatternCode<RedisStreamsOptions>;

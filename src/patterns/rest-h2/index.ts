@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Pattern } from '../types.js';
+import type { PatternCode } from '../types.js';
 import { lazy } from '../lazy.js';
 
 /** Options of the `rest-h2` pattern (scenario `options:`); the server and the client read the same. */
@@ -28,14 +28,8 @@ export type RestH2Options = z.output<typeof restH2Options>;
  * as connections × streams. Payload bytes = request and response bodies; wire bytes include the
  * TLS records when `tls` is on. With a `request` block it sends the user's own request (see rest).
  */
-const restH2 = {
-  name: 'rest-h2',
-  kind: 'request-response',
-  summary: 'HTTP/2 POST with a JSON body (node:http2 server and client; h2c, or TLS with a generated cert)',
+export default {
   options: restH2Options,
-  scheme: 'http',
   startServer: lazy(() => import('./server.js'), 'startRestH2Server'),
   connect: lazy(() => import('./client.js'), 'connectRestH2'),
-} satisfies Pattern<RestH2Options>;
-
-export default restH2;
+} satisfies PatternCode<RestH2Options>;

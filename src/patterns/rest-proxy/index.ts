@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Pattern } from '../types.js';
+import type { PatternCode } from '../types.js';
 import { lazy } from '../lazy.js';
 
 /** Options of the `rest-proxy` pattern (scenario `options:`). */
@@ -25,17 +25,11 @@ export type RestProxyOptions = z.output<typeof restProxyOptions>;
  * Where nginx is not installed, `proxy: nginx` fails to start with the install hint; `proxy: node`
  * always runs. Endpoint: the first proxy, http://host:port.
  */
-const restProxy = {
-  name: 'rest-proxy',
-  kind: 'request-response',
-  summary: 'rest through reverse-proxy processes (nginx or a Node proxy): an API gateway or sidecar hops',
+export default {
   options: restProxyOptions,
-  scheme: 'http',
   startServer: lazy(() => import('./server.js'), 'startRestProxy'),
   async connect(ctx) {
     const { connectRest } = await import('../rest/client.js');
     return connectRest({ ...ctx, options: { path: '/echo', client: 'undici' } });
   },
-} satisfies Pattern<RestProxyOptions>;
-
-export default restProxy;
+} satisfies PatternCode<RestProxyOptions>;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Pattern } from '../types.js';
+import type { PatternCode } from '../types.js';
 import { lazy } from '../lazy.js';
 
 /** Options of the `rest` pattern (scenario `options:`); the server and the client read the same. */
@@ -31,13 +31,8 @@ export function restClientOf(options: RestOptions, ctx: { url: URL; request?: un
  * bodies. With a `request` block (scenario `request:`) it sends the user's own request to the
  * target URL with undici, judged by `expect` (src/patterns/request/).
  */
-const rest = {
-  name: 'rest',
-  kind: 'request-response',
-  summary:
-    'HTTP/1.1 POST with a JSON body (node:http server, lean node:net or undici client, keep-alive, pipelining)',
+export default {
   options: restOptions,
-  scheme: 'http',
   startServer: lazy(() => import('./server.js'), 'startRestServer'),
   async connect(ctx) {
     if (restClientOf(ctx.options, ctx) === 'net') {
@@ -47,6 +42,4 @@ const rest = {
     const { connectRest } = await import('./client.js');
     return connectRest(ctx);
   },
-} satisfies Pattern<RestOptions>;
-
-export default rest;
+} satisfies PatternCode<RestOptions>;

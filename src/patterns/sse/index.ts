@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { Duration } from '../../units.js';
-import type { Pattern } from '../types.js';
+import type { PatternCode } from '../types.js';
 import { lazy } from '../lazy.js';
 
 /** Options of the `sse` pattern (scenario `options:`); the server reads them (clients follow the server). */
@@ -25,18 +25,12 @@ export type SseOptions = z.output<typeof sseOptions>;
  * over fetch), so reconnection and resume are the library's; the publisher is an undici Client.
  * Payload bytes: request body and ack; a delivery's bytes are the event's data. Endpoint: http://host:port.
  */
-const sse = {
-  name: 'sse',
-  kind: 'push',
-  summary: 'Server-Sent Events: POST publishes, every EventSource subscriber receives (Last-Event-ID resume)',
+export default {
   options: sseOptions,
-  scheme: 'http',
   startServer: lazy(() => import('./server.js'), 'startSseServer'),
   async connect(ctx) {
     const { connectHttpPublisher } = await import('./publisher.js');
     return connectHttpPublisher(ctx, '/publish');
   },
   subscribe: lazy(() => import('./client.js'), 'subscribeSse'),
-} satisfies Pattern<SseOptions>;
-
-export default sse;
+} satisfies PatternCode<SseOptions>;

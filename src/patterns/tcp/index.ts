@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Pattern } from '../types.js';
+import type { PatternCode } from '../types.js';
 import { lazy } from '../lazy.js';
 
 /** Options of the `tcp` pattern (scenario `options:`). */
@@ -15,14 +15,8 @@ export type TcpOptions = z.output<typeof tcpOptions>;
  * frames per connection and matches echoes in order. Payload bytes = JSON bytes (frame headers are
  * wire overhead, 4 bytes per frame each way).
  */
-const tcp = {
-  name: 'tcp',
-  kind: 'request-response',
-  summary: 'raw TCP, length-prefixed JSON frames reflected unchanged (the transport floor)',
+export default {
   options: tcpOptions,
-  scheme: 'tcp',
   startServer: lazy(() => import('./server.js'), 'startTcpServer'),
   connect: lazy(() => import('./client.js'), 'connectTcp'),
-} satisfies Pattern<TcpOptions>;
-
-export default tcp;
+} satisfies PatternCode<TcpOptions>;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Pattern } from '../types.js';
+import type { PatternCode } from '../types.js';
 import { lazy } from '../lazy.js';
 
 /** Options of the `topic-routing` pattern (scenario `options:`); the server and the clients read the same. */
@@ -37,13 +37,8 @@ export const patternOf = (index: number): string => (index % 2 === 0 ? 'orders.*
  * topic counts as duplicated and one that missed a consumer of its topic as lost. The publisher's
  * send resolves after publish + flush (the server has read it).
  */
-const topicRouting = {
-  name: 'topic-routing',
-  kind: 'queue',
-  summary:
-    'Topic routing on NATS subjects or a RabbitMQ topic exchange: orders.* and payments.* consumers each get exactly their topic',
+export default {
   options: topicRoutingOptions,
-  scheme: 'nats',
   startServer: lazy(() => import('./server.js'), 'startTopicServer'),
   async connect(ctx) {
     if (ctx.options.broker === 'rabbitmq') {
@@ -63,6 +58,4 @@ const topicRouting = {
   },
   deliveriesPerMessage: (options, subscribers) =>
     options.subscribe === 'all' ? subscribers : Math.max(1, Math.floor(subscribers / 2)),
-} satisfies Pattern<TopicRoutingOptions>;
-
-export default topicRouting;
+} satisfies PatternCode<TopicRoutingOptions>;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Pattern } from '../types.js';
+import type { PatternCode } from '../types.js';
 import { lazy } from '../lazy.js';
 
 /** Options of the `websocket` pattern (scenario `options:`); the server and the clients read the same. */
@@ -24,12 +24,8 @@ export type WebSocketOptions = z.output<typeof websocketOptions>;
  * delivery's bytes are the text the subscriber received. Endpoint: ws://host:port.
  * With a `request` block the client talks to the user's own URL and message format (own-client.ts).
  */
-const websocket = {
-  name: 'websocket',
-  kind: 'push',
-  summary: 'WebSocket (ws): echo over one socket, or broadcast from a publisher to N subscribers',
+export default {
   options: websocketOptions,
-  scheme: 'ws',
   startServer: lazy(() => import('./server.js'), 'startWebSocketServer'),
   async connect(ctx) {
     if (ctx.request) {
@@ -46,6 +42,4 @@ const websocket = {
   subscribe: lazy(() => import('./client.js'), 'subscribeWebSocket'),
   /** echo mode is request/response: no subscriber is opened and no delivery expected. */
   deliveriesPerMessage: (options, subscribers) => (options.mode === 'echo' ? 0 : subscribers),
-} satisfies Pattern<WebSocketOptions>;
-
-export default websocket;
+} satisfies PatternCode<WebSocketOptions>;

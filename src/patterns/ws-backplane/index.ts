@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Pattern } from '../types.js';
+import type { PatternCode } from '../types.js';
 import { lazy } from '../lazy.js';
 
 export const backplanes = ['none', 'redis', 'nats'] as const;
@@ -27,16 +27,9 @@ export type WsBackplaneOptions = z.output<typeof wsBackplaneOptions>;
  * backplane only node 1's subscribers receive anything: the other nodes' deliveries are counted
  * lost. The server's URL is node 1's with `?nodes=port,port,…` naming every node.
  */
-const wsBackplane = {
-  name: 'ws-backplane',
-  kind: 'push',
-  summary:
-    'WebSocket scale-out: 2-4 ws server processes, subscribers spread over them; no backplane vs Redis vs NATS',
+export default {
   options: wsBackplaneOptions,
-  scheme: 'ws',
   startServer: lazy(() => import('./server.js'), 'startWsBackplane'),
   connect: lazy(() => import('./client.js'), 'connectPublisher'),
   subscribe: lazy(() => import('./client.js'), 'subscribeNode'),
-} satisfies Pattern<WsBackplaneOptions>;
-
-export default wsBackplane;
+} satisfies PatternCode<WsBackplaneOptions>;
