@@ -39,6 +39,12 @@ const sel = (
   extra?: Partial<CaseSelector>,
 ) => ({ name, pattern, ...(options ? { options } : {}), ...extra }) satisfies CaseSelector;
 const none = (n: number) => ({ value: n });
+/** Rules that compare the same two sides (two cases, or a case and a value) on one metric each. */
+const between = (
+  left: CaseSelector,
+  right: ClaimRule['right'],
+  rules: readonly Omit<ClaimRule, 'left' | 'right'>[],
+): ClaimRule[] => rules.map(({ says, metric, op, ...rest }) => ({ says, metric, left, op, right, ...rest }));
 
 export const claims: readonly Claim[] = [
   {
@@ -50,16 +56,9 @@ export const claims: readonly Claim[] = [
       cases: [{ pattern: 'inproc' }, { pattern: 'rest' }],
     },
     timing: short,
-    rules: [
-      {
-        says: 'p50 per call',
-        metric: 'p50',
-        left: sel('inproc', 'inproc'),
-        op: '<',
-        right: sel('rest', 'rest'),
-        factor: 2,
-      },
-    ],
+    rules: between(sel('inproc', 'inproc'), sel('rest', 'rest'), [
+      { says: 'p50 per call', metric: 'p50', op: '<', factor: 2 },
+    ]),
   },
   {
     id: 'chain-latency',
@@ -73,16 +72,9 @@ export const claims: readonly Claim[] = [
       ],
     },
     timing: short,
-    rules: [
-      {
-        says: 'p50 per call',
-        metric: 'p50',
-        left: sel('4 hops', 'call-chain', { hops: 4 }),
-        op: '>',
-        right: sel('1 hop', 'call-chain', { hops: 1 }),
-        factor: 1.5,
-      },
-    ],
+    rules: between(sel('4 hops', 'call-chain', { hops: 4 }), sel('1 hop', 'call-chain', { hops: 1 }), [
+      { says: 'p50 per call', metric: 'p50', op: '>', factor: 1.5 },
+    ]),
   },
   {
     id: 'gateway-hop',
@@ -95,23 +87,10 @@ export const claims: readonly Claim[] = [
     },
     // c=1 latency differences of tens of µs: a longer window than the others, or noise decides.
     timing: { quick: { duration: '2s', warmup: '500ms' }, full: { duration: '4s', warmup: '1s' } },
-    rules: [
-      {
-        says: 'p50 per call',
-        metric: 'p50',
-        left: sel('via nginx', 'rest-proxy'),
-        op: '>',
-        right: sel('direct', 'rest'),
-        factor: 1.1,
-      },
-      {
-        says: 'srv CPU per call',
-        metric: 'serverCpuPerOp',
-        left: sel('via nginx', 'rest-proxy'),
-        op: '>',
-        right: sel('direct', 'rest'),
-      },
-    ],
+    rules: between(sel('via nginx', 'rest-proxy'), sel('direct', 'rest'), [
+      { says: 'p50 per call', metric: 'p50', op: '>', factor: 1.1 },
+      { says: 'srv CPU per call', metric: 'serverCpuPerOp', op: '>' },
+    ]),
   },
   {
     id: 'grpc-smaller',
@@ -125,23 +104,10 @@ export const claims: readonly Claim[] = [
       cases: [{ pattern: 'rest' }, { pattern: 'grpc' }],
     },
     timing: short,
-    rules: [
-      {
-        says: 'payload per call',
-        metric: 'payloadPerOp',
-        left: sel('grpc', 'grpc'),
-        op: '<',
-        right: sel('rest', 'rest'),
-        factor: 1.2,
-      },
-      {
-        says: 'srv CPU per call',
-        metric: 'serverCpuPerOp',
-        left: sel('grpc', 'grpc'),
-        op: '<',
-        right: sel('rest', 'rest'),
-      },
-    ],
+    rules: between(sel('grpc', 'grpc'), sel('rest', 'rest'), [
+      { says: 'payload per call', metric: 'payloadPerOp', op: '<', factor: 1.2 },
+      { says: 'srv CPU per call', metric: 'serverCpuPerOp', op: '<' },
+    ]),
   },
   {
     id: 'graphql-overfetch',
@@ -152,23 +118,10 @@ export const claims: readonly Claim[] = [
       cases: [{ pattern: 'rest' }, { pattern: 'graphql', options: { graphql: { selection: 'narrow' } } }],
     },
     timing: short,
-    rules: [
-      {
-        says: 'response bytes',
-        metric: 'responsePerOp',
-        left: sel('graphql narrow', 'graphql'),
-        op: '<',
-        right: sel('rest', 'rest'),
-        factor: 10,
-      },
-      {
-        says: 'p50 per call',
-        metric: 'p50',
-        left: sel('graphql narrow', 'graphql'),
-        op: '<',
-        right: sel('rest', 'rest'),
-      },
-    ],
+    rules: between(sel('graphql narrow', 'graphql'), sel('rest', 'rest'), [
+      { says: 'response bytes', metric: 'responsePerOp', op: '<', factor: 10 },
+      { says: 'p50 per call', metric: 'p50', op: '<' },
+    ]),
   },
   {
     id: 'graphql-n1',
@@ -183,25 +136,15 @@ export const claims: readonly Claim[] = [
       ],
     },
     timing: short,
-    rules: [
-      {
-        says: 'backend calls per query (N = 100)',
-        metric: 'backendCalls',
-        left: sel('per item', 'graphql-n1', { loader: 'none' }),
-        op: '>',
-        right: sel('DataLoader', 'graphql-n1', { loader: 'dataloader' }),
-        factor: 10,
-      },
-      {
-        says: 'srv CPU per query',
-        metric: 'serverCpuPerOp',
-        left: sel('per item', 'graphql-n1', { loader: 'none' }),
-        op: '>',
-        right: sel('DataLoader', 'graphql-n1', { loader: 'dataloader' }),
+    rules: between(
+      sel('per item', 'graphql-n1', { loader: 'none' }),
+      sel('DataLoader', 'graphql-n1', { loader: 'dataloader' }),
+      [
+        { says: 'backend calls per query (N = 100)', metric: 'backendCalls', op: '>', factor: 10 },
         // Beyond the run-to-run noise of one short run.
-        factor: 1.1,
-      },
-    ],
+        { says: 'srv CPU per query', metric: 'serverCpuPerOp', op: '>', factor: 1.1 },
+      ],
+    ),
   },
   {
     id: 'http2-vs-websocket',
@@ -219,25 +162,11 @@ export const claims: readonly Claim[] = [
       ],
     },
     timing: short,
-    rules: [
-      // "Also fast": within 2× of WebSocket on one connection with 32 in flight.
-      {
-        says: 'throughput',
-        metric: 'throughput',
-        left: sel('rest-h2', 'rest-h2'),
-        op: '>',
-        right: sel('websocket', 'websocket'),
-        factor: 0.5,
-      },
-      {
-        says: 'srv CPU per call',
-        metric: 'serverCpuPerOp',
-        left: sel('rest-h2', 'rest-h2'),
-        op: '<',
-        right: sel('websocket', 'websocket'),
-        factor: 0.5,
-      },
-    ],
+    // "Also fast": within 2× of WebSocket on one connection with 32 in flight.
+    rules: between(sel('rest-h2', 'rest-h2'), sel('websocket', 'websocket'), [
+      { says: 'throughput', metric: 'throughput', op: '>', factor: 0.5 },
+      { says: 'srv CPU per call', metric: 'serverCpuPerOp', op: '<', factor: 0.5 },
+    ]),
   },
   {
     id: 'polling',
@@ -282,11 +211,11 @@ export const claims: readonly Claim[] = [
       cases: [{ pattern: 'sse', options: { sse: { dropEvery: '300ms', retry: '20ms' } } }],
     },
     timing: short,
-    rules: [
-      { says: 'reconnects', metric: 'reconnects', left: sel('sse', 'sse'), op: '>', right: none(0) },
-      { says: 'lost', metric: 'lost', left: sel('sse', 'sse'), op: '=', right: none(0) },
-      { says: 'duplicated', metric: 'duplicated', left: sel('sse', 'sse'), op: '=', right: none(0) },
-    ],
+    rules: between(sel('sse', 'sse'), none(0), [
+      { says: 'reconnects', metric: 'reconnects', op: '>' },
+      { says: 'lost', metric: 'lost', op: '=' },
+      { says: 'duplicated', metric: 'duplicated', op: '=' },
+    ]),
   },
   {
     id: 'sse-plain-http',
@@ -480,20 +409,10 @@ export const claims: readonly Claim[] = [
         op: '>',
         right: none(0),
       },
-      {
-        says: "caller's errors, pipeline",
-        metric: 'errors',
-        left: sel('queue chain', 'queue-chain'),
-        op: '=',
-        right: none(0),
-      },
-      {
-        says: 'lost, pipeline',
-        metric: 'lost',
-        left: sel('queue chain', 'queue-chain'),
-        op: '=',
-        right: none(0),
-      },
+      ...between(sel('queue chain', 'queue-chain'), none(0), [
+        { says: "caller's errors, pipeline", metric: 'errors', op: '=' },
+        { says: 'lost, pipeline', metric: 'lost', op: '=' },
+      ]),
     ],
   },
   {
@@ -553,34 +472,14 @@ export const claims: readonly Claim[] = [
         op: '>',
         right: none(0),
       },
-      {
-        says: 'lost, at-least-once',
-        metric: 'lost',
-        left: sel('at-least-once', 'redis-streams', { ack: 'manual', idempotent: undefined }),
-        op: '=',
-        right: none(0),
-      },
-      {
-        says: 'duplicated, at-least-once',
-        metric: 'duplicated',
-        left: sel('at-least-once', 'redis-streams', { ack: 'manual', idempotent: undefined }),
-        op: '>',
-        right: none(0),
-      },
-      {
-        says: 'lost, idempotent',
-        metric: 'lost',
-        left: sel('idempotent', 'redis-streams', { idempotent: true }),
-        op: '=',
-        right: none(0),
-      },
-      {
-        says: 'duplicated, idempotent',
-        metric: 'duplicated',
-        left: sel('idempotent', 'redis-streams', { idempotent: true }),
-        op: '=',
-        right: none(0),
-      },
+      ...between(sel('at-least-once', 'redis-streams', { ack: 'manual', idempotent: undefined }), none(0), [
+        { says: 'lost, at-least-once', metric: 'lost', op: '=' },
+        { says: 'duplicated, at-least-once', metric: 'duplicated', op: '>' },
+      ]),
+      ...between(sel('idempotent', 'redis-streams', { idempotent: true }), none(0), [
+        { says: 'lost, idempotent', metric: 'lost', op: '=' },
+        { says: 'duplicated, idempotent', metric: 'duplicated', op: '=' },
+      ]),
     ],
   },
   {
