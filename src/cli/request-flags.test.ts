@@ -1,25 +1,17 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { CaseSpec, Plan } from '../scenario/types.js';
+import { caseSpec } from '../../test/engine/helpers.js';
 import { applyRequestFlags, requestFromFlags } from './request-flags.js';
 
-const spec = (pattern: string, target?: string, request?: CaseSpec['request']): CaseSpec => ({
-  id: pattern,
-  pattern,
-  options: {},
-  load: { model: 'closed', connections: 1, inFlight: 1 },
-  loadInfo: { label: 'closed c=1×1', schedule: 'closed' },
-  payload: { size: 64, shape: 'mixed' },
-  durationMs: 1000,
-  warmupMs: 0,
-  repeat: 1,
-  timeoutMs: 1000,
-  workers: 1,
-  serverDelayMs: 0,
-  verifyEvery: 1,
-  ...(target ? { target } : {}),
-  ...(request ? { request } : {}),
-});
+const spec = (pattern: string, target?: string, request?: CaseSpec['request']): CaseSpec =>
+  caseSpec({
+    id: pattern,
+    pattern,
+    load: { model: 'closed', connections: 1, inFlight: 1 },
+    ...(target ? { target } : {}),
+    ...(request ? { request } : {}),
+  });
 
 describe('request flags', () => {
   it('curl-style flags become a request block; @file and paths are absolute', () => {

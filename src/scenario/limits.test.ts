@@ -6,6 +6,8 @@ import { bounds, caseLimitProblems, maxSockets, type MachineLimits } from './lim
 import { planFromText } from './load.js';
 import { parseOverrides } from './overrides.js';
 import { Rate } from './schema.js';
+import type { CaseSpec } from './types.js';
+import { caseSpec } from '../../test/engine/helpers.js';
 
 const small: MachineLimits = {
   openFiles: 1024,
@@ -144,19 +146,10 @@ describe('payloads', () => {
   });
 });
 
-function spec(o: { connections: number; inFlight?: number; size?: number }) {
-  return {
+function spec(o: { connections: number; inFlight?: number; size?: number }): CaseSpec {
+  return caseSpec({
     pattern: 'rest',
-    options: {},
-    load: { model: 'closed' as const, connections: o.connections, inFlight: o.inFlight ?? 1 },
-    loadInfo: { label: `closed c=${o.connections}`, schedule: 'closed' as const },
-    payload: { size: o.size ?? 1024, shape: 'mixed' as const },
-    durationMs: 1000,
-    warmupMs: 0,
-    repeat: 1,
-    timeoutMs: 1000,
-    workers: 1,
-    serverDelayMs: 0,
-    verifyEvery: 100,
-  };
+    load: { model: 'closed', connections: o.connections, inFlight: o.inFlight ?? 1 },
+    payload: { size: o.size ?? 1024, shape: 'mixed' },
+  });
 }
