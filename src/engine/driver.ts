@@ -1,12 +1,11 @@
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { CommbenchError, errnoCode, errnoKind } from '../errors.js';
-import { makeRecord, recordsEqual, withSeq, type EchoRecord, type MessageShape } from '../message.js';
+import { makeRecord, recordsEqual, withSeq, type EchoRecord } from '../message.js';
 import { createHistogram, encodeHistogram, recordMicros } from '../metrics/histogram.js';
 import { WireMeter } from '../metrics/wire.js';
 import { loadPattern } from '../patterns/registry.js';
 import { isPush, OpError, type Pattern, type PatternClient, type Subscription } from '../patterns/types.js';
-import type { RequestSpec } from '../patterns/request/schema.js';
-import type { LoadSpec } from '../scenario/types.js';
+import type { CaseSpec, LoadSpec } from '../scenario/types.js';
 import { pacingMs, realClock, type Clock } from './clock.js';
 import { inFlightPerConnection, loadModelFor } from './load/index.js';
 import { loadDefinition } from './load/registry.js';
@@ -15,21 +14,15 @@ import { DeliveryTracker, type DeliverySnapshot } from './deliveries.js';
 import { Recorder, type RecorderSnapshot } from './recorder.js';
 
 /** What one driver (the main thread, or one worker thread) runs: its share of a case's load. */
-export interface DriverSpec {
-  readonly pattern: string;
-  readonly options: Readonly<Record<string, unknown>>;
+export interface DriverSpec extends Pick<
+  CaseSpec,
+  'pattern' | 'options' | 'payload' | 'timeoutMs' | 'verifyEvery' | 'warmupMs' | 'durationMs' | 'request'
+> {
   readonly url: string;
   /** This driver's share (connections and rate already divided between workers). */
   readonly load: LoadSpec;
-  readonly payload: { readonly size: number; readonly shape: MessageShape };
-  readonly timeoutMs: number;
-  readonly verifyEvery: number;
-  readonly warmupMs: number;
-  readonly durationMs: number;
   /** Index of this driver's first connection among all drivers' (for client naming). */
   readonly connectionOffset: number;
-  /** The user's own request (scenario `request:`): clients judge answers by its `expect`. */
-  readonly request?: RequestSpec;
   /**
    * Where this driver's share of a split open schedule starts (see the model's `share`), so worker
    * threads interleave their sends instead of firing together.
