@@ -58,41 +58,24 @@ function sigterm(instance: Instance): Promise<void> {
 }
 
 function redisLauncher(binary: string, dir: string, port: number): Launcher {
+  // prettier-ignore
   const args = [
-    '--port',
-    String(port),
-    '--bind',
-    '127.0.0.1',
-    '--protected-mode',
-    'yes',
-    '--dir',
-    dir,
-    '--save',
-    '',
-    '--appendonly',
-    'no',
-    '--daemonize',
-    'no',
-    '--logfile',
-    '',
+    '--port', String(port), '--bind', '127.0.0.1', '--protected-mode', 'yes', '--dir', dir,
+    '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--logfile', '',
   ];
-  return {
-    port,
-    url: `redis://127.0.0.1:${port}`,
-    companions: [],
-    start() {
-      const main = spawnGroup(binary, args, { cwd: dir, unref: true });
-      return Promise.resolve({ groups: [main], main, mainPid: () => main.pid });
-    },
-    shutdown: sigterm,
-  };
+  return oneProcess(`redis://127.0.0.1:${port}`, binary, args, dir, port);
 }
 
 function natsLauncher(binary: string, dir: string, port: number): Launcher {
   const args = ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', join(dir, 'jetstream')];
+  return oneProcess(`nats://127.0.0.1:${port}`, binary, args, dir, port);
+}
+
+/** A broker that is one process, started in `dir` and stopped with SIGTERM (Redis, NATS). */
+function oneProcess(url: string, binary: string, args: string[], dir: string, port: number): Launcher {
   return {
     port,
-    url: `nats://127.0.0.1:${port}`,
+    url,
     companions: [],
     start() {
       const main = spawnGroup(binary, args, { cwd: dir, unref: true });
