@@ -1,6 +1,7 @@
 import type { Channel, ChannelModel, ConfirmChannel, ConsumeMessage } from 'amqplib';
 import { runConsumer, splitEndpoint, type Incoming } from '../queue/consumer.js';
-import { recordsEqual, type EchoRecord } from '../../message.js';
+import type { EchoRecord } from '../../message.js';
+import { replyProblem } from '../queue/records.js';
 import { PendingQueue } from '../pending.js';
 import {
   OpError,
@@ -179,15 +180,8 @@ export async function connectAmqp(ctx: ClientContext<AmqpOptions>): Promise<Patt
     } finally {
       replies.delete(id);
     }
-    let echo: Partial<EchoRecord>;
-    try {
-      echo = JSON.parse(content.toString()) as Partial<EchoRecord>;
-    } catch (err) {
-      throw new OpError('protocol', `reply is not JSON: ${(err as Error).message}`);
-    }
-    if (echo.seq !== msg.seq) throw new OpError('mismatch', `reply seq ${echo.seq} != ${msg.seq}`);
-    if (verify && !recordsEqual(echo, msg))
-      throw new OpError('mismatch', `reply to seq ${msg.seq} differs from the request`);
+    const problem = replyProblem(content.toString(), msg, verify);
+    if (problem) throw problem;
     ctx.payload.add(body.length, content.length);
   };
 

@@ -1,6 +1,7 @@
 import { connect, type NatsConnection } from 'nats';
 import { runConsumer, splitEndpoint, type OpenConsumer } from '../queue/consumer.js';
-import { recordsEqual, type EchoRecord } from '../../message.js';
+import type { EchoRecord } from '../../message.js';
+import { replyProblem } from '../queue/records.js';
 import {
   OpError,
   toOpError,
@@ -76,15 +77,8 @@ export async function natsClient(
       try {
         if (how.request) {
           const reply = await nc.request(subjectOf(msg), body, { timeout: ctx.timeoutMs });
-          let echo: Partial<EchoRecord>;
-          try {
-            echo = JSON.parse(Buffer.from(reply.data).toString()) as Partial<EchoRecord>;
-          } catch (err) {
-            throw new OpError('protocol', `reply is not JSON: ${(err as Error).message}`);
-          }
-          if (echo.seq !== msg.seq) throw new OpError('mismatch', `reply seq ${echo.seq} != ${msg.seq}`);
-          if (verify && !recordsEqual(echo, msg))
-            throw new OpError('mismatch', `reply to seq ${msg.seq} differs from the request`);
+          const problem = replyProblem(Buffer.from(reply.data).toString(), msg, verify);
+          if (problem) throw problem;
           ctx.payload.add(body.length, reply.data.length);
           return;
         }

@@ -1,5 +1,5 @@
 import { splitEndpoint } from '../queue/consumer.js';
-import type { EchoRecord } from '../../message.js';
+import { parseRecord } from '../queue/records.js';
 import { outageOf } from '../../hops/fail.js';
 import { connectConfirmPublisher, openChannel, openConnection } from '../amqp/connection.js';
 import type { ClientContext, PatternClient, SubscriberContext, Subscription } from '../types.js';
@@ -31,13 +31,7 @@ export async function subscribeQueueChain(ctx: SubscriberContext<QueueChainOptio
       channel,
       stageQueue(name, hops),
       (m) => {
-        const text = m.content.toString();
-        let record: Partial<EchoRecord> | undefined;
-        try {
-          record = JSON.parse(text) as Partial<EchoRecord>;
-        } catch {
-          record = undefined;
-        }
+        const record = parseRecord(m.content.toString());
         const seq = typeof record?.seq === 'number' ? record.seq : Number(m.properties.messageId);
         ctx.deliver(seq, record, m.content.length);
         channel.ack(m);
