@@ -20,19 +20,22 @@ export async function openConnection(url: URL, timeoutMs: number, noDelay = true
 
 /**
  * A channel of `model` (a confirm channel when `confirm`; its errors surface as its or the
- * connection's 'close') with `setup` done on it. When either fails the connection is closed and
- * the error is an OpError.
+ * connection's 'close') with `setup` done on it. When either fails the connection is closed
+ * (`failing` is called first, so that a 'close' listener can tell this from a lost connection)
+ * and the error is an OpError.
  */
 export async function openChannel<T>(
   model: ChannelModel,
   confirm: boolean,
   setup: (channel: Channel) => Promise<T>,
+  failing?: () => void,
 ): Promise<T> {
   try {
     const channel = confirm ? await model.createConfirmChannel() : await model.createChannel();
     channel.on('error', () => undefined);
     return await setup(channel);
   } catch (err) {
+    failing?.();
     await model.close().catch(() => undefined);
     throw toOpError(err);
   }
@@ -74,11 +77,11 @@ export function amqpConsumer(
     model.once('close', (err?: Error) => {
       if (!ending) onLost(err ?? new Error('connection closed'));
     });
-    const queued = await openChannel(model, false, (channel) => consume(channel, onMessage)).catch(
-      (err: unknown) => {
-        ending = true;
-        throw err;
-      },
+    const queued = await openChannel(
+      model,
+      false,
+      (channel) => consume(channel, onMessage),
+      () => (ending = true),
     );
     return {
       kill() {
