@@ -1,8 +1,8 @@
-import type { Socket } from 'node:net';
-import amqplib, { type Channel, type ChannelModel, type ConfirmChannel, type ConsumeMessage } from 'amqplib';
-import { runConsumer, splitEndpoint } from '../queue/consumer.js';
-import { recordsEqual, type EchoRecord } from '../../message.js';
-import { PendingQueue, type PendingOp } from '../pending.js';
+import type { Channel, ChannelModel, ConfirmChannel, ConsumeMessage } from 'amqplib';
+import { runConsumer, splitEndpoint, type Incoming } from '../queue/consumer.js';
+import type { EchoRecord } from '../../message.js';
+import { replyProblem } from '../queue/records.js';
+import { PendingQueue } from '../pending.js';
 import {
   OpError,
   toOpError,
@@ -12,41 +12,13 @@ import {
   type SubscriberContext,
   type Subscription,
 } from '../types.js';
+import { amqpConsumer, openChannel, openConnection, PublishOp } from './connection.js';
 import type { AmqpOptions } from './index.js';
 import { names, routingKey } from './names.js';
 
 const directReplyTo = 'amq.rabbitmq.reply-to';
 const reconnectDelayMs = 100;
 const nacked = 'broker nacked the message';
-
-/** Opens an amqplib connection with the pattern's socket options; OpError on failure. */
-export async function openConnection(
-  url: URL,
-  options: AmqpOptions,
-  timeoutMs: number,
-): Promise<ChannelModel> {
-  try {
-    const model = await amqplib.connect(url.href, { noDelay: options.noDelay, timeout: timeoutMs });
-    model.on('error', () => undefined);
-    return model;
-  } catch (err) {
-    throw toOpError(err);
-  }
-}
-
-/** The socket under an amqplib connection (to destroy it as a crash would). */
-function socketOf(model: ChannelModel): Socket | undefined {
-  return (model.connection as unknown as { stream?: Socket }).stream;
-}
-
-/** A confirm-mode publish awaiting its confirm; rejected by the PendingQueue at its deadline. */
-class PublishOp implements PendingOp {
-  settled = false;
-  constructor(
-    readonly deadline: number,
-    readonly reject: (err: OpError) => void,
-  ) {}
-}
 
 interface Link {
   readonly model: ChannelModel;
@@ -70,11 +42,8 @@ export async function connectAmqp(ctx: ClientContext<AmqpOptions>): Promise<Patt
   let linking: Promise<Link> | undefined;
 
   const open = async (): Promise<Link> => {
-    const model = await openConnection(url, o, ctx.timeoutMs);
-    try {
-      const channel =
-        o.confirm && o.mode !== 'rpc' ? await model.createConfirmChannel() : await model.createChannel();
-      channel.on('error', () => undefined);
+    const model = await openConnection(url, ctx.timeoutMs, o.noDelay);
+    const channel = await openChannel(model, o.confirm && o.mode !== 'rpc', async (channel) => {
       if (o.mode === 'rpc') {
         await channel.consume(
           directReplyTo,
@@ -87,21 +56,19 @@ export async function connectAmqp(ctx: ClientContext<AmqpOptions>): Promise<Patt
           { noAck: true },
         );
       }
-      const failed = new Promise<OpError>((resolve) => {
-        model.once('close', (err?: Error) => {
-          if (link?.model === model) link = undefined;
-          const e = err ? toOpError(err) : new OpError('connection', 'connection to the broker closed');
-          const failure = e.kind === 'protocol' ? new OpError('connection', e.message, { cause: err }) : e;
-          for (const waiter of replies.values()) waiter.reject(failure);
-          replies.clear();
-          resolve(failure);
-        });
+      return channel;
+    });
+    const failed = new Promise<OpError>((resolve) => {
+      model.once('close', (err?: Error) => {
+        if (link?.model === model) link = undefined;
+        const e = err ? toOpError(err) : new OpError('connection', 'connection to the broker closed');
+        const failure = e.kind === 'protocol' ? new OpError('connection', e.message, { cause: err }) : e;
+        for (const waiter of replies.values()) waiter.reject(failure);
+        replies.clear();
+        resolve(failure);
       });
-      return { model, channel, failed };
-    } catch (err) {
-      await model.close().catch(() => undefined);
-      throw toOpError(err);
-    }
+    });
+    return { model, channel, failed };
   };
   const current = async (): Promise<Link> => {
     if (closed) throw new OpError('connection', 'client closed');
@@ -213,15 +180,8 @@ export async function connectAmqp(ctx: ClientContext<AmqpOptions>): Promise<Patt
     } finally {
       replies.delete(id);
     }
-    let echo: Partial<EchoRecord>;
-    try {
-      echo = JSON.parse(content.toString()) as Partial<EchoRecord>;
-    } catch (err) {
-      throw new OpError('protocol', `reply is not JSON: ${(err as Error).message}`);
-    }
-    if (echo.seq !== msg.seq) throw new OpError('mismatch', `reply seq ${echo.seq} != ${msg.seq}`);
-    if (verify && !recordsEqual(echo, msg))
-      throw new OpError('mismatch', `reply to seq ${msg.seq} differs from the request`);
+    const problem = replyProblem(content.toString(), msg, verify);
+    if (problem) throw problem;
     ctx.payload.add(body.length, content.length);
   };
 
@@ -254,53 +214,28 @@ export async function subscribeAmqp(ctx: SubscriberContext<AmqpOptions>): Promis
   const o = ctx.options;
   const n = names(name);
   const noAck = o.ack === 'auto';
-  return runConsumer(ctx, `amqp ${ctx.url.href}`, async (onMessage, onLost) => {
-    const model = await openConnection(url, o, ctx.timeoutMs);
-    let ending = false;
-    model.once('close', (err?: Error) => {
-      if (!ending) onLost(err ?? new Error('connection closed'));
-    });
-    let channel: Channel;
+  const consume = async (channel: Channel, onMessage: (m: Incoming) => void) => {
+    if (!noAck && o.prefetch > 0) await channel.prefetch(o.prefetch);
     let queue = n.queue;
-    try {
-      channel = await model.createChannel();
-      channel.on('error', () => undefined);
-      if (!noAck && o.prefetch > 0) await channel.prefetch(o.prefetch);
-      if (o.mode === 'pubsub') {
-        queue = (await channel.assertQueue('', { exclusive: true, autoDelete: true })).queue;
-        await channel.bindQueue(queue, n.exchange, o.exchange === 'topic' ? 'commbench.#' : '');
-      }
-      await channel.consume(
-        queue,
-        (m: ConsumeMessage | null) => {
-          if (!m) return;
-          onMessage({
-            body: m.content,
-            id: String(m.properties.messageId),
-            ack: noAck ? () => undefined : () => channel.ack(m),
-          });
-        },
-        { noAck },
-      );
-    } catch (err) {
-      ending = true;
-      await model.close().catch(() => undefined);
-      throw toOpError(err);
+    if (o.mode === 'pubsub') {
+      queue = (await channel.assertQueue('', { exclusive: true, autoDelete: true })).queue;
+      await channel.bindQueue(queue, n.exchange, o.exchange === 'topic' ? 'commbench.#' : '');
     }
-    return {
-      kill() {
-        ending = true;
-        // With an error, as a crash's reset: amqplib listens for 'error'/'end', not 'close', and
-        // without one keeps its heartbeat timers until three missed beats (about 3 minutes).
-        socketOf(model)?.destroy(new Error('consumer killed'));
+    await channel.consume(
+      queue,
+      (m: ConsumeMessage | null) => {
+        if (!m) return;
+        onMessage({
+          body: m.content,
+          id: String(m.properties.messageId),
+          ack: noAck ? () => undefined : () => channel.ack(m),
+        });
       },
-      // Ready messages of its queue: its own (pubsub); the shared one is reported by subscriber 0.
-      queued: async () =>
-        o.mode === 'work-queue' && ctx.index !== 0 ? 0 : (await channel.checkQueue(queue)).messageCount,
-      async close() {
-        ending = true;
-        await model.close().catch(() => undefined);
-      },
-    };
-  });
+      { noAck },
+    );
+    // Ready messages of its queue: its own (pubsub); the shared one is reported by subscriber 0.
+    return async () =>
+      o.mode === 'work-queue' && ctx.index !== 0 ? 0 : (await channel.checkQueue(queue)).messageCount;
+  };
+  return runConsumer(ctx, `amqp ${ctx.url.href}`, amqpConsumer(url, ctx.timeoutMs, o.noDelay, consume));
 }

@@ -1,7 +1,7 @@
 import { ServiceDelay } from '../delay.js';
 import { startQueueServer } from '../queue/server.js';
 import type { RunningServer, ServerContext } from '../types.js';
-import { openConnection } from './client.js';
+import { openConnection } from './connection.js';
 import type { AmqpOptions } from './index.js';
 import { names } from './names.js';
 
@@ -15,7 +15,7 @@ export function startAmqpServer(ctx: ServerContext<AmqpOptions>): Promise<Runnin
   const o = ctx.options;
   return startQueueServer('rabbitmq', async (base, endpoint) => {
     const n = names(endpoint);
-    const model = await openConnection(base, o, 10_000);
+    const model = await openConnection(base, 10_000, o.noDelay);
     const channel = await model.createChannel();
     channel.on('error', () => undefined);
     const delay = new ServiceDelay(ctx.delayMs);

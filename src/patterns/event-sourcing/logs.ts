@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import type { ChannelModel, ConfirmChannel, ConsumeMessage } from 'amqplib';
-import { openConnection } from '../amqp/client.js';
-import { amqpOptions } from '../amqp/index.js';
+import type { ConsumeMessage } from 'amqplib';
+import { openConfirmChannel } from '../amqp/connection.js';
 import { openRedis } from '../redis-streams/client.js';
 import { redisStreamsOptions } from '../redis-streams/index.js';
 import { OpError, toOpError, withOpTimeout } from '../types.js';
@@ -97,15 +96,7 @@ const markerKey = 'commbench-replay-marker';
  * it arrives: everything appended before the replay began.
  */
 async function openStreamQueue(url: URL, name: string, timeoutMs: number): Promise<EventLog> {
-  const model: ChannelModel = await openConnection(url, amqpOptions.parse({}), timeoutMs);
-  let channel: ConfirmChannel;
-  try {
-    channel = await model.createConfirmChannel();
-  } catch (err) {
-    await model.close().catch(() => undefined);
-    throw toOpError(err);
-  }
-  channel.on('error', () => undefined);
+  const { model, channel } = await openConfirmChannel(url, timeoutMs);
   const queue = `${name}.events`;
   const publish = (entries: readonly string[]): Promise<void> =>
     withTimeout(

@@ -1,6 +1,7 @@
 import { connect, type NatsConnection } from 'nats';
-import { runConsumer, splitEndpoint } from '../queue/consumer.js';
-import { recordsEqual, type EchoRecord } from '../../message.js';
+import { runConsumer, splitEndpoint, type OpenConsumer } from '../queue/consumer.js';
+import type { EchoRecord } from '../../message.js';
+import { replyProblem } from '../queue/records.js';
 import {
   OpError,
   toOpError,
@@ -46,10 +47,27 @@ export async function openNats(url: URL, timeoutMs: number, reconnect: boolean):
 }
 
 /** The publisher (work-queue, pubsub) or requester (rpc). */
-export async function connectNats(ctx: ClientContext<NatsOptions>): Promise<PatternClient> {
+export function connectNats(ctx: ClientContext<NatsOptions>): Promise<PatternClient> {
   const { url, name } = splitEndpoint(ctx.url, 'commbench');
   const s = subjects(name);
   const o = ctx.options;
+  return o.mode === 'rpc'
+    ? natsClient(ctx, url, () => s.rpc, { request: true })
+    : natsClient(ctx, url, () => s.topic, { flush: o.flush });
+}
+
+/**
+ * A client on its own connection (reconnecting after a broker restart) sending each record's JSON
+ * to `subjectOf(record)`: published, and with `flush` resolved once the server has processed it
+ * (PING/PONG); with `request` resolved with the reply, whose seq (and with `verify`, whole record)
+ * must be the request's.
+ */
+export async function natsClient(
+  ctx: ClientContext<unknown>,
+  url: URL,
+  subjectOf: (msg: EchoRecord) => string,
+  how: { readonly flush?: boolean; readonly request?: boolean },
+): Promise<PatternClient> {
   const nc = await openNats(url, ctx.timeoutMs, true);
   let closed = false;
   return {
@@ -57,22 +75,15 @@ export async function connectNats(ctx: ClientContext<NatsOptions>): Promise<Patt
       if (closed || nc.isClosed()) throw new OpError('connection', 'client closed');
       const body = Buffer.from(JSON.stringify(msg));
       try {
-        if (o.mode === 'rpc') {
-          const reply = await nc.request(s.rpc, body, { timeout: ctx.timeoutMs });
-          let echo: Partial<EchoRecord>;
-          try {
-            echo = JSON.parse(Buffer.from(reply.data).toString()) as Partial<EchoRecord>;
-          } catch (err) {
-            throw new OpError('protocol', `reply is not JSON: ${(err as Error).message}`);
-          }
-          if (echo.seq !== msg.seq) throw new OpError('mismatch', `reply seq ${echo.seq} != ${msg.seq}`);
-          if (verify && !recordsEqual(echo, msg))
-            throw new OpError('mismatch', `reply to seq ${msg.seq} differs from the request`);
+        if (how.request) {
+          const reply = await nc.request(subjectOf(msg), body, { timeout: ctx.timeoutMs });
+          const problem = replyProblem(Buffer.from(reply.data).toString(), msg, verify);
+          if (problem) throw problem;
           ctx.payload.add(body.length, reply.data.length);
           return;
         }
-        nc.publish(s.topic, body);
-        if (o.flush) await nc.flush();
+        nc.publish(subjectOf(msg), body);
+        if (how.flush) await nc.flush();
       } catch (err) {
         throw natsError(err);
       }
@@ -86,22 +97,21 @@ export async function connectNats(ctx: ClientContext<NatsOptions>): Promise<Patt
   };
 }
 
-/** One subscriber: a queue-group member (work-queue) or a plain subscription (pubsub). */
-export async function subscribeNats(ctx: SubscriberContext<NatsOptions>): Promise<Subscription> {
-  const { url, name } = splitEndpoint(ctx.url, 'commbench');
-  const s = subjects(name);
-  return runConsumer(ctx, `nats ${ctx.url.href}`, async (onMessage, onLost) => {
-    const nc = await openNats(url, ctx.timeoutMs, true);
+/**
+ * A consumer connection for runConsumer: subscribes to `subject`, as a member of `queue` when
+ * given (competing consumers); resolves once the server has registered the subscription.
+ */
+export function natsConsumer(url: URL, timeoutMs: number, subject: string, queue?: string): OpenConsumer {
+  return async (onMessage, onLost) => {
+    const nc = await openNats(url, timeoutMs, true);
     let ending = false;
     void nc.closed().then((err) => {
       if (!ending) onLost(err instanceof Error ? err : new Error('connection closed'));
     });
-    nc.subscribe(s.topic, {
-      ...(ctx.options.mode === 'work-queue' ? { queue: queueGroup } : {}),
+    nc.subscribe(subject, {
+      ...(queue === undefined ? {} : { queue }),
       callback: (err, m) => {
-        if (err) return;
-        const body = Buffer.from(m.data);
-        onMessage({ body, id: '', ack: () => undefined });
+        if (!err) onMessage({ body: Buffer.from(m.data), id: '', ack: () => undefined });
       },
     });
     // The subscription is registered once the server has processed SUB (flush = PING/PONG).
@@ -116,5 +126,16 @@ export async function subscribeNats(ctx: SubscriberContext<NatsOptions>): Promis
         await nc.close().catch(() => undefined);
       },
     };
-  });
+  };
+}
+
+/** One subscriber: a queue-group member (work-queue) or a plain subscription (pubsub). */
+export function subscribeNats(ctx: SubscriberContext<NatsOptions>): Promise<Subscription> {
+  const { url, name } = splitEndpoint(ctx.url, 'commbench');
+  const queue = ctx.options.mode === 'work-queue' ? queueGroup : undefined;
+  return runConsumer(
+    ctx,
+    `nats ${ctx.url.href}`,
+    natsConsumer(url, ctx.timeoutMs, subjects(name).topic, queue),
+  );
 }

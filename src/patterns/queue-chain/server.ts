@@ -1,4 +1,5 @@
-import amqplib from 'amqplib';
+import type { ChannelModel } from 'amqplib';
+import { openConnection } from '../amqp/connection.js';
 import { outageOf } from '../../hops/fail.js';
 import { forkHop, stopAll, type HopProcess } from '../../hops/process.js';
 import { startQueueServer } from '../queue/server.js';
@@ -18,10 +19,9 @@ export async function startQueueChain(ctx: ServerContext<QueueChainOptions>): Pr
     async (base, endpoint) => {
       const queues = Array.from({ length: hops }, (_, i) => stageQueue(endpoint, i + 1));
       const forked: HopProcess[] = [];
-      let model: amqplib.ChannelModel | undefined;
+      let model: ChannelModel | undefined;
       try {
-        model = await amqplib.connect(base.href, { noDelay: true, timeout: 10_000 });
-        model.on('error', () => undefined);
+        model = await openConnection(base, 10_000);
         const channel = await model.createChannel();
         channel.on('error', () => undefined);
         for (const q of queues) {

@@ -1,4 +1,5 @@
-import amqplib, { type ConsumeMessage } from 'amqplib';
+import type { ConsumeMessage } from 'amqplib';
+import { openConfirmChannel } from '../amqp/connection.js';
 import { ServiceDelay } from '../delay.js';
 import type { HopConfig } from '../../hops/process.js';
 import type { RunningServer } from '../types.js';
@@ -13,10 +14,7 @@ type StageConfig = Extract<HopConfig, { kind: 'queue-stage' }>;
  * that is not JSON is dropped (nack without requeue); a nacked publish puts the input back.
  */
 export async function startQueueStage(config: StageConfig): Promise<RunningServer> {
-  const model = await amqplib.connect(config.broker, { noDelay: true });
-  model.on('error', () => undefined);
-  const channel = await model.createConfirmChannel();
-  channel.on('error', () => undefined);
+  const { model, channel } = await openConfirmChannel(new URL(config.broker), 10_000);
   await channel.prefetch(config.prefetch);
   const delay = new ServiceDelay(config.delayMs);
   const handle = (m: ConsumeMessage): void => {

@@ -1,7 +1,7 @@
-import type { EchoRecord } from '../../message.js';
 import type { SubscriberContext, Subscription } from '../types.js';
 import { startedBrokerAt } from '../../brokers/index.js';
 import type { Faults } from './options.js';
+import { parseRecord } from './records.js';
 
 /**
  * The consumer side every queue pattern shares: serial processing, an optional idempotent
@@ -74,12 +74,7 @@ export async function runConsumer(
     const work = async (): Promise<void> => {
       if (gen !== generation || closed) return;
       const text = typeof m.body === 'string' ? m.body : m.body.toString();
-      let record: Partial<EchoRecord> | undefined;
-      try {
-        record = JSON.parse(text) as Partial<EchoRecord>;
-      } catch {
-        record = undefined;
-      }
+      const record = parseRecord(text);
       const seq = typeof record?.seq === 'number' ? record.seq : Number(m.id);
       if (idempotent) {
         const id = m.id === '' ? String(seq) : m.id;

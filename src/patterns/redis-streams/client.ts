@@ -5,6 +5,7 @@ import type { EchoRecord } from '../../message.js';
 import {
   OpError,
   toOpError,
+  withOpTimeout,
   type ClientContext,
   type PatternClient,
   type SubscriberContext,
@@ -52,6 +53,7 @@ export async function connectRedisStreams(ctx: ClientContext<RedisStreamsOptions
   let redis: Redis | undefined = await openRedis(url, ctx.options, ctx.timeoutMs);
   let reopening: Promise<Redis> | undefined;
   let closed = false;
+  const noReply = `no reply from Redis within ${ctx.timeoutMs} ms`;
   const current = async (): Promise<Redis> => {
     if (closed) throw new OpError('connection', 'client closed');
     if (redis && redis.status === 'ready') return redis;
@@ -67,7 +69,7 @@ export async function connectRedisStreams(ctx: ClientContext<RedisStreamsOptions
       const data = JSON.stringify(msg);
       try {
         const r = await current();
-        await withTimeout(r.xadd(key, '*', 'id', String(msg.seq), 'data', data), ctx.timeoutMs);
+        await withOpTimeout(r.xadd(key, '*', 'id', String(msg.seq), 'data', data), ctx.timeoutMs, noReply);
       } catch (err) {
         throw redisError(err);
       }
@@ -82,22 +84,6 @@ export async function connectRedisStreams(ctx: ClientContext<RedisStreamsOptions
       return Promise.resolve();
     },
   };
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new OpError('timeout', `no reply from Redis within ${ms} ms`)), ms);
-    promise.then(
-      (v) => {
-        clearTimeout(timer);
-        resolve(v);
-      },
-      (err: unknown) => {
-        clearTimeout(timer);
-        reject(err instanceof Error ? err : new Error(String(err)));
-      },
-    );
-  });
 }
 
 type Entries = [id: string, fields: string[] | null][];
