@@ -66,7 +66,8 @@ export function ready(client: Client, ctx: Pick<ClientContext<unknown>, 'url' | 
   });
 }
 
-export async function connectGrpc(ctx: ClientContext<GrpcOptions>): Promise<PatternClient> {
+/** A channel to ctx.url (clientChannelOptions, no TLS), once it is READY; closed again when it does not get there. */
+export async function openChannel(ctx: Pick<ClientContext<unknown>, 'url' | 'timeoutMs'>): Promise<Client> {
   const client = new Client(ctx.url.host, credentials.createInsecure(), clientChannelOptions);
   try {
     await ready(client, ctx);
@@ -74,6 +75,37 @@ export async function connectGrpc(ctx: ClientContext<GrpcOptions>): Promise<Patt
     client.close();
     throw err;
   }
+  return client;
+}
+
+/** The first value of a metadata key as a string; undefined when the key is absent. */
+export function metadataString(md: Metadata, key: string): string | undefined {
+  const v = md.get(key)[0];
+  return v === undefined ? undefined : String(v);
+}
+
+/**
+ * The calls in flight on one channel. close() cancels them and closes the channel, once; from then
+ * on `closing` is true (new sends fail, and a call cancelled by it counts as a connection error).
+ */
+export class ChannelCalls<C extends { cancel(): void }> {
+  readonly live = new Set<C>();
+  closing = false;
+
+  constructor(private readonly client: Client) {}
+
+  close(): Promise<void> {
+    if (!this.closing) {
+      this.closing = true;
+      for (const call of this.live) call.cancel();
+      this.client.close();
+    }
+    return Promise.resolve();
+  }
+}
+
+export async function connectGrpc(ctx: ClientContext<GrpcOptions>): Promise<PatternClient> {
+  const client = await openChannel(ctx);
   switch (ctx.options.mode) {
     case 'unary':
       return unaryClient(client, ctx);
@@ -84,17 +116,33 @@ export async function connectGrpc(ctx: ClientContext<GrpcOptions>): Promise<Patt
   }
 }
 
-function unaryClient(client: Client, ctx: ClientContext<GrpcOptions>): PatternClient {
+/**
+ * Per-call metadata for the unary client (the call chain's trace context): `outgoing()` is sent
+ * with each call, and once the echo has passed, `check` sees it beside the response's metadata
+ * (undefined when none came); it returns the OpError to fail with, or undefined.
+ */
+export interface UnaryMetadata {
+  outgoing(): Metadata;
+  check(sent: Metadata, received: Metadata | undefined): OpError | undefined;
+}
+
+/** One Unary call per operation on `client`; without `perCall` every call sends the same empty metadata. */
+export function unaryClient(
+  client: Client,
+  ctx: Pick<ClientContext<unknown>, 'timeoutMs' | 'payload'>,
+  perCall?: UnaryMetadata,
+): PatternClient {
   const codec = echoCodec();
-  const metadata = new Metadata();
-  const calls = new Set<ClientUnaryCall>();
-  let closing = false;
+  const plain = new Metadata();
+  const calls = new ChannelCalls<ClientUnaryCall>(client);
 
   return {
     send(msg, verify) {
-      if (closing) return Promise.reject(new OpError('connection', 'client closed'));
+      if (calls.closing) return Promise.reject(new OpError('connection', 'client closed'));
       return new Promise<void>((resolve, reject) => {
         const request = codec.encode(msg);
+        const metadata = perCall ? perCall.outgoing() : plain;
+        let received: Metadata | undefined;
         let finished = false;
         let call: ClientUnaryCall | undefined;
         try {
@@ -107,29 +155,23 @@ function unaryClient(client: Client, ctx: ClientContext<GrpcOptions>): PatternCl
             { deadline: Date.now() + ctx.timeoutMs },
             (err, response) => {
               finished = true;
-              if (call) calls.delete(call);
-              if (err) return reject(opErrorOf(err, closing));
+              if (call) calls.live.delete(call);
+              if (err) return reject(opErrorOf(err, calls.closing));
               if (response === undefined) return reject(new OpError('protocol', 'no response message'));
-              const problem = echoProblem(response, msg, verify);
+              const problem = echoProblem(response, msg, verify) ?? perCall?.check(metadata, received);
               if (problem) return reject(problem);
               ctx.payload.add(request.length, response.length);
               resolve();
             },
           );
+          if (perCall) call.on('metadata', (md: Metadata) => (received = md));
         } catch (err) {
           return reject(toOpError(err));
         }
-        if (!finished) calls.add(call);
+        if (!finished) calls.live.add(call);
       });
     },
-    close() {
-      if (!closing) {
-        closing = true;
-        for (const call of calls) call.cancel();
-        client.close();
-      }
-      return Promise.resolve();
-    },
+    close: () => calls.close(),
   };
 }
 
@@ -213,13 +255,12 @@ function bidiStreamClient(client: Client, ctx: ClientContext<GrpcOptions>): Patt
 function serverStreamClient(client: Client, ctx: ClientContext<GrpcOptions>): PatternClient {
   const requests = streamRequestCodec();
   const metadata = new Metadata();
-  const calls = new Set<ClientReadableStream<Buffer>>();
+  const calls = new ChannelCalls<ClientReadableStream<Buffer>>(client);
   const { messages } = ctx.options;
-  let closing = false;
 
   return {
     send(msg, verify) {
-      if (closing) return Promise.reject(new OpError('connection', 'client closed'));
+      if (calls.closing) return Promise.reject(new OpError('connection', 'client closed'));
       return new Promise<void>((resolve, reject) => {
         const request = requests.encode({ record: msg, messages });
         let call: ClientReadableStream<Buffer>;
@@ -235,14 +276,14 @@ function serverStreamClient(client: Client, ctx: ClientContext<GrpcOptions>): Pa
         } catch (err) {
           return reject(toOpError(err));
         }
-        calls.add(call);
+        calls.live.add(call);
         let received = 0;
         let bytes = 0;
         let settled = false;
         const settle = (err?: OpError) => {
           if (settled) return;
           settled = true;
-          calls.delete(call);
+          calls.live.delete(call);
           if (err) {
             call.cancel();
             return reject(err);
@@ -256,7 +297,7 @@ function serverStreamClient(client: Client, ctx: ClientContext<GrpcOptions>): Pa
           const problem = echoProblem(response, msg, verify);
           if (problem) settle(problem);
         });
-        call.on('error', (err: ServiceError) => settle(opErrorOf(err, closing)));
+        call.on('error', (err: ServiceError) => settle(opErrorOf(err, calls.closing)));
         call.on('status', (s: StatusObject) => {
           if (s.code !== status.OK) return; // 'error' has it
           if (received !== messages) {
@@ -266,13 +307,6 @@ function serverStreamClient(client: Client, ctx: ClientContext<GrpcOptions>): Pa
         });
       });
     },
-    close() {
-      if (!closing) {
-        closing = true;
-        for (const call of calls) call.cancel();
-        client.close();
-      }
-      return Promise.resolve();
-    },
+    close: () => calls.close(),
   };
 }

@@ -13,7 +13,7 @@ import { requestHeaders } from '../request/http.js';
 import type { RequestSpec } from '../request/schema.js';
 import { tlsOptions } from '../request/tls.js';
 import { OpError, toOpError, type ClientContext, type PatternClient } from '../types.js';
-import { clientChannelOptions, ready } from './client.js';
+import { ChannelCalls, clientChannelOptions, ready } from './client.js';
 import type { GrpcOptions } from './index.js';
 import { findMethod, loadProtoRoot, messageEncoder, type OwnMethod } from './own-proto.js';
 
@@ -105,9 +105,23 @@ export async function connectOwnGrpc(ctx: ClientContext<GrpcOptions>): Promise<P
   const metadata = ownMetadata(request);
   const perCall = Math.max(1, request.streamMessages ?? 1);
   const call = request.call;
-  const calls = new Set<{ cancel(): void }>();
-  let closing = false;
+  const calls = new ChannelCalls<{ cancel(): void }>(client);
   const deadline = (): { deadline: number } => ({ deadline: Date.now() + ctx.timeoutMs });
+
+  /** The end of a call with one response message (unary, client-stream). */
+  const answered = (
+    c: { cancel(): void },
+    sent: number,
+    err: ServiceError | null,
+    response: Buffer | undefined,
+    resolve: () => void,
+    reject: (e: OpError) => void,
+  ): void => {
+    calls.live.delete(c);
+    if (err) return reject(ownOpError(err, call, calls.closing));
+    ctx.payload.add(sent, response?.length ?? 0);
+    resolve();
+  };
 
   const unary = (seq: number, resolve: () => void, reject: (e: OpError) => void): void => {
     const message = encode(seq);
@@ -118,14 +132,9 @@ export async function connectOwnGrpc(ctx: ClientContext<GrpcOptions>): Promise<P
       message,
       metadata,
       deadline(),
-      (err, response) => {
-        calls.delete(c);
-        if (err) return reject(ownOpError(err, call, closing));
-        ctx.payload.add(message.length, response?.length ?? 0);
-        resolve();
-      },
+      (err, response) => answered(c, message.length, err, response, resolve, reject),
     );
-    calls.add(c);
+    calls.live.add(c);
   };
 
   const clientStream = (seq: number, resolve: () => void, reject: (e: OpError) => void): void => {
@@ -136,14 +145,9 @@ export async function connectOwnGrpc(ctx: ClientContext<GrpcOptions>): Promise<P
       identity,
       metadata,
       deadline(),
-      (err, response) => {
-        calls.delete(c);
-        if (err) return reject(ownOpError(err, call, closing));
-        ctx.payload.add(sent, response?.length ?? 0);
-        resolve();
-      },
+      (err, response) => answered(c, sent, err, response, resolve, reject),
     );
-    calls.add(c);
+    calls.live.add(c);
     for (let i = 0; i < perCall; i++) {
       const m = encode(seq);
       sent += m.length;
@@ -171,16 +175,16 @@ export async function connectOwnGrpc(ctx: ClientContext<GrpcOptions>): Promise<P
         deadline(),
       );
     }
-    calls.add(c);
+    calls.live.add(c);
     let failed = false;
     c.on('data', (m: Buffer) => (received += m.length));
     c.on('error', (err: ServiceError) => {
       failed = true;
-      calls.delete(c);
-      reject(ownOpError(err, call, closing));
+      calls.live.delete(c);
+      reject(ownOpError(err, call, calls.closing));
     });
     c.on('status', (s: StatusObject) => {
-      calls.delete(c);
+      calls.live.delete(c);
       if (failed || s.code !== status.OK) return;
       ctx.payload.add(sent, received);
       resolve();
@@ -198,7 +202,7 @@ export async function connectOwnGrpc(ctx: ClientContext<GrpcOptions>): Promise<P
   const perform = method.responseStream ? streaming : method.requestStream ? clientStream : unary;
   return {
     send(msg) {
-      if (closing) return Promise.reject(new OpError('connection', 'client closed'));
+      if (calls.closing) return Promise.reject(new OpError('connection', 'client closed'));
       return new Promise<void>((resolve, reject) => {
         try {
           perform(msg.seq, resolve, reject);
@@ -207,13 +211,6 @@ export async function connectOwnGrpc(ctx: ClientContext<GrpcOptions>): Promise<P
         }
       });
     },
-    close() {
-      if (!closing) {
-        closing = true;
-        for (const c of calls) c.cancel();
-        client.close();
-      }
-      return Promise.resolve();
-    },
+    close: () => calls.close(),
   };
 }

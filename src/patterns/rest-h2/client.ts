@@ -1,4 +1,3 @@
-import { echoExpect, statusProblem } from '../request/http.js';
 import {
   connect as h2connect,
   constants,
@@ -9,11 +8,12 @@ import {
 } from 'node:http2';
 import { connect as netConnect } from 'node:net';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
-import { recordsEqual, type EchoRecord } from '../../message.js';
+import type { EchoRecord } from '../../message.js';
 import { prepareHttpRequest, type HttpRequest } from '../request/http.js';
 import { tlsOptions, tlsProblem } from '../request/tls.js';
 import { PendingQueue, type PendingOp } from '../pending.js';
 import { OpError, toOpError, type ClientContext, type PatternClient } from '../types.js';
+import { jsonEchoProblem } from '../rest/json-echo.js';
 import type { RestH2Options } from './index.js';
 
 const { HTTP2_HEADER_METHOD, HTTP2_HEADER_PATH, HTTP2_HEADER_STATUS, NGHTTP2_CANCEL } = constants;
@@ -123,37 +123,17 @@ export async function connectRestH2(ctx: ClientContext<RestH2Options>): Promise<
         'content-type': 'application/json',
       };
   const ownBody = own?.body;
+  const echoRequest = `POST ${String(headers[HTTP2_HEADER_PATH])}`;
 
   const finish = (op: H2Op) => {
     if (op.settled) return;
     op.settled = true;
     pending.dropSettled();
     const body = op.chunks.length === 1 ? (op.chunks[0] as Buffer) : Buffer.concat(op.chunks, op.length);
-    if (own) {
-      const problem = own.check(op.status, body);
-      if (problem) return op.reject(problem);
-      ctx.payload.add(op.requestBytes, op.length);
-      return op.resolve();
-    }
-    if (op.status !== 200)
-      return op.reject(
-        new OpError(
-          'protocol',
-          statusProblem(op.status, `POST ${String(headers[HTTP2_HEADER_PATH])}`, echoExpect),
-        ),
-      );
-    let echo: EchoRecord;
-    try {
-      echo = JSON.parse(body.toString()) as EchoRecord;
-    } catch (err) {
-      return op.reject(new OpError('protocol', `response is not JSON: ${(err as Error).message}`));
-    }
-    if (echo.seq !== op.msg.seq) {
-      return op.reject(new OpError('mismatch', `echo seq ${echo.seq} != ${op.msg.seq}`));
-    }
-    if (op.verify && !recordsEqual(echo, op.msg)) {
-      return op.reject(new OpError('mismatch', `echo of seq ${op.msg.seq} differs from the request`));
-    }
+    const problem = own
+      ? own.check(op.status, body)
+      : jsonEchoProblem(op.status, body, op.msg, op.verify, echoRequest);
+    if (problem) return op.reject(problem);
     ctx.payload.add(op.requestBytes, op.length);
     op.resolve();
   };
