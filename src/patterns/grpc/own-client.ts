@@ -4,6 +4,7 @@ import {
   Metadata,
   status,
   type ChannelCredentials,
+  type ClientDuplexStream,
   type ClientReadableStream,
   type ServiceError,
   type StatusObject,
@@ -123,6 +124,18 @@ export async function connectOwnGrpc(ctx: ClientContext<GrpcOptions>): Promise<P
     resolve();
   };
 
+  /** Writes the `perCall` messages of a client-stream or bidi call and half-closes it; returns the bytes written. */
+  const writeAll = (c: { write(m: Buffer): boolean; end(): void }, seq: number): number => {
+    let sent = 0;
+    for (let i = 0; i < perCall; i++) {
+      const m = encode(seq);
+      sent += m.length;
+      c.write(m);
+    }
+    c.end();
+    return sent;
+  };
+
   const unary = (seq: number, resolve: () => void, reject: (e: OpError) => void): void => {
     const message = encode(seq);
     const c = client.makeUnaryRequest<Buffer, Buffer>(
@@ -148,21 +161,23 @@ export async function connectOwnGrpc(ctx: ClientContext<GrpcOptions>): Promise<P
       (err, response) => answered(c, sent, err, response, resolve, reject),
     );
     calls.live.add(c);
-    for (let i = 0; i < perCall; i++) {
-      const m = encode(seq);
-      sent += m.length;
-      c.write(m);
-    }
-    c.end();
+    sent = writeAll(c, seq);
   };
 
   /** Server-stream and bidi: read every response message until the status. */
   const streaming = (seq: number, resolve: () => void, reject: (e: OpError) => void): void => {
     let sent = 0;
     let received = 0;
-    let c: ClientReadableStream<Buffer> & { write?(m: Buffer): boolean; end?(): void };
+    let c: ClientReadableStream<Buffer>;
+    let bidi: ClientDuplexStream<Buffer, Buffer> | undefined;
     if (method.requestStream) {
-      c = client.makeBidiStreamRequest<Buffer, Buffer>(method.path, identity, identity, metadata, deadline());
+      c = bidi = client.makeBidiStreamRequest<Buffer, Buffer>(
+        method.path,
+        identity,
+        identity,
+        metadata,
+        deadline(),
+      );
     } else {
       const m = encode(seq);
       sent = m.length;
@@ -189,14 +204,7 @@ export async function connectOwnGrpc(ctx: ClientContext<GrpcOptions>): Promise<P
       ctx.payload.add(sent, received);
       resolve();
     });
-    if (method.requestStream && c.write && c.end) {
-      for (let i = 0; i < perCall; i++) {
-        const m = encode(seq);
-        sent += m.length;
-        c.write(m);
-      }
-      c.end();
-    }
+    if (bidi) sent = writeAll(bidi, seq);
   };
 
   const perform = method.responseStream ? streaming : method.requestStream ? clientStream : unary;

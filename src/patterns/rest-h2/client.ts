@@ -1,5 +1,4 @@
 import {
-  connect as h2connect,
   constants,
   type ClientHttp2Session,
   type ClientHttp2Stream,
@@ -11,6 +10,7 @@ import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import type { EchoRecord } from '../../message.js';
 import { prepareHttpRequest, type HttpRequest } from '../request/http.js';
 import { tlsOptions, tlsProblem } from '../request/tls.js';
+import { openHttp2Session } from '../http2-session.js';
 import { PendingQueue, type PendingOp } from '../pending.js';
 import { OpError, toOpError, type ClientContext, type PatternClient } from '../types.js';
 import { jsonEchoProblem } from '../rest/json-echo.js';
@@ -49,7 +49,7 @@ function pinOf(url: URL): string | undefined {
 }
 
 /** Opens one HTTP/2 session; resolves once the connection (and TLS handshake) is up. */
-function open(ctx: ClientContext<RestH2Options>): Promise<ClientHttp2Session> {
+async function open(ctx: ClientContext<RestH2Options>): Promise<ClientHttp2Session> {
   const host = ctx.url.hostname.replace(/^\[|\]$/g, '');
   const port = Number(ctx.url.port) || (ctx.url.protocol === 'https:' ? 443 : 80);
   const pin = pinOf(ctx.url);
@@ -72,31 +72,18 @@ function open(ctx: ClientContext<RestH2Options>): Promise<ClientHttp2Session> {
             ...tls,
           })
       : tcp;
-  return new Promise((resolve, reject) => {
-    const session = h2connect(ctx.url.origin, options);
-    const timer = setTimeout(() => {
-      session.destroy();
-      reject(new OpError('timeout', `no connection to ${ctx.url.host} within ${ctx.timeoutMs} ms`));
-    }, ctx.timeoutMs);
-    session.once('error', (err) => {
-      clearTimeout(timer);
-      session.destroy();
-      const problem = tlsProblem(err);
-      reject(problem ? new OpError('connection', problem, { cause: err }) : toOpError(err));
-    });
-    session.once('connect', () => {
-      clearTimeout(timer);
-      session.removeAllListeners('error');
-      if (pin !== undefined) {
-        const seen = (session.socket as TLSSocket).getPeerCertificate().fingerprint256;
-        if (seen !== pin) {
-          session.destroy();
-          return reject(new OpError('connection', `server certificate ${seen} is not the pinned ${pin}`));
-        }
-      }
-      resolve(session);
-    });
+  const session = await openHttp2Session(ctx.url.origin, options, ctx, (err) => {
+    const problem = tlsProblem(err);
+    return problem ? new OpError('connection', problem, { cause: err }) : toOpError(err);
   });
+  if (pin !== undefined) {
+    const seen = (session.socket as TLSSocket).getPeerCertificate().fingerprint256;
+    if (seen !== pin) {
+      session.destroy();
+      throw new OpError('connection', `server certificate ${seen} is not the pinned ${pin}`);
+    }
+  }
+  return session;
 }
 
 export async function connectRestH2(ctx: ClientContext<RestH2Options>): Promise<PatternClient> {
