@@ -13,7 +13,7 @@ import {
 } from '@grpc/grpc-js';
 import type { EchoRecord } from '../../message.js';
 import { PendingQueue, type PendingOp } from '../pending.js';
-import { OpError, toOpError, type ClientContext, type PatternClient } from '../types.js';
+import { OpError, toOpError, type ClientContext, type ErrorKind, type PatternClient } from '../types.js';
 import type { GrpcOptions } from './index.js';
 import {
   bidiStreamPath,
@@ -31,16 +31,21 @@ export const clientChannelOptions: ChannelOptions = {
   'grpc.enable_channelz': 0,
 };
 
-const identity = (bytes: Buffer): Buffer => bytes;
+/** The (de)serializer of calls that carry encoded messages as they are. */
+export const identity = (bytes: Buffer): Buffer => bytes;
 
-/** Maps a grpc-js call error to an OpError kind (cancelled while closing counts as connection). */
+/** The OpError kind of a grpc-js call error: DEADLINE_EXCEEDED, UNAVAILABLE (or CANCELLED while closing), else protocol. */
+export function errorKindOf(err: ServiceError, closing: boolean): ErrorKind {
+  if (err.code === status.DEADLINE_EXCEEDED) return 'timeout';
+  if (err.code === status.UNAVAILABLE || (closing && err.code === status.CANCELLED)) return 'connection';
+  return 'protocol';
+}
+
+/** A grpc-js call error as an OpError of its kind (errorKindOf), "STATUS: details". */
 export function opErrorOf(err: ServiceError, closing: boolean): OpError {
-  const message = `${status[err.code] ?? err.code}: ${err.details}`;
-  if (err.code === status.DEADLINE_EXCEEDED) return new OpError('timeout', message, { cause: err });
-  if (err.code === status.UNAVAILABLE || (closing && err.code === status.CANCELLED)) {
-    return new OpError('connection', message, { cause: err });
-  }
-  return new OpError('protocol', message, { cause: err });
+  return new OpError(errorKindOf(err, closing), `${status[err.code] ?? err.code}: ${err.details}`, {
+    cause: err,
+  });
 }
 
 /** Waits until the channel is READY; TRANSIENT_FAILURE (e.g. nothing listening) rejects at once. */

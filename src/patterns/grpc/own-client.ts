@@ -14,11 +14,9 @@ import { requestHeaders } from '../request/http.js';
 import type { RequestSpec } from '../request/schema.js';
 import { tlsOptions } from '../request/tls.js';
 import { OpError, toOpError, type ClientContext, type PatternClient } from '../types.js';
-import { ChannelCalls, clientChannelOptions, ready } from './client.js';
+import { ChannelCalls, clientChannelOptions, errorKindOf, identity, ready } from './client.js';
 import type { GrpcOptions } from './index.js';
 import { findMethod, loadProtoRoot, messageEncoder, type OwnMethod } from './own-proto.js';
-
-const identity = (bytes: Buffer): Buffer => bytes;
 
 const statusHints: Partial<Record<number, string>> = {
   [status.UNIMPLEMENTED]: 'the server does not implement this method: check request.call and the proto',
@@ -32,15 +30,14 @@ const statusHints: Partial<Record<number, string>> = {
 function ownOpError(err: ServiceError, call: string, closing: boolean): OpError {
   const name = status[err.code] ?? String(err.code);
   const hint = statusHints[err.code];
-  const message = `${call}: ${name}: ${err.details}${hint ? `; ${hint}` : ''}`;
-  if (err.code === status.DEADLINE_EXCEEDED) return new OpError('timeout', message, { cause: err });
-  if (err.code === status.UNAVAILABLE || (closing && err.code === status.CANCELLED)) {
-    const tls = /certificate|ssl|tls|handshake/i.test(err.details)
+  const kind = errorKindOf(err, closing);
+  const tls =
+    kind === 'connection' && /certificate|ssl|tls|handshake/i.test(err.details)
       ? '; hint: give the CA with request.tls.ca, or request.tls.insecure: true'
       : '';
-    return new OpError('connection', `${message}${tls}`, { cause: err });
-  }
-  return new OpError('protocol', message, { cause: err });
+  return new OpError(kind, `${call}: ${name}: ${err.details}${hint ? `; ${hint}` : ''}${tls}`, {
+    cause: err,
+  });
 }
 
 /** Channel credentials: grpcs:// is TLS (CA, client cert, verification from request.tls). */
