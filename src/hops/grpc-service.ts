@@ -4,47 +4,24 @@ import {
   Metadata,
   Server,
   status,
-  type ChannelOptions,
   type sendUnaryData,
   type ServerUnaryCall,
   type ServiceDefinition,
 } from '@grpc/grpc-js';
 import { ServiceDelay } from '../patterns/delay.js';
 import { echoCodec, unaryPath, type DecodedRecord } from '../patterns/grpc/proto.js';
-import { bindInsecure } from '../patterns/grpc/server.js';
+import { clientChannelOptions, metadataString } from '../patterns/grpc/client.js';
+import { bindInsecure, echoService, shutdown } from '../patterns/grpc/server.js';
 import { urlOf } from '../patterns/net-util.js';
 import type { RunningServer } from '../patterns/types.js';
 import { OutageClock } from './fail.js';
 import type { ServiceConfig } from './rest-service.js';
 import { childTraceparent, parseTraceparent, traceparentHeader, traceresponseHeader } from './trace.js';
 
-/** One HTTP/2 connection per channel, no retries, no channelz: the same as the grpc pattern's clients. */
-export const hopChannelOptions: ChannelOptions = {
-  'grpc.use_local_subchannel_pool': 1,
-  'grpc.enable_retries': 0,
-  'grpc.enable_channelz': 0,
-};
-
 /** commbench.echo.v1.Echo/Unary only (the chain's services are unary). */
 export function unaryService(): ServiceDefinition {
-  const codec = echoCodec();
-  return {
-    Unary: {
-      path: unaryPath,
-      requestStream: false,
-      responseStream: false,
-      requestSerialize: codec.encode,
-      requestDeserialize: codec.decode,
-      responseSerialize: codec.encode,
-      responseDeserialize: codec.decode,
-      originalName: 'Unary',
-    },
-  };
-}
-
-function firstString(md: Metadata, key: string): string | undefined {
-  const v = md.get(key)[0];
-  return v === undefined ? undefined : String(v);
+  const { Unary } = echoService();
+  return { Unary };
 }
 
 /**
@@ -60,7 +37,7 @@ export async function startGrpcService(config: ServiceConfig): Promise<RunningSe
   const codec = echoCodec();
   const outage = new OutageClock(config.outage);
   const next = config.next
-    ? new Client(new URL(config.next).host, credentials.createInsecure(), hopChannelOptions)
+    ? new Client(new URL(config.next).host, credentials.createInsecure(), clientChannelOptions)
     : undefined;
 
   const unary = (
@@ -71,7 +48,7 @@ export async function startGrpcService(config: ServiceConfig): Promise<RunningSe
     if (outage.down) return callback({ code: status.UNAVAILABLE, details: 'service down (failHop)' });
     let traceparent: string | undefined;
     if (config.traceContext) {
-      const parent = parseTraceparent(firstString(call.metadata, traceparentHeader));
+      const parent = parseTraceparent(metadataString(call.metadata, traceparentHeader));
       if (!parent) return callback({ code: status.INVALID_ARGUMENT, details: 'no valid traceparent' });
       traceparent = childTraceparent(parent);
     }
@@ -102,7 +79,7 @@ export async function startGrpcService(config: ServiceConfig): Promise<RunningSe
       },
     );
     downstream.on('metadata', (md: Metadata) => {
-      traceresponse = firstString(md, traceresponseHeader);
+      traceresponse = metadataString(md, traceresponseHeader);
     });
   };
 
@@ -111,19 +88,11 @@ export async function startGrpcService(config: ServiceConfig): Promise<RunningSe
   const port = await bindInsecure(server, config.host, config.port);
   return {
     url: urlOf('grpc', { address: config.host, port }),
-    stop: () =>
-      new Promise<void>((resolve) => {
-        delay.cancelAll();
-        outage.cancel();
-        next?.close();
-        const force = setTimeout(() => {
-          server.forceShutdown();
-          resolve();
-        }, 250);
-        server.tryShutdown(() => {
-          clearTimeout(force);
-          resolve();
-        });
-      }),
+    stop: () => {
+      delay.cancelAll();
+      outage.cancel();
+      next?.close();
+      return shutdown(server);
+    },
   };
 }

@@ -1,21 +1,15 @@
 import { recordsEqual, type EchoRecord } from '../../message.js';
+import { graphqlHeaders, graphqlResponse, type GraphqlResponse } from '../graphql/client.js';
 import { connectJsonClient } from '../json-client.js';
 import { OpError, type ClientContext, type PatternClient } from '../types.js';
 import { expectedBackendCalls, type GraphqlN1Options } from './index.js';
 
-const headers = {
-  'content-type': 'application/json',
-  accept: 'application/graphql-response+json, application/json;q=0.9',
-};
-
 export const feedQuery =
   'query Feed($input: EchoRecordInput!, $n: Int!) { feed(input: $input, n: $n) { echo { seq name items { id label score active } text } posts { id title author { id name } } } }';
 
-interface FeedResponse {
-  data?: {
-    feed?: { echo?: Partial<EchoRecord>; posts?: { id?: number; author?: { id?: number } | null }[] } | null;
-  } | null;
-  errors?: { message?: string }[];
+interface FeedResponse extends GraphqlResponse<{
+  feed?: { echo?: Partial<EchoRecord>; posts?: { id?: number; author?: { id?: number } | null }[] } | null;
+}> {
   extensions?: { backendCalls?: number };
 }
 
@@ -30,16 +24,8 @@ export function checkFeed(
   options: GraphqlN1Options,
   verify: boolean,
 ): OpError | undefined {
-  let response: FeedResponse;
-  try {
-    response = JSON.parse(body.toString()) as FeedResponse;
-  } catch (err) {
-    return new OpError('protocol', `HTTP ${status}, response is not JSON: ${(err as Error).message}`);
-  }
-  if (response.errors?.length) {
-    return new OpError('protocol', `HTTP ${status}, GraphQL error: ${response.errors[0]?.message ?? '?'}`);
-  }
-  if (status !== 200) return new OpError('protocol', `HTTP status ${status}`);
+  const response = graphqlResponse<FeedResponse>(status, body);
+  if (response instanceof OpError) return response;
   const feed = response.data?.feed;
   if (!feed) return new OpError('protocol', 'response has no data.feed');
   if (feed.echo?.seq !== msg.seq) return new OpError('mismatch', `feed seq ${feed.echo?.seq} != ${msg.seq}`);
@@ -67,7 +53,7 @@ export function connectGraphqlN1(ctx: ClientContext<GraphqlN1Options>): Promise<
   return Promise.resolve(
     connectJsonClient(ctx, {
       path: options.path,
-      headers,
+      headers: graphqlHeaders,
       body: (msg: EchoRecord) => `${prefix}${JSON.stringify(msg)}}}`,
       check: (status, body, msg, verify) => checkFeed(status, body, msg, options, verify),
     }),

@@ -10,14 +10,38 @@ import { OpError, type ClientContext, type PatternClient } from '../types.js';
 import { echoQuery } from './documents.js';
 import type { GraphqlOptions, Selection } from './index.js';
 
-const headers = {
+/** The request headers of commbench's GraphQL clients (graphql, graphql-n1). */
+export const graphqlHeaders = {
   'content-type': 'application/json',
   accept: 'application/graphql-response+json, application/json;q=0.9',
 };
 
-interface GraphqlResponse {
-  data?: { echo?: Partial<EchoRecord> | null } | null;
+/** What a GraphQL server answers: `data` of the query's shape, or `errors`. */
+export interface GraphqlResponse<Data> {
+  data?: Data | null;
   errors?: { message?: string }[];
+}
+
+/**
+ * Parses the answer of commbench's own GraphQL server: JSON, no `errors`, status 200 (checked in
+ * that order, so that a GraphQL error is named even on a non-200). The response, or the OpError to
+ * fail with.
+ */
+export function graphqlResponse<R extends GraphqlResponse<unknown>>(
+  status: number,
+  body: Buffer,
+): R | OpError {
+  let response: R;
+  try {
+    response = JSON.parse(body.toString()) as R;
+  } catch (err) {
+    return new OpError('protocol', `HTTP ${status}, response is not JSON: ${(err as Error).message}`);
+  }
+  if (response.errors?.length) {
+    return new OpError('protocol', `HTTP ${status}, GraphQL error: ${response.errors[0]?.message ?? '?'}`);
+  }
+  if (status !== 200) return new OpError('protocol', `HTTP status ${status}`);
+  return response;
 }
 
 /** Checks a GraphQL response to the echo query: no errors, status 200, data.echo matching `msg`. */
@@ -28,16 +52,8 @@ function checkEcho(
   verify: boolean,
   selection: Selection,
 ): OpError | undefined {
-  let response: GraphqlResponse;
-  try {
-    response = JSON.parse(body.toString()) as GraphqlResponse;
-  } catch (err) {
-    return new OpError('protocol', `HTTP ${status}, response is not JSON: ${(err as Error).message}`);
-  }
-  if (response.errors?.length) {
-    return new OpError('protocol', `HTTP ${status}, GraphQL error: ${response.errors[0]?.message ?? '?'}`);
-  }
-  if (status !== 200) return new OpError('protocol', `HTTP status ${status}`);
+  const response = graphqlResponse<GraphqlResponse<{ echo?: Partial<EchoRecord> | null }>>(status, body);
+  if (response instanceof OpError) return response;
   const echo = response.data?.echo;
   if (!echo) return new OpError('protocol', 'response has no data.echo');
   if (echo.seq !== msg.seq) return new OpError('mismatch', `echo seq ${echo.seq} != ${msg.seq}`);
@@ -68,7 +84,7 @@ function connectOwnGraphql(ctx: ClientContext<GraphqlOptions>, request: RequestS
   const status = expectChecker(request.expect, `POST ${path}`);
   return connectJsonClient(ctx, {
     path,
-    headers: { ...headers, ...requestHeaders(request) },
+    headers: { ...graphqlHeaders, ...requestHeaders(request) },
     tls: tlsOptions(request),
     body: (msg) => body.render(msg.seq),
     check(code, responseBody) {
@@ -110,7 +126,7 @@ export function connectGraphql(ctx: ClientContext<GraphqlOptions>): Promise<Patt
   return Promise.resolve(
     connectJsonClient(ctx, {
       path,
-      headers,
+      headers: graphqlHeaders,
       body: (msg) => `${prefix}${JSON.stringify(msg)}}}`,
       check: (status, body, msg, verify) => checkEcho(status, body, msg, verify, selection),
     }),

@@ -13,7 +13,7 @@ import {
 } from '@grpc/grpc-js';
 import type { EchoRecord } from '../../message.js';
 import { PendingQueue, type PendingOp } from '../pending.js';
-import { OpError, toOpError, type ClientContext, type PatternClient } from '../types.js';
+import { OpError, toOpError, type ClientContext, type ErrorKind, type PatternClient } from '../types.js';
 import type { GrpcOptions } from './index.js';
 import {
   bidiStreamPath,
@@ -31,16 +31,21 @@ export const clientChannelOptions: ChannelOptions = {
   'grpc.enable_channelz': 0,
 };
 
-const identity = (bytes: Buffer): Buffer => bytes;
+/** The (de)serializer of calls that carry encoded messages as they are. */
+export const identity = (bytes: Buffer): Buffer => bytes;
 
-/** Maps a grpc-js call error to an OpError kind (cancelled while closing counts as connection). */
+/** The OpError kind of a grpc-js call error: DEADLINE_EXCEEDED, UNAVAILABLE (or CANCELLED while closing), else protocol. */
+export function errorKindOf(err: ServiceError, closing: boolean): ErrorKind {
+  if (err.code === status.DEADLINE_EXCEEDED) return 'timeout';
+  if (err.code === status.UNAVAILABLE || (closing && err.code === status.CANCELLED)) return 'connection';
+  return 'protocol';
+}
+
+/** A grpc-js call error as an OpError of its kind (errorKindOf), "STATUS: details". */
 export function opErrorOf(err: ServiceError, closing: boolean): OpError {
-  const message = `${status[err.code] ?? err.code}: ${err.details}`;
-  if (err.code === status.DEADLINE_EXCEEDED) return new OpError('timeout', message, { cause: err });
-  if (err.code === status.UNAVAILABLE || (closing && err.code === status.CANCELLED)) {
-    return new OpError('connection', message, { cause: err });
-  }
-  return new OpError('protocol', message, { cause: err });
+  return new OpError(errorKindOf(err, closing), `${status[err.code] ?? err.code}: ${err.details}`, {
+    cause: err,
+  });
 }
 
 /** Waits until the channel is READY; TRANSIENT_FAILURE (e.g. nothing listening) rejects at once. */
@@ -66,7 +71,8 @@ export function ready(client: Client, ctx: Pick<ClientContext<unknown>, 'url' | 
   });
 }
 
-export async function connectGrpc(ctx: ClientContext<GrpcOptions>): Promise<PatternClient> {
+/** A channel to ctx.url (clientChannelOptions, no TLS), once it is READY; closed again when it does not get there. */
+export async function openChannel(ctx: Pick<ClientContext<unknown>, 'url' | 'timeoutMs'>): Promise<Client> {
   const client = new Client(ctx.url.host, credentials.createInsecure(), clientChannelOptions);
   try {
     await ready(client, ctx);
@@ -74,6 +80,37 @@ export async function connectGrpc(ctx: ClientContext<GrpcOptions>): Promise<Patt
     client.close();
     throw err;
   }
+  return client;
+}
+
+/** The first value of a metadata key as a string; undefined when the key is absent. */
+export function metadataString(md: Metadata, key: string): string | undefined {
+  const v = md.get(key)[0];
+  return v === undefined ? undefined : String(v);
+}
+
+/**
+ * The calls in flight on one channel. close() cancels them and closes the channel, once; from then
+ * on `closing` is true (new sends fail, and a call cancelled by it counts as a connection error).
+ */
+export class ChannelCalls<C extends { cancel(): void }> {
+  readonly live = new Set<C>();
+  closing = false;
+
+  constructor(private readonly client: Client) {}
+
+  close(): Promise<void> {
+    if (!this.closing) {
+      this.closing = true;
+      for (const call of this.live) call.cancel();
+      this.client.close();
+    }
+    return Promise.resolve();
+  }
+}
+
+export async function connectGrpc(ctx: ClientContext<GrpcOptions>): Promise<PatternClient> {
+  const client = await openChannel(ctx);
   switch (ctx.options.mode) {
     case 'unary':
       return unaryClient(client, ctx);
@@ -84,17 +121,33 @@ export async function connectGrpc(ctx: ClientContext<GrpcOptions>): Promise<Patt
   }
 }
 
-function unaryClient(client: Client, ctx: ClientContext<GrpcOptions>): PatternClient {
+/**
+ * Per-call metadata for the unary client (the call chain's trace context): `outgoing()` is sent
+ * with each call, and once the echo has passed, `check` sees it beside the response's metadata
+ * (undefined when none came); it returns the OpError to fail with, or undefined.
+ */
+export interface UnaryMetadata {
+  outgoing(): Metadata;
+  check(sent: Metadata, received: Metadata | undefined): OpError | undefined;
+}
+
+/** One Unary call per operation on `client`; without `perCall` every call sends the same empty metadata. */
+export function unaryClient(
+  client: Client,
+  ctx: Pick<ClientContext<unknown>, 'timeoutMs' | 'payload'>,
+  perCall?: UnaryMetadata,
+): PatternClient {
   const codec = echoCodec();
-  const metadata = new Metadata();
-  const calls = new Set<ClientUnaryCall>();
-  let closing = false;
+  const plain = new Metadata();
+  const calls = new ChannelCalls<ClientUnaryCall>(client);
 
   return {
     send(msg, verify) {
-      if (closing) return Promise.reject(new OpError('connection', 'client closed'));
+      if (calls.closing) return Promise.reject(new OpError('connection', 'client closed'));
       return new Promise<void>((resolve, reject) => {
         const request = codec.encode(msg);
+        const metadata = perCall ? perCall.outgoing() : plain;
+        let received: Metadata | undefined;
         let finished = false;
         let call: ClientUnaryCall | undefined;
         try {
@@ -107,29 +160,23 @@ function unaryClient(client: Client, ctx: ClientContext<GrpcOptions>): PatternCl
             { deadline: Date.now() + ctx.timeoutMs },
             (err, response) => {
               finished = true;
-              if (call) calls.delete(call);
-              if (err) return reject(opErrorOf(err, closing));
+              if (call) calls.live.delete(call);
+              if (err) return reject(opErrorOf(err, calls.closing));
               if (response === undefined) return reject(new OpError('protocol', 'no response message'));
-              const problem = echoProblem(response, msg, verify);
+              const problem = echoProblem(response, msg, verify) ?? perCall?.check(metadata, received);
               if (problem) return reject(problem);
               ctx.payload.add(request.length, response.length);
               resolve();
             },
           );
+          if (perCall) call.on('metadata', (md: Metadata) => (received = md));
         } catch (err) {
           return reject(toOpError(err));
         }
-        if (!finished) calls.add(call);
+        if (!finished) calls.live.add(call);
       });
     },
-    close() {
-      if (!closing) {
-        closing = true;
-        for (const call of calls) call.cancel();
-        client.close();
-      }
-      return Promise.resolve();
-    },
+    close: () => calls.close(),
   };
 }
 
@@ -213,13 +260,12 @@ function bidiStreamClient(client: Client, ctx: ClientContext<GrpcOptions>): Patt
 function serverStreamClient(client: Client, ctx: ClientContext<GrpcOptions>): PatternClient {
   const requests = streamRequestCodec();
   const metadata = new Metadata();
-  const calls = new Set<ClientReadableStream<Buffer>>();
+  const calls = new ChannelCalls<ClientReadableStream<Buffer>>(client);
   const { messages } = ctx.options;
-  let closing = false;
 
   return {
     send(msg, verify) {
-      if (closing) return Promise.reject(new OpError('connection', 'client closed'));
+      if (calls.closing) return Promise.reject(new OpError('connection', 'client closed'));
       return new Promise<void>((resolve, reject) => {
         const request = requests.encode({ record: msg, messages });
         let call: ClientReadableStream<Buffer>;
@@ -235,14 +281,14 @@ function serverStreamClient(client: Client, ctx: ClientContext<GrpcOptions>): Pa
         } catch (err) {
           return reject(toOpError(err));
         }
-        calls.add(call);
+        calls.live.add(call);
         let received = 0;
         let bytes = 0;
         let settled = false;
         const settle = (err?: OpError) => {
           if (settled) return;
           settled = true;
-          calls.delete(call);
+          calls.live.delete(call);
           if (err) {
             call.cancel();
             return reject(err);
@@ -256,7 +302,7 @@ function serverStreamClient(client: Client, ctx: ClientContext<GrpcOptions>): Pa
           const problem = echoProblem(response, msg, verify);
           if (problem) settle(problem);
         });
-        call.on('error', (err: ServiceError) => settle(opErrorOf(err, closing)));
+        call.on('error', (err: ServiceError) => settle(opErrorOf(err, calls.closing)));
         call.on('status', (s: StatusObject) => {
           if (s.code !== status.OK) return; // 'error' has it
           if (received !== messages) {
@@ -266,13 +312,6 @@ function serverStreamClient(client: Client, ctx: ClientContext<GrpcOptions>): Pa
         });
       });
     },
-    close() {
-      if (!closing) {
-        closing = true;
-        for (const call of calls) call.cancel();
-        client.close();
-      }
-      return Promise.resolve();
-    },
+    close: () => calls.close(),
   };
 }

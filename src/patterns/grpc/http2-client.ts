@@ -6,6 +6,7 @@ import http2, {
 } from 'node:http2';
 import net from 'node:net';
 import type { EchoRecord } from '../../message.js';
+import { openHttp2Session } from '../http2-session.js';
 import { PendingQueue, type PendingOp } from '../pending.js';
 import { OpError, toOpError, type ClientContext, type PatternClient } from '../types.js';
 import type { GrpcOptions } from './index.js';
@@ -234,31 +235,19 @@ export async function connectGrpcHttp2(ctx: ClientContext<GrpcOptions>): Promise
   return new LeanClient(await openSession(ctx), ctx);
 }
 
-function openSession(ctx: ClientContext<GrpcOptions>): Promise<ClientHttp2Session> {
-  return new Promise((resolve, reject) => {
-    const session = http2.connect(`http://${ctx.url.host}`, {
-      createConnection: () =>
-        net.connect({
-          host: ctx.url.hostname.replace(/^\[|\]$/g, ''),
-          port: Number(ctx.url.port),
-          noDelay: true,
-        }),
+async function openSession(ctx: ClientContext<GrpcOptions>): Promise<ClientHttp2Session> {
+  const createConnection = () =>
+    net.connect({
+      host: ctx.url.hostname.replace(/^\[|\]$/g, ''),
+      port: Number(ctx.url.port),
+      noDelay: true,
     });
-    const timer = setTimeout(() => {
-      session.destroy();
-      reject(new OpError('timeout', `no connection to ${ctx.url.host} within ${ctx.timeoutMs} ms`));
-    }, ctx.timeoutMs);
-    session.once('connect', () => {
-      clearTimeout(timer);
-      session.off('error', onError);
-      session.on('error', () => undefined); // stream errors carry the cause; keep the session's quiet
-      resolve(session);
-    });
-    const onError = (err: Error): void => {
-      clearTimeout(timer);
-      session.destroy();
-      reject(new OpError('connection', `cannot connect to ${ctx.url.host}: ${err.message}`, { cause: err }));
-    };
-    session.once('error', onError);
-  });
+  const session = await openHttp2Session(
+    `http://${ctx.url.host}`,
+    { createConnection },
+    ctx,
+    (err) => new OpError('connection', `cannot connect to ${ctx.url.host}: ${err.message}`, { cause: err }),
+  );
+  session.on('error', () => undefined); // stream errors carry the cause; keep the session's quiet
+  return session;
 }

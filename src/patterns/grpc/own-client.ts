@@ -4,6 +4,7 @@ import {
   Metadata,
   status,
   type ChannelCredentials,
+  type ClientDuplexStream,
   type ClientReadableStream,
   type ServiceError,
   type StatusObject,
@@ -13,11 +14,9 @@ import { requestHeaders } from '../request/http.js';
 import type { RequestSpec } from '../request/schema.js';
 import { tlsOptions } from '../request/tls.js';
 import { OpError, toOpError, type ClientContext, type PatternClient } from '../types.js';
-import { clientChannelOptions, ready } from './client.js';
+import { ChannelCalls, clientChannelOptions, errorKindOf, identity, ready } from './client.js';
 import type { GrpcOptions } from './index.js';
 import { findMethod, loadProtoRoot, messageEncoder, type OwnMethod } from './own-proto.js';
-
-const identity = (bytes: Buffer): Buffer => bytes;
 
 const statusHints: Partial<Record<number, string>> = {
   [status.UNIMPLEMENTED]: 'the server does not implement this method: check request.call and the proto',
@@ -31,15 +30,14 @@ const statusHints: Partial<Record<number, string>> = {
 function ownOpError(err: ServiceError, call: string, closing: boolean): OpError {
   const name = status[err.code] ?? String(err.code);
   const hint = statusHints[err.code];
-  const message = `${call}: ${name}: ${err.details}${hint ? `; ${hint}` : ''}`;
-  if (err.code === status.DEADLINE_EXCEEDED) return new OpError('timeout', message, { cause: err });
-  if (err.code === status.UNAVAILABLE || (closing && err.code === status.CANCELLED)) {
-    const tls = /certificate|ssl|tls|handshake/i.test(err.details)
+  const kind = errorKindOf(err, closing);
+  const tls =
+    kind === 'connection' && /certificate|ssl|tls|handshake/i.test(err.details)
       ? '; hint: give the CA with request.tls.ca, or request.tls.insecure: true'
       : '';
-    return new OpError('connection', `${message}${tls}`, { cause: err });
-  }
-  return new OpError('protocol', message, { cause: err });
+  return new OpError(kind, `${call}: ${name}: ${err.details}${hint ? `; ${hint}` : ''}${tls}`, {
+    cause: err,
+  });
 }
 
 /** Channel credentials: grpcs:// is TLS (CA, client cert, verification from request.tls). */
@@ -105,9 +103,35 @@ export async function connectOwnGrpc(ctx: ClientContext<GrpcOptions>): Promise<P
   const metadata = ownMetadata(request);
   const perCall = Math.max(1, request.streamMessages ?? 1);
   const call = request.call;
-  const calls = new Set<{ cancel(): void }>();
-  let closing = false;
+  const calls = new ChannelCalls<{ cancel(): void }>(client);
   const deadline = (): { deadline: number } => ({ deadline: Date.now() + ctx.timeoutMs });
+
+  /** The end of a call with one response message (unary, client-stream). */
+  const answered = (
+    c: { cancel(): void },
+    sent: number,
+    err: ServiceError | null,
+    response: Buffer | undefined,
+    resolve: () => void,
+    reject: (e: OpError) => void,
+  ): void => {
+    calls.live.delete(c);
+    if (err) return reject(ownOpError(err, call, calls.closing));
+    ctx.payload.add(sent, response?.length ?? 0);
+    resolve();
+  };
+
+  /** Writes the `perCall` messages of a client-stream or bidi call and half-closes it; returns the bytes written. */
+  const writeAll = (c: { write(m: Buffer): boolean; end(): void }, seq: number): number => {
+    let sent = 0;
+    for (let i = 0; i < perCall; i++) {
+      const m = encode(seq);
+      sent += m.length;
+      c.write(m);
+    }
+    c.end();
+    return sent;
+  };
 
   const unary = (seq: number, resolve: () => void, reject: (e: OpError) => void): void => {
     const message = encode(seq);
@@ -118,14 +142,9 @@ export async function connectOwnGrpc(ctx: ClientContext<GrpcOptions>): Promise<P
       message,
       metadata,
       deadline(),
-      (err, response) => {
-        calls.delete(c);
-        if (err) return reject(ownOpError(err, call, closing));
-        ctx.payload.add(message.length, response?.length ?? 0);
-        resolve();
-      },
+      (err, response) => answered(c, message.length, err, response, resolve, reject),
     );
-    calls.add(c);
+    calls.live.add(c);
   };
 
   const clientStream = (seq: number, resolve: () => void, reject: (e: OpError) => void): void => {
@@ -136,29 +155,26 @@ export async function connectOwnGrpc(ctx: ClientContext<GrpcOptions>): Promise<P
       identity,
       metadata,
       deadline(),
-      (err, response) => {
-        calls.delete(c);
-        if (err) return reject(ownOpError(err, call, closing));
-        ctx.payload.add(sent, response?.length ?? 0);
-        resolve();
-      },
+      (err, response) => answered(c, sent, err, response, resolve, reject),
     );
-    calls.add(c);
-    for (let i = 0; i < perCall; i++) {
-      const m = encode(seq);
-      sent += m.length;
-      c.write(m);
-    }
-    c.end();
+    calls.live.add(c);
+    sent = writeAll(c, seq);
   };
 
   /** Server-stream and bidi: read every response message until the status. */
   const streaming = (seq: number, resolve: () => void, reject: (e: OpError) => void): void => {
     let sent = 0;
     let received = 0;
-    let c: ClientReadableStream<Buffer> & { write?(m: Buffer): boolean; end?(): void };
+    let c: ClientReadableStream<Buffer>;
+    let bidi: ClientDuplexStream<Buffer, Buffer> | undefined;
     if (method.requestStream) {
-      c = client.makeBidiStreamRequest<Buffer, Buffer>(method.path, identity, identity, metadata, deadline());
+      c = bidi = client.makeBidiStreamRequest<Buffer, Buffer>(
+        method.path,
+        identity,
+        identity,
+        metadata,
+        deadline(),
+      );
     } else {
       const m = encode(seq);
       sent = m.length;
@@ -171,34 +187,27 @@ export async function connectOwnGrpc(ctx: ClientContext<GrpcOptions>): Promise<P
         deadline(),
       );
     }
-    calls.add(c);
+    calls.live.add(c);
     let failed = false;
     c.on('data', (m: Buffer) => (received += m.length));
     c.on('error', (err: ServiceError) => {
       failed = true;
-      calls.delete(c);
-      reject(ownOpError(err, call, closing));
+      calls.live.delete(c);
+      reject(ownOpError(err, call, calls.closing));
     });
     c.on('status', (s: StatusObject) => {
-      calls.delete(c);
+      calls.live.delete(c);
       if (failed || s.code !== status.OK) return;
       ctx.payload.add(sent, received);
       resolve();
     });
-    if (method.requestStream && c.write && c.end) {
-      for (let i = 0; i < perCall; i++) {
-        const m = encode(seq);
-        sent += m.length;
-        c.write(m);
-      }
-      c.end();
-    }
+    if (bidi) sent = writeAll(bidi, seq);
   };
 
   const perform = method.responseStream ? streaming : method.requestStream ? clientStream : unary;
   return {
     send(msg) {
-      if (closing) return Promise.reject(new OpError('connection', 'client closed'));
+      if (calls.closing) return Promise.reject(new OpError('connection', 'client closed'));
       return new Promise<void>((resolve, reject) => {
         try {
           perform(msg.seq, resolve, reject);
@@ -207,13 +216,6 @@ export async function connectOwnGrpc(ctx: ClientContext<GrpcOptions>): Promise<P
         }
       });
     },
-    close() {
-      if (!closing) {
-        closing = true;
-        for (const c of calls) c.cancel();
-        client.close();
-      }
-      return Promise.resolve();
-    },
+    close: () => calls.close(),
   };
 }

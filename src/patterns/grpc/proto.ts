@@ -34,9 +34,16 @@ let root: protobuf.Root | undefined;
 let codec: EchoCodec | undefined;
 let streamCodec: StreamRequestCodec | undefined;
 
-function lookup(name: string): protobuf.Type {
+/** Encoder and decoder of the message type commbench.echo.v1.`name`, from proto/echo.proto (loaded once). */
+function typeCodec<In extends object, Out>(
+  name: string,
+): { encode(value: In): Buffer; decode(bytes: Buffer): Out } {
   root ??= protobuf.loadSync(join(packageRoot(), 'proto', 'echo.proto'));
-  return root.lookupType(`commbench.echo.v1.${name}`);
+  const type = root.lookupType(`commbench.echo.v1.${name}`);
+  return {
+    encode: (value) => toBuffer(type.encode(value).finish()),
+    decode: (bytes) => type.decode(bytes) as Out,
+  };
 }
 
 function toBuffer(bytes: Uint8Array): Buffer {
@@ -44,23 +51,11 @@ function toBuffer(bytes: Uint8Array): Buffer {
 }
 
 export function echoCodec(): EchoCodec {
-  if (codec) return codec;
-  const type = lookup('EchoRecord');
-  codec = {
-    encode: (record) => toBuffer(type.encode(record).finish()),
-    decode: (bytes) => type.decode(bytes) as DecodedRecord,
-  };
-  return codec;
+  return (codec ??= typeCodec<EchoRecord | DecodedRecord, DecodedRecord>('EchoRecord'));
 }
 
 export function streamRequestCodec(): StreamRequestCodec {
-  if (streamCodec) return streamCodec;
-  const type = lookup('StreamRequest');
-  streamCodec = {
-    encode: (request) => toBuffer(type.encode(request).finish()),
-    decode: (bytes) => type.decode(bytes) as StreamRequest,
-  };
-  return streamCodec;
+  return (streamCodec ??= typeCodec<StreamRequest, StreamRequest>('StreamRequest'));
 }
 
 /** Checks one decoded echo against the request; undefined when it matches. */

@@ -22,8 +22,8 @@ import {
   type StreamRequest,
 } from './proto.js';
 
-/** The Echo service definition (every mode; the server always offers all three RPCs). */
-export function echoService(): ServiceDefinition {
+/** The Echo service definition (every mode; the server always offers all three RPCs, each by its name). */
+export function echoService() {
   const codec = echoCodec();
   const requests = streamRequestCodec();
   const method = (path: string, requestStream: boolean, responseStream: boolean) => ({
@@ -44,7 +44,7 @@ export function echoService(): ServiceDefinition {
       requestSerialize: requests.encode,
       requestDeserialize: requests.decode,
     },
-  };
+  } satisfies ServiceDefinition;
 }
 
 export async function startGrpcServer(ctx: ServerContext<GrpcOptions>): Promise<RunningServer> {
@@ -94,19 +94,25 @@ export async function startGrpcServer(ctx: ServerContext<GrpcOptions>): Promise<
   const port = await bindInsecure(server, ctx.host, ctx.port);
   return {
     url: urlOf('grpc', { address: ctx.host, port }),
-    stop: () =>
-      new Promise<void>((resolve) => {
-        delay.cancelAll();
-        const force = setTimeout(() => {
-          server.forceShutdown();
-          resolve();
-        }, 250);
-        server.tryShutdown(() => {
-          clearTimeout(force);
-          resolve();
-        });
-      }),
+    stop: () => {
+      delay.cancelAll();
+      return shutdown(server);
+    },
   };
+}
+
+/** Stops `server`: calls in flight may finish within 250 ms, then it is shut down by force. */
+export function shutdown(server: Server): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const force = setTimeout(() => {
+      server.forceShutdown();
+      resolve();
+    }, 250);
+    server.tryShutdown(() => {
+      clearTimeout(force);
+      resolve();
+    });
+  });
 }
 
 /** Binds `server` without TLS on host:port (IPv6 hosts bracketed); resolves with the port bound. */

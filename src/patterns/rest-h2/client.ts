@@ -1,6 +1,4 @@
-import { echoExpect, statusProblem } from '../request/http.js';
 import {
-  connect as h2connect,
   constants,
   type ClientHttp2Session,
   type ClientHttp2Stream,
@@ -9,11 +7,13 @@ import {
 } from 'node:http2';
 import { connect as netConnect } from 'node:net';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
-import { recordsEqual, type EchoRecord } from '../../message.js';
+import type { EchoRecord } from '../../message.js';
 import { prepareHttpRequest, type HttpRequest } from '../request/http.js';
 import { tlsOptions, tlsProblem } from '../request/tls.js';
+import { openHttp2Session } from '../http2-session.js';
 import { PendingQueue, type PendingOp } from '../pending.js';
 import { OpError, toOpError, type ClientContext, type PatternClient } from '../types.js';
+import { jsonEchoProblem } from '../rest/json-echo.js';
 import type { RestH2Options } from './index.js';
 
 const { HTTP2_HEADER_METHOD, HTTP2_HEADER_PATH, HTTP2_HEADER_STATUS, NGHTTP2_CANCEL } = constants;
@@ -49,7 +49,7 @@ function pinOf(url: URL): string | undefined {
 }
 
 /** Opens one HTTP/2 session; resolves once the connection (and TLS handshake) is up. */
-function open(ctx: ClientContext<RestH2Options>): Promise<ClientHttp2Session> {
+async function open(ctx: ClientContext<RestH2Options>): Promise<ClientHttp2Session> {
   const host = ctx.url.hostname.replace(/^\[|\]$/g, '');
   const port = Number(ctx.url.port) || (ctx.url.protocol === 'https:' ? 443 : 80);
   const pin = pinOf(ctx.url);
@@ -72,31 +72,18 @@ function open(ctx: ClientContext<RestH2Options>): Promise<ClientHttp2Session> {
             ...tls,
           })
       : tcp;
-  return new Promise((resolve, reject) => {
-    const session = h2connect(ctx.url.origin, options);
-    const timer = setTimeout(() => {
-      session.destroy();
-      reject(new OpError('timeout', `no connection to ${ctx.url.host} within ${ctx.timeoutMs} ms`));
-    }, ctx.timeoutMs);
-    session.once('error', (err) => {
-      clearTimeout(timer);
-      session.destroy();
-      const problem = tlsProblem(err);
-      reject(problem ? new OpError('connection', problem, { cause: err }) : toOpError(err));
-    });
-    session.once('connect', () => {
-      clearTimeout(timer);
-      session.removeAllListeners('error');
-      if (pin !== undefined) {
-        const seen = (session.socket as TLSSocket).getPeerCertificate().fingerprint256;
-        if (seen !== pin) {
-          session.destroy();
-          return reject(new OpError('connection', `server certificate ${seen} is not the pinned ${pin}`));
-        }
-      }
-      resolve(session);
-    });
+  const session = await openHttp2Session(ctx.url.origin, options, ctx, (err) => {
+    const problem = tlsProblem(err);
+    return problem ? new OpError('connection', problem, { cause: err }) : toOpError(err);
   });
+  if (pin !== undefined) {
+    const seen = (session.socket as TLSSocket).getPeerCertificate().fingerprint256;
+    if (seen !== pin) {
+      session.destroy();
+      throw new OpError('connection', `server certificate ${seen} is not the pinned ${pin}`);
+    }
+  }
+  return session;
 }
 
 export async function connectRestH2(ctx: ClientContext<RestH2Options>): Promise<PatternClient> {
@@ -123,37 +110,17 @@ export async function connectRestH2(ctx: ClientContext<RestH2Options>): Promise<
         'content-type': 'application/json',
       };
   const ownBody = own?.body;
+  const echoRequest = `POST ${String(headers[HTTP2_HEADER_PATH])}`;
 
   const finish = (op: H2Op) => {
     if (op.settled) return;
     op.settled = true;
     pending.dropSettled();
     const body = op.chunks.length === 1 ? (op.chunks[0] as Buffer) : Buffer.concat(op.chunks, op.length);
-    if (own) {
-      const problem = own.check(op.status, body);
-      if (problem) return op.reject(problem);
-      ctx.payload.add(op.requestBytes, op.length);
-      return op.resolve();
-    }
-    if (op.status !== 200)
-      return op.reject(
-        new OpError(
-          'protocol',
-          statusProblem(op.status, `POST ${String(headers[HTTP2_HEADER_PATH])}`, echoExpect),
-        ),
-      );
-    let echo: EchoRecord;
-    try {
-      echo = JSON.parse(body.toString()) as EchoRecord;
-    } catch (err) {
-      return op.reject(new OpError('protocol', `response is not JSON: ${(err as Error).message}`));
-    }
-    if (echo.seq !== op.msg.seq) {
-      return op.reject(new OpError('mismatch', `echo seq ${echo.seq} != ${op.msg.seq}`));
-    }
-    if (op.verify && !recordsEqual(echo, op.msg)) {
-      return op.reject(new OpError('mismatch', `echo of seq ${op.msg.seq} differs from the request`));
-    }
+    const problem = own
+      ? own.check(op.status, body)
+      : jsonEchoProblem(op.status, body, op.msg, op.verify, echoRequest);
+    if (problem) return op.reject(problem);
     ctx.payload.add(op.requestBytes, op.length);
     op.resolve();
   };

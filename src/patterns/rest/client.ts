@@ -1,9 +1,8 @@
-import { echoExpect, statusProblem } from '../request/http.js';
-import { recordsEqual, type EchoRecord } from '../../message.js';
 import { connectJsonClient } from '../json-client.js';
 import { prepareHttpRequest } from '../request/http.js';
 import { tlsOptions } from '../request/tls.js';
-import { OpError, type ClientContext, type PatternClient } from '../types.js';
+import type { ClientContext, PatternClient } from '../types.js';
+import { jsonEchoProblem } from './json-echo.js';
 import type { RestOptions } from './index.js';
 
 const headers = { 'content-type': 'application/json' };
@@ -29,25 +28,13 @@ export function connectRest(ctx: ClientContext<RestOptions>): Promise<PatternCli
     );
   }
   const path = ctx.url.pathname !== '/' ? `${ctx.url.pathname}${ctx.url.search}` : ctx.options.path;
+  const request = `POST ${path}`;
   return Promise.resolve(
     connectJsonClient(ctx, {
       path,
       headers,
       body: (msg) => JSON.stringify(msg),
-      check(status, body, msg, verify) {
-        if (status !== 200) return new OpError('protocol', statusProblem(status, `POST ${path}`, echoExpect));
-        let echo: EchoRecord;
-        try {
-          echo = JSON.parse(body.toString()) as EchoRecord;
-        } catch (err) {
-          return new OpError('protocol', `response is not JSON: ${(err as Error).message}`);
-        }
-        if (echo.seq !== msg.seq) return new OpError('mismatch', `echo seq ${echo.seq} != ${msg.seq}`);
-        if (verify && !recordsEqual(echo, msg)) {
-          return new OpError('mismatch', `echo of seq ${msg.seq} differs from the request`);
-        }
-        return undefined;
-      },
+      check: (status, body, msg, verify) => jsonEchoProblem(status, body, msg, verify, request),
     }),
   );
 }

@@ -1,10 +1,10 @@
-import { echoExpect, statusProblem } from '../request/http.js';
 import { CommbenchError } from '../../errors.js';
 import { connect as netConnect, type Socket } from 'node:net';
-import { recordsEqual, type EchoRecord } from '../../message.js';
+import type { EchoRecord } from '../../message.js';
 import { PendingQueue, type PendingOp } from '../pending.js';
 import { OpError, toOpError, type ClientContext, type PatternClient } from '../types.js';
 import type { RestOptions } from './index.js';
+import { jsonEchoProblem } from './json-echo.js';
 
 /**
  * The lean rest client (option `client: net`): HTTP/1.1 keep-alive on one node:net socket, as wrk
@@ -330,10 +330,10 @@ export function connectRestNet(ctx: ClientContext<RestOptions>): Promise<Pattern
 
   const failAll = (err: OpError): void => pending.failAll(err);
 
+  const request = `POST ${path}`;
   const check = (status: number, body: Buffer, op: RestOp): OpError | undefined => {
-    if (status !== 200) return new OpError('protocol', statusProblem(status, `POST ${path}`, echoExpect));
     const seq = op.msg.seq;
-    if (!op.verify && op.buffer !== undefined && body.length === op.bodyBytes) {
+    if (status === 200 && !op.verify && op.buffer !== undefined && body.length === op.bodyBytes) {
       // The canonical echo has the request's shape: seq digits right after '{"seq":'.
       const digits = digitCount(seq);
       if (
@@ -344,17 +344,7 @@ export function connectRestNet(ctx: ClientContext<RestOptions>): Promise<Pattern
         return undefined;
       }
     }
-    let echo: EchoRecord;
-    try {
-      echo = JSON.parse(body.toString()) as EchoRecord;
-    } catch (err) {
-      return new OpError('protocol', `response is not JSON: ${(err as Error).message}`);
-    }
-    if (echo.seq !== seq) return new OpError('mismatch', `echo seq ${echo.seq} != ${seq}`);
-    if (op.verify && !recordsEqual(echo, op.msg)) {
-      return new OpError('mismatch', `echo of seq ${seq} differs from the request`);
-    }
-    return undefined;
+    return jsonEchoProblem(status, body, op.msg, op.verify, request);
   };
 
   /**
