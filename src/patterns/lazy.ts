@@ -28,10 +28,10 @@ type PushClientModule<O> = Required<Pick<PatternCode<O>, 'connect' | 'subscribe'
 
 /**
  * A request/response pattern's code, by its folder's convention: `server.ts` exports
- * `startServer`, `client.ts` exports `connect`; both are imported on first use.
- * `export default patternCode(tcpOptions, () => import('./server.js'), () => import('./client.js'));`
+ * `startServer`, `client.ts` exports `connect`; each is imported on first use.
+ * `export default requestPattern(tcpOptions, () => import('./server.js'), () => import('./client.js'));`
  */
-export function patternCode<O>(
+export function requestPattern<O>(
   options: ZodType<O>,
   server: () => Promise<ServerModule<O>>,
   client: () => Promise<ClientModule<O>>,
@@ -40,20 +40,30 @@ export function patternCode<O>(
 }
 
 /**
- * A push or queue pattern's code: as `patternCode`, and `client.ts` exports `subscribe` too.
- * `deliveriesPerMessage` as in `PatternCode` (absent: every subscriber gets every message).
+ * A push or queue pattern's code: as `requestPattern`, and `client.ts` exports `subscribe` too.
+ * Deliveries per message follow the options' `mode` unless given (see `deliveriesOfMode`).
  */
-export function pushPatternCode<O>(
+export function pushPattern<O>(
   options: ZodType<O>,
   server: () => Promise<ServerModule<O>>,
   client: () => Promise<PushClientModule<O>>,
-  deliveriesPerMessage?: PatternCode<O>['deliveriesPerMessage'],
-): PatternCode<O> {
+  deliveriesPerMessage: (options: O, subscribers: number) => number = deliveriesOfMode,
+): PatternCode<O> & Required<Pick<PatternCode<O>, 'subscribe' | 'deliveriesPerMessage'>> {
   return {
     options,
     startServer: lazy(server, 'startServer'),
     connect: lazy(client, 'connect'),
     subscribe: lazy(client, 'subscribe'),
-    ...(deliveriesPerMessage ? { deliveriesPerMessage } : {}),
+    deliveriesPerMessage,
   };
+}
+
+/**
+ * Deliveries one published message makes with `subscribers` subscribers, by the options' `mode`:
+ * `work-queue` delivers it to one of them; `rpc` and `echo` are request/response (none: no
+ * subscriber is opened); any other mode, or none, fans out to every subscriber.
+ */
+export function deliveriesOfMode(options: unknown, subscribers: number): number {
+  const mode = (options as { mode?: unknown } | undefined)?.mode;
+  return mode === 'rpc' || mode === 'echo' ? 0 : mode === 'work-queue' ? 1 : subscribers;
 }

@@ -32,7 +32,7 @@ interface Link {
  * again after a reconnect until the timeout (at-least-once on the producer side). rpc: send()
  * resolves when the reply with its correlation id has arrived.
  */
-export async function connectAmqp(ctx: ClientContext<AmqpOptions>): Promise<PatternClient> {
+export async function connect(ctx: ClientContext<AmqpOptions>): Promise<PatternClient> {
   const { url, name } = splitEndpoint(ctx.url, 'commbench');
   const o = ctx.options;
   const n = names(name);
@@ -209,7 +209,7 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
  * One consumer. work-queue: consumes the shared queue (competing consumers); pubsub: its own
  * exclusive queue bound to the exchange. Manual ack after processing, or auto-ack.
  */
-export async function subscribeAmqp(ctx: SubscriberContext<AmqpOptions>): Promise<Subscription> {
+export async function subscribe(ctx: SubscriberContext<AmqpOptions>): Promise<Subscription> {
   const { url, name } = splitEndpoint(ctx.url, 'commbench');
   const o = ctx.options;
   const n = names(name);

@@ -1,7 +1,6 @@
 import { z } from 'zod';
-import { faultsOption } from '../queue/options.js';
-import type { PatternCode } from '../types.js';
-import { lazy } from '../lazy.js';
+import { consumerOptions } from '../queue/options.js';
+import { pushPattern } from '../lazy.js';
 
 /** Options of the `amqp` pattern (scenario `options:`); the server and the clients read the same. */
 export const amqpOptions = z.strictObject({
@@ -27,19 +26,11 @@ export const amqpOptions = z.strictObject({
   prefetch: z.int().min(0).default(100).meta({
     description: 'manual ack: most unacked messages per consumer (0 = unlimited)',
   }),
-  idempotent: z.boolean().default(false).meta({
-    description:
-      'effectively-once: the consumer skips (and acks) a message whose id is already in its processed-ids store',
-  }),
-  processMs: z.number().min(0).default(0).meta({
-    description:
-      "consumer work after a message's effect is applied and before it is acked, ms (the window in which a crash duplicates)",
-  }),
   noDelay: z.boolean().default(true).meta({
     description:
       "TCP_NODELAY on the client sockets (amqplib's default leaves Nagle on, +~40 ms at low rates)",
   }),
-  faults: faultsOption.optional(),
+  ...consumerOptions,
 });
 export type AmqpOptions = z.output<typeof amqpOptions>;
 
@@ -51,11 +42,6 @@ export type AmqpOptions = z.output<typeof amqpOptions>;
  * messageId = seq. Payload bytes: the JSON published (and the reply in rpc mode); a delivery's
  * bytes are the body received. Socket options (noDelay) are the pattern's options, kept in the result.
  */
-export default {
-  options: amqpOptions,
-  startServer: lazy(() => import('./server.js'), 'startAmqpServer'),
-  connect: lazy(() => import('./client.js'), 'connectAmqp'),
-  subscribe: lazy(() => import('./client.js'), 'subscribeAmqp'),
-  deliveriesPerMessage: (options, subscribers) =>
-    options.mode === 'rpc' ? 0 : options.mode === 'work-queue' ? 1 : subscribers,
-} satisfies PatternCode<AmqpOptions>;
+const server = () => import('./server.js');
+const client = () => import('./client.js');
+export default pushPattern(amqpOptions, server, client);

@@ -11,7 +11,7 @@ import { names } from './names.js';
  * answers every request on its reply-to with the same body and correlation id (after the server
  * delay). stop() deletes what it declared and stops a broker it started itself.
  */
-export function startAmqpServer(ctx: ServerContext<AmqpOptions>): Promise<RunningServer> {
+export function startServer(ctx: ServerContext<AmqpOptions>): Promise<RunningServer> {
   const o = ctx.options;
   return startQueueServer('rabbitmq', async (base, endpoint) => {
     const n = names(endpoint);

@@ -15,7 +15,7 @@ export const logName = (endpoint: string, o: EventSourcingOptions, index: number
  * the balances from the whole log and fails with 'mismatch' when they differ from the expected
  * ones or an event is out of the writer's order.
  */
-export async function connectEventLog(ctx: ClientContext<EventSourcingOptions>): Promise<PatternClient> {
+export async function connect(ctx: ClientContext<EventSourcingOptions>): Promise<PatternClient> {
   const { url, name } = splitEndpoint(ctx.url, 'commbench');
   const o = ctx.options;
   const log = await openLog(o.broker, url, logName(name, o, ctx.index), ctx.timeoutMs);

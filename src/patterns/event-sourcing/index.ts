@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import type { PatternCode } from '../types.js';
-import { lazy } from '../lazy.js';
+import { requestPattern } from '../lazy.js';
 
 /** Options of the `event-sourcing` pattern (scenario `options:`); the server and the clients read the same. */
 export const eventSourcingOptions = z.strictObject({
@@ -37,8 +36,6 @@ export type EventSourcingOptions = z.output<typeof eventSourcingOptions>;
  * The server process picks the run's names (URL fragment) and creates the shared append log; each
  * replay connection seeds its own log at connect (outside the measured window) and deletes it on close.
  */
-export default {
-  options: eventSourcingOptions,
-  startServer: lazy(() => import('./server.js'), 'startEventLogServer'),
-  connect: lazy(() => import('./client.js'), 'connectEventLog'),
-} satisfies PatternCode<EventSourcingOptions>;
+const server = () => import('./server.js');
+const client = () => import('./client.js');
+export default requestPattern(eventSourcingOptions, server, client);

@@ -8,7 +8,7 @@ import { openLog } from './logs.js';
  * fragment, and in append phase the shared log (created here, deleted on stop). Replay connections
  * create and delete their own logs.
  */
-export function startEventLogServer(ctx: ServerContext<EventSourcingOptions>): Promise<RunningServer> {
+export function startServer(ctx: ServerContext<EventSourcingOptions>): Promise<RunningServer> {
   const o = ctx.options;
   return startQueueServer(o.broker, async (brokerUrl, endpoint) => {
     const log = await openLog(o.broker, brokerUrl, endpoint, 10_000);

@@ -1,4 +1,4 @@
-import { connect, type NatsConnection } from 'nats';
+import { connect as natsConnect, type NatsConnection } from 'nats';
 import { runConsumer, splitEndpoint, type OpenConsumer } from '../queue/consumer.js';
 import type { EchoRecord } from '../../message.js';
 import { replyProblem } from '../queue/records.js';
@@ -30,7 +30,7 @@ function natsError(err: unknown): OpError {
 /** One connection; reconnects by itself (after a broker restart) when `reconnect`. */
 export async function openNats(url: URL, timeoutMs: number, reconnect: boolean): Promise<NatsConnection> {
   try {
-    return await connect({
+    return await natsConnect({
       servers: `${url.hostname}:${url.port || '4222'}`,
       ...(url.username
         ? { user: decodeURIComponent(url.username), pass: decodeURIComponent(url.password) }
@@ -47,7 +47,7 @@ export async function openNats(url: URL, timeoutMs: number, reconnect: boolean):
 }
 
 /** The publisher (work-queue, pubsub) or requester (rpc). */
-export function connectNats(ctx: ClientContext<NatsOptions>): Promise<PatternClient> {
+export function connect(ctx: ClientContext<NatsOptions>): Promise<PatternClient> {
   const { url, name } = splitEndpoint(ctx.url, 'commbench');
   const s = subjects(name);
   const o = ctx.options;
@@ -130,7 +130,7 @@ export function natsConsumer(url: URL, timeoutMs: number, subject: string, queue
 }
 
 /** One subscriber: a queue-group member (work-queue) or a plain subscription (pubsub). */
-export function subscribeNats(ctx: SubscriberContext<NatsOptions>): Promise<Subscription> {
+export function subscribe(ctx: SubscriberContext<NatsOptions>): Promise<Subscription> {
   const { url, name } = splitEndpoint(ctx.url, 'commbench');
   const queue = ctx.options.mode === 'work-queue' ? queueGroup : undefined;
   return runConsumer(

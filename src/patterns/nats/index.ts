@@ -1,7 +1,6 @@
 import { z } from 'zod';
-import { faultsOption } from '../queue/options.js';
-import type { PatternCode } from '../types.js';
-import { lazy } from '../lazy.js';
+import { consumerOptions } from '../queue/options.js';
+import { pushPattern } from '../lazy.js';
 
 /** Options of the `nats` pattern (scenario `options:`); the server and the clients read the same. */
 export const natsOptions = z.strictObject({
@@ -16,11 +15,7 @@ export const natsOptions = z.strictObject({
     description:
       'publish then flush (PING/PONG): send resolves once the server has read the message (else once buffered)',
   }),
-  idempotent: z.boolean().default(false).meta({
-    description: 'effectively-once: skip a message whose id is already in the processed-ids store',
-  }),
-  processMs: z.number().min(0).default(0).meta({ description: 'consumer work per message, ms' }),
-  faults: faultsOption.optional(),
+  ...consumerOptions,
 });
 export type NatsOptions = z.output<typeof natsOptions>;
 
@@ -29,11 +24,6 @@ export type NatsOptions = z.output<typeof natsOptions>;
  * named by the URL fragment (fresh per repetition). Messages are the record's JSON; payload bytes
  * are the JSON published (and the reply in rpc mode); a delivery's bytes are the JSON received.
  */
-export default {
-  options: natsOptions,
-  startServer: lazy(() => import('./server.js'), 'startNatsServer'),
-  connect: lazy(() => import('./client.js'), 'connectNats'),
-  subscribe: lazy(() => import('./client.js'), 'subscribeNats'),
-  deliveriesPerMessage: (options, subscribers) =>
-    options.mode === 'rpc' ? 0 : options.mode === 'work-queue' ? 1 : subscribers,
-} satisfies PatternCode<NatsOptions>;
+const server = () => import('./server.js');
+const client = () => import('./client.js');
+export default pushPattern(natsOptions, server, client);

@@ -5,7 +5,7 @@ import { openNats, subjects } from './client.js';
 import type { NatsOptions } from './index.js';
 
 /** Picks this repetition's subjects; in rpc mode answers every request with its own body (after the delay). */
-export function startNatsServer(ctx: ServerContext<NatsOptions>): Promise<RunningServer> {
+export function startServer(ctx: ServerContext<NatsOptions>): Promise<RunningServer> {
   return startQueueServer('nats', async (base, endpoint) => {
     const delay = new ServiceDelay(ctx.delayMs);
     const nc = await openNats(base, 10_000, true);

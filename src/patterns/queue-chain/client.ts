@@ -10,7 +10,7 @@ import type { QueueChainOptions } from './index.js';
  * The caller: publishes the record's JSON to queue 1 on a confirm channel; send() resolves once
  * the broker confirmed it (the caller is done: publish and return).
  */
-export function connectQueueChain(ctx: ClientContext<QueueChainOptions>): Promise<PatternClient> {
+export function connect(ctx: ClientContext<QueueChainOptions>): Promise<PatternClient> {
   const { url, name } = splitEndpoint(ctx.url, 'commbench');
   const queue = stageQueue(name, 1);
   return connectConfirmPublisher(ctx, url, '', () => queue);
@@ -21,7 +21,7 @@ export function connectQueueChain(ctx: ClientContext<QueueChainOptions>): Promis
  * delivery (publish → here is the end-to-end latency) and acks it. Under failHop on hop N it
  * stops consuming for a while like a stage.
  */
-export async function subscribeQueueChain(ctx: SubscriberContext<QueueChainOptions>): Promise<Subscription> {
+export async function subscribe(ctx: SubscriberContext<QueueChainOptions>): Promise<Subscription> {
   const { url, name } = splitEndpoint(ctx.url, 'commbench');
   const { hops, prefetch, failHop } = ctx.options;
   const model = await openConnection(url, ctx.timeoutMs);

@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { failHopOption } from '../../hops/fail.js';
-import type { PatternCode } from '../types.js';
-import { lazy } from '../lazy.js';
+import { pushPattern } from '../lazy.js';
 
 /** Options of the `queue-chain` pattern (scenario `options:`). */
 export const queueChainOptions = z
@@ -36,10 +35,6 @@ export type QueueChainOptions = z.output<typeof queueChainOptions>;
  * the driver's subscriber consumes queue N, so the delivery latency is end to end. `server.delay`
  * is added by every stage. Endpoint: amqp://host:port#name (queues name.1 .. name.N).
  */
-export default {
-  options: queueChainOptions,
-  startServer: lazy(() => import('./server.js'), 'startQueueChain'),
-  connect: lazy(() => import('./client.js'), 'connectQueueChain'),
-  subscribe: lazy(() => import('./client.js'), 'subscribeQueueChain'),
-  deliveriesPerMessage: () => 1,
-} satisfies PatternCode<QueueChainOptions>;
+const server = () => import('./server.js');
+const client = () => import('./client.js');
+export default pushPattern(queueChainOptions, server, client, () => 1);

@@ -11,7 +11,7 @@ import type { QueueChainOptions } from './index.js';
  * Declares this repetition's queues 1..N (fresh names, carried in the URL fragment) and forks the
  * N−1 forwarding stages (stage i: queue i → queue i+1). stop() ends the stages and deletes the queues.
  */
-export async function startQueueChain(ctx: ServerContext<QueueChainOptions>): Promise<RunningServer> {
+export async function startServer(ctx: ServerContext<QueueChainOptions>): Promise<RunningServer> {
   const { hops, prefetch, failHop } = ctx.options;
   if (failHop && failHop.hop > hops) throw new Error(`failHop.hop ${failHop.hop} > hops ${hops}`);
   return startQueueServer(

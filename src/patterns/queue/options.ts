@@ -25,3 +25,19 @@ export const faultsOption = z
   })
   .meta({ description: 'fault injection during the run (delivery-guarantees scenario)' });
 export type Faults = z.output<typeof faultsOption>;
+
+/**
+ * The consumer harness's options (queue/consumer.ts), spread into the option schema of every broker
+ * pattern whose subscribers run on it (amqp, nats, redis-streams).
+ */
+export const consumerOptions = {
+  idempotent: z.boolean().default(false).meta({
+    description:
+      'effectively-once: the consumer skips (and acks) a message whose id is already in its processed-ids store',
+  }),
+  processMs: z.number().min(0).default(0).meta({
+    description:
+      "consumer work after a message's effect is applied and before it is acked, ms (the window in which a crash duplicates)",
+  }),
+  faults: faultsOption.optional(),
+};

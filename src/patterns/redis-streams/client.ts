@@ -47,7 +47,7 @@ export async function openRedis(url: URL, options: RedisStreamsOptions, timeoutM
 }
 
 /** The publisher: XADD; send() resolves on the reply (the entry id), i.e. once Redis has the entry. */
-export async function connectRedisStreams(ctx: ClientContext<RedisStreamsOptions>): Promise<PatternClient> {
+export async function connect(ctx: ClientContext<RedisStreamsOptions>): Promise<PatternClient> {
   const { url, name } = splitEndpoint(ctx.url, 'commbench');
   const key = streamKey(name);
   let redis: Redis | undefined = await openRedis(url, ctx.options, ctx.timeoutMs);
@@ -101,9 +101,7 @@ function entriesOf(reply: StreamReply): Entries {
  * With manual ack it first re-reads its own pending entries (id 0), so entries delivered to a
  * consumer that died before XACK are delivered again when it comes back (at-least-once).
  */
-export async function subscribeRedisStreams(
-  ctx: SubscriberContext<RedisStreamsOptions>,
-): Promise<Subscription> {
+export async function subscribe(ctx: SubscriberContext<RedisStreamsOptions>): Promise<Subscription> {
   const { url, name } = splitEndpoint(ctx.url, 'commbench');
   const o = ctx.options;
   const key = streamKey(name);

@@ -1,7 +1,6 @@
 import { z } from 'zod';
-import { faultsOption } from '../queue/options.js';
-import type { PatternCode } from '../types.js';
-import { lazy } from '../lazy.js';
+import { consumerOptions } from '../queue/options.js';
+import { pushPattern } from '../lazy.js';
 
 /** Options of the `redis-streams` pattern (scenario `options:`); the server and the clients read the same. */
 export const redisStreamsOptions = z.strictObject({
@@ -15,14 +14,8 @@ export const redisStreamsOptions = z.strictObject({
       'auto: XREADGROUP NOACK (at-most-once); manual: XACK after processing, and a restarted consumer first re-reads its pending entries',
   }),
   batch: z.int().min(1).default(100).meta({ description: 'XREADGROUP COUNT: most entries per read' }),
-  idempotent: z.boolean().default(false).meta({
-    description: 'effectively-once: skip (and ack) an entry whose id is already in the processed-ids store',
-  }),
-  processMs: z.number().min(0).default(0).meta({
-    description: "consumer work after an entry's effect is applied and before XACK, ms",
-  }),
   noDelay: z.boolean().default(true).meta({ description: 'TCP_NODELAY on the client sockets' }),
-  faults: faultsOption.optional(),
+  ...consumerOptions,
 });
 export type RedisStreamsOptions = z.output<typeof redisStreamsOptions>;
 
@@ -33,10 +26,6 @@ export type RedisStreamsOptions = z.output<typeof redisStreamsOptions>;
  * by the URL fragment) and deletes the stream on stop. Entry fields: `id` (seq) and `data` (the
  * record's JSON). Payload bytes: the JSON (publish); a delivery's bytes are the JSON received.
  */
-export default {
-  options: redisStreamsOptions,
-  startServer: lazy(() => import('./server.js'), 'startRedisStreamsServer'),
-  connect: lazy(() => import('./client.js'), 'connectRedisStreams'),
-  subscribe: lazy(() => import('./client.js'), 'subscribeRedisStreams'),
-  deliveriesPerMessage: (options, subscribers) => (options.mode === 'work-queue' ? 1 : subscribers),
-} satisfies PatternCode<RedisStreamsOptions>;
+const server = () => import('./server.js');
+const client = () => import('./client.js');
+export default pushPattern(redisStreamsOptions, server, client);

@@ -4,7 +4,7 @@ import { openRedis, streamKey, workGroup } from './client.js';
 import type { RedisStreamsOptions } from './index.js';
 
 /** Creates this repetition's stream (and the work-queue group at its end); deletes the stream on stop. */
-export function startRedisStreamsServer(ctx: ServerContext<RedisStreamsOptions>): Promise<RunningServer> {
+export function startServer(ctx: ServerContext<RedisStreamsOptions>): Promise<RunningServer> {
   return startQueueServer('redis', async (base, endpoint) => {
     const redis = await openRedis(base, ctx.options, 10_000);
     try {

@@ -35,13 +35,13 @@ export function startExchangeServer(): Promise<RunningServer> {
 }
 
 /** The publisher: each record to the exchange with its topic as routing key; resolves on the broker's confirm. */
-export function connectExchangePublisher(ctx: ClientContext<TopicRoutingOptions>): Promise<PatternClient> {
+export function connect(ctx: ClientContext<TopicRoutingOptions>): Promise<PatternClient> {
   const { url, name } = splitEndpoint(ctx.url, 'commbench');
   return connectConfirmPublisher(ctx, url, exchangeOf(name), (msg) => topicOf(msg.seq));
 }
 
 /** Subscriber i: its own exclusive queue bound with `orders.*` or `payments.*` (own), or `*.*` (all); auto-ack. */
-export function subscribeExchange(ctx: SubscriberContext<TopicRoutingOptions>): Promise<Subscription> {
+export function subscribe(ctx: SubscriberContext<TopicRoutingOptions>): Promise<Subscription> {
   const { url, name } = splitEndpoint(ctx.url, 'commbench');
   const bindingKey = ctx.options.subscribe === 'all' ? '*.*' : patternOf(ctx.index);
   const consumer = { ...ctx, options: { idempotent: false, processMs: 0 } };

@@ -1,22 +1,14 @@
-import { runConsumer, splitEndpoint } from '../queue/consumer.js';
-import { natsClient, natsConsumer } from '../nats/client.js';
 import type { ClientContext, PatternClient, SubscriberContext, Subscription } from '../types.js';
-import { patternOf, topicOf, type TopicRoutingOptions } from './index.js';
+import type { TopicRoutingOptions } from './index.js';
 
-/** The publisher: each record to its topic's subject, then flush. */
-export function connectTopicPublisher(ctx: ClientContext<TopicRoutingOptions>): Promise<PatternClient> {
-  const { url, name } = splitEndpoint(ctx.url, 'commbench');
-  return natsClient(ctx, url, (msg) => `${name}.${topicOf(msg.seq)}`, { flush: true });
+/** The chosen broker's publisher and consumers: NATS subjects or a RabbitMQ topic exchange. */
+const broker = (o: TopicRoutingOptions) =>
+  o.broker === 'rabbitmq' ? import('./amqp.js') : import('./nats.js');
+
+export async function connect(ctx: ClientContext<TopicRoutingOptions>): Promise<PatternClient> {
+  return (await broker(ctx.options)).connect(ctx);
 }
 
-/** Subscriber i: `orders.*` or `payments.*` (own), or `*.*` (all). */
-export function subscribeTopics(ctx: SubscriberContext<TopicRoutingOptions>): Promise<Subscription> {
-  const { url, name } = splitEndpoint(ctx.url, 'commbench');
-  const subject = `${name}.${ctx.options.subscribe === 'all' ? '*.*' : patternOf(ctx.index)}`;
-  const consumer = { ...ctx, options: { idempotent: false, processMs: 0 } };
-  return runConsumer(
-    consumer,
-    `nats ${ctx.url.href} ${ctx.index}`,
-    natsConsumer(url, ctx.timeoutMs, subject),
-  );
+export async function subscribe(ctx: SubscriberContext<TopicRoutingOptions>): Promise<Subscription> {
+  return (await broker(ctx.options)).subscribe(ctx);
 }

@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import type { PatternCode } from '../types.js';
-import { lazy } from '../lazy.js';
+import { pushPattern } from '../lazy.js';
 
 /** Options of the `topic-routing` pattern (scenario `options:`); the server and the clients read the same. */
 export const topicRoutingOptions = z.strictObject({
@@ -37,25 +36,8 @@ export const patternOf = (index: number): string => (index % 2 === 0 ? 'orders.*
  * topic counts as duplicated and one that missed a consumer of its topic as lost. The publisher's
  * send resolves after publish + flush (the server has read it).
  */
-export default {
-  options: topicRoutingOptions,
-  startServer: lazy(() => import('./server.js'), 'startTopicServer'),
-  async connect(ctx) {
-    if (ctx.options.broker === 'rabbitmq') {
-      const { connectExchangePublisher } = await import('./amqp.js');
-      return connectExchangePublisher(ctx);
-    }
-    const { connectTopicPublisher } = await import('./client.js');
-    return connectTopicPublisher(ctx);
-  },
-  async subscribe(ctx) {
-    if (ctx.options.broker === 'rabbitmq') {
-      const { subscribeExchange } = await import('./amqp.js');
-      return subscribeExchange(ctx);
-    }
-    const { subscribeTopics } = await import('./client.js');
-    return subscribeTopics(ctx);
-  },
-  deliveriesPerMessage: (options, subscribers) =>
-    options.subscribe === 'all' ? subscribers : Math.max(1, Math.floor(subscribers / 2)),
-} satisfies PatternCode<TopicRoutingOptions>;
+const server = () => import('./server.js');
+const client = () => import('./client.js');
+export default pushPattern(topicRoutingOptions, server, client, (options, subscribers) =>
+  options.subscribe === 'all' ? subscribers : Math.max(1, Math.floor(subscribers / 2)),
+);

@@ -1,4 +1,4 @@
-import { startNatsServer } from '../nats/server.js';
+import { startServer as startNatsServer } from '../nats/server.js';
 import { natsOptions } from '../nats/index.js';
 import type { RunningServer, ServerContext } from '../types.js';
 import type { TopicRoutingOptions } from './index.js';
@@ -7,7 +7,7 @@ import type { TopicRoutingOptions } from './index.js';
  * The broker-side setup: for NATS the nats pattern's (a broker and a fresh subject prefix); for
  * RabbitMQ this run's topic exchange.
  */
-export async function startTopicServer(ctx: ServerContext<TopicRoutingOptions>): Promise<RunningServer> {
+export async function startServer(ctx: ServerContext<TopicRoutingOptions>): Promise<RunningServer> {
   if (ctx.options.broker === 'rabbitmq') {
     const { startExchangeServer } = await import('./amqp.js');
     return startExchangeServer();
