@@ -9,7 +9,7 @@ import type { CallChainOptions } from './index.js';
 
 type Ctx = ClientContext<CallChainOptions>;
 
-export function connectCallChain(ctx: Ctx): Promise<PatternClient> {
+export function connect(ctx: Ctx): Promise<PatternClient> {
   return ctx.options.via === 'grpc' ? connectGrpcChain(ctx) : Promise.resolve(restChainClient(ctx));
 }
 

@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { failHopOption } from '../../hops/fail.js';
-import type { PatternCode } from '../types.js';
-import { lazy } from '../lazy.js';
+import { requestPattern } from '../lazy.js';
 
 /** Options of the `call-chain` pattern (scenario `options:`). */
 export const callChainOptions = z
@@ -37,8 +36,6 @@ export type CallChainOptions = z.output<typeof callChainOptions>;
  * every service. The client is the rest or grpc client with optional trace propagation.
  * Endpoint: http://host:port (via rest) or grpc://host:port (via grpc).
  */
-export default {
-  options: callChainOptions,
-  startServer: lazy(() => import('./server.js'), 'startCallChain'),
-  connect: lazy(() => import('./client.js'), 'connectCallChain'),
-} satisfies PatternCode<CallChainOptions>;
+const server = () => import('./server.js');
+const client = () => import('./client.js');
+export default requestPattern(callChainOptions, server, client);

@@ -6,7 +6,7 @@ import type { RunningServer, ServerContext } from '../types.js';
 import type { CallChainOptions } from './index.js';
 
 /** Starts services N..2 as forked processes (last first, so each knows the next), then service 1 here. */
-export async function startCallChain(ctx: ServerContext<CallChainOptions>): Promise<RunningServer> {
+export async function startServer(ctx: ServerContext<CallChainOptions>): Promise<RunningServer> {
   const { hops, via, traceContext, failHop } = ctx.options;
   if (failHop && failHop.hop > hops) throw new Error(`failHop.hop ${failHop.hop} > hops ${hops}`);
   const service = (hop: number, port: number, next: string | undefined): ServiceConfig => {

@@ -47,7 +47,7 @@ export function checkFeed(
 }
 
 /** The query carries the record as `$input` (returned as `feed.echo`) and N. */
-export function connectGraphqlN1(ctx: ClientContext<GraphqlN1Options>): Promise<PatternClient> {
+export function connect(ctx: ClientContext<GraphqlN1Options>): Promise<PatternClient> {
   const { options } = ctx;
   const prefix = `{"query":${JSON.stringify(feedQuery)},"variables":{"n":${options.items},"input":`;
   return Promise.resolve(

@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import type { PatternCode } from '../types.js';
-import { lazy } from '../lazy.js';
+import { requestPattern } from '../lazy.js';
 
 /** Options of the `graphql-n1` pattern (scenario `options:`); the server and the client read the same. */
 export const graphqlN1Options = z.strictObject({
@@ -34,8 +33,6 @@ export function expectedBackendCalls(options: Pick<GraphqlN1Options, 'items' | '
  * `extensions.backendCalls`; the client checks it on every response (a different count is a
  * 'mismatch' error), so a row without errors ran exactly `expectedBackendCalls` per query.
  */
-export default {
-  options: graphqlN1Options,
-  startServer: lazy(() => import('./server.js'), 'startGraphqlN1Server'),
-  connect: lazy(() => import('./client.js'), 'connectGraphqlN1'),
-} satisfies PatternCode<GraphqlN1Options>;
+const server = () => import('./server.js');
+const client = () => import('./client.js');
+export default requestPattern(graphqlN1Options, server, client);

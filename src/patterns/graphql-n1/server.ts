@@ -81,7 +81,7 @@ function feedSchema(backend: Backend, batched: boolean): GraphQLSchema {
   return schema;
 }
 
-export async function startGraphqlN1Server(ctx: ServerContext<GraphqlN1Options>): Promise<RunningServer> {
+export async function startServer(ctx: ServerContext<GraphqlN1Options>): Promise<RunningServer> {
   const delay = new ServiceDelay(ctx.delayMs);
   const backend = new Backend(delay);
   const batched = ctx.options.loader === 'dataloader';

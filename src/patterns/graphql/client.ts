@@ -117,7 +117,7 @@ function connectOwnGraphql(ctx: ClientContext<GraphqlOptions>, request: RequestS
   });
 }
 
-export function connectGraphql(ctx: ClientContext<GraphqlOptions>): Promise<PatternClient> {
+export function connect(ctx: ClientContext<GraphqlOptions>): Promise<PatternClient> {
   if (ctx.request) return Promise.resolve(connectOwnGraphql(ctx, ctx.request));
   const { selection } = ctx.options;
   const path = ctx.url.pathname !== '/' ? `${ctx.url.pathname}${ctx.url.search}` : ctx.options.path;

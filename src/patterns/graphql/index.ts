@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import type { PatternCode } from '../types.js';
-import { lazy } from '../lazy.js';
+import { requestPattern } from '../lazy.js';
 
 export const selections = ['full', 'narrow'] as const;
 export type Selection = (typeof selections)[number];
@@ -34,8 +33,6 @@ export type GraphqlOptions = z.output<typeof graphqlOptions>;
  * response bodies (query text and envelope included, since they are what GraphQL sends).
  * With a `request` block it sends the user's own query, variables and operationName.
  */
-export default {
-  options: graphqlOptions,
-  startServer: lazy(() => import('./server.js'), 'startGraphqlServer'),
-  connect: lazy(() => import('./client.js'), 'connectGraphql'),
-} satisfies PatternCode<GraphqlOptions>;
+const server = () => import('./server.js');
+const client = () => import('./client.js');
+export default requestPattern(graphqlOptions, server, client);

@@ -11,7 +11,7 @@ import { echoSchema } from './schema.js';
 /** Most distinct query texts the document cache keeps (a benchmark sends one or two). */
 const cacheLimit = 1000;
 
-export async function startGraphqlServer(ctx: ServerContext<GraphqlOptions>): Promise<RunningServer> {
+export async function startServer(ctx: ServerContext<GraphqlOptions>): Promise<RunningServer> {
   const delay = new ServiceDelay(ctx.delayMs);
   const schema = echoSchema(
     delay.ms > 0

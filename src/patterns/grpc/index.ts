@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import { OpError, type PatternCode } from '../types.js';
-import { lazy } from '../lazy.js';
+import { requestPattern } from '../lazy.js';
 
 /** Options of the `grpc` pattern (scenario `options:`). */
 export const grpcOptions = z.strictObject({
@@ -38,29 +37,6 @@ export type GrpcOptions = z.output<typeof grpcOptions>;
  * `request.proto` or server reflection, any of unary / server-stream / client-stream / bidi;
  * grpcs:// is TLS.
  */
-export default {
-  options: grpcOptions,
-  startServer: lazy(() => import('./server.js'), 'startGrpcServer'),
-  async connect(ctx) {
-    if (ctx.request) {
-      const { connectOwnGrpc } = await import('./own-client.js');
-      return connectOwnGrpc(ctx);
-    }
-    if (ctx.options.client !== 'grpc-js') {
-      if (ctx.options.mode !== 'unary') {
-        throw new OpError(
-          'protocol',
-          `grpc option client: ${ctx.options.client} supports mode unary only, not ${ctx.options.mode}`,
-        );
-      }
-      if (ctx.options.client === 'frames') {
-        const { connectGrpcFrames } = await import('./frames-client.js');
-        return connectGrpcFrames(ctx);
-      }
-      const { connectGrpcHttp2 } = await import('./http2-client.js');
-      return connectGrpcHttp2(ctx);
-    }
-    const { connectGrpc } = await import('./client.js');
-    return connectGrpc(ctx);
-  },
-} satisfies PatternCode<GrpcOptions>;
+const server = () => import('./server.js');
+const client = () => import('./connect.js');
+export default requestPattern(grpcOptions, server, client);

@@ -47,7 +47,7 @@ export function echoService() {
   } satisfies ServiceDefinition;
 }
 
-export async function startGrpcServer(ctx: ServerContext<GrpcOptions>): Promise<RunningServer> {
+export async function startServer(ctx: ServerContext<GrpcOptions>): Promise<RunningServer> {
   const delay = new ServiceDelay(ctx.delayMs);
   const unary = (
     call: ServerUnaryCall<DecodedRecord, DecodedRecord>,

@@ -86,7 +86,7 @@ async function open(ctx: ClientContext<RestH2Options>): Promise<ClientHttp2Sessi
   return session;
 }
 
-export async function connectRestH2(ctx: ClientContext<RestH2Options>): Promise<PatternClient> {
+export async function connect(ctx: ClientContext<RestH2Options>): Promise<PatternClient> {
   const session = await open(ctx);
   const pending = new PendingQueue<H2Op>(ctx.timeoutMs);
   let failure: OpError | undefined;

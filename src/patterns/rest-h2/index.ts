@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import type { PatternCode } from '../types.js';
-import { lazy } from '../lazy.js';
+import { requestPattern } from '../lazy.js';
 
 /** Options of the `rest-h2` pattern (scenario `options:`); the server and the client read the same. */
 export const restH2Options = z.strictObject({
@@ -28,8 +27,6 @@ export type RestH2Options = z.output<typeof restH2Options>;
  * as connections × streams. Payload bytes = request and response bodies; wire bytes include the
  * TLS records when `tls` is on. With a `request` block it sends the user's own request (see rest).
  */
-export default {
-  options: restH2Options,
-  startServer: lazy(() => import('./server.js'), 'startRestH2Server'),
-  connect: lazy(() => import('./client.js'), 'connectRestH2'),
-} satisfies PatternCode<RestH2Options>;
+const server = () => import('./server.js');
+const client = () => import('./client.js');
+export default requestPattern(restH2Options, server, client);

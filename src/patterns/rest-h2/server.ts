@@ -18,7 +18,7 @@ import type { RestH2Options } from './index.js';
 
 const { HTTP2_HEADER_METHOD, HTTP2_HEADER_PATH, HTTP2_HEADER_STATUS } = constants;
 
-export async function startRestH2Server(ctx: ServerContext<RestH2Options>): Promise<RunningServer> {
+export async function startServer(ctx: ServerContext<RestH2Options>): Promise<RunningServer> {
   const delay = new ServiceDelay(ctx.delayMs);
   const { path, tls, maxConcurrentStreams } = ctx.options;
 

@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import type { PatternCode } from '../types.js';
-import { lazy } from '../lazy.js';
+import { requestPattern } from '../lazy.js';
 
 /** Options of the `rest-proxy` pattern (scenario `options:`). */
 export const restProxyOptions = z.strictObject({
@@ -25,11 +24,6 @@ export type RestProxyOptions = z.output<typeof restProxyOptions>;
  * Where nginx is not installed, `proxy: nginx` fails to start with the install hint; `proxy: node`
  * always runs. Endpoint: the first proxy, http://host:port.
  */
-export default {
-  options: restProxyOptions,
-  startServer: lazy(() => import('./server.js'), 'startRestProxy'),
-  async connect(ctx) {
-    const { connectRest } = await import('../rest/client.js');
-    return connectRest({ ...ctx, options: { path: '/echo', client: 'undici' } });
-  },
-} satisfies PatternCode<RestProxyOptions>;
+const server = () => import('./server.js');
+const client = () => import('./client.js');
+export default requestPattern(restProxyOptions, server, client);

@@ -1,11 +1,11 @@
 import { startNginx } from '../../hops/nginx.js';
 import { forkHop, stopAll, type HopProcess } from '../../hops/process.js';
-import { startRestServer } from '../rest/server.js';
+import { startServer as startRestServer } from '../rest/server.js';
 import type { RunningServer, ServerContext } from '../types.js';
 import type { RestProxyOptions } from './index.js';
 
 /** The rest echo here, then the proxies from the one nearest the echo to the one the client reaches. */
-export async function startRestProxy(ctx: ServerContext<RestProxyOptions>): Promise<RunningServer> {
+export async function startServer(ctx: ServerContext<RestProxyOptions>): Promise<RunningServer> {
   const { proxy, proxies } = ctx.options;
   const backend = await startRestServer({ ...ctx, port: 0, options: { path: '/echo', client: 'undici' } });
   const started: HopProcess[] = [];

@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import type { PatternCode } from '../types.js';
-import { lazy } from '../lazy.js';
+import { requestPattern } from '../lazy.js';
 
 /** Options of the `rest` pattern (scenario `options:`); the server and the client read the same. */
 export const restOptions = z.strictObject({
@@ -31,15 +30,6 @@ export function restClientOf(options: RestOptions, ctx: { url: URL; request?: un
  * bodies. With a `request` block (scenario `request:`) it sends the user's own request to the
  * target URL with undici, judged by `expect` (src/patterns/request/).
  */
-export default {
-  options: restOptions,
-  startServer: lazy(() => import('./server.js'), 'startRestServer'),
-  async connect(ctx) {
-    if (restClientOf(ctx.options, ctx) === 'net') {
-      const { connectRestNet } = await import('./net-client.js');
-      return connectRestNet(ctx);
-    }
-    const { connectRest } = await import('./client.js');
-    return connectRest(ctx);
-  },
-} satisfies PatternCode<RestOptions>;
+const server = () => import('./server.js');
+const client = () => import('./connect.js');
+export default requestPattern(restOptions, server, client);

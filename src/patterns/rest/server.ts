@@ -4,7 +4,7 @@ import { readJsonBody, serveHttp } from '../net-util.js';
 import type { RunningServer, ServerContext } from '../types.js';
 import type { RestOptions } from './index.js';
 
-export async function startRestServer(ctx: ServerContext<RestOptions>): Promise<RunningServer> {
+export async function startServer(ctx: ServerContext<RestOptions>): Promise<RunningServer> {
   const delay = new ServiceDelay(ctx.delayMs);
   const { path } = ctx.options;
 
