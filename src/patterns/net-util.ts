@@ -107,8 +107,8 @@ export function hostOf(url: URL): string {
   return url.hostname.replace(/^\[|\]$/g, '');
 }
 
-/** How openSocket connects: socket options, and what the server says first, if it is awaited. */
-export interface OpenOptions {
+/** How connectSocket connects: socket options, and what the server says first, if it is awaited. */
+export interface ConnectOptions {
   readonly noDelay?: boolean;
   readonly onread?: OnReadOpts;
   /** When the URL names none. */
@@ -123,11 +123,11 @@ export interface OpenOptions {
  * first bytes, for the caller to parse). Rejects with an OpError: 'timeout' (`no ${what} within N
  * ms`), 'connection' when the server closes first, or the socket error's kind.
  */
-export function openSocket(
+export function connectSocket(
   url: URL,
   timeoutMs: number,
   what: string,
-  options: OpenOptions = {},
+  options: ConnectOptions = {},
 ): Promise<{ socket: Socket; head: Buffer; rest: Buffer }> {
   const { opening, defaultPort = 0, ...socketOptions } = options;
   return new Promise((resolve, reject) => {

@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
 import type { EchoRecord } from '../../message.js';
 import { ServiceDelay } from '../delay.js';
-import { openSocket } from '../net-util.js';
+import { connectSocket } from '../net-util.js';
 import { PendingQueue, recordProblem, type PendingOp } from '../pending.js';
 import { OpError, type ClientContext, type PatternClient } from '../types.js';
 import type { InprocOptions } from './index.js';
@@ -31,7 +31,7 @@ interface InprocOp extends PendingOp {
 async function fetchSettings(
   ctx: ClientContext<InprocOptions>,
 ): Promise<{ socket: Socket; settings: InprocSettings }> {
-  const { socket, head } = await openSocket(ctx.url, ctx.timeoutMs, `answer from ${ctx.url.host}`, {
+  const { socket, head } = await connectSocket(ctx.url, ctx.timeoutMs, `answer from ${ctx.url.host}`, {
     opening: { end: '\n' },
   });
   try {

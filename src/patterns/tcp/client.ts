@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import { openSocket } from '../net-util.js';
+import { connectSocket } from '../net-util.js';
 import { InOrderClient, jsonEchoProblem } from '../pending.js';
 import { OpError, toOpError, type ClientContext, type PatternClient } from '../types.js';
 import { SeqTemplateEncoder } from '../seq-template.js';
@@ -17,7 +17,7 @@ async function open(
   ctx: ClientContext<TcpOptions>,
   reader: { onChunk: (chunk: Buffer) => void },
 ): Promise<Socket> {
-  const { socket } = await openSocket(ctx.url, ctx.timeoutMs, `connection to ${ctx.url.host}`, {
+  const { socket } = await connectSocket(ctx.url, ctx.timeoutMs, `connection to ${ctx.url.host}`, {
     noDelay: ctx.options.noDelay,
     onread: {
       buffer: Buffer.allocUnsafe(readBufferBytes),

@@ -1,6 +1,6 @@
 import { createHash, randomBytes, randomFillSync } from 'node:crypto';
 import type { Socket } from 'node:net';
-import { openSocket } from '../net-util.js';
+import { connectSocket } from '../net-util.js';
 import { InOrderClient, jsonEchoProblem } from '../pending.js';
 import { SeqTemplateEncoder } from '../seq-template.js';
 import { OpError, toOpError, type ClientContext, type PatternClient } from '../types.js';
@@ -118,7 +118,7 @@ class FrameParser {
 /** Opens the socket and does the opening handshake; resolves with bytes already past it. */
 async function handshake(ctx: ClientContext<WebSocketOptions>): Promise<{ socket: Socket; rest: Buffer }> {
   const key = randomBytes(16).toString('base64');
-  const { socket, head, rest } = await openSocket(
+  const { socket, head, rest } = await connectSocket(
     ctx.url,
     ctx.timeoutMs,
     `WebSocket handshake with ${ctx.url.host}`,
