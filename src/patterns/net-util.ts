@@ -1,6 +1,7 @@
 import { createServer, type RequestListener } from 'node:http';
-import type { AddressInfo, Server } from 'node:net';
+import { connect, type AddressInfo, type OnReadOpts, type Server, type Socket } from 'node:net';
 import type { Readable } from 'node:stream';
+import { OpError, toOpError } from './types.js';
 
 /** Listens on host:port (0 = any free port); rejects on error (e.g. EADDRINUSE). */
 export function listen(server: Server, host: string, port: number): Promise<AddressInfo> {
@@ -21,11 +22,43 @@ export function urlOf(scheme: string, address: { address: string; port: number }
 }
 
 /**
+ * Listens with `server` at host:port (0 = any free port) as `scheme`://host:port. `stop` closes the
+ * listener, runs `stopping` (cancel pending delayed answers, end the open connections) and
+ * resolves once every connection is gone.
+ */
+export async function serve(
+  server: Server,
+  at: { readonly host: string; readonly port: number },
+  scheme: string,
+  stopping: () => void,
+): Promise<{ readonly url: string; stop(): Promise<void> }> {
+  const address = await listen(server, at.host, at.port);
+  return {
+    url: urlOf(scheme, address),
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        stopping();
+      }),
+  };
+}
+
+/** The connections of a node:net server (it has no closeAllConnections), each until it closes. */
+export function openConnections(server: Server): Set<Socket> {
+  const sockets = new Set<Socket>();
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  return sockets;
+}
+
+/**
  * The HTTP/1.1 keep-alive server every echo server here uses: idle connections kept 120 s, no
- * request timeout (a load run must not be cut by the server), `onStop` before it closes (cancel
+ * request timeout (a load run must not be cut by the server), `onStop` when it stops (cancel
  * pending delayed answers, timers). `stop` closes the listener and every open connection.
  */
-export async function serveHttp(
+export function serveHttp(
   at: { readonly host: string; readonly port: number },
   handle: RequestListener,
   onStop: () => void = () => undefined,
@@ -34,16 +67,10 @@ export async function serveHttp(
   server.keepAliveTimeout = 120_000;
   server.headersTimeout = 60_000;
   server.requestTimeout = 0;
-  const address = await listen(server, at.host, at.port);
-  return {
-    url: urlOf('http', address),
-    stop: () =>
-      new Promise<void>((resolve) => {
-        onStop();
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
+  return serve(server, at, 'http', () => {
+    onStop();
+    server.closeAllConnections();
+  });
 }
 
 /** Reads a request body (HTTP/1.1 request or HTTP/2 stream) to its end; `done` gets it as text. */
@@ -72,5 +99,70 @@ export function readJsonBody(body: Readable, done: (json: string | undefined) =>
       return done(undefined);
     }
     done(json);
+  });
+}
+
+/** The host of a client URL as node:net takes it ('[::1]' → '::1'). */
+export function hostOf(url: URL): string {
+  return url.hostname.replace(/^\[|\]$/g, '');
+}
+
+/** How connectSocket connects: socket options, and what the server says first, if it is awaited. */
+export interface ConnectOptions {
+  readonly noDelay?: boolean;
+  readonly onread?: OnReadOpts;
+  /** When the URL names none. */
+  readonly defaultPort?: number;
+  /** Resolve only once the server's opening (a line, an HTTP head) up to `end` has arrived; `request` is written on connect. */
+  readonly opening?: { readonly request?: string; readonly end: string };
+}
+
+/**
+ * Connects a node:net socket to `url` within `timeoutMs`. Resolves with the socket and, with
+ * `opening`, the server's bytes before `opening.end` (`head`) and after it (`rest`: the protocol's
+ * first bytes, for the caller to parse). Rejects with an OpError: 'timeout' (`no ${what} within N
+ * ms`), 'connection' when the server closes first, or the socket error's kind.
+ */
+export function connectSocket(
+  url: URL,
+  timeoutMs: number,
+  what: string,
+  options: ConnectOptions = {},
+): Promise<{ socket: Socket; head: Buffer; rest: Buffer }> {
+  const { opening, defaultPort = 0, ...socketOptions } = options;
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: hostOf(url), port: Number(url.port || defaultPort), ...socketOptions });
+    let head = Buffer.alloc(0);
+    const timer = setTimeout(
+      () => done(new OpError('timeout', `no ${what} within ${timeoutMs} ms`)),
+      timeoutMs,
+    );
+    const done = (err?: OpError, end = 0): void => {
+      clearTimeout(timer);
+      socket.off('connect', onConnect);
+      socket.off('data', onData);
+      socket.off('error', onError);
+      socket.off('close', onClose);
+      if (err) {
+        socket.destroy();
+        return reject(err);
+      }
+      resolve({ socket, head: head.subarray(0, end), rest: head.subarray(end + (opening?.end.length ?? 0)) });
+    };
+    const onConnect = (): void => {
+      if (!opening) return done();
+      if (opening.request !== undefined) socket.write(opening.request);
+    };
+    const onData = (chunk: Buffer): void => {
+      head = Buffer.concat([head, chunk]);
+      const end = head.indexOf((opening as { end: string }).end);
+      if (end >= 0) done(undefined, end);
+    };
+    const onError = (err: Error): void => done(toOpError(err));
+    const onClose = (): void => done(new OpError('connection', `connection to ${url.host} closed`));
+    socket.once('connect', onConnect);
+    if (opening) socket.on('data', onData);
+    socket.once('error', onError);
+    socket.once('close', onClose);
   });
 }

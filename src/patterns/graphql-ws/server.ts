@@ -1,9 +1,8 @@
 import { useServer } from 'graphql-ws/use/ws';
 import type { EchoRecord } from '../../message.js';
 import { ServiceDelay } from '../delay.js';
-import { listen, urlOf } from '../net-util.js';
 import type { RunningServer, ServerContext } from '../types.js';
-import { createWsServer } from '../websocket/server.js';
+import { createWsServer, serveWs } from '../websocket/server.js';
 import type { GraphqlWsOptions } from './index.js';
 import { echoSchema } from './schema.js';
 
@@ -67,20 +66,12 @@ export async function startGraphqlWsServer(ctx: ServerContext<GraphqlWsOptions>)
       ),
     echoes: () => new Feed(feeds),
   });
-  const { http, wss } = createWsServer('/graphql');
-  const disposable = useServer({ schema }, wss);
-  const address = await listen(http, ctx.host, ctx.port);
-  return {
-    url: `${urlOf('ws', address)}/graphql`,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        delay.cancelAll();
-        for (const socket of wss.clients) socket.terminate();
-        for (const feed of feeds) void feed.return();
-        void disposable.dispose();
-        wss.close();
-        http.close(() => resolve());
-        http.closeAllConnections();
-      }),
-  };
+  const pair = createWsServer('/graphql');
+  const disposable = useServer({ schema }, pair.wss);
+  const { url, stop } = await serveWs(pair, ctx, () => {
+    delay.cancelAll();
+    for (const feed of feeds) void feed.return();
+    void disposable.dispose();
+  });
+  return { url: `${url}/graphql`, stop };
 }

@@ -1,8 +1,9 @@
-import { connect, type Socket } from 'node:net';
-import { recordsEqual, type EchoRecord } from '../../message.js';
+import type { Socket } from 'node:net';
+import type { EchoRecord } from '../../message.js';
 import { ServiceDelay } from '../delay.js';
-import { PendingQueue, type PendingOp } from '../pending.js';
-import { OpError, toOpError, type ClientContext, type PatternClient } from '../types.js';
+import { connectSocket } from '../net-util.js';
+import { PendingQueue, recordProblem, type PendingOp } from '../pending.js';
+import { OpError, type ClientContext, type PatternClient } from '../types.js';
 import type { InprocOptions } from './index.js';
 import type { InprocSettings } from './server.js';
 
@@ -27,47 +28,18 @@ interface InprocOp extends PendingOp {
 }
 
 /** Connects to the placeholder, reads the handler settings and keeps the connection as the monolith's liveness. */
-function fetchSettings(
+async function fetchSettings(
   ctx: ClientContext<InprocOptions>,
 ): Promise<{ socket: Socket; settings: InprocSettings }> {
-  return new Promise((resolve, reject) => {
-    const socket = connect({ host: ctx.url.hostname.replace(/^\[|\]$/g, ''), port: Number(ctx.url.port) });
-    let text = '';
-    const timer = setTimeout(() => {
-      socket.destroy();
-      reject(new OpError('timeout', `no answer from ${ctx.url.host} within ${ctx.timeoutMs} ms`));
-    }, ctx.timeoutMs);
-    const onData = (chunk: Buffer): void => {
-      text += chunk.toString();
-      const end = text.indexOf('\n');
-      if (end < 0) return;
-      cleanup();
-      try {
-        resolve({ socket, settings: JSON.parse(text.slice(0, end)) as InprocSettings });
-      } catch (err) {
-        socket.destroy();
-        reject(new OpError('protocol', `not an inproc placeholder: ${(err as Error).message}`));
-      }
-    };
-    const onError = (err: Error): void => {
-      cleanup();
-      socket.destroy();
-      reject(toOpError(err));
-    };
-    const onClose = (): void => {
-      cleanup();
-      reject(new OpError('connection', `${ctx.url.host} closed the connection`));
-    };
-    const cleanup = (): void => {
-      clearTimeout(timer);
-      socket.off('data', onData);
-      socket.off('error', onError);
-      socket.off('close', onClose);
-    };
-    socket.on('data', onData);
-    socket.once('error', onError);
-    socket.once('close', onClose);
+  const { socket, head } = await connectSocket(ctx.url, ctx.timeoutMs, `answer from ${ctx.url.host}`, {
+    opening: { end: '\n' },
   });
+  try {
+    return { socket, settings: JSON.parse(head.toString()) as InprocSettings };
+  } catch (err) {
+    socket.destroy();
+    throw new OpError('protocol', `not an inproc placeholder: ${(err as Error).message}`);
+  }
 }
 
 export async function connectInproc(ctx: ClientContext<InprocOptions>): Promise<PatternClient> {
@@ -105,12 +77,9 @@ export async function connectInproc(ctx: ClientContext<InprocOptions>): Promise<
     } else {
       echo = callRecord(msg);
     }
-    if (echo.seq !== msg.seq) return new OpError('mismatch', `echo seq ${echo.seq} != ${msg.seq}`);
-    if (verify && !recordsEqual(echo, msg)) {
-      return new OpError('mismatch', `echo of seq ${msg.seq} differs from the request`);
-    }
-    ctx.payload.add(requestBytes, responseBytes);
-    return undefined;
+    const problem = recordProblem(echo, msg, verify);
+    if (!problem) ctx.payload.add(requestBytes, responseBytes);
+    return problem;
   };
 
   return {

@@ -1,5 +1,5 @@
-import { createServer, type Socket } from 'node:net';
-import { listen, urlOf } from '../net-util.js';
+import { createServer } from 'node:net';
+import { openConnections, serve } from '../net-util.js';
 import type { RunningServer, ServerContext } from '../types.js';
 import type { InprocOptions } from './index.js';
 
@@ -15,20 +15,12 @@ export interface InprocSettings {
 export async function startInprocServer(ctx: ServerContext<InprocOptions>): Promise<RunningServer> {
   const settings: InprocSettings = { delayMs: ctx.delayMs };
   const line = `${JSON.stringify(settings)}\n`;
-  const sockets = new Set<Socket>();
   const server = createServer((socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
     socket.on('error', () => {});
     socket.write(line);
   });
-  const address = await listen(server, ctx.host, ctx.port);
-  return {
-    url: urlOf('inproc', address),
-    stop: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        for (const s of sockets) s.destroy();
-      }),
-  };
+  const sockets = openConnections(server);
+  return serve(server, ctx, 'inproc', () => {
+    for (const socket of sockets) socket.destroy();
+  });
 }

@@ -1,16 +1,13 @@
 import { ServiceDelay } from '../delay.js';
-import { createServer, type Socket } from 'node:net';
+import { createServer } from 'node:net';
 import type { RunningServer, ServerContext } from '../types.js';
 import { FrameReader } from './framing.js';
 import type { TcpOptions } from './index.js';
-import { listen, urlOf } from '../net-util.js';
+import { openConnections, serve } from '../net-util.js';
 
 export async function startTcpServer(ctx: ServerContext<TcpOptions>): Promise<RunningServer> {
-  const sockets = new Set<Socket>();
   const delay = new ServiceDelay(ctx.delayMs);
   const server = createServer({ noDelay: ctx.options.noDelay }, (socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
     socket.on('error', () => socket.destroy());
     const reflect =
       ctx.delayMs > 0
@@ -33,14 +30,9 @@ export async function startTcpServer(ctx: ServerContext<TcpOptions>): Promise<Ru
       }
     });
   });
-  const address = await listen(server, ctx.host, ctx.port);
-  return {
-    url: urlOf('tcp', address),
-    stop: () =>
-      new Promise<void>((resolve) => {
-        delay.cancelAll();
-        server.close(() => resolve());
-        for (const socket of sockets) socket.destroy();
-      }),
-  };
+  const sockets = openConnections(server);
+  return serve(server, ctx, 'tcp', () => {
+    delay.cancelAll();
+    for (const socket of sockets) socket.destroy();
+  });
 }

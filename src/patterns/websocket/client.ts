@@ -1,6 +1,6 @@
 import { WebSocket, type RawData } from 'ws';
-import { recordsEqual, type EchoRecord } from '../../message.js';
-import { PendingQueue, type PendingOp } from '../pending.js';
+import type { EchoRecord } from '../../message.js';
+import { InOrderClient, jsonEchoProblem } from '../pending.js';
 import {
   OpError,
   toOpError,
@@ -43,17 +43,6 @@ export function terminate(socket: WebSocket): Promise<void> {
   });
 }
 
-interface WsOp extends PendingOp {
-  readonly text: string;
-  readonly seq: number;
-  readonly verify: boolean;
-  resolve(): void;
-}
-
-/**
- * echo: each answer is the echo of the oldest outstanding message. broadcast: each answer is the
- * ack `{"seq":N}` of the oldest outstanding publish.
- */
 /** Fails the connection (`fail`) when the socket errors or closes; the close code and reason go in the message. */
 export function failOnClose(socket: WebSocket, host: string, fail: (err: OpError) => void): void {
   socket.on('error', (err) => fail(toOpError(err)));
@@ -67,68 +56,32 @@ export function failOnClose(socket: WebSocket, host: string, fail: (err: OpError
   );
 }
 
+/**
+ * echo: each answer is the echo of the oldest outstanding message. broadcast: each answer is the
+ * ack `{"seq":N}` of the oldest outstanding publish.
+ */
 export async function connectWebSocket(ctx: ClientContext<WebSocketOptions>): Promise<PatternClient> {
   const echo = ctx.options.mode === 'echo';
   const socket = await openSocket(new URL(echo ? '/echo' : '/publish', ctx.url), ctx.timeoutMs);
-  const pending = new PendingQueue<WsOp>(ctx.timeoutMs);
-  let failure: OpError | undefined;
-  const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
-  const fail = (err: OpError): void => {
-    failure ??= err;
-    pending.failAll(failure);
-    socket.terminate();
-  };
-
-  const check = (op: WsOp, answer: string): OpError | undefined => {
-    if (echo && answer === op.text) return undefined;
-    let value: Partial<EchoRecord>;
-    try {
-      value = JSON.parse(answer) as Partial<EchoRecord>;
-    } catch (err) {
-      return new OpError('protocol', `answer is not JSON: ${(err as Error).message}`);
-    }
-    if (value.seq !== op.seq)
-      return new OpError('mismatch', `${echo ? 'echo' : 'ack'} seq ${value.seq} != ${op.seq}`);
-    if (echo && op.verify && !recordsEqual(value, JSON.parse(op.text) as EchoRecord))
-      return new OpError('mismatch', `echo of seq ${op.seq} differs from the request`);
-    return undefined;
-  };
-
-  socket.on('message', (data: RawData) => {
-    const op = pending.shift();
-    if (op === undefined) return fail(new OpError('protocol', 'answer without a pending message'));
-    if (op.settled) return;
-    op.settled = true;
-    const answer = data.toString();
-    const err = check(op, answer);
-    if (err) return op.reject(err);
-    ctx.payload.add(Buffer.byteLength(op.text), Buffer.byteLength(answer));
-    op.resolve();
-  });
-  failOnClose(socket, ctx.url.host, fail);
-
-  return {
-    send(msg, verify) {
-      if (failure) return Promise.reject(failure);
-      return new Promise<void>((resolve, reject) => {
-        const op: WsOp = {
-          text: JSON.stringify(msg),
-          seq: msg.seq,
-          verify,
-          deadline: performance.now() + ctx.timeoutMs,
-          settled: false,
-          resolve,
-          reject,
-        };
-        pending.push(op);
-        socket.send(op.text);
-      });
+  const client = new InOrderClient<string>(
+    ctx,
+    {
+      encode: (msg) => JSON.stringify(msg),
+      write: (text) => socket.send(text),
+      check: (op, answer) =>
+        echo
+          ? answer === op.request
+            ? undefined
+            : jsonEchoProblem(answer, op.msg, op.verify)
+          : jsonEchoProblem(answer, op.msg, false, 'ack'),
+      bytes: (text) => Buffer.byteLength(text),
+      destroy: () => socket.terminate(),
     },
-    close() {
-      fail(new OpError('connection', 'client closed'));
-      return closed;
-    },
-  };
+    new Promise<void>((resolve) => socket.once('close', () => resolve())),
+  );
+  socket.on('message', (data: RawData) => client.answer(data.toString()));
+  failOnClose(socket, ctx.url.host, client.fail);
+  return client;
 }
 
 /** One subscriber socket on `/subscribe`; every text message is a published record. */

@@ -1,7 +1,7 @@
 import { createHash, randomBytes, randomFillSync } from 'node:crypto';
-import { connect as netConnect, type Socket } from 'node:net';
-import { recordsEqual, type EchoRecord } from '../../message.js';
-import { PendingQueue, type PendingOp } from '../pending.js';
+import type { Socket } from 'node:net';
+import { connectSocket } from '../net-util.js';
+import { InOrderClient, jsonEchoProblem } from '../pending.js';
 import { SeqTemplateEncoder } from '../seq-template.js';
 import { OpError, toOpError, type ClientContext, type PatternClient } from '../types.js';
 import type { WebSocketOptions } from './index.js';
@@ -18,14 +18,6 @@ import { maxMessageBytes } from './server.js';
 
 const guid = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
 const poolBytes = 8192;
-
-interface WsOp extends PendingOp {
-  readonly msg: EchoRecord;
-  /** The unmasked text sent. */
-  readonly text: Buffer;
-  readonly verify: boolean;
-  resolve(): void;
-}
 
 class Masks {
   private pool = Buffer.allocUnsafe(poolBytes);
@@ -124,100 +116,63 @@ class FrameParser {
 }
 
 /** Opens the socket and does the opening handshake; resolves with bytes already past it. */
-function handshake(ctx: ClientContext<WebSocketOptions>): Promise<{ socket: Socket; rest: Buffer }> {
-  return new Promise((resolve, reject) => {
-    const host = ctx.url.hostname.replace(/^\[|\]$/g, '');
-    const socket = netConnect({ host, port: Number(ctx.url.port || 80), noDelay: true });
-    const key = randomBytes(16).toString('base64');
-    const accept = createHash('sha1')
-      .update(key + guid)
-      .digest('base64');
-    let head = Buffer.alloc(0);
-    const timer = setTimeout(() => {
-      socket.destroy();
-      reject(
-        new OpError('timeout', `no WebSocket handshake with ${ctx.url.host} within ${ctx.timeoutMs} ms`),
-      );
-    }, ctx.timeoutMs);
-    const done = (err?: OpError, rest?: Buffer): void => {
-      clearTimeout(timer);
-      socket.off('data', onData);
-      socket.off('error', onError);
-      socket.off('close', onClose);
-      if (err) {
-        socket.destroy();
-        reject(err);
-      } else resolve({ socket, rest: rest ?? Buffer.alloc(0) });
-    };
-    const onData = (chunk: Buffer): void => {
-      head = Buffer.concat([head, chunk]);
-      const end = head.indexOf('\r\n\r\n');
-      if (end < 0) return;
-      const lines = head.toString('latin1', 0, end).split('\r\n');
-      if (!/^HTTP\/1\.1 101\b/.test(lines[0] ?? '')) {
-        return done(new OpError('protocol', `WebSocket handshake refused: ${lines[0] ?? ''}`));
-      }
-      const got = lines.find((l) => /^sec-websocket-accept:/i.test(l))?.replace(/^[^:]*:\s*/, '');
-      if (got?.trim() !== accept) return done(new OpError('protocol', 'bad Sec-WebSocket-Accept'));
-      done(undefined, head.subarray(end + 4));
-    };
-    const onError = (err: Error): void => done(toOpError(err));
-    const onClose = (): void => done(new OpError('connection', `connection to ${ctx.url.host} closed`));
-    socket.on('data', onData);
-    socket.once('error', onError);
-    socket.once('close', onClose);
-    socket.once('connect', () => {
-      socket.write(
-        `GET /echo HTTP/1.1\r\nHost: ${ctx.url.host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+async function handshake(ctx: ClientContext<WebSocketOptions>): Promise<{ socket: Socket; rest: Buffer }> {
+  const key = randomBytes(16).toString('base64');
+  const { socket, head, rest } = await connectSocket(
+    ctx.url,
+    ctx.timeoutMs,
+    `WebSocket handshake with ${ctx.url.host}`,
+    {
+      noDelay: true,
+      defaultPort: 80,
+      opening: {
+        request:
+          `GET /echo HTTP/1.1\r\nHost: ${ctx.url.host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
           `Sec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
-      );
-    });
-  });
+        end: '\r\n\r\n',
+      },
+    },
+  );
+  const lines = head.toString('latin1').split('\r\n');
+  const accept = createHash('sha1')
+    .update(key + guid)
+    .digest('base64');
+  const got = lines.find((l) => /^sec-websocket-accept:/i.test(l))?.replace(/^[^:]*:\s*/, '');
+  const problem = !/^HTTP\/1\.1 101\b/.test(lines[0] ?? '')
+    ? `WebSocket handshake refused: ${lines[0] ?? ''}`
+    : got?.trim() !== accept
+      ? 'bad Sec-WebSocket-Accept'
+      : undefined;
+  if (problem === undefined) return { socket, rest };
+  socket.destroy();
+  throw new OpError('protocol', problem);
 }
 
 export async function connectWebSocketNet(ctx: ClientContext<WebSocketOptions>): Promise<PatternClient> {
   const { socket, rest } = await handshake(ctx);
-  const pending = new PendingQueue<WsOp>(ctx.timeoutMs);
   const encoder = new SeqTemplateEncoder((json) => Buffer.from(json));
   const masks = new Masks();
-  let failure: OpError | undefined;
-  const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
-  const fail = (err: OpError): void => {
-    failure ??= err;
-    pending.failAll(failure);
-    socket.destroy();
-  };
-
-  const check = (op: WsOp, answer: Buffer): OpError | undefined => {
-    if (!op.verify && answer.equals(op.text)) return undefined;
-    let value: Partial<EchoRecord>;
-    try {
-      value = JSON.parse(answer.toString()) as Partial<EchoRecord>;
-    } catch (err) {
-      return new OpError('protocol', `answer is not JSON: ${(err as Error).message}`);
-    }
-    if (value.seq !== op.msg.seq) return new OpError('mismatch', `echo seq ${value.seq} != ${op.msg.seq}`);
-    if (op.verify && !recordsEqual(value, op.msg))
-      return new OpError('mismatch', `echo of seq ${op.msg.seq} differs from the request`);
-    return undefined;
-  };
-
-  const parser = new FrameParser(
-    (text) => {
-      const op = pending.shift();
-      if (op === undefined) return fail(new OpError('protocol', 'answer without a pending message'));
-      if (op.settled) return;
-      op.settled = true;
-      const err = check(op, text);
-      if (err) return op.reject(err);
-      ctx.payload.add(op.text.length, text.length);
-      op.resolve();
+  const client = new InOrderClient<Buffer>(
+    ctx,
+    {
+      encode: (msg) => encoder.encode(msg),
+      write: (text) => void socket.write(maskedFrame(text, masks)),
+      check: (op, answer) =>
+        !op.verify && answer.equals(op.request)
+          ? undefined
+          : jsonEchoProblem(answer.toString(), op.msg, op.verify),
+      bytes: (text) => text.length,
+      destroy: () => socket.destroy(),
     },
+    new Promise<void>((resolve) => socket.once('close', () => resolve())),
+  );
+  const parser = new FrameParser(
+    (text) => client.answer(text),
     (opcode, payload) => {
       if (opcode === 0x9) socket.write(maskedControl(0x8a, payload, masks));
       else if (opcode === 0x8) {
         const code = payload.length >= 2 ? payload.readUInt16BE(0) : 1005;
-        fail(new OpError('connection', `socket to ${ctx.url.host} closed (${code})`));
+        client.fail(new OpError('connection', `socket to ${ctx.url.host} closed (${code})`));
       }
     },
   );
@@ -225,36 +180,14 @@ export async function connectWebSocketNet(ctx: ClientContext<WebSocketOptions>):
     try {
       parser.push(chunk);
     } catch (err) {
-      fail(new OpError('protocol', (err as Error).message));
+      client.fail(new OpError('protocol', (err as Error).message));
     }
   };
   socket.on('data', onChunk);
-  socket.on('error', (err) => fail(toOpError(err)));
-  socket.on('close', () => fail(new OpError('connection', `socket to ${ctx.url.host} closed`)));
+  socket.on('error', (err) => client.fail(toOpError(err)));
+  socket.on('close', () => client.fail(new OpError('connection', `socket to ${ctx.url.host} closed`)));
   if (rest.length > 0) onChunk(rest);
-
-  return {
-    send(msg, verify) {
-      if (failure) return Promise.reject(failure);
-      return new Promise<void>((resolve, reject) => {
-        const text = encoder.encode(msg);
-        pending.push({
-          msg,
-          text,
-          verify,
-          deadline: performance.now() + ctx.timeoutMs,
-          settled: false,
-          resolve,
-          reject,
-        });
-        socket.write(maskedFrame(text, masks));
-      });
-    },
-    close() {
-      fail(new OpError('connection', 'client closed'));
-      return closed;
-    },
-  };
+  return client;
 }
 
 /** A masked control frame (pong) with `payload` (≤ 125 bytes). */

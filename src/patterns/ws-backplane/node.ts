@@ -1,8 +1,7 @@
-import type { RawData, WebSocket } from 'ws';
+import type { WebSocket } from 'ws';
 import { ServiceDelay } from '../delay.js';
-import { listen, urlOf } from '../net-util.js';
 import type { RunningServer } from '../types.js';
-import { broadcast, createWsServer, seqOf } from '../websocket/server.js';
+import { broadcast, createWsServer, routePubSub, serveWs } from '../websocket/server.js';
 import type { Backplane } from './index.js';
 
 /** One WebSocket node of a scale-out (hop-main.ts starts forked ones from this config). */
@@ -79,40 +78,21 @@ export async function startWsNode(config: WsNodeConfig): Promise<RunningServer> 
   const delay = new ServiceDelay(config.delayMs);
   const subscribers = new Set<WebSocket>();
   const bus = await connectBus(config, (text) => broadcast(subscribers, text));
-  const { http, wss } = createWsServer();
-  wss.on('connection', (socket, req) => {
-    socket.on('error', () => socket.terminate());
-    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
-    if (path === '/subscribe') {
-      subscribers.add(socket);
-      socket.on('close', () => subscribers.delete(socket));
-      return;
-    }
-    if (path === '/publish') {
-      socket.on('message', (data: RawData) => {
-        const text = data.toString();
-        const seq = seqOf(text);
-        if (seq === undefined) return socket.close(1007, 'not a JSON record with a seq');
-        delay.run(() => {
-          bus.publish(text).then(
-            () => socket.send(`{"seq":${seq}}`),
-            () => socket.close(1011, `backplane ${config.backplane} refused the message`),
-          );
-        });
-      });
-      return;
-    }
-    socket.close(1008, `unknown path ${path}: use /publish or /subscribe`);
+  const pair = createWsServer();
+  routePubSub(pair.wss, {
+    subscribers,
+    delay,
+    publish: (text, seq, socket) =>
+      void bus.publish(text).then(
+        () => socket.send(`{"seq":${seq}}`),
+        () => socket.close(1011, `backplane ${config.backplane} refused the message`),
+      ),
   });
-  const address = await listen(http, config.host, config.port);
+  const ws = await serveWs(pair, config, () => delay.cancelAll());
   return {
-    url: urlOf('ws', address),
+    url: ws.url,
     stop: async () => {
-      delay.cancelAll();
-      for (const socket of wss.clients) socket.terminate();
-      wss.close();
-      http.closeAllConnections();
-      await Promise.all([new Promise<void>((resolve) => http.close(() => resolve())), bus.close()]);
+      await Promise.all([ws.stop(), bus.close()]);
     },
   };
 }
