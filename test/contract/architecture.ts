@@ -9,7 +9,7 @@ import { echoCodec, type DecodedRecord } from '../../src/patterns/grpc/proto.js'
 import { unaryService } from '../../src/hops/grpc-service.js';
 import { traceparentHeader, traceresponseHeader } from '../../src/hops/trace.js';
 import { handlerOverrides } from '../../src/patterns/inproc/client.js';
-import { startInprocServer } from '../../src/patterns/inproc/server.js';
+import { startServer as startInprocServer } from '../../src/patterns/inproc/server.js';
 import { jsonBody, listenGrpc, listenHttp, toRecord } from './fault-servers.js';
 
 type Options = Record<string, unknown>;

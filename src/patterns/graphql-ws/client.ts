@@ -98,7 +98,7 @@ interface PublishOp extends PendingOp {
 const publishOverhead = JSON.stringify({ query: publishMutation, variables: { record: null } }).length - 4;
 
 /** The publisher: one graphql-ws connection; each send runs the publish mutation. */
-export async function connectGraphqlWs(ctx: ClientContext<GraphqlWsOptions>): Promise<PatternClient> {
+export async function connect(ctx: ClientContext<GraphqlWsOptions>): Promise<PatternClient> {
   const connection = await open(endpoint(ctx.url), ctx.timeoutMs);
   const pending = new PendingQueue<PublishOp>(ctx.timeoutMs);
   let failure: OpError | undefined;
@@ -160,7 +160,7 @@ export async function connectGraphqlWs(ctx: ClientContext<GraphqlWsOptions>): Pr
 }
 
 /** One subscriber: its own graphql-ws connection running the echoes subscription. */
-export async function subscribeGraphqlWs(ctx: SubscriberContext<GraphqlWsOptions>): Promise<Subscription> {
+export async function subscribe(ctx: SubscriberContext<GraphqlWsOptions>): Promise<Subscription> {
   const connection = await open(endpoint(ctx.url), ctx.timeoutMs);
   try {
     await new Promise<void>((resolve, reject) => {

@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import type { PatternCode } from '../types.js';
-import { lazy } from '../lazy.js';
+import { pushPattern } from '../lazy.js';
 
 /** Options of the `graphql-ws` pattern (scenario `options:`). */
 export const graphqlWsOptions = z.strictObject({});
@@ -16,9 +15,6 @@ export type GraphqlWsOptions = z.output<typeof graphqlWsOptions>;
  * (`{query, variables}`) and result JSON; a delivery's bytes are the JSON of its execution result.
  * Endpoint: ws://host:port/graphql.
  */
-export default {
-  options: graphqlWsOptions,
-  startServer: lazy(() => import('./server.js'), 'startGraphqlWsServer'),
-  connect: lazy(() => import('./client.js'), 'connectGraphqlWs'),
-  subscribe: lazy(() => import('./client.js'), 'subscribeGraphqlWs'),
-} satisfies PatternCode<GraphqlWsOptions>;
+const server = () => import('./server.js');
+const client = () => import('./client.js');
+export default pushPattern(graphqlWsOptions, server, client);

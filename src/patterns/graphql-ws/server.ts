@@ -52,7 +52,7 @@ class Feed implements AsyncIterableIterator<Event> {
   }
 }
 
-export async function startGraphqlWsServer(ctx: ServerContext<GraphqlWsOptions>): Promise<RunningServer> {
+export async function startServer(ctx: ServerContext<GraphqlWsOptions>): Promise<RunningServer> {
   const delay = new ServiceDelay(ctx.delayMs);
   const feeds = new Set<Feed>();
   const schema = echoSchema({

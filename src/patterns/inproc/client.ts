@@ -42,7 +42,7 @@ async function fetchSettings(
   }
 }
 
-export async function connectInproc(ctx: ClientContext<InprocOptions>): Promise<PatternClient> {
+export async function connect(ctx: ClientContext<InprocOptions>): Promise<PatternClient> {
   const { socket, settings } = await fetchSettings(ctx);
   const override = handlerOverrides.get(ctx.url.href);
   const handler = override

@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import type { PatternCode } from '../types.js';
-import { lazy } from '../lazy.js';
+import { requestPattern } from '../lazy.js';
 
 /** Options of the `inproc` pattern (scenario `options:`). */
 export const inprocOptions = z.strictObject({
@@ -20,8 +19,6 @@ export type InprocOptions = z.output<typeof inprocOptions>;
  * pending and later calls fail with 'connection'. Payload bytes: the JSON request and response
  * (0 with `serialize: none`). Endpoint: inproc://host:port of the placeholder.
  */
-export default {
-  options: inprocOptions,
-  startServer: lazy(() => import('./server.js'), 'startInprocServer'),
-  connect: lazy(() => import('./client.js'), 'connectInproc'),
-} satisfies PatternCode<InprocOptions>;
+const server = () => import('./server.js');
+const client = () => import('./client.js');
+export default requestPattern(inprocOptions, server, client);

@@ -12,7 +12,7 @@ export interface InprocSettings {
  * The placeholder "server" of the inproc pattern: sends the handler settings as one JSON line to
  * every connection and then holds it idle; stopping closes them all (the monolith went down).
  */
-export async function startInprocServer(ctx: ServerContext<InprocOptions>): Promise<RunningServer> {
+export async function startServer(ctx: ServerContext<InprocOptions>): Promise<RunningServer> {
   const settings: InprocSettings = { delayMs: ctx.delayMs };
   const line = `${JSON.stringify(settings)}\n`;
   const server = createServer((socket) => {

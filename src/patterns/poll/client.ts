@@ -1,7 +1,20 @@
 import { Client } from 'undici';
 import type { EchoRecord } from '../../message.js';
-import { OpError, toOpError, type SubscriberContext, type Subscription } from '../types.js';
+import {
+  OpError,
+  toOpError,
+  type ClientContext,
+  type PatternClient,
+  type SubscriberContext,
+  type Subscription,
+} from '../types.js';
 import type { PollOptions } from './index.js';
+import { connectHttpPublisher } from '../sse/publisher.js';
+
+/** The publisher: POST /publish (the server fans each record out to its subscribers). */
+export function connect(ctx: ClientContext<PollOptions>): Promise<PatternClient> {
+  return Promise.resolve(connectHttpPublisher(ctx, '/publish'));
+}
 
 /** A polling subscription and what its polls cost. */
 export interface PollSubscription extends Subscription {
@@ -25,7 +38,7 @@ interface Updates {
  * t0 + phase + k·interval (a poll still outstanding at a tick skips it). Resolves after the first poll,
  * which fetches the current cursor: records published after that are delivered.
  */
-export async function subscribePoll(ctx: SubscriberContext<PollOptions>): Promise<PollSubscription> {
+export async function subscribe(ctx: SubscriberContext<PollOptions>): Promise<PollSubscription> {
   const client = new Client(ctx.url.origin, {
     connectTimeout: ctx.timeoutMs,
     headersTimeout: ctx.timeoutMs,

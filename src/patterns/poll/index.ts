@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { PositiveDuration } from '../../units.js';
-import type { PatternCode } from '../types.js';
-import { lazy } from '../lazy.js';
+import { pushPattern } from '../lazy.js';
 
 /** Options of the `poll` pattern (scenario `options:`); the server and the subscribers read the same. */
 export const pollOptions = z.strictObject({
@@ -21,12 +20,6 @@ export type PollOptions = z.output<typeof pollOptions>;
  * (`requests`, `emptyRequests`). Payload bytes: request body and ack; a delivery's bytes are the
  * record's JSON. Endpoint: http://host:port.
  */
-export default {
-  options: pollOptions,
-  startServer: lazy(() => import('./server.js'), 'startPollServer'),
-  async connect(ctx) {
-    const { connectHttpPublisher } = await import('../sse/publisher.js');
-    return connectHttpPublisher(ctx, '/publish');
-  },
-  subscribe: lazy(() => import('./client.js'), 'subscribePoll'),
-} satisfies PatternCode<PollOptions>;
+const server = () => import('./server.js');
+const client = () => import('./client.js');
+export default pushPattern(pollOptions, server, client);

@@ -12,7 +12,7 @@ export interface Updates {
   readonly records: readonly unknown[];
 }
 
-export async function startPollServer(ctx: ServerContext<PollOptions>): Promise<RunningServer> {
+export async function startServer(ctx: ServerContext<PollOptions>): Promise<RunningServer> {
   const delay = new ServiceDelay(ctx.delayMs);
   const { keep } = ctx.options;
   /** JSON texts of the kept records; texts[0] was published at position `first`. */

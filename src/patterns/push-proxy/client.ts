@@ -1,5 +1,5 @@
 import { connectHttpPublisher } from '../sse/publisher.js';
-import { subscribeSse } from '../sse/client.js';
+import { subscribe as subscribeSse } from '../sse/client.js';
 import { sseOptions } from '../sse/index.js';
 import type { ClientContext, PatternClient, SubscriberContext, Subscription } from '../types.js';
 import { connectWebSocket, subscribeWebSocket } from '../websocket/client.js';
@@ -11,12 +11,12 @@ const wsUrl = (url: URL): URL => {
   return ws;
 };
 
-export function connectPushProxy(ctx: ClientContext<PushProxyOptions>): Promise<PatternClient> {
+export function connect(ctx: ClientContext<PushProxyOptions>): Promise<PatternClient> {
   if (ctx.options.via === 'sse') return Promise.resolve(connectHttpPublisher(ctx, '/publish'));
   return connectWebSocket({ ...ctx, url: wsUrl(ctx.url), options: { mode: 'broadcast', client: 'ws' } });
 }
 
-export function subscribePushProxy(ctx: SubscriberContext<PushProxyOptions>): Promise<Subscription> {
+export function subscribe(ctx: SubscriberContext<PushProxyOptions>): Promise<Subscription> {
   if (ctx.options.via === 'sse') return subscribeSse({ ...ctx, options: sseOptions.parse({}) });
   return subscribeWebSocket({ ...ctx, url: wsUrl(ctx.url), options: { mode: 'broadcast', client: 'ws' } });
 }

@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import type { PatternCode } from '../types.js';
-import { lazy } from '../lazy.js';
+import { pushPattern } from '../lazy.js';
 
 /** Options of the `push-proxy` pattern (scenario `options:`); the server and the clients read the same. */
 export const pushProxyOptions = z.strictObject({
@@ -21,9 +20,6 @@ export type PushProxyOptions = z.output<typeof pushProxyOptions>;
  * and subscribers all connect to nginx; deliveries are timed publish → receipt as in the
  * underlying pattern.
  */
-export default {
-  options: pushProxyOptions,
-  startServer: lazy(() => import('./server.js'), 'startPushProxy'),
-  connect: lazy(() => import('./client.js'), 'connectPushProxy'),
-  subscribe: lazy(() => import('./client.js'), 'subscribePushProxy'),
-} satisfies PatternCode<PushProxyOptions>;
+const server = () => import('./server.js');
+const client = () => import('./client.js');
+export default pushPattern(pushProxyOptions, server, client);

@@ -1,12 +1,12 @@
 import { startNginx } from '../../hops/nginx.js';
 import { sseOptions } from '../sse/index.js';
-import { startSseServer } from '../sse/server.js';
+import { startServer as startSseServer } from '../sse/server.js';
 import type { RunningServer, ServerContext } from '../types.js';
-import { startWebSocketServer } from '../websocket/server.js';
+import { startServer as startWebSocketServer } from '../websocket/server.js';
 import type { PushProxyOptions } from './index.js';
 
 /** The push server on a free port, then nginx on ctx.port in front of it. */
-export async function startPushProxy(ctx: ServerContext<PushProxyOptions>): Promise<RunningServer> {
+export async function startServer(ctx: ServerContext<PushProxyOptions>): Promise<RunningServer> {
   const { via, buffering } = ctx.options;
   const inner = { host: ctx.host, port: 0, delayMs: ctx.delayMs };
   const origin =

@@ -1,8 +1,20 @@
 import { EventSource } from 'eventsource';
 import { Agent, fetch } from 'undici';
 import type { EchoRecord } from '../../message.js';
-import { OpError, type SubscriberContext, type Subscription } from '../types.js';
+import {
+  OpError,
+  type ClientContext,
+  type PatternClient,
+  type SubscriberContext,
+  type Subscription,
+} from '../types.js';
 import type { SseOptions } from './index.js';
+import { connectHttpPublisher } from './publisher.js';
+
+/** The publisher: POST /publish (the server fans each record out to its subscribers). */
+export function connect(ctx: ClientContext<SseOptions>): Promise<PatternClient> {
+  return Promise.resolve(connectHttpPublisher(ctx, '/publish'));
+}
 
 /** An SSE subscription; `reconnects` lists how long each reconnection took, ms (drop seen → stream open again). */
 export interface SseSubscription extends Subscription {
@@ -14,7 +26,7 @@ export interface SseSubscription extends Subscription {
  * before it sends the response headers); the EventSource reconnects by itself after a drop,
  * sending Last-Event-ID, and each event's `id` is its seq.
  */
-export function subscribeSse(ctx: SubscriberContext<SseOptions>): Promise<SseSubscription> {
+export function subscribe(ctx: SubscriberContext<SseOptions>): Promise<SseSubscription> {
   // A dispatcher of its own: each subscriber is one connection, closed with the subscription.
   const agent = new Agent({ connections: 1, keepAliveTimeout: 1000 });
   const source = new EventSource(new URL('/events', ctx.url), {

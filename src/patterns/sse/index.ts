@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { Duration } from '../../units.js';
-import type { PatternCode } from '../types.js';
-import { lazy } from '../lazy.js';
+import { pushPattern } from '../lazy.js';
 
 /** Options of the `sse` pattern (scenario `options:`); the server reads them (clients follow the server). */
 export const sseOptions = z.strictObject({
@@ -25,12 +24,6 @@ export type SseOptions = z.output<typeof sseOptions>;
  * over fetch), so reconnection and resume are the library's; the publisher is an undici Client.
  * Payload bytes: request body and ack; a delivery's bytes are the event's data. Endpoint: http://host:port.
  */
-export default {
-  options: sseOptions,
-  startServer: lazy(() => import('./server.js'), 'startSseServer'),
-  async connect(ctx) {
-    const { connectHttpPublisher } = await import('./publisher.js');
-    return connectHttpPublisher(ctx, '/publish');
-  },
-  subscribe: lazy(() => import('./client.js'), 'subscribeSse'),
-} satisfies PatternCode<SseOptions>;
+const server = () => import('./server.js');
+const client = () => import('./client.js');
+export default pushPattern(sseOptions, server, client);

@@ -46,7 +46,7 @@ export class ReplayBuffer {
   }
 }
 
-export async function startSseServer(ctx: ServerContext<SseOptions>): Promise<RunningServer> {
+export async function startServer(ctx: ServerContext<SseOptions>): Promise<RunningServer> {
   const delay = new ServiceDelay(ctx.delayMs);
   const { retry, replay, dropEvery } = ctx.options;
   const buffer = new ReplayBuffer(replay);

@@ -31,7 +31,7 @@ async function open(
   return socket;
 }
 
-export async function connectTcp(ctx: ClientContext<TcpOptions>): Promise<PatternClient> {
+export async function connect(ctx: ClientContext<TcpOptions>): Promise<PatternClient> {
   const early: Buffer[] = [];
   const input = { onChunk: (chunk: Buffer): void => void early.push(chunk) };
   const socket = await open(ctx, input);

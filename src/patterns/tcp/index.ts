@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import type { PatternCode } from '../types.js';
-import { lazy } from '../lazy.js';
+import { requestPattern } from '../lazy.js';
 
 /** Options of the `tcp` pattern (scenario `options:`). */
 export const tcpOptions = z.strictObject({
@@ -15,8 +14,6 @@ export type TcpOptions = z.output<typeof tcpOptions>;
  * frames per connection and matches echoes in order. Payload bytes = JSON bytes (frame headers are
  * wire overhead, 4 bytes per frame each way).
  */
-export default {
-  options: tcpOptions,
-  startServer: lazy(() => import('./server.js'), 'startTcpServer'),
-  connect: lazy(() => import('./client.js'), 'connectTcp'),
-} satisfies PatternCode<TcpOptions>;
+const server = () => import('./server.js');
+const client = () => import('./client.js');
+export default requestPattern(tcpOptions, server, client);

@@ -5,7 +5,7 @@ import { FrameReader } from './framing.js';
 import type { TcpOptions } from './index.js';
 import { openConnections, serve } from '../net-util.js';
 
-export async function startTcpServer(ctx: ServerContext<TcpOptions>): Promise<RunningServer> {
+export async function startServer(ctx: ServerContext<TcpOptions>): Promise<RunningServer> {
   const delay = new ServiceDelay(ctx.delayMs);
   const server = createServer({ noDelay: ctx.options.noDelay }, (socket) => {
     socket.on('error', () => socket.destroy());

@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import type { PatternCode } from '../types.js';
-import { lazy } from '../lazy.js';
+import { pushPattern } from '../lazy.js';
 
 /** Options of the `websocket` pattern (scenario `options:`); the server and the clients read the same. */
 export const websocketOptions = z.strictObject({
@@ -24,22 +23,6 @@ export type WebSocketOptions = z.output<typeof websocketOptions>;
  * delivery's bytes are the text the subscriber received. Endpoint: ws://host:port.
  * With a `request` block the client talks to the user's own URL and message format (own-client.ts).
  */
-export default {
-  options: websocketOptions,
-  startServer: lazy(() => import('./server.js'), 'startWebSocketServer'),
-  async connect(ctx) {
-    if (ctx.request) {
-      const { connectOwnWebSocket } = await import('./own-client.js');
-      return connectOwnWebSocket(ctx);
-    }
-    if (ctx.options.client === 'net' && ctx.options.mode === 'echo') {
-      const { connectWebSocketNet } = await import('./net-client.js');
-      return connectWebSocketNet(ctx);
-    }
-    const { connectWebSocket } = await import('./client.js');
-    return connectWebSocket(ctx);
-  },
-  subscribe: lazy(() => import('./client.js'), 'subscribeWebSocket'),
-  /** echo mode is request/response: no subscriber is opened and no delivery expected. */
-  deliveriesPerMessage: (options, subscribers) => (options.mode === 'echo' ? 0 : subscribers),
-} satisfies PatternCode<WebSocketOptions>;
+const server = () => import('./server.js');
+const client = () => import('./connect.js');
+export default pushPattern(websocketOptions, server, client);

@@ -101,7 +101,7 @@ export function routePubSub(wss: WebSocketServer, routes: PubSubRoutes): void {
   });
 }
 
-export async function startWebSocketServer(ctx: ServerContext<WebSocketOptions>): Promise<RunningServer> {
+export async function startServer(ctx: ServerContext<WebSocketOptions>): Promise<RunningServer> {
   const delay = new ServiceDelay(ctx.delayMs);
   const pair = createWsServer();
   const subscribers = new Set<WebSocket>();

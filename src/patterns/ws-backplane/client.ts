@@ -14,7 +14,7 @@ export function nodeUrls(url: URL): URL[] {
 }
 
 /** The publisher: node 1's `/publish` (the websocket pattern's broadcast client). */
-export function connectPublisher(ctx: ClientContext<WsBackplaneOptions>): Promise<PatternClient> {
+export function connect(ctx: ClientContext<WsBackplaneOptions>): Promise<PatternClient> {
   return connectWebSocket({
     ...ctx,
     url: nodeUrls(ctx.url)[0] as URL,
@@ -23,7 +23,7 @@ export function connectPublisher(ctx: ClientContext<WsBackplaneOptions>): Promis
 }
 
 /** Subscriber i: node (i mod servers)'s `/subscribe`. */
-export function subscribeNode(ctx: SubscriberContext<WsBackplaneOptions>): Promise<Subscription> {
+export function subscribe(ctx: SubscriberContext<WsBackplaneOptions>): Promise<Subscription> {
   const nodes = nodeUrls(ctx.url);
   const url = nodes[ctx.index % nodes.length] as URL;
   return subscribeWebSocket({ ...ctx, url, options: { mode: 'broadcast', client: 'ws' } });

@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import type { PatternCode } from '../types.js';
-import { lazy } from '../lazy.js';
+import { pushPattern } from '../lazy.js';
 
 export const backplanes = ['none', 'redis', 'nats'] as const;
 export type Backplane = (typeof backplanes)[number];
@@ -27,9 +26,6 @@ export type WsBackplaneOptions = z.output<typeof wsBackplaneOptions>;
  * backplane only node 1's subscribers receive anything: the other nodes' deliveries are counted
  * lost. The server's URL is node 1's with `?nodes=port,port,…` naming every node.
  */
-export default {
-  options: wsBackplaneOptions,
-  startServer: lazy(() => import('./server.js'), 'startWsBackplane'),
-  connect: lazy(() => import('./client.js'), 'connectPublisher'),
-  subscribe: lazy(() => import('./client.js'), 'subscribeNode'),
-} satisfies PatternCode<WsBackplaneOptions>;
+const server = () => import('./server.js');
+const client = () => import('./client.js');
+export default pushPattern(wsBackplaneOptions, server, client);

@@ -10,7 +10,7 @@ import { startWsNode, type WsNodeConfig } from './node.js';
  * processes, then node 1 here. A throwaway broker is listed among the helpers (its CPU is the
  * backplane's cost); forked nodes are helpers too.
  */
-export async function startWsBackplane(ctx: ServerContext<WsBackplaneOptions>): Promise<RunningServer> {
+export async function startServer(ctx: ServerContext<WsBackplaneOptions>): Promise<RunningServer> {
   const { servers, backplane } = ctx.options;
   let broker: ServerBroker | undefined;
   const forked: HopProcess[] = [];
