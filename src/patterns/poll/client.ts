@@ -1,20 +1,8 @@
 import { Client } from 'undici';
 import type { EchoRecord } from '../../message.js';
-import {
-  OpError,
-  toOpError,
-  type ClientContext,
-  type PatternClient,
-  type SubscriberContext,
-  type Subscription,
-} from '../types.js';
+import { OpError, toOpError, type SubscriberContext, type Subscription } from '../types.js';
 import type { PollOptions } from './index.js';
-import { connectHttpPublisher } from '../sse/publisher.js';
-
-/** The publisher: POST /publish (the server fans each record out to its subscribers). */
-export function connect(ctx: ClientContext<PollOptions>): Promise<PatternClient> {
-  return Promise.resolve(connectHttpPublisher(ctx, '/publish'));
-}
+export { connectPublisher as connect } from '../sse/publisher.js';
 
 /** A polling subscription and what its polls cost. */
 export interface PollSubscription extends Subscription {

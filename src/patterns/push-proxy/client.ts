@@ -1,4 +1,4 @@
-import { connectHttpPublisher } from '../sse/publisher.js';
+import { connectPublisher } from '../sse/publisher.js';
 import { subscribe as subscribeSse } from '../sse/client.js';
 import { sseOptions } from '../sse/index.js';
 import type { ClientContext, PatternClient, SubscriberContext, Subscription } from '../types.js';
@@ -12,7 +12,7 @@ const wsUrl = (url: URL): URL => {
 };
 
 export function connect(ctx: ClientContext<PushProxyOptions>): Promise<PatternClient> {
-  if (ctx.options.via === 'sse') return Promise.resolve(connectHttpPublisher(ctx, '/publish'));
+  if (ctx.options.via === 'sse') return connectPublisher(ctx);
   return connectWebSocket({ ...ctx, url: wsUrl(ctx.url), options: { mode: 'broadcast', client: 'ws' } });
 }
 

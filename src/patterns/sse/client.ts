@@ -1,20 +1,9 @@
 import { EventSource } from 'eventsource';
 import { Agent, fetch } from 'undici';
 import type { EchoRecord } from '../../message.js';
-import {
-  OpError,
-  type ClientContext,
-  type PatternClient,
-  type SubscriberContext,
-  type Subscription,
-} from '../types.js';
+import { OpError, type SubscriberContext, type Subscription } from '../types.js';
 import type { SseOptions } from './index.js';
-import { connectHttpPublisher } from './publisher.js';
-
-/** The publisher: POST /publish (the server fans each record out to its subscribers). */
-export function connect(ctx: ClientContext<SseOptions>): Promise<PatternClient> {
-  return Promise.resolve(connectHttpPublisher(ctx, '/publish'));
-}
+export { connectPublisher as connect } from './publisher.js';
 
 /** An SSE subscription; `reconnects` lists how long each reconnection took, ms (drop seen → stream open again). */
 export interface SseSubscription extends Subscription {

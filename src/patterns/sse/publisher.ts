@@ -30,3 +30,8 @@ export function connectHttpPublisher(ctx: ClientContext, path: string): PatternC
     },
   });
 }
+
+/** The publisher of sse and poll: `POST /publish`, which the server fans out to its subscribers. */
+export function connectPublisher(ctx: ClientContext): Promise<PatternClient> {
+  return Promise.resolve(connectHttpPublisher(ctx, '/publish'));
+}
