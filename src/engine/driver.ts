@@ -6,12 +6,12 @@ import { WireMeter } from '../metrics/wire.js';
 import { loadPattern } from '../patterns/registry.js';
 import { isPush, OpError, type Pattern, type PatternClient, type Subscription } from '../patterns/types.js';
 import type { CaseSpec, LoadSpec } from '../scenario/types.js';
-import { pacingMs, realClock, type Clock } from './clock.js';
+import { pacingClock, pacingMs, realClock, stopPacing, type Clock, type Pacing } from './clock.js';
 import { inFlightPerConnection, loadModelFor } from './load/index.js';
 import { loadDefinition } from './load/registry.js';
 import type { SharePlacement } from './load/types.js';
 import { DeliveryTracker, type DeliverySnapshot } from './deliveries.js';
-import { Recorder, type RecorderSnapshot } from './recorder.js';
+import { Recorder, sendLagMs, type RecorderSnapshot } from './recorder.js';
 
 /** What one driver (the main thread, or one worker thread) runs: its share of a case's load. */
 export interface DriverSpec extends Pick<
@@ -28,6 +28,8 @@ export interface DriverSpec extends Pick<
    * threads interleave their sends instead of firing together.
    */
   readonly placement?: SharePlacement;
+  /** How open loops wait for due times (resolved from the case's `pacing`); default sleep. */
+  readonly pacing?: Pacing;
 }
 
 export type DriverEndReason = 'completed' | 'interrupted' | 'server-crashed' | 'failed';
@@ -352,14 +354,15 @@ async function runLoad(
     const sentAt = clock.now();
     recorder.started(intended, sentAt, verify, queuedMs);
     const measured = recorder.measures(intended);
-    deliveries?.publish(seq, intended, sentAt, measured, connection);
+    // Delivery latency, like the operation's, runs from when the driver fired it (its lag left out).
+    deliveries?.publish(seq, intended + sendLagMs(intended, sentAt, queuedMs), sentAt, measured, connection);
     try {
       await client.send(withSeq(base, seq), verify);
-      recorder.ok(intended, sentAt, clock.now());
+      recorder.ok(intended, sentAt, clock.now(), queuedMs);
       deliveries?.accepted(seq);
     } catch (err) {
       deliveries?.unpublish(seq);
-      const kind = recorder.failed(intended, sentAt, clock.now(), err);
+      const kind = recorder.failed(intended, sentAt, clock.now(), err, queuedMs);
       if (kind === 'connection' && !stop.signal.aborted && !recorder.abandoned)
         await clock.sleepUntil(clock.now() + connectionErrorBackoffMs);
     }
@@ -411,7 +414,8 @@ async function runLoad(
   try {
     if (startAt > clock.now()) await clock.sleepUntil(startAt);
     const load = loadModelFor(spec.load, spec.placement).run({
-      clock,
+      // The real clock paces by the case's strategy; an injected (virtual) clock is used as it is.
+      clock: clock === realClock ? pacingClock(spec.pacing ?? 'sleep') : clock,
       startAt,
       windowAt: windowStart,
       connections: clients.length,
@@ -446,6 +450,7 @@ async function runLoad(
     clearTimeout(endTimer);
     if (ticker) clearInterval(ticker);
     signal?.removeEventListener('abort', onAbort);
+    stopPacing();
   }
   closeWindow();
   const measuredMs = Math.max(0, Math.min(windowEnd, stoppedAt) - windowStart);

@@ -30,6 +30,8 @@ export interface WindowUsage {
   /** Busy CPU time of the whole machine during the window, µs (absent without /proc/stat). */
   readonly machineBusyUs?: number;
   readonly workers: number;
+  /** Open loops' pacing strategy as resolved for this window, with why. */
+  readonly pacing?: { readonly pacing: 'spin' | 'sleep'; readonly reason: string };
   /**
    * Server process CPU during the window, µs, and its peak RSS; absent for --target runs. `helpers`:
    * the same for each process the server started (chain hops, proxies) or that carries its traffic
@@ -115,6 +117,7 @@ export function measure(
     ...machineMetrics(usage, durationMs),
     driver: {
       workers: usage.workers,
+      ...(usage.pacing && load.model !== 'closed' ? { pacing: usage.pacing } : {}),
       cpuUs: usage.driverCpuUs,
       cpuUsPerOp: ops === 0 ? 0 : (usage.driverCpuUs - pacingUs) / ops,
       ...(pacingUs > 0 ? { pacingUs } : {}),

@@ -12,7 +12,11 @@ export interface RecorderSnapshot {
   readonly sent: number;
   readonly dropped: number;
   readonly verified: number;
-  /** µs from the intended start (rate) or actual start (closed), of the operations due in the window. */
+  /**
+   * µs of the operations due in the window: open loops from the due time plus the driver's own send
+   * lag (so a wait for a busy connection counts, the driver's lateness does not); closed loops from
+   * the actual start.
+   */
   readonly latency: string;
   /** µs from the actual send. */
   readonly service: string;
@@ -105,18 +109,25 @@ export class Recorder {
     this.sent++;
     if (verify) this.verified++;
     if (!this.correctFromIntended) return;
-    recordMicros(this.sendLag, Math.max(0, sentAt - intended - queuedMs) * 1000);
+    recordMicros(this.sendLag, sendLagMs(intended, sentAt, queuedMs) * 1000);
     if (queuedMs > 0) {
       this.queued++;
       recordMicros(this.backlogWait, queuedMs * 1000);
     }
   }
 
-  ok(intended: number, sentAt: number, doneAt: number): void {
+  /**
+   * The operation due at `intended`, sent at `sentAt` after `queuedMs` in the backlog, succeeded at
+   * `doneAt`. Its corrected latency runs from when the driver fired it (the due time plus the
+   * driver's own send lag): the backlog wait is the server's and stays in, the lag is not.
+   */
+  ok(intended: number, sentAt: number, doneAt: number, queuedMs = 0): void {
     this.tickOps++;
     if (this.frozen) return;
     const serviceUs = (doneAt - sentAt) * 1000;
-    const latencyUs = this.correctFromIntended ? (doneAt - intended) * 1000 : serviceUs;
+    const latencyUs = this.correctFromIntended
+      ? (doneAt - intended - sendLagMs(intended, sentAt, queuedMs)) * 1000
+      : serviceUs;
     if (this.completesInWindow(doneAt)) {
       this.ops++;
       const second = this.#second(doneAt);
@@ -129,7 +140,7 @@ export class Recorder {
     recordMicros(this.latency, latencyUs);
   }
 
-  failed(intended: number, sentAt: number, doneAt: number, err: unknown): ErrorKind {
+  failed(intended: number, sentAt: number, doneAt: number, err: unknown, queuedMs = 0): ErrorKind {
     this.tickOps++;
     this.tickErrors++;
     const kind = this.abandoned ? 'timeout' : err instanceof OpError ? err.kind : 'protocol';
@@ -142,7 +153,8 @@ export class Recorder {
       : err instanceof Error
         ? err.message
         : String(err);
-    recordMicros(this.failedLatency, (doneAt - (this.correctFromIntended ? intended : sentAt)) * 1000);
+    const from = this.correctFromIntended ? intended + sendLagMs(intended, sentAt, queuedMs) : sentAt;
+    recordMicros(this.failedLatency, (doneAt - from) * 1000);
     return kind;
   }
 
@@ -182,6 +194,14 @@ export class Recorder {
         .map((s) => ({ ops: s.ops, errors: s.errors, latency: encodeHistogram(s.latency) })),
     };
   }
+}
+
+/**
+ * The driver's own lateness for an operation due at `intended` and sent at `sentAt` after waiting
+ * `queuedMs` for a free connection: from the due time to when the driver fired it, ms (≥ 0).
+ */
+export function sendLagMs(intended: number, sentAt: number, queuedMs: number): number {
+  return Math.max(0, sentAt - intended - queuedMs);
 }
 
 export function totalErrors(errors: Record<ErrorKind, number>): number {

@@ -1,9 +1,9 @@
 import { brokerOfCase, startRunBrokers } from '../brokers/run.js';
 import { CommbenchError, isCommbenchError } from '../errors.js';
 import { collectGarbage } from '../metrics/gc.js';
-import { machineBusyUs } from '../metrics/machine.js';
+import { machineBusyUs, machineCores } from '../metrics/machine.js';
 import { packageVersion } from '../paths.js';
-import { openFilesLimit, readPlacement } from '../proc/placement.js';
+import { allowedCpus, openFilesLimit, readPlacement } from '../proc/placement.js';
 import { obtainableNofile, pinThisProcess } from '../proc/spawn.js';
 import { loadPattern } from '../patterns/registry.js';
 import { isPush } from '../patterns/types.js';
@@ -16,6 +16,7 @@ import { connectDriver, type DriverReport, type DriverSpec, type Progress } from
 import { describeEnvironment } from './environment.js';
 import { measure, mergeMeasurements, type WindowUsage } from './measure.js';
 import { startServerProcess, type HelperUsage, type ServerProcess, type ServerUsage } from './server-host.js';
+import { choosePacing } from './pacing.js';
 import { connectWorkerDrivers, splitSpec } from './workers.js';
 
 /** Callbacks for live output; all optional. */
@@ -285,7 +286,7 @@ async function driveWindow(
   opts: RunOptions,
   scheduledEpoch: number | undefined,
 ): Promise<{ measurement: Measurement; durationMs: number }> {
-  const driverSpec: DriverSpec = {
+  const driverSpec: { -readonly [K in keyof DriverSpec]: DriverSpec[K] } = {
     pattern: spec.pattern,
     options: spec.options,
     url: spec.target ?? (server as ServerProcess).url,
@@ -302,6 +303,17 @@ async function driveWindow(
   const pattern = await loadPattern(spec.pattern);
   const pushes = isPush(pattern, pattern.options.parse(spec.options ?? {}));
   const workers = pushes ? 1 : Math.min(spec.workers, spec.load.connections);
+  const broker = server ? brokerOfCase(spec.pattern, spec.options) : {};
+  const pacing = choosePacing(spec.pacing, {
+    cores: allowedCpus('self')?.length ?? machineCores(),
+    driverThreads: workers,
+    // --target on loopback: the user's server runs here too (at least one process).
+    serverProcesses: server ? 1 + server.helpers.length + (broker.measured || broker.unmeasured ? 1 : 0) : 1,
+    ...(spec.placement?.driver && spec.placement.server
+      ? { driverCpus: spec.placement.driver, serverCpus: spec.placement.server }
+      : {}),
+  });
+  driverSpec.pacing = pacing.pacing;
   const hooks = {
     signal,
     onTick: (p: Progress) => opts.hooks?.tick?.(spec, p),
@@ -327,13 +339,13 @@ async function driveWindow(
     fromEpoch(startAtEpoch) + spec.warmupMs,
     spec.durationMs,
     server,
-    server ? brokerOfCase(spec.pattern, spec.options) : {},
+    broker,
     signal,
   );
   const reports = await reportsPromise;
   const usage = await window.finish();
   return {
-    measurement: measure(repetition, spec.load, reports, { ...usage, workers }),
+    measurement: measure(repetition, spec.load, reports, { ...usage, workers, pacing }),
     durationMs: Math.max(0, ...reports.map((r) => r.measuredMs)),
   };
 }

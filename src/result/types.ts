@@ -184,6 +184,11 @@ export interface Measurement {
   readonly server?: ServerMetrics;
   readonly driver: {
     readonly workers: number;
+    /**
+     * Open loops: how the driver waited for due times (`spin` busy-waits, `sleep` sleeps on a timing
+     * thread) and why (`auto`'s reason, or 'asked for'). Absent for closed loops and older results.
+     */
+    readonly pacing?: { readonly pacing: 'spin' | 'sleep'; readonly reason: string };
     /** CPU of the driver process in the window, µs, pacing included. */
     readonly cpuUs: number;
     /**

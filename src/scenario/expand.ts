@@ -291,6 +291,7 @@ function resolveCase(
     repeat: f.repeat ?? builtinDefaults.repeat,
     timeoutMs: f.timeout ?? builtinDefaults.timeoutMs,
     workers,
+    ...(f.pacing === undefined ? {} : { pacing: f.pacing }),
     serverDelayMs: f.server?.delay ?? builtinDefaults.serverDelayMs,
     verifyEvery: f.verifyEvery ?? builtinDefaults.verifyEvery,
     ...(f.target === undefined ? {} : { target: f.target }),

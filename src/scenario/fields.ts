@@ -32,6 +32,11 @@ export const Subscribers = z
   .meta({
     description: `push and queue patterns: subscribers (consumers) opened in the driver, each receiving deliveries (default 1; at most ${bounds.subscribers})`,
   });
+/** How a driver thread waits for an open loop's next due time (see src/engine/clock.ts Pacing). */
+export const PacingField = z.enum(['auto', 'spin', 'sleep']).meta({
+  description:
+    "open loops (rate, ramp, knee): how the driver waits for each due time. 'spin' busy-waits (µs-exact sends, a core busy at any rate), 'sleep' sleeps on a timing thread (costs what it sends; its lateness is measured as send lag and kept out of the latency); 'auto' (default) spins only when the driver has a core to itself (placement, or at least twice as many cores as driver threads + serving processes)",
+});
 export const Workers = bounded(bounds.workers, 'driver worker threads, each driving at least one connection');
 export const Repeat = bounded(bounds.repeat, 'repetitions of each case');
 export const VerifyEvery = bounded(bounds.verifyEvery, 'compare the whole echo every n-th operation');

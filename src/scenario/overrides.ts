@@ -9,6 +9,7 @@ import type { OverrideLayer } from './expand.js';
 import { issuesToProblems } from './problems.js';
 import {
   Connections,
+  PacingField,
   PayloadSize,
   Rate,
   Repeat,
@@ -54,6 +55,8 @@ export interface Overrides {
   readonly pattern?: readonly string[];
   readonly repeat?: string | number;
   readonly workers?: string | number;
+  /** --pacing: auto | spin | sleep. */
+  readonly pacing?: string;
   /** --timeout: per-operation timeout. */
   readonly timeout?: string | number;
   /** --target pattern=url: drive an existing server for that pattern's cases. */
@@ -78,6 +81,7 @@ const flagSchemas = {
   payload: PayloadSize,
   repeat: Repeat,
   workers: Workers,
+  pacing: PacingField,
 } satisfies Record<string, z.ZodType>;
 type Flag = keyof typeof flagSchemas;
 
@@ -119,6 +123,7 @@ export function parseOverrides(o: Overrides, warn?: (line: string) => void): Par
   const size = get('payload');
   const repeat = get('repeat');
   const workers = get('workers');
+  const pacing = get('pacing');
 
   let patterns: PatternName[] | undefined;
   if (o.pattern !== undefined) {
@@ -161,6 +166,7 @@ export function parseOverrides(o: Overrides, warn?: (line: string) => void): Par
     ...(timeout === undefined ? {} : { timeout }),
     ...(repeat === undefined ? {} : { repeat }),
     ...(workers === undefined ? {} : { workers }),
+    ...(pacing === undefined ? {} : { pacing }),
     ...(connections === undefined && rate === undefined
       ? {}
       : {

@@ -18,6 +18,7 @@ import {
   Rate,
   Repeat,
   Subscribers,
+  PacingField,
   VerifyEvery,
   Workers,
 } from './fields.js';
@@ -25,7 +26,18 @@ import { RequestBlock } from '../patterns/request/schema.js';
 import { loadDefinitions, loadFieldShape, loadModelNames, modelsWithField } from '../engine/load/registry.js';
 import { allowedCpus, cpuProblems } from '../proc/placement.js';
 
-export { Connections, Count, InFlight, MaxInFlight, Rate, Repeat, Subscribers, VerifyEvery, Workers };
+export {
+  Connections,
+  Count,
+  InFlight,
+  MaxInFlight,
+  PacingField,
+  Rate,
+  Repeat,
+  Subscribers,
+  VerifyEvery,
+  Workers,
+};
 
 const show = (v: unknown): string => (typeof v === 'string' ? `'${v}'` : String(v));
 
@@ -216,6 +228,7 @@ function fieldShape(patternSchemas: Partial<Record<PatternName, z.ZodType>>) {
     repeat: Repeat.optional(),
     timeout: Timeout.optional(),
     workers: Workers.optional(),
+    pacing: PacingField.optional(),
     verifyEvery: VerifyEvery.optional(),
     load: Load.optional(),
     payload: Payload.optional(),

@@ -11,6 +11,30 @@ import { constantRate } from './rate.js';
 import type { LoadContext, LoadModel } from './types.js';
 
 /**
+ * A virtual clock whose sleeps wake `lateMs` after the time asked, and never sooner than `quantumMs`
+ * after the previous wake-up: a driver thread that sleeps (timers, a timing thread) instead of
+ * spinning. The simulated server keeps exact time (it is another process).
+ */
+class SleepingDriverClock extends VirtualClock {
+  #lastWake = Number.NEGATIVE_INFINITY;
+  constructor(
+    readonly lateMs: number,
+    readonly quantumMs = 0,
+  ) {
+    super();
+  }
+  override sleepUntil(t: number): Promise<void> {
+    const at = Math.max(t, this.#lastWake + this.quantumMs) + this.lateMs;
+    return super.sleepUntil(at).then(() => {
+      this.#lastWake = this.now();
+    });
+  }
+  exactSleepUntil(t: number): Promise<void> {
+    return super.sleepUntil(t);
+  }
+}
+
+/**
  * A simulated server on the virtual clock: each connection serves one operation at a time in
  * `serviceMs`, and nothing at all while frozen (between freezeFrom and freezeTo).
  */
@@ -28,7 +52,7 @@ function simulatedServer(
     ) {
       done = Math.max(done, opts.freezeTo + opts.serviceMs);
     }
-    await clock.sleepUntil(done);
+    await (clock instanceof SleepingDriverClock ? clock.exactSleepUntil(done) : clock.sleepUntil(done));
     return done;
   };
 }
@@ -56,7 +80,7 @@ function context(
       performed.push({ connection, intended, sentAt });
       recorder.started(intended, sentAt, false, queuedMs);
       const doneAt = await opts.serve(sentAt);
-      recorder.ok(intended, sentAt, doneAt);
+      recorder.ok(intended, sentAt, doneAt, queuedMs);
     },
     drop: (intended) => {
       dropped.push(intended);
@@ -82,9 +106,10 @@ async function runOn(
     recordUntil?: number;
     signal?: AbortSignal;
     stopAt?: (clock: VirtualClock) => Promise<void>;
+    clock?: VirtualClock;
   },
 ) {
-  const clock = new VirtualClock();
+  const clock = opts.clock ?? new VirtualClock();
   const recorder = new Recorder(opts.windowAt ?? 0, opts.recordUntil ?? opts.endAt, opts.open ?? true);
   const base = context(clock, recorder, { ...opts, serve: simulatedServer(clock, opts) });
   const ctx = opts.signal ? { ...base, signal: opts.signal } : base;
@@ -99,6 +124,55 @@ async function runOn(
 function assertNear(actual: number, expected: number): void {
   assert.ok(Math.abs(actual - expected) <= expected * 0.001 + 1, `${actual} ≉ ${expected}`);
 }
+
+describe('pacing: a driver that sleeps instead of spinning', () => {
+  it("keeps its own lateness out of the latency: it is send lag, the server's 5 ms stays 5 ms", async () => {
+    const clock = new SleepingDriverClock(0.8);
+    const { recorder, performed } = await runOn(constantRate({ rate: 1000, inFlight: 1, maxInFlight: 100 }), {
+      connections: 32,
+      endAt: 1000,
+      serviceMs: 5,
+      clock,
+    });
+    assert.equal(performed.length, 1000, 'every due operation sent');
+    assert.equal(recorder.queued, 0, 'a connection was always free');
+    assertNear(recorder.latency.getValueAtPercentile(50), 5000);
+    assertNear(recorder.latency.getValueAtPercentile(100), 5000);
+    assertNear(recorder.sendLag.getValueAtPercentile(50), 800);
+    assertNear(recorder.service.getValueAtPercentile(50), 5000);
+  });
+
+  it("keeps the server's backlog in the latency while leaving the driver's lateness out", async () => {
+    // One connection, 1.5 ms per operation at 1000/s: every operation waits for the one before it.
+    const clock = new SleepingDriverClock(0.3);
+    const { recorder } = await runOn(constantRate({ rate: 1000, inFlight: 1, maxInFlight: 1000 }), {
+      connections: 1,
+      endAt: 200,
+      recordUntil: 200,
+      serviceMs: 1.5,
+      clock,
+    });
+    assert.ok(recorder.queued > 150, `queued ${recorder.queued}`);
+    // The last operation (due at 199 ms) waits for ~100 earlier ones: ~100 ms of backlog in its latency.
+    const max = recorder.latency.getValueAtPercentile(100);
+    assert.ok(max > 95_000 && max < 105_000, `max latency ${max}µs`);
+    assert.ok(recorder.sendLag.getValueAtPercentile(100) <= 300 * 1.001 + 1, 'lag is only the late wake-up');
+  });
+
+  it('sends every operation due by a wake-up when wake-ups are rationed (20,000/s, one per 0.2 ms)', async () => {
+    const clock = new SleepingDriverClock(0, 0.2);
+    const { recorder, performed } = await runOn(
+      constantRate({ rate: 20_000, inFlight: 1, maxInFlight: 1000 }),
+      { connections: 50, endAt: 100, serviceMs: 1, clock },
+    );
+    assert.equal(performed.length, 2000, 'none skipped');
+    assert.equal(recorder.dropped, 0);
+    const sends = new Set(performed.map((p) => p.sentAt));
+    assert.ok(sends.size <= 510, `${sends.size} wake-ups for 2000 sends`);
+    assert.ok(recorder.sendLag.getValueAtPercentile(100) <= 200, 'each late by less than one quantum');
+    assertNear(recorder.latency.getValueAtPercentile(100), 1000);
+  });
+});
 
 describe('constant rate', () => {
   it('issues exactly rate × duration operations at their scheduled times', async () => {
