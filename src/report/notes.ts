@@ -256,9 +256,9 @@ function methodNotes(rows: readonly SummaryRow[]): SummaryNote[] {
       severity: 'info',
       text:
         'rate: "rate R/s" cases schedule operations at a constant rate and measure latency from the intended ' +
-        'send time (corrected for coordinated omission). To send on time to the µs the driver waits out the last ' +
-        '1.5 ms before each send on its event loop (a busy wait); drv CPU leaves that wait out (it is driver.pacingUs in the result), ' +
-        `and it is flagged DRIVER-LIMITED only when sends fall behind the schedule.${queued.join('')}`,
+        'send time (corrected for coordinated omission). drv CPU counts everything the driver process used, ' +
+        "including the time it spent pacing its sends to their due times, whose share is shown beside it ('(92% pacing)'); " +
+        `the row is DRIVER-LIMITED only when sends fall behind the schedule.${queued.join('')}`,
     });
   }
   for (const text of new Set(rows.flatMap((r) => (r.result?.summary && r.spec.loadInfo.note) || []))) {
