@@ -7,7 +7,8 @@
  * The rules, in order of precedence (the first that holds is the verdict):
  * 1. SERVER-LIMITED — an open schedule's operations waited for a free connection longer than the
  *    schedule allows (p99 over all sends, and longer than the driver's own send lag, which a late
- *    driver's burst could otherwise explain), or fell due at maxInFlight and were dropped.
+ *    driver's burst could otherwise explain), or fell due at maxInFlight and were dropped. The
+ *    backlog is direct evidence, so it decides even on a busy machine (the why then says how busy).
  * 2. none, because of errors — no operation succeeded, or at least `failedShare` of them failed: the
  *    errors, not a limit, describe the run (a server answering HTTP 500 keeps a closed-loop driver
  *    busy, and that is not driver saturation).
@@ -72,6 +73,9 @@ export function decideVerdict(m: WindowFigures, rules: LimitRules): Verdict {
         why.push(
           `${m.dropped} operations fell due with maxInFlight=${rules.maxInFlight ?? '?'} outstanding and were dropped`,
         );
+      }
+      if (otherCores !== undefined && otherCores > busyMachineCores) {
+        why.push(`on a busy machine: other processes used ${otherCores} cores of ${m.machine?.cores ?? '?'}`);
       }
       return {
         limit: 'SERVER-LIMITED',

@@ -103,7 +103,7 @@ function caseNotes(result: Result, rows: readonly SummaryRow[]): SummaryNote[] {
       severity: 'warn',
       text:
         `SERVER-LIMITED: ${label(r)}: the server, not the load generator, limited the run (${m.verdict.why}). ` +
-        `The driver's own send lag was small beside that (p99 ${formatMicros(m.driver.sendLagP99)}); ops/s is what the server completed in the window ` +
+        `The driver's own send lag was shorter (p99 ${formatMicros(m.driver.sendLagP99)}); ops/s is what the server completed in the window ` +
         `and the latencies include the wait from each operation's due time.${drained}`,
     });
   }
