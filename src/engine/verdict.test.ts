@@ -112,6 +112,10 @@ describe('one verdict per window', () => {
       10,
       'the deciding figures are stored',
     );
+    assert.match(
+      decideVerdict(order[0]![0], open).why,
+      /on a busy machine: other processes used 0\.7 cores of 2/,
+    );
   });
 
   it('a flood of errors is never read as driver saturation', () => {
