@@ -77,20 +77,29 @@ describe('one verdict per window', () => {
     assert.equal(table.notes.filter((n) => n.topic === 'driver-saturated').length, 0);
   });
 
-  it('follows the order of precedence: server, errors, machine, both CPUs, driver', () => {
+  it('follows the order of precedence: starved server, server, errors, machine, both CPUs, driver', () => {
     const base = measurement({ throughput: 1000, p50: 1000, payload: 1, wire: 1, driverCpuUsPerOp: 10 });
+    // 10 s windows: the server side used 0.05 cores while other processes used 0.7.
+    const server = (cores: number, busiest: number) => ({
+      cpuUs: cores * 10_000_000,
+      cpuUsPerOp: 0,
+      cpuUtilization: busiest,
+      maxRssBytes: 1,
+    });
     const everything: WindowFigures = {
       ...base,
       dropped: 10,
       errors: { ...base.errors, protocol: 5_000, total: 5_000 },
       machine: { cores: 2, busyCores: 2, otherCores: 0.7 },
-      server: { cpuUs: 1, cpuUsPerOp: 0, cpuUtilization: 0.95, maxRssBytes: 1 },
+      server: server(0.05, 0.95),
       driver: { ...base.driver, eventLoopUtilization: 0.99, sendLagP99: 50_000 },
       backlog: { queued: 0, waitP99: 0, waitMax: 0 },
     };
     const open = openLoopRules(1000, 100);
     const order: [WindowFigures, string][] = [];
     let f = everything;
+    order.push([f, 'BUSY-MACHINE']);
+    f = { ...f, server: server(0.95, 0.95) };
     order.push([f, 'SERVER-LIMITED']);
     f = { ...f, dropped: 0 };
     order.push([f, 'none']);
@@ -98,24 +107,33 @@ describe('one verdict per window', () => {
     order.push([f, 'BUSY-MACHINE']);
     f = { ...f, machine: { cores: 2, busyCores: 1.5, otherCores: 0.1 } };
     order.push([f, 'CPU-BOUND']);
-    f = { ...f, server: { cpuUs: 1, cpuUsPerOp: 0, cpuUtilization: 0.3, maxRssBytes: 1 } };
+    f = { ...f, server: server(0.3, 0.3) };
     order.push([f, 'DRIVER-LIMITED']);
     f = { ...f, driver: { ...f.driver, sendLagP99: 100 } };
     order.push([f, 'none']);
-    for (const [figures, expected] of order) {
-      const v = decideVerdict(figures, open);
-      assert.equal(v.limit, expected, v.why);
-    }
-    assert.match(decideVerdict(order[1]![0], open).why, /5000 of 15000 operations failed/);
+    const verdicts = order.map(([figures]) => decideVerdict(figures, open));
     assert.deepEqual(
-      decideVerdict(order[0]![0], open).figures.dropped,
-      10,
-      'the deciding figures are stored',
+      verdicts.map((v) => v.limit),
+      order.map(([, expected]) => expected),
+      verdicts.map((v) => v.why).join('\n'),
     );
     assert.match(
-      decideVerdict(order[0]![0], open).why,
-      /on a busy machine: other processes used 0\.7 cores of 2/,
+      verdicts[0]!.why,
+      /used 0\.7 cores of 2 during the window, more than the server side itself \(0\.05 cores\)/,
     );
+    assert.equal(verdicts[1]!.figures.dropped, 10, 'the deciding figures are stored');
+    assert.match(
+      verdicts[1]!.why,
+      /on a busy machine: other processes used 0\.7 cores of 2, the server side 0\.95/,
+    );
+    assert.match(verdicts[2]!.why, /5000 of 15000 operations failed/);
+    // Merging repetitions follows the same order.
+    const labels = verdicts.map((_, i) => `repetition #${i + 1}`);
+    assert.equal(
+      mergeVerdicts([...verdicts].reverse(), labels)?.why.startsWith('repetition #7 (2 of 7)'),
+      true,
+    );
+    assert.equal(mergeVerdicts(verdicts.slice(1), labels)?.limit, 'SERVER-LIMITED');
   });
 
   it('a flood of errors is never read as driver saturation', () => {

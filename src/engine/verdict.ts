@@ -5,19 +5,22 @@
  * and `compare` read the stored verdict (verdictOf) instead of deciding again.
  *
  * The rules, in order of precedence (the first that holds is the verdict):
- * 1. SERVER-LIMITED — an open schedule's operations waited for a free connection longer than the
+ * 1. BUSY-MACHINE, starved — processes other than the driver and the server used more than
+ *    `busyMachineCores` and more CPU than the server side itself: whatever backed up, the server
+ *    was starved of the cores, not at its own limit.
+ * 2. SERVER-LIMITED — an open schedule's operations waited for a free connection longer than the
  *    schedule allows (p99 over all sends, and longer than the driver's own send lag, which a late
- *    driver's burst could otherwise explain), or fell due at maxInFlight and were dropped. The
- *    backlog is direct evidence, so it decides even on a busy machine (the why then says how busy).
- * 2. none, because of errors — no operation succeeded, or at least `failedShare` of them failed: the
+ *    driver's burst could otherwise explain), or fell due at maxInFlight and were dropped. On a
+ *    machine busy with less than that, the why says how busy.
+ * 3. none, because of errors — no operation succeeded, or at least `failedShare` of them failed: the
  *    errors, not a limit, describe the run (a server answering HTTP 500 keeps a closed-loop driver
  *    busy, and that is not driver saturation).
- * 3. BUSY-MACHINE — processes other than the driver and the server used more than
- *    `busyMachineCores` during the window: the driver is never blamed for the machine.
- * 4. CPU-BOUND — the driver fell behind (closed: its event loop never idled; open: its sends ran
+ * 4. BUSY-MACHINE — other processes used more than `busyMachineCores` during the window: the driver
+ *    is never blamed for the machine.
+ * 5. CPU-BOUND — the driver fell behind (closed: its event loop never idled; open: its sends ran
  *    late) while the server's busiest process kept a core busy: both sides shared the cores.
- * 5. DRIVER-LIMITED — the driver fell behind while the server had room (or was not measured).
- * 6. none.
+ * 6. DRIVER-LIMITED — the driver fell behind while the server had room (or was not measured).
+ * 7. none.
  * A model that only holds connections (connection cost) sends nothing to limit: none.
  */
 import { busyMachineCores } from '../metrics/machine.js';
@@ -51,6 +54,21 @@ export function decideVerdict(m: WindowFigures, rules: LimitRules): Verdict {
   const serverBusy = m.server?.cpuUtilization;
   const otherCores = m.machine?.otherCores;
   const open = rules.lagLimitUs !== undefined;
+  const busy = otherCores !== undefined && otherCores > busyMachineCores;
+  const serverCores = m.server && m.durationMs > 0 ? m.server.cpuUs / (m.durationMs * 1000) : undefined;
+  const busyMachine = (starved: boolean): Verdict => ({
+    limit: 'BUSY-MACHINE',
+    why:
+      `processes other than the driver and the server used ${otherCores} cores of ${m.machine?.cores ?? '?'} ` +
+      'during the window' +
+      (starved ? `, more than the server side itself (${round2(serverCores ?? 0)} cores)` : ''),
+    figures: {
+      otherCores: otherCores ?? 0,
+      busyMachineCores,
+      ...(serverCores === undefined ? {} : { serverCores: round2(serverCores) }),
+    },
+  });
+  if (busy && serverCores !== undefined && otherCores > serverCores) return busyMachine(true);
 
   if (open) {
     const limit = rules.lagLimitUs;
@@ -74,8 +92,11 @@ export function decideVerdict(m: WindowFigures, rules: LimitRules): Verdict {
           `${m.dropped} operations fell due with maxInFlight=${rules.maxInFlight ?? '?'} outstanding and were dropped`,
         );
       }
-      if (otherCores !== undefined && otherCores > busyMachineCores) {
-        why.push(`on a busy machine: other processes used ${otherCores} cores of ${m.machine?.cores ?? '?'}`);
+      if (busy) {
+        why.push(
+          `on a busy machine: other processes used ${otherCores} cores of ${m.machine?.cores ?? '?'}, ` +
+            `the server side ${round2(serverCores ?? 0)}`,
+        );
       }
       return {
         limit: 'SERVER-LIMITED',
@@ -105,15 +126,7 @@ export function decideVerdict(m: WindowFigures, rules: LimitRules): Verdict {
     };
   }
 
-  if (otherCores !== undefined && otherCores > busyMachineCores) {
-    return {
-      limit: 'BUSY-MACHINE',
-      why:
-        `processes other than the driver and the server used ${otherCores} cores ` +
-        `of ${m.machine?.cores ?? '?'} during the window`,
-      figures: { otherCores, busyMachineCores },
-    };
-  }
+  if (busy) return busyMachine(false);
 
   const behind = open
     ? m.driver.sendLagP99 > rules.lagLimitUs
@@ -155,13 +168,19 @@ export function decideVerdict(m: WindowFigures, rules: LimitRules): Verdict {
   };
 }
 
-/** Position in the order of precedence (lower decides first); errors rank between SERVER-LIMITED and BUSY-MACHINE. */
+/**
+ * Position in decideVerdict's order of precedence (lower decides first), for merging: a limit any
+ * part hit outranks none.
+ */
 function rank(v: Verdict): number {
   switch (v.limit) {
     case 'SERVER-LIMITED':
       return 0;
-    case 'BUSY-MACHINE':
-      return 2;
+    case 'BUSY-MACHINE': {
+      // Starved (other processes used more than the server side) ranks first, as in decideVerdict.
+      const { otherCores, serverCores } = v.figures;
+      return otherCores !== undefined && serverCores !== undefined && otherCores > serverCores ? -1 : 2;
+    }
     case 'CPU-BOUND':
       return 3;
     case 'DRIVER-LIMITED':
@@ -188,6 +207,10 @@ export function mergeVerdicts(parts: readonly Verdict[], labels: readonly string
     ...chosen,
     why: `${labels[at] ?? `#${at + 1}`} (${same} of ${parts.length}): ${chosen.why}`,
   };
+}
+
+function round2(x: number): number {
+  return Math.round(x * 100) / 100;
 }
 
 function formatMs(us: number): string {
