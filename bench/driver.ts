@@ -24,8 +24,9 @@ export interface DriverOutput {
   readonly p99Us: number;
   /** The engine's own figure (process.cpuUsage over the window), for cross-checking /proc. */
   readonly engineDriverCpuUsPerOp: number;
-  readonly saturated: boolean;
-  readonly saturationReasons: readonly string[];
+  /** The engine's stored verdict: who limited the window ('none' or a flag), and why. */
+  readonly limitedBy: string;
+  readonly limitedWhy: string;
   readonly eventLoopUtilization: number;
 }
 
@@ -85,8 +86,8 @@ const output: DriverOutput = {
   p50Us: m?.latency.p50 ?? 0,
   p99Us: m?.latency.p99 ?? 0,
   engineDriverCpuUsPerOp: m?.driver.cpuUsPerOp ?? 0,
-  saturated: m?.driver.saturated ?? false,
-  saturationReasons: m?.driver.saturationReasons ?? [],
+  limitedBy: m?.verdict.limit ?? 'none',
+  limitedWhy: m?.verdict.why ?? '',
   eventLoopUtilization: m?.driver.eventLoopUtilization ?? 0,
 };
 process.stdout.write(JSON.stringify(output) + '\n');

@@ -114,8 +114,8 @@ const output: DriverOutput = {
   p50Us: at(50),
   p99Us: at(99),
   engineDriverCpuUsPerOp: 0,
-  saturated: false,
-  saturationReasons: [],
+  limitedBy: 'none',
+  limitedWhy: '',
   eventLoopUtilization: 0,
 };
 process.stdout.write(JSON.stringify(output) + '\n');

@@ -112,7 +112,7 @@ export function commbenchTool(group: string, url: string, c: CommbenchCase, conf
       if (out.status !== 'ok') throw new Error(`commbench driver: ${out.status} ${out.error ?? ''}`);
       const notes = [
         `engine's own driver CPU ${out.engineDriverCpuUsPerOp.toFixed(1)} µs/op (process.cpuUsage in its window)`,
-        ...(out.saturated ? [`engine flags driver saturated: ${out.saturationReasons.join('; ')}`] : []),
+        ...(out.limitedBy !== 'none' ? [`engine's verdict ${out.limitedBy}: ${out.limitedWhy}`] : []),
       ];
       return Promise.resolve({
         reqPerSec: out.throughput,

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { histogramResult, seededLatencies, summaryOf } from '../../test/fixtures/histograms.js';
 import { measurement } from '../../test/fixtures/result.js';
-import type { Measurement, Result } from '../result/types.js';
+import type { Measurement, Result, Verdict } from '../result/types.js';
 import { mergeConcurrent, mergeResults } from './merge.js';
 
 function withLatency(samples: readonly number[], throughput: number): Measurement {
@@ -179,7 +179,7 @@ test('merge keeps poll and reconnect counts, server helpers, CPU use and connect
 test('side-by-side merge keeps the honest-numbers figures: drained, failed latency, backlog, delivery categories, per-second p50/p90/max', () => {
   const base = withLatency(seededLatencies(7, 2_000, 900), 400);
   const failed = summaryOf(seededLatencies(8, 50, 30_000));
-  const part = (queued: number, serverLimited: boolean): Measurement => ({
+  const part = (queued: number, limit: Verdict['limit']): Measurement => ({
     ...base,
     drained: 10,
     failedLatency: failed,
@@ -187,9 +187,8 @@ test('side-by-side merge keeps the honest-numbers figures: drained, failed laten
       queued,
       waitP99: 1_000 * queued,
       waitMax: 2_000 * queued,
-      serverLimited,
-      reasons: [`q${queued}`],
     },
+    verdict: { limit, why: `q${queued}`, figures: { queued } },
     timeline: [{ t: 1, ops: 400, errors: 0, p50: 800 + queued, p90: 900, p99: 1_000, max: 5_000 + queued }],
     delivery: {
       subscribers: 1,
@@ -212,13 +211,13 @@ test('side-by-side merge keeps the honest-numbers figures: drained, failed laten
       unackedDelivered: 1,
     },
   });
-  const merged = mergeConcurrent([part(1, false), part(2, true)]);
+  const merged = mergeConcurrent([part(1, 'none'), part(2, 'SERVER-LIMITED')]);
   assert.equal(merged.drained, 20);
   assert.equal(merged.failedLatency?.count, 100);
   assert.equal(merged.backlog?.queued, 3);
-  assert.equal(merged.backlog?.serverLimited, true, 'server-limited if any generator was');
+  assert.equal(merged.verdict.limit, 'SERVER-LIMITED', 'server-limited if any generator was');
   assert.equal(merged.backlog?.waitMax, 4_000);
-  assert.deepEqual(merged.backlog?.reasons, ['q1', 'q2']);
+  assert.equal(merged.verdict.why, 'generator #2 (1 of 2): q2');
   assert.equal(merged.delivery?.undrained, 6);
   assert.equal(merged.delivery?.late, 4);
   assert.equal(merged.delivery?.unackedDelivered, 2);

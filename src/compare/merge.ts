@@ -6,6 +6,7 @@
  * is taken to have run alongside repetition i of the others; a case keeps the repetitions every
  * input has, and its summary is built from exactly those (as `run` builds it from its repetitions).
  */
+import { mergeVerdicts } from '../engine/verdict.js';
 import { describeLoad, loadDefinition } from '../engine/load/registry.js';
 import { mergeMeasurements, uniqueByRole } from '../engine/measure.js';
 import { CommbenchError } from '../errors.js';
@@ -180,7 +181,6 @@ export function mergeConcurrent(ms: readonly Measurement[]): Measurement {
   const utilization = servers.flatMap((s) => (s.cpuUtilization === undefined ? [] : [s.cpuUtilization]));
   const machines = ms.flatMap((m) => (m.machine ? [m.machine] : []));
   const connections = concurrentConnections(ms);
-  const reasons = ms.flatMap((m, i) => m.driver.saturationReasons.map((r) => `#${i + 1}: ${r}`));
   const delivery = mergeDelivery(ms.map((m) => m.delivery));
   return {
     repetition: first.repetition,
@@ -244,9 +244,15 @@ export function mergeConcurrent(ms: readonly Measurement[]): Measurement {
       },
       eventLoopUtilization: Math.max(...ms.map((m) => m.driver.eventLoopUtilization)),
       sendLagP99: Math.max(...ms.map((m) => m.driver.sendLagP99)),
-      saturated: ms.some((m) => m.driver.saturated),
-      saturationReasons: reasons,
+      ...(ms.some((m) => m.driver.pacingUs !== undefined)
+        ? { pacingUs: sum((m) => m.driver.pacingUs ?? 0) }
+        : {}),
     },
+    // Each generator's verdict was decided on its own window; together, the most binding one.
+    verdict: mergeVerdicts(
+      ms.map((m) => m.verdict),
+      ms.map((_, i) => `generator #${i + 1}`),
+    )!,
   };
 }
 
@@ -404,7 +410,7 @@ function concurrentFailedLatency(ms: readonly Measurement[]): Pick<Measurement, 
   return parts.length === 0 ? {} : { failedLatency: mergeLatency(parts) };
 }
 
-/** Backlogs of side-by-side generators: counts summed, waits the worst, server-limited if any was. */
+/** Backlogs of side-by-side generators: counts summed, waits the worst. */
 function concurrentBacklog(ms: readonly Measurement[]): Pick<Measurement, 'backlog'> {
   const parts = ms.flatMap((m) => (m.backlog ? [m.backlog] : []));
   if (parts.length === 0) return {};
@@ -413,8 +419,6 @@ function concurrentBacklog(ms: readonly Measurement[]): Pick<Measurement, 'backl
       queued: parts.reduce((a, b) => a + b.queued, 0),
       waitP99: Math.max(...parts.map((b) => b.waitP99)),
       waitMax: Math.max(...parts.map((b) => b.waitMax)),
-      serverLimited: parts.some((b) => b.serverLimited),
-      reasons: [...new Set(parts.flatMap((b) => b.reasons))],
     },
   };
 }

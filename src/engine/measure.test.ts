@@ -52,20 +52,18 @@ describe('measure', () => {
 
   it('a wait for a free connection makes the row SERVER-LIMITED, not driver-saturated', () => {
     const m = measure(0, rate, [report(run({ queuedMs: 300 }), 1000)], usage);
-    assert.equal(m.driver.saturated, false, m.driver.saturationReasons.join('; '));
+    assert.equal(m.verdict.limit, 'SERVER-LIMITED', m.verdict.why);
     assert.ok(m.driver.sendLagP99 <= 1, `send lag p99 ${m.driver.sendLagP99}µs`);
     assert.ok(m.backlog, 'rate runs report their backlog');
-    assert.equal(m.backlog.serverLimited, true);
     assert.equal(m.backlog.queued, 500);
     assert.ok(Math.abs(m.backlog.waitP99 - 300_000) < 1000, `wait p99 ${m.backlog.waitP99}`);
-    assert.match(m.backlog.reasons.join(), /500 of 1000 operations \(50\.0%\) found every connection busy/);
+    assert.match(m.verdict.why, /500 of 1000 operations \(50\.0%\) found every connection busy/);
   });
 
   it('a driver that sends late is driver-saturated, and the server is not blamed', () => {
     const m = measure(0, rate, [report(run({ lateMs: 30 }), 1000)], usage);
-    assert.equal(m.driver.saturated, true);
-    assert.match(m.driver.saturationReasons.join(), /behind schedule/);
-    assert.equal(m.backlog?.serverLimited, false);
+    assert.equal(m.verdict.limit, 'DRIVER-LIMITED');
+    assert.match(m.verdict.why, /behind schedule/);
     assert.equal(m.backlog?.queued, 0);
   });
 
@@ -79,15 +77,15 @@ describe('measure', () => {
     const m = measure(0, rate, [report(r, 1000)], usage);
     assert.equal(m.backlog?.queued, 5);
     assert.equal(m.backlog?.waitP99, 0);
-    assert.equal(m.backlog?.serverLimited, false);
+    assert.equal(m.verdict.limit, 'none', m.verdict.why);
   });
 
   it('drops at maxInFlight make the row SERVER-LIMITED', () => {
     const r = run({});
     r.drop(10);
     const m = measure(0, rate, [report(r, 1000)], usage);
-    assert.equal(m.backlog?.serverLimited, true);
-    assert.match(m.backlog?.reasons.join() ?? '', /1 operations fell due with maxInFlight=10000/);
+    assert.equal(m.verdict.limit, 'SERVER-LIMITED');
+    assert.match(m.verdict.why, /1 operations fell due with maxInFlight=10000/);
   });
 
   it('keeps the latency of failed operations apart, and counts drain-deadline failures as timeouts', () => {
@@ -115,7 +113,8 @@ describe('measure', () => {
     assert.ok(m?.backlog);
     assert.equal(m.drained, 300);
     assert.equal(m.backlog.queued, 500);
-    assert.equal(m.backlog.serverLimited, true);
+    assert.equal(m.verdict.limit, 'SERVER-LIMITED');
+    assert.match(m.verdict.why, /^repetition #1 \(1 of 2\): 500 of 1000/);
     // 500 of 2000 sends waited 300 ms: still the p99 over all sends.
     assert.ok(Math.abs(m.backlog.waitP99 - 300_000) < 1000);
   });
@@ -133,7 +132,6 @@ describe('measure: which side limited the run', () => {
     }
     const m = measure(0, rate, [report(r, 1000)], usage);
     assert.ok(m.driver.sendLagP99 >= 19_000, `send lag p99 ${m.driver.sendLagP99}`);
-    assert.equal(m.backlog?.serverLimited, true);
-    assert.equal(m.driver.saturated, false);
+    assert.equal(m.verdict.limit, 'SERVER-LIMITED', m.verdict.why);
   });
 });

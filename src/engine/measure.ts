@@ -19,10 +19,11 @@ import type {
 } from '../result/types.js';
 import type { LoadSpec } from '../scenario/types.js';
 import type { DriverReport } from './driver.js';
-import { percentileOverAll } from './load/open.js';
+import { backlogMetrics, percentileOverAll } from './load/open.js';
 import { loadDefinition } from './load/registry.js';
 import type { HelperUsage } from './server-host.js';
 import { totalErrors } from './recorder.js';
+import { decideVerdict, mergeVerdicts, type WindowFigures } from './verdict.js';
 
 export interface WindowUsage {
   /** Driver process CPU (all threads) during the window, µs. */
@@ -70,19 +71,17 @@ export function measure(
   const sent = sum(reports, (r) => r.sent);
   const dropped = sum(reports, (r) => r.dropped);
   const elu = busiest?.eventLoopUtilization ?? 0;
-  const serverBusy = usage.server
-    ? busiestServerProcess(usage.server) / Math.max(1, durationMs * 1000)
-    : undefined;
-  const { driverReasons: reasons, backlog } = loadDefinition(load).limits(load, {
-    sent,
-    dropped,
-    queued: sum(reports, (r) => r.queued),
-    backlogWait: mergeEncoded(reports.map((r) => r.backlogWait)),
-    sendLagP99: sendLag.p99,
-    eventLoopUtilization: elu,
-    ...(serverBusy === undefined ? {} : { serverBusy }),
-  });
-  // The pacing wait is a busy wait: counted in cpuUs, left out of cpuUsPerOp (never more than the CPU used).
+  // Open schedules (those with a lag limit) keep a backlog for busy connections.
+  const rules = loadDefinition(load).limits(load);
+  const backlog =
+    rules.lagLimitUs === undefined
+      ? undefined
+      : backlogMetrics(
+          sent,
+          sum(reports, (r) => r.queued),
+          mergeEncoded(reports.map((r) => r.backlogWait)),
+        );
+  // The pacing share of the driver's CPU (never more than it used): shown beside cpuUsPerOp, not subtracted.
   const pacingUs = Math.min(
     usage.driverCpuUs,
     sum(reports, (r) => (r.pacingMs ?? 0) * 1000),
@@ -93,7 +92,7 @@ export function measure(
   for (const r of reports) for (const k of errorKinds) errorSamples[k] ??= r.errorSamples[k];
   for (const k of errorKinds) if (errorSamples[k] === undefined) delete errorSamples[k];
 
-  return {
+  const figures: WindowFigures = {
     repetition,
     endReason,
     durationMs,
@@ -119,16 +118,15 @@ export function measure(
       workers: usage.workers,
       ...(usage.pacing && load.model !== 'closed' ? { pacing: usage.pacing } : {}),
       cpuUs: usage.driverCpuUs,
-      cpuUsPerOp: ops === 0 ? 0 : (usage.driverCpuUs - pacingUs) / ops,
+      cpuUsPerOp: ops === 0 ? 0 : usage.driverCpuUs / ops,
       ...(pacingUs > 0 ? { pacingUs } : {}),
       cpuUtilization: durationMs === 0 ? 0 : usage.driverCpuUs / (durationMs * 1000),
       eventLoopDelay: busiest?.eventLoopDelay ?? { p50: 0, p99: 0, max: 0 },
       eventLoopUtilization: elu,
       sendLagP99: sendLag.p99,
-      saturated: reasons.length > 0,
-      saturationReasons: reasons,
     },
   };
+  return { ...figures, verdict: decideVerdict(figures, rules) };
 }
 
 function machineMetrics(usage: WindowUsage, durationMs: number): Pick<Measurement, 'machine'> {
@@ -296,7 +294,7 @@ export function mergeTimelines(reports: readonly Pick<DriverReport, 'timeline'>[
 
 /**
  * All repetitions of a case as one Measurement: histograms merged exactly, counts and durations
- * summed (so throughput is total ops / total time), saturation if any repetition was saturated.
+ * summed (so throughput is total ops / total time), the verdict the most binding of theirs.
  */
 export function mergeMeasurements(reps: readonly Measurement[]): Measurement | undefined {
   const first = reps[0];
@@ -375,12 +373,14 @@ export function mergeMeasurements(reps: readonly Measurement[]): Measurement | u
     driver: {
       ...worst.driver,
       cpuUs: driverCpu,
-      cpuUsPerOp: ops === 0 ? 0 : (driverCpu - pacing) / ops,
+      cpuUsPerOp: ops === 0 ? 0 : driverCpu / ops,
       ...(pacing > 0 ? { pacingUs: pacing } : {}),
       cpuUtilization: durationMs === 0 ? 0 : driverCpu / (durationMs * 1000),
-      saturated: reps.some((r) => r.driver.saturated),
-      saturationReasons: [...new Set(reps.flatMap((r) => r.driver.saturationReasons))],
     },
+    verdict: mergeVerdicts(
+      reps.map((r) => r.verdict),
+      reps.map((r) => `repetition #${r.repetition + 1}`),
+    )!,
     ...mergeConnectionCost(reps),
   };
 }
@@ -448,7 +448,7 @@ function mergedFailedLatency(reps: readonly Measurement[]): Pick<Measurement, 'f
   return parts.length === 0 ? {} : { failedLatency: summarizeHistogram(mergeEncoded(parts)) };
 }
 
-/** Backlogs of several repetitions: waits merged exactly; server-limited if any repetition was. */
+/** Backlogs of several repetitions: waits merged exactly. */
 function mergedBacklog(reps: readonly Measurement[]): Pick<Measurement, 'backlog'> {
   const withBacklog = reps.flatMap((r) => (r.backlog ? [{ r, b: r.backlog }] : []));
   if (withBacklog.length === 0) return {};
@@ -459,8 +459,6 @@ function mergedBacklog(reps: readonly Measurement[]): Pick<Measurement, 'backlog
       queued: sum(withBacklog, ({ b }) => b.queued),
       waitP99: percentileOverAll(wait, sent, 99),
       waitMax: Math.max(...withBacklog.map(({ b }) => b.waitMax)),
-      serverLimited: withBacklog.some(({ b }) => b.serverLimited),
-      reasons: [...new Set(withBacklog.flatMap(({ b }) => b.reasons))],
       encoded: encodeHistogram(wait),
     },
   };

@@ -1,3 +1,4 @@
+import { verdictForLoad } from './verdict.js';
 import { brokerOfCase, startRunBrokers } from '../brokers/run.js';
 import { CommbenchError, isCommbenchError } from '../errors.js';
 import { collectGarbage } from '../metrics/gc.js';
@@ -213,13 +214,14 @@ async function runRepetition(
     });
     const hold = loadDefinition(spec.load).hold;
     if (hold) {
-      const measurement = await hold(
+      const held = await hold(
         spec,
         repetition,
         spec.target ?? (server as ServerProcess).url,
         server,
         abort.signal,
       );
+      const measurement = { ...held, verdict: verdictForLoad(spec.load, held) };
       stopping = true;
       return {
         measurement: placed(measurement),

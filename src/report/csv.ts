@@ -44,7 +44,7 @@ export const csvColumns = [
   'server_cpu_us_per_op',
   'server_max_rss_bytes',
   'driver_cpu_us_per_op',
-  'driver_saturated',
+  'limited_by',
 ] as const;
 
 type Row = Record<(typeof csvColumns)[number], string | number | boolean | undefined>;
@@ -88,7 +88,7 @@ function rowOf(c: CaseResult, m: Measurement | undefined, repetition: string): R
     server_cpu_us_per_op: m?.server?.cpuUsPerOp,
     server_max_rss_bytes: m?.server?.maxRssBytes,
     driver_cpu_us_per_op: m?.driver.cpuUsPerOp,
-    driver_saturated: m?.driver.saturated,
+    limited_by: m?.verdict.limit,
   };
 }
 

@@ -2,8 +2,6 @@
  * The summary table every human-facing reporter shows (terminal, markdown, HTML), built once from a
  * Result as plain strings so the formats cannot disagree. Renderers only lay it out.
  */
-import { busyMachineCores } from '../metrics/machine.js';
-import { saturation } from '../metrics/saturation.js';
 import type { ErrorKind } from '../result/types.js';
 import type { CaseResult, Measurement, Result } from '../result/types.js';
 import type { CaseSpec } from '../scenario/types.js';
@@ -65,7 +63,7 @@ export interface Flag {
     | 'cpu-bound'
     | 'not-run';
   readonly severity: 'error' | 'warn' | 'info';
-  /** Short text shown in the flags column, e.g. 'DRIVER-LIMITED', 'dropped 1874 (9.4%)'. */
+  /** Short text shown in the flags column, e.g. 'DRIVER-LIMITED', 'SERVER-LIMITED dropped 9.4%'. */
   readonly text: string;
 }
 
@@ -176,31 +174,8 @@ export function caseFlags(c: CaseResult): Flag[] {
   if (c.status === 'server-crashed')
     flags.push({ code: 'server-crashed', severity: 'error', text: 'server-crashed' });
   if (c.status === 'interrupted') flags.push({ code: 'interrupted', severity: 'error', text: 'interrupted' });
-  if (m?.driver.saturated)
-    flags.push({ code: 'driver-saturated', severity: 'error', text: 'DRIVER-LIMITED' });
-  if (m?.backlog?.serverLimited) {
-    flags.push({
-      code: 'server-limited',
-      severity: 'warn',
-      text: `SERVER-LIMITED${m.backlog.queued > 0 ? ` queued ${formatInteger(m.backlog.queued)}` : ''}`,
-    });
-  }
-  if (m && m.dropped > 0) {
-    const ratio = m.dropped / (m.sent + m.dropped);
-    flags.push({
-      code: 'dropped',
-      severity: 'warn',
-      text: `dropped ${formatInteger(m.dropped)} (${formatPercent(ratio)})`,
-    });
-  }
-  if (m && isCpuBound(m)) flags.push({ code: 'cpu-bound', severity: 'info', text: 'CPU-BOUND' });
-  if (m?.machine && m.machine.otherCores > busyMachineCores) {
-    flags.push({
-      code: 'busy-machine',
-      severity: 'warn',
-      text: `BUSY-MACHINE ${m.machine.otherCores} cores`,
-    });
-  }
+  const limited = m ? verdictFlag(m) : undefined;
+  if (limited) flags.push(limited);
   const partial = unexplainedPartials(c).length;
   if (partial > 0) flags.push({ code: 'partial', severity: 'warn', text: 'partial' });
   if (c.spec.repeat > 1) {
@@ -212,14 +187,45 @@ export function caseFlags(c: CaseResult): Flag[] {
   return flags;
 }
 
-/** Both sides busy: the driver never idled and the server kept a core busy (not driver saturation). */
-function isCpuBound(m: Measurement): boolean {
-  return (
-    !m.driver.saturated &&
-    m.driver.eventLoopUtilization >= saturation.eventLoopUtilization &&
-    m.server?.cpuUtilization !== undefined &&
-    m.server.cpuUtilization >= saturation.serverBusy
-  );
+/** The flag of the stored verdict (src/engine/verdict.ts decided it when the window was measured). */
+function verdictFlag(m: Measurement): Flag | undefined {
+  switch (m.verdict.limit) {
+    case 'none':
+      return undefined;
+    case 'DRIVER-LIMITED':
+      return { code: 'driver-saturated', severity: 'error', text: 'DRIVER-LIMITED' };
+    case 'SERVER-LIMITED': {
+      // Its evidence in the cell: operations that waited for a connection, and the share dropped.
+      const queued = m.backlog?.queued ?? 0;
+      const evidence = [
+        ...(queued > 0 ? [`queued ${formatInteger(queued)}`] : []),
+        ...(m.dropped > 0 ? [`dropped ${formatPercent(m.dropped / (m.sent + m.dropped))}`] : []),
+      ];
+      return {
+        code: 'server-limited',
+        severity: 'warn',
+        text: ['SERVER-LIMITED', evidence.join(', ')].filter(Boolean).join(' '),
+      };
+    }
+    case 'CPU-BOUND':
+      return { code: 'cpu-bound', severity: 'info', text: 'CPU-BOUND' };
+    case 'BUSY-MACHINE':
+      return {
+        code: 'busy-machine',
+        severity: 'warn',
+        text: `BUSY-MACHINE ${m.verdict.figures.otherCores ?? m.machine?.otherCores ?? '?'} cores`,
+      };
+  }
+}
+
+/**
+ * Driver CPU per operation: everything the driver process used, with the share it spent pacing
+ * (waiting for due times) beside it when there was any: '612µs (92% pacing)'.
+ */
+function formatDriverCpu(d: Measurement['driver']): string {
+  const total = formatMicros(d.cpuUsPerOp);
+  if (!d.pacingUs || d.cpuUs <= 0) return total;
+  return `${total} (${formatPercent(d.pacingUs / d.cpuUs)} pacing)`;
 }
 
 /** Repetitions that ended early for a reason the case status does not already say. */
@@ -300,7 +306,7 @@ function cellsOf(label: string, spec: CaseSpec, m: Measurement | undefined, flag
     payload: m ? formatBytes(m.payload.perOp) : dash,
     wire: m ? formatBytes(m.wire.perOp) : dash,
     serverCpu: m?.server ? formatMicros(m.server.cpuUsPerOp) : dash,
-    driverCpu: m ? formatMicros(m.driver.cpuUsPerOp) : dash,
+    driverCpu: m ? formatDriverCpu(m.driver) : dash,
     errors: m ? formatErrors(m) : dash,
     detail: detailOf(m),
     flags: flags.map((f) => f.text).join(', '),

@@ -76,28 +76,23 @@ function caseNotes(result: Result, rows: readonly SummaryRow[]): SummaryNote[] {
     });
   }
   for (const r of flagged('driver-saturated')) {
-    const d = r.result?.summary?.driver;
-    if (!d) continue;
-    const evidence =
-      d.saturationReasons.length > 0
-        ? d.saturationReasons.join(', ')
-        : `driver CPU ${formatPercent(d.cpuUtilization)} of one core, event loop ${formatPercent(d.eventLoopUtilization)} busy, ` +
-          `event-loop delay p99 ${formatMicros(d.eventLoopDelay.p99)}`;
+    const m = r.result?.summary;
+    if (!m) continue;
+    const advice = m.delivery
+      ? ' Push and queue cases run their subscribers in one driver thread: use fewer subscribers or a lower rate.'
+      : workersAdvice(result, r);
     notes.push({
       topic: 'driver-saturated',
       group: 'cases',
       severity: 'error',
       text:
-        `DRIVER-LIMITED: ${label(r)}: the load generator, not the server, was the bottleneck (${evidence}). ` +
-        `Its throughput and latency describe commbench's client, not ${r.spec.pattern}. ` +
-        (r.result?.summary?.delivery
-          ? 'Push and queue cases run their subscribers in one driver thread: use fewer subscribers or a lower rate.'
-          : `Re-run with --workers ${suggestWorkers(d.workers, result.environment.cores)} or fewer connections.`),
+        `DRIVER-LIMITED: ${label(r)}: the load generator, not the server, was the bottleneck (${m.verdict.why}). ` +
+        `Its throughput and latency describe commbench's client, not ${r.spec.pattern}.${advice}`,
     });
   }
   for (const r of flagged('server-limited')) {
     const m = r.result?.summary;
-    if (!m?.backlog) continue;
+    if (!m) continue;
     const drained =
       (m.drained ?? 0) > 0
         ? ` ${formatInteger(m.drained ?? 0)} operations due in the window completed only after it (drained: in the latencies, not in ops/s).`
@@ -107,8 +102,8 @@ function caseNotes(result: Result, rows: readonly SummaryRow[]): SummaryNote[] {
       group: 'cases',
       severity: 'warn',
       text:
-        `SERVER-LIMITED: ${label(r)}: the server, not the load generator, limited the run (${m.backlog.reasons.join('; ')}). ` +
-        `The driver's own send lag was small beside that (p99 ${formatMicros(m.driver.sendLagP99)}); ops/s is what the server completed in the window ` +
+        `SERVER-LIMITED: ${label(r)}: the server, not the load generator, limited the run (${m.verdict.why}). ` +
+        `The driver's own send lag was shorter (p99 ${formatMicros(m.driver.sendLagP99)}); ops/s is what the server completed in the window ` +
         `and the latencies include the wait from each operation's due time.${drained}`,
     });
   }
@@ -137,7 +132,8 @@ function caseNotes(result: Result, rows: readonly SummaryRow[]): SummaryNote[] {
         `so these numbers are lower and noisier than the machine can give. Re-run on a quiet machine, or compare with --normalize tcp.`,
     });
   }
-  for (const r of flagged('dropped')) {
+  // Drops make a row SERVER-LIMITED (its flag gives the share); this note says what they mean.
+  for (const r of rows.filter((row) => (row.result?.summary?.dropped ?? 0) > 0)) {
     const m = r.result?.summary;
     const load = r.spec.load;
     if (!m || !('maxInFlight' in load) || r.spec.loadInfo.offered === undefined) continue;
@@ -260,9 +256,9 @@ function methodNotes(rows: readonly SummaryRow[]): SummaryNote[] {
       severity: 'info',
       text:
         'rate: "rate R/s" cases schedule operations at a constant rate and measure latency from the intended ' +
-        'send time (corrected for coordinated omission). To send on time to the µs the driver waits out the last ' +
-        '1.5 ms before each send on its event loop (a busy wait); drv CPU leaves that wait out (it is driver.pacingUs in the result), ' +
-        `and it is flagged DRIVER-LIMITED only when sends fall behind the schedule.${queued.join('')}`,
+        'send time (corrected for coordinated omission). drv CPU counts everything the driver process used, ' +
+        "including the time it spent pacing its sends to their due times, whose share is shown beside it ('(92% pacing)'); " +
+        `the row is DRIVER-LIMITED only when sends fall behind the schedule.${queued.join('')}`,
     });
   }
   for (const text of new Set(rows.flatMap((r) => (r.result?.summary && r.spec.loadInfo.note) || []))) {
@@ -329,6 +325,36 @@ function placementNote(result: Result): string | undefined {
   return `CPU placement (read back from /proc, taskset): ${clauses.join('; ')}.`;
 }
 
-function suggestWorkers(current: number, cores: number): number {
-  return Math.max(2, Math.min(Math.max(1, cores - 1), current * 2));
+/** Most driver worker threads a case may have (scenario bounds). */
+const maxWorkers = 64;
+
+/**
+ * The --workers advice for a DRIVER-LIMITED row, as a command that runs as given: the scenario
+ * again, only this row's pattern, with more driver threads than it had — at most the connections of
+ * every planned case of that pattern (each worker drives at least one), and no more than the cores
+ * leave room for beside the server (at least 2). Empty when no such number exceeds the row's workers
+ * (one connection, or the cores already used), or when the pattern's cases run push/queue subscribers
+ * (one thread).
+ */
+export function workersAdvice(result: Result, row: SummaryRow): string {
+  const pattern = row.spec.pattern;
+  const planned = result.plan.cases.filter((s) => s.pattern === pattern && s.loadInfo.schedule !== 'hold');
+  if (result.cases.some((c) => c.spec.pattern === pattern && c.summary?.delivery)) return '';
+  const most = Math.min(maxWorkers, ...planned.map((s) => s.load.connections));
+  const current = row.spec.workers;
+  const wanted = Math.min(Math.max(2, result.environment.cores - 1), current * 2);
+  const workers = Math.min(wanted, most);
+  if (workers <= current) return '';
+  const scenario = result.plan.source.startsWith('builtin:')
+    ? result.plan.source.slice('builtin:'.length)
+    : result.plan.source;
+  return (
+    ` Re-run it with more driver threads (with this run's other flags): ` +
+    `commbench run ${shellWord(scenario)} --pattern ${shellWord(pattern)} --workers ${workers}.`
+  );
+}
+
+/** `word` as one shell word: as is when it needs no quoting, else in single quotes. */
+function shellWord(word: string): string {
+  return /^[A-Za-z0-9_./:@%+=,-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }

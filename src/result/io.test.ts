@@ -62,11 +62,11 @@ test('readResult: another schemaVersion names the versions and what to do', asyn
   const path = join(dir, 'v2.json');
   await writeFile(
     path,
-    JSON.stringify({ ...makeResult(), schemaVersion: 2, tool: { name: 'commbench', version: '9.0.0' } }),
+    JSON.stringify({ ...makeResult(), schemaVersion: 3, tool: { name: 'commbench', version: '9.0.0' } }),
   );
   await rejectsWith(
     readResult(path),
-    /schemaVersion 2; this commbench reads schemaVersion 1/,
+    /schemaVersion 3; this commbench reads schemaVersion 1 to 2/,
     /commbench 9\.0\.0.*upgrade/,
   );
   await writeFile(path, JSON.stringify({ ...makeResult(), schemaVersion: undefined }));

@@ -9,10 +9,11 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { CommbenchError, errnoCode } from '../errors.js';
 import { describeLoad } from '../engine/load/registry.js';
-import type { CaseSpec } from '../scenario/types.js';
+import { mergeVerdicts, verdictForLoad } from '../engine/verdict.js';
+import type { CaseSpec, LoadSpec } from '../scenario/types.js';
 import { renderJson } from './json.js';
 import { schemaVersion } from './types.js';
-import type { Result } from './types.js';
+import type { BacklogMetrics, CaseResult, Measurement, Result, WindowFigures } from './types.js';
 
 /**
  * Writes `result` to `path` atomically: creates the directory if needed, writes a temp file next to
@@ -98,13 +99,13 @@ export function checkResult(data: unknown, source: string): Result {
     });
   }
   const version = data.schemaVersion;
-  if (version !== schemaVersion) {
+  if (version !== schemaVersion && version !== 1) {
     const newer = typeof version === 'number' && version > schemaVersion;
     const writer =
       typeof data.tool.version === 'string' ? `commbench ${data.tool.version}` : 'another commbench';
     throw new CommbenchError(
       'E_RESULT_INVALID',
-      `${source} has schemaVersion ${JSON.stringify(version)}; this commbench reads schemaVersion ${schemaVersion}`,
+      `${source} has schemaVersion ${JSON.stringify(version)}; this commbench reads schemaVersion 1 to ${schemaVersion}`,
       {
         hint: newer
           ? `it was written by ${writer}, which is newer: upgrade commbench to read it`
@@ -140,7 +141,57 @@ export function checkResult(data: unknown, source: string): Result {
       details: problems,
     });
   }
-  return withLoadInfo(data as unknown as Result);
+  return withVerdicts(withLoadInfo(data as unknown as Result));
+}
+
+/**
+ * Results written before windows stored their verdict (schemaVersion 1) get it here, the one place
+ * it is computed on read: each repetition's from its stored figures by the same rules as a run
+ * (src/engine/verdict.ts), the summary's merged from them. Their driver CPU per operation becomes
+ * everything the driver used (version 1 left the pacing out), and the flags version 1 stored in
+ * its place (driver.saturated, backlog.serverLimited, their reasons) are dropped.
+ */
+function withVerdicts(result: Result): Result {
+  const judged = (load: LoadSpec, stored: Measurement): Measurement => {
+    if ((stored as Partial<Measurement>).verdict) return stored;
+    const {
+      saturated: _s,
+      saturationReasons: _r,
+      ...driver
+    } = stored.driver as Measurement['driver'] & {
+      saturated?: boolean;
+      saturationReasons?: readonly string[];
+    };
+    const m: WindowFigures = {
+      ...stored,
+      driver: { ...driver, cpuUsPerOp: stored.ops > 0 ? driver.cpuUs / stored.ops : 0 },
+      ...(stored.backlog ? { backlog: withoutOldFlags(stored.backlog) } : {}),
+    };
+    return { ...m, verdict: verdictForLoad(load, m) };
+  };
+  const cases = result.cases.map((c): CaseResult => {
+    const repetitions = c.repetitions.map((m) => judged(c.spec.load, m));
+    if (!c.summary || (c.summary as Partial<Measurement>).verdict) return { ...c, repetitions };
+    const fromReps = mergeVerdicts(
+      repetitions.map((m) => m.verdict),
+      repetitions.map((m) => `repetition #${m.repetition + 1}`),
+    );
+    const summary = judged(c.spec.load, c.summary);
+    return { ...c, repetitions, summary: fromReps ? { ...summary, verdict: fromReps } : summary };
+  });
+  return { ...result, schemaVersion, cases };
+}
+
+function withoutOldFlags(b: BacklogMetrics): BacklogMetrics {
+  const {
+    serverLimited: _l,
+    reasons: _r,
+    ...rest
+  } = b as BacklogMetrics & {
+    serverLimited?: boolean;
+    reasons?: readonly string[];
+  };
+  return rest;
 }
 
 /** Results written before cases carried `loadInfo` get it from their load (same schemaVersion). */

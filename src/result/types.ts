@@ -9,7 +9,28 @@ export type ErrorKind = (typeof errorKinds)[number];
  * The result file: the one source of truth every report, compare and check reads.
  * Units: latencies µs, durations ms, sizes bytes, CPU µs. Bump `schemaVersion` on breaking change.
  */
-export const schemaVersion = 1;
+export const schemaVersion = 2;
+
+/**
+ * Who limited a measured window, in order of precedence: the first that holds is the verdict
+ * (src/engine/verdict.ts decides it; see there for each rule). Exclusive: one per window.
+ */
+export const limitsInPrecedence = ['SERVER-LIMITED', 'BUSY-MACHINE', 'CPU-BOUND', 'DRIVER-LIMITED'] as const;
+export type Limit = (typeof limitsInPrecedence)[number];
+
+/** The one answer to "who limited the run", decided once per window and stored with it. */
+export interface Verdict {
+  /** 'none' when nothing limited the run, or when errors, not a limit, describe it (see `why`). */
+  readonly limit: Limit | 'none';
+  /** One line: why this answer, in the figures' terms. */
+  readonly why: string;
+  /**
+   * The figures the rules read, by name with their unit as a suffix: sendLagP99Us, lagLimitUs,
+   * backlogWaitP99Us, queued, dropped, sent, ops, errors, eventLoopUtilization, serverBusyCores,
+   * otherCores, … (absent when not measured).
+   */
+  readonly figures: Readonly<Record<string, number>>;
+}
 
 export type EndReason = 'completed' | 'interrupted' | 'failed';
 
@@ -182,6 +203,8 @@ export interface Measurement {
   /** Push and queue patterns: what the subscribers received (publish → receipt on one clock). */
   readonly delivery?: DeliveryMetrics;
   readonly server?: ServerMetrics;
+  /** Who limited this window (a summary: the most binding of its repetitions'). */
+  readonly verdict: Verdict;
   readonly driver: {
     readonly workers: number;
     /**
@@ -191,13 +214,12 @@ export interface Measurement {
     readonly pacing?: { readonly pacing: 'spin' | 'sleep'; readonly reason: string };
     /** CPU of the driver process in the window, µs, pacing included. */
     readonly cpuUs: number;
-    /**
-     * CPU per operation, µs, without the pacing: an open loop waits out the last 1.5 ms before each
-     * due time on its event loop (a busy wait that sends nothing), and that wait, measured as its wall
-     * time and at most cpuUs, is left out so the figure is what sending and checking cost.
-     */
+    /** CPU per operation, µs: everything the driver process used (cpuUs / ops), pacing included. */
     readonly cpuUsPerOp: number;
-    /** Open loops: the pacing wait in the window, µs (in cpuUs, not in cpuUsPerOp). Absent for older results. */
+    /**
+     * Open loops: the share of cpuUs spent pacing (waiting for due times on the event loop), µs, at
+     * most cpuUs; shown beside cpuUsPerOp, never subtracted from it. Absent when none.
+     */
     readonly pacingUs?: number;
     /** CPU time / wall time of the driver process (1.0 = one core busy). */
     readonly cpuUtilization: number;
@@ -210,11 +232,11 @@ export interface Measurement {
      * due time to when the driver could send, not counting a wait for a free connection (`backlog`).
      */
     readonly sendLagP99: number;
-    /** True when the driver, not the server, most likely limited the run. */
-    readonly saturated: boolean;
-    readonly saturationReasons: readonly string[];
   };
 }
+
+/** A measurement before its verdict is decided (src/engine/verdict.ts adds it). */
+export type WindowFigures = Omit<Measurement, 'verdict'>;
 
 /** The knee model's capacity search (src/engine/load/knee.ts). */
 export interface SearchResult {
@@ -262,12 +284,6 @@ export interface BacklogMetrics {
   /** How long they waited, µs, over every operation sent (those not queued waited 0). */
   readonly waitP99: number;
   readonly waitMax: number;
-  /**
-   * True when the server side limited the run: the backlog wait was long against the schedule
-   * (p99 over the sends), or operations were dropped at maxInFlight. Flagged SERVER-LIMITED.
-   */
-  readonly serverLimited: boolean;
-  readonly reasons: readonly string[];
   /** The queued operations' waits (hdr-histogram-js compressed base64, µs), so repetitions merge exactly. */
   readonly encoded?: string;
 }

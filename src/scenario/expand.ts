@@ -39,6 +39,8 @@ export interface OverrideLayer {
   readonly fields: Fields;
   /** Matrix dimensions the override replaces (e.g. --payload replaces payload.size). */
   readonly clears: readonly MatrixKey[];
+  /** --pattern: only cases of these patterns run, so only theirs are checked against the machine. */
+  readonly patterns?: readonly string[] | undefined;
 }
 
 /** A resolved case before it gets its id. */
@@ -221,7 +223,9 @@ export function expandScenario(
       if (opts.overrides) layers.push({ fields: opts.overrides.fields, path: undefined, cli: true });
       const resolved = resolveCase(layers, casePath, problems);
       if (!resolved) continue;
-      if (opts.limits) {
+      // A case --pattern leaves out never runs: what it would ask of the machine does not matter.
+      const runs = opts.overrides?.patterns?.includes(resolved.pattern) ?? true;
+      if (opts.limits && runs) {
         for (const p of caseLimitProblems(resolved, opts.limits))
           problems.push(problemAt(originOf(layers, p.field, casePath), casePath, p.message));
       }

@@ -29,7 +29,7 @@ describe('commbench run (end to end, built CLI)', () => {
     assert.match(files[0] ?? '', /smoke-\d{8}-\d{6}\.json$/);
     assert.match(stderr, /result: .*smoke-/);
     const result = readResult(files[0]);
-    assert.equal(result.schemaVersion, 1);
+    assert.equal(result.schemaVersion, 2);
     assert.equal(result.tool.name, 'commbench');
     assert.equal(result.endReason, 'completed');
     assert.ok(result.environment.cores >= 1 && result.environment.cpuModel.length > 0);
@@ -45,6 +45,7 @@ describe('commbench run (end to end, built CLI)', () => {
       assert.ok(s.payload.perOp > 0 && s.wire.perOp > 0);
       assert.ok(s.server && s.server.cpuUsPerOp > 0 && s.server.maxRssBytes > 0);
       assert.ok(s.driver.cpuUsPerOp > 0);
+      assert.ok(s.verdict && typeof s.verdict.why === 'string', 'every row stores who limited it');
       assert.equal(s.errors.total, 0);
       assert.ok(s.verified > 0, 'echo content was checked on a sample');
     }

@@ -162,7 +162,7 @@ describe('worker-thread drivers', () => {
     assert.ok(s);
     assert.ok(Math.abs(s.sent + s.dropped - 800) <= 2, `offered ${s.sent + s.dropped} of 800`);
     assert.ok(s.throughput <= 205 && s.throughput > 150, `throughput ${s.throughput}`);
-    assert.ok(s.backlog?.serverLimited, 'flagged SERVER-LIMITED');
+    assert.equal(s.verdict.limit, 'SERVER-LIMITED', s.verdict.why);
   });
 
   it('count operations still pending at the drain deadline as timeouts, not connection errors', async () => {

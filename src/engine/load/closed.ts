@@ -1,6 +1,5 @@
-import { saturation } from '../../metrics/saturation.js';
 import { sumShares } from './open.js';
-import type { LimitInputs, LimitVerdict, LoadBase, LoadContext, LoadDefinition, LoadModel } from './types.js';
+import type { LoadBase, LoadContext, LoadDefinition, LoadModel } from './types.js';
 
 /**
  * Closed loop: every connection keeps `inFlight` operations outstanding; a new one starts as soon
@@ -32,27 +31,6 @@ export function closedLoop(opts: { inFlight: number }): LoadModel {
       }
       await Promise.all(loops);
     },
-  };
-}
-
-/**
- * The rule of a schedule that waits for answers: a driver that never idled limited the run only if
- * the server had room to go faster; when both kept a core busy the machine was the limit (reported
- * as CPU-BOUND, not as driver saturation).
- */
-export function closedLoopLimits(m: LimitInputs): LimitVerdict {
-  const busy =
-    m.eventLoopUtilization >= saturation.eventLoopUtilization &&
-    (m.serverBusy === undefined || m.serverBusy < saturation.serverBusy);
-  return {
-    driverReasons: busy
-      ? [
-          `driver event loop busy ${Math.round(m.eventLoopUtilization * 100)}% of the window` +
-            (m.serverBusy === undefined
-              ? ''
-              : ` while the server used ${Math.round(m.serverBusy * 100)}% of a core`),
-        ]
-      : [],
   };
 }
 
@@ -88,6 +66,7 @@ export const closed = {
   combine: (parts) => sumShares(parts, ['connections']),
   fromIntendedTime: false,
   maxOutstanding: (s) => s.connections * s.inFlight,
-  limits: (_s, m) => closedLoopLimits(m),
+  // A closed loop's driver is judged by its event loop (no schedule to fall behind).
+  limits: () => ({}),
   model: (s) => closedLoop({ inFlight: s.inFlight }),
 } satisfies LoadDefinition<ClosedSpec>;

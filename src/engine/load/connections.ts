@@ -5,13 +5,13 @@ import { createHistogram, recordMicros, summarizeHistogram } from '../../metrics
 import { WireMeter } from '../../metrics/wire.js';
 import { loadPattern } from '../../patterns/registry.js';
 import { isPush, type PatternClient, type Subscription } from '../../patterns/types.js';
-import type { ConnectionCost, Measurement } from '../../result/types.js';
+import type { ConnectionCost, WindowFigures } from '../../result/types.js';
 import type { CaseSpec } from '../../scenario/types.js';
 import { openFilesLimit } from '../../proc/placement.js';
 import { raiseOwnNofile } from '../../proc/spawn.js';
 import { formatInteger } from '../../units.js';
 import type { ServerProcess } from '../server-host.js';
-import { baseFields, closedLoopLimits } from './closed.js';
+import { baseFields } from './closed.js';
 import { sumShares } from './open.js';
 import type { LoadBase, LoadDefinition } from './types.js';
 
@@ -34,7 +34,7 @@ export async function holdConnections(
   url: string,
   server: ServerProcess | undefined,
   signal: AbortSignal,
-): Promise<Measurement> {
+): Promise<WindowFigures> {
   const pattern = await loadPattern(spec.pattern);
   const options = pattern.options.parse(spec.options ?? {});
   const subscriptions = isPush(pattern, options);
@@ -218,9 +218,8 @@ export async function holdConnections(
       },
       eventLoopUtilization,
       sendLagP99: 0,
-      saturated: false,
-      saturationReasons: [],
     },
+
     connections: cost,
   };
 }
@@ -270,6 +269,6 @@ export const connections = {
   combine: (parts) => sumShares(parts, ['connections']),
   fromIntendedTime: false,
   maxOutstanding: (s) => s.connections,
-  limits: (_s, m) => closedLoopLimits(m),
+  limits: () => ({ holds: true }),
   hold: holdConnections,
 } satisfies LoadDefinition<ConnectionsSpec>;

@@ -12,7 +12,7 @@ import {
   type KneeSettings,
   type StepOutcome,
 } from './knee-search.js';
-import { openLoopLimits, openShare, sumShares } from './open.js';
+import { openLoopRules, openShare, sumShares } from './open.js';
 import type { RateSpec } from './rate.js';
 import type { LoadBase, LoadDefinition } from './types.js';
 
@@ -75,8 +75,8 @@ export function kneeStepLoad(s: KneeSpec, rate: number): RateSpec {
 }
 
 /**
- * A step's figures for the objective. The driver counts as the limit only when its sends were late
- * by more than a tenth of the p99 bound: a few ms of timer lateness at a low rate (the rate model's
+ * A step's figures for the objective. The driver counts as the limit only when the step's stored
+ * verdict says DRIVER-LIMITED and its sends were late by more than a tenth of the p99 bound: a few ms of timer lateness at a low rate (the rate model's
  * flag) cannot break a 50 ms objective, and ending the search on it would blame the driver for nothing.
  */
 function outcomeOf(s: KneeSpec, rate: number, m: Measurement): StepOutcome {
@@ -89,7 +89,7 @@ function outcomeOf(s: KneeSpec, rate: number, m: Measurement): StepOutcome {
     dropped: m.dropped,
     errors: m.errors.total,
     queued: m.backlog?.queued ?? 0,
-    driverLimited: m.driver.saturated && m.driver.sendLagP99 > s.p99Ms * 100,
+    driverLimited: m.verdict.limit === 'DRIVER-LIMITED' && m.driver.sendLagP99 > s.p99Ms * 100,
   };
 }
 
@@ -217,6 +217,6 @@ export const knee = {
   fromIntendedTime: true,
   maxOutstanding: (s) => Math.min(s.connections * s.inFlight, s.maxInFlight),
   // Each step is measured as a rate-model window and judged by the rate model's rules.
-  limits: (s, m) => openLoopLimits(s.to, s.maxInFlight, m),
+  limits: (s) => openLoopRules(s.to, s.maxInFlight),
   search: (s, step) => searchKnee(s, (load, i) => step(load, i)),
 } satisfies LoadDefinition<KneeSpec>;

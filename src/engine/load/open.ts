@@ -1,12 +1,12 @@
 import { encodeHistogram, type Histogram } from '../../metrics/histogram.js';
 import { saturation } from '../../metrics/saturation.js';
 import type { BacklogMetrics } from '../../result/types.js';
-import type { LimitInputs, LimitVerdict, LoadBase, LoadContext, LoadModel, SharePlacement } from './types.js';
+import type { LimitRules, LoadBase, LoadContext, LoadModel, SharePlacement } from './types.js';
 
 /**
  * The open-loop machinery shared by the open models (rate, ramp): issuing operations at due times
  * that do not depend on earlier ones, the backlog for busy connections, drops at maxInFlight, and
- * the who-limited-the-run rules that follow from it.
+ * what the who-limited-the-run verdict needs to know of an open schedule.
  */
 
 /** Due time (clock ms) of operation `i` of a schedule, increasing in i; ≥ ctx.endAt ends it. */
@@ -118,59 +118,26 @@ export function lagLimitUs(peakRate: number): number {
 }
 
 /**
- * The rules of an open loop whose fastest rate is `peakRate`/s. The driver limited the run when its
- * sends fell behind the schedule by more than the schedule's own spacing allows (2 ms behind at
- * 1000/s means it could not keep up; at one message every 2 s it does not), unless the lag is
- * dwarfed by the server's backlog (a stalled server's answers arriving in one burst keep the driver
- * busy for a moment). Its event loop is busy by design (it waits out the last 1.5 ms before each
- * send), so that alone blames nothing. The server limited it when operations waited for a free
- * connection longer than that limit, or any were dropped at maxInFlight.
+ * What an open loop whose fastest rate is `peakRate`/s tells the verdict: sends may fall behind
+ * the schedule by as much as its own spacing allows (2 ms behind at 1000/s means the driver could
+ * not keep up; at one message every 2 s it does not), and a wait for a free connection is judged
+ * against the same limit. Its event loop is busy by design while it paces, so that alone blames
+ * nothing. The verdict itself is decided in src/engine/verdict.ts.
  */
-export function openLoopLimits(peakRate: number, maxInFlight: number, m: LimitInputs): LimitVerdict {
-  const backlog = backlogMetrics(peakRate, maxInFlight, m.sent, m.dropped, m.queued, m.backlogWait);
-  const dwarfed = backlog.serverLimited && backlog.waitP99 >= saturation.backlogOverLag * m.sendLagP99;
-  const late = m.sendLagP99 > lagLimitUs(peakRate) && !dwarfed;
-  return {
-    driverReasons: late ? [`sends ran up to ${Math.round(m.sendLagP99 / 1000)}ms behind schedule (p99)`] : [],
-    backlog,
-  };
+export function openLoopRules(peakRate: number, maxInFlight: number): LimitRules {
+  return { lagLimitUs: lagLimitUs(peakRate), maxInFlight };
 }
 
 /**
  * The server's backlog of an open run: `queued` of the `sent` operations waited for a free
- * connection, `wait` holds their waits (µs). Its p99 is taken over every send (one that found a
- * connection free waited 0), and judged against the same limit as the driver's send lag: a backlog
- * that long, or any operation dropped at maxInFlight, means the server side limited the run.
+ * connection, `wait` holds their waits (µs); its p99 is taken over every send (one that found a
+ * connection free waited 0).
  */
-export function backlogMetrics(
-  peakRate: number,
-  maxInFlight: number,
-  sent: number,
-  dropped: number,
-  queued: number,
-  wait: Histogram,
-): BacklogMetrics {
-  const waitP99 = percentileOverAll(wait, sent, 99);
-  const waitMax = wait.totalCount === 0 ? 0 : wait.getValueAtPercentile(100);
-  const reasons: string[] = [];
-  if (queued > 0 && waitP99 > lagLimitUs(peakRate)) {
-    const share = sent === 0 ? 0 : queued / sent;
-    reasons.push(
-      `${queued} of ${sent} operations (${(share * 100).toFixed(1)}%) found every connection busy and waited ` +
-        `for one: p99 ${formatMs(waitP99)} over all sends, max ${formatMs(waitMax)}`,
-    );
-  }
-  if (dropped > 0) {
-    reasons.push(
-      `${dropped} operations fell due with maxInFlight=${maxInFlight} outstanding and were dropped`,
-    );
-  }
+export function backlogMetrics(sent: number, queued: number, wait: Histogram): BacklogMetrics {
   return {
     queued,
-    waitP99,
-    waitMax,
-    serverLimited: reasons.length > 0,
-    reasons,
+    waitP99: percentileOverAll(wait, sent, 99),
+    waitMax: wait.totalCount === 0 ? 0 : wait.getValueAtPercentile(100),
     encoded: encodeHistogram(wait),
   };
 }
@@ -182,10 +149,6 @@ export function percentileOverAll(h: Histogram, total: number, p: number): numbe
   const above = ((100 - p) / 100) * Math.max(total, n);
   if (above >= n) return 0;
   return h.getValueAtPercentile(100 * (1 - above / n));
-}
-
-function formatMs(us: number): string {
-  return us >= 10_000 ? `${Math.round(us / 1000)}ms` : `${(us / 1000).toFixed(1)}ms`;
 }
 
 /**

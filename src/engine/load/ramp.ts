@@ -1,7 +1,7 @@
 import { MaxInFlight, RateFrom as From, RateTo as To } from '../../scenario/fields.js';
 import { formatInteger } from '../../units.js';
 import { baseFields, subscribersLabel } from './closed.js';
-import { openLoop, openLoopLimits, openShare, sumShares, type DueTimes } from './open.js';
+import { openLoop, openLoopRules, openShare, sumShares, type DueTimes } from './open.js';
 import type { LoadBase, LoadContext, LoadDefinition, LoadModel } from './types.js';
 
 /**
@@ -93,7 +93,7 @@ export const ramp = {
   fromIntendedTime: true,
   maxOutstanding: (s) => Math.min(s.connections * s.inFlight, s.maxInFlight),
   // The tightest spacing is at the faster end: the send-lag and backlog limits are judged there.
-  limits: (s, m) => openLoopLimits(Math.max(s.from, s.to), s.maxInFlight, m),
+  limits: (s) => openLoopRules(Math.max(s.from, s.to), s.maxInFlight),
   model: (s, placement) =>
     linearRamp({
       from: s.from,

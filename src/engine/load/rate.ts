@@ -1,7 +1,7 @@
 import { MaxInFlight, Rate } from '../../scenario/fields.js';
 import { formatInteger } from '../../units.js';
 import { subscribersLabel } from './closed.js';
-import { openLoop, openLoopLimits, openShare, sumShares } from './open.js';
+import { openLoop, openLoopRules, openShare, sumShares } from './open.js';
 import type { LoadBase, LoadDefinition, LoadModel } from './types.js';
 
 /**
@@ -60,7 +60,7 @@ export const rate = {
   combine: (parts) => sumShares(parts, ['connections', 'rate', 'maxInFlight']),
   fromIntendedTime: true,
   maxOutstanding: (s) => Math.min(s.connections * s.inFlight, s.maxInFlight),
-  limits: (s, m) => openLoopLimits(s.rate, s.maxInFlight, m),
+  limits: (s) => openLoopRules(s.rate, s.maxInFlight),
   model: (s, placement) =>
     constantRate({
       rate: s.rate,

@@ -1,6 +1,5 @@
 import type { ZodOptional, ZodType } from 'zod';
-import type { Histogram } from '../../metrics/histogram.js';
-import type { BacklogMetrics, Measurement } from '../../result/types.js';
+import type { Measurement, WindowFigures } from '../../result/types.js';
 import type { CaseSpec } from '../../scenario/types.js';
 import type { Clock } from '../clock.js';
 import type { RateSpec } from './rate.js';
@@ -73,26 +72,21 @@ export interface LoadInfo {
   readonly windows?: number;
 }
 
-/** The measurements of one repetition the who-limited-the-run rules read. */
-export interface LimitInputs {
-  /** Operations sent, and dropped at maxInFlight. */
-  readonly sent: number;
-  readonly dropped: number;
-  /** Sent operations that waited in the backlog for a free connection, and their waits (µs). */
-  readonly queued: number;
-  readonly backlogWait: Histogram;
-  /** p99 of the lag from due time to when the driver could send, µs. */
-  readonly sendLagP99: number;
-  /** The busiest driver thread's event-loop utilisation, 0–1. */
-  readonly eventLoopUtilization: number;
-  /** The busiest server process's share of one core, 0–1; undefined for --target runs. */
-  readonly serverBusy?: number;
-}
-
-/** The verdict of a model's rules: reasons the driver limited the run, and the server's backlog. */
-export interface LimitVerdict {
-  readonly driverReasons: readonly string[];
-  readonly backlog?: BacklogMetrics;
+/**
+ * What a load model tells the who-limited-the-run verdict (src/engine/verdict.ts) about its
+ * schedule; the verdict itself is decided there, from the window's figures.
+ */
+export interface LimitRules {
+  /**
+   * Open schedules: the send lag (p99, µs) above which the driver fell behind its schedule, also the
+   * backlog wait above which the server did. Absent for closed schedules, whose driver is judged by
+   * its event loop instead.
+   */
+  readonly lagLimitUs?: number;
+  /** Open schedules: the most operations outstanding or waiting before due ones are dropped. */
+  readonly maxInFlight?: number;
+  /** The model holds connections and sends nothing (connection cost): nothing limits a rate. */
+  readonly holds?: true;
 }
 
 /**
@@ -132,8 +126,8 @@ export interface LoadDefinition<S extends LoadBase & { readonly model: string }>
   readonly fromIntendedTime: boolean;
   /** Most operations the driver holds outstanding or queued (memory estimate). */
   maxOutstanding(spec: S): number;
-  /** Who limited the run, by this model's rules. */
-  limits(spec: S, m: LimitInputs): LimitVerdict;
+  /** This model's inputs to the who-limited-the-run verdict (its lag limit for a rate). */
+  limits(spec: S): LimitRules;
   /** The schedule: issues operations (absent for `hold`). */
   model?(spec: S, placement: SharePlacement | undefined): LoadModel;
   /**
@@ -152,5 +146,5 @@ export interface LoadDefinition<S extends LoadBase & { readonly model: string }>
     url: string,
     server: ServerProcess | undefined,
     signal: AbortSignal,
-  ): Promise<Measurement>;
+  ): Promise<WindowFigures>;
 }
