@@ -53,7 +53,7 @@ describe('one verdict per window', () => {
       const queued = i >= 500 && i < 700 ? 8 : 0;
       const late = i >= 700 && i < 900 ? 5 : 0;
       r.started(i, i + queued + late, false, queued);
-      r.ok(i, i + queued + late, i + queued + late + 1);
+      r.ok(i, i + queued + late, i + queued + late + 1, queued);
     }
     const m = measure(0, rate, [report(r, 1000)], { driverCpuUs: 300_000, workers: 1 });
     assert.ok(m.driver.sendLagP99 > 2000, `send lag p99 ${m.driver.sendLagP99}µs over the 2 ms limit`);

@@ -256,9 +256,11 @@ function methodNotes(rows: readonly SummaryRow[]): SummaryNote[] {
       severity: 'info',
       text:
         'rate: "rate R/s" cases schedule operations at a constant rate and measure latency from the intended ' +
-        'send time (corrected for coordinated omission). drv CPU counts everything the driver process used, ' +
-        "including the time it spent pacing its sends to their due times, whose share is shown beside it ('(92% pacing)'); " +
-        `the row is DRIVER-LIMITED only when sends fall behind the schedule.${queued.join('')}`,
+        "send time (corrected for coordinated omission): a wait for a busy connection counts, the driver's own " +
+        'lateness (its send lag) does not. The driver paces its sends by sleeping (a timing thread) or, with a core ' +
+        'to itself, by a busy wait (driver.pacing in the result says which and why). drv CPU counts everything the ' +
+        "driver process used, the share spent pacing shown beside it ('(92% pacing)'); the row is DRIVER-LIMITED " +
+        `only when sends fall behind the schedule.${queued.join('')}`,
     });
   }
   for (const text of new Set(rows.flatMap((r) => (r.result?.summary && r.spec.loadInfo.note) || []))) {
