@@ -28,6 +28,9 @@ export interface DriverOutput {
   readonly limitedBy: string;
   readonly limitedWhy: string;
   readonly eventLoopUtilization: number;
+  /** Open loops: the driver's own send lag, p99 µs, and how it paced. */
+  readonly sendLagP99Us?: number;
+  readonly pacing?: string;
 }
 
 const { values } = parseArgs({
@@ -42,6 +45,10 @@ const { values } = parseArgs({
     shape: { type: 'string', default: 'mixed' },
     /** Pattern options as JSON, e.g. '{"client":"net"}'. */
     options: { type: 'string', default: '{}' },
+    /** Open loop at this many operations/s (the rate model) instead of a closed loop. */
+    rate: { type: 'string' },
+    /** The open loop's pacing: auto, spin or sleep. */
+    pacing: { type: 'string', default: 'auto' },
   },
 });
 
@@ -51,13 +58,32 @@ function shapeOf(value: string): MessageShape {
   return shape;
 }
 
+function pacingOf(value: string): 'auto' | 'spin' | 'sleep' {
+  if (value === 'auto' || value === 'spin' || value === 'sleep') return value;
+  throw new Error('--pacing must be one of auto, spin, sleep');
+}
+
 if (values.url === undefined) throw new Error('--url is required');
 const spec: CaseSpec = {
   id: `bench ${values.pattern}`,
   pattern: values.pattern,
   options: JSON.parse(values.options) as Record<string, unknown>,
-  load: { model: 'closed', connections: Number(values.connections), inFlight: 1 },
-  loadInfo: { label: `closed c=${values.connections}×1`, schedule: 'closed' },
+  ...(values.rate === undefined
+    ? {
+        load: { model: 'closed', connections: Number(values.connections), inFlight: 1 },
+        loadInfo: { label: `closed c=${values.connections}×1`, schedule: 'closed' },
+      }
+    : {
+        load: {
+          model: 'rate',
+          rate: Number(values.rate),
+          connections: Number(values.connections),
+          inFlight: 1,
+          maxInFlight: 10_000,
+        },
+        loadInfo: { label: `rate ${values.rate}/s c=${values.connections}`, schedule: 'open' },
+      }),
+  pacing: pacingOf(values.pacing),
   payload: { size: Number(values.size), shape: shapeOf(values.shape) },
   durationMs: Number(values['duration-ms']),
   warmupMs: Number(values['warmup-ms']),
@@ -89,5 +115,7 @@ const output: DriverOutput = {
   limitedBy: m?.verdict.limit ?? 'none',
   limitedWhy: m?.verdict.why ?? '',
   eventLoopUtilization: m?.driver.eventLoopUtilization ?? 0,
+  sendLagP99Us: m?.driver.sendLagP99 ?? 0,
+  ...(m?.driver.pacing ? { pacing: m.driver.pacing.pacing } : {}),
 };
 process.stdout.write(JSON.stringify(output) + '\n');

@@ -11,7 +11,9 @@
  * loop), tcp (commbench, a
  * plain node:net loop), amqp (commbench's work queue and a plain amqplib loop on a throwaway
  * RabbitMQ, bench/amqp.ts), latency (rest at 1 connection against a server with a fixed 5 ms delay and
- * with none: commbench's p50 next to wrk's). The goals of issue 10 are checked per row: driver
+ * with none: commbench's p50 next to wrk's), open (rest at constant rates of 1000, 2000 and 5000/s over 32
+ * connections: commbench pacing by sleep and by spin next to wrk2 when it is installed — driver CPU per
+ * request, all of it, and p50/p99 from the intended send time). The goals of issue 10 are checked per row: driver
  * CPU/req ÷ the reference's, req/s ÷ the reference's, p50 − wrk's p50.
  *
  * Per tool: req/s and p50/p99 as the tool reports them; driver CPU per request = the driver
@@ -35,6 +37,7 @@ import {
   commbenchTool,
   h2loadTool,
   plainTool,
+  wrk2Tool,
   wrkTool,
   type BenchConfig,
   type Tool,
@@ -75,7 +78,7 @@ interface Ratio {
   readonly met: boolean;
 }
 
-const groupNames = ['rest', 'grpc', 'websocket', 'tcp', 'latency', 'amqp'] as const;
+const groupNames = ['rest', 'grpc', 'websocket', 'tcp', 'latency', 'open', 'amqp'] as const;
 type GroupName = (typeof groupNames)[number];
 
 const benchDir = fileURLToPath(new URL('.', import.meta.url));
@@ -204,10 +207,24 @@ interface Group {
   readonly pattern: string;
   readonly delayMs: number;
   readonly connections: number;
+  /** Open-loop groups: the constant rate every tool offers, ops/s. */
+  readonly rate?: number;
 }
+
+/** The open group's rates (wrk2's way of working: constant rate, latency from the intended time). */
+const openRates = [1000, 2000, 5000];
+const openConnections = 32;
 
 function groupsOf(name: GroupName, connections: number): Group[] {
   if (name === 'amqp') return []; // its own broker and rounds: benchAmqpRows
+  if (name === 'open')
+    return openRates.map((rate) => ({
+      name: `open ${rate}/s`,
+      pattern: 'rest',
+      delayMs: 0,
+      connections: openConnections,
+      rate,
+    }));
   if (name !== 'latency') return [{ name, pattern: name, delayMs: 0, connections }];
   return [
     { name: 'rest 5ms c=1', pattern: 'rest', delayMs: 5, connections: 1 },
@@ -241,7 +258,24 @@ async function benchGroup(
       if (await commandExists('wrk')) tools.push(wrkTool(g, server.url, files, config));
       else say(notes, 'wrk not installed — apt-get install wrk');
     };
-    if (group.pattern === 'rest') {
+    if (group.rate !== undefined) {
+      for (const pacing of ['sleep', 'spin'] as const)
+        tools.push(
+          commbenchTool(
+            g,
+            server.url,
+            { pattern: 'rest', options: { client: 'net' }, rate: group.rate, pacing },
+            config,
+          ),
+        );
+      const wrk2 = process.env.BENCH_WRK2 ?? 'wrk2';
+      if (await commandExists(wrk2)) tools.push(wrk2Tool(wrk2, g, server.url, files, config, group.rate));
+      else
+        say(
+          notes,
+          'wrk2 not found (the open-loop reference; not packaged by Debian or npm): build giltene/wrk2 and put it on PATH as wrk2, or BENCH_WRK2=<path>',
+        );
+    } else if (group.pattern === 'rest') {
       tools.push(
         commbenchTool(g, server.url, { pattern: 'rest', options: { client: 'net' } }, config),
         commbenchTool(g, server.url, { pattern: 'rest', options: { client: 'undici' } }, config),
@@ -443,6 +477,10 @@ function ratios(summary: readonly Row[], rows: readonly Row[], rounds: number): 
   for (const tool of commbenchRows('websocket')) add('websocket', tool, 'plain ws loop', 'cpu', 1.5);
   for (const tool of commbenchRows('tcp')) add('tcp', tool, 'plain node:net loop', 'cpu', 1.2);
   for (const tool of commbenchRows('amqp')) add('amqp', tool, 'plain amqplib loop', 'rps', 0.95);
+  for (const rate of openRates) {
+    const g = `open ${rate}/s`;
+    for (const tool of commbenchRows(g)) add(g, tool, 'wrk2', 'cpu', tool.endsWith('spin') ? 100 : 3);
+  }
   for (const tool of commbenchRows('rest 5ms c=1')) add('rest 5ms c=1', tool, 'wrk', 'p50', 100);
   for (const tool of commbenchRows('rest 0ms c=1')) add('rest 0ms c=1', tool, 'wrk', 'p50', 50);
   return out;

@@ -56,6 +56,9 @@ export interface CommbenchCase {
   readonly pattern: string;
   readonly options?: Readonly<Record<string, unknown>>;
   readonly workers?: number;
+  /** Open loop at this rate (ops/s) with this pacing, instead of a closed loop. */
+  readonly rate?: number;
+  readonly pacing?: 'spin' | 'sleep';
 }
 
 /** 'commbench client=net w=2' from the options and worker count. */
@@ -63,6 +66,7 @@ export function commbenchLabel(c: CommbenchCase): string {
   const parts = ['commbench'];
   for (const [k, v] of Object.entries(c.options ?? {})) parts.push(`${k}=${String(v)}`);
   if ((c.workers ?? 1) > 1) parts.push(`w=${c.workers}`);
+  if (c.rate !== undefined) parts.push(`${c.pacing ?? 'auto'}`);
   return parts.join(' ');
 }
 
@@ -105,6 +109,7 @@ export function commbenchTool(group: string, url: string, c: CommbenchCase, conf
         String(config.durationS * 1000),
         '--size',
         String(config.size),
+        ...(c.rate === undefined ? [] : ['--rate', String(c.rate), '--pacing', c.pacing ?? 'auto']),
       ],
     },
     parse(run) {
@@ -254,6 +259,43 @@ export function wrkTool(group: string, url: string, files: PayloadFiles, config:
         notes: [],
       });
     },
+  };
+}
+
+/**
+ * wrk2 (giltene/wrk2: wrk with a constant-rate open loop, latency from the intended send time), the
+ * open-loop reference. Not packaged by Debian or npm: found as \`wrk2\` on PATH or BENCH_WRK2=<path>.
+ */
+export function wrk2Tool(
+  command: string,
+  group: string,
+  url: string,
+  files: PayloadFiles,
+  config: BenchConfig,
+  rate: number,
+): Tool {
+  const common = ['-t1', `-c${config.connections}`, `-R${rate}`, '-s', files.wrkScript];
+  const wrk = wrkTool(group, url, files, config);
+  return {
+    label: 'wrk2',
+    kind: 'wrk',
+    pattern: group,
+    ...(config.warmupS > 0
+      ? { warmup: { command, args: [...common, `-d${config.warmupS}s`, `${url}/echo`] } }
+      : {}),
+    // wrk2 calibrates for its first 10 s (+5 ms per connection) and records after that: the measured
+    // part is the last durationS seconds of the run, as for the other tools.
+    run: {
+      command,
+      args: [
+        ...common,
+        `-d${config.durationS + 10 + Math.ceil((config.connections * 5) / 1000)}s`,
+        '--latency',
+        `${url}/echo`,
+      ],
+    },
+    // wrk2 prints '50.000%' where wrk prints '50%'.
+    parse: (run) => wrk.parse({ ...run, stdout: run.stdout.replace(/^(\s+\d+)\.0+%/gm, '$1%') }),
   };
 }
 

@@ -6,6 +6,7 @@ import { runCase } from '../../src/engine/runner.js';
 import type { CaseResult } from '../../src/result/types.js';
 import type { CaseSpec } from '../../src/scenario/types.js';
 import { caseSpec } from './helpers.js';
+import { needNginxEcho, startNginx } from './nginx.js';
 
 /**
  * An HTTP echo server commbench did not write, with a known capacity: it answers one request at a
@@ -192,5 +193,43 @@ describe('ground truth', () => {
       Math.abs(row - search.capacity) <= 0.1 * search.capacity,
       `the row shows the capacity step: ${row}/s vs ${search.capacity}/s`,
     );
+  });
+});
+
+describe('ground truth: the open loop against nginx (echo module, a fixed 5 ms delay)', () => {
+  it('1000/s over 32 connections: p50 5.0–5.5 ms, p99 ≤ 9.5 ms, the driver under a quarter core and not blamed, its CPU/op × ops/s its CPU', async (t) => {
+    const nginx = needNginxEcho(t);
+    if (!nginx) return;
+    const server = await startNginx(nginx, { server: 'location / { echo_sleep 0.005; echo ok; }' });
+    try {
+      const result = await runCase(
+        caseSpec({
+          pattern: 'rest',
+          target: `${server.url}/delay`,
+          request: { method: 'GET' },
+          warmupMs: 2000,
+          durationMs: 8000,
+          load: { model: 'rate', rate: 1000, connections: 32, inFlight: 1, maxInFlight: 10_000 },
+        }),
+      );
+      assert.equal(result.status, 'ok', result.error?.message);
+      const s = result.summary;
+      assert.ok(s);
+      const seen = `p50 ${s.latency.p50}µs p99 ${s.latency.p99}µs, send lag p99 ${s.driver.sendLagP99}µs, driver ${s.driver.cpuUtilization.toFixed(3)} cores (${s.driver.pacing?.pacing}: ${s.driver.pacing?.reason}), ${s.verdict.limit}: ${s.verdict.why}`;
+      assert.equal(s.errors.total, 0, seen);
+      assert.ok(Math.abs(s.throughput - 1000) < 20, `throughput ${s.throughput}; ${seen}`);
+      assert.ok(s.latency.p50 >= 5000 && s.latency.p50 <= 5500, seen);
+      assert.ok(s.latency.p99 <= 9500, seen);
+      assert.notEqual(s.verdict.limit, 'DRIVER-LIMITED', seen);
+      assert.notEqual(s.verdict.limit, 'CPU-BOUND', seen);
+      assert.ok(s.driver.cpuUtilization <= 0.25, seen);
+      const perOpTimesRate = (s.driver.cpuUsPerOp * s.throughput * s.durationMs) / 1000;
+      assert.ok(
+        Math.abs(perOpTimesRate - s.driver.cpuUs) <= 0.3 * s.driver.cpuUs,
+        `drv CPU/op ${s.driver.cpuUsPerOp}µs × ${s.throughput}/s over ${s.durationMs} ms = ${perOpTimesRate}µs vs ${s.driver.cpuUs}µs measured`,
+      );
+    } finally {
+      await server.stop();
+    }
   });
 });
