@@ -13,6 +13,7 @@ interface CompareFlags {
   metrics?: string;
   normalize?: string;
   confidence: string;
+  strict?: boolean;
   format: string;
   out?: string;
 }
@@ -37,6 +38,10 @@ export function registerCompare(program: Command, setExit: (code: number) => voi
       'divide each case by this pattern (e.g. tcp) measured in the same run, to compare across machines',
     )
     .option('--confidence <level>', 'family-wise confidence of the gate, 0.5–0.999', '0.95')
+    .option(
+      '--strict',
+      'also exit 3 when a gated metric could not be tested (fewer than 2 repetitions on a side: "can\'t tell")',
+    )
     .option('--format <format>', 'table, markdown or json', 'table')
     .option(
       '--out <file>',
@@ -65,6 +70,7 @@ async function compareCommand(basePath: string, headPath: string, flags: Compare
   const comparison = compareResults(base, head, {
     threshold,
     confidence,
+    ...(flags.strict === true ? { strict: true } : {}),
     ...(flags.failOn === undefined ? {} : { failOn: parseFailOn(flags.failOn) }),
     ...(flags.metrics === undefined ? {} : { metrics: parseMetricList(flags.metrics) }),
     ...(flags.normalize === undefined ? {} : { normalize: flags.normalize }),
@@ -96,9 +102,11 @@ async function compareCommand(basePath: string, headPath: string, flags: Compare
         (f) => `${f.label} (${f.id})${f.metric ? ` ${f.metric}` : ''}: ${f.reason}`,
       ),
       hint:
-        comparison.failures.length > 0
-          ? 'a gate never passes on data it does not have: rerun the head with every case of the base (see the FAILED line), or compare only the metrics both sides have (--metrics, --fail-on)'
-          : 'the rows marked REGRESSED changed beyond the threshold with confidence; if the runner was slower, try --normalize tcp',
+        comparison.regressions === 0 && comparison.failures.every((f) => f.reason.startsWith('not tested'))
+          ? 'run both sides with --repeat 5 so every gated metric has an interval, or drop --strict to let untested metrics pass with a warning'
+          : comparison.failures.length > 0
+            ? 'a gate never passes on data it does not have: rerun the head with every case of the base (see the FAILED line), or compare only the metrics both sides have (--metrics, --fail-on)'
+            : 'the rows marked REGRESSED changed beyond the threshold with confidence; if the runner was slower, try --normalize tcp',
     }),
   );
 }
