@@ -162,7 +162,9 @@ export function comparisonNotes(c: Comparison): { severity: 'error' | 'warn' | '
     severity: 'info',
     text:
       `Method: per case and metric, the ratio of geometric means of the repetitions (head/base) with a Welch t-interval on logarithms; ` +
-      `intervals at ${formatLevel(c.intervalLevel)} so that all ${c.tests} gated comparison${c.tests === 1 ? '' : 's'} together keep ${formatLevel(c.confidence)} confidence (Bonferroni). ` +
+      (c.tooFew === gatedCount
+        ? 'no gated comparison has an interval here (fewer than 2 repetitions on a side). '
+        : `intervals at ${formatLevel(c.intervalLevel)} so that all ${c.tests} gated comparison${c.tests === 1 ? '' : 's'} together keep ${formatLevel(c.confidence)} confidence (Bonferroni). `) +
       `regressed/improved: the interval excludes no change and the change is beyond the threshold (${formatPercent(c.threshold)} unless --fail-on sets one); ` +
       "unchanged: within the threshold; within noise: the runs are too noisy to tell; can't tell: fewer than 2 repetitions on a side, not tested.",
   });
