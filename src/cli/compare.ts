@@ -86,13 +86,18 @@ async function compareCommand(basePath: string, headPath: string, flags: Compare
     process.stdout.write(`${renderComparisonTable(comparison)}\n`);
   } else process.stdout.write(rendered);
   if (!comparison.failed) return ExitCode.ok;
+  const missing = comparison.failures.filter((f) => f.untested !== true).length;
+  const untested = comparison.failures.length - missing;
   const what = [
     ...(comparison.regressions > 0
       ? [`${comparison.regressions} gated metric${comparison.regressions === 1 ? '' : 's'} regressed`]
       : []),
-    ...(comparison.failures.length > 0
+    ...(missing > 0
+      ? [`${missing} gated case${missing === 1 ? '' : 's'} or metric${missing === 1 ? '' : 's'} without data`]
+      : []),
+    ...(untested > 0
       ? [
-          `${comparison.failures.length} gated case${comparison.failures.length === 1 ? '' : 's'} or metric${comparison.failures.length === 1 ? '' : 's'} without data`,
+          `${comparison.tooFew} gated metric${comparison.tooFew === 1 ? '' : 's'} not tested (fewer than 2 repetitions on a side; --strict)`,
         ]
       : []),
   ];
@@ -102,9 +107,9 @@ async function compareCommand(basePath: string, headPath: string, flags: Compare
         (f) => `${f.label} (${f.id})${f.metric ? ` ${f.metric}` : ''}: ${f.reason}`,
       ),
       hint:
-        comparison.regressions === 0 && comparison.failures.every((f) => f.reason.startsWith('not tested'))
+        comparison.regressions === 0 && missing === 0
           ? 'run both sides with --repeat 5 so every gated metric has an interval, or drop --strict to let untested metrics pass with a warning'
-          : comparison.failures.length > 0
+          : missing > 0
             ? 'a gate never passes on data it does not have: rerun the head with every case of the base (see the FAILED line), or compare only the metrics both sides have (--metrics, --fail-on)'
             : 'the rows marked REGRESSED changed beyond the threshold with confidence; if the runner was slower, try --normalize tcp',
     }),

@@ -109,6 +109,8 @@ export interface GateFailure {
   /** The gated metric, when the failure is about one metric rather than the whole case. */
   readonly metric?: string;
   readonly reason: string;
+  /** With `strict`: the metrics (comma-separated in `metric`) have too few repetitions to be tested. */
+  readonly untested?: true;
 }
 
 /** The floor cases and how much they moved, so the reader sees what normalization did. */
@@ -385,6 +387,7 @@ export function compareResults(base: Result, head: Result, opts: CompareOptions)
         id: r.base.spec.id,
         metric: untested.map((m) => m.metric.name).join(', '),
         reason: `not tested: ${r.baseReps}/${r.headReps} repetitions (base/head), an interval needs 2 a side (--strict)`,
+        untested: true,
       });
     }
   }

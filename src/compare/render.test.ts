@@ -114,3 +114,20 @@ test("compare at n = 1: can't tell, an inconclusive title, the untested changes 
   assert.equal(json.failed, false);
   assert.deepEqual(json.rows[2]!.flags.head, ['DRIVER-LIMITED']);
 });
+
+test('--strict: the untested metrics fail under their own line and title, not as missing data', () => {
+  const base = noisyResult({ seed: 61, reps: 1, noise: 0.02 });
+  const head = noisyResult({ seed: 62, reps: 1, noise: 0.02 });
+  const c = compareResults(base, head, { threshold: 0.05, strict: true });
+  const notes = comparisonNotes(c).map((n) => n.text);
+  assert.ok(
+    notes.some((n) =>
+      n.startsWith(
+        'FAILED (--strict): 12 gated metrics not tested: tcp 64B throughput, p50, p99, serverCpu: not tested: 1/1',
+      ),
+    ),
+  );
+  assert.ok(!notes.some((n) => n.startsWith('FAILED: ')), 'not "without data"');
+  assert.ok(notes.some((n) => /^Inconclusive: .* With --strict this fails the gate \(exit 3\)\.$/.test(n)));
+  assert.match(renderComparisonMarkdown(c), /^### commbench compare: ❌ 12 not tested \(--strict\)\n/);
+});

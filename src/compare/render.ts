@@ -100,10 +100,18 @@ export function comparisonNotes(c: Comparison): { severity: 'error' | 'warn' | '
       text: `${regressed.length} regression${regressed.length === 1 ? '' : 's'}: ${regressed.map((l) => `${l.row.label} ${l.m.metric.name} ${formatChange(l.m.change)}`).join(', ')}.`,
     });
   }
-  if (c.failures.length > 0) {
+  const missing = c.failures.filter((f) => f.untested !== true);
+  if (missing.length > 0) {
     notes.push({
       severity: 'error',
-      text: `FAILED: ${c.failures.length} gated case${c.failures.length === 1 ? '' : 's'} or metric${c.failures.length === 1 ? '' : 's'} without data: ${c.failures.map((f) => `${f.label} (${f.id})${f.metric ? ` ${f.metric}` : ''}: ${f.reason}`).join('; ')}.`,
+      text: `FAILED: ${missing.length} gated case${missing.length === 1 ? '' : 's'} or metric${missing.length === 1 ? '' : 's'} without data: ${missing.map((f) => `${f.label} (${f.id})${f.metric ? ` ${f.metric}` : ''}: ${f.reason}`).join('; ')}.`,
+    });
+  }
+  const untested = c.failures.filter((f) => f.untested === true);
+  if (untested.length > 0) {
+    notes.push({
+      severity: 'error',
+      text: `FAILED (--strict): ${c.tooFew} gated metric${c.tooFew === 1 ? '' : 's'} not tested: ${untested.map((f) => `${f.label} ${f.metric ?? ''}: ${f.reason}`).join('; ')}.`,
     });
   }
   const gatedCount = lines(c).filter((l) => l.m.gated).length;
@@ -112,10 +120,10 @@ export function comparisonNotes(c: Comparison): { severity: 'error' | 'warn' | '
       severity: 'info',
       text: `No regression in ${c.rows.length} matched case${c.rows.length === 1 ? '' : 's'}.`,
     });
-  } else if (!c.failed) {
+  } else if (!c.failed || (c.regressions === 0 && missing.length === 0)) {
     notes.push({
       severity: 'warn',
-      text: `Inconclusive: no regression found, but ${c.tooFew} of ${gatedCount} gated comparison${gatedCount === 1 ? '' : 's'} could not be tested (${reps(c)}). This does not fail the gate (exit 0); --strict makes it fail.`,
+      text: `Inconclusive: no regression found, but ${c.tooFew} of ${gatedCount} gated comparison${gatedCount === 1 ? '' : 's'} could not be tested (${reps(c)}). ${c.strict ? 'With --strict this fails the gate (exit 3).' : 'This does not fail the gate (exit 0); --strict makes it fail.'}`,
     });
   }
   if (c.tooFew > 0) {
@@ -243,7 +251,10 @@ export function renderComparisonMarkdown(c: Comparison): string {
 function failedTitle(c: Comparison): string {
   const parts = [
     ...(c.regressions > 0 ? [`${c.regressions} regression${c.regressions === 1 ? '' : 's'}`] : []),
-    ...(c.failures.length > 0 ? [`${c.failures.length} missing or incomplete`] : []),
+    ...(c.failures.some((f) => f.untested !== true)
+      ? [`${c.failures.filter((f) => f.untested !== true).length} missing or incomplete`]
+      : []),
+    ...(c.failures.some((f) => f.untested === true) ? [`${c.tooFew} not tested (--strict)`] : []),
   ];
   return parts.join(', ');
 }
