@@ -158,8 +158,8 @@ export const minGatedServerCpuUs = 100_000;
 /**
  * True when every repetition of `c` has a server CPU figure of at least `minGatedServerCpuUs`: our
  * own servers always (measured to the µs), a --target server when --server-pid measured it and it
- * did enough work. Server CPU per operation is the steadiest figure a run gives (3–11% across
- * repetitions where latency varies 20–70%), so where it is measured it is gated by default.
+ * did enough work. Server CPU per operation counts the server's work, not its waits for a core, so
+ * it is often steadier than latency; where it is measured it is gated by default.
  */
 export function serverCpuMeasured(c: CaseResult): boolean {
   const reps = usable(c);
