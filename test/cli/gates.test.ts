@@ -133,7 +133,7 @@ test('compare --repeat 5 against independent servers: 10 ms vs 10 ms passes, 10 
         '--repeat',
         '5',
         '--duration',
-        '1s',
+        '2s',
         '--warmup',
         '200ms',
         '--out',
