@@ -18,12 +18,15 @@ interface CompareFlags {
   out?: string;
 }
 
-/** `commbench compare BASE HEAD`: change per case and metric with a confidence interval; exit 3 on regression. */
+/**
+ * `commbench compare BASE HEAD`: change per case and metric with a confidence interval; exit 3 on a
+ * regression or missing data, and with --strict on a gated metric that could not be tested.
+ */
 export function registerCompare(program: Command, setExit: (code: number) => void): void {
   program
     .command('compare')
     .description(
-      'compare two result files; exit 3 when a gated metric regressed or a base case or gated metric is missing in the head',
+      'compare two result files; exit 3 when a gated metric regressed or a base case or gated metric is missing in the head (one repetition a side is not tested: "can\'t tell", exit 0 unless --strict)',
     )
     .argument('<base>', 'the baseline result file')
     .argument('<head>', 'the result file to judge')

@@ -139,8 +139,6 @@ export interface Comparison {
   readonly failures: readonly GateFailure[];
   /** True when the comparison fails: a gated regression or any failure. */
   readonly failed: boolean;
-  /** Rows compared without an interval (fewer than 2 repetitions on a side). */
-  readonly withoutInterval: number;
   /** Gated metric comparisons with verdict 'too-few' (not tested); failures only with `strict`. */
   readonly tooFew: number;
   readonly strict: boolean;
@@ -405,7 +403,6 @@ export function compareResults(base: Result, head: Result, opts: CompareOptions)
     regressions,
     failures,
     failed: regressions > 0 || failures.length > 0,
-    withoutInterval: rows.filter((r) => r.metrics.some((m) => m.verdict === 'too-few')).length,
     tooFew,
     strict,
   };
