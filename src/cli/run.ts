@@ -4,7 +4,9 @@ import type { Command } from 'commander';
 import { writeReports } from './report.js';
 import { CommbenchError, ExitCode, isCommbenchError } from '../errors.js';
 import { runPlan } from '../engine/runner.js';
-import type { ServerPids } from '../engine/server-pid.js';
+import { loadDefinition } from '../engine/load/registry.js';
+import { serverPidOf, type ServerPids } from '../engine/server-pid.js';
+import type { CaseSpec } from '../scenario/types.js';
 import { isRunning } from '../proc/usage.js';
 import { packageVersion } from '../paths.js';
 import { brokerEnvVar, brokerKindFor, brokerKinds, redactCredentials } from '../brokers/index.js';
@@ -151,8 +153,12 @@ function parseServerPids(entries: readonly string[] | undefined): ServerPids | u
   return pids;
 }
 
-/** --server-pid names a server of --target cases: the plan must have them, one of each named pattern. */
-function checkServerPids(pids: ServerPids, cases: readonly { target?: string; pattern: string }[]): void {
+/**
+ * --server-pid names a server of --target cases: the plan must have them, one of each named pattern.
+ * Connection-cost cases read the server's memory and descriptors from a server commbench started:
+ * with a --server-pid only, they say on stderr that it is not read there.
+ */
+function checkServerPids(pids: ServerPids, cases: readonly CaseSpec[]): void {
   const targeted = new Set(cases.filter((c) => c.target !== undefined).map((c) => c.pattern));
   if (targeted.size === 0) {
     throw new CommbenchError('E_USAGE', '--server-pid: no case drives a server commbench did not start', {
@@ -167,6 +173,12 @@ function checkServerPids(pids: ServerPids, cases: readonly { target?: string; pa
       {
         hint: `the --target cases are ${[...targeted].join(', ')}`,
       },
+    );
+  }
+  const holds = cases.filter((c) => serverPidOf(c, pids) !== undefined && loadDefinition(c.load).hold);
+  if (holds.length > 0) {
+    process.stderr.write(
+      `--server-pid is not read for connection-cost cases (${holds.map((c) => c.id).join(', ')}): their server figures need a server commbench started\n`,
     );
   }
 }
