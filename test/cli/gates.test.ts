@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { renderJson } from '../../src/result/json.js';
 import { makeResult } from '../fixtures/result.js';
-import { assertBuilt, cli, tempDir } from './cli.js';
+import { assertBuilt, cli, tempDir, until } from './cli.js';
 
 let dir = '';
 before(() => {
@@ -167,7 +167,7 @@ test('compare --repeat 5 against independent servers: 10 ms vs 10 ms passes, 10 
   assert.match(slower.stdout, /^\s+p50 +\d+\.\dms +\d+\.\dms +\+\d+\.\d%.* REGRESSED$/m);
 });
 
-test('run --server-pid: a process that is not running, or no --target, is a usage error (exit 2)', async () => {
+test('run --server-pid: not running or no --target is a usage error (exit 2); exiting mid-run fails the case (exit 4)', async () => {
   const gone = await cli(
     [
       'run',
@@ -189,5 +189,37 @@ test('run --server-pid: a process that is not running, or no --target, is a usag
   assert.match(
     own.stderr,
     /--server-pid: no case drives a server commbench did not start\nhint: use it with --target/,
+  );
+
+  // The server goes away inside the measured window: the case fails, naming it, rather than reading 0 CPU.
+  const run = cli(
+    [
+      'run',
+      'smoke',
+      '--pattern',
+      'rest',
+      '--target',
+      `rest=${server.url}`,
+      '-X',
+      'GET',
+      '--server-pid',
+      String(server.pid),
+      '--duration',
+      '3s',
+      '--warmup',
+      '200ms',
+      '--out',
+      'exited.json',
+    ],
+    dir,
+  );
+  await until(() => run.stderr.includes('starting'), 30_000);
+  await new Promise((r) => setTimeout(r, 1000));
+  servers.at(-1)!.kill();
+  const exited = await run.done;
+  assert.equal(exited.code, 4, exited.stdout + exited.stderr);
+  assert.match(
+    exited.stderr,
+    new RegExp(`rest: --server-pid ${server.pid}: the process exited during the run`),
   );
 });
