@@ -11,6 +11,7 @@ const timingSensitive = new Set([
   'test/engine/ground-truth.test.ts',
   'test/engine/failures.test.ts',
   'test/cli/e2e.test.ts',
+  'test/cli/gates.test.ts',
   'test/architecture/scenarios.test.ts',
 ]);
 

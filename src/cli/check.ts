@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { checkThresholds, formatOutcome, parseThreshold } from '../compare/check.js';
+import { checkThresholds, flaggedPasses, formatOutcome, parseThreshold } from '../compare/check.js';
 import { metrics } from '../compare/metrics.js';
 import { CommbenchError, ExitCode } from '../errors.js';
 import { readResult } from '../result/io.js';
@@ -34,6 +34,8 @@ async function checkCommand(file: string, texts: readonly string[]): Promise<num
   const outcomes = checkThresholds(result, thresholds);
   for (const o of outcomes) process.stdout.write(`${formatOutcome(o)}\n`);
   const crossed = outcomes.filter((o) => !o.passed);
+  const flagged = flaggedPasses(outcomes);
+  if (flagged !== undefined) process.stdout.write(`${flagged}\n`);
   if (crossed.length === 0) {
     process.stdout.write(`all ${outcomes.length} checks passed\n`);
     return ExitCode.ok;

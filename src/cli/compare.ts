@@ -13,16 +13,20 @@ interface CompareFlags {
   metrics?: string;
   normalize?: string;
   confidence: string;
+  strict?: boolean;
   format: string;
   out?: string;
 }
 
-/** `commbench compare BASE HEAD`: change per case and metric with a confidence interval; exit 3 on regression. */
+/**
+ * `commbench compare BASE HEAD`: change per case and metric with a confidence interval; exit 3 on a
+ * regression or missing data, and with --strict on a gated metric that could not be tested.
+ */
 export function registerCompare(program: Command, setExit: (code: number) => void): void {
   program
     .command('compare')
     .description(
-      'compare two result files; exit 3 when a gated metric regressed or a base case or gated metric is missing in the head',
+      'compare two result files; exit 3 when a gated metric regressed or a base case or gated metric is missing in the head (one repetition a side is not tested: "can\'t tell", exit 0 unless --strict)',
     )
     .argument('<base>', 'the baseline result file')
     .argument('<head>', 'the result file to judge')
@@ -37,6 +41,10 @@ export function registerCompare(program: Command, setExit: (code: number) => voi
       'divide each case by this pattern (e.g. tcp) measured in the same run, to compare across machines',
     )
     .option('--confidence <level>', 'family-wise confidence of the gate, 0.5–0.999', '0.95')
+    .option(
+      '--strict',
+      'also exit 3 when a gated metric could not be tested (fewer than 2 repetitions on a side: "can\'t tell")',
+    )
     .option('--format <format>', 'table, markdown or json', 'table')
     .option(
       '--out <file>',
@@ -65,6 +73,7 @@ async function compareCommand(basePath: string, headPath: string, flags: Compare
   const comparison = compareResults(base, head, {
     threshold,
     confidence,
+    ...(flags.strict === true ? { strict: true } : {}),
     ...(flags.failOn === undefined ? {} : { failOn: parseFailOn(flags.failOn) }),
     ...(flags.metrics === undefined ? {} : { metrics: parseMetricList(flags.metrics) }),
     ...(flags.normalize === undefined ? {} : { normalize: flags.normalize }),
@@ -80,13 +89,18 @@ async function compareCommand(basePath: string, headPath: string, flags: Compare
     process.stdout.write(`${renderComparisonTable(comparison)}\n`);
   } else process.stdout.write(rendered);
   if (!comparison.failed) return ExitCode.ok;
+  const missing = comparison.failures.filter((f) => f.untested !== true).length;
+  const untested = comparison.failures.length - missing;
   const what = [
     ...(comparison.regressions > 0
       ? [`${comparison.regressions} gated metric${comparison.regressions === 1 ? '' : 's'} regressed`]
       : []),
-    ...(comparison.failures.length > 0
+    ...(missing > 0
+      ? [`${missing} gated case${missing === 1 ? '' : 's'} or metric${missing === 1 ? '' : 's'} without data`]
+      : []),
+    ...(untested > 0
       ? [
-          `${comparison.failures.length} gated case${comparison.failures.length === 1 ? '' : 's'} or metric${comparison.failures.length === 1 ? '' : 's'} without data`,
+          `${comparison.tooFew} gated metric${comparison.tooFew === 1 ? '' : 's'} not tested (fewer than 2 repetitions on a side; --strict)`,
         ]
       : []),
   ];
@@ -96,9 +110,11 @@ async function compareCommand(basePath: string, headPath: string, flags: Compare
         (f) => `${f.label} (${f.id})${f.metric ? ` ${f.metric}` : ''}: ${f.reason}`,
       ),
       hint:
-        comparison.failures.length > 0
-          ? 'a gate never passes on data it does not have: rerun the head with every case of the base (see the FAILED line), or compare only the metrics both sides have (--metrics, --fail-on)'
-          : 'the rows marked REGRESSED changed beyond the threshold with confidence; if the runner was slower, try --normalize tcp',
+        comparison.regressions === 0 && missing === 0
+          ? 'run both sides with --repeat 5 so every gated metric has an interval, or drop --strict to let untested metrics pass with a warning'
+          : missing > 0
+            ? 'a gate never passes on data it does not have: rerun the head with every case of the base (see the FAILED line), or compare only the metrics both sides have (--metrics, --fail-on)'
+            : 'the rows marked REGRESSED changed beyond the threshold with confidence; if the runner was slower, try --normalize tcp',
     }),
   );
 }

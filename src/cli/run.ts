@@ -1,8 +1,13 @@
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { writeReports } from './report.js';
 import { CommbenchError, ExitCode, isCommbenchError } from '../errors.js';
 import { runPlan } from '../engine/runner.js';
+import { loadDefinition } from '../engine/load/registry.js';
+import { serverPidOf, type ServerPids } from '../engine/server-pid.js';
+import type { CaseSpec } from '../scenario/types.js';
+import { isRunning } from '../proc/usage.js';
 import { packageVersion } from '../paths.js';
 import { brokerEnvVar, brokerKindFor, brokerKinds, redactCredentials } from '../brokers/index.js';
 import { redactSecrets, requestSecrets } from '../patterns/request/env.js';
@@ -30,6 +35,7 @@ interface RunFlags {
   pacing?: string;
   timeout?: string;
   target?: string[];
+  serverPid?: string[];
   brokerUrl?: string[];
   out?: string;
   resultsDir: string;
@@ -65,6 +71,11 @@ export function registerRun(program: Command, setExit: (code: number) => void): 
     .option(
       '--target <pattern=url>',
       'drive an existing server instead of starting one, e.g. rest=http://127.0.0.1:8080',
+      collect,
+    )
+    .option(
+      '--server-pid <[pattern=]pid>',
+      "with --target: measure this process's CPU and memory (and its children's) as the server's, e.g. --server-pid $(pgrep -o nginx)",
       collect,
     )
     .option(
@@ -110,6 +121,73 @@ function parseTargets(entries: readonly string[] | undefined): Record<string, st
   return targets;
 }
 
+/**
+ * `--server-pid 4242` (every --target case) or `--server-pid rest=4242` (that pattern's cases): each
+ * an integer naming a running process. E_USAGE (exit 2) lists every problem.
+ */
+function parseServerPids(entries: readonly string[] | undefined): ServerPids | undefined {
+  if (!entries) return undefined;
+  if (!existsSync('/proc/self/stat')) {
+    throw new CommbenchError(
+      'E_USAGE',
+      '--server-pid reads the process from /proc, which this system lacks',
+      {
+        hint: 'measure on Linux, or leave --server-pid out (latency and throughput are measured without it)',
+      },
+    );
+  }
+  const pids: Record<string, number> = {};
+  const problems: string[] = [];
+  for (const entry of entries) {
+    const eq = entry.indexOf('=');
+    const pattern = eq < 0 ? '' : entry.slice(0, eq).trim();
+    const text = (eq < 0 ? entry : entry.slice(eq + 1)).trim();
+    const pid = /^\d+$/.test(text) ? Number(text) : Number.NaN;
+    if (!(pid > 0)) problems.push(`--server-pid ${entry}: ${JSON.stringify(text)} is not a process id`);
+    else if (!isRunning(pid)) problems.push(`--server-pid ${entry}: no process ${pid} is running`);
+    else if (pattern in pids)
+      problems.push(`--server-pid ${entry}: ${pattern || 'a pid for every case'} is given twice`);
+    else pids[pattern] = pid;
+  }
+  if (problems.length > 0) {
+    throw new CommbenchError('E_USAGE', problems.length === 1 ? problems[0]! : 'invalid --server-pid', {
+      ...(problems.length > 1 ? { details: problems } : {}),
+      hint: 'give the id of the running server process you --target, e.g. --server-pid "$(pgrep -o nginx)" or --server-pid rest=4242',
+    });
+  }
+  return pids;
+}
+
+/**
+ * --server-pid names a server of --target cases: the plan must have them, one of each named pattern.
+ * Connection-cost cases read the server's memory and descriptors from a server commbench started:
+ * with a --server-pid only, they say on stderr that it is not read there.
+ */
+function checkServerPids(pids: ServerPids, cases: readonly CaseSpec[]): void {
+  const targeted = new Set(cases.filter((c) => c.target !== undefined).map((c) => c.pattern));
+  if (targeted.size === 0) {
+    throw new CommbenchError('E_USAGE', '--server-pid: no case drives a server commbench did not start', {
+      hint: 'use it with --target (e.g. --target rest=http://127.0.0.1:8080 --server-pid 4242); the servers commbench starts are measured already',
+    });
+  }
+  const unused = Object.keys(pids).filter((p) => p !== '' && !targeted.has(p));
+  if (unused.length > 0) {
+    throw new CommbenchError(
+      'E_USAGE',
+      `--server-pid ${unused.join(', ')}: no --target case of that pattern`,
+      {
+        hint: `the --target cases are ${[...targeted].join(', ')}`,
+      },
+    );
+  }
+  const holds = cases.filter((c) => serverPidOf(c, pids) !== undefined && loadDefinition(c.load).hold);
+  if (holds.length > 0) {
+    process.stderr.write(
+      `--server-pid is not read for connection-cost cases (${holds.map((c) => c.id).join(', ')}): their server figures need a server commbench started\n`,
+    );
+  }
+}
+
 /** `--broker-url amqp=URL` (or rabbitmq=, redis=, redis-streams=, nats=) → COMMBENCH_<KIND>_URL entries. */
 function parseBrokerUrls(entries: readonly string[] | undefined): Record<string, string> {
   const env: Record<string, string> = {};
@@ -149,6 +227,7 @@ function redactResult(result: Result): Result {
 async function runCommand(scenario: string, flags: RunFlags & RequestFlags): Promise<number> {
   const formats = flags.format === undefined ? [] : parseFormats(flags.format);
   const brokerEnv = parseBrokerUrls(flags.brokerUrl);
+  const serverPids = parseServerPids(flags.serverPid);
   const overrides: Overrides = {
     ...(flags.duration !== undefined ? { duration: flags.duration } : {}),
     ...(flags.warmup !== undefined ? { warmup: flags.warmup } : {}),
@@ -170,6 +249,7 @@ async function runCommand(scenario: string, flags: RunFlags & RequestFlags): Pro
   const shard = flags.shard === undefined ? undefined : parseShard(flags.shard);
   const startAt = flags.startAt === undefined ? undefined : parseStartAt(flags.startAt);
   const plan = shard ? await shardPlan(loaded, shard) : loaded;
+  if (serverPids) checkServerPids(serverPids, plan.cases);
   let lateMs = 0;
   // Where the result goes is settled before the run: a measured run must not be lost at the end.
   const now = new Date();
@@ -215,6 +295,7 @@ async function runCommand(scenario: string, flags: RunFlags & RequestFlags): Pro
     result = await runPlan(plan, {
       signal: interrupt.signal,
       ...(startAt !== undefined ? { startAt } : {}),
+      ...(serverPids ? { serverPids } : {}),
       hooks: {
         loadStarting: (_spec, _rep, at) => {
           lateMs = Math.max(lateMs, Math.round(at.startAtEpoch - at.scheduledEpoch));

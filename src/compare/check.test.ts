@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { latencyOf, makeResult, measurement } from '../../test/fixtures/result.js';
 import type { CommbenchError } from '../errors.js';
-import { checkThresholds, formatOutcome, parseThreshold } from './check.js';
+import { checkThresholds, flaggedPasses, formatOutcome, parseThreshold } from './check.js';
 
 test('threshold parser: valid forms', () => {
   const cases: [string, string, string, string, number][] = [
@@ -157,4 +157,22 @@ test('check: push/queue rows read what the table shows; delivery.* and ack.* nam
     (err: CommbenchError) => /the result has no ack\.p99 for rest/.test(err.details[0]!),
   );
   assert.throws(() => parseThreshold('sse.delivery.p98<1s'), /unknown metric "delivery\.p98"/);
+});
+
+test('check: a check that passes on a flagged row says so, on its line and under the checks', () => {
+  const outcomes = checkThresholds(makeResult(), [parseThreshold('rest.p50<1s')]);
+  const byLabel = new Map(outcomes.map((o) => [o.caseLabel, o]));
+  assert.ok(outcomes.every((o) => o.passed || o.caseLabel === 'rest 1KiB'));
+  assert.deepEqual(byLabel.get('rest 16KiB')!.flags, ['DRIVER-LIMITED']);
+  assert.equal(byLabel.get('rest 64B')!.flags, undefined);
+  assert.match(
+    formatOutcome(byLabel.get('rest 16KiB')!),
+    /^ok {7}rest 16KiB: p50 .* \[flagged DRIVER-LIMITED\]$/,
+  );
+  assert.doesNotMatch(formatOutcome(byLabel.get('rest 64B')!), /flagged/);
+  assert.match(
+    flaggedPasses(outcomes) ?? '',
+    /^passed on 2 flagged rows: rest 16KiB \(DRIVER-LIMITED\); rest 1KiB \(SERVER-LIMITED dropped 9\.4%\): the figures may measure the load generator/,
+  );
+  assert.equal(flaggedPasses(checkThresholds(makeResult(), [parseThreshold('tcp.p50<1s')])), undefined);
 });

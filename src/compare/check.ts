@@ -8,6 +8,7 @@ import { CommbenchError } from '../errors.js';
 import { caseLabels } from '../report/model.js';
 import type { CaseResult, Result } from '../result/types.js';
 import { parseDuration, parseSize } from '../units.js';
+import { rowFlags } from './flags.js';
 import { findMetric, formatMetric, metrics, type MetricDef } from './metrics.js';
 
 export type Operator = '<' | '<=' | '>' | '>=' | '==';
@@ -144,6 +145,11 @@ export interface CheckOutcome {
    * counted.
    */
   readonly reason?: string;
+  /**
+   * What the report flagged on the case (DRIVER-LIMITED, BUSY-MACHINE …, see ./flags.ts): a check
+   * that passes on a flagged row may have measured the load generator or the machine. Absent when none.
+   */
+  readonly flags?: readonly string[];
 }
 
 /** Why `c` cannot pass a threshold, or undefined when it ran to completion. */
@@ -181,6 +187,7 @@ export function checkThresholds(result: Result, thresholds: readonly Threshold[]
       const label = labels[result.cases.indexOf(c)]!;
       const actual = c.summary ? t.metric.read(c.summary) : undefined;
       const reason = incompleteReason(c);
+      const flags = rowFlags(c);
       outcomes.push({
         threshold: t,
         caseLabel: label,
@@ -188,6 +195,7 @@ export function checkThresholds(result: Result, thresholds: readonly Threshold[]
         ...(actual === undefined ? {} : { actual }),
         passed: reason === undefined && actual !== undefined && compare(actual, t.op, t.value),
         ...(reason === undefined ? {} : { reason }),
+        ...(flags.length > 0 ? { flags } : {}),
       });
     }
   }
@@ -228,9 +236,24 @@ function compare(actual: number, op: Operator, value: number): boolean {
   }
 }
 
-/** 'grpc 64B: p99 1.85ms < 2ms ok' — one line per outcome, for the terminal (with why, when crossed by status). */
+/**
+ * 'grpc 64B: p99 1.85ms < 2ms ok' — one line per outcome, for the terminal (with why, when crossed
+ * by status; with the row's flags, when it passed on a flagged row).
+ */
 export function formatOutcome(o: CheckOutcome): string {
   const t = o.threshold;
   const actual = o.actual === undefined ? 'no measurements' : formatMetric(t.metric, o.actual);
-  return `${o.passed ? 'ok     ' : 'CROSSED'}  ${o.caseLabel}: ${t.metric.name} ${actual}${o.reason && o.actual !== undefined ? ' (partial)' : ''} (threshold ${t.op} ${formatMetric(t.metric, t.value)})${o.reason ? `: ${o.reason}` : ''}`;
+  const flagged = o.passed && o.flags ? ` [flagged ${o.flags.join(', ')}]` : '';
+  return `${o.passed ? 'ok     ' : 'CROSSED'}  ${o.caseLabel}: ${t.metric.name} ${actual}${o.reason && o.actual !== undefined ? ' (partial)' : ''} (threshold ${t.op} ${formatMetric(t.metric, t.value)})${o.reason ? `: ${o.reason}` : ''}${flagged}`;
+}
+
+/**
+ * The line under passed checks about the flagged rows among them, or undefined when none was
+ * flagged: 'passed on a flagged row: rest 256B (DRIVER-LIMITED); …'.
+ */
+export function flaggedPasses(outcomes: readonly CheckOutcome[]): string | undefined {
+  const rows = new Map<string, readonly string[]>();
+  for (const o of outcomes) if (o.passed && o.flags) rows.set(o.caseLabel, o.flags);
+  if (rows.size === 0) return undefined;
+  return `passed on ${rows.size === 1 ? 'a flagged row' : `${rows.size} flagged rows`}: ${[...rows].map(([label, flags]) => `${label} (${flags.join(', ')})`).join('; ')}: the figures may measure the load generator or the machine rather than the server (commbench report explains each flag)`;
 }

@@ -88,10 +88,23 @@ test('a base case missing, unmeasured or crashed in the head fails the gate and 
   );
   assert.match(c.failures[1]!.reason, /server-crashed: server process exited with signal SIGKILL/);
   const verdicts = new Set(
-    c.rows.map((r) => `${r.label}: ${[...new Set(r.metrics.map((m) => m.verdict))].join()}`),
+    c.rows.flatMap((r) => r.metrics.map((m) => `${r.label} ${m.metric.name}: ${m.verdict}`)),
   );
-  assert.ok(verdicts.has('grpc 64B: within-noise'), 'three noisy repetitions: an interval wider than ±5%');
-  assert.ok(verdicts.has('tcp 16KiB: unchanged'), 'one repetition: no interval, the limit alone decides');
+  assert.ok(
+    verdicts.has('grpc 64B p99: within-noise'),
+    'three noisy repetitions: an interval wider than ±5%',
+  );
+  assert.ok(verdicts.has('tcp 16KiB p99: too-few'), "one repetition: no interval, can't tell");
+  assert.equal(c.tooFew, 24, 'six one-repetition rows × four gated metrics (serverCpu: they measured it)');
+  assert.equal(c.regressions, 0);
+  assert.deepEqual(
+    c.rows.filter((r) => r.flags.head.length > 0).map((r) => [r.label, r.flags.base, r.flags.head]),
+    [
+      ['rest 16KiB', ['DRIVER-LIMITED'], ['DRIVER-LIMITED']],
+      ['rest 1KiB', ['SERVER-LIMITED dropped 9.4%'], ['SERVER-LIMITED dropped 9.4%']],
+    ],
+    'the flags the report shows, per side',
+  );
 
   // A case only in the head is new, not missing: listed, not failed.
   const grown = compareResults(head, head, { threshold: 0.05 });
@@ -174,6 +187,7 @@ test('--fail-on gates only the metrics it names, with their own limits', () => {
       ['throughput', true],
       ['p50', false],
       ['p99', false],
+      ['serverCpu', false],
     ],
   );
 });
@@ -186,7 +200,8 @@ test('verdicts: significant and beyond the limit, within the limit, or too noisy
   assert.equal(verdictOf(p99, 0.03, 0.01, 0.05, 0.05), 'unchanged', 'real but small');
   assert.equal(verdictOf(p99, 0.01, -0.02, 0.04, 0.05), 'unchanged', 'interval within ±limit');
   assert.equal(verdictOf(p99, 0.15, -0.05, 0.35, 0.05), 'within-noise');
-  assert.equal(verdictOf(p99, 0.15, undefined, undefined, 0.05), 'regressed', 'no interval: the limit alone');
+  assert.equal(verdictOf(p99, 0.15, undefined, undefined, 0.05), 'too-few', "no interval: can't tell");
+  assert.equal(verdictOf(tput, -0.4, undefined, undefined, 0.05), 'too-few', 'however large the change');
 });
 
 test('push/queue rows are compared on what the table shows (deliveries), ack.* and publish.* on request', () => {
@@ -226,6 +241,7 @@ test('push/queue rows are compared on what the table shows (deliveries), ack.* a
       ['throughput', 'regressed'],
       ['p50', 'regressed'],
       ['p99', 'regressed'],
+      ['serverCpu', 'unchanged'],
     ],
   );
   const publisher = compareResults(base, head, {
@@ -240,4 +256,108 @@ test('push/queue rows are compared on what the table shows (deliveries), ack.* a
       ['delivery.p99', 'regressed'],
     ],
   );
+});
+
+test("one repetition a side: a 40% change is can't tell, never regressed; it passes with a warning unless strict", () => {
+  // Two single runs of the same code on a shared 2-core machine differed by 38.6% (rest throughput).
+  const base = noisyResult({ seed: 31, reps: 1, noise: 0.02 });
+  const head = noisyResult({ seed: 32, reps: 1, noise: 0.02, slower: { rest: 1.4 } });
+  const c = compareResults(base, head, { threshold: 0.05 });
+  const rest = c.rows.find((r) => r.base.spec.pattern === 'rest')!;
+  assert.ok(rest.metrics[0]!.change < -0.25, `rest throughput moved ${rest.metrics[0]!.change}`);
+  assert.deepEqual(
+    rest.metrics.map((m) => [m.metric.name, m.verdict, m.low]),
+    [
+      ['throughput', 'too-few', undefined],
+      ['p50', 'too-few', undefined],
+      ['p99', 'too-few', undefined],
+      ['serverCpu', 'too-few', undefined],
+    ],
+  );
+  assert.equal(c.regressions, 0);
+  assert.equal(c.tooFew, 12);
+  assert.equal(c.failed, false, 'not tested is not a regression');
+  assert.deepEqual(c.failures, []);
+
+  const strict = compareResults(base, head, { threshold: 0.05, strict: true });
+  assert.equal(strict.regressions, 0);
+  assert.equal(strict.failed, true, '--strict: a gate that tested nothing fails');
+  assert.deepEqual(
+    strict.failures.map((f) => [f.label, f.metric, f.reason]),
+    ['tcp 64B', 'rest 64B', 'grpc 64B'].map((label) => [
+      label,
+      'throughput, p50, p99, serverCpu',
+      'not tested: 1/1 repetitions (base/head), an interval needs 2 a side (--strict)',
+    ]),
+  );
+
+  // One side with 5, the other with 1: still no interval.
+  const mixed = compareResults(noisyResult({ seed: 33, reps: 5, noise: 0.02 }), head, { threshold: 0.05 });
+  assert.equal(mixed.regressions, 0);
+  assert.equal(mixed.tooFew, 12);
+  // A metric that does not gate is shown, never counted as untested.
+  const onlyP99 = compareResults(base, head, { threshold: 0.05, failOn: parseFailOn('p99:+10%') });
+  assert.equal(onlyP99.tooFew, 3);
+});
+
+test('serverCpu is gated by default where the base measured it, and not where it did not (--target)', () => {
+  const base = noisyResult({ seed: 41, reps: 5, noise: 0.02 });
+  const head = noisyResult({ seed: 42, reps: 5, noise: 0.02 });
+  // The same server work per operation, 25% more of it in rest: latency and throughput unchanged.
+  const busier: Result = {
+    ...head,
+    cases: head.cases.map((c) =>
+      c.spec.pattern !== 'rest'
+        ? c
+        : {
+            ...c,
+            repetitions: c.repetitions.map((r) => ({
+              ...r,
+              server: {
+                ...r.server!,
+                cpuUs: r.server!.cpuUs * 1.25,
+                cpuUsPerOp: r.server!.cpuUsPerOp * 1.25,
+              },
+            })),
+          },
+    ),
+  };
+  const c = compareResults(base, busier, { threshold: 0.05 });
+  const rest = c.rows.find((r) => r.base.spec.pattern === 'rest')!;
+  assert.deepEqual(
+    rest.metrics.map((m) => [m.metric.name, m.gated, m.verdict === 'regressed']),
+    [
+      ['throughput', true, false],
+      ['p50', true, false],
+      ['p99', true, false],
+      ['serverCpu', true, true],
+    ],
+  );
+  assert.equal(c.regressions, 1);
+  assert.equal(c.tests, 12, 'three cases × four gated metrics');
+
+  // A --target base without --server-pid has no server figures: serverCpu is not shown, nothing fails.
+  const unmeasured = (r: Result, cpuUs?: number): Result => ({
+    ...r,
+    cases: r.cases.map((cr) => ({
+      ...cr,
+      repetitions: cr.repetitions.map((m) => {
+        const { server, ...rest } = m;
+        return cpuUs === undefined ? rest : { ...rest, server: { ...server!, cpuUs } };
+      }),
+    })),
+  });
+  const target = compareResults(unmeasured(base), unmeasured(busier), { threshold: 0.05 });
+  assert.equal(target.failed, false);
+  assert.ok(target.rows.every((r) => r.metrics.every((m) => m.metric.name !== 'serverCpu')));
+  // Measured with /proc's 10 ms ticks, a server that did less than 100 ms of work per window is rounding: not gated.
+  const idle = compareResults(unmeasured(base, 60_000), unmeasured(busier, 0), { threshold: 0.05 });
+  assert.equal(idle.failed, false);
+  assert.ok(idle.rows.every((r) => r.metrics.every((m) => m.metric.name !== 'serverCpu')));
+  // Asked for explicitly, it is compared (and fails as missing where the head has none).
+  const asked = compareResults(unmeasured(base, 60_000), unmeasured(busier), {
+    threshold: 0.05,
+    failOn: parseFailOn('serverCpu:+10%'),
+  });
+  assert.equal(asked.failures.length, 3);
 });

@@ -9,6 +9,7 @@ import type { CaseResult, Measurement, Result } from '../result/types.js';
 import type { CaseSpec } from '../scenario/types.js';
 import { CommbenchError } from '../errors.js';
 import type { FailOn } from './gates.js';
+import { rowFlags } from './flags.js';
 import { matchCases } from './match.js';
 import { findMetric, type MetricDef } from './metrics.js';
 import { logRatioInterval, type LogSample } from './stats.js';
@@ -18,17 +19,23 @@ import { logRatioInterval, type LogSample } from './stats.js';
  * - unchanged: the whole interval is within ±threshold, or the change is real but smaller;
  * - within-noise: the interval contains no change but reaches beyond the threshold: the runs are
  *   too noisy to tell (more repetitions, or --normalize, narrow it);
+ * - too-few: a side has fewer than 2 repetitions, so there is no interval and no way to tell a change
+ *   from run-to-run noise (two single runs of the same code differ by up to 40% on a shared 2-core
+ *   machine): never regressed nor improved; it fails the comparison only with `strict`;
  * - missing: a side has no positive value of the metric (absent, or ≤ 0 in a repetition); a gated
  *   metric that is missing fails the comparison (a gate never passes on data it does not have).
  */
-export type Verdict = 'improved' | 'regressed' | 'unchanged' | 'within-noise' | 'missing';
+export type Verdict = 'improved' | 'regressed' | 'unchanged' | 'within-noise' | 'too-few' | 'missing';
 
 export interface CompareOptions {
   /** Relative change below which nothing is improved or regressed (0.05 = 5%). */
   readonly threshold: number;
   /** Metrics that fail the comparison with their own limit; when given, only these gate. */
   readonly failOn?: readonly FailOn[];
-  /** Metrics to show (failOn metrics are added). Default throughput, p50, p99. */
+  /**
+   * Metrics to show (failOn metrics are added). Default throughput, p50, p99, and serverCpu on the
+   * cases whose base measured it (see `serverCpuMeasured`).
+   */
   readonly metrics?: readonly MetricDef[];
   /** Divide each case by this pattern's case (the floor) measured in the same result. */
   readonly normalize?: string;
@@ -38,6 +45,11 @@ export interface CompareOptions {
    * Bonferroni over the gated comparisons, so a CI gate over many cases does not cry wolf).
    */
   readonly confidence?: number;
+  /**
+   * A gated metric with fewer than 2 repetitions on a side (verdict 'too-few') fails the comparison
+   * instead of passing with a warning: for a CI job that must not pass on a gate that tested nothing.
+   */
+  readonly strict?: boolean;
 }
 
 export interface MetricComparison {
@@ -71,6 +83,12 @@ export interface CaseComparison {
   /** The floor case each side was divided by (when normalized). */
   readonly floor?: { readonly base: CaseResult; readonly head: CaseResult; readonly label: string };
   readonly metrics: readonly MetricComparison[];
+  /**
+   * What the report flagged on each side (DRIVER-LIMITED, SERVER-LIMITED, BUSY-MACHINE …, see
+   * ./flags.ts): a row that passes while flagged may have measured the load generator or the
+   * machine rather than the code, and the output says so. Empty when nothing was flagged.
+   */
+  readonly flags: { readonly base: readonly string[]; readonly head: readonly string[] };
 }
 
 /** A case that is in one result only, or cannot be compared (failed, no measurements). */
@@ -91,6 +109,8 @@ export interface GateFailure {
   /** The gated metric, when the failure is about one metric rather than the whole case. */
   readonly metric?: string;
   readonly reason: string;
+  /** With `strict`: the metrics (comma-separated in `metric`) have too few repetitions to be tested. */
+  readonly untested?: true;
 }
 
 /** The floor cases and how much they moved, so the reader sees what normalization did. */
@@ -119,11 +139,30 @@ export interface Comparison {
   readonly failures: readonly GateFailure[];
   /** True when the comparison fails: a gated regression or any failure. */
   readonly failed: boolean;
-  /** Rows compared without an interval (fewer than 2 repetitions on a side). */
-  readonly withoutInterval: number;
+  /** Gated metric comparisons with verdict 'too-few' (not tested); failures only with `strict`. */
+  readonly tooFew: number;
+  readonly strict: boolean;
 }
 
 const defaultMetrics = ['throughput', 'p50', 'p99'];
+
+/**
+ * Server CPU in the window below which serverCpu is not gated by default: /proc counts CPU in 10 ms
+ * ticks (the --server-pid figures), so below ~10 ticks a repetition's figure is mostly rounding and
+ * one that reads 0 would fail the gate as missing.
+ */
+export const minGatedServerCpuUs = 100_000;
+
+/**
+ * True when every repetition of `c` has a server CPU figure of at least `minGatedServerCpuUs`: our
+ * own servers always (measured to the µs), a --target server when --server-pid measured it and it
+ * did enough work. Server CPU per operation counts the server's work, not its waits for a core, so
+ * it is often steadier than latency; where it is measured it is gated by default.
+ */
+export function serverCpuMeasured(c: CaseResult): boolean {
+  const reps = usable(c);
+  return reps.length > 0 && reps.every((r) => (r.server?.cpuUs ?? 0) >= minGatedServerCpuUs);
+}
 
 /** Compares two results case by case; throws E_USAGE when `normalize` names a pattern a side lacks. */
 export function compareResults(base: Result, head: Result, opts: CompareOptions): Comparison {
@@ -131,6 +170,12 @@ export function compareResults(base: Result, head: Result, opts: CompareOptions)
   const failOn = opts.failOn ?? [];
   const shown = [...(opts.metrics ?? defaultMetrics.map((n) => findMetric(n)!))];
   for (const g of failOn) if (!shown.includes(g.metric)) shown.push(g.metric);
+  const serverCpu = findMetric('serverCpu')!;
+  /** The metrics of one case: `shown`, and by default serverCpu where the base measured it. */
+  const metricsOf = (baseCase: CaseResult): MetricDef[] =>
+    opts.metrics === undefined && !shown.includes(serverCpu) && serverCpuMeasured(baseCase)
+      ? [...shown, serverCpu]
+      : shown;
 
   const matching = matchCases(base.cases, head.cases);
   const labelOf = labeller(
@@ -181,6 +226,8 @@ export function compareResults(base: Result, head: Result, opts: CompareOptions)
   }
   const pendingRows: {
     row: Omit<CaseComparison, 'metrics'>;
+    /** The row's metrics in the order shown. */
+    order: readonly MetricDef[];
     pending: Pending[];
     /** Rows decided without an interval: missing data, or 0 on both sides. */
     settled: MetricComparison[];
@@ -229,7 +276,8 @@ export function compareResults(base: Result, head: Result, opts: CompareOptions)
         : undefined;
     const pending: Pending[] = [];
     const settled: MetricComparison[] = [];
-    for (const metric of shown) {
+    const rowMetrics = metricsOf(pair.base);
+    for (const metric of rowMetrics) {
       const gate = failOn.find((g) => g.metric === metric);
       const gated = failOn.length === 0 || gate !== undefined;
       const limit = gate?.limit ?? opts.threshold;
@@ -282,7 +330,9 @@ export function compareResults(base: Result, head: Result, opts: CompareOptions)
         baseReps: b.length,
         headReps: h.length,
         ...(floor ? { floor } : {}),
+        flags: { base: rowFlags(pair.base), head: rowFlags(pair.head) },
       },
+      order: rowMetrics,
       pending,
       settled,
     });
@@ -297,7 +347,7 @@ export function compareResults(base: Result, head: Result, opts: CompareOptions)
     ),
   );
   const level = 1 - (1 - confidence) / tests;
-  const rows: CaseComparison[] = pendingRows.map(({ row, pending, settled }) => ({
+  const rows: CaseComparison[] = pendingRows.map(({ row, order, pending, settled }) => ({
     ...row,
     metrics: [
       ...pending.map((p): MetricComparison => {
@@ -318,12 +368,27 @@ export function compareResults(base: Result, head: Result, opts: CompareOptions)
         };
       }),
       ...settled,
-    ].sort((x, y) => shown.indexOf(x.metric) - shown.indexOf(y.metric)),
+    ].sort((x, y) => order.indexOf(x.metric) - order.indexOf(y.metric)),
   }));
   const regressions = rows.reduce(
     (n, r) => n + r.metrics.filter((m) => m.gated && m.verdict === 'regressed').length,
     0,
   );
+  const strict = opts.strict === true;
+  let tooFew = 0;
+  for (const r of rows) {
+    const untested = r.metrics.filter((m) => m.gated && m.verdict === 'too-few');
+    tooFew += untested.length;
+    if (strict && untested.length > 0) {
+      failures.push({
+        label: r.label,
+        id: r.base.spec.id,
+        metric: untested.map((m) => m.metric.name).join(', '),
+        reason: `not tested: ${r.baseReps}/${r.headReps} repetitions (base/head), an interval needs 2 a side (--strict)`,
+        untested: true,
+      });
+    }
+  }
   return {
     base: sideOf(base),
     head: sideOf(head),
@@ -338,14 +403,14 @@ export function compareResults(base: Result, head: Result, opts: CompareOptions)
     regressions,
     failures,
     failed: regressions > 0 || failures.length > 0,
-    withoutInterval: rows.filter((r) => r.metrics.some((m) => m.verdict !== 'missing' && m.low === undefined))
-      .length,
+    tooFew,
+    strict,
   };
 }
 
 /**
- * The verdict for a relative change and its interval (both as change − 0; bounds absent without an
- * interval, when the estimate alone decides against the limit).
+ * The verdict for a relative change and its interval (both as change − 0). Without an interval (a
+ * side with one repetition) nothing can be told from noise: 'too-few', whatever the estimate.
  */
 export function verdictOf(
   metric: MetricDef,
@@ -356,8 +421,7 @@ export function verdictOf(
 ): Verdict {
   const worse = (c: number): boolean => (metric.better === 'lower' ? c > limit : c < -limit);
   const better = (c: number): boolean => (metric.better === 'lower' ? c < -limit : c > limit);
-  if (low === undefined || high === undefined)
-    return worse(change) ? 'regressed' : better(change) ? 'improved' : 'unchanged';
+  if (low === undefined || high === undefined) return 'too-few';
   const significant = low > 0 || high < 0;
   if (significant && worse(change)) return 'regressed';
   if (significant && better(change)) return 'improved';

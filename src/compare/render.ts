@@ -15,6 +15,7 @@ const verdictText: Record<Verdict, string> = {
   improved: 'improved',
   unchanged: 'unchanged',
   'within-noise': 'within noise',
+  'too-few': "can't tell",
   missing: 'MISSING',
 };
 
@@ -99,16 +100,49 @@ export function comparisonNotes(c: Comparison): { severity: 'error' | 'warn' | '
       text: `${regressed.length} regression${regressed.length === 1 ? '' : 's'}: ${regressed.map((l) => `${l.row.label} ${l.m.metric.name} ${formatChange(l.m.change)}`).join(', ')}.`,
     });
   }
-  if (c.failures.length > 0) {
+  const missing = c.failures.filter((f) => f.untested !== true);
+  if (missing.length > 0) {
     notes.push({
       severity: 'error',
-      text: `FAILED: ${c.failures.length} gated case${c.failures.length === 1 ? '' : 's'} or metric${c.failures.length === 1 ? '' : 's'} without data: ${c.failures.map((f) => `${f.label} (${f.id})${f.metric ? ` ${f.metric}` : ''}: ${f.reason}`).join('; ')}.`,
+      text: `FAILED: ${missing.length} gated case${missing.length === 1 ? '' : 's'} or metric${missing.length === 1 ? '' : 's'} without data: ${missing.map((f) => `${f.label} (${f.id})${f.metric ? ` ${f.metric}` : ''}: ${f.reason}`).join('; ')}.`,
     });
   }
-  if (!c.failed) {
+  const untested = c.failures.filter((f) => f.untested === true);
+  if (untested.length > 0) {
+    notes.push({
+      severity: 'error',
+      text: `FAILED (--strict): ${c.tooFew} gated metric${c.tooFew === 1 ? '' : 's'} not tested: ${untested.map((f) => `${f.label} ${f.metric ?? ''}: ${f.reason}`).join('; ')}.`,
+    });
+  }
+  const gatedCount = lines(c).filter((l) => l.m.gated).length;
+  if (!c.failed && c.tooFew === 0) {
     notes.push({
       severity: 'info',
       text: `No regression in ${c.rows.length} matched case${c.rows.length === 1 ? '' : 's'}.`,
+    });
+  } else if (!c.failed || (c.regressions === 0 && missing.length === 0)) {
+    notes.push({
+      severity: 'warn',
+      text: `Inconclusive: no regression found, but ${c.tooFew} of ${gatedCount} gated comparison${gatedCount === 1 ? '' : 's'} could not be tested (${reps(c)}). ${c.strict ? 'With --strict this fails the gate (exit 3).' : 'This does not fail the gate (exit 0); --strict makes it fail.'}`,
+    });
+  }
+  if (c.tooFew > 0) {
+    const beyond = lines(c).filter((l) => l.m.gated && l.m.verdict === 'too-few' && beyondLimit(l.m));
+    notes.push({
+      severity: 'warn',
+      text:
+        `can't tell: with fewer than 2 repetitions on a side there is no interval, and a single run cannot be told from noise (two runs of the same code can differ by 40% on a shared machine), so nothing is called regressed or improved. ` +
+        (beyond.length > 0
+          ? `Beyond the threshold but untested: ${beyond.map((l) => `${l.row.label} ${l.m.metric.name} ${formatChange(l.m.change)}`).join(', ')}. `
+          : '') +
+        'Run both sides with --repeat 5.',
+    });
+  }
+  const flagged = c.rows.filter((r) => r.flags.base.length > 0 || r.flags.head.length > 0);
+  if (flagged.length > 0) {
+    notes.push({
+      severity: 'warn',
+      text: `flagged: ${flagged.map((r) => `${r.label} (${[...(r.flags.base.length > 0 ? [`base ${r.flags.base.join(', ')}`] : []), ...(r.flags.head.length > 0 ? [`head ${r.flags.head.join(', ')}`] : [])].join('; ')})`).join(', ')}: a flagged row may measure the load generator or the machine rather than the code; its verdict says what was measured (commbench report explains each flag).`,
     });
   }
   const failedIds = new Set(c.failures.filter((f) => f.metric === undefined).map((f) => f.id));
@@ -132,21 +166,34 @@ export function comparisonNotes(c: Comparison): { severity: 'error' | 'warn' | '
       text: `n too small: ${wide.length} interval${wide.length === 1 ? ' is' : 's are'} omitted, wider than ×${maxInformativeSpan} from low to high at ${formatLevel(c.intervalLevel)} with ${[...new Set(wide.map((l) => `${l.row.baseReps}/${l.row.headReps}`))].join(', ')} repetitions (base/head); the verdict is "within noise" unless the change is certain. Run both sides with --repeat 5.`,
     });
   }
-  if (c.withoutInterval > 0) {
-    notes.push({
-      severity: 'warn',
-      text: `${c.withoutInterval} case${c.withoutInterval === 1 ? ' has' : 's have'} fewer than 2 repetitions on a side: no confidence interval, the threshold alone decides. Run both sides with --repeat 5 for a gate that does not cry wolf.`,
-    });
-  }
   notes.push({
     severity: 'info',
     text:
       `Method: per case and metric, the ratio of geometric means of the repetitions (head/base) with a Welch t-interval on logarithms; ` +
-      `intervals at ${formatLevel(c.intervalLevel)} so that all ${c.tests} gated comparison${c.tests === 1 ? '' : 's'} together keep ${formatLevel(c.confidence)} confidence (Bonferroni). ` +
+      (c.tooFew === gatedCount
+        ? 'no gated comparison has an interval here (fewer than 2 repetitions on a side). '
+        : `intervals at ${formatLevel(c.intervalLevel)} so that all ${c.tests} gated comparison${c.tests === 1 ? '' : 's'} together keep ${formatLevel(c.confidence)} confidence (Bonferroni). `) +
       `regressed/improved: the interval excludes no change and the change is beyond the threshold (${formatPercent(c.threshold)} unless --fail-on sets one); ` +
-      'unchanged: within the threshold; within noise: the runs are too noisy to tell.',
+      "unchanged: within the threshold; within noise: the runs are too noisy to tell; can't tell: fewer than 2 repetitions on a side, not tested.",
   });
   return notes;
+}
+
+/** '1/1 repetitions (base/head)' for the rows not tested, each distinct count once. */
+function reps(c: Comparison): string {
+  const counts = [
+    ...new Set(
+      c.rows
+        .filter((r) => r.metrics.some((m) => m.verdict === 'too-few'))
+        .map((r) => `${r.baseReps}/${r.headReps}`),
+    ),
+  ];
+  return `${counts.join(', ')} repetitions (base/head)`;
+}
+
+/** The estimate alone is worse or better than the metric's limit. */
+function beyondLimit(m: MetricComparison): boolean {
+  return Number.isFinite(m.change) && Math.abs(m.change) > m.limit;
 }
 
 /** Terminal table of a comparison (plain text, ends without a newline). */
@@ -179,7 +226,7 @@ export function renderComparisonTable(c: Comparison): string {
 export function renderComparisonMarkdown(c: Comparison): string {
   const h = headers(c);
   const out = [
-    `### commbench compare: ${c.failed ? `❌ ${failedTitle(c)}` : '✅ no regression'}`,
+    `### commbench compare: ${c.failed ? `❌ ${failedTitle(c)}` : c.tooFew > 0 ? `⚠️ inconclusive: ${c.tooFew} gated comparison${c.tooFew === 1 ? '' : 's'} not tested (${reps(c)})` : '✅ no regression'}`,
     '',
     `base ${mdCell(c.base.name)}${c.base.gitSha ? ` \`${c.base.gitSha.slice(0, 7)}\`` : ''} (${mdCell(c.base.startedAt)}) → head ${mdCell(c.head.name)}${c.head.gitSha ? ` \`${c.head.gitSha.slice(0, 7)}\`` : ''} (${mdCell(c.head.startedAt)})`,
     '',
@@ -191,6 +238,7 @@ export function renderComparisonMarkdown(c: Comparison): string {
     if ((l.m.verdict === 'regressed' || l.m.verdict === 'missing') && l.m.gated)
       row[row.length - 1] = `❌ **${row[row.length - 1]}**`;
     else if (l.m.verdict === 'improved') row[row.length - 1] = `✅ ${row[row.length - 1]}`;
+    else if (l.m.verdict === 'too-few' && l.m.gated) row[row.length - 1] = `⚠️ ${row[row.length - 1]}`;
     if (l.first) row[0] = `**${row[0]}**`;
     out.push(`| ${row.join(' | ')} |`);
   }
@@ -203,7 +251,10 @@ export function renderComparisonMarkdown(c: Comparison): string {
 function failedTitle(c: Comparison): string {
   const parts = [
     ...(c.regressions > 0 ? [`${c.regressions} regression${c.regressions === 1 ? '' : 's'}`] : []),
-    ...(c.failures.length > 0 ? [`${c.failures.length} missing or incomplete`] : []),
+    ...(c.failures.some((f) => f.untested !== true)
+      ? [`${c.failures.filter((f) => f.untested !== true).length} missing or incomplete`]
+      : []),
+    ...(c.failures.some((f) => f.untested === true) ? [`${c.tooFew} not tested (--strict)`] : []),
   ];
   return parts.join(', ');
 }
@@ -219,6 +270,8 @@ export function renderComparisonJson(c: Comparison): string {
     threshold: c.threshold,
     normalize: c.normalize ?? null,
     regressions: c.regressions,
+    tooFew: c.tooFew,
+    strict: c.strict,
     failed: c.failed,
     failures: c.failures,
     rows: c.rows.map((r) => ({
@@ -227,6 +280,7 @@ export function renderComparisonJson(c: Comparison): string {
       baseRepetitions: r.baseReps,
       headRepetitions: r.headReps,
       floor: r.floor?.label ?? null,
+      flags: r.flags,
       metrics: r.metrics.map((m) => ({
         metric: m.metric.name,
         base: m.base ?? null,

@@ -18,6 +18,7 @@ import { describeEnvironment } from './environment.js';
 import { measure, mergeMeasurements, type WindowUsage } from './measure.js';
 import { startServerProcess, type HelperUsage, type ServerProcess, type ServerUsage } from './server-host.js';
 import { choosePacing } from './pacing.js';
+import { pidUsageSource, serverPidOf, type ServerPids, type ServerUsageSource } from './server-pid.js';
 import { connectWorkerDrivers, splitSpec } from './workers.js';
 
 /** Callbacks for live output; all optional. */
@@ -50,6 +51,11 @@ export interface RunOptions {
    * generators started with the same plan and time run every case side by side.
    */
   readonly startAt?: number;
+  /**
+   * --target cases: the process serving them (--server-pid), whose CPU and peak RSS are measured
+   * over each window from /proc and stored as the server's figures.
+   */
+  readonly serverPids?: ServerPids;
 }
 
 /** With `startAt`: time between one repetition's slot ending and the next one's starting (server restart, connect), ms. */
@@ -337,10 +343,11 @@ async function driveWindow(
   if (signal.aborted) throw new CommbenchError('E_INTERRUPTED', 'interrupted');
   if (scheduledEpoch !== undefined)
     opts.hooks?.loadStarting?.(spec, repetition, { startAtEpoch, scheduledEpoch });
+  const serverPid = serverPidOf(spec, opts.serverPids);
   const window = watchWindow(
     fromEpoch(startAtEpoch) + spec.warmupMs,
     spec.durationMs,
-    server,
+    server ?? (serverPid === undefined ? undefined : pidUsageSource(serverPid)),
     broker,
     signal,
   );
@@ -375,14 +382,15 @@ async function sleepUntil(epochMs: number, signal: AbortSignal | undefined): Pro
 }
 
 /**
- * Takes CPU snapshots of the driver process, the server and the broker the case's traffic goes
- * through (when this process started it) at the start and end of the measured window (or at the
- * abort, when the window ends early). The broker is reported as one of the server's helpers.
+ * Takes CPU snapshots of the driver process, the server (ours, or a --server-pid process) and the
+ * broker the case's traffic goes through (when this process started it) at the start and end of the
+ * measured window (or at the abort, when the window ends early). The broker is reported as one of
+ * the server's helpers.
  */
 function watchWindow(
   windowStart: number,
   durationMs: number,
-  server: ServerProcess | undefined,
+  server: ServerUsageSource | undefined,
   broker: ReturnType<typeof brokerOfCase>,
   signal: AbortSignal,
 ): { finish(): Promise<Omit<WindowUsage, 'workers'>> } {

@@ -183,8 +183,8 @@ export interface Measurement {
   /** Bytes the driver's sockets read and wrote in the window (all layers: framing, headers, TCP payload). */
   readonly wire: { readonly read: number; readonly written: number; readonly perOp: number };
   /**
-   * The whole machine during the window (Linux /proc/stat; absent for --target runs, whose server
-   * is not ours to subtract). `otherCores`: CPU used by processes other than the driver and the
+   * The whole machine during the window (Linux /proc/stat; absent for --target runs without
+   * --server-pid, whose server is not ours to subtract). `otherCores`: CPU used by processes other than the driver and the
    * server — when it is large, the numbers were taken on a busy machine.
    */
   readonly machine?: { readonly cores: number; readonly busyCores: number; readonly otherCores: number };
@@ -288,6 +288,11 @@ export interface BacklogMetrics {
   readonly encoded?: string;
 }
 
+/**
+ * The server side's figures over the window: commbench's own server, or for a --target case the
+ * --server-pid process and its descendants (read from /proc in 10 ms ticks); absent for a --target
+ * case without --server-pid.
+ */
 export interface ServerMetrics {
   /** CPU of the server process during the window, plus that of its `helpers` when it has any. */
   readonly cpuUs: number;

@@ -43,7 +43,7 @@ test('compare: exit 0 on noise, 3 on a real slowdown, markdown for PR comments',
     .done;
   assert.equal(slow.code, 3, slow.stdout + slow.stderr);
   assert.match(slow.stderr, /gated metrics? regressed/);
-  assert.match(readFileSync(join(dir, 'c.md'), 'utf8'), /❌ 3 regressions/);
+  assert.match(readFileSync(join(dir, 'c.md'), 'utf8'), /❌ 4 regressions/);
   const badFail = await cli(['compare', 'base.json', 'slow.json', '--fail-on', 'p99:-10%'], dir).done;
   assert.equal(badFail.code, 2);
   assert.match(badFail.stderr, /p99 gets worse when it goes up; write p99:\+10%/);
