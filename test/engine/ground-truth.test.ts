@@ -164,6 +164,7 @@ describe('ground truth', () => {
       factor: 2,
       refine: 2,
       p99Ms: 100,
+      budgetMs: 30_000,
       connections: 8,
       inFlight: 1,
       maxInFlight: 10_000,
