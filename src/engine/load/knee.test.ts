@@ -10,10 +10,7 @@ import type { SearchWindow } from './types.js';
 
 /** A knee case as a scenario would resolve it: p99 ≤ 20 ms, 32 connections, defaults otherwise. */
 function kneeSpec(fields: Record<string, unknown>): KneeSpec {
-  const spec = knee.resolve(
-    { p99: 20, ...fields },
-    { model: 'knee', connections: 32, inFlight: 1, maxInFlight: 10_000 },
-  );
+  const spec = knee.resolve({ p99: 20, ...fields }, { connections: 32, inFlight: 1, maxInFlight: 10_000 });
   assert.ok(typeof spec !== 'string', String(spec));
   return spec;
 }
