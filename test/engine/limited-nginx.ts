@@ -124,4 +124,3 @@ export async function searchNginx(url: string, repeat: number): Promise<CaseResu
     }),
   );
 }
-
