@@ -4,7 +4,7 @@ import { measurement } from '../../../test/fixtures/result.js';
 import type { Measurement } from '../../result/types.js';
 import { VirtualClock } from '../clock.js';
 import { mergeMeasurements } from '../measure.js';
-import { knee, searchKnee, type KneeSpec } from './knee.js';
+import { driverInStep, knee, searchKnee, type KneeSpec } from './knee.js';
 import type { RateSpec } from './rate.js';
 import type { SearchWindow } from './types.js';
 
@@ -177,5 +177,26 @@ describe('knee search on the virtual clock', () => {
     const mean = found.reduce((a, c) => a + c, 0) / 5;
     const sd = Math.sqrt(found.reduce((a, c) => a + (c - mean) ** 2, 0) / 4);
     assert.ok(Math.abs(merged.spread.cv - sd / mean) < 1e-9, `cv ${merged.spread.cv}`);
+  });
+
+  it('blames the driver only when its sends ran late and it used its whole core', () => {
+    const base = measurement({
+      durationMs: 1000,
+      throughput: 2000,
+      p50: 800,
+      payload: 128,
+      wire: 300,
+      driverCpuUsPerOp: 30,
+    });
+    const late = { ...base, driver: { ...base.driver, sendLagP99: 2150, saturated: true } };
+    assert.deepEqual(driverInStep(late, 20), { late: true, limited: false }, '6% of a core: timer noise');
+    const busy = { ...late, driver: { ...late.driver, cpuUs: 950_000 } };
+    assert.deepEqual(driverInStep(busy, 20), { late: true, limited: true });
+    const spinning = { ...busy, driver: { ...busy.driver, pacingUs: 600_000 } };
+    assert.deepEqual(driverInStep(spinning, 20), { late: true, limited: false }, 'pacing is not work');
+    assert.deepEqual(driverInStep({ ...busy, driver: { ...busy.driver, sendLagP99: 1500 } }, 20), {
+      late: false,
+      limited: false,
+    });
   });
 });
