@@ -7,8 +7,10 @@
  * are not the server's (a pause, a neighbour's burst), so:
  * - the first break of the search is confirmed by running the same rate again before the search
  *   turns; when the re-run meets the objective, the break was noise and the search goes on up;
- * - a step that broke while the driver's own sends ran late is re-measured; late twice, it counts as
- *   broken (the machine could not do it), never as the driver's limit;
+ * - a step that broke while the driver's own sends ran late is re-measured; late twice, its latency
+ *   and connection waits describe the driver's bursts, not the server, so the rate is judged on what
+ *   the server served (nothing dropped, no errors, ≥ 95% of the offered rate, both times) — never
+ *   blamed on the driver;
  * - a first step that breaks leads lower (÷factor, up to `below` times) instead of ending the search;
  * - only a step whose driver used its whole core (`driverLimited`) ends the search with a lower bound.
  */
@@ -64,6 +66,8 @@ export interface JudgedStep extends StepOutcome {
   /** The objective held at this rate. */
   readonly met: boolean;
   readonly status: StepStatus;
+  /** The server served the offered rate: nothing dropped, no errors, ≥ 95% completed (latency aside). */
+  readonly served: boolean;
   /** Why it did not hold (empty when met), one short clause each. */
   readonly broke: readonly string[];
 }
@@ -83,15 +87,17 @@ export function judgeStep(settings: KneeSettings, step: StepOutcome): JudgedStep
   if (sends > 0 && step.queued / sends > settings.maxQueuedShare) {
     broke.push(`${((100 * step.queued) / sends).toFixed(1)}% waited for a free connection`);
   }
-  if (step.throughput < sustainedShare * step.rate) {
-    broke.push(`served ${Math.round(step.throughput)}/s of ${Math.round(step.rate)}/s offered`);
-  }
-  if (broke.length === 0) return { ...step, met: true, status: 'met', broke };
+  const short = step.throughput < sustainedShare * step.rate;
+  if (short) broke.push(`served ${Math.round(step.throughput)}/s of ${Math.round(step.rate)}/s offered`);
+  const served = !short && step.dropped === 0 && step.errors === 0;
+  if (broke.length === 0) return { ...step, met: true, status: 'met', served, broke };
   if (step.driverLimited) {
-    return { ...step, met: false, status: 'driver', broke: ['driver used all its CPU', ...broke] };
+    return { ...step, met: false, status: 'driver', served, broke: ['driver used all its CPU', ...broke] };
   }
-  if (step.driverLate) return { ...step, met: false, status: 'late', broke: [...broke, 'sends ran late'] };
-  return { ...step, met: false, status: 'broke', broke };
+  if (step.driverLate) {
+    return { ...step, met: false, status: 'late', served, broke: [...broke, 'sends ran late'] };
+  }
+  return { ...step, met: false, status: 'broke', served, broke };
 }
 
 /** Where the search stands after `steps` (in the order run). */
@@ -121,7 +127,8 @@ type RateVerdict = 'met' | 'broke' | 'driver' | 'rerun-confirm' | 'rerun-late';
 /**
  * The verdict of each rate offered, in the order first offered. A rate's last step decides, except
  * that a break needs a second run when it is the search's first (confirmation) or when the driver's
- * sends ran late; each rate runs at most twice.
+ * sends ran late, and a rate whose runs both ran late is judged on what the server served (both
+ * times); each rate runs at most twice.
  */
 function rateVerdicts(steps: readonly JudgedStep[]): { rate: number; verdict: RateVerdict; runs: number }[] {
   const order: number[] = [];
@@ -133,12 +140,17 @@ function rateVerdicts(steps: readonly JudgedStep[]): { rate: number; verdict: Ra
     let verdict: RateVerdict;
     if (last.status === 'met') verdict = 'met';
     else if (last.status === 'driver') verdict = 'driver';
-    else if (at.length >= 2) verdict = 'broke';
+    else if (at.length >= 2) verdict = lateButServed(at) ? 'met' : 'broke';
     else if (last.status === 'late') verdict = 'rerun-late';
     else verdict = confirmed ? 'broke' : 'rerun-confirm';
     if (verdict === 'broke') confirmed = true;
     return { rate, verdict, runs: at.length };
   });
+}
+
+/** Every run at a rate ran late, and every one served the offered rate: the lateness is discounted. */
+function lateButServed(at: readonly JudgedStep[]): boolean {
+  return at.every((s) => s.status === 'late' && s.served);
 }
 
 /**
@@ -214,7 +226,15 @@ export function describeKnee(
   const runs = at.length > 1 ? ` (${at.length} runs)` : '';
   const why = at.length > 0 ? `; broke at ${n(state.brokeAt!)}/s${runs}: ${at.at(-1)!.broke.join(', ')}` : '';
   const noise = steps.filter((s, i) => !s.met && steps[i + 1]?.rate === s.rate && steps[i + 1]?.met).length;
-  const rerun = noise > 0 ? `; ${noise} break${noise > 1 ? 's' : ''} not confirmed on a re-run` : '';
+  const late = [...new Set(steps.map((s) => s.rate))].filter((rate) => {
+    const at = steps.filter((s) => s.rate === rate);
+    return at.length > 1 && lateButServed(at);
+  }).length;
+  const rerun =
+    (noise > 0 ? `; ${noise} break${noise > 1 ? 's' : ''} not confirmed on a re-run` : '') +
+    (late > 0
+      ? `; ${late} rate${late > 1 ? 's' : ''} judged on throughput alone (sends ran late twice)`
+      : '');
   const objective = `p99 ≤ ${settings.p99Ms} ms`;
   const capacity = state.capacity === undefined ? 0 : state.capacity;
   switch (state.end) {

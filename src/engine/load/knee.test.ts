@@ -150,6 +150,19 @@ describe('knee search on the virtual clock', () => {
     assert.ok(search.steps.every((s) => !s.driverLimited));
   });
 
+  it("judges a rate whose sends ran late twice on what the server served, not on the driver's bursts", async () => {
+    // A busy machine: every run at 2,000/s has its sends 30 ms late (p99 60 ms), yet the server
+    // served all of it; above capacity (3,000/s) it serves only 3,000/s whatever the driver does.
+    const { search, rates } = await runSearch(kneeSpec({ from: 1000, to: 64_000 }), 3000, (_run, rate) =>
+      rate === 2000 || rate === 4000 ? { sendLagUs: 30_000, p99Us: 60_000 } : {},
+    );
+    assert.deepEqual(rates.slice(0, 5), [1000, 2000, 2000, 4000, 4000]);
+    assert.equal(search.end, 'knee', search.verdict);
+    assert.ok(search.capacity! >= 2850 && search.capacity! <= 3000, search.verdict);
+    assert.match(search.verdict, /1 rate judged on throughput alone \(sends ran late twice\)/);
+    assert.doesNotMatch(search.verdict, /DRIVER-LIMITED/);
+  });
+
   it('stays within its time budget, and says where it stood', async () => {
     const spec = kneeSpec({ from: 500, to: 64_000, budget: 12_000 });
     const { search, elapsedMs } = await runSearch(spec, 5000);
