@@ -7,10 +7,10 @@
  * are not the server's (a pause, a neighbour's burst), so:
  * - the first break of the search is confirmed by running the same rate again before the search
  *   turns; when the re-run meets the objective, the break was noise and the search goes on up;
- * - a step that broke while the driver's own sends ran late is re-measured; late twice, its latency
- *   and connection waits describe the driver's bursts, not the server, so the rate is judged on what
- *   the server served (nothing dropped, no errors, ≥ 95% of the offered rate, both times) — never
- *   blamed on the driver;
+ * - a step that broke while the driver's own sends ran late is discounted: its latency and
+ *   connection waits describe the driver's bursts, not the server, so it is judged on what the
+ *   server served (nothing dropped, no errors, ≥ 95% of the offered rate); when the server fell
+ *   short, the step is measured again and the re-run decides — never blamed on the driver;
  * - a first step that breaks leads lower (÷factor, up to `below` times) instead of ending the search;
  * - only a step whose driver used its whole core (`driverLimited`) ends the search with a lower bound.
  */
@@ -125,10 +125,9 @@ export interface KneeState {
 type RateVerdict = 'met' | 'broke' | 'driver' | 'rerun-confirm' | 'rerun-late';
 
 /**
- * The verdict of each rate offered, in the order first offered. A rate's last step decides, except
- * that a break needs a second run when it is the search's first (confirmation) or when the driver's
- * sends ran late, and a rate whose runs both ran late is judged on what the server served (both
- * times); each rate runs at most twice.
+ * The verdict of each rate offered, in the order first offered. A rate's last step decides: a step
+ * whose sends ran late by what the server served, a break by a second run when it is the search's
+ * first (confirmation) or when a late step's server fell short; each rate runs at most twice.
  */
 function rateVerdicts(steps: readonly JudgedStep[]): { rate: number; verdict: RateVerdict; runs: number }[] {
   const order: number[] = [];
@@ -140,7 +139,8 @@ function rateVerdicts(steps: readonly JudgedStep[]): { rate: number; verdict: Ra
     let verdict: RateVerdict;
     if (last.status === 'met') verdict = 'met';
     else if (last.status === 'driver') verdict = 'driver';
-    else if (at.length >= 2) verdict = lateButServed(at) ? 'met' : 'broke';
+    else if (lateButServed(at)) verdict = 'met';
+    else if (at.length >= 2) verdict = 'broke';
     else if (last.status === 'late') verdict = 'rerun-late';
     else verdict = confirmed ? 'broke' : 'rerun-confirm';
     if (verdict === 'broke') confirmed = true;
@@ -148,9 +148,10 @@ function rateVerdicts(steps: readonly JudgedStep[]): { rate: number; verdict: Ra
   });
 }
 
-/** Every run at a rate ran late, and every one served the offered rate: the lateness is discounted. */
+/** The deciding (last) run at a rate ran late but served the offered rate: the lateness is discounted. */
 function lateButServed(at: readonly JudgedStep[]): boolean {
-  return at.every((s) => s.status === 'late' && s.served);
+  const last = at.at(-1);
+  return last !== undefined && last.status === 'late' && last.served;
 }
 
 /**
@@ -228,13 +229,11 @@ export function describeKnee(
   const noise = steps.filter((s, i) => !s.met && steps[i + 1]?.rate === s.rate && steps[i + 1]?.met).length;
   const late = [...new Set(steps.map((s) => s.rate))].filter((rate) => {
     const at = steps.filter((s) => s.rate === rate);
-    return at.length > 1 && lateButServed(at);
+    return lateButServed(at);
   }).length;
   const rerun =
     (noise > 0 ? `; ${noise} break${noise > 1 ? 's' : ''} not confirmed on a re-run` : '') +
-    (late > 0
-      ? `; ${late} rate${late > 1 ? 's' : ''} judged on throughput alone (sends ran late twice)`
-      : '');
+    (late > 0 ? `; ${late} rate${late > 1 ? 's' : ''} judged on throughput alone (sends ran late)` : '');
   const objective = `p99 ≤ ${settings.p99Ms} ms`;
   const capacity = state.capacity === undefined ? 0 : state.capacity;
   switch (state.end) {

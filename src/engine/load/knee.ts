@@ -126,7 +126,7 @@ export function kneeStepLoad(s: KneeSpec, rate: number): RateSpec {
 /**
  * The knee's own rule for the driver in a step (small on purpose, to be replaced by the run's one
  * verdict): its sends were `late` when their lag p99 passed a tenth of the p99 bound — timer noise or
- * a busy machine, so the step is re-measured before it counts; it was `limited` only when it was
+ * a busy machine, so a broken step is judged on what the server served (knee-search.ts); it was `limited` only when it was
  * late and also used nearly all the CPU its threads had (pacing left out), so it set the pace.
  */
 export function driverInStep(m: Measurement, p99Ms: number): { late: boolean; limited: boolean } {
@@ -287,7 +287,7 @@ export const knee = {
       `from the scheduled send time, nothing dropped, at most ${maxQueuedShare * 100}% of sends waiting for a free connection, no errors); ` +
       `the first break is re-run to confirm it, then the rate is bisected up to 'refine' times (to within ${bracket * 100}%), ` +
       `all within ${formatDurationMs(s.budgetMs)}. A first step that breaks leads lower; a step that broke while the driver's sends ran late ` +
-      `is re-measured; only a driver that used all its CPU ends the search with a lower bound. The row shows the highest step ` +
+      `is judged on what the server served (re-measured when it fell short); only a driver that used all its CPU ends the search with a lower bound. The row shows the highest step ` +
       `that met it, and the search line says where and why it broke.`,
   }),
   idParts: (s) => ({ model: 'knee', rate: `${s.from}-${s.to}/s`, max: `max=${s.maxInFlight}` }),
