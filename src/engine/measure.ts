@@ -12,6 +12,7 @@ import type {
   ConnectionCost,
   DeliveryMetrics,
   LatencySummary,
+  CapacitySpread,
   Measurement,
   ServerMetrics,
   TimelinePoint,
@@ -485,12 +486,29 @@ function sumErrors(all: readonly Readonly<Record<ErrorKind, number>>[]): Record<
 
 /**
  * Capacity searches of several repetitions: the summary keeps the search of the repetition with
- * the median capacity (the lower one of an even count) and lists every repetition's capacity.
+ * the median capacity (the lower one of an even count), lists every repetition's capacity and
+ * states their spread (a capacity is a measurement like any other).
  */
 function mergedSearch(reps: readonly Measurement[]): Pick<Measurement, 'search'> {
   const searches = reps.flatMap((r) => (r.search ? [r.search] : []));
   if (searches.length === 0) return {};
   const ranked = [...searches].sort((a, b) => (a.capacity ?? 0) - (b.capacity ?? 0));
   const median = ranked[Math.floor((ranked.length - 1) / 2)]!;
-  return { search: { ...median, capacities: searches.map((s) => s.capacity ?? 0) } };
+  const capacities = searches.map((s) => s.capacity ?? 0);
+  const spread = capacitySpread(capacities);
+  return { search: { ...median, capacities, ...(spread ? { spread } : {}) } };
+}
+
+/** Spread of the capacities found (zeros, "none found", left out); undefined when none was. */
+export function capacitySpread(capacities: readonly number[]): CapacitySpread | undefined {
+  const found = capacities.filter((c) => c > 0);
+  if (found.length === 0) return undefined;
+  const mean = found.reduce((a, c) => a + c, 0) / found.length;
+  const variance = found.length > 1 ? found.reduce((a, c) => a + (c - mean) ** 2, 0) / (found.length - 1) : 0;
+  return {
+    n: found.length,
+    min: Math.min(...found),
+    max: Math.max(...found),
+    cv: Math.sqrt(variance) / mean,
+  };
 }

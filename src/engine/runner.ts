@@ -66,9 +66,6 @@ const prepareMs = 1500;
 /** Lead time between the drivers being connected and the load starting, ms. */
 const startLeadMs = 50;
 
-/** Search steps after the first warm up this long at their new rate (at most the case's warm-up), ms. */
-const searchSettleMs = 500;
-
 /**
  * Runs every case of a plan; never throws for a failing case (it is recorded). With repetitions,
  * the plan runs in rounds — every case's first repetition, then every case's second, ... — so a
@@ -237,29 +234,29 @@ async function runRepetition(
     }
     const search = loadDefinition(spec.load).search;
     if (search) {
-      const measurement = await search(spec.load, async (load, i) => {
-        // What the previous step left (its driver, connections, histograms) is collected now, not
-        // in the middle of this step's window, where the pause would read as late sends.
-        if (i > 0) {
-          collectGarbage();
-          await server?.collectGarbage();
-        }
-        const step = {
-          ...spec,
-          load,
-          warmupMs: i === 0 ? spec.warmupMs : Math.min(spec.warmupMs, searchSettleMs),
-        };
-        return (
-          await driveWindow(
-            step,
-            repetition,
-            server,
-            abort.signal,
-            opts,
-            i === 0 ? scheduledEpoch : undefined,
-          )
-        ).measurement;
-      });
+      const measurement = await search(
+        spec.load,
+        async (load, { index, warmupMs, durationMs }) => {
+          // What the previous step left (its driver, connections, histograms) is collected now, not
+          // in the middle of this step's window, where the pause would read as late sends.
+          if (index > 0) {
+            collectGarbage();
+            await server?.collectGarbage();
+          }
+          const step = { ...spec, load, warmupMs, durationMs };
+          return (
+            await driveWindow(
+              step,
+              repetition,
+              server,
+              abort.signal,
+              opts,
+              index === 0 ? scheduledEpoch : undefined,
+            )
+          ).measurement;
+        },
+        { warmupMs: spec.warmupMs, durationMs: spec.durationMs },
+      );
       stopping = true;
       return {
         measurement: placed(measurement),

@@ -255,6 +255,13 @@ function detailOf(m: Measurement | undefined): string {
   if (!m) return '';
   const parts: string[] = [];
   if (m.search) parts.push(m.search.verdict);
+  const spread = m.search?.spread;
+  if (spread && (m.search?.capacities?.length ?? 0) > 1) {
+    const range = `${formatInteger(spread.min)}–${formatInteger(spread.max)}/s`;
+    parts.push(
+      `capacity over ${spread.n} of ${m.search?.capacities?.length} repetitions: CV ${(100 * spread.cv).toFixed(1)}%, ${range}`,
+    );
+  }
   const d = m.delivery;
   if (d) {
     parts.push(`${formatInteger(d.subscribers)} sub${d.subscribers === 1 ? '' : 's'}`);

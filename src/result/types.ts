@@ -254,8 +254,22 @@ export interface SearchResult {
   readonly end: 'knee' | 'ceiling' | 'driver' | 'floor' | 'steps' | 'interrupted';
   /** One line: the capacity and where and why the objective broke. */
   readonly verdict: string;
-  /** Set on a merged summary: each repetition's capacity (the summary's search is the median one's). */
+  /** Wall time of the search, ms (absent in older results). */
+  readonly durationMs?: number;
+  /** Set on a merged summary: each repetition's capacity, 0 where it found none (the summary's search is the median one's). */
   readonly capacities?: readonly number[];
+  /** Set on a merged summary of several repetitions: how the capacities they found spread. */
+  readonly spread?: CapacitySpread;
+}
+
+/** The spread of the capacities found by the repetitions of a search (those that found one). */
+export interface CapacitySpread {
+  /** Repetitions that found a capacity (of `capacities.length`). */
+  readonly n: number;
+  readonly min: number;
+  readonly max: number;
+  /** Coefficient of variation: sample standard deviation / mean (0..; 0 with one capacity). */
+  readonly cv: number;
 }
 
 export interface SearchStep {

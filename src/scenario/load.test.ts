@@ -191,13 +191,13 @@ describe('built-in scenarios', () => {
     }
   });
 
-  it('smoke runs in a few seconds; rest-vs-grpc well under a minute', async () => {
+  it('smoke runs in a few seconds; rest-vs-grpc within 90 s', async () => {
     const smoke = await loadPlan('smoke');
     assert.deepEqual(new Set(smoke.cases.map((c) => c.pattern)), new Set(['tcp', 'rest', 'grpc']));
     assert.ok(estimatePlanMs(smoke) <= 8000, `smoke takes ${estimatePlanMs(smoke)} ms`);
     const rvg = await loadPlan('rest-vs-grpc');
     assert.equal(rvg.cases.length, 11);
-    assert.ok(estimatePlanMs(rvg) < 60_000, `rest-vs-grpc takes ${estimatePlanMs(rvg)} ms`);
+    assert.ok(estimatePlanMs(rvg) < 90_000, `rest-vs-grpc takes ${estimatePlanMs(rvg)} ms`);
   });
 });
 

@@ -155,15 +155,17 @@ describe('ground truth', () => {
     assert.equal(timeline, s.ops, 'the timeline holds what the throughput counts, no drain');
   });
   it('the knee search finds a known capacity: 400/s read back within 25%, every step kept', async () => {
-    // One answer every 2.5 ms: 400/s. Steps 100, 200, 400 (met or just broken), 800 (broken), then bisected.
+    // One answer every 2.5 ms: 400/s. Steps 200, 400 (just broken, confirmed), then bisected; each
+    // step holds 2,000 operations (at most 4 s), so the search takes ~30 s.
     const capacity = 400;
     const result = await runAgainstCapacity(capacity, 1000, {
       model: 'knee',
-      from: 100,
+      from: 200,
       to: 6400,
       factor: 2,
       refine: 2,
       p99Ms: 100,
+      budgetMs: 40_000,
       connections: 8,
       inFlight: 1,
       maxInFlight: 10_000,

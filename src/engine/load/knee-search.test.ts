@@ -15,6 +15,8 @@ const settings: KneeSettings = {
   to: 64_000,
   factor: 2,
   refine: 3,
+  bracket: 0.05,
+  below: 3,
   p99Ms: 50,
   maxQueuedShare: 0.01,
   maxSteps: 20,
@@ -32,6 +34,7 @@ function serve(capacity: number, rate: number, driverCeiling = Infinity): StepOu
       dropped: 0,
       errors: 0,
       queued: 0,
+      driverLate: true,
       driverLimited: true,
     };
   }
@@ -44,6 +47,7 @@ function serve(capacity: number, rate: number, driverCeiling = Infinity): StepOu
       dropped: 0,
       errors: 0,
       queued: 0,
+      driverLate: false,
       driverLimited: false,
     };
   }
@@ -55,6 +59,7 @@ function serve(capacity: number, rate: number, driverCeiling = Infinity): StepOu
     dropped: 0,
     errors: 0,
     queued: Math.round(sent * 0.3),
+    driverLate: false,
     driverLimited: false,
   };
 }
@@ -69,7 +74,7 @@ function search(capacity: number, driverCeiling = Infinity, s = settings): Judge
 }
 
 describe('knee search', () => {
-  it('doubles while the objective holds, then bisects to the knee', () => {
+  it('doubles while the objective holds, confirms the first break, then bisects to the knee', () => {
     const steps = search(5000);
     assert.deepEqual(
       steps.map((s) => [s.rate, s.met]),
@@ -78,6 +83,7 @@ describe('knee search', () => {
         [1000, true],
         [2000, true],
         [4000, true],
+        [8000, false],
         [8000, false],
         [6000, false],
         [5000, true],
@@ -119,21 +125,26 @@ describe('knee search', () => {
     assert.match(describeKnee(settings, steps), /capacity ≥ 2,000\/s: DRIVER-LIMITED above it/);
   });
 
-  it('a driver-limited first step gives no capacity, and says so', () => {
-    const steps = search(50_000, 100);
-    assert.equal(steps.length, 1);
-    assert.equal(kneeState(settings, steps).capacity, undefined);
-    assert.match(
-      describeKnee(settings, steps),
-      /^capacity unknown: DRIVER-LIMITED at the first step, 500\/s/,
+  it('a driver-limited first step leads lower, never to "capacity unknown"', () => {
+    const steps = search(50_000, 300);
+    assert.deepEqual(
+      steps.map((s) => s.rate),
+      [500, 250, 380],
     );
+    const state = kneeState(settings, steps);
+    assert.equal(state.end, 'driver');
+    assert.equal(state.capacity, 250);
+    assert.doesNotMatch(describeKnee(settings, steps), /unknown/);
   });
 
-  it('a first step that already breaks the objective says so (floor)', () => {
-    const steps = search(100);
-    assert.equal(steps.length, 1);
+  it('when every rate down to from ÷ factor^below breaks, says "capacity <" the lowest (floor)', () => {
+    const steps = search(10);
+    assert.deepEqual(
+      steps.map((s) => s.rate),
+      [500, 500, 250, 130, 65],
+    );
     assert.equal(kneeState(settings, steps).end, 'floor');
-    assert.match(describeKnee(settings, steps), /capacity < 500\/s/);
+    assert.match(describeKnee(settings, steps), /^capacity < 65\/s: every rate down to it broke/);
   });
 
   it('judges every part of the objective', () => {

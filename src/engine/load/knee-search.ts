@@ -3,8 +3,16 @@
  * (Nighthawk's adaptive load controller, k6's ramping-arrival-rate used as a search): the offered
  * open-loop rate is multiplied by `factor` while each step meets the objective, then bisected
  * between the highest rate that met it and the lowest that broke it, `refine` times or until the
- * two are within 10 % of each other. A step the driver could not drive on time ends the search:
- * the capacity is then only a lower bound, and it says so.
+ * two are within `bracket` of each other. On a shared machine one step can break for reasons that
+ * are not the server's (a pause, a neighbour's burst), so:
+ * - the first break of the search is confirmed by running the same rate again before the search
+ *   turns; when the re-run meets the objective, the break was noise and the search goes on up;
+ * - a step that broke while the driver's own sends ran late is discounted: its latency and
+ *   connection waits describe the driver's bursts, not the server, so it is judged on what the
+ *   server served (nothing dropped, no errors, ≥ 95% of the offered rate); when the server fell
+ *   short, the step is measured again and the re-run decides — never blamed on the driver;
+ * - a first step that breaks leads lower (÷factor, up to `below` times) instead of ending the search;
+ * - only a step whose driver used its whole core (`driverLimited`) ends the search with a lower bound.
  */
 
 /** The search's settings (rates in operations per second, times in ms). */
@@ -15,8 +23,12 @@ export interface KneeSettings {
   readonly to: number;
   /** Rate multiplier between steps while the objective holds (> 1). */
   readonly factor: number;
-  /** Bisection steps after the first broken step. */
+  /** Bisection steps after the first (confirmed) broken step. */
   readonly refine: number;
+  /** Bisection stops when highest met and lowest broken are this close, relative to the met one (0..1). */
+  readonly bracket: number;
+  /** When the first step breaks: how many times the search may divide it by `factor`. */
+  readonly below: number;
   /** The objective: p99 latency (from the scheduled send time) at most this, ms. */
   readonly p99Ms: number;
   /** The objective: at most this share of sends waited for a free connection (0..1). */
@@ -38,26 +50,34 @@ export interface StepOutcome {
   readonly errors: number;
   /** Operations that waited for a free connection (the server's backlog). */
   readonly queued: number;
-  /** The driver, not the server, limited the step (send lag, busy event loop). */
+  /** The driver's sends ran late (timer noise, a busy machine): the step says little about the server. */
+  readonly driverLate: boolean;
+  /** The driver used all the CPU it had: it, not the server, set the pace. */
   readonly driverLimited: boolean;
 }
+
+/**
+ * A judged step: `met`, or broke as the server's ('broke'), with the driver's sends late ('late':
+ * re-measured), or with the driver at its limit ('driver').
+ */
+export type StepStatus = 'met' | 'broke' | 'late' | 'driver';
 
 export interface JudgedStep extends StepOutcome {
   /** The objective held at this rate. */
   readonly met: boolean;
+  readonly status: StepStatus;
+  /** The server served the offered rate: nothing dropped, no errors, ≥ 95% completed (latency aside). */
+  readonly served: boolean;
   /** Why it did not hold (empty when met), one short clause each. */
   readonly broke: readonly string[];
 }
 
 /** Achieved throughput may fall this far short of the offered rate and still count as sustained. */
 const sustainedShare = 0.95;
-/** Bisection stops when the bracket is this narrow (relative to its low end). */
-const bracketWidth = 0.1;
 
 /** Judges one step against the objective. */
 export function judgeStep(settings: KneeSettings, step: StepOutcome): JudgedStep {
   const broke: string[] = [];
-  if (step.driverLimited) broke.push('driver could not send on time');
   if (step.p99Us > settings.p99Ms * 1000) {
     broke.push(`p99 ${(step.p99Us / 1000).toFixed(1)} ms > ${settings.p99Ms} ms`);
   }
@@ -67,55 +87,125 @@ export function judgeStep(settings: KneeSettings, step: StepOutcome): JudgedStep
   if (sends > 0 && step.queued / sends > settings.maxQueuedShare) {
     broke.push(`${((100 * step.queued) / sends).toFixed(1)}% waited for a free connection`);
   }
-  if (step.throughput < sustainedShare * step.rate) {
-    broke.push(`served ${Math.round(step.throughput)}/s of ${Math.round(step.rate)}/s offered`);
+  const short = step.throughput < sustainedShare * step.rate;
+  if (short) broke.push(`served ${Math.round(step.throughput)}/s of ${Math.round(step.rate)}/s offered`);
+  const served = !short && step.dropped === 0 && step.errors === 0;
+  if (broke.length === 0) return { ...step, met: true, status: 'met', served, broke };
+  if (step.driverLimited) {
+    return { ...step, met: false, status: 'driver', served, broke: ['driver used all its CPU', ...broke] };
   }
-  return { ...step, met: broke.length === 0, broke };
+  if (step.driverLate) {
+    return { ...step, met: false, status: 'late', served, broke: [...broke, 'sends ran late'] };
+  }
+  return { ...step, met: false, status: 'broke', served, broke };
 }
 
 /** Where the search stands after `steps` (in the order run). */
 export interface KneeState {
   /** The next rate to offer, or undefined when the search is over. */
   readonly next?: number;
-  /** Highest offered rate that met the objective (undefined: not even the first). */
+  /** The next step re-runs a rate: to confirm a first break, or because the driver's sends ran late. */
+  readonly rerun?: 'confirm' | 'late';
+  /** Highest offered rate that met the objective below every broken one (undefined: none did). */
   readonly capacity?: number;
+  /** Lowest rate that broke the objective above `capacity` (undefined: none did). */
+  readonly brokeAt?: number;
   /**
    * How the search ended (set when `next` is undefined):
-   * 'knee' the objective broke above `capacity` (bracketed to within the refine steps);
+   * 'knee' the objective broke above `capacity` (bracketed as finely as refine, bracket, steps or time allowed);
    * 'ceiling' `to` was met, so the capacity is at least `to`;
-   * 'driver' the driver limited a step, so the capacity is at least `capacity`;
-   * 'floor' the first rate already broke the objective;
-   * 'steps' maxSteps ran out.
+   * 'driver' the driver limited a step above `capacity`, so the capacity is at least `capacity`;
+   * 'floor' every rate down to from ÷ factor^below broke the objective;
+   * 'steps' maxSteps or the time ran out before a knee was found.
    */
   readonly end?: 'knee' | 'ceiling' | 'driver' | 'floor' | 'steps';
 }
 
-/** The next step of the search, or its end, from the steps judged so far. */
-export function kneeState(settings: KneeSettings, steps: readonly JudgedStep[]): KneeState {
-  const met = steps.filter((s) => s.met);
-  const capacity = met.length > 0 ? Math.max(...met.map((s) => s.rate)) : undefined;
-  const last = steps.at(-1);
-  if (last === undefined) return { next: settings.from };
-  if (!last.met && last.driverLimited) return { capacity, end: 'driver' };
-  if (steps.length >= settings.maxSteps) return { capacity, end: 'steps' };
-  const broken = steps.filter((s) => !s.met);
-  if (broken.length === 0) {
-    if (last.rate >= settings.to) return { capacity, end: 'ceiling' };
-    return { next: Math.min(settings.to, roundRate(last.rate * settings.factor)), capacity };
+/** What the steps at one rate say so far. */
+type RateVerdict = 'met' | 'broke' | 'driver' | 'rerun-confirm' | 'rerun-late';
+
+/**
+ * The verdict of each rate offered, in the order first offered. A rate's last step decides: a step
+ * whose sends ran late by what the server served, a break by a second run when it is the search's
+ * first (confirmation) or when a late step's server fell short; each rate runs at most twice.
+ */
+function rateVerdicts(steps: readonly JudgedStep[]): { rate: number; verdict: RateVerdict; runs: number }[] {
+  const order: number[] = [];
+  for (const s of steps) if (!order.includes(s.rate)) order.push(s.rate);
+  let confirmed = false;
+  return order.map((rate) => {
+    const at = steps.filter((s) => s.rate === rate);
+    const last = at.at(-1)!;
+    let verdict: RateVerdict;
+    if (last.status === 'met') verdict = 'met';
+    else if (last.status === 'driver') verdict = 'driver';
+    else if (lateButServed(at)) verdict = 'met';
+    else if (at.length >= 2) verdict = 'broke';
+    else if (last.status === 'late') verdict = 'rerun-late';
+    else verdict = confirmed ? 'broke' : 'rerun-confirm';
+    if (verdict === 'broke') confirmed = true;
+    return { rate, verdict, runs: at.length };
+  });
+}
+
+/** The deciding (last) run at a rate ran late but served the offered rate: the lateness is discounted. */
+function lateButServed(at: readonly JudgedStep[]): boolean {
+  const last = at.at(-1);
+  return last !== undefined && last.status === 'late' && last.served;
+}
+
+/**
+ * The next step of the search, or its end, from the steps judged so far. `outOfTime`: the next step
+ * would not fit in the search's time budget, so the search ends where it stands.
+ */
+export function kneeState(
+  settings: KneeSettings,
+  steps: readonly JudgedStep[],
+  outOfTime = false,
+): KneeState {
+  if (steps.length === 0) return outOfTime ? { end: 'steps' } : { next: settings.from };
+  const rates = rateVerdicts(steps);
+  const broken = rates.filter((r) => r.verdict === 'broke' || r.verdict === 'driver').map((r) => r.rate);
+  const lowestBroken = broken.length > 0 ? Math.min(...broken) : undefined;
+  const met = rates
+    .filter((r) => r.verdict === 'met' && (lowestBroken === undefined || r.rate < lowestBroken))
+    .map((r) => r.rate);
+  const capacity = met.length > 0 ? Math.max(...met) : undefined;
+  const at = {
+    ...(capacity !== undefined ? { capacity } : {}),
+    ...(lowestBroken !== undefined ? { brokeAt: lowestBroken } : {}),
+  };
+  const stopped = (): KneeState =>
+    capacity !== undefined && lowestBroken !== undefined ? { ...at, end: 'knee' } : { ...at, end: 'steps' };
+  const last = rates.find((r) => r.rate === steps.at(-1)!.rate)!;
+  if (last.verdict === 'driver' && capacity !== undefined) return { ...at, end: 'driver' };
+  if (steps.length >= settings.maxSteps || outOfTime) return stopped();
+  if (last.verdict === 'rerun-confirm' || last.verdict === 'rerun-late') {
+    return { ...at, next: last.rate, rerun: last.verdict === 'rerun-confirm' ? 'confirm' : 'late' };
   }
-  if (capacity === undefined) return { end: 'floor' };
-  const lowestBroken = Math.min(...broken.filter((s) => s.rate > capacity).map((s) => s.rate));
-  const refined = steps.length - steps.findIndex((s) => !s.met) - 1;
-  if (
-    !Number.isFinite(lowestBroken) ||
-    refined >= settings.refine ||
-    (lowestBroken - capacity) / capacity <= bracketWidth
-  ) {
-    return { capacity, end: 'knee' };
+  if (lowestBroken === undefined) {
+    const highest = Math.max(...rates.map((r) => r.rate));
+    if (highest >= settings.to) return { ...at, end: 'ceiling' };
+    return { ...at, next: Math.min(settings.to, roundRate(highest * settings.factor)) };
+  }
+  if (capacity === undefined) {
+    // Nothing met yet: look lower, down to from ÷ factor^below.
+    const lowest = roundRate(lowestBroken / settings.factor);
+    const floor = settings.from / settings.factor ** settings.below;
+    if (lowest < floor * 0.999 || lowest >= lowestBroken) return { ...at, end: 'floor' };
+    return { ...at, next: lowest };
+  }
+  // Bisection steps so far: rates offered after the first confirmed break once some rate had met
+  // (the steps down from a first step that broke do not count).
+  const turn = rates.findIndex((r) => r.verdict === 'broke' || r.verdict === 'driver');
+  const firstMet = rates.findIndex((r) => r.verdict === 'met');
+  const refined = rates.length - Math.max(turn, firstMet) - 1;
+  if (refined >= settings.refine || (lowestBroken - capacity) / capacity <= settings.bracket) {
+    return { ...at, end: 'knee' };
   }
   const next = roundRate((capacity + lowestBroken) / 2);
-  if (next <= capacity || next >= lowestBroken) return { capacity, end: 'knee' };
-  return { next, capacity };
+  if (next <= capacity || next >= lowestBroken) return { ...at, end: 'knee' };
+  return { ...at, next };
 }
 
 /** Rates are offered in round figures: 2 significant digits above 100/s, whole numbers below. */
@@ -126,27 +216,38 @@ export function roundRate(rate: number): number {
 }
 
 /** One line that states the search's answer, e.g. "capacity 4,200/s (p99 ≤ 50 ms; broke at 4,800/s: p99 61.2 ms > 50 ms)". */
-export function describeKnee(settings: KneeSettings, steps: readonly JudgedStep[]): string {
-  const state = kneeState(settings, steps);
+export function describeKnee(
+  settings: KneeSettings,
+  steps: readonly JudgedStep[],
+  outOfTime = false,
+): string {
+  const state = kneeState(settings, steps, outOfTime);
   const n = (x: number): string => Math.round(x).toLocaleString('en-US');
-  const firstBroken = steps
-    .filter((s) => !s.met && (state.capacity === undefined || s.rate > state.capacity))
-    .sort((a, b) => a.rate - b.rate)[0];
-  const why = firstBroken ? `; broke at ${n(firstBroken.rate)}/s: ${firstBroken.broke.join(', ')}` : '';
+  const at = state.brokeAt === undefined ? [] : steps.filter((s) => s.rate === state.brokeAt && !s.met);
+  const runs = at.length > 1 ? ` (${at.length} runs)` : '';
+  const why = at.length > 0 ? `; broke at ${n(state.brokeAt!)}/s${runs}: ${at.at(-1)!.broke.join(', ')}` : '';
+  const noise = steps.filter((s, i) => !s.met && steps[i + 1]?.rate === s.rate && steps[i + 1]?.met).length;
+  const late = [...new Set(steps.map((s) => s.rate))].filter((rate) => {
+    const at = steps.filter((s) => s.rate === rate);
+    return lateButServed(at);
+  }).length;
+  const rerun =
+    (noise > 0 ? `; ${noise} break${noise > 1 ? 's' : ''} not confirmed on a re-run` : '') +
+    (late > 0 ? `; ${late} rate${late > 1 ? 's' : ''} judged on throughput alone (sends ran late)` : '');
   const objective = `p99 ≤ ${settings.p99Ms} ms`;
+  const capacity = state.capacity === undefined ? 0 : state.capacity;
   switch (state.end) {
     case 'ceiling':
-      return `capacity ≥ ${n(settings.to)}/s (${objective} held up to the highest rate offered; raise load.to)`;
+      return `capacity ≥ ${n(settings.to)}/s (${objective} held up to the highest rate offered${rerun}; raise load.to)`;
     case 'driver':
-      if (state.capacity === undefined) {
-        return `capacity unknown: DRIVER-LIMITED at the first step, ${n(settings.from)}/s (${objective}${why}); lower load.from, or give the driver more cores or a leaner client`;
-      }
-      return `capacity ≥ ${n(state.capacity)}/s: DRIVER-LIMITED above it (${objective}${why}); more driver cores or a leaner client would find more`;
+      return `capacity ≥ ${n(capacity)}/s: DRIVER-LIMITED above it (${objective}${why}); more driver cores or a leaner client would find more`;
     case 'floor':
-      return `capacity < ${n(settings.from)}/s: the first step already broke the objective (${objective}${why}); lower load.from`;
+      return `capacity < ${n(state.brokeAt ?? settings.from)}/s: every rate down to it broke the objective (${objective}${why}); lower load.from`;
     case 'steps':
-      return `capacity ≥ ${state.capacity === undefined ? 0 : n(state.capacity)}/s (search stopped after ${steps.length} steps${why})`;
+      return state.capacity === undefined
+        ? `capacity unknown (search stopped after ${steps.length} steps before any rate met ${objective}${why})`
+        : `capacity ≥ ${n(capacity)}/s (search stopped after ${steps.length} steps before the objective broke${rerun})`;
     default:
-      return `capacity ${state.capacity === undefined ? 0 : n(state.capacity)}/s (${objective}${why})`;
+      return `capacity ${n(capacity)}/s (${objective}${why}${rerun})`;
   }
 }

@@ -3,6 +3,7 @@ import type { Measurement, SearchResult, SearchStep } from '../../result/types.j
 import { bounds } from '../../scenario/bounds.js';
 import { MaxInFlight, RateFrom, RateTo } from '../../scenario/fields.js';
 import { PositiveDuration, formatDurationMs, formatInteger } from '../../units.js';
+import { realClock, type Clock } from '../clock.js';
 import { baseFields, subscribersLabel } from './closed.js';
 import {
   describeKnee,
@@ -14,7 +15,7 @@ import {
 } from './knee-search.js';
 import { openLoopRules, openShare, sumShares } from './open.js';
 import type { RateSpec } from './rate.js';
-import type { LoadBase, LoadDefinition } from './types.js';
+import type { LoadBase, LoadDefinition, SearchWindow } from './types.js';
 
 export interface KneeSpec extends LoadBase {
   readonly model: 'knee';
@@ -28,15 +29,36 @@ export interface KneeSpec extends LoadBase {
   readonly refine: number;
   /** The objective: p99 from the scheduled send time at most this, ms. */
   readonly p99Ms: number;
+  /** The whole search (one repetition) takes at most about this long, ms: no step starts that would end past it. */
+  readonly budgetMs: number;
   readonly maxInFlight: number;
 }
 
 /** At most this many steps per search: bounded in count as well as in time. */
-export const kneeMaxSteps = 12;
+export const kneeMaxSteps = 16;
 /** Share of sends that may wait for a free connection and still meet the objective. */
 const maxQueuedShare = 0.01;
 /** Default objective when the scenario sets none, ms. */
 const defaultP99Ms = 50;
+/** Default time bound of one search, ms. */
+const defaultBudgetMs = 30_000;
+/** Bisection stops when highest met and lowest broken are this close (5 %). */
+const bracket = 0.05;
+/** A first step that breaks leads lower: down to from ÷ factor^3. */
+const below = 3;
+/**
+ * The first step warms up at least this long (JIT, connection setup, the server's caches): a search
+ * whose first step carries the process's warm-up would read it as a break, ms.
+ */
+const searchWarmupMs = 2000;
+/** Later steps settle this long at their new rate (at most the case's warm-up), ms. */
+const settleMs = 500;
+/** A step's window holds at least this many operations (p99 from ≥ 20 samples above it)… */
+const minStepOps = 2000;
+/** …but lasts at most this long, ms (or the case's duration, when longer). */
+const maxStepMs = 4000;
+/** What a step costs beyond its warm-up and window (connecting, collecting garbage), ms: for the time bound. */
+const stepOverheadMs = 250;
 
 const Factor = z
   .number()
@@ -47,7 +69,14 @@ const Refine = z
   .int()
   .min(0)
   .max(6)
-  .meta({ description: 'knee: bisection steps after the objective first broke (0–6, default 2)' });
+  .meta({
+    description: `knee: bisection steps after the objective first broke, stopping early once the rates are within ${bracket * 100}% (0–6, default 4)`,
+  });
+const Budget = PositiveDuration.refine((ms) => ms >= 1000 && ms <= 3_600_000, {
+  message: 'must be between 1s and 1h',
+}).meta({
+  description: `knee: the whole search's time bound per repetition; no step starts that would end past it (1s–1h, default ${formatDurationMs(defaultBudgetMs)})`,
+});
 const P99 = PositiveDuration.refine((ms) => ms <= 60_000, { message: 'must be at most 1m' }).meta({
   description: `knee: the objective's p99 latency bound, from the scheduled send time (at most 1m, default ${defaultP99Ms}ms)`,
 });
@@ -58,9 +87,29 @@ function settingsOf(s: KneeSpec): KneeSettings {
     to: s.to,
     factor: s.factor,
     refine: s.refine,
+    bracket,
+    below,
     p99Ms: s.p99Ms,
     maxQueuedShare,
     maxSteps: kneeMaxSteps,
+  };
+}
+
+/**
+ * Step `index` at `rate`: its warm-up (the search's own before the first step, a settle before the
+ * others) and a window long enough for a stable p99 (at least minStepOps operations, at most
+ * maxStepMs, never shorter than the case's duration).
+ */
+export function kneeStepWindow(
+  window: { readonly warmupMs: number; readonly durationMs: number },
+  rate: number,
+  index: number,
+): SearchWindow {
+  const forOps = Math.ceil((1000 * minStepOps) / rate);
+  return {
+    index,
+    warmupMs: index === 0 ? Math.max(window.warmupMs, searchWarmupMs) : Math.min(window.warmupMs, settleMs),
+    durationMs: Math.max(window.durationMs, Math.min(forOps, maxStepMs)),
   };
 }
 
@@ -75,12 +124,23 @@ export function kneeStepLoad(s: KneeSpec, rate: number): RateSpec {
 }
 
 /**
- * A step's figures for the objective. The driver counts as the limit only when the step's stored
- * verdict says DRIVER-LIMITED and its sends were late by more than a tenth of the p99 bound: a few ms of timer lateness at a low rate (the rate model's
- * flag) cannot break a 50 ms objective, and ending the search on it would blame the driver for nothing.
+ * The driver in a step, for the search's control (the row's verdict is the step's stored one): its
+ * sends were `late` when their lag p99 passed a tenth of the p99 bound — timer noise or a busy
+ * machine, so a broken step is judged on what the server served (knee-search.ts); it `limited` the
+ * step only when it was late, the stored verdict says DRIVER-LIMITED (not a busy machine, not the
+ * server's backlog) and it used nearly all the CPU its threads had (pacing left out).
  */
+export function driverInStep(m: Measurement, p99Ms: number): { late: boolean; limited: boolean } {
+  const late = m.driver.sendLagP99 > p99Ms * 100;
+  const windowUs = Math.max(1, m.durationMs * 1000 * Math.max(1, m.driver.workers));
+  const working = (m.driver.cpuUs - (m.driver.pacingUs ?? 0)) / windowUs;
+  return { late, limited: late && m.verdict.limit === 'DRIVER-LIMITED' && working >= 0.9 };
+}
+
+/** A step's figures for the objective. */
 function outcomeOf(s: KneeSpec, rate: number, m: Measurement): StepOutcome {
   const latency = m.delivery ? m.delivery.latency : m.latency;
+  const driver = driverInStep(m, s.p99Ms);
   return {
     rate,
     throughput: m.throughput,
@@ -89,7 +149,8 @@ function outcomeOf(s: KneeSpec, rate: number, m: Measurement): StepOutcome {
     dropped: m.dropped,
     errors: m.errors.total,
     queued: m.backlog?.queued ?? 0,
-    driverLimited: m.verdict.limit === 'DRIVER-LIMITED' && m.driver.sendLagP99 > s.p99Ms * 100,
+    driverLate: driver.late,
+    driverLimited: driver.limited,
   };
 }
 
@@ -112,26 +173,39 @@ function stepOf(j: JudgedStep, m: Measurement): SearchStep {
 }
 
 /**
- * Runs the search: `step(load, i)` measures one window at the rate model's `load` (the runner keeps
- * one server for all steps). Returns the measurement of the highest rate that met the objective
- * (the first step's when none did), with the whole search in `search`.
+ * Runs the search: `step(load, window)` measures one window at the rate model's `load` (the runner
+ * keeps one server for all steps); `window` is the case's warm-up and duration, from which each
+ * step's own are chosen (kneeStepWindow). `clock` times the search against its budget. Returns the
+ * measurement of the highest rate that met the objective (the first step's when none did), with
+ * the whole search in `search`.
  */
 export async function searchKnee(
   s: KneeSpec,
-  step: (load: RateSpec, index: number) => Promise<Measurement>,
+  step: (load: RateSpec, window: SearchWindow) => Promise<Measurement>,
+  window: { readonly warmupMs: number; readonly durationMs: number },
+  clock: Clock = realClock,
 ): Promise<Measurement> {
   const settings = settingsOf(s);
   const judged: JudgedStep[] = [];
   const measured: Measurement[] = [];
+  const startedAt = clock.now();
   let interrupted: Measurement | undefined;
+  let outOfTime = false;
   for (
     let state = kneeState(settings, judged);
     state.next !== undefined;
     state = kneeState(settings, judged)
   ) {
+    const w = kneeStepWindow(window, state.next, judged.length);
+    // The first step always runs; no later one starts that would end past the budget.
+    const endsAt = clock.now() - startedAt + w.warmupMs + w.durationMs + stepOverheadMs;
+    if (judged.length > 0 && endsAt > s.budgetMs) {
+      outOfTime = true;
+      break;
+    }
     let m: Measurement;
     try {
-      m = await step(kneeStepLoad(s, state.next), judged.length);
+      m = await step(kneeStepLoad(s, state.next), w);
     } catch (err) {
       // Stopped between steps (Ctrl-C, a crashed server): what was measured so far stands.
       const last = measured.at(-1);
@@ -146,7 +220,7 @@ export async function searchKnee(
     judged.push(judgeStep(settings, outcomeOf(s, state.next, m)));
     measured.push(m);
   }
-  const state = kneeState(settings, judged);
+  const state = kneeState(settings, judged, outOfTime);
   const search: SearchResult = {
     objective: { p99Ms: s.p99Ms, maxQueuedShare },
     steps: judged.map((j, i) => stepOf(j, measured[i]!)),
@@ -154,10 +228,12 @@ export async function searchKnee(
     end: interrupted ? 'interrupted' : (state.end ?? 'steps'),
     verdict: interrupted
       ? `search interrupted after ${judged.length} steps${state.capacity !== undefined ? `; capacity ≥ ${formatInteger(state.capacity)}/s so far` : ''}`
-      : describeKnee(settings, judged),
+      : describeKnee(settings, judged, outOfTime),
+    durationMs: Math.round(clock.now() - startedAt),
   };
-  const at = state.capacity === undefined ? 0 : judged.findIndex((j) => j.met && j.rate === state.capacity);
-  // Stopped early, the row still shows the best step measured, marked with why the search ended.
+  // The row shows the last step that met the objective at the capacity (the first step when none did).
+  const at =
+    state.capacity === undefined ? 0 : judged.findLastIndex((j) => j.met && j.rate === state.capacity);
   const best = measured[at] ?? measured[0];
   const chosen = interrupted ? (best ? { ...best, endReason: interrupted.endReason } : interrupted) : best;
   if (!chosen) throw new Error('the knee search measured no step');
@@ -167,19 +243,20 @@ export async function searchKnee(
 /** Steps a search runs at most on a typical server: up by ×factor from `from` to `to`, then the bisections. */
 function expectedSteps(s: KneeSpec): number {
   const up = Math.ceil(Math.log(s.to / s.from) / Math.log(s.factor)) + 1;
-  return Math.min(kneeMaxSteps, up + s.refine);
+  return Math.min(kneeMaxSteps, up + 1 + s.refine);
 }
 
 export const knee = {
   name: 'knee',
   summary:
-    "capacity search: open-loop steps from 'from'/s, ×factor while the objective holds (p99 ≤ p99, nothing dropped or waiting for a connection, no errors, the driver on time), then bisected; reports the highest rate that met it",
+    "capacity search: open-loop steps from 'from'/s, ×factor while the objective holds (p99 ≤ p99, nothing dropped or waiting for a connection, no errors), the first break confirmed by a re-run, then bisected; reports the highest rate that met it",
   shape: {
     from: RateFrom.optional(),
     to: RateTo.optional(),
     factor: Factor.optional(),
     refine: Refine.optional(),
     p99: P99.optional(),
+    budget: Budget.optional(),
     maxInFlight: MaxInFlight.optional(),
   },
   resolve: (fields, base): KneeSpec | string => {
@@ -194,8 +271,9 @@ export const knee = {
       from: fields.from,
       to,
       factor: typeof fields.factor === 'number' ? fields.factor : 2,
-      refine: typeof fields.refine === 'number' ? fields.refine : 2,
+      refine: typeof fields.refine === 'number' ? fields.refine : 4,
       p99Ms: typeof fields.p99 === 'number' ? fields.p99 : defaultP99Ms,
+      budgetMs: typeof fields.budget === 'number' ? fields.budget : defaultBudgetMs,
       maxInFlight: base.maxInFlight,
     };
   },
@@ -205,11 +283,13 @@ export const knee = {
     schedule: 'open',
     offered: `${formatInteger(s.from)}→${formatInteger(s.to)}/s`,
     note:
-      `knee: "knee A→B/s" cases search for capacity: open-loop steps of one window each, from A/s up by ×factor ` +
-      `while the objective holds (p99 ≤ ${formatDurationMs(s.p99Ms)} from the scheduled send time, nothing dropped, ` +
-      `at most ${maxQueuedShare * 100}% of sends waiting for a free connection, no errors, the driver late by less than a tenth of that bound), ` +
-      `then bisected up to 'refine' times; the row shows the highest step that met it, and the search line says ` +
-      `where and why it broke. A driver-limited step ends the search with a lower bound.`,
+      `knee: "knee A→B/s" cases search for capacity: open-loop steps of one window each (at least ${formatInteger(minStepOps)} operations), ` +
+      `after a ${formatDurationMs(searchWarmupMs)} warm-up, from A/s up by ×factor while the objective holds (p99 ≤ ${formatDurationMs(s.p99Ms)} ` +
+      `from the scheduled send time, nothing dropped, at most ${maxQueuedShare * 100}% of sends waiting for a free connection, no errors); ` +
+      `the first break is re-run to confirm it, then the rate is bisected up to 'refine' times (to within ${bracket * 100}%), ` +
+      `all within ${formatDurationMs(s.budgetMs)}. A first step that breaks leads lower; a step that broke while the driver's sends ran late ` +
+      `is judged on what the server served (re-measured when it fell short); only a driver that used all its CPU ends the search with a lower bound. The row shows the highest step ` +
+      `that met it, and the search line says where and why it broke.`,
   }),
   idParts: (s) => ({ model: 'knee', rate: `${s.from}-${s.to}/s`, max: `max=${s.maxInFlight}` }),
   share: (s, connections, index, count) => openShare(s, ['from', 'to'], connections, index, count),
@@ -218,5 +298,5 @@ export const knee = {
   maxOutstanding: (s) => Math.min(s.connections * s.inFlight, s.maxInFlight),
   // Each step is measured as a rate-model window and judged by the rate model's rules.
   limits: (s) => openLoopRules(s.to, s.maxInFlight),
-  search: (s, step) => searchKnee(s, (load, i) => step(load, i)),
+  search: (s, step, window) => searchKnee(s, step, window),
 } satisfies LoadDefinition<KneeSpec>;

@@ -89,6 +89,13 @@ export interface LimitRules {
   readonly holds?: true;
 }
 
+/** One step of a search: its index (0 = first) and the warm-up and measured window it runs, ms. */
+export interface SearchWindow {
+  readonly index: number;
+  readonly warmupMs: number;
+  readonly durationMs: number;
+}
+
 /**
  * Everything about one load model (k6's executor config: Validate, GetDescription,
  * GetExecutionRequirements; vegeta's Pacer: Pace, Rate, String). A model is one file under
@@ -137,9 +144,14 @@ export interface LoadDefinition<S extends LoadBase & { readonly model: string }>
   /**
    * Instead of one window, the model searches: the runner calls this once per repetition with
    * `step`, which measures one window at a rate-model load on the same server (the knee model's
-   * capacity search); the measurement returned stands for the repetition.
+   * capacity search), and the case's `window` (warm-up and measured time); the search chooses each
+   * step's own warm-up and window from it. The measurement returned stands for the repetition.
    */
-  search?(spec: S, step: (load: RateSpec, index: number) => Promise<Measurement>): Promise<Measurement>;
+  search?(
+    spec: S,
+    step: (load: RateSpec, window: SearchWindow) => Promise<Measurement>,
+    window: { readonly warmupMs: number; readonly durationMs: number },
+  ): Promise<Measurement>;
   hold?(
     spec: CaseSpec,
     repetition: number,
