@@ -160,6 +160,7 @@ async function runCommand(scenario: string, flags: RunFlags & RequestFlags): Pro
   const loaded = applyRequestFlags(
     await loadPlan(scenario, overrides, { warn: (w) => process.stderr.write(`${w}\n`) }),
     requestFromFlags(flags),
+    (w) => process.stderr.write(`${w}\n`),
   );
   // Scale-out (--shard/--start-at): this load generator's share, started on a shared clock.
   const shard = flags.shard === undefined ? undefined : parseShard(flags.shard);
