@@ -62,18 +62,15 @@ function specialsIntact() {
 // ---------- helpers ----------
 function yaml(dir, name, pattern, extra = []) {
   const file = join(dir, name);
-  writeFileSync(
-    file,
-    [
-      'defaults:',
-      `  pattern: ${pattern}`,
-      '  duration: 1s',
-      '  warmup: 0ms',
-      '  timeout: 2s',
-      '  load: { connections: 2 }',
-      ...extra,
-    ].join('\n') + '\n',
-  );
+  const defaults = ['  duration: 1s', '  warmup: 0ms', '  timeout: 2s', '  load: { connections: 2 }'];
+  const key = (line) => line.trim().split(':')[0];
+  const lines = [
+    'defaults:',
+    `  pattern: ${pattern}`,
+    ...defaults.filter((d) => !extra.some((e) => key(e) === key(d))),
+    ...extra,
+  ];
+  writeFileSync(file, lines.join('\n') + '\n');
   return file;
 }
 
