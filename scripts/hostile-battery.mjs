@@ -184,7 +184,7 @@ function runCli(argv, dir, { limitMs, signal, env = {} }) {
         stdout,
         stderr,
         hung,
-        left: leftovers(marker, dir),
+        marker,
       });
     });
   });
@@ -655,6 +655,7 @@ for (const def of cases) {
   const r = await runCli(argv, dir, { limitMs: def.limitMs, signal: def.signal });
   let afterProblem = '';
   if (def.after) await def.after(c).catch((err) => (afterProblem = `after: ${err.message}`));
+  r.left = leftovers(r.marker, dir);
   const replaced = specialsIntact();
   const success = r.code === 0;
   const problems = [];
