@@ -138,7 +138,20 @@ export const hostileServers = {
   /** SSE: a stream of lines that are not events commbench published (invalid fields, no JSON). */
   async 'sse-invalid'() {
     const s = http((req, res) => {
-      if (req.method === 'POST') return drained(req, () => res.writeHead(200).end('{"seq":0}'));
+      if (req.method === 'POST') {
+        // Publishes are acked properly ({"seq":N}); only the event stream is hostile.
+        const chunks = [];
+        req.on('data', (c) => chunks.push(c));
+        return req.on('end', () => {
+          let seq = 0;
+          try {
+            seq = JSON.parse(Buffer.concat(chunks).toString()).seq;
+          } catch {
+            // not a record: ack 0
+          }
+          res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ seq }));
+        });
+      }
       res.writeHead(200, { 'content-type': 'text/event-stream' });
       const timer = setInterval(() => res.write('data: {not json\n\n:comment\nbogus line\n\n'), 20);
       res.on('close', () => clearInterval(timer));
