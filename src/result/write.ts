@@ -32,7 +32,8 @@ async function specialKind(path: string): Promise<string | undefined> {
     throw err;
   }
   if (info.isFile()) return undefined;
-  if (info.isDirectory()) return 'a folder';
+  // rename() cannot replace a folder (EISDIR): the write fails and says so, the folder is untouched.
+  if (info.isDirectory()) return undefined;
   if (info.isCharacterDevice()) return 'a character device';
   if (info.isBlockDevice()) return 'a block device';
   if (info.isFIFO()) return 'a named pipe (FIFO)';
