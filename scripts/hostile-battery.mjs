@@ -131,7 +131,8 @@ function firstLine(stdout, stderr) {
 
 /**
  * Runs one CLI invocation in its own process group (as a terminal's foreground job), killed at
- * `limitMs`; `signal` = { sig, when: (stderr) => boolean | ms, group } sends a signal mid-run.
+ * `limitMs`; `signal` = { sig, when: (stderr) => boolean | ms, delayMs, group } sends a signal mid-run
+ * (`delayMs` after `when` first holds).
  */
 function runCli(argv, dir, { limitMs, signal, env = {} }) {
   return new Promise((resolvePromise) => {
@@ -149,6 +150,7 @@ function runCli(argv, dir, { limitMs, signal, env = {} }) {
     let stderr = '';
     let hung = false;
     let signalled = false;
+    let armed = false;
     const sendSignal = () => {
       if (signalled || !signal) return;
       signalled = true;
@@ -161,7 +163,10 @@ function runCli(argv, dir, { limitMs, signal, env = {} }) {
     child.stdout.on('data', (d) => (stdout += d));
     child.stderr.on('data', (d) => {
       stderr += d;
-      if (signal && typeof signal.when === 'function' && signal.when(stderr)) sendSignal();
+      if (signal && typeof signal.when === 'function' && !armed && signal.when(stderr)) {
+        armed = true;
+        setTimeout(sendSignal, signal.delayMs ?? 0);
+      }
     });
     const sigTimer =
       signal && typeof signal.when === 'number' ? setTimeout(sendSignal, signal.when) : undefined;
@@ -555,7 +560,7 @@ const cases = [
     group: 'signals',
     expect: 'fail',
     limitMs: 8000,
-    signal: { sig: 'SIGINT', group: true, when: (e) => e.includes('starting at') },
+    signal: { sig: 'SIGINT', group: true, when: (e) => e.includes('starting at'), delayMs: 1500 },
     run: (c) => [
       'run',
       yaml(c.dir, 's.yaml', 'tcp'),
@@ -568,7 +573,7 @@ const cases = [
     group: 'signals',
     expect: 'fail',
     limitMs: 12000,
-    signal: { sig: 'SIGKILL', when: (e) => e.includes('[1/1]') },
+    signal: { sig: 'SIGKILL', when: (e) => e.includes('[1/1]'), delayMs: 1500 },
     run: (c) => ['run', yaml(c.dir, 's.yaml', 'rest-proxy', ['  duration: 5s'])],
   },
   // brokers
