@@ -524,7 +524,7 @@ const cases = [
     expect: [2],
     limitMs: 12000,
     run: async (c) => {
-      const file = yaml(c.dir, 'long.yaml', 'tcp', ['  duration: 3s']);
+      const file = yaml(c.dir, 'long.yaml', 'tcp', ['  duration: 6s']);
       const first = spawn(process.execPath, [bin, 'run', file, '--out', 'same.json'], {
         cwd: c.dir,
         stdio: 'ignore',
