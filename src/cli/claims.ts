@@ -1,5 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { claims } from '../claims/claims.js';
 import {
@@ -12,7 +11,14 @@ import { claimsPlan, claimsPlanName, judgeClaims } from '../claims/run.js';
 import { runPlan } from '../engine/runner.js';
 import { CommbenchError, ExitCode } from '../errors.js';
 import { onInterrupt } from './interrupt.js';
-import { defaultResultPath, readResult, writeResultAtomic } from '../result/io.js';
+import {
+  claimOutPath,
+  numberedResultPath,
+  outputError,
+  readResult,
+  writeResultAtomic,
+} from '../result/io.js';
+import { writeFileAtomic } from '../result/write.js';
 import type { Result } from '../result/types.js';
 
 interface ClaimsFlags {
@@ -120,9 +126,21 @@ async function claimsCommand(flags: ClaimsFlags): Promise<number> {
     }
     out = resolve(flags.from);
   } else {
-    result = await runClaims(flags.quick === true, chosen);
-    out = resolve(flags.out ?? defaultResultPath(flags.resultsDir, claimsPlanName, new Date()));
-    await writeResultAtomic(out, result);
+    const now = new Date();
+    const claim = await claimOutPath(
+      flags.out ?? join(flags.resultsDir, '/'),
+      (folder, n) => numberedResultPath(folder, claimsPlanName, now, n),
+      flags.out === undefined ? '--results-dir' : '--out',
+    );
+    out = claim.path;
+    try {
+      result = await runClaims(flags.quick === true, chosen);
+      await writeResultAtomic(out, result).catch((err: unknown) => {
+        throw outputError(claim.path, err);
+      });
+    } finally {
+      await claim.release();
+    }
   }
   const report: ClaimsReport = {
     outcomes: judgeClaims(result, chosen),
@@ -133,8 +151,12 @@ async function claimsCommand(flags: ClaimsFlags): Promise<number> {
   process.stdout.write(renderClaimsText(report));
   for (const format of wanted) {
     const file = out.replace(/\.json$/, '') + (format === 'markdown' ? '.md' : '.html');
-    await mkdir(dirname(file), { recursive: true });
-    await writeFile(file, format === 'markdown' ? renderClaimsMarkdown(report) : renderClaimsHtml(report));
+    await writeFileAtomic(
+      file,
+      format === 'markdown' ? renderClaimsMarkdown(report) : renderClaimsHtml(report),
+    ).catch((err: unknown) => {
+      throw outputError(file, err);
+    });
     process.stderr.write(`${format}: ${file}\n`);
   }
   if (!flags.from) process.stderr.write(`result: ${out}\n`);

@@ -1,10 +1,11 @@
-import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { compareResults } from '../compare/compare.js';
 import { parseFailOn, parseMetricList, parseThresholdPercent } from '../compare/gates.js';
 import { renderComparisonJson, renderComparisonMarkdown, renderComparisonTable } from '../compare/render.js';
 import { CommbenchError, ExitCode } from '../errors.js';
-import { readResult } from '../result/io.js';
+import { outputError, readResult } from '../result/io.js';
+import { writeFileAtomic } from '../result/write.js';
+import { resolve } from 'node:path';
 import { reportError } from './main.js';
 
 interface CompareFlags {
@@ -85,7 +86,10 @@ async function compareCommand(basePath: string, headPath: string, flags: Compare
         ? renderComparisonMarkdown(comparison)
         : `${renderComparisonTable(comparison)}\n`;
   if (flags.out !== undefined) {
-    await writeFile(flags.out, rendered, 'utf8');
+    const out = flags.out;
+    await writeFileAtomic(resolve(out), rendered).catch((err: unknown) => {
+      throw outputError(out, err);
+    });
     process.stdout.write(`${renderComparisonTable(comparison)}\n`);
   } else process.stdout.write(rendered);
   if (!comparison.failed) return ExitCode.ok;

@@ -3,10 +3,10 @@ import type { Command } from 'commander';
 import { mergeResults } from '../compare/merge.js';
 import { ExitCode } from '../errors.js';
 import {
-  defaultResultPath,
+  claimOutPath,
+  numberedResultPath,
   outputError,
   readResult,
-  resolveOutPath,
   writeResultAtomic,
 } from '../result/io.js';
 import { renderTable } from '../report/table.js';
@@ -19,15 +19,24 @@ export function registerMerge(program: Command, setExit: (code: number) => void)
     .argument('<results...>', 'two or more result files of the same scenario')
     .requiredOption('--out <file>', 'the merged result file, or a folder to write it in')
     .action(async (files: string[], flags: { out: string }) => {
-      const out = await resolveOutPath(flags.out, (folder) => defaultResultPath(folder, 'merged'));
-      const inputs = await Promise.all(
-        files.map(async (f) => ({ file: basename(f), result: await readResult(f) })),
+      const now = new Date();
+      const claim = await claimOutPath(flags.out, (folder, n) =>
+        numberedResultPath(folder, 'merged', now, n),
       );
+      const out = claim.path;
       const notes: string[] = [];
-      const merged = mergeResults(inputs, notes);
-      await writeResultAtomic(out, merged).catch((err: unknown) => {
-        throw outputError(out, err);
-      });
+      let merged;
+      try {
+        const inputs = await Promise.all(
+          files.map(async (f) => ({ file: basename(f), result: await readResult(f) })),
+        );
+        merged = mergeResults(inputs, notes);
+        await writeResultAtomic(out, merged).catch((err: unknown) => {
+          throw outputError(out, err);
+        });
+      } finally {
+        await claim.release();
+      }
       process.stdout.write(`${renderTable(merged)}\n`);
       for (const note of notes) process.stderr.write(`note: ${note}\n`);
       process.stderr.write(`merged ${files.length} results: ${out}\n`);

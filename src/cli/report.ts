@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { useColor } from './style.js';
@@ -6,6 +6,7 @@ import { CommbenchError, ExitCode } from '../errors.js';
 import { parseFormats, renderFormat, reportFormats, type ReportFormat } from '../report/formats.js';
 import { checkResult, ensureWritableDir, outFolder, outputError, readResult } from '../result/io.js';
 import type { Result } from '../result/types.js';
+import { writeFileAtomic } from '../result/write.js';
 
 interface ReportFlags {
   format: string;
@@ -118,7 +119,7 @@ export async function writeReports(
     for (const f of renderFormat(result, format, { baseName: basename(base) })) {
       const path = f.main && mainPath !== undefined && format !== 'hgrm' ? mainPath : `${base}${f.suffix}`;
       if (skip !== undefined && resolve(path) === resolve(skip)) continue; // never overwrite the result itself
-      await writeFile(path, f.content, 'utf8').catch((err: unknown) => {
+      await writeFileAtomic(path, f.content).catch((err: unknown) => {
         throw outputError(path, err);
       });
       written.push(path);

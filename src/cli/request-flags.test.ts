@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { CaseSpec, Plan } from '../scenario/types.js';
 import { caseSpec } from '../../test/engine/helpers.js';
+import { CommbenchError } from '../errors.js';
 import { applyRequestFlags, requestFromFlags } from './request-flags.js';
 
 const spec = (pattern: string, target?: string, request?: CaseSpec['request']): CaseSpec =>
@@ -49,5 +50,37 @@ describe('request flags', () => {
       body: '{"n":1}',
     });
     assert.deepEqual(out.cases[2]?.request, { call: 'a.B/C', metadata: { b: '2' }, message: '{"n":1}' });
+  });
+
+  it('a flag no case reads is an error; one some cases do not read is a warning, and they run without it', () => {
+    const plan = (...patterns: string[]): Plan => ({
+      name: 'p',
+      description: '',
+      source: 'x',
+      cases: patterns.map((p) => spec(p)),
+    });
+    assert.throws(
+      () => applyRequestFlags(plan('rest'), requestFromFlags({ message: '{"a":1}' })),
+      (err: unknown) => {
+        assert.ok(err instanceof CommbenchError);
+        assert.equal(err.exitCode, 2);
+        assert.match(err.details.join('\n'), /^-m does not apply to rest \(rest reads -X, -H, -d/);
+        return true;
+      },
+    );
+    assert.throws(
+      () => applyRequestFlags(plan('tcp'), requestFromFlags({ method: 'GET' })),
+      /no case of the run reads/,
+    );
+    const warnings: string[] = [];
+    const out = applyRequestFlags(plan('tcp', 'rest', 'grpc'), requestFromFlags({ method: 'GET' }), (w) =>
+      warnings.push(w),
+    );
+    assert.deepEqual(
+      out.cases.map((c) => c.request),
+      [undefined, { method: 'GET' }, undefined],
+    );
+    assert.equal(warnings.length, 1);
+    assert.match(warnings[0]!, /^warning: -X does not apply to tcp, grpc .*: those cases run without it$/);
   });
 });

@@ -6,6 +6,7 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { CommbenchError } from '../errors.js';
+import { requestKeysOf } from '../patterns/request/check.js';
 import { RequestBlock, type RequestSpec } from '../patterns/request/schema.js';
 import type { Plan } from '../scenario/types.js';
 
@@ -119,37 +120,101 @@ export function requestFromFlags(flags: RequestFlags, cwd = process.cwd()): Requ
   return parsed.data;
 }
 
+/** The command-line flag that sets each request key (for grpc, -H sets metadata). */
+const flagOfKey: Readonly<Record<string, string>> = {
+  method: '-X',
+  headers: '-H',
+  metadata: '-H',
+  body: '-d',
+  bodyFile: '-d',
+  bodies: '--data-lines',
+  proto: '--proto',
+  importPaths: '--import-path',
+  call: '--call',
+  message: '-m',
+  messageFile: '-m',
+  query: '--query',
+  variables: '--variables',
+  expect: '--expect-status/--expect-body',
+  auth: '--bearer',
+  tls: '--ca/--insecure',
+};
+
 /**
  * The flags' request merged over each case's own (key by key; headers merged): the cases with a
  * --target when there are any (`run smoke --target rest=URL -d …` leaves tcp and grpc alone), else
  * every case. For gRPC cases -H becomes metadata and -d the message, as ghz reads them.
+ *
+ * A flag is never silently ignored: a case whose pattern does not read it runs without it and
+ * `warn` says so; a flag that no case reads (`-m` on a rest run) is an E_USAGE error.
  */
-export function applyRequestFlags(plan: Plan, request: RequestSpec | undefined): Plan {
+export function applyRequestFlags(
+  plan: Plan,
+  request: RequestSpec | undefined,
+  warn: (line: string) => void = () => undefined,
+): Plan {
   if (!request) return plan;
   const targeted = plan.cases.some((c) => c.target !== undefined);
-  return {
-    ...plan,
-    cases: plan.cases.map((c) => {
-      if (targeted && c.target === undefined) return c;
-      let own: RequestSpec = request;
-      if (c.pattern === 'grpc') {
-        const { headers, body, ...rest } = request;
-        own = {
-          ...rest,
-          ...(headers
-            ? { metadata: Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, String(v)])) }
-            : {}),
-          ...(body !== undefined && rest.message === undefined ? { message: body } : {}),
-        };
-      }
-      const base = c.request ?? {};
-      const merged: RequestSpec = {
-        ...base,
-        ...own,
-        ...(base.headers || own.headers ? { headers: { ...base.headers, ...own.headers } } : {}),
-        ...(base.metadata || own.metadata ? { metadata: { ...base.metadata, ...own.metadata } } : {}),
-      };
-      return { ...c, request: merged };
-    }),
+  const usedBy = new Map<string, string[]>();
+  const unusedBy = new Map<string, string[]>();
+  const note = (map: Map<string, string[]>, flag: string, pattern: string): void => {
+    const list = map.get(flag) ?? [];
+    if (!list.includes(pattern)) map.set(flag, [...list, pattern]);
   };
+  const cases = plan.cases.map((c) => {
+    if (targeted && c.target === undefined) return c;
+    let own: RequestSpec = request;
+    const flagOf = (key: string): string =>
+      c.pattern === 'grpc' && key === 'message' && request.message === undefined
+        ? '-d'
+        : (flagOfKey[key] ?? key);
+    if (c.pattern === 'grpc') {
+      const { headers, body, ...rest } = request;
+      own = {
+        ...rest,
+        ...(headers
+          ? { metadata: Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, String(v)])) }
+          : {}),
+        ...(body !== undefined && rest.message === undefined ? { message: body } : {}),
+      };
+    }
+    const reads = requestKeysOf(c.pattern);
+    const kept: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(own)) {
+      if (value === undefined) continue;
+      if (reads.includes(key as keyof RequestSpec)) {
+        kept[key] = value;
+        note(usedBy, flagOf(key), c.pattern);
+      } else note(unusedBy, flagOf(key), c.pattern);
+    }
+    if (Object.keys(kept).length === 0) return c;
+    own = kept as RequestSpec;
+    const base = c.request ?? {};
+    const merged: RequestSpec = {
+      ...base,
+      ...own,
+      ...(base.headers || own.headers ? { headers: { ...base.headers, ...own.headers } } : {}),
+      ...(base.metadata || own.metadata ? { metadata: { ...base.metadata, ...own.metadata } } : {}),
+    };
+    return { ...c, request: merged };
+  });
+  const readsOf = (pattern: string): string => {
+    const keys = requestKeysOf(pattern);
+    return keys.length === 0
+      ? `${pattern} sends its own echo and takes no request flags`
+      : `${pattern} reads ${[...new Set(keys.map((k) => flagOfKey[k] ?? k))].join(', ')}`;
+  };
+  const problems: string[] = [];
+  for (const [flag, patterns] of unusedBy) {
+    const line = `${flag} does not apply to ${patterns.join(', ')} (${patterns.map(readsOf).join('; ')})`;
+    if (usedBy.has(flag)) warn(`warning: ${line}: those cases run without it`);
+    else problems.push(line);
+  }
+  if (problems.length > 0) {
+    throw new CommbenchError('E_USAGE', 'request flags that no case of the run reads', {
+      details: problems,
+      hint: 'drop them, or pick the cases they are for with --pattern / --target (see commbench run --help)',
+    });
+  }
+  return { ...plan, cases };
 }

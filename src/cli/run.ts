@@ -13,14 +13,15 @@ import { brokerEnvVar, brokerKindFor, brokerKinds, redactCredentials } from '../
 import { redactSecrets, requestSecrets } from '../patterns/request/env.js';
 import { createProgress } from '../report/progress.js';
 import { addRequestFlags, applyRequestFlags, requestFromFlags, type RequestFlags } from './request-flags.js';
-import { parseFormats } from '../report/formats.js';
+import { parseFormats, type ReportFormat } from '../report/formats.js';
 import { renderTable } from '../report/table.js';
 import type { Result, ShardInfo } from '../result/types.js';
-import { parseShard, parseStartAt, shardPlan } from './shard.js';
+import { parseShard, parseStartAt, shardPlan, type Shard } from './shard.js';
 import { onInterrupt } from './interrupt.js';
 import { useColor } from './style.js';
-import { defaultResultPath, resolveOutPath, writeResultSafely } from '../result/io.js';
+import { claimOutPath, numberedResultPath, writeResultSafely } from '../result/io.js';
 import { estimatePlanMs, loadPlan, type Overrides } from '../scenario/index.js';
+import type { Plan } from '../scenario/types.js';
 import { durationHelp, formatDurationMs, sizeHelp } from '../units.js';
 
 interface RunFlags {
@@ -244,20 +245,39 @@ async function runCommand(scenario: string, flags: RunFlags & RequestFlags): Pro
   const loaded = applyRequestFlags(
     await loadPlan(scenario, overrides, { warn: (w) => process.stderr.write(`${w}\n`) }),
     requestFromFlags(flags),
+    (w) => process.stderr.write(`${w}\n`),
   );
   // Scale-out (--shard/--start-at): this load generator's share, started on a shared clock.
   const shard = flags.shard === undefined ? undefined : parseShard(flags.shard);
   const startAt = flags.startAt === undefined ? undefined : parseStartAt(flags.startAt);
   const plan = shard ? await shardPlan(loaded, shard) : loaded;
   if (serverPids) checkServerPids(serverPids, plan.cases);
-  let lateMs = 0;
   // Where the result goes is settled before the run: a measured run must not be lost at the end.
   const now = new Date();
-  const out = await resolveOutPath(
+  // Claimed now (a lock beside it): another run started meanwhile takes another name or is refused.
+  const claim = await claimOutPath(
     flags.out ?? join(flags.resultsDir, '/'),
-    (folder) => defaultResultPath(folder, plan.name, now),
+    (folder, n) => numberedResultPath(folder, plan.name, now, n),
     flags.out === undefined ? '--results-dir' : '--out',
   );
+  try {
+    return await measureAndWrite(plan, claim.path, flags, formats, brokerEnv, shard, startAt, serverPids);
+  } finally {
+    await claim.release();
+  }
+}
+
+async function measureAndWrite(
+  plan: Plan,
+  out: string,
+  flags: RunFlags & RequestFlags,
+  formats: readonly ReportFormat[],
+  brokerEnv: Record<string, string>,
+  shard: Shard | undefined,
+  startAt: number | undefined,
+  serverPids: ReturnType<typeof parseServerPids>,
+): Promise<number> {
+  let lateMs = 0;
   const otlp =
     flags.otlp === undefined
       ? undefined

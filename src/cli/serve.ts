@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { CommbenchError, ExitCode, errnoCode } from '../errors.js';
-import { loadPattern } from '../patterns/registry.js';
+import { loadPattern, patternInfo } from '../patterns/registry.js';
 import { durationHelp, parseDuration } from '../units.js';
 import { howToCall } from './serve-help.js';
 
@@ -27,6 +27,11 @@ export function registerServe(program: Command, setExit: (code: number) => void)
       if (delayMs === undefined) {
         throw new CommbenchError('E_USAGE', `--delay: invalid value '${opts.delay}'`, { hint: durationHelp });
       }
+      if (port !== 0 && patternInfo(name).kind === 'queue') {
+        throw new CommbenchError('E_USAGE', `serve ${name}: --port does not apply`, {
+          hint: `the ${name} server is a throwaway broker on a free port (printed when it is up), or the broker named by COMMBENCH_<BROKER>_URL: leave --port out`,
+        });
+      }
       const pattern = await loadPattern(name);
       let server;
       try {
@@ -47,6 +52,14 @@ export function registerServe(program: Command, setExit: (code: number) => void)
           cause: err,
         });
       }
+      if (port !== 0 && portOf(server.url) !== port) {
+        await server.stop();
+        throw new CommbenchError(
+          'E_SERVER_START',
+          `${name} server came up on ${server.url}, not on the --port ${port} asked for`,
+          { hint: 'leave --port out for this pattern: the address it listens on is printed when it is up' },
+        );
+      }
       process.stdout.write(`${name} echo server listening on ${server.url} (Ctrl-C to stop)\n`);
       process.stdout.write(
         `how to call it:\n${howToCall(name, server.url, pattern.options.parse({})).join('\n')}\n`,
@@ -64,4 +77,14 @@ export function registerServe(program: Command, setExit: (code: number) => void)
       process.stdout.write('stopped\n');
       setExit(ExitCode.ok);
     });
+}
+
+/** The port of a server URL ('ws://127.0.0.1:8080/?nodes=…' → 8080), or undefined. */
+function portOf(url: string): number | undefined {
+  try {
+    const port = new URL(url).port;
+    return port === '' ? undefined : Number(port);
+  } catch {
+    return undefined;
+  }
 }

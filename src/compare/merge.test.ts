@@ -231,3 +231,34 @@ test('side-by-side merge keeps the honest-numbers figures: drained, failed laten
     max: 5_002,
   });
 });
+
+test('merge refuses results of different plans under one name, and shards of different --start-at', () => {
+  const a = histogramResult();
+  const longer: Result = {
+    ...a,
+    plan: { ...a.plan, cases: a.plan.cases.map((c) => ({ ...c, durationMs: c.durationMs * 2 })) },
+  };
+  assert.throws(
+    () =>
+      mergeResults([
+        { file: 'a.json', result: a },
+        { file: 'b.json', result: longer },
+      ]),
+    /same scenario/,
+  );
+  const shard = (index: number, startAt: string): Result => ({ ...a, shard: { index, count: 2, startAt } });
+  assert.throws(
+    () =>
+      mergeResults([
+        { file: 's0.json', result: shard(0, '2025-03-14T09:26:53.000Z') },
+        { file: 's1.json', result: shard(1, '2025-03-14T09:27:53.000Z') },
+      ]),
+    (err: unknown) => {
+      assert.match(
+        (err as { details: string[] }).details.join('\n'),
+        /s1\.json: --start-at .*not shards of one run/,
+      );
+      return true;
+    },
+  );
+});

@@ -23,6 +23,7 @@ import type {
   ServerMetrics,
   TimelinePoint,
 } from '../result/types.js';
+import type { CaseSpec } from '../scenario/types.js';
 
 export interface MergeInput {
   /** The file name, recorded in `mergedFrom`. */
@@ -55,6 +56,7 @@ export function mergeResults(inputs: readonly MergeInput[], notes: string[] = []
   }
   const shards = shardProblems(inputs);
   problems.push(...shards);
+  if (problems.length === 0) problems.push(...planProblems(inputs));
   if (problems.length > 0) {
     throw new CommbenchError('E_MERGE_MISMATCH', 'the results are not runs of the same scenario', {
       details: problems,
@@ -62,6 +64,13 @@ export function mergeResults(inputs: readonly MergeInput[], notes: string[] = []
         shards.length > 0
           ? 'merge the results of every shard of one run, each once: shard-0.json … shard-<N-1>.json of `run --shard i/N`'
           : 'merge only results of one `commbench run` invocation repeated on each load generator (same scenario and options)',
+    });
+  }
+  const apart = windowProblems(inputs);
+  if (apart.length > 0) {
+    throw new CommbenchError('E_MERGE_MISMATCH', 'the results were not taken at the same time', {
+      details: apart,
+      hint: 'merge sums load generators that ran side by side; start them together (run --shard i/N --start-at <time> on each) and merge those results',
     });
   }
   const cases = ids.flatMap((id): CaseResult[] => {
@@ -111,6 +120,77 @@ export function mergeResults(inputs: readonly MergeInput[], notes: string[] = []
           ],
     ),
   };
+}
+
+/** The windows each input (or each source of an already merged input) ran in, epoch ms. */
+function windowsOf(input: MergeInput): { file: string; from: number; to: number }[] {
+  const sources = input.result.mergedFrom ?? [
+    { file: input.file, startedAt: input.result.startedAt, finishedAt: input.result.finishedAt },
+  ];
+  return sources.map((s) => ({ file: s.file, from: Date.parse(s.startedAt), to: Date.parse(s.finishedAt) }));
+}
+
+/**
+ * Results that were not running at the same time cannot be summed into one throughput: every
+ * window must overlap every other (the latest start before the earliest end).
+ */
+function windowProblems(inputs: readonly MergeInput[]): string[] {
+  const windows = inputs.flatMap(windowsOf);
+  if (windows.some((w) => !Number.isFinite(w.from) || !Number.isFinite(w.to)))
+    return windows
+      .filter((w) => !Number.isFinite(w.from) || !Number.isFinite(w.to))
+      .map((w) => `${w.file}: no valid startedAt/finishedAt`);
+  const latestStart = windows.reduce((a, w) => (w.from > a.from ? w : a));
+  const earliestEnd = windows.reduce((a, w) => (w.to < a.to ? w : a));
+  if (latestStart.from < earliestEnd.to) return [];
+  const span = (w: { from: number; to: number }): string =>
+    `${new Date(w.from).toISOString()} – ${new Date(w.to).toISOString()}`;
+  const gapS = Math.round((latestStart.from - earliestEnd.to) / 1000);
+  return [
+    `${earliestEnd.file} ran ${span(earliestEnd)}`,
+    `${latestStart.file} ran ${span(latestStart)}, ${gapS} s after the other ended`,
+  ];
+}
+
+/**
+ * The inputs must run one plan: per case the same pattern, options, payload, durations, timeout,
+ * server delay, target and request, and the same load model (shards' loads are shares, so only the
+ * model is compared; side-by-side runs must have the same load). Shards of one run share their
+ * `--start-at`.
+ */
+function planProblems(inputs: readonly MergeInput[]): string[] {
+  const first = inputs[0]!;
+  const sharded = first.result.shard !== undefined;
+  const fingerprint = (spec: CaseSpec): Record<string, unknown> => ({
+    pattern: spec.pattern,
+    options: spec.options,
+    payload: spec.payload,
+    durationMs: spec.durationMs,
+    warmupMs: spec.warmupMs,
+    repeat: spec.repeat,
+    timeoutMs: spec.timeoutMs,
+    serverDelayMs: spec.serverDelayMs,
+    target: spec.target,
+    request: spec.request,
+    load: sharded ? spec.load.model : spec.load,
+  });
+  const problems: string[] = [];
+  for (const { file, result } of inputs.slice(1)) {
+    for (const spec of result.plan.cases) {
+      const mine = first.result.plan.cases.find((c) => c.id === spec.id);
+      if (!mine) continue;
+      const a = fingerprint(mine);
+      const b = fingerprint(spec);
+      const differ = Object.keys(a).filter((k) => JSON.stringify(a[k]) !== JSON.stringify(b[k]));
+      if (differ.length > 0)
+        problems.push(`${file}: case ${spec.id} differs from ${first.file} in ${differ.join(', ')}`);
+    }
+    if (sharded && result.shard?.startAt !== first.result.shard?.startAt)
+      problems.push(
+        `${file}: --start-at ${result.shard?.startAt ?? '(none)'}, not ${first.result.shard?.startAt ?? '(none)'} like ${first.file}: not shards of one run`,
+      );
+  }
+  return problems;
 }
 
 /** `run --shard`: the shards of one run, each once (or no shard results at all). */
@@ -173,7 +253,7 @@ export function mergeConcurrent(ms: readonly Measurement[]): Measurement {
   const perOp = (total: number): number => (ops > 0 ? total / ops : 0);
   const errorKinds = Object.keys(first.errors).filter((k) => k !== 'total') as (keyof typeof first.errors)[];
   const errors = Object.fromEntries([
-    ...errorKinds.map((k) => [k, sum((m) => m.errors[k])]),
+    ...errorKinds.map((k) => [k, sum((m) => (m.errors as Partial<Record<string, number>>)[k] ?? 0)]),
     ['total', sum((m) => m.errors.total)],
   ]) as unknown as Measurement['errors'];
   const servers = ms.map((m) => m.server).filter((s) => s !== undefined);

@@ -479,8 +479,10 @@ function sum<T>(items: readonly T[], f: (item: T) => number): number {
 }
 
 function sumErrors(all: readonly Readonly<Record<ErrorKind, number>>[]): Record<ErrorKind, number> {
-  const out: Record<ErrorKind, number> = { timeout: 0, connection: 0, protocol: 0, mismatch: 0 };
-  for (const e of all) for (const k of errorKinds) out[k] += e[k];
+  const out: Record<ErrorKind, number> = { timeout: 0, connection: 0, protocol: 0, mismatch: 0, rejected: 0 };
+  // `?? 0`: results written before a kind existed lack its key.
+  for (const e of all)
+    for (const k of errorKinds) out[k] += (e as Partial<Record<ErrorKind, number>>)[k] ?? 0;
   return out;
 }
 

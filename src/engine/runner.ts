@@ -209,7 +209,9 @@ async function runRepetition(
   let crash: string | undefined;
   try {
     if (spec.placement?.driver) unpin = pinThisProcess(spec.placement.driver);
-    opts.signal?.addEventListener('abort', onOuterAbort, { once: true });
+    // A Ctrl-C while the server was starting has already fired: it must still stop this repetition.
+    if (opts.signal?.aborted) onOuterAbort();
+    else opts.signal?.addEventListener('abort', onOuterAbort, { once: true });
     void server?.exited.then((exit) => {
       if (stopping) return;
       crash = `the ${spec.pattern} server process exited during the run (${exit.signal ?? `exit code ${exit.code}`})`;

@@ -3,7 +3,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findBinary } from '../proc/binary.js';
-import { freePort, waitAccepting } from '../proc/net.js';
+import { assertBindable, freePort, waitAccepting } from '../proc/net.js';
 import { spawnGroup, startWatchdog } from '../proc/spawn.js';
 import { lastLines } from '../proc/usage.js';
 import type { HopProcess } from './process.js';
@@ -96,6 +96,8 @@ export async function startNginx(
 ): Promise<HopProcess> {
   const binary = findNginx();
   if (!binary) throw new Error(`nginx is not installed: ${nginxMissingHint}`);
+  // A chosen port someone else holds would pass the accepting check below while nginx fails to bind.
+  if (options.port !== 0) await assertBindable(options.host, options.port);
   const dir = await mkdtemp(join(tmpdir(), 'commbench-nginx-'));
   const port = options.port === 0 ? await freePort(options.host) : options.port;
   await writeFile(

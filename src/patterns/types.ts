@@ -179,8 +179,15 @@ export class OpError extends Error {
 export function toOpError(err: unknown): OpError {
   if (err instanceof OpError) return err;
   const message = err instanceof Error ? err.message : String(err);
+  if (notTlsPattern.test(message)) return new OpError('connection', notTlsMessage, { cause: err });
   return new OpError(errnoKind(err) ?? 'protocol', message, { cause: err });
 }
+
+/** OpenSSL's words when a plain-text server answers a TLS ClientHello (its bytes read as a bad record). */
+export const notTlsPattern = /wrong version number|packet length too long|SSL routines:[^:]*:http request/i;
+/** What to say instead: the URL says TLS, the server does not speak it. */
+export const notTlsMessage =
+  'the server does not speak TLS (it answered in plain text): use http:// (or ws://, grpc://) for it, not https:// (wss://)';
 
 /**
  * `promise`, or an OpError('timeout', `message`) when it has not settled within `ms`; its own

@@ -13,6 +13,20 @@ export async function freePort(host = '127.0.0.1'): Promise<number> {
   return port;
 }
 
+/**
+ * Rejects with the listen error (code EADDRINUSE, EACCES, EADDRNOTAVAIL…) when host:port cannot be
+ * bound now; resolves when it can (the probe is released at once). For servers in other processes
+ * (nginx) whose own bind failure would be hidden: a port someone else holds accepts connections too.
+ */
+export async function assertBindable(host: string, port: number): Promise<void> {
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen({ port, host, exclusive: true }, resolve);
+  });
+  await new Promise((resolve) => server.close(resolve));
+}
+
 /** True when host:port accepts a TCP connection within `timeoutMs`. */
 export function accepts(host: string, port: number, timeoutMs = 500): Promise<boolean> {
   return new Promise((resolve) => {

@@ -38,6 +38,7 @@ export const csvColumns = [
   'errors_connection',
   'errors_protocol',
   'errors_mismatch',
+  'errors_rejected',
   'dropped',
   'payload_bytes_per_op',
   'wire_bytes_per_op',
@@ -82,6 +83,8 @@ function rowOf(c: CaseResult, m: Measurement | undefined, repetition: string): R
     errors_connection: m?.errors.connection,
     errors_protocol: m?.errors.protocol,
     errors_mismatch: m?.errors.mismatch,
+    errors_rejected:
+      m === undefined ? undefined : ((m.errors as Partial<Record<string, number>>).rejected ?? 0),
     dropped: m?.dropped,
     payload_bytes_per_op: m?.payload.perOp,
     wire_bytes_per_op: m?.wire.perOp,

@@ -116,8 +116,15 @@ const errorAbbrev: Record<ErrorKind, string> = {
   connection: 'conn',
   protocol: 'proto',
   mismatch: 'mismatch',
+  rejected: 'rejected',
 };
-export const errorKindsInOrder: readonly ErrorKind[] = ['mismatch', 'connection', 'protocol', 'timeout'];
+export const errorKindsInOrder: readonly ErrorKind[] = [
+  'mismatch',
+  'connection',
+  'protocol',
+  'rejected',
+  'timeout',
+];
 
 /**
  * The load column: the label the load model gave the case when it was resolved ('closed c=50×1',

@@ -176,7 +176,8 @@ export function renderOpenMetrics(result: Result): string {
     if (!m.delivery) summary(f.service, m.service);
     f.max.sample('', labels, latency.max / 1e6);
     f.ops.sample('', labels, m.ops);
-    for (const k of errorKinds) f.errors.sample('', { ...labels, kind: k }, m.errors[k]);
+    for (const k of errorKinds)
+      f.errors.sample('', { ...labels, kind: k }, (m.errors as Partial<Record<string, number>>)[k] ?? 0);
     f.dropped.sample('', labels, m.dropped);
     f.window.sample('', labels, m.durationMs / 1000);
     f.throughput.sample('', labels, m.delivery ? m.delivery.throughput : m.throughput);

@@ -2,9 +2,8 @@
  * Reading and writing result files. Writes are atomic (temp file in the same directory, fsync,
  * rename), so a crash or Ctrl-C never leaves a truncated result behind.
  */
-import { randomBytes } from 'node:crypto';
 import { constants, existsSync } from 'node:fs';
-import { access, mkdir, open, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { access, mkdir, readFile, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { CommbenchError, errnoCode } from '../errors.js';
@@ -14,43 +13,14 @@ import type { CaseSpec, LoadSpec } from '../scenario/types.js';
 import { renderJson } from './json.js';
 import { schemaVersion } from './types.js';
 import type { BacklogMetrics, CaseResult, Measurement, Result, WindowFigures } from './types.js';
+import { claimFreeName, claimOutput, replaceablePath, writeFileAtomic, type OutputClaim } from './write.js';
 
 /**
- * Writes `result` to `path` atomically: creates the directory if needed, writes a temp file next to
- * the target, fsyncs it, renames it over the target and fsyncs the directory (best effort).
- * Either the old file or the complete new one is visible, never a partial write.
+ * Writes `result` to `path` atomically (see writeFileAtomic in ./write.ts): creates the directory,
+ * replaces only a regular file (E_USAGE for a device, FIFO or socket), never leaves a partial file.
  */
 export async function writeResultAtomic(path: string, result: Result): Promise<void> {
-  const dir = dirname(path);
-  await mkdir(dir, { recursive: true });
-  const tmp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-  try {
-    const file = await open(tmp, 'wx');
-    try {
-      await file.writeFile(renderJson(result), 'utf8');
-      await file.sync();
-    } finally {
-      await file.close();
-    }
-    await rename(tmp, path);
-  } catch (err) {
-    await unlink(tmp).catch(() => undefined);
-    throw err;
-  }
-  await syncDir(dir);
-}
-
-async function syncDir(dir: string): Promise<void> {
-  try {
-    const handle = await open(dir, 'r');
-    try {
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-  } catch {
-    // Directories cannot be opened or fsynced on every platform (Windows); the rename is still atomic.
-  }
+  await writeFileAtomic(path, renderJson(result));
 }
 
 /**
@@ -214,6 +184,14 @@ function isObject(v: unknown): v is Record<string, unknown> {
  * 80 characters; an empty name becomes 'result'.
  */
 export function defaultResultPath(dir: string, scenarioName: string, date: Date = new Date()): string {
+  for (let n = 1; ; n++) {
+    const path = numberedResultPath(dir, scenarioName, date, n);
+    if (!existsSync(path)) return path;
+  }
+}
+
+/** The n-th name for a result of `scenarioName` at `date` in `dir`: n = 1 has no suffix, then '-2', '-3'… */
+export function numberedResultPath(dir: string, scenarioName: string, date: Date, n: number): string {
   const safe =
     scenarioName
       .normalize('NFKD')
@@ -221,17 +199,11 @@ export function defaultResultPath(dir: string, scenarioName: string, date: Date 
       .replace(/-{2,}/g, '-')
       .replace(/^[-.]+|[-.]+$/g, '')
       .slice(0, 80) || 'result';
-  const p = (n: number): string => String(n).padStart(2, '0');
+  const p = (k: number): string => String(k).padStart(2, '0');
   const stamp =
     `${date.getFullYear()}${p(date.getMonth() + 1)}${p(date.getDate())}-` +
     `${p(date.getHours())}${p(date.getMinutes())}${p(date.getSeconds())}`;
-  const first = join(dir, `${safe}-${stamp}.json`);
-  if (!existsSync(first)) return first;
-  // Two runs within the same second must not overwrite each other.
-  for (let n = 2; ; n++) {
-    const path = join(dir, `${safe}-${stamp}-${n}.json`);
-    if (!existsSync(path)) return path;
-  }
+  return join(dir, `${safe}-${stamp}${n > 1 ? `-${n}` : ''}.json`);
 }
 
 /** True when `out` names a folder: it ends with a path separator or is an existing directory. */
@@ -283,7 +255,27 @@ export async function resolveOutPath(
       hint: 'give a file name, or a folder to write a new file in',
     });
   }
+  await replaceablePath(path, flag);
   return path;
+}
+
+/**
+ * resolveOutPath, then the name claimed for the whole run (O_EXCL lock beside it, see ./write.ts):
+ * a folder gets the first free `nameIn(folder, n)` (n = 1, 2, …), so runs started in the same second
+ * get different names; a file name is claimed as given. Throws E_USAGE when another live run holds
+ * that file, or it is a device, FIFO or socket. The caller releases the claim after writing.
+ */
+export async function claimOutPath(
+  out: string,
+  nameIn: (folder: string, n: number) => string,
+  flag = '--out',
+): Promise<OutputClaim> {
+  if (await namesFolder(out)) {
+    const dir = resolve(out);
+    await ensureWritableDir(dir, flag);
+    return claimFreeName((n) => resolve(nameIn(dir, n)));
+  }
+  return claimOutput(await resolveOutPath(out, (folder) => nameIn(folder, 1), flag), flag);
 }
 
 /** The folder `out` names (created), or undefined when it names a file. See resolveOutPath. */

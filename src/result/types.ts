@@ -1,8 +1,13 @@
 import type { CpuPlacement } from '../proc/placement.js';
 import type { CaseSpec, Plan } from '../scenario/types.js';
 
-/** How a failed operation is counted: every error a pattern client reports is one of these. */
-export const errorKinds = ['timeout', 'connection', 'protocol', 'mismatch'] as const;
+/**
+ * How a failed operation is counted: every error a pattern client reports is one of these.
+ * `rejected`: the server turned the request away for load (HTTP 429 Too Many Requests, 503
+ * Service Unavailable; the sample says its Retry-After) — not a broken server like a 500, which
+ * is `protocol`. Results written before `rejected` existed lack the key: read it as 0.
+ */
+export const errorKinds = ['timeout', 'connection', 'protocol', 'mismatch', 'rejected'] as const;
 export type ErrorKind = (typeof errorKinds)[number];
 
 /**

@@ -8,7 +8,7 @@ import type { GrpcOptions } from './index.js';
  */
 export async function connect(ctx: ClientContext<GrpcOptions>): Promise<PatternClient> {
   if (ctx.request) return (await import('./own-client.js')).connectOwnGrpc(ctx);
-  if (ctx.options.client === 'grpc-js') return (await import('./client.js')).connectGrpc(ctx);
+  if (ctx.options.client === 'grpc-js') return explained(ctx, (await import('./client.js')).connectGrpc);
   if (ctx.options.mode !== 'unary') {
     throw new OpError(
       'protocol',
@@ -16,5 +16,18 @@ export async function connect(ctx: ClientContext<GrpcOptions>): Promise<PatternC
     );
   }
   if (ctx.options.client === 'frames') return (await import('./frames-client.js')).connectGrpcFrames(ctx);
-  return (await import('./http2-client.js')).connectGrpcHttp2(ctx);
+  return explained(ctx, (await import('./http2-client.js')).connectGrpcHttp2);
+}
+
+/** grpc-js and node:http2 clients: a server that is not HTTP/2 is named as such, as the frames client does. */
+async function explained(
+  ctx: ClientContext<GrpcOptions>,
+  open: (ctx: ClientContext<GrpcOptions>) => Promise<PatternClient>,
+): Promise<PatternClient> {
+  const { explainingNotHttp2, whyNotHttp2 } = await import('../not-http2.js');
+  try {
+    return explainingNotHttp2(await open(ctx), ctx.url);
+  } catch (err) {
+    throw await whyNotHttp2(err, ctx.url);
+  }
 }

@@ -3,6 +3,7 @@ import type { EchoRecord } from '../../message.js';
 import { PendingQueue, type PendingOp } from '../pending.js';
 import { OpError, toOpError, type ClientContext, type PatternClient } from '../types.js';
 import { encodeHeaderBlock, HpackDecoder, HpackError, type HeaderSink } from './hpack.js';
+import { notHttp2Answer } from '../not-http2.js';
 import type { GrpcOptions } from './index.js';
 import { echoCodec, grpcEchoProblem, unaryPath, varintBytes } from './proto.js';
 
@@ -449,14 +450,8 @@ class FramesClient implements PatternClient, HeaderSink {
       this.carry = undefined;
     }
     if (!this.gotSettings && buf.length >= 4 && (buf[3] !== SETTINGS || buf[4] !== 0)) {
-      const text = buf.subarray(0, 12).toString('latin1');
-      return this.drop(
-        new OpError(
-          'protocol',
-          `${this.ctx.url.host} is not an HTTP/2 (h2c) server: it did not start with SETTINGS` +
-            (text.startsWith('HTTP/1') ? ' but answered HTTP/1' : ''),
-        ),
-      );
+      const problem = notHttp2Answer(this.ctx.url.host, buf) ?? `${this.ctx.url.host}: no SETTINGS first`;
+      return this.drop(new OpError('protocol', problem));
     }
     const end = buf.length;
     let pos = 0;

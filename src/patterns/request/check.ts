@@ -23,6 +23,11 @@ const keysOf: Readonly<Record<string, readonly Key[]>> = {
   websocket: ['headers', 'subprotocol', 'message', 'messageFile', 'answer', 'expect', 'auth', 'tls'],
 };
 
+/** The request keys `pattern` reads (none for a pattern that takes no request block). */
+export function requestKeysOf(pattern: string): readonly Key[] {
+  return keysOf[pattern] ?? [];
+}
+
 const files: readonly Key[] = ['bodyFile', 'bodies', 'proto', 'messageFile'];
 
 /**

@@ -54,6 +54,8 @@ export function requestBody(request: RequestSpec | undefined): ((seq: number) =>
 }
 
 const statusHints: Record<number, string> = {
+  429: 'the server is rate limiting: lower --rate or --connections',
+  503: 'the server is overloaded or unavailable: lower --rate or --connections, or check it',
   400: 'the server rejected the request: check request.body and content-type',
   401: 'not authenticated: check request.auth or the authorization header (secrets: ${ENV:NAME})',
   403: 'forbidden: the credentials are valid but not allowed; check request.auth / headers',
@@ -73,6 +75,22 @@ export function statusProblem(status: number, what: string, expect: ExpectSpec |
   return `HTTP ${status} on ${what} (expected ${wanted}): ${hint}`;
 }
 
+/**
+ * The OpError of a failed status: `rejected` for 429 and 503 (the server turned the request away
+ * for load; `retryAfter`, the response's Retry-After, is quoted), `protocol` otherwise.
+ */
+export function statusError(
+  status: number,
+  what: string,
+  expect: ExpectSpec | undefined,
+  retryAfter?: string | readonly string[],
+): OpError {
+  const problem = statusProblem(status, what, expect);
+  if (status !== 429 && status !== 503) return new OpError('protocol', problem);
+  const after = [retryAfter ?? []].flat()[0];
+  return new OpError('rejected', after === undefined ? problem : `${problem}; Retry-After: ${after}`);
+}
+
 /** A check of a status and body against `expect` (default: any 2xx); undefined = success. */
 export function expectChecker(
   expect: ExpectSpec | undefined,
@@ -82,7 +100,7 @@ export function expectChecker(
   const contains = expect?.bodyContains;
   return (status, body) => {
     if (statuses ? !statuses.has(status) : status < 200 || status > 299) {
-      return new OpError('protocol', statusProblem(status, what, expect));
+      return statusError(status, what, expect);
     }
     if (contains !== undefined && body.indexOf(contains) < 0) {
       return new OpError('mismatch', `response to ${what} does not contain ${JSON.stringify(contains)}`);

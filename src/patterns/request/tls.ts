@@ -1,6 +1,7 @@
 import type { ConnectionOptions } from 'node:tls';
 import { readRequestFile } from './http.js';
 import type { RequestSpec } from './schema.js';
+import { notTlsMessage, notTlsPattern } from '../types.js';
 
 /** node:tls options from `request.tls` (files read once): CA, client cert/key, verification, SNI. */
 export function tlsOptions(request: RequestSpec | undefined): ConnectionOptions {
@@ -19,6 +20,7 @@ export function tlsOptions(request: RequestSpec | undefined): ConnectionOptions 
 export function tlsProblem(err: unknown): string | undefined {
   const code = typeof err === 'object' && err !== null && 'code' in err ? String(err.code) : '';
   const message = err instanceof Error ? err.message : String(err);
+  if (notTlsPattern.test(message)) return notTlsMessage;
   if (
     /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS|EPROTO|SSL/i.test(code) ||
     /certificate|ssl|tls/i.test(message)

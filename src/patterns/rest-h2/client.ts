@@ -11,6 +11,7 @@ import type { EchoRecord } from '../../message.js';
 import { prepareHttpRequest, type HttpRequest } from '../request/http.js';
 import { tlsOptions, tlsProblem } from '../request/tls.js';
 import { openHttp2Session } from '../http2-session.js';
+import { explainingNotHttp2, whyNotHttp2 } from '../not-http2.js';
 import { PendingQueue, type PendingOp } from '../pending.js';
 import { OpError, toOpError, type ClientContext, type PatternClient } from '../types.js';
 import { jsonEchoProblem } from '../rest/json-echo.js';
@@ -86,7 +87,17 @@ async function open(ctx: ClientContext<RestH2Options>): Promise<ClientHttp2Sessi
   return session;
 }
 
+/** The rest-h2 client; over h2c, a server that is not HTTP/2 is named as such (not-http2.ts). */
 export async function connect(ctx: ClientContext<RestH2Options>): Promise<PatternClient> {
+  if (ctx.url.protocol === 'https:') return connectH2(ctx);
+  try {
+    return explainingNotHttp2(await connectH2(ctx), ctx.url);
+  } catch (err) {
+    throw await whyNotHttp2(err, ctx.url);
+  }
+}
+
+async function connectH2(ctx: ClientContext<RestH2Options>): Promise<PatternClient> {
   const session = await open(ctx);
   const pending = new PendingQueue<H2Op>(ctx.timeoutMs);
   let failure: OpError | undefined;

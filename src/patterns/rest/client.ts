@@ -34,7 +34,8 @@ export function connectRest(ctx: ClientContext<RestOptions>): Promise<PatternCli
       path,
       headers,
       body: (msg) => JSON.stringify(msg),
-      check: (status, body, msg, verify) => jsonEchoProblem(status, body, msg, verify, request),
+      check: (status, body, msg, verify, _sent, received) =>
+        jsonEchoProblem(status, body, msg, verify, request, received['retry-after']),
     }),
   );
 }

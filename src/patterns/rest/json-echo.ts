@@ -1,5 +1,5 @@
 import { recordsEqual, type EchoRecord } from '../../message.js';
-import { echoExpect, statusProblem } from '../request/http.js';
+import { echoExpect, statusError } from '../request/http.js';
 import { OpError } from '../types.js';
 
 /**
@@ -13,8 +13,9 @@ export function jsonEchoProblem(
   msg: EchoRecord,
   verify: boolean,
   request: string,
+  retryAfter?: string | readonly string[],
 ): OpError | undefined {
-  if (status !== 200) return new OpError('protocol', statusProblem(status, request, echoExpect));
+  if (status !== 200) return statusError(status, request, echoExpect, retryAfter);
   let echo: EchoRecord;
   try {
     echo = JSON.parse(body.toString()) as EchoRecord;

@@ -114,6 +114,8 @@ export class ResponseParser {
   private parts: Buffer[] = [];
   private partBytes = 0;
   failed = false;
+  /** The Retry-After of the last 429 or 503 response (read only for those statuses). */
+  retryAfter: string | undefined;
 
   constructor(private readonly sink: ResponseSink) {}
 
@@ -206,6 +208,8 @@ export class ResponseParser {
     let contentLength = -1;
     let chunked = false;
     let close = http10;
+    const refused = status === 429 || status === 503;
+    if (refused) this.retryAfter = undefined;
     let line = buf.indexOf(LF, from) + 1;
     while (line > 0 && line < end) {
       let eol = buf.indexOf(LF, line);
@@ -223,6 +227,8 @@ export class ResponseParser {
           const value = buf.toString('latin1', vs, ve).toLowerCase();
           if (value.includes('close')) close = true;
           else if (value.includes('keep-alive')) close = false;
+        } else if (refused && nameIs(buf, line, colon, 'retry-after')) {
+          this.retryAfter = buf.toString('latin1', vs, ve);
         }
       }
       line = eol + 1;
@@ -331,7 +337,7 @@ export function connectRestNet(ctx: ClientContext<RestOptions>): Promise<Pattern
   const failAll = (err: OpError): void => pending.failAll(err);
 
   const request = `POST ${path}`;
-  const check = (status: number, body: Buffer, op: RestOp): OpError | undefined => {
+  const check = (status: number, body: Buffer, op: RestOp, retryAfter?: string): OpError | undefined => {
     const seq = op.msg.seq;
     if (status === 200 && !op.verify && op.buffer !== undefined && body.length === op.bodyBytes) {
       // The canonical echo has the request's shape: seq digits right after '{"seq":'.
@@ -344,7 +350,7 @@ export function connectRestNet(ctx: ClientContext<RestOptions>): Promise<Pattern
         return undefined;
       }
     }
-    return jsonEchoProblem(status, body, op.msg, op.verify, request);
+    return jsonEchoProblem(status, body, op.msg, op.verify, request, retryAfter);
   };
 
   /**
@@ -365,7 +371,7 @@ export function connectRestNet(ctx: ClientContext<RestOptions>): Promise<Pattern
         if (op.buffer !== undefined && freeBuffers.length < ctx.inFlight) freeBuffers.push(op.buffer);
         if (!op.settled) {
           op.settled = true;
-          const problem = check(status, body, op);
+          const problem = check(status, body, op, status === 200 ? undefined : parser.retryAfter);
           if (problem) op.reject(problem);
           else {
             ctx.payload.add(op.bodyBytes, body.length);

@@ -1,7 +1,13 @@
 import { EventSource } from 'eventsource';
 import { Agent, fetch } from 'undici';
 import type { EchoRecord } from '../../message.js';
-import { OpError, type SubscriberContext, type Subscription } from '../types.js';
+import {
+  notTlsMessage,
+  notTlsPattern,
+  OpError,
+  type SubscriberContext,
+  type Subscription,
+} from '../types.js';
 import type { SseOptions } from './index.js';
 export { connectPublisher as connect } from './publisher.js';
 
@@ -64,7 +70,8 @@ export function subscribe(ctx: SubscriberContext<SseOptions>): Promise<SseSubscr
       clearTimeout(timer);
       // After this listener the EventSource arms its reconnect timer; close() then clears it.
       setImmediate(() => void close());
-      const message = `event stream from ${ctx.url.host}: ${event.message ?? 'failed'}`;
+      const said = event.message ?? 'failed';
+      const message = `event stream from ${ctx.url.host}: ${notTlsPattern.test(said) ? notTlsMessage : said}`;
       reject(new OpError(event.code === undefined ? 'connection' : 'protocol', message));
     });
   });

@@ -10,6 +10,7 @@ import {
   type Subscription,
 } from '../types.js';
 import type { WebSocketOptions } from './index.js';
+import { reconnecting, type Connection } from './reconnect.js';
 import { maxMessageBytes } from './server.js';
 
 /** Opens a socket to `url`; rejects with an OpError ('connection', 'timeout' or 'protocol'). */
@@ -60,9 +61,14 @@ export function failOnClose(socket: WebSocket, host: string, fail: (err: OpError
  * echo: each answer is the echo of the oldest outstanding message. broadcast: each answer is the
  * ack `{"seq":N}` of the oldest outstanding publish.
  */
-export async function connectWebSocket(ctx: ClientContext<WebSocketOptions>): Promise<PatternClient> {
+export function connectWebSocket(ctx: ClientContext<WebSocketOptions>): Promise<PatternClient> {
+  return reconnecting(() => openWebSocket(ctx));
+}
+
+async function openWebSocket(ctx: ClientContext<WebSocketOptions>): Promise<Connection> {
   const echo = ctx.options.mode === 'echo';
   const socket = await openSocket(new URL(echo ? '/echo' : '/publish', ctx.url), ctx.timeoutMs);
+  const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
   const client = new InOrderClient<string>(
     ctx,
     {
@@ -77,11 +83,11 @@ export async function connectWebSocket(ctx: ClientContext<WebSocketOptions>): Pr
       bytes: (text) => Buffer.byteLength(text),
       destroy: () => socket.terminate(),
     },
-    new Promise<void>((resolve) => socket.once('close', () => resolve())),
+    closed,
   );
   socket.on('message', (data: RawData) => client.answer(data.toString()));
   failOnClose(socket, ctx.url.host, client.fail);
-  return client;
+  return { client, closed };
 }
 
 /** One subscriber socket on `/subscribe`; every text message is a published record. */

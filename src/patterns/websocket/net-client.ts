@@ -4,6 +4,7 @@ import { connectSocket } from '../net-util.js';
 import { InOrderClient, jsonEchoProblem } from '../pending.js';
 import { SeqTemplateEncoder } from '../seq-template.js';
 import { OpError, toOpError, type ClientContext, type PatternClient } from '../types.js';
+import { reconnecting, type Connection } from './reconnect.js';
 import type { WebSocketOptions } from './index.js';
 import { maxMessageBytes } from './server.js';
 
@@ -148,8 +149,13 @@ async function handshake(ctx: ClientContext<WebSocketOptions>): Promise<{ socket
   throw new OpError('protocol', problem);
 }
 
-export async function connectWebSocketNet(ctx: ClientContext<WebSocketOptions>): Promise<PatternClient> {
+export function connectWebSocketNet(ctx: ClientContext<WebSocketOptions>): Promise<PatternClient> {
+  return reconnecting(() => openWebSocketNet(ctx));
+}
+
+async function openWebSocketNet(ctx: ClientContext<WebSocketOptions>): Promise<Connection> {
   const { socket, rest } = await handshake(ctx);
+  const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
   const encoder = new SeqTemplateEncoder((json) => Buffer.from(json));
   const masks = new Masks();
   const client = new InOrderClient<Buffer>(
@@ -164,7 +170,7 @@ export async function connectWebSocketNet(ctx: ClientContext<WebSocketOptions>):
       bytes: (text) => text.length,
       destroy: () => socket.destroy(),
     },
-    new Promise<void>((resolve) => socket.once('close', () => resolve())),
+    closed,
   );
   const parser = new FrameParser(
     (text) => client.answer(text),
@@ -187,7 +193,7 @@ export async function connectWebSocketNet(ctx: ClientContext<WebSocketOptions>):
   socket.on('error', (err) => client.fail(toOpError(err)));
   socket.on('close', () => client.fail(new OpError('connection', `socket to ${ctx.url.host} closed`)));
   if (rest.length > 0) onChunk(rest);
-  return client;
+  return { client, closed };
 }
 
 /** A masked control frame (pong) with `payload` (≤ 125 bytes). */

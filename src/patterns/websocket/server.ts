@@ -33,6 +33,8 @@ export function createWsServer(path?: string): { http: HttpServer; wss: WebSocke
     perMessageDeflate: false,
     maxPayload: maxMessageBytes,
   });
+  // The HTTP server's errors (EADDRINUSE) are re-emitted here; listen() already rejects with them.
+  wss.on('error', () => undefined);
   return { http, wss };
 }
 
