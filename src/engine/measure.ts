@@ -100,6 +100,7 @@ export function measure(
     drained: sum(reports, (r) => r.drained),
     sent,
     dropped,
+    unansweredAtEnd: sum(reports, (r) => r.unansweredAtEnd),
     verified: sum(reports, (r) => r.verified),
     latency: summarizeHistogram(mergeEncoded(reports.map((r) => r.latency))),
     ...(failed.totalCount > 0 ? { failedLatency: summarizeHistogram(failed) } : {}),
@@ -328,6 +329,9 @@ export function mergeMeasurements(reps: readonly Measurement[]): Measurement | u
     ...(reps.some((r) => r.drained !== undefined) ? { drained: sum(reps, (r) => r.drained ?? 0) } : {}),
     sent: sum(reps, (r) => r.sent),
     dropped: sum(reps, (r) => r.dropped),
+    ...(reps.some((r) => r.unansweredAtEnd !== undefined)
+      ? { unansweredAtEnd: sum(reps, (r) => r.unansweredAtEnd ?? 0) }
+      : {}),
     verified: sum(reps, (r) => r.verified),
     latency: summarizeHistogram(mergeHistograms(reps.map((r) => decodeHistogram(r.latency.encoded)))),
     ...mergedFailedLatency(reps),

@@ -27,6 +27,12 @@ export interface RecorderSnapshot {
   readonly backlogWait: string;
   readonly errors: Record<ErrorKind, number>;
   readonly errorSamples: Partial<Record<ErrorKind, string>>;
+  /**
+   * Operations in flight when the window closed (whenever they were due) that never succeeded
+   * afterwards (they failed, timed out or were abandoned at the drain deadline): a server that
+   * stopped answering shows here even when their timeouts fall after the window. 0 when healthy.
+   */
+  readonly unansweredAtEnd: number;
   /** µs, measured like `latency`, of the operations due in the window that failed. */
   readonly failedLatency: string;
   /**
@@ -60,6 +66,13 @@ export class Recorder {
   tickOps = 0;
   /** Failed operations since the last progress tick. */
   tickErrors = 0;
+  /** Operations sent and not yet finished, now. */
+  pending = 0;
+  /** `pending` when the window closed (see `windowClosed`), and when it did (driver clock). */
+  #inFlightAtEnd = 0;
+  #closedAt = Number.POSITIVE_INFINITY;
+  /** Of the operations in flight when the window closed, those that succeeded after. */
+  #answeredAfterEnd = 0;
   readonly latency = createHistogram();
   readonly service = createHistogram();
   readonly sendLag = createHistogram();
@@ -101,6 +114,7 @@ export class Recorder {
    * backlog for a free connection (rate model; 0 when one was free on time).
    */
   started(intended: number, sentAt: number, verify: boolean, queuedMs = 0): void {
+    this.pending++;
     if (!this.measures(intended)) return;
     this.sent++;
     if (verify) this.verified++;
@@ -113,6 +127,8 @@ export class Recorder {
   }
 
   ok(intended: number, sentAt: number, doneAt: number): void {
+    this.pending--;
+    if (sentAt <= this.#closedAt && doneAt > this.#closedAt) this.#answeredAfterEnd++;
     this.tickOps++;
     if (this.frozen) return;
     const serviceUs = (doneAt - sentAt) * 1000;
@@ -130,6 +146,7 @@ export class Recorder {
   }
 
   failed(intended: number, sentAt: number, doneAt: number, err: unknown): ErrorKind {
+    this.pending--;
     this.tickOps++;
     this.tickErrors++;
     const kind = this.abandoned ? 'timeout' : err instanceof OpError ? err.kind : 'protocol';
@@ -144,6 +161,13 @@ export class Recorder {
         : String(err);
     recordMicros(this.failedLatency, (doneAt - (this.correctFromIntended ? intended : sentAt)) * 1000);
     return kind;
+  }
+
+  /** The measured window has just closed: what is still pending is in flight at its end. */
+  windowClosed(now: number): void {
+    if (this.frozen) return;
+    this.#inFlightAtEnd = this.pending;
+    this.#closedAt = now;
   }
 
   drop(intended: number): void {
@@ -176,6 +200,7 @@ export class Recorder {
       backlogWait: encodeHistogram(this.backlogWait),
       errors: { ...this.errors },
       errorSamples: { ...this.errorSamples },
+      unansweredAtEnd: Math.max(0, this.#inFlightAtEnd - this.#answeredAfterEnd),
       failedLatency: encodeHistogram(this.failedLatency),
       timeline: this.#seconds
         .slice(0, seconds)

@@ -15,6 +15,7 @@ import { loadDefinition } from './load/registry.js';
 import { connectDriver, type DriverReport, type DriverSpec, type Progress } from './driver.js';
 import { describeEnvironment } from './environment.js';
 import { measure, mergeMeasurements, type WindowUsage } from './measure.js';
+import { noSuccessReason } from '../result/success.js';
 import { startServerProcess, type HelperUsage, type ServerProcess, type ServerUsage } from './server-host.js';
 import { connectWorkerDrivers, splitSpec } from './workers.js';
 
@@ -139,6 +140,9 @@ class CaseRun {
         });
       } else if (m.measurement.endReason === 'interrupted') {
         this.end('interrupted');
+      } else if (m.measurement.endReason === 'completed' && !opts.signal?.aborted) {
+        const reason = noSuccessReason(m.measurement);
+        if (reason !== undefined) this.end('failed', { code: 'E_NO_SUCCESS', message: reason });
       }
     } catch (err) {
       this.end(opts.signal?.aborted ? 'interrupted' : 'failed', {

@@ -51,6 +51,8 @@ type Row = Record<(typeof csvColumns)[number], string | number | boolean | undef
 
 function rowOf(c: CaseResult, m: Measurement | undefined, repetition: string): Row {
   const s = c.spec;
+  // No successful operation: no latency (empty cells), not 0.
+  const timed = m && m.latency.count > 0 ? m : undefined;
   return {
     case_id: s.id,
     pattern: s.pattern,
@@ -68,15 +70,15 @@ function rowOf(c: CaseResult, m: Measurement | undefined, repetition: string): R
     duration_ms: m?.durationMs,
     ops: m?.ops,
     throughput: m?.throughput,
-    latency_mean_us: m?.latency.mean,
-    latency_p50_us: m?.latency.p50,
-    latency_p90_us: m?.latency.p90,
-    latency_p95_us: m ? p95Of(m.latency) : undefined,
-    latency_p99_us: m?.latency.p99,
-    latency_p999_us: m?.latency.p999,
-    latency_max_us: m?.latency.max,
-    service_p50_us: m?.service.p50,
-    service_p99_us: m?.service.p99,
+    latency_mean_us: timed?.latency.mean,
+    latency_p50_us: timed?.latency.p50,
+    latency_p90_us: timed?.latency.p90,
+    latency_p95_us: timed ? p95Of(timed.latency) : undefined,
+    latency_p99_us: timed?.latency.p99,
+    latency_p999_us: timed?.latency.p999,
+    latency_max_us: timed?.latency.max,
+    service_p50_us: timed?.service.p50,
+    service_p99_us: timed?.service.p99,
     errors: m?.errors.total,
     errors_timeout: m?.errors.timeout,
     errors_connection: m?.errors.connection,

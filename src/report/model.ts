@@ -288,19 +288,22 @@ function cellsOf(label: string, spec: CaseSpec, m: Measurement | undefined, flag
   const dash = '-';
   // Push and queue rows: throughput and latency are the subscribers' (deliveries/s, publish → receipt).
   const rate = m?.delivery ? m.delivery.throughput : m?.throughput;
+  // No successful operation: latency and per-operation costs are absent, not 0.
   const latency = m?.delivery ? m.delivery.latency : m?.latency;
+  const timed = latency && latency.count > 0 ? latency : undefined;
+  const perOp = m && m.ops > 0 ? m : undefined;
   return {
     case: label,
     load: formatLoad(spec),
     opsPerSec: rate === undefined ? dash : rate < 100 ? rate.toFixed(1) : formatInteger(rate),
-    p50: latency ? formatMicros(latency.p50) : dash,
-    p99: latency ? formatMicros(latency.p99) : dash,
-    p999: latency ? formatMicros(latency.p999) : dash,
-    max: latency ? formatMicros(latency.max) : dash,
-    payload: m ? formatBytes(m.payload.perOp) : dash,
-    wire: m ? formatBytes(m.wire.perOp) : dash,
-    serverCpu: m?.server ? formatMicros(m.server.cpuUsPerOp) : dash,
-    driverCpu: m ? formatMicros(m.driver.cpuUsPerOp) : dash,
+    p50: timed ? formatMicros(timed.p50) : dash,
+    p99: timed ? formatMicros(timed.p99) : dash,
+    p999: timed ? formatMicros(timed.p999) : dash,
+    max: timed ? formatMicros(timed.max) : dash,
+    payload: perOp ? formatBytes(perOp.payload.perOp) : dash,
+    wire: perOp ? formatBytes(perOp.wire.perOp) : dash,
+    serverCpu: perOp?.server ? formatMicros(perOp.server.cpuUsPerOp) : dash,
+    driverCpu: perOp ? formatMicros(perOp.driver.cpuUsPerOp) : dash,
     errors: m ? formatErrors(m) : dash,
     detail: detailOf(m),
     flags: flags.map((f) => f.text).join(', '),

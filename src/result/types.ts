@@ -132,6 +132,13 @@ export interface Measurement {
   readonly sent: number;
   /** Rate model only: operations due while maxInFlight were outstanding, never sent. */
   readonly dropped: number;
+  /**
+   * Operations in flight when the window ended (whenever they were due) that never succeeded after
+   * it: they failed, timed out or were still pending at the drain deadline (those due in the window
+   * are also in `errors`). A server that stopped answering shows here even when no timeout fell in
+   * the window; 0 for a healthy run. Absent in older results.
+   */
+  readonly unansweredAtEnd?: number;
   /** Operations whose whole echo was compared (the rest have their seq checked). */
   readonly verified: number;
   /**
