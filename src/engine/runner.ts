@@ -182,6 +182,8 @@ async function runRepetition(
   scheduledEpoch?: number,
 ): Promise<{ measurement: Measurement; durationMs: number; crash?: string }> {
   if (scheduledEpoch !== undefined) await sleepUntil(scheduledEpoch - prepareMs, opts.signal);
+  // Interrupted while waiting for the slot: nothing starts.
+  if (opts.signal?.aborted) throw new CommbenchError('E_INTERRUPTED', 'interrupted before the load started');
   const server: ServerProcess | undefined = spec.target
     ? undefined
     : await startServerProcess(
@@ -209,6 +211,7 @@ async function runRepetition(
   try {
     if (spec.placement?.driver) unpin = pinThisProcess(spec.placement.driver);
     opts.signal?.addEventListener('abort', onOuterAbort, { once: true });
+    if (opts.signal?.aborted) onOuterAbort();
     void server?.exited.then((exit) => {
       if (stopping) return;
       crash = `the ${spec.pattern} server process exited during the run (${exit.signal ?? `exit code ${exit.code}`})`;
@@ -349,6 +352,8 @@ function serverNofile(spec: CaseSpec): { nofile?: number } {
   return { nofile: obtainableNofile(wanted) };
 }
 
+const maxTimerMs = 2 ** 31 - 1;
+
 /** Resolves at wall-clock `epochMs` (at once when past), or when `signal` aborts. */
 async function sleepUntil(epochMs: number, signal: AbortSignal | undefined): Promise<void> {
   const ms = epochMs - epochNow();
@@ -359,7 +364,16 @@ async function sleepUntil(epochMs: number, signal: AbortSignal | undefined): Pro
       signal?.removeEventListener('abort', done);
       resolve();
     };
-    const timer = setTimeout(done, ms);
+    // setTimeout fires at once past 2^31-1 ms: a long wait goes in steps.
+    let timer: NodeJS.Timeout;
+    const step = (): void => {
+      const left = epochMs - epochNow();
+      timer =
+        left <= 0
+          ? setTimeout(done, 0)
+          : setTimeout(left > maxTimerMs ? step : done, Math.min(left, maxTimerMs));
+    };
+    step();
     signal?.addEventListener('abort', done, { once: true });
   });
 }
