@@ -6,11 +6,13 @@ import { runPlan } from '../engine/runner.js';
 import { packageVersion } from '../paths.js';
 import { brokerEnvVar, brokerKindFor, brokerKinds, redactCredentials } from '../brokers/index.js';
 import { redactSecrets, requestSecrets } from '../patterns/request/env.js';
+import { requestProblems } from '../patterns/request/preflight.js';
 import { createProgress } from '../report/progress.js';
 import { addRequestFlags, applyRequestFlags, requestFromFlags, type RequestFlags } from './request-flags.js';
 import { parseFormats } from '../report/formats.js';
 import { renderTable } from '../report/table.js';
 import type { Result, ShardInfo } from '../result/types.js';
+import type { Plan } from '../scenario/types.js';
 import { parseShard, parseStartAt, shardPlan } from './shard.js';
 import { onInterrupt } from './interrupt.js';
 import { useColor } from './style.js';
@@ -164,6 +166,8 @@ async function runCommand(scenario: string, flags: RunFlags & RequestFlags): Pro
   const shard = flags.shard === undefined ? undefined : parseShard(flags.shard);
   const startAt = flags.startAt === undefined ? undefined : parseStartAt(flags.startAt);
   const plan = shard ? await shardPlan(loaded, shard) : loaded;
+  // What only the run would find (a missing file, an unset ${ENV:…}, a header with a line break): before anything starts.
+  checkRequests(plan);
   let lateMs = 0;
   // Where the result goes is settled before the run: a measured run must not be lost at the end.
   const now = new Date();
@@ -284,6 +288,31 @@ async function runCommand(scenario: string, flags: RunFlags & RequestFlags): Pro
   const code = exitCodeOf(result);
   if (code !== ExitCode.ok) return code;
   return (written.failed ?? reportFailure) ? ExitCode.environment : code;
+}
+
+/** Throws E_USAGE listing every problem of the plan's request blocks (each once, with its cases). */
+function checkRequests(plan: Plan): void {
+  const byProblem = new Map<string, string[]>();
+  for (const c of plan.cases) {
+    for (const problem of c.request ? requestProblems(c.request) : [])
+      byProblem.set(problem, [...(byProblem.get(problem) ?? []), c.id]);
+  }
+  if (byProblem.size === 0) return;
+  const cases = (ids: readonly string[]): string =>
+    plan.cases.length === 1 ? '' : ` (${ids.length > 3 ? `${ids.length} cases` : ids.join(', ')})`;
+  const [first] = [...byProblem];
+  throw new CommbenchError(
+    'E_USAGE',
+    byProblem.size === 1 && first
+      ? `${first[0]}${cases(first[1])}`
+      : `${byProblem.size} problems with the request`,
+    {
+      ...(byProblem.size > 1 ? { details: [...byProblem].map(([p, ids]) => `${p}${cases(ids)}`) } : {}),
+      hint:
+        'paths in a scenario file are relative to that file, on the command line to the current directory; ' +
+        '${ENV:NAME} needs NAME exported; header values are one line',
+    },
+  );
 }
 
 const environmentErrors = new Set(['E_TARGET_UNREACHABLE', 'E_PORT_IN_USE', 'E_SERVER_START']);
