@@ -172,7 +172,7 @@ export function mergeConcurrent(ms: readonly Measurement[]): Measurement {
   const perOp = (total: number): number => (ops > 0 ? total / ops : 0);
   const errorKinds = Object.keys(first.errors).filter((k) => k !== 'total') as (keyof typeof first.errors)[];
   const errors = Object.fromEntries([
-    ...errorKinds.map((k) => [k, sum((m) => m.errors[k])]),
+    ...errorKinds.map((k) => [k, sum((m) => m.errors[k] ?? 0)]),
     ['total', sum((m) => m.errors.total)],
   ]) as unknown as Measurement['errors'];
   const servers = ms.map((m) => m.server).filter((s) => s !== undefined);

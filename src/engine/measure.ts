@@ -481,8 +481,9 @@ function sum<T>(items: readonly T[], f: (item: T) => number): number {
 }
 
 function sumErrors(all: readonly Readonly<Record<ErrorKind, number>>[]): Record<ErrorKind, number> {
-  const out: Record<ErrorKind, number> = { timeout: 0, connection: 0, protocol: 0, mismatch: 0 };
-  for (const e of all) for (const k of errorKinds) out[k] += e[k];
+  const out: Record<ErrorKind, number> = { timeout: 0, connection: 0, protocol: 0, mismatch: 0, oversize: 0 };
+  // A kind added later is absent from older results' counts.
+  for (const e of all) for (const k of errorKinds) out[k] += e[k] ?? 0;
   return out;
 }
 

@@ -78,7 +78,13 @@ export class Recorder {
   readonly sendLag = createHistogram();
   readonly backlogWait = createHistogram();
   readonly failedLatency = createHistogram();
-  readonly errors: Record<ErrorKind, number> = { timeout: 0, connection: 0, protocol: 0, mismatch: 0 };
+  readonly errors: Record<ErrorKind, number> = {
+    timeout: 0,
+    connection: 0,
+    protocol: 0,
+    mismatch: 0,
+    oversize: 0,
+  };
   readonly errorSamples: Partial<Record<ErrorKind, string>> = {};
   readonly #seconds: { ops: number; errors: number; latency: Histogram }[] = [];
   /** Ignore everything after this (interrupt, crash): late completions must not count as errors. */

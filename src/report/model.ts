@@ -118,8 +118,15 @@ const errorAbbrev: Record<ErrorKind, string> = {
   connection: 'conn',
   protocol: 'proto',
   mismatch: 'mismatch',
+  oversize: 'too large',
 };
-export const errorKindsInOrder: readonly ErrorKind[] = ['mismatch', 'connection', 'protocol', 'timeout'];
+export const errorKindsInOrder: readonly ErrorKind[] = [
+  'mismatch',
+  'oversize',
+  'connection',
+  'protocol',
+  'timeout',
+];
 
 /**
  * The load column: the label the load model gave the case when it was resolved ('closed c=50×1',
@@ -230,7 +237,7 @@ export function unexplainedPartials(c: CaseResult): Measurement[] {
 function formatErrors(m: Measurement): string {
   const total = m.errors.total;
   if (total === 0) return '0';
-  const kinds = errorKindsInOrder.filter((k) => m.errors[k] > 0);
+  const kinds = errorKindsInOrder.filter((k) => (m.errors[k] ?? 0) > 0);
   if (kinds.length === 1 && m.errors[kinds[0]!] === total)
     return `${formatCount(total)} ${errorAbbrev[kinds[0]!]}`;
   return `${formatCount(total)} (${kinds.map((k) => `${formatCount(m.errors[k])} ${errorAbbrev[k]}`).join(', ')})`;

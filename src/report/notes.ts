@@ -203,7 +203,7 @@ function errorNotes(rows: readonly SummaryRow[]): SummaryNote[] {
     }
     if (!m || m.errors.total === 0) continue;
     const samples = errorKindsInOrder
-      .filter((k) => m.errors[k] > 0)
+      .filter((k) => (m.errors[k] ?? 0) > 0)
       .map((k) => {
         const sample = m.errorSamples[k];
         return `${formatCount(m.errors[k])} ${k}${sample === undefined ? '' : ` (e.g. "${truncate(sample, 80)}")`}`;

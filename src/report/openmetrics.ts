@@ -179,7 +179,7 @@ export function renderOpenMetrics(result: Result): string {
       f.max.sample('', labels, latency.max / 1e6);
     }
     f.ops.sample('', labels, m.ops);
-    for (const k of errorKinds) f.errors.sample('', { ...labels, kind: k }, m.errors[k]);
+    for (const k of errorKinds) f.errors.sample('', { ...labels, kind: k }, m.errors[k] ?? 0);
     f.dropped.sample('', labels, m.dropped);
     f.window.sample('', labels, m.durationMs / 1000);
     f.throughput.sample('', labels, m.delivery ? m.delivery.throughput : m.throughput);

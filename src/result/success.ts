@@ -16,7 +16,7 @@ export function noSuccessReason(m: Measurement): string | undefined {
   }
   const what: string[] = [];
   for (const k of errorKinds) {
-    const n = m.errors[k];
+    const n = m.errors[k] ?? 0;
     if (n === 0) continue;
     const sample = m.errorSamples[k];
     what.push(

@@ -1,8 +1,11 @@
 import type { CpuPlacement } from '../proc/placement.js';
 import type { CaseSpec, Plan } from '../scenario/types.js';
 
-/** How a failed operation is counted: every error a pattern client reports is one of these. */
-export const errorKinds = ['timeout', 'connection', 'protocol', 'mismatch'] as const;
+/**
+ * How a failed operation is counted: every error a pattern client reports is one of these.
+ * 'oversize': the answer was larger than a client reads (`maxResponseBytes`); absent in older results.
+ */
+export const errorKinds = ['timeout', 'connection', 'protocol', 'mismatch', 'oversize'] as const;
 export type ErrorKind = (typeof errorKinds)[number];
 
 /**

@@ -119,4 +119,58 @@ describe('a target that stops succeeding fails its case, counting what happened'
     assert.equal(result.status, 'failed', JSON.stringify(result.error));
     assert.equal(result.error?.code, 'E_NO_SUCCESS');
   });
+
+  it('an endless chunked body: the operation fails as oversize at 64 MiB, the driver memory bounded', async () => {
+    // One framed 1 MiB chunk, written again and again (the server shares the test's event loop).
+    const data = Buffer.alloc(1024 * 1024, 0x61);
+    const chunk = Buffer.concat([Buffer.from(`${data.length.toString(16)}\r\n`), data, Buffer.from('\r\n')]);
+    const url = await listen(
+      createNetServer((s) => {
+        s.on('error', () => undefined);
+        s.once('data', () => {
+          s.write('HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n');
+          const more = (): void => {
+            while (!s.destroyed && s.write(chunk));
+            if (!s.destroyed) s.once('drain', more);
+          };
+          more();
+        });
+      }),
+    );
+    const started = Date.now();
+    const result = await runCase(
+      caseSpec({
+        pattern: 'rest',
+        ...short,
+        timeoutMs: 20_000,
+        load: { model: 'closed', connections: 1, inFlight: 1 },
+        target: url,
+        request: post,
+      }),
+    );
+    // The first request (the probe) already fails: a clear message, not a timeout.
+    assert.equal(result.status, 'failed');
+    assert.match(
+      result.error?.message ?? '',
+      /response over [\d,]+ bytes, more than the 64 MiB a client reads/,
+    );
+    assert.ok(Date.now() - started < 15_000, 'failed at the bound, not at the op timeout');
+    const maxRssMiB = process.resourceUsage().maxRSS / 1024;
+    assert.ok(maxRssMiB < 1024, `driver peak RSS ${Math.round(maxRssMiB)} MiB`);
+  });
+
+  it('a 1 GiB Content-Length (lean rest client): refused at the head, not read', async () => {
+    const url = await listen(
+      createNetServer((s) => {
+        s.on('error', () => undefined);
+        s.on('data', () => s.write(`HTTP/1.1 200 OK\r\ncontent-length: ${2 ** 30}\r\n\r\n`));
+      }),
+    );
+    const result = await runCase(caseSpec({ pattern: 'rest', ...short, target: url }));
+    assert.equal(result.status, 'failed');
+    assert.match(
+      result.error?.message ?? '',
+      /response of 1,073,741,824 bytes, more than the 64 MiB a client reads/,
+    );
+  });
 });
