@@ -23,6 +23,10 @@ export type ErrorCode =
   | 'E_SERVER_START'
   | 'E_SERVER_CRASHED'
   | 'E_RUN_FAILED'
+  /** A case's window ended without one successful operation (every one failed, or none came back). */
+  | 'E_NO_SUCCESS'
+  /** The broker a queue case goes through (one commbench started) died during the run. */
+  | 'E_BROKER_DIED'
   | 'E_INTERRUPTED'
   | 'E_RESULT_INVALID'
   /** `check`: a threshold was crossed. */
@@ -48,6 +52,8 @@ const exitCodeOf: Record<ErrorCode, ExitCode> = {
   E_SERVER_START: ExitCode.environment,
   E_SERVER_CRASHED: ExitCode.failed,
   E_RUN_FAILED: ExitCode.failed,
+  E_NO_SUCCESS: ExitCode.failed,
+  E_BROKER_DIED: ExitCode.failed,
   E_INTERRUPTED: ExitCode.interrupted,
   E_OUTPUT: ExitCode.environment,
 };

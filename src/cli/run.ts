@@ -11,6 +11,7 @@ import { isRunning } from '../proc/usage.js';
 import { packageVersion } from '../paths.js';
 import { brokerEnvVar, brokerKindFor, brokerKinds, redactCredentials } from '../brokers/index.js';
 import { redactSecrets, requestSecrets } from '../patterns/request/env.js';
+import { requestProblems } from '../patterns/request/preflight.js';
 import { createProgress } from '../report/progress.js';
 import { addRequestFlags, applyRequestFlags, requestFromFlags, type RequestFlags } from './request-flags.js';
 import { parseFormats, type ReportFormat } from '../report/formats.js';
@@ -252,6 +253,8 @@ async function runCommand(scenario: string, flags: RunFlags & RequestFlags): Pro
   const startAt = flags.startAt === undefined ? undefined : parseStartAt(flags.startAt);
   const plan = shard ? await shardPlan(loaded, shard) : loaded;
   if (serverPids) checkServerPids(serverPids, plan.cases);
+  // What only the run would find (a missing file, an unset ${ENV:…}, a header with a line break): before anything starts.
+  checkRequests(plan);
   // Where the result goes is settled before the run: a measured run must not be lost at the end.
   const now = new Date();
   // Claimed now (a lock beside it): another run started meanwhile takes another name or is refused.
@@ -391,6 +394,31 @@ async function measureAndWrite(
   const code = exitCodeOf(result);
   if (code !== ExitCode.ok) return code;
   return (written.failed ?? reportFailure) ? ExitCode.environment : code;
+}
+
+/** Throws E_USAGE listing every problem of the plan's request blocks (each once, with its cases). */
+function checkRequests(plan: Plan): void {
+  const byProblem = new Map<string, string[]>();
+  for (const c of plan.cases) {
+    for (const problem of c.request ? requestProblems(c.request) : [])
+      byProblem.set(problem, [...(byProblem.get(problem) ?? []), c.id]);
+  }
+  if (byProblem.size === 0) return;
+  const cases = (ids: readonly string[]): string =>
+    plan.cases.length === 1 ? '' : ` (${ids.length > 3 ? `${ids.length} cases` : ids.join(', ')})`;
+  const [first] = [...byProblem];
+  throw new CommbenchError(
+    'E_USAGE',
+    byProblem.size === 1 && first
+      ? `${first[0]}${cases(first[1])}`
+      : `${byProblem.size} problems with the request`,
+    {
+      ...(byProblem.size > 1 ? { details: [...byProblem].map(([p, ids]) => `${p}${cases(ids)}`) } : {}),
+      hint:
+        'paths in a scenario file are relative to that file, on the command line to the current directory; ' +
+        '${ENV:NAME} needs NAME exported; header values are one line',
+    },
+  );
 }
 
 const environmentErrors = new Set(['E_TARGET_UNREACHABLE', 'E_PORT_IN_USE', 'E_SERVER_START']);

@@ -34,8 +34,24 @@ test('parseShard / parseStartAt: accepted forms and one-line errors with a hint'
       bad,
     );
   }
-  assert.equal(parseStartAt('2026-12-02T20:00:00Z'), Date.UTC(2026, 11, 2, 20));
-  assert.equal(parseStartAt('1796241600000'), 1796241600000);
+  const now = Date.UTC(2026, 11, 2, 19, 58);
+  assert.equal(parseStartAt('2026-12-02T20:00:00Z', now), Date.UTC(2026, 11, 2, 20));
+  assert.equal(parseStartAt('1796241600000', 1796241600000 - 30_000), 1796241600000);
+  // Out of range: a clear usage error, never a RangeError (an invalid Date) or a timer that fires at once.
+  const outOfRange: [string, RegExp][] = [
+    ['99999999999999999', /out of range\) is more than 7 days ahead/],
+    ['2027-01-02T20:00:00Z', /more than 7 days ahead/],
+    ['2026-12-02T18:00:00Z', /more than an hour in the past/],
+    ['1796241600', /more than an hour in the past \(epoch seconds\? it takes milliseconds\)/],
+  ];
+  for (const [bad, message] of outOfRange) {
+    assert.throws(
+      () => parseStartAt(bad, now),
+      (e: CommbenchError) =>
+        e.code === 'E_USAGE' && message.test(e.message) && /7 days ahead/.test(e.hint ?? ''),
+      bad,
+    );
+  }
   for (const bad of ['soon', '12', '2026-12-02', '+5s']) {
     assert.throws(
       () => parseStartAt(bad),

@@ -31,14 +31,34 @@ export function parseShard(text: string): Shard {
   return { index, count };
 }
 
-/** Parses an ISO 8601 time ('2026-12-02T20:00:00Z') or epoch milliseconds; returns epoch ms. */
-export function parseStartAt(text: string): number {
+/** How far ahead `--start-at` may be (shards are started together; a week covers an overnight plan). */
+export const startAtMaxAheadMs = 7 * 24 * 3600_000;
+/** How far in the past `--start-at` may be (a shard started a little late still joins; older is a mistake). */
+export const startAtMaxBehindMs = 3600_000;
+
+/**
+ * Parses an ISO 8601 time ('2026-12-02T20:00:00Z') or epoch milliseconds; returns epoch ms. Throws
+ * E_USAGE for anything else, and for a time more than a week ahead or an hour in the past of `now`
+ * (epoch seconds given as milliseconds land in 1970).
+ */
+export function parseStartAt(text: string, now = Date.now()): number {
   const trimmed = text.trim();
   const epoch = /^\d{10,}$/.test(trimmed) ? Number(trimmed) : Date.parse(trimmed);
+  const example = `e.g. --start-at ${new Date(Math.ceil(now / 60_000) * 60_000 + 60_000).toISOString()} or --start-at $(( $(date +%s) * 1000 + 30000 ))`;
   if (!Number.isFinite(epoch) || !/^\d{10,}$|^\d{4}-\d{2}-\d{2}T/.test(trimmed)) {
     throw new CommbenchError('E_USAGE', `--start-at ${JSON.stringify(text)}: not an ISO time or epoch ms`, {
-      hint: `e.g. --start-at ${new Date(Math.ceil(Date.now() / 60_000) * 60_000 + 60_000).toISOString()} or --start-at $(( $(date +%s) * 1000 + 30000 ))`,
+      hint: example,
     });
+  }
+  const ahead = epoch - now;
+  if (ahead > startAtMaxAheadMs || ahead < -startAtMaxBehindMs) {
+    const when = Number.isNaN(new Date(epoch).getTime()) ? 'out of range' : new Date(epoch).toISOString();
+    const seconds = /^\d{10}$/.test(trimmed) ? ' (epoch seconds? it takes milliseconds)' : '';
+    throw new CommbenchError(
+      'E_USAGE',
+      `--start-at ${JSON.stringify(text)} (${when}) is ${ahead > 0 ? 'more than 7 days ahead' : 'more than an hour in the past'}${seconds}`,
+      { hint: `a time between an hour ago and 7 days ahead, ${example}` },
+    );
   }
   return epoch;
 }

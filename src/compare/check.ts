@@ -4,6 +4,7 @@
  * or '*' for every case (and may be left out with its dot); every selected case must pass. A
  * misspelled metric or selector is an error that lists the valid ones, never a pass.
  */
+import { noSuccessReason } from '../result/success.js';
 import { CommbenchError } from '../errors.js';
 import { caseLabels } from '../report/model.js';
 import type { CaseResult, Result } from '../result/types.js';
@@ -155,6 +156,9 @@ export interface CheckOutcome {
 /** Why `c` cannot pass a threshold, or undefined when it ran to completion. */
 export function incompleteReason(c: CaseResult): string | undefined {
   const partial = c.repetitions.filter((r) => r.endReason !== 'completed');
+  // Results written before such cases were failed at run time: no success is a failure here too.
+  const none = c.status === 'ok' && c.summary ? noSuccessReason(c.summary) : undefined;
+  if (none !== undefined) return `the case had no successful operation (${none})`;
   if (c.status === 'ok' && partial.length === 0 && c.summary) return undefined;
   const why =
     c.error?.message ??
@@ -179,7 +183,8 @@ export function checkThresholds(result: Result, thresholds: readonly Threshold[]
       continue;
     }
     const measured = selected.filter((c) => c.summary && t.metric.read(c.summary) !== undefined);
-    if (measured.length === 0 && selected.some((c) => c.summary)) {
+    // A metric absent from a case that failed (no successful operation: no latency) crosses, below.
+    if (measured.length === 0 && selected.some((c) => c.summary && incompleteReason(c) === undefined)) {
       problems.push(`${JSON.stringify(t.text)}: the result has no ${t.metric.name} for ${t.selector}`);
       continue;
     }

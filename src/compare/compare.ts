@@ -4,6 +4,7 @@
  * change that is both statistically real (the interval excludes no change) and beyond the
  * threshold. Pure: Results in, a Comparison out; rendering is in ./render.ts.
  */
+import { noSuccessReason } from '../result/success.js';
 import { caseLabels } from '../report/model.js';
 import type { CaseResult, Measurement, Result } from '../result/types.js';
 import type { CaseSpec } from '../scenario/types.js';
@@ -240,10 +241,10 @@ export function compareResults(base: Result, head: Result, opts: CompareOptions)
     if (b.length === 0 || h.length === 0) {
       const side = b.length === 0 && h.length === 0 ? 'both' : b.length === 0 ? 'base' : 'head';
       const which = side === 'head' ? pair.head : pair.base;
-      const reason = `no measurements in ${side} (${which.error?.message ?? which.status})`;
+      const reason = `no measurements in ${side} (${whyUnusable(which)})`;
       unmatched.push({ side, label, id: pair.base.spec.id, reason });
       if (side !== 'base') {
-        const why = pair.head.error?.message ?? pair.head.status;
+        const why = whyUnusable(pair.head);
         failures.push({ label, id: pair.base.spec.id, reason: `no measurements in the head (${why})` });
       }
       continue;
@@ -430,6 +431,11 @@ export function verdictOf(
 }
 
 /** Repetitions to compare: the completed ones, or all when none completed. */
+/** Why a case has no usable repetition: its error, or (results written before such cases failed) no success. */
+function whyUnusable(c: CaseResult): string {
+  return c.error?.message ?? (c.summary ? noSuccessReason(c.summary) : undefined) ?? c.status;
+}
+
 function usable(c: CaseResult): Measurement[] {
   const done = c.repetitions.filter((r) => r.endReason === 'completed' && r.ops > 0);
   return done.length > 0 ? done : c.repetitions.filter((r) => r.ops > 0);

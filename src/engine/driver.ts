@@ -386,6 +386,7 @@ async function runLoad(
   const closeWindow = (): void => {
     if (!windowOpened || windowClosed) return;
     windowClosed = true;
+    recorder.windowClosed(clock.now());
     if (deliveries) deliveries.measuring = false;
     eld.disable();
     eluValue = performance.eventLoopUtilization(elu).utilization;

@@ -102,6 +102,7 @@ export function measure(
     drained: sum(reports, (r) => r.drained),
     sent,
     dropped,
+    unansweredAtEnd: sum(reports, (r) => r.unansweredAtEnd),
     verified: sum(reports, (r) => r.verified),
     latency: summarizeHistogram(mergeEncoded(reports.map((r) => r.latency))),
     ...(failed.totalCount > 0 ? { failedLatency: summarizeHistogram(failed) } : {}),
@@ -330,6 +331,9 @@ export function mergeMeasurements(reps: readonly Measurement[]): Measurement | u
     ...(reps.some((r) => r.drained !== undefined) ? { drained: sum(reps, (r) => r.drained ?? 0) } : {}),
     sent: sum(reps, (r) => r.sent),
     dropped: sum(reps, (r) => r.dropped),
+    ...(reps.some((r) => r.unansweredAtEnd !== undefined)
+      ? { unansweredAtEnd: sum(reps, (r) => r.unansweredAtEnd ?? 0) }
+      : {}),
     verified: sum(reps, (r) => r.verified),
     latency: summarizeHistogram(mergeHistograms(reps.map((r) => decodeHistogram(r.latency.encoded)))),
     ...mergedFailedLatency(reps),
@@ -479,7 +483,14 @@ function sum<T>(items: readonly T[], f: (item: T) => number): number {
 }
 
 function sumErrors(all: readonly Readonly<Record<ErrorKind, number>>[]): Record<ErrorKind, number> {
-  const out: Record<ErrorKind, number> = { timeout: 0, connection: 0, protocol: 0, mismatch: 0, rejected: 0 };
+  const out: Record<ErrorKind, number> = {
+    timeout: 0,
+    connection: 0,
+    protocol: 0,
+    mismatch: 0,
+    rejected: 0,
+    oversize: 0,
+  };
   // `?? 0`: results written before a kind existed lack its key.
   for (const e of all)
     for (const k of errorKinds) out[k] += (e as Partial<Record<ErrorKind, number>>)[k] ?? 0;

@@ -31,6 +31,12 @@ export interface RecorderSnapshot {
   readonly backlogWait: string;
   readonly errors: Record<ErrorKind, number>;
   readonly errorSamples: Partial<Record<ErrorKind, string>>;
+  /**
+   * Operations in flight when the window closed (whenever they were due) that never succeeded
+   * afterwards (they failed, timed out or were abandoned at the drain deadline): a server that
+   * stopped answering shows here even when their timeouts fall after the window. 0 when healthy.
+   */
+  readonly unansweredAtEnd: number;
   /** µs, measured like `latency`, of the operations due in the window that failed. */
   readonly failedLatency: string;
   /**
@@ -64,6 +70,13 @@ export class Recorder {
   tickOps = 0;
   /** Failed operations since the last progress tick. */
   tickErrors = 0;
+  /** Operations sent and not yet finished, now. */
+  pending = 0;
+  /** `pending` when the window closed (see `windowClosed`), and when it did (driver clock). */
+  #inFlightAtEnd = 0;
+  #closedAt = Number.POSITIVE_INFINITY;
+  /** Of the operations in flight when the window closed, those that succeeded after. */
+  #answeredAfterEnd = 0;
   readonly latency = createHistogram();
   readonly service = createHistogram();
   readonly sendLag = createHistogram();
@@ -75,6 +88,7 @@ export class Recorder {
     protocol: 0,
     mismatch: 0,
     rejected: 0,
+    oversize: 0,
   };
   readonly errorSamples: Partial<Record<ErrorKind, string>> = {};
   readonly #seconds: { ops: number; errors: number; latency: Histogram }[] = [];
@@ -111,6 +125,7 @@ export class Recorder {
    * backlog for a free connection (rate model; 0 when one was free on time).
    */
   started(intended: number, sentAt: number, verify: boolean, queuedMs = 0): void {
+    this.pending++;
     if (!this.measures(intended)) return;
     this.sent++;
     if (verify) this.verified++;
@@ -128,6 +143,8 @@ export class Recorder {
    * driver's own send lag): the backlog wait is the server's and stays in, the lag is not.
    */
   ok(intended: number, sentAt: number, doneAt: number, queuedMs = 0): void {
+    this.pending--;
+    if (sentAt <= this.#closedAt && doneAt > this.#closedAt) this.#answeredAfterEnd++;
     this.tickOps++;
     if (this.frozen) return;
     const serviceUs = (doneAt - sentAt) * 1000;
@@ -147,6 +164,7 @@ export class Recorder {
   }
 
   failed(intended: number, sentAt: number, doneAt: number, err: unknown, queuedMs = 0): ErrorKind {
+    this.pending--;
     this.tickOps++;
     this.tickErrors++;
     const kind = this.abandoned ? 'timeout' : err instanceof OpError ? err.kind : 'protocol';
@@ -162,6 +180,13 @@ export class Recorder {
     const from = this.correctFromIntended ? intended + sendLagMs(intended, sentAt, queuedMs) : sentAt;
     recordMicros(this.failedLatency, (doneAt - from) * 1000);
     return kind;
+  }
+
+  /** The measured window has just closed: what is still pending is in flight at its end. */
+  windowClosed(now: number): void {
+    if (this.frozen) return;
+    this.#inFlightAtEnd = this.pending;
+    this.#closedAt = now;
   }
 
   drop(intended: number): void {
@@ -194,6 +219,7 @@ export class Recorder {
       backlogWait: encodeHistogram(this.backlogWait),
       errors: { ...this.errors },
       errorSamples: { ...this.errorSamples },
+      unansweredAtEnd: Math.max(0, this.#inFlightAtEnd - this.#answeredAfterEnd),
       failedLatency: encodeHistogram(this.failedLatency),
       timeline: this.#seconds
         .slice(0, seconds)

@@ -1,4 +1,5 @@
 import { verdictForLoad } from './verdict.js';
+import { brokerOf, type RunningBroker } from '../brokers/index.js';
 import { brokerOfCase, startRunBrokers } from '../brokers/run.js';
 import { CommbenchError, isCommbenchError } from '../errors.js';
 import { collectGarbage } from '../metrics/gc.js';
@@ -16,6 +17,7 @@ import { loadDefinition } from './load/registry.js';
 import { connectDriver, type DriverReport, type DriverSpec, type Progress } from './driver.js';
 import { describeEnvironment } from './environment.js';
 import { measure, mergeMeasurements, type WindowUsage } from './measure.js';
+import { noSuccessReason } from '../result/success.js';
 import { startServerProcess, type HelperUsage, type ServerProcess, type ServerUsage } from './server-host.js';
 import { choosePacing } from './pacing.js';
 import { pidUsageSource, serverPidOf, type ServerPids, type ServerUsageSource } from './server-pid.js';
@@ -80,6 +82,7 @@ export async function runPlan(plan: Plan, opts: RunOptions = {}): Promise<Result
   const rounds = Math.max(0, ...plan.cases.map((c) => c.repeat));
   // Queue patterns' brokers start once per run (RabbitMQ takes seconds), not per case.
   const brokers = await startRunBrokers(plan.cases.filter((c) => !c.target).map((c) => c.pattern));
+  const runOpts: CaseRunOptions = { ...opts, brokers: brokers.started };
   let slot = opts.startAt;
   try {
     for (let round = 0; round < rounds && !opts.signal?.aborted; round++) {
@@ -87,7 +90,7 @@ export async function runPlan(plan: Plan, opts: RunOptions = {}): Promise<Result
         if (opts.signal?.aborted) break;
         if (run.done || round >= run.spec.repeat) continue;
         opts.hooks?.caseStarted?.(run.spec, index, total, round);
-        await run.runRepetition(round, opts, slot);
+        await run.runRepetition(round, runOpts, slot);
         if (slot !== undefined) slot += run.spec.warmupMs + run.spec.durationMs + slotGapMs;
         opts.hooks?.caseFinished?.(run.result(), index, total);
       }
@@ -112,6 +115,26 @@ export async function runPlan(plan: Plan, opts: RunOptions = {}): Promise<Result
   };
 }
 
+/** What the runner passes down to a case besides the caller's options: the run's brokers. */
+interface CaseRunOptions extends RunOptions {
+  /** The brokers this run started: one that dies fails the case using it, and every later one. */
+  readonly brokers?: readonly RunningBroker[];
+}
+
+/** The started broker the case's traffic goes through, if any (none for --target or a --broker-url broker). */
+function caseBroker(
+  spec: CaseSpec,
+  brokers: readonly RunningBroker[] | undefined,
+): RunningBroker | undefined {
+  if (spec.target !== undefined || !brokers) return undefined;
+  const kind = brokerOf(spec.pattern, spec.options);
+  return kind === undefined ? undefined : brokers.find((b) => b.kind === kind);
+}
+
+function describeExit(exit: { code: number | null; signal: NodeJS.Signals | null }): string {
+  return exit.signal ?? `exit code ${exit.code}`;
+}
+
 /** Runs every repetition of one case, back to back. */
 export async function runCase(spec: CaseSpec, opts: RunOptions = {}): Promise<CaseResult> {
   const run = new CaseRun(spec);
@@ -131,19 +154,24 @@ class CaseRun {
 
   constructor(readonly spec: CaseSpec) {}
 
-  async runRepetition(r: number, opts: RunOptions, scheduledEpoch?: number): Promise<void> {
+  async runRepetition(r: number, opts: CaseRunOptions, scheduledEpoch?: number): Promise<void> {
     this.started = true;
     opts.hooks?.repetitionStarted?.(this.spec, r);
     try {
       const m = await runRepetition(this.spec, r, opts, scheduledEpoch);
       if (m.durationMs > 0) this.repetitions.push(m.measurement);
-      if (m.measurement.endReason === 'server-crashed') {
+      if (m.brokerDied !== undefined) {
+        this.end('failed', { code: 'E_BROKER_DIED', message: m.brokerDied });
+      } else if (m.measurement.endReason === 'server-crashed') {
         this.end('server-crashed', {
           code: 'E_SERVER_CRASHED',
           message: m.crash ?? 'the server process exited during the run',
         });
       } else if (m.measurement.endReason === 'interrupted') {
         this.end('interrupted');
+      } else if (m.measurement.endReason === 'completed' && !opts.signal?.aborted) {
+        const reason = noSuccessReason(m.measurement);
+        if (reason !== undefined) this.end('failed', { code: 'E_NO_SUCCESS', message: reason });
       }
     } catch (err) {
       this.end(opts.signal?.aborted ? 'interrupted' : 'failed', {
@@ -179,10 +207,20 @@ class CaseRun {
 async function runRepetition(
   spec: CaseSpec,
   repetition: number,
-  opts: RunOptions,
+  opts: CaseRunOptions,
   scheduledEpoch?: number,
-): Promise<{ measurement: Measurement; durationMs: number; crash?: string }> {
+): Promise<{ measurement: Measurement; durationMs: number; crash?: string; brokerDied?: string }> {
   if (scheduledEpoch !== undefined) await sleepUntil(scheduledEpoch - prepareMs, opts.signal);
+  // Interrupted while waiting for the slot: nothing starts.
+  if (opts.signal?.aborted) throw new CommbenchError('E_INTERRUPTED', 'interrupted before the load started');
+  const broker = caseBroker(spec, opts.brokers);
+  if (broker?.hasExited) {
+    throw new CommbenchError(
+      'E_BROKER_DIED',
+      `the ${broker.kind} broker commbench started (pid ${broker.pid}) died earlier in the run (${describeExit(await broker.exited)}); the cases that need it cannot run`,
+      { hint: 'run again, or give a broker of your own with --broker-url' },
+    );
+  }
   const server: ServerProcess | undefined = spec.target
     ? undefined
     : await startServerProcess(
@@ -207,6 +245,7 @@ async function runRepetition(
   const onOuterAbort = (): void => abort.abort('interrupted');
   let stopping = false;
   let crash: string | undefined;
+  let brokerDied: string | undefined;
   try {
     if (spec.placement?.driver) unpin = pinThisProcess(spec.placement.driver);
     // A Ctrl-C while the server was starting has already fired: it must still stop this repetition.
@@ -216,6 +255,11 @@ async function runRepetition(
       if (stopping) return;
       crash = `the ${spec.pattern} server process exited during the run (${exit.signal ?? `exit code ${exit.code}`})`;
       abort.abort('server-crashed');
+    });
+    void broker?.exited.then((exit) => {
+      if (stopping) return;
+      brokerDied = `the ${broker.kind} broker commbench started (pid ${broker.pid}) died during the run (${describeExit(exit)}); the window ended there`;
+      abort.abort('failed');
     });
     const hold = loadDefinition(spec.load).hold;
     if (hold) {
@@ -232,6 +276,7 @@ async function runRepetition(
         measurement: placed(measurement),
         durationMs: measurement.durationMs,
         ...(crash ? { crash } : {}),
+        ...(brokerDied ? { brokerDied } : {}),
       };
     }
     const search = loadDefinition(spec.load).search;
@@ -264,6 +309,7 @@ async function runRepetition(
         measurement: placed(measurement),
         durationMs: measurement.durationMs,
         ...(crash ? { crash } : {}),
+        ...(brokerDied ? { brokerDied } : {}),
       };
     }
     const window = await driveWindow(spec, repetition, server, abort.signal, opts, scheduledEpoch);
@@ -272,6 +318,7 @@ async function runRepetition(
       measurement: placed(window.measurement),
       durationMs: window.durationMs,
       ...(crash ? { crash } : {}),
+      ...(brokerDied ? { brokerDied } : {}),
     };
   } finally {
     stopping = true;
@@ -365,6 +412,8 @@ function serverNofile(spec: CaseSpec): { nofile?: number } {
   return { nofile: obtainableNofile(wanted) };
 }
 
+const maxTimerMs = 2 ** 31 - 1;
+
 /** Resolves at wall-clock `epochMs` (at once when past), or when `signal` aborts. */
 async function sleepUntil(epochMs: number, signal: AbortSignal | undefined): Promise<void> {
   const ms = epochMs - epochNow();
@@ -375,7 +424,16 @@ async function sleepUntil(epochMs: number, signal: AbortSignal | undefined): Pro
       signal?.removeEventListener('abort', done);
       resolve();
     };
-    const timer = setTimeout(done, ms);
+    // setTimeout fires at once past 2^31-1 ms: a long wait goes in steps.
+    let timer: NodeJS.Timeout;
+    const step = (): void => {
+      const left = epochMs - epochNow();
+      timer =
+        left <= 0
+          ? setTimeout(done, 0)
+          : setTimeout(left > maxTimerMs ? step : done, Math.min(left, maxTimerMs));
+    };
+    step();
     signal?.addEventListener('abort', done, { once: true });
   });
 }

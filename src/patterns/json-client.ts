@@ -3,7 +3,14 @@ import { Client, type Dispatcher } from 'undici';
 import type { EchoRecord } from '../message.js';
 import { tlsProblem } from './request/tls.js';
 import { PendingQueue, type PendingOp } from './pending.js';
-import { OpError, toOpError, type ClientContext, type PatternClient } from './types.js';
+import {
+  maxResponseBytes,
+  OpError,
+  oversizeError,
+  toOpError,
+  type ClientContext,
+  type PatternClient,
+} from './types.js';
 
 /** What differs between JSON-over-HTTP/1.1 echo clients (rest, graphql): the request and the check. */
 export interface JsonExchange {
@@ -57,17 +64,32 @@ class JsonOp implements PendingOp, Dispatcher.DispatchHandler {
   onRequestStart(): void {}
 
   onResponseStart(
-    _controller: Dispatcher.DispatchController,
+    controller: Dispatcher.DispatchController,
     statusCode: number,
     headers: ResponseHeaders,
   ): void {
     this.status = statusCode;
     this.received = headers;
+    const announced = Number(headers['content-length']);
+    if (announced > maxResponseBytes) this.oversize(controller, oversizeError(announced, true));
   }
 
-  onResponseData(_controller: Dispatcher.DispatchController, chunk: Buffer): void {
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.settled) return;
+    if (this.length + chunk.length > maxResponseBytes)
+      return this.oversize(controller, oversizeError(this.length + chunk.length, false));
     this.chunks.push(chunk);
     this.length += chunk.length;
+  }
+
+  /** Fails the operation as too large and aborts the response (undici closes the connection). */
+  private oversize(controller: Dispatcher.DispatchController, err: OpError): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.chunks = [];
+    this.done();
+    this.reject(err);
+    controller.abort(err);
   }
 
   onResponseEnd(): void {

@@ -175,6 +175,22 @@ export class OpError extends Error {
   }
 }
 
+/**
+ * The largest answer a client reads, bytes: a bigger one fails its operation as 'oversize' as soon
+ * as its size is known (Content-Length) or passed, and its connection is dropped — the driver's
+ * memory stays bounded whatever a server sends. Eight times the largest payload, JSON-escaped.
+ */
+export const maxResponseBytes = 64 * 1024 * 1024;
+
+/** The OpError of an answer over `maxResponseBytes` (`bytes`: its announced size or what arrived so far). */
+export function oversizeError(bytes: number, announced: boolean): OpError {
+  const mib = maxResponseBytes / (1024 * 1024);
+  return new OpError(
+    'oversize',
+    `response ${announced ? 'of' : 'over'} ${bytes.toLocaleString('en-US')} bytes, more than the ${mib} MiB a client reads: the server sends too much (wrong path or query?)`,
+  );
+}
+
 /** Maps any client-library error to an OpError kind by its errno / library code (errnoKind). */
 export function toOpError(err: unknown): OpError {
   if (err instanceof OpError) return err;

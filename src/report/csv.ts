@@ -39,6 +39,7 @@ export const csvColumns = [
   'errors_protocol',
   'errors_mismatch',
   'errors_rejected',
+  'errors_oversize',
   'dropped',
   'payload_bytes_per_op',
   'wire_bytes_per_op',
@@ -52,6 +53,8 @@ type Row = Record<(typeof csvColumns)[number], string | number | boolean | undef
 
 function rowOf(c: CaseResult, m: Measurement | undefined, repetition: string): Row {
   const s = c.spec;
+  // No successful operation: no latency (empty cells), not 0.
+  const timed = m && m.latency.count > 0 ? m : undefined;
   return {
     case_id: s.id,
     pattern: s.pattern,
@@ -69,15 +72,15 @@ function rowOf(c: CaseResult, m: Measurement | undefined, repetition: string): R
     duration_ms: m?.durationMs,
     ops: m?.ops,
     throughput: m?.throughput,
-    latency_mean_us: m?.latency.mean,
-    latency_p50_us: m?.latency.p50,
-    latency_p90_us: m?.latency.p90,
-    latency_p95_us: m ? p95Of(m.latency) : undefined,
-    latency_p99_us: m?.latency.p99,
-    latency_p999_us: m?.latency.p999,
-    latency_max_us: m?.latency.max,
-    service_p50_us: m?.service.p50,
-    service_p99_us: m?.service.p99,
+    latency_mean_us: timed?.latency.mean,
+    latency_p50_us: timed?.latency.p50,
+    latency_p90_us: timed?.latency.p90,
+    latency_p95_us: timed ? p95Of(timed.latency) : undefined,
+    latency_p99_us: timed?.latency.p99,
+    latency_p999_us: timed?.latency.p999,
+    latency_max_us: timed?.latency.max,
+    service_p50_us: timed?.service.p50,
+    service_p99_us: timed?.service.p99,
     errors: m?.errors.total,
     errors_timeout: m?.errors.timeout,
     errors_connection: m?.errors.connection,
@@ -85,6 +88,8 @@ function rowOf(c: CaseResult, m: Measurement | undefined, repetition: string): R
     errors_mismatch: m?.errors.mismatch,
     errors_rejected:
       m === undefined ? undefined : ((m.errors as Partial<Record<string, number>>).rejected ?? 0),
+    errors_oversize:
+      m === undefined ? undefined : ((m.errors as Partial<Record<string, number>>).oversize ?? 0),
     dropped: m?.dropped,
     payload_bytes_per_op: m?.payload.perOp,
     wire_bytes_per_op: m?.wire.perOp,

@@ -90,15 +90,16 @@ export function renderHtml(result: Result): string {
       timeline: r.result!.summary!.timeline,
     }));
     const size = cardSize;
-    const cards = [
-      card(latencyPercentileChart(series, `Latency by percentile${name}`, { id: `g${i}l`, size })),
-    ];
+    // Without one successful operation there is no latency to draw (an axis of 0.0µs would say otherwise).
+    const timed = series.some((s) => s.latency.count > 0);
+    const cards = timed
+      ? [card(latencyPercentileChart(series, `Latency by percentile${name}`, { id: `g${i}l`, size }))]
+      : [];
     let note = '';
     if (hasTimeSeries(series)) {
-      cards.push(
-        card(latencyOverTimeChart(series, `Latency over time${name}`, { id: `g${i}lt`, size })),
-        card(throughputChart(series, `Throughput over time${name}`, { id: `g${i}t`, size })),
-      );
+      if (timed)
+        cards.push(card(latencyOverTimeChart(series, `Latency over time${name}`, { id: `g${i}lt`, size })));
+      cards.push(card(throughputChart(series, `Throughput over time${name}`, { id: `g${i}t`, size })));
       const failing = series
         .map((s, k) => ({ ...s, color: seriesColor(k) }))
         .filter((s) => s.timeline.some((p) => p.errors > 0));
@@ -117,7 +118,8 @@ export function renderHtml(result: Result): string {
       ...(note === '' ? [] : [note]),
     );
   });
-  const summaries = t.rows.filter((r) => r.row.result?.summary);
+  // Per-operation costs of cases with no successful operation are undefined: left out, not drawn as 0.
+  const summaries = t.rows.filter((r) => (r.row.result?.summary?.ops ?? 0) > 0);
   const bytes = summaries.map((r) => ({
     label: r.cells.case,
     payload: r.row.result!.summary!.payload.perOp,

@@ -58,18 +58,31 @@ export function mermaidCharts(groups: readonly RowGroup[]): MermaidChart[] {
     const name = g.label === '' ? '' : ` — ${g.label}`;
     const cases = rows.map((r) => r.cells.case);
     const m = rows.map((r) => r.result!.summary!);
-    const latency = m.map((s) => (s.delivery ? s.delivery.latency : s.latency));
-    const top = Math.max(...latency.map((l) => l.p99));
-    const [unit, scale] = top >= 1000 ? ['ms', 1000] : ['µs', 1];
-    // Mermaid draws bar series over each other: the p50 bar inside the (never shorter) p99 bar.
-    const title = `Latency${name} (${unit}): p99 bar, p50 bar inside it`;
-    charts.push({
-      title,
-      source: block(title, cases, `latency (${unit})`, top / scale, [
-        `bar [${latency.map((l) => num(l.p99 / scale)).join(', ')}]`,
-        `bar [${latency.map((l) => num(l.p50 / scale)).join(', ')}]`,
-      ]),
+    // Rows without a successful operation have no latency: left out of the latency chart, not drawn as 0.
+    const timed = m.flatMap((s, i) => {
+      const l = s.delivery ? s.delivery.latency : s.latency;
+      return l.count > 0 ? [{ l, c: cases[i]! }] : [];
     });
+    if (timed.length > 0) {
+      const latency = timed.map((t) => t.l);
+      const top = Math.max(...latency.map((l) => l.p99));
+      const [unit, scale] = top >= 1000 ? ['ms', 1000] : ['µs', 1];
+      // Mermaid draws bar series over each other: the p50 bar inside the (never shorter) p99 bar.
+      const title = `Latency${name} (${unit}): p99 bar, p50 bar inside it`;
+      charts.push({
+        title,
+        source: block(
+          title,
+          timed.map((t) => t.c),
+          `latency (${unit})`,
+          top / scale,
+          [
+            `bar [${latency.map((l) => num(l.p99 / scale)).join(', ')}]`,
+            `bar [${latency.map((l) => num(l.p50 / scale)).join(', ')}]`,
+          ],
+        ),
+      });
+    }
     const rates = m.map((s) => (s.delivery ? s.delivery.throughput : s.throughput));
     const tTitle = `Throughput${name} (ops/s)`;
     charts.push({

@@ -117,9 +117,11 @@ const errorAbbrev: Record<ErrorKind, string> = {
   protocol: 'proto',
   mismatch: 'mismatch',
   rejected: 'rejected',
+  oversize: 'too large',
 };
 export const errorKindsInOrder: readonly ErrorKind[] = [
   'mismatch',
+  'oversize',
   'connection',
   'protocol',
   'rejected',
@@ -243,7 +245,7 @@ export function unexplainedPartials(c: CaseResult): Measurement[] {
 function formatErrors(m: Measurement): string {
   const total = m.errors.total;
   if (total === 0) return '0';
-  const kinds = errorKindsInOrder.filter((k) => m.errors[k] > 0);
+  const kinds = errorKindsInOrder.filter((k) => (m.errors[k] ?? 0) > 0);
   if (kinds.length === 1 && m.errors[kinds[0]!] === total)
     return `${formatCount(total)} ${errorAbbrev[kinds[0]!]}`;
   return `${formatCount(total)} (${kinds.map((k) => `${formatCount(m.errors[k])} ${errorAbbrev[k]}`).join(', ')})`;
@@ -308,19 +310,22 @@ function cellsOf(label: string, spec: CaseSpec, m: Measurement | undefined, flag
   const dash = '-';
   // Push and queue rows: throughput and latency are the subscribers' (deliveries/s, publish → receipt).
   const rate = m?.delivery ? m.delivery.throughput : m?.throughput;
+  // No successful operation: latency and per-operation costs are absent, not 0.
   const latency = m?.delivery ? m.delivery.latency : m?.latency;
+  const timed = latency && latency.count > 0 ? latency : undefined;
+  const perOp = m && m.ops > 0 ? m : undefined;
   return {
     case: label,
     load: formatLoad(spec),
     opsPerSec: rate === undefined ? dash : rate < 100 ? rate.toFixed(1) : formatInteger(rate),
-    p50: latency ? formatMicros(latency.p50) : dash,
-    p99: latency ? formatMicros(latency.p99) : dash,
-    p999: latency ? formatMicros(latency.p999) : dash,
-    max: latency ? formatMicros(latency.max) : dash,
-    payload: m ? formatBytes(m.payload.perOp) : dash,
-    wire: m ? formatBytes(m.wire.perOp) : dash,
-    serverCpu: m?.server ? formatMicros(m.server.cpuUsPerOp) : dash,
-    driverCpu: m ? formatDriverCpu(m.driver) : dash,
+    p50: timed ? formatMicros(timed.p50) : dash,
+    p99: timed ? formatMicros(timed.p99) : dash,
+    p999: timed ? formatMicros(timed.p999) : dash,
+    max: timed ? formatMicros(timed.max) : dash,
+    payload: perOp ? formatBytes(perOp.payload.perOp) : dash,
+    wire: perOp ? formatBytes(perOp.wire.perOp) : dash,
+    serverCpu: perOp?.server ? formatMicros(perOp.server.cpuUsPerOp) : dash,
+    driverCpu: perOp ? formatDriverCpu(perOp.driver) : dash,
     errors: m ? formatErrors(m) : dash,
     detail: detailOf(m),
     flags: flags.map((f) => f.text).join(', '),

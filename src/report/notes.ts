@@ -41,6 +41,17 @@ function caseNotes(result: Result, rows: readonly SummaryRow[]): SummaryNote[] {
     if (reason === undefined || reason.length <= rowMessageMax) continue;
     notes.push({ topic: 'failed', group: 'cases', severity: 'error', text: `${label(r)}: ${reason}` });
   }
+  // A case that failed after measuring (e.g. no operation succeeded): its row has figures, the note says why.
+  for (const r of rows) {
+    const e = r.result?.error;
+    if (r.result?.status !== 'failed' || !r.result.summary || !e) continue;
+    notes.push({
+      topic: 'failed',
+      group: 'cases',
+      severity: 'error',
+      text: `failed: ${label(r)}: ${e.message}`,
+    });
+  }
   const cut = (r: SummaryRow, reason: string): string => {
     const reps = r.result?.repetitions.filter((m) => m.endReason === reason) ?? [];
     return reps
@@ -177,9 +188,18 @@ function errorNotes(rows: readonly SummaryRow[]): SummaryNote[] {
   const notes: SummaryNote[] = [];
   for (const r of rows) {
     const m = r.result?.summary;
+    const inFlight = m?.unansweredAtEnd ?? 0;
+    if (m && inFlight > 0 && m.ops > 0 && r.result?.status === 'ok') {
+      notes.push({
+        topic: 'errors',
+        group: 'cases',
+        severity: 'warn',
+        text: `in flight: ${label(r)}: ${formatInteger(inFlight)} operation${inFlight === 1 ? ' was' : 's were'} in flight when the window ended and never answered (timed out, failed or abandoned after it): the server stopped answering?`,
+      });
+    }
     if (!m || m.errors.total === 0) continue;
     const samples = errorKindsInOrder
-      .filter((k) => m.errors[k] > 0)
+      .filter((k) => (m.errors[k] ?? 0) > 0)
       .map((k) => {
         const sample = m.errorSamples[k];
         return `${formatCount(m.errors[k])} ${k}${sample === undefined ? '' : ` (e.g. "${truncate(sample, 80)}")`}`;

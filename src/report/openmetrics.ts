@@ -172,9 +172,12 @@ export function renderOpenMetrics(result: Result): string {
       fam.sample('_sum', labels, (l.mean * l.count) / 1e6);
       fam.sample('_count', labels, l.count);
     };
-    summary(f.quantiles, latency);
-    if (!m.delivery) summary(f.service, m.service);
-    f.max.sample('', labels, latency.max / 1e6);
+    // No successful operation: no quantiles (absent, not 0); the _count of 0 says so.
+    if (latency.count > 0) {
+      summary(f.quantiles, latency);
+      if (!m.delivery) summary(f.service, m.service);
+      f.max.sample('', labels, latency.max / 1e6);
+    }
     f.ops.sample('', labels, m.ops);
     for (const k of errorKinds)
       f.errors.sample('', { ...labels, kind: k }, (m.errors as Partial<Record<string, number>>)[k] ?? 0);

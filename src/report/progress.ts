@@ -244,10 +244,11 @@ function outcome(c: CaseResult, last: Measurement | undefined): string {
 function figures(m: Measurement): string[] {
   const rate = m.delivery ? m.delivery.throughput : m.throughput;
   const latency = m.delivery ? m.delivery.latency : m.latency;
+  const us = (v: number): string => (latency.count > 0 ? formatMicros(v) : '-');
   return [
     `${formatInteger(rate)} ${m.delivery ? 'deliveries' : 'ops'}/s`,
-    `p50 ${formatMicros(latency.p50)}`,
-    `p99 ${formatMicros(latency.p99)}`,
+    `p50 ${us(latency.p50)}`,
+    `p99 ${us(latency.p99)}`,
     `errors ${formatInteger(m.errors.total)}`,
   ];
 }

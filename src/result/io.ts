@@ -9,6 +9,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { CommbenchError, errnoCode } from '../errors.js';
 import { describeLoad } from '../engine/load/registry.js';
 import { mergeVerdicts, verdictForLoad } from '../engine/verdict.js';
+import { decodeHistogram } from '../metrics/histogram.js';
 import type { CaseSpec, LoadSpec } from '../scenario/types.js';
 import { renderJson } from './json.js';
 import { schemaVersion } from './types.js';
@@ -105,6 +106,7 @@ export function checkResult(data: unknown, source: string): Result {
       else if (!Array.isArray(c.repetitions)) problems.push(`cases[${i}].repetitions must be an array`);
     });
   }
+  if (problems.length === 0) problems.push(...histogramProblems(data.cases as unknown[]));
   if (problems.length > 0) {
     throw new CommbenchError('E_RESULT_INVALID', `${source} is not a valid commbench result`, {
       hint: 'the file was edited or damaged; re-run the scenario to get a fresh result',
@@ -162,6 +164,59 @@ function withoutOldFlags(b: BacklogMetrics): BacklogMetrics {
     reasons?: readonly string[];
   };
   return rest;
+}
+
+function decodeProblem(encoded: unknown): string | undefined {
+  if (typeof encoded !== 'string') return 'missing';
+  try {
+    decodeHistogram(encoded);
+    return undefined;
+  } catch (err) {
+    return (err as Error).message;
+  }
+}
+
+/** The encoded histograms of one measurement, by where they sit in it (e.g. 'delivery.latency'). */
+function encodedHistograms(m: Record<string, unknown>): [string, unknown][] {
+  const out: [string, unknown][] = [];
+  const summary = (at: string, v: unknown): void => {
+    if (v !== undefined) out.push([at, isObject(v) ? v.encoded : v]);
+  };
+  for (const key of ['latency', 'service', 'failedLatency']) summary(key, m[key]);
+  if (isObject(m.backlog) && m.backlog.encoded !== undefined) out.push(['backlog', m.backlog.encoded]);
+  if (isObject(m.delivery)) {
+    for (const key of ['latency', 'skew', 'jitter', 'subscribe', 'reconnect'])
+      summary(`delivery.${key}`, m.delivery[key]);
+  }
+  return out;
+}
+
+/**
+ * Every encoded histogram of every case that does not decode (damaged or edited), one line each
+ * naming the case: reports, compare and merge decode them, and must not fail half-way.
+ */
+function histogramProblems(cases: readonly unknown[]): string[] {
+  const problems: string[] = [];
+  cases.forEach((c, i) => {
+    if (!isObject(c) || !isObject(c.spec)) return;
+    const name = `case ${JSON.stringify(c.spec.id)} (cases[${i}])`;
+    const measurements: [string, unknown][] = [
+      ...(c.summary === undefined ? [] : [['summary', c.summary] as [string, unknown]]),
+      ...(c.repetitions as unknown[]).map((r, k) => [`repetitions[${k}]`, r] as [string, unknown]),
+    ];
+    for (const [at, m] of measurements) {
+      if (!isObject(m)) {
+        problems.push(`${name}: ${at} must be an object`);
+        continue;
+      }
+      for (const [field, encoded] of encodedHistograms(m)) {
+        const why = decodeProblem(encoded);
+        if (why !== undefined)
+          problems.push(`${name}: ${at}.${field}: not a valid encoded histogram (${why})`);
+      }
+    }
+  });
+  return problems;
 }
 
 /** Results written before cases carried `loadInfo` get it from their load (same schemaVersion). */

@@ -5,9 +5,10 @@ import type { CaseSpec, Plan } from '../scenario/types.js';
  * How a failed operation is counted: every error a pattern client reports is one of these.
  * `rejected`: the server turned the request away for load (HTTP 429 Too Many Requests, 503
  * Service Unavailable; the sample says its Retry-After) — not a broken server like a 500, which
- * is `protocol`. Results written before `rejected` existed lack the key: read it as 0.
+ * is `protocol`. 'oversize': the answer was larger than a client reads (`maxResponseBytes`).
+ * Results written before a kind existed lack its key: read it as 0.
  */
-export const errorKinds = ['timeout', 'connection', 'protocol', 'mismatch', 'rejected'] as const;
+export const errorKinds = ['timeout', 'connection', 'protocol', 'mismatch', 'rejected', 'oversize'] as const;
 export type ErrorKind = (typeof errorKinds)[number];
 
 /**
@@ -158,6 +159,13 @@ export interface Measurement {
   readonly sent: number;
   /** Rate model only: operations due while maxInFlight were outstanding, never sent. */
   readonly dropped: number;
+  /**
+   * Operations in flight when the window ended (whenever they were due) that never succeeded after
+   * it: they failed, timed out or were still pending at the drain deadline (those due in the window
+   * are also in `errors`). A server that stopped answering shows here even when no timeout fell in
+   * the window; 0 for a healthy run. Absent in older results.
+   */
+  readonly unansweredAtEnd?: number;
   /** Operations whose whole echo was compared (the rest have their seq checked). */
   readonly verified: number;
   /**

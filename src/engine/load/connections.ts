@@ -188,7 +188,15 @@ export async function holdConnections(
     latency,
     service: latency,
     timeline: [],
-    errors: { timeout: 0, connection: failed, protocol: 0, mismatch: 0, rejected: 0, total: failed },
+    errors: {
+      timeout: 0,
+      connection: failed,
+      protocol: 0,
+      mismatch: 0,
+      rejected: 0,
+      oversize: 0,
+      total: failed,
+    },
     errorSamples: failure ? { connection: failure } : {},
     payload: { requestPerOp: 0, responsePerOp: 0, perOp: 0 },
     wire: {

@@ -2,16 +2,25 @@ import { readFileSync } from 'node:fs';
 import { CommbenchError } from '../../errors.js';
 import { OpError } from '../types.js';
 import { resolveEnv, resolveEnvDeep } from './env.js';
+import { requestFileProblem } from './preflight.js';
 import type { ExpectSpec, RequestSpec } from './schema.js';
 import { compileTemplate, roundRobin } from './template.js';
 
-/** Reads a file the request block names; a missing one is a usage error naming the field. */
+const pathsHint =
+  'paths in a scenario file are relative to that file; on the command line, to the current directory';
+
+/**
+ * Reads a file the request block names; a missing one, one that is not a regular file (a device or
+ * a pipe) or one larger than `maxRequestFileBytes` is a usage error naming the field.
+ */
 export function readRequestFile(path: string, field: string): string {
+  const problem = requestFileProblem(path, field);
+  if (problem !== undefined) throw new CommbenchError('E_USAGE', problem, { hint: pathsHint });
   try {
     return readFileSync(path, 'utf8');
   } catch (err) {
     throw new CommbenchError('E_USAGE', `request.${field}: cannot read ${path}: ${(err as Error).message}`, {
-      hint: 'paths in a scenario file are relative to that file; on the command line, to the current directory',
+      hint: pathsHint,
     });
   }
 }

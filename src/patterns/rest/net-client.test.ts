@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { maxResponseBytes } from '../types.js';
 import { ResponseParser } from './net-client.js';
 
 interface Seen {
@@ -62,5 +63,36 @@ describe('rest net client: HTTP/1.1 response parser', () => {
       parse([Buffer.from('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n')]).errors[0] ?? '',
       /chunk size/,
     );
+  });
+});
+
+describe('rest net client: responses over maxResponseBytes', () => {
+  const oversizeOf = (chunks: readonly Buffer[]): { kind?: string; message?: string; responses: number } => {
+    let seen: { kind?: string; message?: string } = {};
+    let responses = 0;
+    const parser = new ResponseParser({
+      response: () => responses++,
+      error: (message, oversize) =>
+        (seen = { kind: oversize?.kind ?? 'protocol', message: oversize?.message ?? message }),
+    });
+    for (const c of chunks) parser.push(c);
+    return { ...seen, responses };
+  };
+
+  it('a Content-Length over the bound fails at the head, before any body is read', () => {
+    const r = oversizeOf([Buffer.from(`HTTP/1.1 200 OK\r\ncontent-length: ${maxResponseBytes + 1}\r\n\r\n`)]);
+    assert.equal(r.kind, 'oversize');
+    assert.match(r.message ?? '', /response of 67,108,865 bytes, more than the 64 MiB a client reads/);
+  });
+
+  it('a chunked body fails once it passes the bound, and stops keeping what arrived', () => {
+    const data = Buffer.alloc(1024 * 1024, 0x61);
+    const chunk = Buffer.concat([Buffer.from('100000\r\n'), data, Buffer.from('\r\n')]);
+    const chunks = [Buffer.from('HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n')];
+    for (let i = 0; i < 65; i++) chunks.push(chunk);
+    const r = oversizeOf(chunks);
+    assert.equal(r.kind, 'oversize');
+    assert.match(r.message ?? '', /response over 68,157,440 bytes/);
+    assert.equal(r.responses, 0);
   });
 });

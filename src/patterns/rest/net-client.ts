@@ -2,7 +2,14 @@ import { CommbenchError } from '../../errors.js';
 import { connect as netConnect, type Socket } from 'node:net';
 import type { EchoRecord } from '../../message.js';
 import { PendingQueue, type PendingOp } from '../pending.js';
-import { OpError, toOpError, type ClientContext, type PatternClient } from '../types.js';
+import {
+  maxResponseBytes,
+  OpError,
+  oversizeError,
+  toOpError,
+  type ClientContext,
+  type PatternClient,
+} from '../types.js';
 import type { RestOptions } from './index.js';
 import { jsonEchoProblem } from './json-echo.js';
 
@@ -92,7 +99,8 @@ function trim(buf: Buffer, from: number, to: number): [number, number] {
 /** What the parser hands over per complete response. */
 interface ResponseSink {
   response(status: number, body: Buffer, close: boolean): void;
-  error(message: string): void;
+  /** A broken response (the connection cannot go on); `oversize` set when it was only too large. */
+  error(message: string, oversize?: OpError): void;
 }
 
 const maxHeadBytes = 64 * 1024;
@@ -240,6 +248,8 @@ export class ResponseParser {
       this.state = 'chunk-size';
     } else if (status === 204 || status === 304 || contentLength === 0) {
       this.done(Buffer.alloc(0));
+    } else if (contentLength > maxResponseBytes) {
+      this.fail('', oversizeError(contentLength, true));
     } else if (contentLength > 0) {
       this.remaining = contentLength;
       this.state = 'body';
@@ -250,6 +260,10 @@ export class ResponseParser {
 
   private part(b: Buffer): void {
     if (b.length === 0) return;
+    if (this.partBytes + b.length > maxResponseBytes) {
+      this.fail('', oversizeError(this.partBytes + b.length, false));
+      return;
+    }
     // A copy: the read buffer is reused for the next read.
     this.parts.push(Buffer.from(b));
     this.partBytes += b.length;
@@ -270,9 +284,11 @@ export class ResponseParser {
     this.sink.response(this.status, body, this.close);
   }
 
-  private fail(message: string): void {
+  private fail(message: string, oversize?: OpError): void {
     this.failed = true;
-    this.sink.error(message);
+    this.parts = [];
+    this.partBytes = 0;
+    this.sink.error(message, oversize);
   }
 }
 
@@ -380,7 +396,7 @@ export function connectRestNet(ctx: ClientContext<RestOptions>): Promise<Pattern
         }
         if (close) drop(new OpError('connection', 'the server closed the connection (Connection: close)'));
       },
-      error: (message) => drop(new OpError('protocol', message)),
+      error: (message, oversize) => drop(oversize ?? new OpError('protocol', message)),
     });
     const s = netConnect({
       host,

@@ -1,0 +1,103 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { makeResult, measurement, spec } from '../../test/fixtures/result.js';
+import { checkThresholds, parseThreshold } from '../compare/check.js';
+import { compareResults } from '../compare/compare.js';
+import { renderCsv } from '../report/csv.js';
+import { renderHtml } from '../report/html.js';
+import { renderMarkdown } from '../report/markdown.js';
+import { renderOpenMetrics } from '../report/openmetrics.js';
+import { renderTable } from '../report/table.js';
+import { noSuccessReason } from './success.js';
+import type { CaseResult, Measurement, Result } from './types.js';
+
+/** A window in which every operation failed (HTTP 500), as results written before 0.1.1 stored it: status ok. */
+function allFailed(): Measurement {
+  const m = measurement({
+    throughput: 0,
+    p50: 0,
+    errors: { protocol: 23_958 },
+    errorSamples: { protocol: 'HTTP 500 on POST / (expected any 2xx)' },
+    payload: 3,
+    wire: 0,
+    driverCpuUsPerOp: 0,
+  });
+  return { ...m, latency: { ...m.latency, count: 0 }, service: { ...m.service, count: 0 } };
+}
+
+function withNoSuccess(status: CaseResult['status'] = 'ok'): Result {
+  const s = spec('rest', 256, { id: 'dead' });
+  const summary = allFailed();
+  const dead: CaseResult = {
+    spec: s,
+    status,
+    ...(status === 'ok' ? {} : { error: { code: 'E_NO_SUCCESS', message: noSuccessReason(summary)! } }),
+    repetitions: [{ ...summary, repetition: 0 }],
+    summary,
+  };
+  const base = makeResult();
+  return makeResult({ cases: [dead], plan: { ...base.plan, cases: [s] } });
+}
+
+test('no success: the reason names the errors by kind, with an example, and what stayed in flight', () => {
+  const m = allFailed();
+  assert.equal(
+    noSuccessReason(m),
+    'no operation succeeded in the 10s window: 23,958 protocol errors (e.g. "HTTP 500 on POST / (expected any 2xx)")',
+  );
+  const stalled = {
+    ...m,
+    errors: { ...m.errors, protocol: 0, total: 0 },
+    errorSamples: {},
+    unansweredAtEnd: 4,
+  };
+  assert.match(
+    noSuccessReason(stalled) ?? '',
+    /4 operations in flight at the window's end and never answered/,
+  );
+  assert.equal(noSuccessReason(makeResult().cases[0]!.summary!), undefined, 'a healthy case');
+});
+
+test('no success: every report shows latency and per-op costs as absent, never 0.0µs', () => {
+  for (const result of [withNoSuccess(), withNoSuccess('failed')]) {
+    const table = renderTable(result, { color: false, width: 160 });
+    const row = table.split('\n').find((l) => l.startsWith('rest 256B'));
+    assert.ok(row, table);
+    assert.doesNotMatch(row, /0\.0µs|\b0µs/, row);
+    const md = renderMarkdown(result);
+    assert.doesNotMatch(md.split('\n').find((l) => l.startsWith('| rest 256B')) ?? 'missing', /0\.0µs/);
+    assert.doesNotMatch(md, /title "Latency/, 'no latency chart of nothing');
+    const html = renderHtml(result);
+    assert.doesNotMatch(html, />0\.0µs</);
+    const [header, summaryRow] = renderCsv(result).split('\n');
+    const cells = Object.fromEntries(header!.split(',').map((k, i) => [k, summaryRow!.split(',')[i]]));
+    assert.equal(cells.latency_p50_us, '');
+    assert.equal(cells.latency_p99_us, '');
+    assert.equal(cells.errors_protocol, '23958');
+    const prom = renderOpenMetrics(result);
+    assert.doesNotMatch(prom, /commbench_latency_seconds\{[^}]*quantile/);
+    assert.match(prom, /commbench_errors_total\{[^}]*kind="protocol"[^}]*\} 23958/);
+  }
+});
+
+test('no success: check crosses every threshold of the case (errors, latency), compare fails', () => {
+  const result = withNoSuccess();
+  for (const text of ['errors<1', 'p99<1ms', 'throughput>=0']) {
+    const [outcome] = checkThresholds(result, [parseThreshold(text)]);
+    assert.equal(outcome?.passed, false, text);
+    assert.match(outcome?.reason ?? '', /no successful operation/, text);
+  }
+  const healthy = makeResult();
+  const head: Result = {
+    ...healthy,
+    cases: healthy.cases.map((c, i) =>
+      i === 2 ? { ...c, summary: allFailed(), repetitions: [allFailed()] } : c,
+    ),
+  };
+  const comparison = compareResults(healthy, head, { threshold: 0.05 });
+  assert.equal(comparison.failed, true);
+  assert.ok(
+    comparison.failures.some((f) => /no measurements in the head \(no operation succeeded/.test(f.reason)),
+    JSON.stringify(comparison.failures),
+  );
+});
