@@ -1,13 +1,13 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { useColor } from './style.js';
+import { addTableFlags, tableOptions, type TableFlags } from './style.js';
 import { CommbenchError, ExitCode } from '../errors.js';
 import { parseFormats, renderFormat, reportFormats, type ReportFormat } from '../report/formats.js';
 import { checkResult, ensureWritableDir, outFolder, outputError, readResult } from '../result/io.js';
 import type { Result } from '../result/types.js';
 
-interface ReportFlags {
+interface ReportFlags extends TableFlags {
   format: string;
   out?: string;
   color?: boolean;
@@ -15,7 +15,7 @@ interface ReportFlags {
 
 /** `commbench report RESULT`: renders a result file in one or more formats. */
 export function registerReport(program: Command, setExit: (code: number) => void): void {
-  program
+  const command = program
     .command('report')
     .description('render a result file as a table, markdown, HTML, CSV, .hgrm or JSON')
     .argument('<result>', "a result file written by commbench run ('-' reads it from stdin)")
@@ -24,10 +24,10 @@ export function registerReport(program: Command, setExit: (code: number) => void
       '--out <path>',
       "output file ('-' for stdout, one format); with several formats (or markdown's SVG extras, .hgrm per case) the files share its name without extension (default: one format to stdout, several beside the result)",
     )
-    .option('--no-color', 'plain table output')
-    .action(async (file: string, flags: ReportFlags) => {
-      setExit(await reportCommand(file, flags));
-    });
+    .option('--no-color', 'plain table output');
+  addTableFlags(command).action(async (file: string, flags: ReportFlags) => {
+    setExit(await reportCommand(file, flags));
+  });
 }
 
 /** Reads a result from a file, or from stdin when `file` is '-' (`commbench report - < r.json`). */
@@ -64,11 +64,7 @@ async function reportCommand(file: string, flags: ReportFlags): Promise<number> 
   const result = await readResultArg(file);
   if ((flags.out === undefined || flags.out === '-') && formats.length === 1) {
     const format = formats[0]!;
-    const tty = process.stdout.isTTY === true;
-    const files = renderFormat(result, format, {
-      color: format === 'table' && useColor(process.stdout, flags.color),
-      ...(tty ? { width: process.stdout.columns } : {}),
-    });
+    const files = renderFormat(result, format, format === 'table' ? tableOptions(flags) : {});
     const text =
       format === 'hgrm'
         ? files.map((f) => `# case: ${f.suffix.slice(1, -'.hgrm'.length)}\n${f.content}`).join('\n')

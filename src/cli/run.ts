@@ -13,12 +13,12 @@ import { renderTable } from '../report/table.js';
 import type { Result, ShardInfo } from '../result/types.js';
 import { parseShard, parseStartAt, shardPlan } from './shard.js';
 import { onInterrupt } from './interrupt.js';
-import { useColor } from './style.js';
+import { addTableFlags, tableOptions, type TableFlags } from './style.js';
 import { defaultResultPath, resolveOutPath, writeResultSafely } from '../result/io.js';
 import { estimatePlanMs, loadPlan, type Overrides } from '../scenario/index.js';
 import { durationHelp, formatDurationMs, sizeHelp } from '../units.js';
 
-interface RunFlags {
+interface RunFlags extends TableFlags {
   duration?: string;
   warmup?: string;
   connections?: string;
@@ -90,7 +90,7 @@ export function registerRun(program: Command, setExit: (code: number) => void): 
       '--otlp <url>',
       'push OpenTelemetry metrics during the run to this OTLP/HTTP collector, e.g. http://127.0.0.1:4318',
     );
-  addRequestFlags(command).action(async (scenario: string, flags: RunFlags & RequestFlags) => {
+  addRequestFlags(addTableFlags(command)).action(async (scenario: string, flags: RunFlags & RequestFlags) => {
     setExit(await runCommand(scenario, flags));
   });
 }
@@ -143,6 +143,7 @@ function redactResult(result: Result): Result {
 
 async function runCommand(scenario: string, flags: RunFlags & RequestFlags): Promise<number> {
   const formats = flags.format === undefined ? [] : parseFormats(flags.format);
+  const tableOpts = tableOptions(flags); // a misspelled --columns fails before the run, not after
   const brokerEnv = parseBrokerUrls(flags.brokerUrl);
   const overrides: Overrides = {
     ...(flags.duration !== undefined ? { duration: flags.duration } : {}),
@@ -249,14 +250,8 @@ async function runCommand(scenario: string, flags: RunFlags & RequestFlags): Pro
     };
     result = { ...result, shard: info };
   }
-  const tty = process.stdout.isTTY === true;
   const table = (): void => {
-    process.stdout.write(
-      renderTable(result, {
-        color: useColor(process.stdout, flags.color),
-        ...(tty ? { width: process.stdout.columns } : {}),
-      }) + '\n',
-    );
+    process.stdout.write(renderTable(result, tableOpts) + '\n');
   };
   // Written before anything else can fail; if no folder at all takes it, the table still shows it.
   const written = await writeResultSafely(out, result).catch((err: unknown) => {

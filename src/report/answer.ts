@@ -20,6 +20,8 @@ interface MetricDef {
   readonly better: 'lower' | 'higher';
   /** Words for "better" and "worse" in 'X× faster than'. */
   readonly words: readonly [better: string, worse: string];
+  /** What the best row is called: 'fastest', 'smallest'. */
+  readonly best: string;
   readonly format: (v: number) => string;
   /** The metric of a summary or of one repetition; undefined when it has none. */
   readonly of: (m: Measurement) => number | undefined;
@@ -31,6 +33,7 @@ const rateOf = (v: number): string => `${v < 100 ? v.toFixed(1) : formatInteger(
 const metricDefs = {
   capacity: {
     name: 'capacity',
+    best: 'highest',
     kind: 'speed',
     better: 'higher',
     words: ['higher', 'lower'],
@@ -39,6 +42,7 @@ const metricDefs = {
   },
   throughput: {
     name: 'ops/s',
+    best: 'highest',
     kind: 'speed',
     better: 'higher',
     words: ['higher', 'lower'],
@@ -47,6 +51,7 @@ const metricDefs = {
   },
   p50: {
     name: 'p50',
+    best: 'fastest',
     kind: 'speed',
     better: 'lower',
     words: ['faster', 'slower'],
@@ -55,6 +60,7 @@ const metricDefs = {
   },
   p99: {
     name: 'p99',
+    best: 'fastest',
     kind: 'speed',
     better: 'lower',
     words: ['faster', 'slower'],
@@ -63,6 +69,7 @@ const metricDefs = {
   },
   payload: {
     name: 'payload',
+    best: 'smallest',
     kind: 'bytes',
     better: 'lower',
     words: ['smaller', 'larger'],
@@ -71,6 +78,7 @@ const metricDefs = {
   },
   serverCpu: {
     name: 'srv CPU/op',
+    best: 'cheapest',
     kind: 'cpu',
     better: 'lower',
     words: ['less', 'more'],
@@ -140,7 +148,9 @@ export function shortNames(rows: readonly SummaryRow[]): string[] {
   const flat = rows.map((r) => new Map(flatten(r.spec.options)));
   const names = rows.map((r, i) => {
     const parts = [r.spec.pattern];
-    if (r.spec.label !== undefined) parts.push(r.spec.label);
+    // Results written before case labels were kept: a capacity search still says so.
+    const label = r.spec.label ?? (r.spec.load.model === 'knee' ? 'capacity' : undefined);
+    if (label !== undefined) parts.push(label);
     const same = rows.map((o, j) => ({ o, j })).filter(({ o }) => o.spec.pattern === r.spec.pattern);
     const keys = [...new Set(same.flatMap(({ j }) => [...flat[j]!.keys()]))].filter(
       (k) => new Set(same.map(({ j }) => flat[j]!.get(k))).size > 1,
@@ -221,21 +231,22 @@ function lineFor(
   const excluded = new Map<string, string[]>();
   rows.forEach((row, i) => {
     const m = row.result?.summary;
-    const value = m ? metric.of(m) : undefined;
-    if (value === undefined || !(value > 0)) return;
+    if (!m) return;
     const flags = disqualifyingFlags(row, metric.kind);
     if (flags.length > 0) {
       const key = flags.map((f) => f.text.split(' ')[0]).join(', ');
       excluded.set(key, [...(excluded.get(key) ?? []), names[i]!]);
       return;
     }
+    const value = metric.of(m);
+    if (value === undefined || !(value > 0)) return;
     entries.push({ name: names[i]!, row, value, spread: spreadOf(row, metric) });
   });
   const notCompared = [...excluded.entries()].map(([why, who]) => `${who.join(', ')} (${why})`).join('; ');
   if (entries.length < 2) {
     const text =
       notCompared === ''
-        ? 'fewer than two rows measured it'
+        ? 'fewer than two rows have a value'
         : `not compared: ${notCompared}${entries.length === 1 ? `; only ${entries[0]!.name} is clean` : ''}`;
     return { metric: metric.name, outcome: 'none', best: [], text };
   }
@@ -269,7 +280,7 @@ function lineFor(
     metric: metric.name,
     outcome: 'winner',
     best: [best.name],
-    text: `${best.name} ${metric.format(best.value)}${versus}${rest}${tail}`,
+    text: `${best.name} ${metric.format(best.value)} ${metric.best}${versus}${rest}${tail}`,
   };
 }
 

@@ -19,6 +19,7 @@ import {
   throughputChart,
 } from './charts.js';
 import { buildMarkupTable } from './markup.js';
+import type { Answer } from './answer.js';
 import type { Flag } from './model.js';
 
 /** Escapes text for HTML element content and attribute values. */
@@ -34,6 +35,10 @@ table{border-collapse:collapse;font-variant-numeric:tabular-nums;font-size:13px}
 th,td{padding:4px 6px;border-bottom:1px solid #e4e4e4;white-space:nowrap}th{background:#f6f8fa;text-align:left;position:sticky;top:0;white-space:normal;vertical-align:bottom}
 .table-wrap{overflow-x:auto;max-width:100%}td.wrap{white-space:normal;min-width:120px;max-width:260px}td.group{white-space:normal;max-width:130px}
 td.r,th.r{text-align:right}tr.first td{border-top:2px solid #bbb}td.group{font-weight:600}
+tr.has-under td{border-bottom:none}tr.under td{white-space:normal;font-size:12px;padding-top:0;color:#555}.detail{color:#555}
+#answer ul.answer{list-style:none;padding-left:8px;margin:4px 0}#answer li{margin:2px 0}#answer li.none{color:#777}
+#answer .metric{display:inline-block;min-width:88px;color:#555}#answer .vs{font-weight:normal;color:#555}
+.chart svg{max-width:100%;height:auto}
 .flag-error{color:#b00020;font-weight:600}.flag-warn{color:#9a6700}.flag-info{color:#555}
 .msg{color:#b00020}.floor{color:#777}
 ul.notes{padding-left:20px}ul.notes li{margin:3px 0}li.error{color:#b00020}li.warn{color:#7a5300}
@@ -43,6 +48,31 @@ dl.env{display:grid;grid-template-columns:max-content auto;gap:2px 16px}dl.env d
 details{margin:8px 0}footer{color:#777;font-size:12px;margin-top:32px}
 `;
 
+/** The answer block (./answer.ts) as a section: the question, per group a heading and one line per metric. */
+export function answerHtml(answer: Answer): string {
+  const out = [
+    '<section id="answer">',
+    `<h2>${escapeHtml(answer.question ? `Answer: ${answer.question}` : 'Answer')}</h2>`,
+  ];
+  if (answer.empty !== undefined) out.push(`<p>${escapeHtml(answer.empty)}</p>`);
+  for (const g of answer.groups) {
+    out.push(
+      `<h3>${escapeHtml(g.label === '' ? 'Every case' : g.label)} <span class="vs">vs ${escapeHtml(g.baseline)}</span></h3>`,
+      '<ul class="answer">',
+      ...g.lines.map((l) => {
+        const text = escapeHtml(l.text);
+        const best = l.best[0] === undefined ? '' : escapeHtml(l.best[0]);
+        const shown =
+          l.outcome === 'winner' && text.startsWith(best) ? `<b>${best}</b>${text.slice(best.length)}` : text;
+        return `<li class="${l.outcome}"><span class="metric">${escapeHtml(l.metric)}</span> ${shown}</li>`;
+      }),
+      '</ul>',
+    );
+  }
+  out.push('</section>');
+  return out.join('\n');
+}
+
 function flagHtml(f: Flag): string {
   return `<span class="flag-${f.severity}">${escapeHtml(f.text)}</span>`;
 }
@@ -51,30 +81,31 @@ function flagHtml(f: Flag): string {
 export function renderHtml(result: Result): string {
   const t = buildMarkupTable(result);
   const head = t.columns
+    .filter((c) => c.key !== 'flags')
     .map((c) => `<th${c.align === 'right' ? ' class="r"' : ''}>${escapeHtml(c.title)}</th>`)
     .join('');
+  const width = t.columns.length;
   const body = t.rows
     .map((r) => {
-      const cells = t.columns.map((c) => {
-        const cls =
-          c.key === 'group'
-            ? 'group'
-            : c.key === 'flags' || c.key === 'detail'
-              ? 'wrap'
-              : c.align === 'right'
-                ? 'r'
-                : '';
-        let content: string;
-        if (c.key === 'flags') {
-          const parts = r.flags.map(flagHtml);
-          if (r.message !== undefined) parts.push(`<span class="msg">${escapeHtml(r.message)}</span>`);
-          content = parts.join(', ');
-        } else if (c.key === 'relative' && r.cells.relative === 'floor') {
-          content = '<span class="floor">floor</span>';
-        } else content = escapeHtml(r.cells[c.key]);
-        return `<td${cls ? ` class="${cls}"` : ''}>${content}</td>`;
-      });
-      return `<tr${r.group !== '' ? ' class="first"' : ''}>${cells.join('')}</tr>`;
+      const cells = t.columns
+        .filter((c) => c.key !== 'flags')
+        .map((c) => {
+          const cls = c.key === 'group' ? 'group' : c.align === 'right' ? 'r' : '';
+          const content = r.message !== undefined && c.align === 'right' ? '-' : escapeHtml(r.cells[c.key]);
+          return `<td${cls ? ` class="${cls}"` : ''}>${content}</td>`;
+        });
+      // Warnings, a failed case's reason and the row's detail go on a line of their own under the
+      // numbers, so they stay on screen however narrow the window.
+      const long = [
+        ...r.flags.map(flagHtml),
+        ...(r.message !== undefined ? [`<span class="msg">${escapeHtml(r.message)}</span>`] : []),
+        ...(r.cells.detail !== '' ? [`<span class="detail">${escapeHtml(r.cells.detail)}</span>`] : []),
+      ];
+      const under =
+        long.length === 0
+          ? ''
+          : `\n<tr class="under"><td${t.columns[0]?.key === 'group' ? '></td><td' : ''} colspan="${width - (t.columns[0]?.key === 'group' ? 2 : 1)}">${long.join(', ')}</td></tr>`;
+      return `<tr class="${r.group !== '' ? 'first' : 'row'}${long.length > 0 ? ' has-under' : ''}">${cells.join('')}</tr>${under}`;
     })
     .join('\n');
 
@@ -170,11 +201,13 @@ export function renderHtml(result: Result): string {
     '<body>',
     `<h1>commbench — ${escapeHtml(result.plan.name)}</h1>`,
     `<p class="sub">${escapeHtml(t.title)}${result.plan.description ? ` · ${escapeHtml(result.plan.description)}` : ''}</p>`,
+    answerHtml(t.answer),
     '<h2>Summary</h2>',
+    ...(t.load === undefined ? [] : [`<p class="sub">Every case: ${escapeHtml(t.load)}.</p>`]),
     `<div class="table-wrap"><table id="summary">\n<thead><tr>${head}</tr></thead>\n<tbody>\n${body}\n</tbody>\n</table></div>`,
     `<ul class="notes">\n${notes('cases')}\n</ul>`,
     '<details><summary>How to read this table</summary>',
-    `<ul class="notes">\n<li>p50 vs floor: median latency relative to the group’s floor (tcp when it ran, else the first pattern).</li>\n${notes('method')}\n</ul>`,
+    `<ul class="notes">\n${notes('method')}\n</ul>`,
     '</details>',
     '<h2>Latency, throughput and errors</h2>',
     ...charts,
