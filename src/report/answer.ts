@@ -46,7 +46,7 @@ const metricDefs = {
     kind: 'speed',
     better: 'higher',
     words: ['higher', 'lower'],
-    format: rateOf,
+    format: (v) => (v < 100 ? v.toFixed(1) : formatInteger(v)),
     of: (m) => (m.delivery ? m.delivery.throughput : m.throughput),
   },
   p50: {
@@ -142,15 +142,18 @@ export interface Answer {
 
 /**
  * Names of rows within one group: the pattern, the case's label, and the options that differ
- * between rows of the same pattern there ('grpc client=frames'); what the group shares is left out.
+ * between rows of the same pattern there ('grpc client=frames'); what the group shares is left out
+ * (a label every row has too, with `sharedLabel: false`).
  */
-export function shortNames(rows: readonly SummaryRow[]): string[] {
+export function shortNames(rows: readonly SummaryRow[], opts: { sharedLabel?: boolean } = {}): string[] {
   const flat = rows.map((r) => new Map(flatten(r.spec.options)));
+  // Results written before case labels were kept: a capacity search still says so.
+  const labels = rows.map((r) => r.spec.label ?? (r.spec.load.model === 'knee' ? 'capacity' : undefined));
+  const shared = new Set(labels).size === 1 && opts.sharedLabel === false;
   const names = rows.map((r, i) => {
     const parts = [r.spec.pattern];
-    // Results written before case labels were kept: a capacity search still says so.
-    const label = r.spec.label ?? (r.spec.load.model === 'knee' ? 'capacity' : undefined);
-    if (label !== undefined) parts.push(label);
+    const label = labels[i];
+    if (label !== undefined && !shared) parts.push(label);
     const same = rows.map((o, j) => ({ o, j })).filter(({ o }) => o.spec.pattern === r.spec.pattern);
     const keys = [...new Set(same.flatMap(({ j }) => [...flat[j]!.keys()]))].filter(
       (k) => new Set(same.map(({ j }) => flat[j]!.get(k))).size > 1,
@@ -308,7 +311,7 @@ export function buildAnswer(result: Result, summary: SummaryTable): Answer {
   const groups: AnswerGroup[] = [];
   for (const g of grouping.groups) {
     if (g.rows.filter((r) => r.result?.summary).length < 2) continue;
-    const names = shortNames(g.rows);
+    const names = shortNames(g.rows, { sharedLabel: false });
     const base = baselineIndex(g, names, result.plan.baseline);
     groups.push({
       label: g.label,

@@ -9,7 +9,7 @@ import { CommbenchError } from '../errors.js';
 import type { Result } from '../result/types.js';
 import { buildAnswer, shortNames, type Answer } from './answer.js';
 import { groupRows } from './groups.js';
-import { buildSummary, summaryColumns, visibleColumns } from './model.js';
+import { buildSummary, reasonOf, summaryColumns, visibleColumns } from './model.js';
 import type { Flag, SummaryColumnKey, SummaryNote, SummaryRow, SummaryTable } from './model.js';
 
 export interface TableOptions {
@@ -131,7 +131,8 @@ export function renderTable(result: Result, opts: TableOptions = {}): string {
       opts.columns ??
       visibleColumns(summary.rows)
         .map((c) => c.key)
-        .filter((k) => k !== 'detail' && k !== 'flags' && k !== 'case');
+        // The load is each group's heading (or the one heading when every case shares it).
+        .filter((k) => k !== 'detail' && k !== 'flags' && k !== 'case' && k !== 'load');
     let keys = chosen;
     lines = groupedLayout(summary, keys, paint, width);
     for (const key of dropOrder.filter((k) => chosen.includes(k))) {
@@ -158,8 +159,14 @@ export function renderTable(result: Result, opts: TableOptions = {}): string {
               '(--wide or --columns shows them; the result file has every number).',
           },
         ];
+  // A failed case's reason is given in full under its row: its note would say it again.
+  const shown = opts.wide
+    ? []
+    : summary.rows.flatMap((r) => (r.message !== undefined && r.result ? [reasonOf(r.result)] : []));
   const notes = [
-    ...summary.notes.filter((n) => n.group !== 'provenance'),
+    ...summary.notes.filter(
+      (n) => n.group !== 'provenance' && !(n.topic === 'failed' && shown.some((m) => n.text.endsWith(m))),
+    ),
     ...omitted,
     ...summary.notes.filter((n) => n.group === 'provenance'),
   ];
@@ -177,7 +184,7 @@ export function renderTable(result: Result, opts: TableOptions = {}): string {
 }
 
 /** The answer as terminal lines: a heading, per group a line naming it and its baseline, one line per metric. */
-function answerBlock(answer: Answer, width: number, paint: Paint): string[] {
+export function answerBlock(answer: Answer, width: number, paint: Paint = plain): string[] {
   const lines = [paint.bold(answer.question ? `Answer: ${answer.question}` : 'Answer')];
   if (answer.empty !== undefined) lines.push(...wrap(answer.empty, width, '  '));
   const pad = Math.max(0, ...answer.groups.flatMap((g) => g.lines.map((l) => stringWidth(l.metric))));
@@ -245,7 +252,7 @@ function groupedLayout(
     const row = e.row!;
     const long = [
       ...(row.flags.length > 0 ? [paintFlags(row.flags, paint)] : []),
-      ...(row.message !== undefined ? [paint.red(row.message)] : []),
+      ...(row.message !== undefined ? [paint.red(row.result ? reasonOf(row.result) : row.message)] : []),
       ...(keys.includes('detail') || row.cells.detail === '' ? [] : [row.cells.detail]),
     ];
     if (long.length > 0) lines.push(...hang(under, `${under}  `, long.join('; '), Math.max(40, fit)));
