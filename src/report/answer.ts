@@ -232,6 +232,7 @@ function lineFor(
 ): AnswerLine {
   const entries: Entry[] = [];
   const excluded = new Map<string, string[]>();
+  const missing: string[] = [];
   rows.forEach((row, i) => {
     const m = row.result?.summary;
     if (!m) return;
@@ -242,10 +243,16 @@ function lineFor(
       return;
     }
     const value = metric.of(m);
-    if (value === undefined || !(value > 0)) return;
+    if (value === undefined || !(value > 0)) {
+      missing.push(names[i]!);
+      return;
+    }
     entries.push({ name: names[i]!, row, value, spread: spreadOf(row, metric) });
   });
-  const notCompared = [...excluded.entries()].map(([why, who]) => `${who.join(', ')} (${why})`).join('; ');
+  const notCompared = [
+    ...[...excluded.entries()].map(([why, who]) => `${who.join(', ')} (${why})`),
+    ...(missing.length === 0 ? [] : [`${missing.join(', ')} (none measured)`]),
+  ].join('; ');
   if (entries.length < 2) {
     const text =
       notCompared === ''
