@@ -155,7 +155,7 @@ export function renderHtml(result: Result): string {
   });
   const summaries = t.rows.filter((r) => r.row.result?.summary);
   const bytes = summaries.map((r) => ({
-    label: r.cells.case,
+    label: r.row.cells.case,
     payload: r.row.result!.summary!.payload.perOp,
     wire: r.row.result!.summary!.wire.perOp,
   }));
@@ -164,7 +164,7 @@ export function renderHtml(result: Result): string {
     const helpers = m.server?.helpers ?? [];
     const helperUs = helpers.reduce((a, h) => a + h.cpuUsPerOp, 0);
     return {
-      label: r.cells.case,
+      label: r.row.cells.case,
       driver: m.driver.cpuUsPerOp,
       ...(m.server ? { server: Math.max(0, m.server.cpuUsPerOp - helperUs) } : {}),
       helpers: helpers.map((h) => ({ role: h.role, cpuUsPerOp: h.cpuUsPerOp })),

@@ -146,7 +146,8 @@ export function caseLabels(specs: readonly CaseSpec[]): string[] {
     const label = s.label ?? (s.load.model === 'knee' ? 'capacity' : undefined);
     const parts = [s.pattern, ...(label === undefined ? [] : [label]), formatSize(s.payload.size)];
     if (showShape) parts.push(s.payload.shape);
-    for (const k of varyingOptions) {
+    // A labelled case is told apart by its label, as in its id (src/scenario/expand.ts assignIds).
+    for (const k of s.label === undefined ? varyingOptions : []) {
       const v = s.options[k];
       if (v !== undefined) parts.push(`${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`);
     }

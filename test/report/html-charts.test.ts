@@ -8,6 +8,7 @@ import { byteTicks, latencyOverTimeChart, windowTimeline } from '../../src/repor
 import { renderHtml } from '../../src/report/html.js';
 import type { CaseResult, Result, TimelinePoint } from '../../src/result/types.js';
 import { histogramResult } from '../fixtures/histograms.js';
+import { capacityResult } from '../fixtures/result.js';
 
 function withTimelines(r: Result, f: (c: CaseResult, i: number) => TimelinePoint[]): Result {
   return {
@@ -108,4 +109,16 @@ test('a last part second is drawn at the window end as a rate, not as a fall to 
     ),
     [1, 2],
   );
+});
+
+test('the CPU and bytes charts name each row once, capacity rows included', () => {
+  const html = renderHtml(capacityResult());
+  for (const title of ['CPU per operation by side', 'Payload and wire bytes per operation']) {
+    const at = html.indexOf(`>${title}<`);
+    const svg = html.slice(html.lastIndexOf('<svg ', at), html.indexOf('</svg>', at));
+    const labels = [...svg.matchAll(/text-anchor="end"[^>]*>([^<]+)<\/text>/g)].map((m) => m[1]!);
+    assert.equal(labels.length, capacityResult().cases.length, `${title}: ${labels.join(' | ')}`);
+    assert.equal(new Set(labels).size, labels.length, `${title}: a name twice in ${labels.join(' | ')}`);
+    assert.ok(labels.includes('tcp capacity 64B') && labels.includes('tcp 64B'), labels.join(' | '));
+  }
 });
