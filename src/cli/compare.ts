@@ -1,4 +1,5 @@
 import { writeFile } from 'node:fs/promises';
+import { examples } from './list.js';
 import type { Command } from 'commander';
 import { compareResults } from '../compare/compare.js';
 import { parseFailOn, parseMetricList, parseThresholdPercent } from '../compare/gates.js';
@@ -15,6 +16,7 @@ interface CompareFlags {
   confidence: string;
   format: string;
   out?: string;
+  json?: boolean;
 }
 
 /** `commbench compare BASE HEAD`: change per case and metric with a confidence interval; exit 3 on regression. */
@@ -26,6 +28,14 @@ export function registerCompare(program: Command, setExit: (code: number) => voi
     )
     .argument('<base>', 'the baseline result file')
     .argument('<head>', 'the result file to judge')
+    .addHelpText(
+      'after',
+      examples([
+        'commbench compare base.json head.json',
+        "commbench compare base.json head.json --fail-on 'p99:+10%,throughput:-5%' --format markdown",
+        'commbench compare base.json head.json --normalize tcp --json',
+      ]),
+    )
     .option('--threshold <percent>', 'smallest change that counts as improved or regressed', '5%')
     .option(
       '--fail-on <list>',
@@ -38,9 +48,11 @@ export function registerCompare(program: Command, setExit: (code: number) => voi
     )
     .option('--confidence <level>', 'family-wise confidence of the gate, 0.5–0.999', '0.95')
     .option('--format <format>', 'table, markdown or json', 'table')
+    .option('--json', 'the same as --format json')
+    .option('--no-color', 'plain output (compare prints no colour; accepted everywhere for scripts)')
     .option(
       '--out <file>',
-      'also write the comparison in --format to this file (the table still goes to stdout)',
+      "also write the comparison in --format to this file (the table still goes to stdout); '-' is stdout",
     )
     .action(async (base: string, head: string, flags: CompareFlags) => {
       setExit(await compareCommand(base, head, flags));
@@ -55,7 +67,8 @@ async function compareCommand(basePath: string, headPath: string, flags: Compare
       hint: 'write a probability, e.g. --confidence 0.95',
     });
   }
-  const format = flags.format.toLowerCase() === 'md' ? 'markdown' : flags.format.toLowerCase();
+  const asked = flags.json ? 'json' : flags.format.toLowerCase();
+  const format = asked === 'md' ? 'markdown' : asked;
   if (format !== 'table' && format !== 'markdown' && format !== 'json') {
     throw new CommbenchError('E_USAGE', `--format ${flags.format}: compare writes table, markdown or json`, {
       hint: 'e.g. --format markdown >> "$GITHUB_STEP_SUMMARY"',
@@ -75,7 +88,7 @@ async function compareCommand(basePath: string, headPath: string, flags: Compare
       : format === 'markdown'
         ? renderComparisonMarkdown(comparison)
         : `${renderComparisonTable(comparison)}\n`;
-  if (flags.out !== undefined) {
+  if (flags.out !== undefined && flags.out !== '-') {
     await writeFile(flags.out, rendered, 'utf8');
     process.stdout.write(`${renderComparisonTable(comparison)}\n`);
   } else process.stdout.write(rendered);

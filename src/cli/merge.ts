@@ -1,4 +1,5 @@
 import { basename } from 'node:path';
+import { examples } from './list.js';
 import type { Command } from 'commander';
 import { mergeResults } from '../compare/merge.js';
 import { ExitCode } from '../errors.js';
@@ -10,7 +11,9 @@ import {
   writeResultAtomic,
 } from '../result/io.js';
 import { renderTable } from '../report/table.js';
-import { addTableFlags, tableOptions, type TableFlags } from './style.js';
+import { addTableFlags, tableOptions, useColor, type TableFlags } from './style.js';
+import { renderJson } from '../result/json.js';
+import { renderSummaryJson } from '../report/summary-json.js';
 
 /** `commbench merge A.json B.json ... --out M.json`: sums results of load generators run side by side. */
 export function registerMerge(program: Command, setExit: (code: number) => void): void {
@@ -18,23 +21,41 @@ export function registerMerge(program: Command, setExit: (code: number) => void)
     .command('merge')
     .description('merge results of the same scenario run at the same time from several load generators')
     .argument('<results...>', 'two or more result files of the same scenario')
-    .requiredOption('--out <file>', 'the merged result file, or a folder to write it in')
+    .addHelpText(
+      'after',
+      examples([
+        'commbench merge shard0.json shard1.json --out merged.json',
+        'commbench merge shard0.json shard1.json --out - --no-color',
+      ]),
+    )
+    .requiredOption('--out <file>', "the merged result file, a folder to write it in, or '-' for stdout")
     .option('--no-color', 'plain table output');
   addTableFlags(command).action(
     async (files: string[], flags: { out: string; color?: boolean } & TableFlags) => {
       const table = tableOptions(flags);
-      const out = await resolveOutPath(flags.out, (folder) => defaultResultPath(folder, 'merged'));
+      const toStdout = flags.out === '-';
+      const out = toStdout
+        ? '-'
+        : await resolveOutPath(flags.out, (folder) => defaultResultPath(folder, 'merged'));
       const inputs = await Promise.all(
         files.map(async (f) => ({ file: basename(f), result: await readResult(f) })),
       );
       const notes: string[] = [];
       const merged = mergeResults(inputs, notes);
-      await writeResultAtomic(out, merged).catch((err: unknown) => {
-        throw outputError(out, err);
-      });
-      process.stdout.write(`${renderTable(merged, table)}\n`);
+      if (toStdout) {
+        // `--out -`: the merged result on stdout, the table for the reader on stderr.
+        process.stdout.write(renderJson(merged));
+        process.stderr.write(
+          `${renderTable(merged, { ...table, color: useColor(process.stderr, flags.color) })}\n`,
+        );
+      } else {
+        await writeResultAtomic(out, merged).catch((err: unknown) => {
+          throw outputError(out, err);
+        });
+        process.stdout.write(flags.json ? renderSummaryJson(merged, out) : `${renderTable(merged, table)}\n`);
+      }
       for (const note of notes) process.stderr.write(`note: ${note}\n`);
-      process.stderr.write(`merged ${files.length} results: ${out}\n`);
+      process.stderr.write(`merged ${files.length} results${toStdout ? '' : `: ${out}`}\n`);
       setExit(ExitCode.ok);
     },
   );

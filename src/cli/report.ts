@@ -1,4 +1,5 @@
 import { mkdir, writeFile } from 'node:fs/promises';
+import { examples } from './list.js';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { addTableFlags, tableOptions, type TableFlags } from './style.js';
@@ -6,6 +7,7 @@ import { CommbenchError, ExitCode } from '../errors.js';
 import { parseFormats, renderFormat, reportFormats, type ReportFormat } from '../report/formats.js';
 import { checkResult, ensureWritableDir, outFolder, outputError, readResult } from '../result/io.js';
 import type { Result } from '../result/types.js';
+import { renderSummaryJson } from '../report/summary-json.js';
 
 interface ReportFlags extends TableFlags {
   format: string;
@@ -19,6 +21,16 @@ export function registerReport(program: Command, setExit: (code: number) => void
     .command('report')
     .description('render a result file as a table, markdown, HTML, CSV, .hgrm or JSON')
     .argument('<result>', "a result file written by commbench run ('-' reads it from stdin)")
+    .addHelpText(
+      'after',
+      examples([
+        'commbench report result.json',
+        'commbench report result.json --format markdown --out -',
+        'commbench report result.json --format markdown,html --out report',
+        'commbench report result.json --json',
+        'commbench report - --wide < result.json',
+      ]),
+    )
     .option('--format <formats>', `comma-separated: ${reportFormats.join(', ')}`, 'table')
     .option(
       '--out <path>',
@@ -62,6 +74,10 @@ async function reportCommand(file: string, flags: ReportFlags): Promise<number> 
     });
   }
   const result = await readResultArg(file);
+  if (flags.json) {
+    process.stdout.write(renderSummaryJson(result, file === '-' ? undefined : file));
+    return ExitCode.ok;
+  }
   if ((flags.out === undefined || flags.out === '-') && formats.length === 1) {
     const format = formats[0]!;
     const files = renderFormat(result, format, format === 'table' ? tableOptions(flags) : {});

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { examples } from './list.js';
 import type { Command } from 'commander';
 import { writeReports } from './report.js';
 import { CommbenchError, ExitCode, isCommbenchError } from '../errors.js';
@@ -13,7 +14,9 @@ import { renderTable } from '../report/table.js';
 import type { Result, ShardInfo } from '../result/types.js';
 import { parseShard, parseStartAt, shardPlan } from './shard.js';
 import { onInterrupt } from './interrupt.js';
-import { addTableFlags, tableOptions, type TableFlags } from './style.js';
+import { addTableFlags, tableOptions, useColor, type TableFlags } from './style.js';
+import { renderJson } from '../result/json.js';
+import { renderSummaryJson } from '../report/summary-json.js';
 import { defaultResultPath, resolveOutPath, writeResultSafely } from '../result/io.js';
 import { estimatePlanMs, loadPlan, type Overrides } from '../scenario/index.js';
 import { durationHelp, formatDurationMs, sizeHelp } from '../units.js';
@@ -48,6 +51,16 @@ export function registerRun(program: Command, setExit: (code: number) => void): 
     .command('run')
     .description('run a scenario (built-in name or file) and write its result')
     .argument('<scenario>', 'built-in scenario name (see commbench list) or a .yaml/.json file')
+    .addHelpText(
+      'after',
+      examples([
+        'commbench run smoke',
+        'commbench run rest-vs-grpc --payload 1KiB --repeat 3 --format markdown,html',
+        'commbench run smoke --pattern rest --rate 2000 --duration 5s',
+        'commbench run my-scenario.yaml --columns p50,p99,payload,srv-cpu',
+        'commbench run smoke --pattern tcp --out - --no-color',
+      ]),
+    )
     .option('--duration <duration>', `measured time per case and repetition, ${durationHelp}`)
     .option('--warmup <duration>', 'unmeasured time before each repetition')
     .option('--connections <n>', 'connections (clients) per case')
@@ -69,7 +82,7 @@ export function registerRun(program: Command, setExit: (code: number) => void): 
     )
     .option(
       '--out <file>',
-      'result file, or a folder to write it in (default: <results-dir>/<scenario>-<timestamp>.json)',
+      "result file, or a folder to write it in, or '-' for stdout (the table then goes to stderr) (default: <results-dir>/<scenario>-<timestamp>.json)",
     )
     .option('--results-dir <dir>', 'folder for result files', 'results')
     .option('--no-color', 'plain output')
@@ -144,6 +157,16 @@ function redactResult(result: Result): Result {
 async function runCommand(scenario: string, flags: RunFlags & RequestFlags): Promise<number> {
   const formats = flags.format === undefined ? [] : parseFormats(flags.format);
   const tableOpts = tableOptions(flags); // a misspelled --columns fails before the run, not after
+  const toStdout = flags.out === '-';
+  if (toStdout && (formats.length > 0 || flags.json)) {
+    throw new CommbenchError(
+      'E_USAGE',
+      `--out - prints the result on stdout, so it cannot also take ${formats.length > 0 ? '--format' : '--json'}`,
+      {
+        hint: 'write the result to a file (--out r.json) for --format, or drop --out - for --json',
+      },
+    );
+  }
   const brokerEnv = parseBrokerUrls(flags.brokerUrl);
   const overrides: Overrides = {
     ...(flags.duration !== undefined ? { duration: flags.duration } : {}),
@@ -168,11 +191,13 @@ async function runCommand(scenario: string, flags: RunFlags & RequestFlags): Pro
   let lateMs = 0;
   // Where the result goes is settled before the run: a measured run must not be lost at the end.
   const now = new Date();
-  const out = await resolveOutPath(
-    flags.out ?? join(flags.resultsDir, '/'),
-    (folder) => defaultResultPath(folder, plan.name, now),
-    flags.out === undefined ? '--results-dir' : '--out',
-  );
+  const out = toStdout
+    ? '-'
+    : await resolveOutPath(
+        flags.out ?? join(flags.resultsDir, '/'),
+        (folder) => defaultResultPath(folder, plan.name, now),
+        flags.out === undefined ? '--results-dir' : '--out',
+      );
   const otlp =
     flags.otlp === undefined
       ? undefined
@@ -250,15 +275,25 @@ async function runCommand(scenario: string, flags: RunFlags & RequestFlags): Pro
     };
     result = { ...result, shard: info };
   }
-  const table = (): void => {
-    process.stdout.write(renderTable(result, tableOpts) + '\n');
+  if (toStdout) {
+    // `--out -`: the result on stdout (for a pipe), the table for the reader on stderr.
+    process.stdout.write(renderJson(result));
+    process.stderr.write(
+      renderTable(result, { ...tableOpts, color: useColor(process.stderr, flags.color) }) + '\n',
+    );
+    return exitCodeOf(result);
+  }
+  const table = (path?: string): void => {
+    process.stdout.write(
+      flags.json ? renderSummaryJson(result, path) : renderTable(result, tableOpts) + '\n',
+    );
   };
   // Written before anything else can fail; if no folder at all takes it, the table still shows it.
   const written = await writeResultSafely(out, result).catch((err: unknown) => {
     table();
     throw err;
   });
-  table();
+  table(written.path);
   if (written.failed) {
     process.stderr.write(
       `commbench: ${written.failed.message}; the result was saved to ${written.path} instead\n`,

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { examples } from './list.js';
 import { CommbenchError, ExitCode, errnoCode } from '../errors.js';
 import { loadPattern } from '../patterns/registry.js';
 import { durationHelp, parseDuration } from '../units.js';
@@ -12,11 +13,17 @@ export function registerServe(program: Command, setExit: (code: number) => void)
   program
     .command('serve')
     .description("run one pattern's echo server in the foreground (for --target, other tools or machines)")
+    .addHelpText(
+      'after',
+      examples(['commbench serve rest --port 0', 'commbench serve grpc --port 0 --delay 2ms']),
+    )
     .argument('<pattern>', 'pattern name (see commbench list)')
     .option('--port <port>', 'port to listen on (0 = any free port)', '0')
     .option('--host <host>', 'interface to listen on; loopback unless you say otherwise', '127.0.0.1')
     .option('--delay <duration>', `added service time per request, ${durationHelp}`, '0ms')
-    .action(async (name: string, opts: { port: string; host: string; delay: string }) => {
+    .option('--json', 'print one JSON line when listening ({"pattern","url"}) instead of the text')
+    .option('--no-color', 'plain output (serve prints no colour; accepted everywhere for scripts)')
+    .action(async (name: string, opts: { port: string; host: string; delay: string; json?: boolean }) => {
       const port = Number(opts.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) {
         throw new CommbenchError('E_USAGE', `--port: invalid value '${opts.port}'`, {
@@ -47,10 +54,13 @@ export function registerServe(program: Command, setExit: (code: number) => void)
           cause: err,
         });
       }
-      process.stdout.write(`${name} echo server listening on ${server.url} (Ctrl-C to stop)\n`);
-      process.stdout.write(
-        `how to call it:\n${howToCall(name, server.url, pattern.options.parse({})).join('\n')}\n`,
-      );
+      if (opts.json) process.stdout.write(`${JSON.stringify({ pattern: name, url: server.url })}\n`);
+      else {
+        process.stdout.write(`${name} echo server listening on ${server.url} (Ctrl-C to stop)\n`);
+        process.stdout.write(
+          `how to call it:\n${howToCall(name, server.url, pattern.options.parse({})).join('\n')}\n`,
+        );
+      }
       await new Promise<void>((resolve) => {
         const stop = (): void => {
           process.off('SIGINT', stop);
@@ -61,7 +71,7 @@ export function registerServe(program: Command, setExit: (code: number) => void)
         process.on('SIGTERM', stop);
       });
       await server.stop();
-      process.stdout.write('stopped\n');
+      if (!opts.json) process.stdout.write('stopped\n');
       setExit(ExitCode.ok);
     });
 }

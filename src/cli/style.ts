@@ -60,11 +60,16 @@ export function tableWidth(
 export interface TableFlags {
   wide?: boolean;
   columns?: string;
+  json?: boolean;
 }
 
-/** Adds --wide and --columns to a command that prints the summary table. */
+/** Adds --json, --wide and --columns to a command that prints the summary table. */
 export function addTableFlags(command: Command): Command {
   return command
+    .option(
+      '--json',
+      'print a JSON summary on stdout (the answer and one object per case) instead of the table',
+    )
     .option('--wide', 'the table with every column on one line per case (no width limit)')
     .option(
       '--columns <list>',
