@@ -54,14 +54,9 @@ export function registerServe(program: Command, setExit: (code: number) => void)
           cause: err,
         });
       }
-      if (opts.json) process.stdout.write(`${JSON.stringify({ pattern: name, url: server.url })}\n`);
-      else {
-        process.stdout.write(`${name} echo server listening on ${server.url} (Ctrl-C to stop)\n`);
-        process.stdout.write(
-          `how to call it:\n${howToCall(name, server.url, pattern.options.parse({})).join('\n')}\n`,
-        );
-      }
-      await new Promise<void>((resolve) => {
+      // Listening for Ctrl-C / SIGTERM before saying where it listens: a supervisor that stops it
+      // as soon as it reads the line must not kill it before it can close cleanly.
+      const stopped = new Promise<void>((resolve) => {
         const stop = (): void => {
           process.off('SIGINT', stop);
           process.off('SIGTERM', stop);
@@ -70,6 +65,14 @@ export function registerServe(program: Command, setExit: (code: number) => void)
         process.on('SIGINT', stop);
         process.on('SIGTERM', stop);
       });
+      if (opts.json) process.stdout.write(`${JSON.stringify({ pattern: name, url: server.url })}\n`);
+      else {
+        process.stdout.write(`${name} echo server listening on ${server.url} (Ctrl-C to stop)\n`);
+        process.stdout.write(
+          `how to call it:\n${howToCall(name, server.url, pattern.options.parse({})).join('\n')}\n`,
+        );
+      }
+      await stopped;
       await server.stop();
       if (!opts.json) process.stdout.write('stopped\n');
       setExit(ExitCode.ok);
