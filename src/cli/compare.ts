@@ -5,6 +5,7 @@ import { compareResults } from '../compare/compare.js';
 import { parseFailOn, parseMetricList, parseThresholdPercent } from '../compare/gates.js';
 import { renderComparisonJson, renderComparisonMarkdown, renderComparisonTable } from '../compare/render.js';
 import { CommbenchError, ExitCode } from '../errors.js';
+import { didYouMean } from '../suggest.js';
 import { readResult } from '../result/io.js';
 import { reportError } from './main.js';
 
@@ -75,6 +76,14 @@ async function compareCommand(basePath: string, headPath: string, flags: Compare
     });
   }
   const [base, head] = await Promise.all([readResult(basePath), readResult(headPath)]);
+  const patterns = [...new Set(base.cases.map((c) => c.spec.pattern))];
+  if (flags.normalize !== undefined && !patterns.includes(flags.normalize)) {
+    throw new CommbenchError(
+      'E_USAGE',
+      `--normalize ${flags.normalize}: BASE has no ${flags.normalize} case${didYouMean(flags.normalize, patterns)}`,
+      { hint: `normalize by a pattern both runs measured: ${patterns.join(', ')}` },
+    );
+  }
   const comparison = compareResults(base, head, {
     threshold,
     confidence,

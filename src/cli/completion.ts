@@ -8,7 +8,7 @@ import { CommbenchError } from '../errors.js';
 import { patternNames } from '../patterns/registry.js';
 import { listBuiltinScenarios } from '../scenario/index.js';
 import { examples } from './list.js';
-import { closest } from '../report/table.js';
+import { didYouMean } from '../suggest.js';
 
 export const shells = ['bash', 'zsh', 'fish'] as const;
 export type Shell = (typeof shells)[number];
@@ -123,10 +123,9 @@ export function registerCompletion(program: Command): void {
     )
     .action(async (shell: string) => {
       if (!(shells as readonly string[]).includes(shell)) {
-        const near = closest(shell.toLowerCase(), shells);
         throw new CommbenchError(
           'E_USAGE',
-          `no completion for shell '${shell}'${near ? ` (did you mean ${near}?)` : ''}`,
+          `no completion for shell '${shell}'${didYouMean(shell, shells)}`,
           {
             hint: `one of ${shells.join(', ')}, e.g. eval "$(commbench completion bash)"`,
           },

@@ -3,6 +3,7 @@
  * `run --format`) writes them, so every reporter stays a pure function; .hgrm is one file per case.
  */
 import { CommbenchError } from '../errors.js';
+import { didYouMean } from '../suggest.js';
 import type { Result } from '../result/types.js';
 import { renderCsv } from './csv.js';
 import { renderHgrm } from './hgrm.js';
@@ -36,7 +37,7 @@ export function parseFormats(text: string): ReportFormat[] {
   if (unknown.length > 0 || out.length === 0) {
     throw new CommbenchError(
       'E_USAGE',
-      `unknown report format ${unknown.map((u) => JSON.stringify(u)).join(', ') || '""'}`,
+      `unknown report format ${unknown.map((u) => JSON.stringify(u)).join(', ') || '""'}${unknown.length === 1 ? didYouMean(unknown[0]!, [...reportFormats, ...Object.keys(aliases)]) : ''}`,
       {
         hint: `use one or more of ${reportFormats.join(', ')} (comma-separated), e.g. --format markdown,html`,
       },

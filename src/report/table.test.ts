@@ -84,7 +84,7 @@ test('--columns names: titles, keys and spellings; a typo gets a did-you-mean', 
     'driverCpu',
     'opsPerSec',
   ]);
-  assert.throws(() => parseColumns('p50,paylod'), /unknown column "paylod" \(did you mean payload\?\)/);
+  assert.throws(() => parseColumns('p50,paylod'), /unknown column "paylod" \(did you mean 'payload'\?\)/);
 });
 
 test('color adds ANSI sequences only when asked', () => {

@@ -6,6 +6,7 @@ import Table from 'cli-table3';
 import pc from 'picocolors';
 import stringWidth from 'string-width';
 import { CommbenchError } from '../errors.js';
+import { didYouMean } from '../suggest.js';
 import type { Result } from '../result/types.js';
 import { buildAnswer, shortNames, type Answer } from './answer.js';
 import { groupRows } from './groups.js';
@@ -68,10 +69,9 @@ export function parseColumns(text: string): SummaryColumnKey[] {
     if (raw === '') continue;
     const key = columnNames[raw];
     if (key === undefined) {
-      const near = closest(raw, Object.keys(columnNames));
       throw new CommbenchError(
         'E_USAGE',
-        `unknown column ${JSON.stringify(raw)}${near ? ` (did you mean ${near}?)` : ''}`,
+        `unknown column ${JSON.stringify(raw)}${didYouMean(raw, Object.keys(columnNames))}`,
         {
           hint: `columns: ${summaryColumns.map((c) => c.title.replace(/[\s/]+/g, '-')).join(', ')}, e.g. --columns p50,p99,payload,srv-cpu`,
         },
@@ -80,33 +80,6 @@ export function parseColumns(text: string): SummaryColumnKey[] {
     if (key !== 'case' && !out.includes(key)) out.push(key);
   }
   return out;
-}
-
-/** The candidate closest to `word` by edit distance, when it is close enough to be a typo. */
-export function closest(word: string, candidates: readonly string[]): string | undefined {
-  let best: string | undefined;
-  let bestDistance = Infinity;
-  for (const c of candidates) {
-    const d = editDistance(word, c);
-    if (d < bestDistance) {
-      best = c;
-      bestDistance = d;
-    }
-  }
-  return best !== undefined && bestDistance <= Math.max(1, Math.floor(Math.max(word.length, best.length) / 3))
-    ? best
-    : undefined;
-}
-
-function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++)
-      cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    prev = cur;
-  }
-  return prev[b.length]!;
 }
 
 /**
