@@ -2,6 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { examples } from './list.js';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
+import { openInBrowser } from './open.js';
 import { addTableFlags, tableOptions, type TableFlags } from './style.js';
 import { CommbenchError, ExitCode } from '../errors.js';
 import { parseFormats, renderFormat, reportFormats, type ReportFormat } from '../report/formats.js';
@@ -11,6 +12,7 @@ import { renderSummaryJson } from '../report/summary-json.js';
 
 interface ReportFlags extends TableFlags {
   format: string;
+  open?: boolean;
   out?: string;
   color?: boolean;
 }
@@ -36,7 +38,8 @@ export function registerReport(program: Command, setExit: (code: number) => void
       '--out <path>',
       "output file ('-' for stdout, one format); with several formats (or markdown's SVG extras, .hgrm per case) the files share its name without extension (default: one format to stdout, several beside the result)",
     )
-    .option('--no-color', 'plain table output');
+    .option('--no-color', 'plain table output')
+    .option('--open', 'open the HTML report in your browser ($BROWSER, else the system opener)');
   addTableFlags(command).action(async (file: string, flags: ReportFlags) => {
     setExit(await reportCommand(file, flags));
   });
@@ -78,7 +81,8 @@ async function reportCommand(file: string, flags: ReportFlags): Promise<number> 
     process.stdout.write(renderSummaryJson(result, file === '-' ? undefined : file));
     return ExitCode.ok;
   }
-  if ((flags.out === undefined || flags.out === '-') && formats.length === 1) {
+  // --open needs a file: the report goes beside the result instead of to stdout.
+  if ((flags.out === '-' || (flags.out === undefined && !flags.open)) && formats.length === 1) {
     const format = formats[0]!;
     const files = renderFormat(result, format, format === 'table' ? tableOptions(flags) : {});
     const text =
@@ -102,6 +106,8 @@ async function reportCommand(file: string, flags: ReportFlags): Promise<number> 
     resolve(file),
   );
   for (const path of written) process.stderr.write(`wrote ${path}\n`);
+  const html = written.find((p) => p.endsWith('.html'));
+  if (flags.open && html !== undefined) await openInBrowser(html);
   return ExitCode.ok;
 }
 

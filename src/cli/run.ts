@@ -14,6 +14,7 @@ import { renderTable } from '../report/table.js';
 import type { Result, ShardInfo } from '../result/types.js';
 import { parseShard, parseStartAt, shardPlan } from './shard.js';
 import { onInterrupt } from './interrupt.js';
+import { openInBrowser } from './open.js';
 import { addTableFlags, tableOptions, useColor, type TableFlags } from './style.js';
 import { renderJson } from '../result/json.js';
 import { renderSummaryJson } from '../report/summary-json.js';
@@ -22,6 +23,7 @@ import { estimatePlanMs, loadPlan, type Overrides } from '../scenario/index.js';
 import { durationHelp, formatDurationMs, sizeHelp } from '../units.js';
 
 interface RunFlags extends TableFlags {
+  open?: boolean;
   duration?: string;
   warmup?: string;
   connections?: string;
@@ -89,6 +91,10 @@ export function registerRun(program: Command, setExit: (code: number) => void): 
     .option(
       '--format <formats>',
       'also write these reports beside the result, e.g. markdown,html (see commbench report)',
+    )
+    .option(
+      '--open',
+      'with --format html: open the report in your browser ($BROWSER, else the system opener)',
     )
     .option('--histogram', 'print a latency histogram of each repetition as it ends (stderr)')
     .option(
@@ -303,8 +309,10 @@ async function runCommand(scenario: string, flags: RunFlags & RequestFlags): Pro
   let reportFailure: CommbenchError | undefined;
   try {
     const base = written.path.replace(/\.json$/i, '');
-    for (const path of await writeReports(result, formats, base, undefined, written.path))
-      process.stderr.write(`report: ${path}\n`);
+    const reports = await writeReports(result, formats, base, undefined, written.path);
+    for (const path of reports) process.stderr.write(`report: ${path}\n`);
+    const html = reports.find((p) => p.endsWith('.html'));
+    if (flags.open && html !== undefined) await openInBrowser(html);
   } catch (err) {
     if (!isCommbenchError(err)) throw err;
     reportFailure = err;

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { renderJson } from '../../src/result/json.js';
@@ -96,4 +96,20 @@ test('completion scripts: bash parses, every command and its options are in it; 
   const typo = await cli(['completion', 'bsh'], dir).done;
   assert.equal(typo.code, 2);
   assert.match(typo.stderr, /did you mean 'bash'\?/);
+});
+
+test('--open hands the HTML report to $BROWSER, and says so when none starts', async () => {
+  const seen = join(dir, 'opened.txt');
+  const browser = join(dir, 'browser.sh');
+  writeFileSync(browser, `#!/bin/sh\necho "$1" > ${JSON.stringify(seen)}\n`, { mode: 0o755 });
+  const r = await cli(['report', 'r.json', '--format', 'html', '--open'], dir, { env: { BROWSER: browser } })
+    .done;
+  assert.equal(r.code, 0, r.stderr);
+  for (let i = 0; i < 50 && !existsSync(seen); i++) await new Promise((resolve) => setTimeout(resolve, 100));
+  assert.equal(readFileSync(seen, 'utf8').trim(), join(dir, 'r.html'));
+  const none = await cli(['report', 'r.json', '--format', 'html', '--open'], dir, {
+    env: { BROWSER: join(dir, 'no-such-browser') },
+  }).done;
+  assert.equal(none.code, 0);
+  assert.match(none.stderr, /no browser to open it .*the report is .*r\.html/);
 });
