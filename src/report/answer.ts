@@ -251,7 +251,7 @@ function lineFor(
   });
   const notCompared = [
     ...[...excluded.entries()].map(([why, who]) => `${who.join(', ')} (${why})`),
-    ...(missing.length === 0 ? [] : [`${missing.join(', ')} (none measured)`]),
+    ...(missing.length === 0 ? [] : [`${missing.join(', ')} (none found)`]),
   ].join('; ');
   if (entries.length < 2) {
     const text =

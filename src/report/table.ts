@@ -158,7 +158,9 @@ export function renderTable(result: Result, opts: TableOptions = {}): string {
 
 /** The answer as terminal lines: a heading, per group a line naming it and its baseline, one line per metric. */
 export function answerBlock(answer: Answer, width: number, paint: Paint = plain): string[] {
-  const lines = [paint.bold(answer.question ? `Answer: ${answer.question}` : 'Answer')];
+  const lines = hang('', '  ', answer.question ? `Answer: ${answer.question}` : 'Answer', width).map((l) =>
+    paint.bold(l),
+  );
   if (answer.empty !== undefined) lines.push(...wrap(answer.empty, width, '  '));
   const pad = Math.max(0, ...answer.groups.flatMap((g) => g.lines.map((l) => stringWidth(l.metric))));
   for (const g of answer.groups) {
