@@ -30,8 +30,9 @@ function flagText(f: Flag): string {
   return mdCell(f.text);
 }
 
-/** Charts shown open; the others are folded under a <details>. */
+/** Charts shown open; the next few are folded under a <details> (a PR comment stays under 10 KB). */
 export const openCharts = 3;
+export const foldedCharts = 4;
 
 /** The answer block as markdown lines: the question in bold, per group a line and a bullet per metric. */
 export function answerMarkdown(answer: Answer): string[] {
@@ -103,9 +104,13 @@ export function renderMarkdown(result: Result, opts: MarkdownOptions = {}): stri
   if (opts.charts !== false) {
     const charts = [...mermaidCharts(t.groups), ...searchCharts(t.groups)];
     for (const c of charts.slice(0, openCharts)) out.push('', '```mermaid', c.source, '```');
-    if (charts.length > openCharts) {
-      out.push('', `<details><summary>More charts (${charts.length - openCharts})</summary>`);
-      for (const c of charts.slice(openCharts)) out.push('', '```mermaid', c.source, '```');
+    const folded = charts.slice(openCharts, openCharts + foldedCharts);
+    if (folded.length > 0) {
+      const rest = charts.length - openCharts;
+      const summary =
+        folded.length < rest ? `${folded.length} of ${rest}; the HTML report has every one` : `${rest}`;
+      out.push('', `<details><summary>More charts (${summary})</summary>`);
+      for (const c of folded) out.push('', '```mermaid', c.source, '```');
       out.push('', '</details>');
     }
   }
