@@ -150,3 +150,17 @@ test('a single case, or cases that share nothing, say there is nothing to compar
   assert.equal(answer.groups.length, 0);
   assert.match(answer.empty ?? '', /nothing to compare/);
 });
+
+test('a tie the baseline is not part of still says how the tied rows compare with it', () => {
+  const result = resultOf([
+    { pattern: 'rest', reps: [24_000], p50: 1920, payload: 128, serverCpu: 27 },
+    { pattern: 'grpc', reps: [41_000], p50: 1150, payload: 60, serverCpu: 20 },
+    { pattern: 'tcp', reps: [41_500], p50: 1140, payload: 128, serverCpu: 12 },
+  ]);
+  const line = metricLine(buildAnswer(result, buildSummary(result)), 'ops/s');
+  assert.equal(line.outcome, 'tie');
+  assert.match(
+    line.text,
+    /^tie within noise \(±5\.\d%\): tcp 41,500, grpc 41,000, 1\.7× higher than rest \(24,000\)$/,
+  );
+});

@@ -275,11 +275,14 @@ function lineFor(
   if (ties.length > 1) {
     const band = Math.max(...ties.map((e) => noiseOf(e, best, metric)));
     const values = ties.map((e) => `${e.name} ${metric.format(e.value)}`).join(', ');
+    const versus = ties.includes(ref)
+      ? ''
+      : `, ${relative(best, ref, metric, noiseOf(best, ref, metric))} than ${ref.name} (${metric.format(ref.value)})`;
     return {
       metric: metric.name,
       outcome: 'tie',
       best: ties.map((e) => e.name),
-      text: `tie within noise (±${formatPercent(Math.exp(band) - 1)}): ${values}${rest}${tail}`,
+      text: `tie within noise (±${formatPercent(Math.exp(band) - 1)}): ${values}${versus}${rest}${tail}`,
     };
   }
   const versus =
