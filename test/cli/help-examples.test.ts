@@ -122,6 +122,9 @@ test('every command has examples in its --help, and each runs as written (shorte
     }
   }
   assert.ok(ran.length >= 2 * commands.length, `only ${ran.length} examples`);
+  // claims runs minutes of load (its own tests run it): its examples are checked to be there.
+  const claims = await cli(['claims', '--help'], dir).done;
+  assert.ok(examplesOf(claims.stdout).length > 0, 'commbench claims --help has no Examples');
 });
 
 test('examples split as the shell would', () => {
