@@ -6,7 +6,7 @@
  * model; the terminal, markdown and HTML reporters only lay it out. Pure.
  */
 import type { Measurement, Result } from '../result/types.js';
-import { formatBytes, formatInteger, formatMicros, formatPercent } from '../units.js';
+import { formatBytes, formatInteger, formatMicros, formatPercent, formatSize } from '../units.js';
 import { groupRows, type RowGroup } from './groups.js';
 import type { Flag, SummaryRow, SummaryTable } from './model.js';
 
@@ -315,6 +315,11 @@ function baselineIndex(group: RowGroup, names: readonly string[], wanted: string
   return floor >= 0 ? floor : 0;
 }
 
+/** What every row of a one-group table shares: '256B · closed c=4×1'. */
+export function sharedLabel(row: SummaryRow): string {
+  return `${formatSize(row.spec.payload.size)} · ${row.cells.load}`;
+}
+
 /** Builds the answer for `result` from its summary (the rows and flags every reporter shows). */
 export function buildAnswer(result: Result, summary: SummaryTable): Answer {
   const grouping = groupRows(summary);
@@ -324,7 +329,7 @@ export function buildAnswer(result: Result, summary: SummaryTable): Answer {
     const names = shortNames(g.rows, { sharedLabel: false });
     const base = baselineIndex(g, names, result.plan.baseline);
     groups.push({
-      label: g.label,
+      label: g.label === '' ? sharedLabel(g.rows[0]!) : g.label,
       baseline: names[base]!,
       lines: metricsFor(g.rows).map((m) => lineFor(m, g.rows, names, base)),
     });

@@ -8,7 +8,7 @@ import stringWidth from 'string-width';
 import { CommbenchError } from '../errors.js';
 import { didYouMean } from '../suggest.js';
 import type { Result } from '../result/types.js';
-import { buildAnswer, shortNames, type Answer } from './answer.js';
+import { buildAnswer, sharedLabel, shortNames, type Answer } from './answer.js';
 import { groupRows } from './groups.js';
 import { buildSummary, reasonOf, summaryColumns, visibleColumns } from './model.js';
 import type { Flag, SummaryColumnKey, SummaryNote, SummaryRow, SummaryTable } from './model.js';
@@ -200,7 +200,10 @@ function groupedLayout(
   for (const g of grouping.groups) {
     const names = shortNames(g.rows);
     const constantLoad = !loadIsGroup && !shown.includes('load') ? g.rows[0]?.cells.load : undefined;
-    const heading = [g.label, constantLoad].filter((s) => s !== undefined && s !== '').join(' · ');
+    const heading =
+      g.label === '' && constantLoad !== undefined && g.rows[0] !== undefined
+        ? sharedLabel(g.rows[0])
+        : [g.label, constantLoad].filter((s) => s !== undefined && s !== '').join(' · ');
     if (!onlyGroup || heading !== '') entries.push({ heading: heading === '' ? 'every case' : heading });
     g.rows.forEach((row, i) => {
       entries.push({ row });
