@@ -73,7 +73,7 @@ export function parseColumns(text: string): SummaryColumnKey[] {
         'E_USAGE',
         `unknown column ${JSON.stringify(raw)}${didYouMean(raw, Object.keys(columnNames))}`,
         {
-          hint: `columns: ${summaryColumns.map((c) => c.title.replace(/[\s/]+/g, '-')).join(', ')}, e.g. --columns p50,p99,payload,srv-cpu`,
+          hint: `columns: ${summaryColumns.map((c) => c.title.toLowerCase().replace(/[\s]+/g, '-')).join(', ')}, e.g. --columns p50,p99,payload,srv-cpu`,
         },
       );
     }
