@@ -1,5 +1,6 @@
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
+import { examples } from './list.js';
 import { claims } from '../claims/claims.js';
 import {
   renderClaimsHtml,
@@ -42,6 +43,14 @@ export function registerClaims(program: Command, setExit: (code: number) => void
     .command('claims')
     .description(
       'check the system-design claims on this machine: holds / does not hold / mixed, with the numbers',
+    )
+    .addHelpText(
+      'after',
+      examples([
+        'commbench claims --quick',
+        'commbench claims --only grpc-smaller --quick',
+        'commbench claims --from results/claims.json --format markdown',
+      ]),
     )
     .option('--quick', 'shortest windows (under 3 minutes on a 2-core machine)')
     .option('--from <result>', 'judge an existing claims result instead of running')

@@ -1,8 +1,10 @@
+import { examples } from './list.js';
 import type { Command } from 'commander';
 import { compareResults } from '../compare/compare.js';
 import { parseFailOn, parseMetricList, parseThresholdPercent } from '../compare/gates.js';
 import { renderComparisonJson, renderComparisonMarkdown, renderComparisonTable } from '../compare/render.js';
 import { CommbenchError, ExitCode } from '../errors.js';
+import { didYouMean } from '../suggest.js';
 import { outputError, readResult } from '../result/io.js';
 import { writeFileAtomic } from '../result/write.js';
 import { resolve } from 'node:path';
@@ -17,6 +19,7 @@ interface CompareFlags {
   strict?: boolean;
   format: string;
   out?: string;
+  json?: boolean;
 }
 
 /**
@@ -31,6 +34,14 @@ export function registerCompare(program: Command, setExit: (code: number) => voi
     )
     .argument('<base>', 'the baseline result file')
     .argument('<head>', 'the result file to judge')
+    .addHelpText(
+      'after',
+      examples([
+        'commbench compare base.json head.json',
+        "commbench compare base.json head.json --fail-on 'p99:+10%,throughput:-5%' --format markdown",
+        'commbench compare base.json head.json --normalize tcp --json',
+      ]),
+    )
     .option('--threshold <percent>', 'smallest change that counts as improved or regressed', '5%')
     .option(
       '--fail-on <list>',
@@ -47,9 +58,11 @@ export function registerCompare(program: Command, setExit: (code: number) => voi
       'also exit 3 when a gated metric could not be tested (fewer than 2 repetitions on a side: "can\'t tell")',
     )
     .option('--format <format>', 'table, markdown or json', 'table')
+    .option('--json', 'the same as --format json')
+    .option('--no-color', 'plain output (compare prints no colour; accepted everywhere for scripts)')
     .option(
       '--out <file>',
-      'also write the comparison in --format to this file (the table still goes to stdout)',
+      "also write the comparison in --format to this file (the table still goes to stdout); '-' is stdout",
     )
     .action(async (base: string, head: string, flags: CompareFlags) => {
       setExit(await compareCommand(base, head, flags));
@@ -64,13 +77,22 @@ async function compareCommand(basePath: string, headPath: string, flags: Compare
       hint: 'write a probability, e.g. --confidence 0.95',
     });
   }
-  const format = flags.format.toLowerCase() === 'md' ? 'markdown' : flags.format.toLowerCase();
+  const asked = flags.json ? 'json' : flags.format.toLowerCase();
+  const format = asked === 'md' ? 'markdown' : asked;
   if (format !== 'table' && format !== 'markdown' && format !== 'json') {
     throw new CommbenchError('E_USAGE', `--format ${flags.format}: compare writes table, markdown or json`, {
       hint: 'e.g. --format markdown >> "$GITHUB_STEP_SUMMARY"',
     });
   }
   const [base, head] = await Promise.all([readResult(basePath), readResult(headPath)]);
+  const patterns = [...new Set(base.cases.map((c) => c.spec.pattern))];
+  if (flags.normalize !== undefined && !patterns.includes(flags.normalize)) {
+    throw new CommbenchError(
+      'E_USAGE',
+      `--normalize ${flags.normalize}: BASE has no ${flags.normalize} case${didYouMean(flags.normalize, patterns)}`,
+      { hint: `normalize by a pattern both runs measured: ${patterns.join(', ')}` },
+    );
+  }
   const comparison = compareResults(base, head, {
     threshold,
     confidence,
@@ -85,7 +107,7 @@ async function compareCommand(basePath: string, headPath: string, flags: Compare
       : format === 'markdown'
         ? renderComparisonMarkdown(comparison)
         : `${renderComparisonTable(comparison)}\n`;
-  if (flags.out !== undefined) {
+  if (flags.out !== undefined && flags.out !== '-') {
     const out = flags.out;
     await writeFileAtomic(resolve(out), rendered).catch((err: unknown) => {
       throw outputError(out, err);

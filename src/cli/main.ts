@@ -4,6 +4,7 @@ import { packageVersion } from '../paths.js';
 import { registerCheck } from './check.js';
 import { registerClaims } from './claims.js';
 import { registerCompare } from './compare.js';
+import { registerCompletion } from './completion.js';
 import { registerList } from './list.js';
 import { registerMerge } from './merge.js';
 import { registerReport } from './report.js';
@@ -40,6 +41,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   registerCheck(program, setExit);
   registerMerge(program, setExit);
   registerClaims(program, setExit);
+  registerCompletion(program);
   try {
     await program.parseAsync(argv as string[]);
     return exitCode;

@@ -1,34 +1,49 @@
 import { mkdir } from 'node:fs/promises';
+import { examples } from './list.js';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { useColor } from './style.js';
+import { openInBrowser } from './open.js';
+import { addTableFlags, tableOptions, type TableFlags } from './style.js';
 import { CommbenchError, ExitCode } from '../errors.js';
 import { parseFormats, renderFormat, reportFormats, type ReportFormat } from '../report/formats.js';
 import { checkResult, ensureWritableDir, outFolder, outputError, readResult } from '../result/io.js';
 import type { Result } from '../result/types.js';
 import { writeFileAtomic } from '../result/write.js';
+import { renderSummaryJson } from '../report/summary-json.js';
 
-interface ReportFlags {
+interface ReportFlags extends TableFlags {
   format: string;
+  open?: boolean;
   out?: string;
   color?: boolean;
 }
 
 /** `commbench report RESULT`: renders a result file in one or more formats. */
 export function registerReport(program: Command, setExit: (code: number) => void): void {
-  program
+  const command = program
     .command('report')
     .description('render a result file as a table, markdown, HTML, CSV, .hgrm or JSON')
     .argument('<result>', "a result file written by commbench run ('-' reads it from stdin)")
+    .addHelpText(
+      'after',
+      examples([
+        'commbench report result.json',
+        'commbench report result.json --format markdown --out -',
+        'commbench report result.json --format markdown,html --out report',
+        'commbench report result.json --json',
+        'commbench report - --wide < result.json',
+      ]),
+    )
     .option('--format <formats>', `comma-separated: ${reportFormats.join(', ')}`, 'table')
     .option(
       '--out <path>',
       "output file ('-' for stdout, one format); with several formats (or markdown's SVG extras, .hgrm per case) the files share its name without extension (default: one format to stdout, several beside the result)",
     )
     .option('--no-color', 'plain table output')
-    .action(async (file: string, flags: ReportFlags) => {
-      setExit(await reportCommand(file, flags));
-    });
+    .option('--open', 'open the HTML report in your browser ($BROWSER, else the system opener)');
+  addTableFlags(command).action(async (file: string, flags: ReportFlags) => {
+    setExit(await reportCommand(file, flags));
+  });
 }
 
 /** Reads a result from a file, or from stdin when `file` is '-' (`commbench report - < r.json`). */
@@ -63,13 +78,14 @@ async function reportCommand(file: string, flags: ReportFlags): Promise<number> 
     });
   }
   const result = await readResultArg(file);
-  if ((flags.out === undefined || flags.out === '-') && formats.length === 1) {
+  if (flags.json) {
+    process.stdout.write(renderSummaryJson(result, file === '-' ? undefined : file));
+    return ExitCode.ok;
+  }
+  // --open needs a file: the report goes beside the result instead of to stdout.
+  if ((flags.out === '-' || (flags.out === undefined && !flags.open)) && formats.length === 1) {
     const format = formats[0]!;
-    const tty = process.stdout.isTTY === true;
-    const files = renderFormat(result, format, {
-      color: format === 'table' && useColor(process.stdout, flags.color),
-      ...(tty ? { width: process.stdout.columns } : {}),
-    });
+    const files = renderFormat(result, format, format === 'table' ? tableOptions(flags) : {});
     const text =
       format === 'hgrm'
         ? files.map((f) => `# case: ${f.suffix.slice(1, -'.hgrm'.length)}\n${f.content}`).join('\n')
@@ -91,6 +107,8 @@ async function reportCommand(file: string, flags: ReportFlags): Promise<number> 
     resolve(file),
   );
   for (const path of written) process.stderr.write(`wrote ${path}\n`);
+  const html = written.find((p) => p.endsWith('.html'));
+  if (flags.open && html !== undefined) await openInBrowser(html);
   return ExitCode.ok;
 }
 

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { examples } from './list.js';
 import type { Command } from 'commander';
 import { writeReports } from './report.js';
 import { CommbenchError, ExitCode, isCommbenchError } from '../errors.js';
@@ -19,13 +20,18 @@ import { renderTable } from '../report/table.js';
 import type { Result, ShardInfo } from '../result/types.js';
 import { parseShard, parseStartAt, shardPlan, type Shard } from './shard.js';
 import { onInterrupt } from './interrupt.js';
-import { useColor } from './style.js';
+import { openInBrowser } from './open.js';
+import { addTableFlags, tableOptions, useColor, type TableFlags } from './style.js';
+import type { TableOptions } from '../report/table.js';
+import { renderJson } from '../result/json.js';
+import { renderSummaryJson } from '../report/summary-json.js';
 import { claimOutPath, numberedResultPath, writeResultSafely } from '../result/io.js';
 import { estimatePlanMs, loadPlan, type Overrides } from '../scenario/index.js';
 import type { Plan } from '../scenario/types.js';
 import { durationHelp, formatDurationMs, sizeHelp } from '../units.js';
 
-interface RunFlags {
+interface RunFlags extends TableFlags {
+  open?: boolean;
   duration?: string;
   warmup?: string;
   connections?: string;
@@ -57,6 +63,16 @@ export function registerRun(program: Command, setExit: (code: number) => void): 
     .command('run')
     .description('run a scenario (built-in name or file) and write its result')
     .argument('<scenario>', 'built-in scenario name (see commbench list) or a .yaml/.json file')
+    .addHelpText(
+      'after',
+      examples([
+        'commbench run smoke',
+        'commbench run rest-vs-grpc --payload 1KiB --repeat 3 --format markdown,html',
+        'commbench run smoke --pattern rest --rate 2000 --duration 5s',
+        'commbench run my-scenario.yaml --columns p50,p99,payload,srv-cpu',
+        'commbench run smoke --pattern tcp --out - --no-color',
+      ]),
+    )
     .option('--duration <duration>', `measured time per case and repetition, ${durationHelp}`)
     .option('--warmup <duration>', 'unmeasured time before each repetition')
     .option('--connections <n>', 'connections (clients) per case')
@@ -87,13 +103,17 @@ export function registerRun(program: Command, setExit: (code: number) => void): 
     )
     .option(
       '--out <file>',
-      'result file, or a folder to write it in (default: <results-dir>/<scenario>-<timestamp>.json)',
+      "result file, or a folder to write it in, or '-' for stdout (the table then goes to stderr) (default: <results-dir>/<scenario>-<timestamp>.json)",
     )
     .option('--results-dir <dir>', 'folder for result files', 'results')
     .option('--no-color', 'plain output')
     .option(
       '--format <formats>',
       'also write these reports beside the result, e.g. markdown,html (see commbench report)',
+    )
+    .option(
+      '--open',
+      'with --format html: open the report in your browser ($BROWSER, else the system opener)',
     )
     .option('--histogram', 'print a latency histogram of each repetition as it ends (stderr)')
     .option(
@@ -108,7 +128,7 @@ export function registerRun(program: Command, setExit: (code: number) => void): 
       '--otlp <url>',
       'push OpenTelemetry metrics during the run to this OTLP/HTTP collector, e.g. http://127.0.0.1:4318',
     );
-  addRequestFlags(command).action(async (scenario: string, flags: RunFlags & RequestFlags) => {
+  addRequestFlags(addTableFlags(command)).action(async (scenario: string, flags: RunFlags & RequestFlags) => {
     setExit(await runCommand(scenario, flags));
   });
 }
@@ -228,6 +248,17 @@ function redactResult(result: Result): Result {
 
 async function runCommand(scenario: string, flags: RunFlags & RequestFlags): Promise<number> {
   const formats = flags.format === undefined ? [] : parseFormats(flags.format);
+  const tableOpts = tableOptions(flags); // a misspelled --columns fails before the run, not after
+  const toStdout = flags.out === '-';
+  if (toStdout && (formats.length > 0 || flags.json)) {
+    throw new CommbenchError(
+      'E_USAGE',
+      `--out - prints the result on stdout, so it cannot also take ${formats.length > 0 ? '--format' : '--json'}`,
+      {
+        hint: 'write the result to a file (--out r.json) for --format, or drop --out - for --json',
+      },
+    );
+  }
   const brokerEnv = parseBrokerUrls(flags.brokerUrl);
   const serverPids = parseServerPids(flags.serverPid);
   const overrides: Overrides = {
@@ -258,15 +289,23 @@ async function runCommand(scenario: string, flags: RunFlags & RequestFlags): Pro
   // Where the result goes is settled before the run: a measured run must not be lost at the end.
   const now = new Date();
   // Claimed now (a lock beside it): another run started meanwhile takes another name or is refused.
-  const claim = await claimOutPath(
-    flags.out ?? join(flags.resultsDir, '/'),
-    (folder, n) => numberedResultPath(folder, plan.name, now, n),
-    flags.out === undefined ? '--results-dir' : '--out',
-  );
+  const claim = toStdout
+    ? undefined
+    : await claimOutPath(
+        flags.out ?? join(flags.resultsDir, '/'),
+        (folder, n) => numberedResultPath(folder, plan.name, now, n),
+        flags.out === undefined ? '--results-dir' : '--out',
+      );
   try {
-    return await measureAndWrite(plan, claim.path, flags, formats, brokerEnv, shard, startAt, serverPids);
+    return await measureAndWrite(plan, claim?.path ?? '-', flags, formats, brokerEnv, {
+      shard,
+      startAt,
+      serverPids,
+      toStdout,
+      tableOpts,
+    });
   } finally {
-    await claim.release();
+    await claim?.release();
   }
 }
 
@@ -276,10 +315,15 @@ async function measureAndWrite(
   flags: RunFlags & RequestFlags,
   formats: readonly ReportFormat[],
   brokerEnv: Record<string, string>,
-  shard: Shard | undefined,
-  startAt: number | undefined,
-  serverPids: ReturnType<typeof parseServerPids>,
+  how: {
+    shard: Shard | undefined;
+    startAt: number | undefined;
+    serverPids: ReturnType<typeof parseServerPids>;
+    toStdout: boolean;
+    tableOpts: TableOptions;
+  },
 ): Promise<number> {
+  const { shard, startAt, serverPids, toStdout, tableOpts } = how;
   let lateMs = 0;
   const otlp =
     flags.otlp === undefined
@@ -359,13 +403,17 @@ async function measureAndWrite(
     };
     result = { ...result, shard: info };
   }
-  const tty = process.stdout.isTTY === true;
-  const table = (): void => {
+  if (toStdout) {
+    // `--out -`: the result on stdout (for a pipe), the table for the reader on stderr.
+    process.stdout.write(renderJson(result));
+    process.stderr.write(
+      renderTable(result, { ...tableOpts, color: useColor(process.stderr, flags.color) }) + '\n',
+    );
+    return exitCodeOf(result);
+  }
+  const table = (path?: string): void => {
     process.stdout.write(
-      renderTable(result, {
-        color: useColor(process.stdout, flags.color),
-        ...(tty ? { width: process.stdout.columns } : {}),
-      }) + '\n',
+      flags.json ? renderSummaryJson(result, path) : renderTable(result, tableOpts) + '\n',
     );
   };
   // Written before anything else can fail; if no folder at all takes it, the table still shows it.
@@ -373,7 +421,7 @@ async function measureAndWrite(
     table();
     throw err;
   });
-  table();
+  table(written.path);
   if (written.failed) {
     process.stderr.write(
       `commbench: ${written.failed.message}; the result was saved to ${written.path} instead\n`,
@@ -383,8 +431,10 @@ async function measureAndWrite(
   let reportFailure: CommbenchError | undefined;
   try {
     const base = written.path.replace(/\.json$/i, '');
-    for (const path of await writeReports(result, formats, base, undefined, written.path))
-      process.stderr.write(`report: ${path}\n`);
+    const reports = await writeReports(result, formats, base, undefined, written.path);
+    for (const path of reports) process.stderr.write(`report: ${path}\n`);
+    const html = reports.find((p) => p.endsWith('.html'));
+    if (flags.open && html !== undefined) await openInBrowser(html);
   } catch (err) {
     if (!isCommbenchError(err)) throw err;
     reportFailure = err;

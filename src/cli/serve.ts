@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { examples } from './list.js';
 import { CommbenchError, ExitCode, errnoCode } from '../errors.js';
 import { loadPattern, patternInfo } from '../patterns/registry.js';
 import { durationHelp, parseDuration } from '../units.js';
@@ -12,11 +13,17 @@ export function registerServe(program: Command, setExit: (code: number) => void)
   program
     .command('serve')
     .description("run one pattern's echo server in the foreground (for --target, other tools or machines)")
+    .addHelpText(
+      'after',
+      examples(['commbench serve rest --port 0', 'commbench serve grpc --port 0 --delay 2ms']),
+    )
     .argument('<pattern>', 'pattern name (see commbench list)')
     .option('--port <port>', 'port to listen on (0 = any free port)', '0')
     .option('--host <host>', 'interface to listen on; loopback unless you say otherwise', '127.0.0.1')
     .option('--delay <duration>', `added service time per request, ${durationHelp}`, '0ms')
-    .action(async (name: string, opts: { port: string; host: string; delay: string }) => {
+    .option('--json', 'print one JSON line when listening ({"pattern","url"}) instead of the text')
+    .option('--no-color', 'plain output (serve prints no colour; accepted everywhere for scripts)')
+    .action(async (name: string, opts: { port: string; host: string; delay: string; json?: boolean }) => {
       const port = Number(opts.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) {
         throw new CommbenchError('E_USAGE', `--port: invalid value '${opts.port}'`, {
@@ -60,11 +67,9 @@ export function registerServe(program: Command, setExit: (code: number) => void)
           { hint: 'leave --port out for this pattern: the address it listens on is printed when it is up' },
         );
       }
-      process.stdout.write(`${name} echo server listening on ${server.url} (Ctrl-C to stop)\n`);
-      process.stdout.write(
-        `how to call it:\n${howToCall(name, server.url, pattern.options.parse({})).join('\n')}\n`,
-      );
-      await new Promise<void>((resolve) => {
+      // Listening for Ctrl-C / SIGTERM before saying where it listens: a supervisor that stops it
+      // as soon as it reads the line must not kill it before it can close cleanly.
+      const stopped = new Promise<void>((resolve) => {
         const stop = (): void => {
           process.off('SIGINT', stop);
           process.off('SIGTERM', stop);
@@ -73,8 +78,16 @@ export function registerServe(program: Command, setExit: (code: number) => void)
         process.on('SIGINT', stop);
         process.on('SIGTERM', stop);
       });
+      if (opts.json) process.stdout.write(`${JSON.stringify({ pattern: name, url: server.url })}\n`);
+      else {
+        process.stdout.write(`${name} echo server listening on ${server.url} (Ctrl-C to stop)\n`);
+        process.stdout.write(
+          `how to call it:\n${howToCall(name, server.url, pattern.options.parse({})).join('\n')}\n`,
+        );
+      }
+      await stopped;
       await server.stop();
-      process.stdout.write('stopped\n');
+      if (!opts.json) process.stdout.write('stopped\n');
       setExit(ExitCode.ok);
     });
 }

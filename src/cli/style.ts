@@ -2,7 +2,8 @@
  * Terminal styling decisions for the CLI, in one place: whether a stream gets colour, and
  * commander's own usage errors rewritten in commbench's error style.
  */
-import type { CommanderError } from 'commander';
+import type { Command, CommanderError } from 'commander';
+import { parseColumns, type TableOptions } from '../report/table.js';
 
 /** A writable stream as far as colour is concerned (process.stdout / stderr, or a test double). */
 export interface ColorStream {
@@ -40,4 +41,48 @@ export function commanderErrorLines(err: CommanderError, command: string | undef
     `commbench: ${message}${suggestion.length > 0 ? ` (${suggestion.join('; ')})` : ''}`,
     `hint: ${err.code === 'commander.unknownCommand' ? 'commbench --help lists the commands' : `${help} lists its options and arguments`}`,
   ];
+}
+
+/** Width the terminal table fits when nothing says otherwise: a pipe or a CI log. */
+export const pipeWidth = 160;
+
+/** The width to fit: the terminal's, else COLUMNS (a positive integer), else `pipeWidth`. */
+export function tableWidth(
+  stream: { readonly isTTY?: boolean; readonly columns?: number },
+  env: NodeJS.ProcessEnv = process.env,
+): number {
+  if (stream.isTTY === true && stream.columns !== undefined && stream.columns > 0) return stream.columns;
+  const columns = Number(env.COLUMNS);
+  return Number.isInteger(columns) && columns > 0 ? columns : pipeWidth;
+}
+
+/** The flags of every command that prints the summary table. */
+export interface TableFlags {
+  wide?: boolean;
+  columns?: string;
+  json?: boolean;
+}
+
+/** Adds --json, --wide and --columns to a command that prints the summary table. */
+export function addTableFlags(command: Command): Command {
+  return command
+    .option(
+      '--json',
+      'print a JSON summary on stdout (the answer and one object per case) instead of the table',
+    )
+    .option('--wide', 'the table with every column on one line per case (no width limit)')
+    .option(
+      '--columns <list>',
+      'table columns after the case, comma-separated, e.g. p50,p99,payload,srv-cpu (load, ops/s, p50, p99, p99.9, max, payload, wire, srv-cpu, drv-cpu, errors, detail, flags)',
+    );
+}
+
+/** TableOptions for stdout from the flags: colour, width, --wide, --columns. */
+export function tableOptions(flags: TableFlags & { color?: boolean }): TableOptions {
+  return {
+    color: useColor(process.stdout, flags.color),
+    width: tableWidth(process.stdout),
+    ...(flags.wide ? { wide: true } : {}),
+    ...(flags.columns === undefined ? {} : { columns: parseColumns(flags.columns) }),
+  };
 }

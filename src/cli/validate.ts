@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { examples } from './list.js';
 import type { CommbenchError } from '../errors.js';
 import { isCommbenchError } from '../errors.js';
 import { estimatePlanMs, loadPlan, type Plan } from '../scenario/index.js';
@@ -34,10 +35,27 @@ export function registerValidate(program: Command): void {
   program
     .command('validate')
     .description('check a scenario file (or built-in name) and list the cases it expands to')
+    .addHelpText(
+      'after',
+      examples(['commbench validate my-scenario.yaml', 'commbench validate rest-vs-grpc --json']),
+    )
     .argument('<file>', 'scenario file (.yaml, .json) or built-in name')
-    .action(async (file: string) => {
+    .option('--json', 'print the plan as JSON on stdout (case ids, estimated time)')
+    .option('--no-color', 'plain output (validate prints no colour; accepted everywhere for scripts)')
+    .action(async (file: string, flags: { json?: boolean }) => {
       const outcome = await validateCommand(file);
       if (!outcome.ok) throw outcome.error;
-      process.stdout.write(outcome.lines.join('\n') + '\n');
+      if (flags.json) {
+        const plan = outcome.plan;
+        const json = {
+          file,
+          valid: true,
+          name: plan.name,
+          cases: plan.cases.map((c) => c.id),
+          estimateMs: estimatePlanMs(plan),
+          ...(plan.thresholds ? { thresholds: plan.thresholds } : {}),
+        };
+        process.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
+      } else process.stdout.write(outcome.lines.join('\n') + '\n');
     });
 }

@@ -1,4 +1,5 @@
 import { CommbenchError } from '../errors.js';
+import { didYouMean } from '../suggest.js';
 import type { Pattern, PatternCode, PatternInfo } from './types.js';
 
 /**
@@ -157,9 +158,13 @@ export function isPatternName(name: string): name is PatternName {
 }
 
 function unknown(name: string): CommbenchError {
-  return new CommbenchError('E_PATTERN_UNKNOWN', `unknown pattern '${name}'`, {
-    hint: `valid patterns: ${patternNames.join(', ')}`,
-  });
+  return new CommbenchError(
+    'E_PATTERN_UNKNOWN',
+    `unknown pattern '${name}'${didYouMean(name, patternNames)}`,
+    {
+      hint: `valid patterns: ${patternNames.join(', ')}`,
+    },
+  );
 }
 
 /** The catalogue entry of `name`, without loading its code. */

@@ -59,14 +59,46 @@ const font = { fontFamily: 'Helvetica, Arial, sans-serif', fontSize: 12, color: 
 const legend = {
   type: 'plain',
   orient: 'vertical',
-  right: 10,
   top: 60,
   itemGap: 8,
   textStyle: { fontSize: 11 },
 } as const;
-const legendWidth = 190;
-/** The legend on the right and the plot left of it: the charts with one line per series. */
-const sideLegend = { legend, grid: { left: 70, right: legendWidth + 20, top: 70, bottom: 50 } } as const;
+/**
+ * Width of `text` in px at `fontSize`, estimated generously (Helvetica/Arial/DejaVu widths: digits
+ * and most lower-case letters at most 0.62 em, wide letters and symbols more), so a label sized by
+ * it is never cut by the SVG's edge.
+ */
+export function textWidth(text: string, fontSize: number): number {
+  let em = 0;
+  for (const ch of text)
+    em += /[mwMW@%—→×]/.test(ch) ? 0.95 : /[A-Z]/.test(ch) ? 0.72 : /[ il.,:;'|!]/.test(ch) ? 0.32 : 0.62;
+  return Math.ceil(em * fontSize);
+}
+
+/**
+ * The legend of the charts with one line per series: a column on the right sized to the longest
+ * label, or, when that would leave the plot too narrow, a list under the plot (the chart grows by
+ * its height). Either way no label is cut, and `size` is the chart's size with it.
+ */
+function seriesLegend(labels: readonly string[], size: ChartSize) {
+  const widest = Math.max(0, ...labels.map((l) => textWidth(l, legend.textStyle.fontSize)));
+  const column = widest + 40; // symbol, gap, margins
+  if (column <= size.width * 0.4) {
+    // Placed from the left by this estimate: ECharts' own text measure (no canvas when rendering
+    // on the server) is narrower than browsers' fonts, so anchoring it on the right cuts labels.
+    return {
+      legend: { ...legend, left: size.width - column },
+      grid: { left: 70, right: column + 10, top: 70, bottom: 50 },
+      size,
+    };
+  }
+  const extra = labels.length * 20 + 10;
+  return {
+    legend: { ...legend, left: 10, top: size.height - 10 },
+    grid: { left: 70, right: 30, top: 70, bottom: 50 + extra },
+    size: { width: size.width, height: size.height + extra },
+  };
+}
 
 /** A chart's bold title and grey subtitle, top left. */
 function heading(text: string, subtext: string) {
@@ -168,6 +200,39 @@ export function byteTicks(max: number): { interval: number; max: number } {
   return { interval, max: Math.ceil((max * 1.08) / interval) * interval };
 }
 
+/** Room left of a horizontal bar chart for its category labels (12 px), so none is cut. */
+function categoryRoom(labels: readonly string[]): number {
+  return Math.max(80, ...labels.map((l) => textWidth(l, font.fontSize) + 20));
+}
+
+/**
+ * A case's seconds as a chart draws them: each repetition's seconds one after another, and a last
+ * second the window covered only in part (a 1.5 s window's second second) placed at the window's
+ * end with its count scaled to a rate, so it does not read as a drop to half the throughput.
+ */
+export function windowTimeline(
+  repetitions: readonly { readonly durationMs: number; readonly timeline: readonly TimelinePoint[] }[],
+): TimelinePoint[] {
+  const out: TimelinePoint[] = [];
+  let offset = 0;
+  for (const r of repetitions) {
+    const window = r.durationMs / 1000;
+    for (const p of r.timeline) {
+      const covered = Math.min(1, window - (p.t - 1));
+      if (covered < 0.2) continue; // too short a slice to be a rate
+      const scale = (n: number): number => Math.round(n / covered);
+      out.push({
+        ...p,
+        t: Number((offset + p.t - 1 + covered).toFixed(3)),
+        ops: scale(p.ops),
+        errors: scale(p.errors),
+      });
+    }
+    offset += window;
+  }
+  return out;
+}
+
 /** The size of every chart in the HTML report: two side by side on a 1400 px screen. */
 export const cardSize: ChartSize = { width: 600, height: 320 };
 
@@ -201,15 +266,22 @@ export function latencyPercentileChart(
     return { name: s.label, points };
   });
   const missing = series.filter((s) => !drawn.includes(s)).map((s) => s.label);
+  const lg = seriesLegend(
+    drawn.map((l) => l.label),
+    size,
+  );
   return render(
     {
       title: heading(
         title,
         missing.length > 0
-          ? `no histogram: ${missing.join(', ')}`
+          ? textWidth(`no histogram: ${missing.join(', ')}`, 11) < lg.size.width - 20
+            ? `no histogram: ${missing.join(', ')}`
+            : `no histogram: ${missing.length} of ${series.length} cases`
           : 'latency by percentile (log scales: each step right is ten times rarer)',
       ),
-      ...sideLegend,
+      legend: lg.legend,
+      grid: lg.grid,
       xAxis: {
         type: 'log',
         min: 1,
@@ -229,7 +301,7 @@ export function latencyPercentileChart(
         lineStyle: { width: 2 },
       })),
     },
-    size,
+    lg.size,
     opts.id ?? 'latency',
   );
 }
@@ -241,13 +313,15 @@ export function throughputChart(
   opts: ChartOptions = {},
 ): string {
   const size = opts.size ?? { width: 820, height: 300 };
+  const lg = seriesLegend(
+    series.map((l) => l.label),
+    size,
+  );
   return render(
     {
-      title: heading(
-        title,
-        'completed operations per second of the measured window (repetitions one after another)',
-      ),
-      ...sideLegend,
+      title: heading(title, 'operations completed per second; a last part second as its rate'),
+      legend: lg.legend,
+      grid: lg.grid,
       xAxis: secondsAxis,
       yAxis: perSecondAxis('ops/s'),
       series: series.map((s) => ({
@@ -258,7 +332,7 @@ export function throughputChart(
         lineStyle: { width: 2 },
       })),
     },
-    size,
+    lg.size,
     opts.id ?? 'throughput',
   );
 }
@@ -271,7 +345,7 @@ export function bytesChart(series: readonly BytesSeries[], title: string, opts: 
     {
       title: heading(title, 'serialized payload vs all bytes on the client sockets (headers, framing)'),
       legend: { top: 58, left: 10 },
-      grid: { left: 170, right: 70, top: 90, bottom: 30 },
+      grid: { left: categoryRoom(labels), right: 70, top: 90, bottom: 30 },
       xAxis: {
         type: 'value',
         min: 0,
@@ -333,15 +407,20 @@ export function latencyOverTimeChart(
         : []),
     ];
   });
+  const lg = seriesLegend(
+    series.map((l) => l.label),
+    size,
+  );
   return render(
     {
       title: heading(title, 'per second of the measured window: solid p99, dashed p50 (log scale)'),
-      ...sideLegend,
+      legend: lg.legend,
+      grid: lg.grid,
       xAxis: secondsAxis,
       yAxis: latencyAxis(lines.flatMap((l) => l.data.map(([, y]) => y))),
       series: lines,
     },
-    size,
+    lg.size,
     opts.id ?? 'latency-time',
   );
 }
@@ -358,10 +437,15 @@ export function errorsOverTimeChart(
   opts: ChartOptions = {},
 ): string {
   const size = opts.size ?? cardSize;
+  const lg = seriesLegend(
+    series.map((l) => l.label),
+    size,
+  );
   return render(
     {
       title: heading(title, 'failed operations per second (timeouts, connection, protocol, mismatch)'),
-      ...sideLegend,
+      legend: lg.legend,
+      grid: lg.grid,
       xAxis: secondsAxis,
       yAxis: perSecondAxis('errors/s', true),
       series: series.map((s, i) => ({
@@ -372,7 +456,7 @@ export function errorsOverTimeChart(
         data: s.timeline.map((p) => [p.t, p.errors]),
       })),
     },
-    size,
+    lg.size,
     opts.id ?? 'errors-time',
   );
 }
@@ -405,7 +489,7 @@ export function cpuChart(series: readonly CpuSeries[], title: string, opts: Char
     {
       title: heading(title, 'CPU time per operation: driver vs server side (server process + helpers)'),
       legend: { top: 58, left: 10, textStyle: { fontSize: 11 } },
-      grid: { left: 150, right: 70, top: 90, bottom: 30 },
+      grid: { left: categoryRoom(labels), right: 70, top: 90, bottom: 30 },
       xAxis: {
         type: 'value',
         min: 0,

@@ -2,25 +2,35 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { expectGolden } from '../../test/fixtures/golden.js';
 import { histogramResult } from '../../test/fixtures/histograms.js';
-import { makeResult } from '../../test/fixtures/result.js';
+import { capacityResult, makeResult } from '../../test/fixtures/result.js';
 import { latencyPercentileChart, percentileLabel } from './charts.js';
 import { renderCsv } from './csv.js';
 import { parseFormats, renderFormat } from './formats.js';
 import { renderHgrm } from './hgrm.js';
 import { renderHtml } from './html.js';
-import { renderMarkdown } from './markdown.js';
+import { openCharts, renderMarkdown } from './markdown.js';
 
-test('markdown matches test/golden/report.md: grouped rows, floor column, warnings in the row', async () => {
+test('markdown matches test/golden/report.md: answer first, grouped rows, warnings in the row', async () => {
   const md = renderMarkdown(makeResult());
   await expectGolden('report.md', md);
-  assert.match(md, /\| \*\*64B · closed c=50×1\*\* \| tcp 64B \|/);
-  assert.match(md, /\| 4\.1× tcp \|/);
+  assert.match(md, /^### rest-vs-grpc\n\n.*\n\n\*\*Answer\*\*\n/);
+  assert.match(md, /\| \*\*64B · closed c=50×1\*\* \| tcp \|/);
   assert.match(md, /⚠️ \*\*DRIVER-LIMITED\*\*/);
   assert.match(
     md,
     /```mermaid\nxychart-beta\n {2}title "Latency — 64B · closed c=50×1 \(ms\): p99 bar, p50 bar inside it"/,
   );
   assert.doesNotMatch(md, /!\[/, 'no image links');
+});
+
+test('markdown of a rest-vs-grpc-shaped result fits a PR comment', () => {
+  const md = renderMarkdown(capacityResult());
+  assert.ok(Buffer.byteLength(md) <= 10 * 1024, `${Buffer.byteLength(md)} bytes`);
+  for (const row of md.split('\n').filter((l) => l.startsWith('|')))
+    assert.ok(row.length <= 250, `${row.length} characters: ${row}`);
+  const open = md.split('<details>')[0]!;
+  assert.ok((open.match(/```mermaid/g) ?? []).length <= openCharts, 'a few charts open, the rest folded');
+  assert.match(md, /cut at 80 ms/, 'a clipped scale says so');
 });
 
 test('HTML matches test/golden/report.html and is self-contained', async () => {
@@ -90,13 +100,12 @@ test('latency chart matches test/golden/latency.svg; percentile axis labels', as
   ]);
 });
 
-test('markdown written to a folder gets SVG extras beside it; formats parse with aliases and errors', () => {
+test('markdown is one file, nothing written beside it that it does not link; formats parse with aliases and errors', () => {
   const files = renderFormat(histogramResult(), 'markdown', { baseName: 'run' });
   assert.deepEqual(
     files.map((f) => f.suffix),
-    ['.md', '.latency-1.svg', '.throughput-1.svg', '.latency-2.svg', '.throughput-2.svg', '.bytes.svg'],
+    ['.md'],
   );
-  assert.doesNotMatch(files[0]!.content, /run\.latency-1\.svg/, 'extras, not links');
   assert.deepEqual(parseFormats('md, html,markdown'), ['markdown', 'html']);
   assert.throws(() => parseFormats('markdown,pdf'), /unknown report format "pdf"/);
 });

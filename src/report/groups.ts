@@ -1,8 +1,8 @@
 /**
  * Grouping of summary rows for the markup reporters (markdown, HTML): rows that differ only in the
- * pattern form a group (same payload and load), so a reader compares patterns within a group, and
- * each row is related to the group's floor: the tcp case when there is one, else the scenario's
- * first pattern.
+ * pattern form a group (same payload and load), so a reader compares patterns within a group; the
+ * group's floor (the tcp case when there is one, else the scenario's first pattern) is the answer's
+ * baseline unless the scenario names one (./answer.ts).
  */
 import type { SummaryRow, SummaryTable } from './model.js';
 import { formatLoad } from './model.js';
@@ -49,19 +49,4 @@ export function groupRows(summary: SummaryTable): Grouping {
     .filter((s) => s !== '')
     .join(' · ');
   return { dimension, groups };
-}
-
-/**
- * Median latency of `row` relative to its group's floor: '1.8× tcp', 'floor' for the floor itself,
- * '-' when either has no measurements.
- */
-export function relativeToFloor(row: SummaryRow, group: RowGroup): string {
-  const floor = group.floor;
-  if (!floor) return '-';
-  if (row === floor) return 'floor';
-  const mine = row.result?.summary?.latency.p50;
-  const theirs = floor.result?.summary?.latency.p50;
-  if (!mine || !theirs) return '-';
-  const ratio = mine / theirs;
-  return `${ratio < 10 ? ratio.toFixed(1) : Math.round(ratio)}× ${floor.spec.pattern}`;
 }

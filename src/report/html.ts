@@ -17,8 +17,10 @@ import {
   latencyPercentileChart,
   seriesColor,
   throughputChart,
+  windowTimeline,
 } from './charts.js';
 import { buildMarkupTable } from './markup.js';
+import { shortNames, type Answer } from './answer.js';
 import type { Flag } from './model.js';
 
 /** Escapes text for HTML element content and attribute values. */
@@ -32,16 +34,45 @@ h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px;border-bott
 h3{font-size:15px;margin:18px 0 6px}.sub{color:#555;margin:0 0 12px}
 table{border-collapse:collapse;font-variant-numeric:tabular-nums;font-size:13px}
 th,td{padding:4px 6px;border-bottom:1px solid #e4e4e4;white-space:nowrap}th{background:#f6f8fa;text-align:left;position:sticky;top:0;white-space:normal;vertical-align:bottom}
-.table-wrap{overflow-x:auto;max-width:100%}td.wrap{white-space:normal;min-width:120px;max-width:260px}td.group{white-space:normal;max-width:130px}
-td.r,th.r{text-align:right}tr.first td{border-top:2px solid #bbb}td.group{font-weight:600}
+.table-wrap{overflow-x:auto;max-width:100%}
+td.r,th.r{text-align:right}tr.group th{background:none;position:static;border-top:2px solid #bbb;padding-top:8px}
+tr.has-under td{border-bottom:none}tr.under td{white-space:normal;font-size:12px;padding-top:0;color:#555}.detail{color:#555}
+#answer ul.answer{list-style:none;padding-left:8px;margin:4px 0}#answer li{margin:2px 0}#answer li.none{color:#777}
+#answer .metric{display:inline-block;min-width:88px;color:#555}#answer .vs{font-weight:normal;color:#555}
+.chart svg{max-width:100%;height:auto}
 .flag-error{color:#b00020;font-weight:600}.flag-warn{color:#9a6700}.flag-info{color:#555}
-.msg{color:#b00020}.floor{color:#777}
+.msg{color:#b00020}
 ul.notes{padding-left:20px}ul.notes li{margin:3px 0}li.error{color:#b00020}li.warn{color:#7a5300}
 .charts{display:flex;flex-wrap:wrap;gap:12px}.chart{display:inline-block;border:1px solid #e4e4e4;border-radius:4px;padding:4px;background:#fff}
 .chart svg{display:block}p.note{color:#555;font-style:italic;margin:6px 0}
 dl.env{display:grid;grid-template-columns:max-content auto;gap:2px 16px}dl.env dt{color:#555}dl.env dd{margin:0}
 details{margin:8px 0}footer{color:#777;font-size:12px;margin-top:32px}
 `;
+
+/** The answer block (./answer.ts) as a section: the question, per group a heading and one line per metric. */
+export function answerHtml(answer: Answer): string {
+  const out = [
+    '<section id="answer">',
+    `<h2>${escapeHtml(answer.question ? `Answer: ${answer.question}` : 'Answer')}</h2>`,
+  ];
+  if (answer.empty !== undefined) out.push(`<p>${escapeHtml(answer.empty)}</p>`);
+  for (const g of answer.groups) {
+    out.push(
+      `<h3>${escapeHtml(g.label === '' ? 'Every case' : g.label)} <span class="vs">vs ${escapeHtml(g.baseline)}</span></h3>`,
+      '<ul class="answer">',
+      ...g.lines.map((l) => {
+        const text = escapeHtml(l.text);
+        const best = l.best[0] === undefined ? '' : escapeHtml(l.best[0]);
+        const shown =
+          l.outcome === 'winner' && text.startsWith(best) ? `<b>${best}</b>${text.slice(best.length)}` : text;
+        return `<li class="${l.outcome}"><span class="metric">${escapeHtml(l.metric)}</span> ${shown}</li>`;
+      }),
+      '</ul>',
+    );
+  }
+  out.push('</section>');
+  return out.join('\n');
+}
 
 function flagHtml(f: Flag): string {
   return `<span class="flag-${f.severity}">${escapeHtml(f.text)}</span>`;
@@ -51,30 +82,32 @@ function flagHtml(f: Flag): string {
 export function renderHtml(result: Result): string {
   const t = buildMarkupTable(result);
   const head = t.columns
+    .filter((c) => c.key !== 'flags' && c.key !== 'group')
     .map((c) => `<th${c.align === 'right' ? ' class="r"' : ''}>${escapeHtml(c.title)}</th>`)
     .join('');
+  // The group is a heading row across the table and each row's warnings a line of their own under
+  // its numbers, so the table stays narrow enough for an 800 px window and nothing is off-screen.
+  const shown = t.columns.filter((c) => c.key !== 'flags' && c.key !== 'group');
   const body = t.rows
     .map((r) => {
-      const cells = t.columns.map((c) => {
-        const cls =
-          c.key === 'group'
-            ? 'group'
-            : c.key === 'flags' || c.key === 'detail'
-              ? 'wrap'
-              : c.align === 'right'
-                ? 'r'
-                : '';
-        let content: string;
-        if (c.key === 'flags') {
-          const parts = r.flags.map(flagHtml);
-          if (r.message !== undefined) parts.push(`<span class="msg">${escapeHtml(r.message)}</span>`);
-          content = parts.join(', ');
-        } else if (c.key === 'relative' && r.cells.relative === 'floor') {
-          content = '<span class="floor">floor</span>';
-        } else content = escapeHtml(r.cells[c.key]);
-        return `<td${cls ? ` class="${cls}"` : ''}>${content}</td>`;
+      const heading =
+        r.group === ''
+          ? ''
+          : `<tr class="group"><th colspan="${shown.length}">${escapeHtml(r.group)}</th></tr>\n`;
+      const cells = shown.map((c) => {
+        const content = r.message !== undefined && c.align === 'right' ? '-' : escapeHtml(r.cells[c.key]);
+        return `<td${c.align === 'right' ? ' class="r"' : ''}>${content}</td>`;
       });
-      return `<tr${r.group !== '' ? ' class="first"' : ''}>${cells.join('')}</tr>`;
+      const long = [
+        ...r.flags.map(flagHtml),
+        ...(r.message !== undefined ? [`<span class="msg">${escapeHtml(r.message)}</span>`] : []),
+        ...(r.cells.detail !== '' ? [`<span class="detail">${escapeHtml(r.cells.detail)}</span>`] : []),
+      ];
+      const under =
+        long.length === 0
+          ? ''
+          : `\n<tr class="under"><td></td><td colspan="${shown.length - 1}">${long.join(', ')}</td></tr>`;
+      return `${heading}<tr${long.length > 0 ? ' class="has-under"' : ''}>${cells.join('')}</tr>${under}`;
     })
     .join('\n');
 
@@ -84,10 +117,13 @@ export function renderHtml(result: Result): string {
     const measured = g.rows.filter((r) => r.result?.summary);
     if (measured.length === 0) return;
     const name = g.label === '' ? '' : ` — ${g.label}`;
+    const names = shortNames(g.rows);
     const series = measured.map((r) => ({
-      label: r.cells.case,
+      label: names[g.rows.indexOf(r)]!,
       latency: r.result!.summary!.latency,
-      timeline: r.result!.summary!.timeline,
+      timeline: windowTimeline(
+        r.result!.repetitions.length > 0 ? r.result!.repetitions : [r.result!.summary!],
+      ),
     }));
     const size = cardSize;
     // Without one successful operation there is no latency to draw (an axis of 0.0µs would say otherwise).
@@ -121,7 +157,7 @@ export function renderHtml(result: Result): string {
   // Per-operation costs of cases with no successful operation are undefined: left out, not drawn as 0.
   const summaries = t.rows.filter((r) => (r.row.result?.summary?.ops ?? 0) > 0);
   const bytes = summaries.map((r) => ({
-    label: r.cells.case,
+    label: r.row.cells.case,
     payload: r.row.result!.summary!.payload.perOp,
     wire: r.row.result!.summary!.wire.perOp,
   }));
@@ -130,7 +166,7 @@ export function renderHtml(result: Result): string {
     const helpers = m.server?.helpers ?? [];
     const helperUs = helpers.reduce((a, h) => a + h.cpuUsPerOp, 0);
     return {
-      label: r.cells.case,
+      label: r.row.cells.case,
       driver: m.driver.cpuUsPerOp,
       ...(m.server ? { server: Math.max(0, m.server.cpuUsPerOp - helperUs) } : {}),
       helpers: helpers.map((h) => ({ role: h.role, cpuUsPerOp: h.cpuUsPerOp })),
@@ -172,11 +208,19 @@ export function renderHtml(result: Result): string {
     '<body>',
     `<h1>commbench — ${escapeHtml(result.plan.name)}</h1>`,
     `<p class="sub">${escapeHtml(t.title)}${result.plan.description ? ` · ${escapeHtml(result.plan.description)}` : ''}</p>`,
+    answerHtml(t.answer),
     '<h2>Summary</h2>',
+    ...(t.load === undefined ? [] : [`<p class="sub">Every case: ${escapeHtml(t.load)}.</p>`]),
     `<div class="table-wrap"><table id="summary">\n<thead><tr>${head}</tr></thead>\n<tbody>\n${body}\n</tbody>\n</table></div>`,
-    `<ul class="notes">\n${notes('cases')}\n</ul>`,
+    ...(t.notes.some((n) => n.group === 'cases')
+      ? [
+          `<details><summary>Warnings explained (${t.notes.filter((n) => n.group === 'cases').length})</summary>`,
+          `<ul class="notes">\n${notes('cases')}\n</ul>`,
+          '</details>',
+        ]
+      : []),
     '<details><summary>How to read this table</summary>',
-    `<ul class="notes">\n<li>p50 vs floor: median latency relative to the group’s floor (tcp when it ran, else the first pattern).</li>\n${notes('method')}\n</ul>`,
+    `<ul class="notes">\n${notes('method')}\n</ul>`,
     '</details>',
     '<h2>Latency, throughput and errors</h2>',
     ...charts,

@@ -6,6 +6,7 @@
  * a group with one case still draws something (a line through one point draws nothing).
  */
 import type { SearchResult } from '../result/types.js';
+import { shortNames } from './answer.js';
 import type { RowGroup } from './groups.js';
 
 /** One Mermaid chart: the text between ```mermaid and ```. */
@@ -47,17 +48,34 @@ function block(title: string, categories: readonly string[], axis: string, max: 
 }
 
 /**
- * Per group: latency by case (p99 and p50 bars, in the unit that suits the group) and
- * throughput by case (bars ops/s). Rows without measurements are left out; empty groups give none.
+ * The charts that carry the comparison, most telling first: per group of two or more measured rows,
+ * latency by case (p99 and p50 bars, in the unit that suits the group) — or capacity for a group of
+ * capacity searches — then throughput by case where the load did not fix it (not for open-loop
+ * rates, where every row runs at the offered rate). Groups of one row get none: the table has it.
  */
 export function mermaidCharts(groups: readonly RowGroup[]): MermaidChart[] {
-  const charts: MermaidChart[] = [];
+  const first: MermaidChart[] = [];
+  const then: MermaidChart[] = [];
   for (const g of groups) {
     const rows = g.rows.filter((r) => r.result?.summary);
-    if (rows.length === 0) continue;
+    if (rows.length < 2) continue;
     const name = g.label === '' ? '' : ` — ${g.label}`;
-    const cases = rows.map((r) => r.cells.case);
+    const names = shortNames(g.rows);
+    const cases = rows.map((r) => names[g.rows.indexOf(r)]!);
     const m = rows.map((r) => r.result!.summary!);
+    if (m.every((s) => s.search)) {
+      const capacity = m.map((s) => s.search?.capacity ?? 0);
+      if (capacity.some((c) => c > 0)) {
+        const title = `Capacity${name} (ops/s; 0: none found)`;
+        first.push({
+          title,
+          source: block(title, cases, 'ops/s', Math.max(...capacity), [
+            `bar [${capacity.map((x) => num(x)).join(', ')}]`,
+          ]),
+        });
+      }
+      continue;
+    }
     // Rows without a successful operation have no latency: left out of the latency chart, not drawn as 0.
     const timed = m.flatMap((s, i) => {
       const l = s.delivery ? s.delivery.latency : s.latency;
@@ -69,7 +87,7 @@ export function mermaidCharts(groups: readonly RowGroup[]): MermaidChart[] {
       const [unit, scale] = top >= 1000 ? ['ms', 1000] : ['µs', 1];
       // Mermaid draws bar series over each other: the p50 bar inside the (never shorter) p99 bar.
       const title = `Latency${name} (${unit}): p99 bar, p50 bar inside it`;
-      charts.push({
+      first.push({
         title,
         source: block(
           title,
@@ -83,16 +101,17 @@ export function mermaidCharts(groups: readonly RowGroup[]): MermaidChart[] {
         ),
       });
     }
+    if (rows.every((r) => r.spec.load.model === 'rate')) continue;
     const rates = m.map((s) => (s.delivery ? s.delivery.throughput : s.throughput));
     const tTitle = `Throughput${name} (ops/s)`;
-    charts.push({
+    then.push({
       title: tTitle,
       source: block(tTitle, cases, 'ops/s', Math.max(...rates), [
         `bar [${rates.map((x) => num(x)).join(', ')}]`,
       ]),
     });
   }
-  return charts;
+  return [...first, ...then];
 }
 
 /**
@@ -105,7 +124,8 @@ export function searchCharts(groups: readonly RowGroup[]): MermaidChart[] {
   for (const g of groups) {
     for (const r of g.rows) {
       const search: SearchResult | undefined = r.result?.summary?.search;
-      if (!search || search.steps.length === 0) continue;
+      // One step draws one bar: the row's search line says as much.
+      if (!search || search.steps.length < 2) continue;
       const steps = [...search.steps].sort((a, b) => a.rate - b.rate);
       const x = steps.map((s) => `${Math.round(s.rate)}/s${s.met ? '' : ' ✗'}`);
       const name = r.cells.case;
@@ -118,8 +138,10 @@ export function searchCharts(groups: readonly RowGroup[]): MermaidChart[] {
         ]),
       });
       const bound = search.objective.p99Ms;
-      const pTitle = `${name} capacity search: p99 ms (bars), objective ${bound} ms (line)`;
       const p99 = steps.map((s) => s.p99 / 1000);
+      // A step far beyond the objective would flatten the others: bars stop at 4× the bound, and the title says so.
+      const clipped = p99.some((v) => v > bound * 4);
+      const pTitle = `${name} capacity search: p99 ms (bars${clipped ? `, cut at ${bound * 4} ms` : ''}), objective ${bound} ms (line)`;
       charts.push({
         title: pTitle,
         source: block(pTitle, x, 'p99 (ms)', Math.min(Math.max(...p99, bound), bound * 4), [

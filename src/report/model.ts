@@ -149,9 +149,12 @@ export function caseLabels(specs: readonly CaseSpec[]): string[] {
   const showDelay = specs.some((s) => s.serverDelayMs > 0);
   const showTarget = varies((s) => s.target ?? '');
   const labels = specs.map((s) => {
-    const parts = [s.pattern, formatSize(s.payload.size)];
+    // The case's label ('capacity', 'grpc-js client'); a search written before labels were kept says capacity.
+    const label = s.label ?? (s.load.model === 'knee' ? 'capacity' : undefined);
+    const parts = [s.pattern, ...(label === undefined ? [] : [label]), formatSize(s.payload.size)];
     if (showShape) parts.push(s.payload.shape);
-    for (const k of varyingOptions) {
+    // A labelled case is told apart by its label, as in its id (src/scenario/expand.ts assignIds).
+    for (const k of s.label === undefined ? varyingOptions : []) {
       const v = s.options[k];
       if (v !== undefined) parts.push(`${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`);
     }

@@ -1,13 +1,14 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { expectGolden } from '../../test/fixtures/golden.js';
-import { makeCases, makeResult, spec } from '../../test/fixtures/result.js';
+import { capacityResult, makeCases, makeResult, spec } from '../../test/fixtures/result.js';
 import { openLoopRules } from '../engine/load/open.js';
 import { decideVerdict } from '../engine/verdict.js';
 import { renderJson } from '../result/json.js';
 import { schemaVersion } from '../result/types.js';
 import { buildSummary, caseLabels } from './model.js';
-import { renderTable } from './table.js';
+import stringWidth from 'string-width';
+import { parseColumns, renderTable } from './table.js';
 
 // eslint-disable-next-line no-control-regex
 const ansi = /\u001b\[/;
@@ -45,14 +46,48 @@ test('the table is plain text without color and fits 160 columns', () => {
 test('a narrow terminal leaves out the least essential columns and says so', async () => {
   const text = renderTable(makeResult(), { width: 80 });
   await expectGolden('table-80.txt', text);
-  for (const line of text.split('\n')) assert.ok([...line].length <= 80, `too wide: ${line}`);
+  for (const line of text.split('\n')) assert.ok(stringWidth(line) <= 80, `too wide: ${line}`);
   assert.match(
     text,
-    /graphql 1KiB: E_SERVER_START: server did not report ready within 10s/,
-    'cut reason in full',
+    /\n {2}graphql +- .*\n {6}failed; E_SERVER_START: server did not report ready within 10s\n/,
   );
-  assert.match(text.replace(/\n {2}/g, ' '), /Columns left out to fit 80 columns: load, p50, p99\.9, max/);
+  assert.match(text.replace(/\n {2}/g, ' '), /Columns left out to fit 80 columns: p99\.9, max, wire/);
   assert.equal(renderTable(makeResult(), { width: 400 }), renderTable(makeResult()));
+});
+
+test('at 80, 120 and 160 columns every line fits; p50, p99, payload and both CPU columns stay from 120 up', async () => {
+  const result = capacityResult();
+  for (const width of [80, 120, 160]) {
+    const text = renderTable(result, { width });
+    await expectGolden(`table-width-${width}.txt`, text);
+    for (const line of text.split('\n'))
+      assert.ok(stringWidth(line) <= width, `${stringWidth(line)} > ${width}: ${line}`);
+    const header = text.split('\n').find((l) => l.startsWith('case '))!;
+    const expected =
+      width >= 120 ? ['p50', 'p99', 'payload', 'srv CPU', 'drv CPU'] : ['p50', 'p99', 'payload'];
+    for (const title of expected) assert.ok(header.includes(title), `${width}: no ${title} in ${header}`);
+    assert.match(text, /\n {2}tcp capacity +[\d,]+ /, 'capacity rows say capacity');
+    assert.match(text, /\n {6}capacity 16,000\/s/, "the search's verdict under its row");
+  }
+  const wide = renderTable(result, { wide: true, width: 80 });
+  assert.ok(
+    wide.split('\n').some((l) => stringWidth(l) > 160),
+    '--wide: everything on one line, no limit',
+  );
+  const chosen = renderTable(result, { columns: ['p50', 'payload'], width: 80 });
+  assert.match(chosen, /\ncase +p50 +payload\n/);
+});
+
+test('--columns names: titles, keys and spellings; a typo gets a did-you-mean', () => {
+  assert.deepEqual(parseColumns('p50, p99,payload,srv-cpu,drv CPU,ops/s'), [
+    'p50',
+    'p99',
+    'payload',
+    'serverCpu',
+    'driverCpu',
+    'opsPerSec',
+  ]);
+  assert.throws(() => parseColumns('p50,paylod'), /unknown column "paylod" \(did you mean 'payload'\?\)/);
 });
 
 test('color adds ANSI sequences only when asked', () => {

@@ -68,14 +68,7 @@ describe('matrix expansion', () => {
     });
     assert.deepEqual(
       cases.map((c) => c.id),
-      [
-        'tcp 64B',
-        'tcp 128B',
-        'rest 64B',
-        'rest 128B',
-        'rest remote 64B @127.0.0.1:8080',
-        'rest remote 128B @127.0.0.1:8080',
-      ],
+      ['tcp 64B', 'tcp 128B', 'rest 64B', 'rest 128B', 'rest remote 64B', 'rest remote 128B'],
     );
     assert.equal(cases[4]?.target, 'http://127.0.0.1:8080');
   });
@@ -124,7 +117,8 @@ describe('matrix expansion', () => {
     assert.deepEqual(cases[1]?.options, { noDelay: false });
     assert.deepEqual(
       cases.map((c) => c.id),
-      ['rest c=3 10B', 'tcp c=10 1KiB'],
+      ['rest', 'tcp'],
+      'the pattern tells them apart: connections and size stay out of the ids',
     );
   });
 

@@ -347,8 +347,9 @@ const components: Component[] = [
 ];
 
 /**
- * Gives every case a readable id: the pattern, its label if any, then only what varies across the
- * plan ('rest c=50 1KiB'). Option values that differ between unlabelled cases of one pattern are
+ * Gives every case a readable id: the pattern, its label if any, then only what tells it apart from
+ * the other cases of the plan ('rest c=50 1KiB'; a duration that varies is left out when the
+ * payload already distinguishes the cases). Option values that differ between unlabelled cases of one pattern are
  * shown as key=value. Remaining duplicates get ' #2', ' #3'.
  */
 export function assignIds(cases: readonly ResolvedCase[]): CaseSpec[] {
@@ -368,20 +369,31 @@ export function assignIds(cases: readonly ResolvedCase[]): CaseSpec[] {
       );
     });
   }
-  const seen = new Map<string, number>();
-  return cases.map((c) => {
-    const parts: string[] = [c.spec.pattern];
-    if (c.label !== undefined) parts.push(c.label);
-    parts.push(...(optionParts.get(c) ?? []));
-    for (const get of varying) {
+  const parts = cases.map((c) => [
+    c.spec.pattern,
+    ...(c.label === undefined ? [] : [c.label]),
+    ...(optionParts.get(c) ?? []),
+  ]);
+  // A varying component is kept only when it tells apart cases that would otherwise share an id.
+  for (const get of varying) {
+    const before = new Map<string, Set<string>>();
+    cases.forEach((c, i) => {
+      const key = parts[i]!.join(' ');
+      before.set(key, (before.get(key) ?? new Set()).add(get(c) ?? ''));
+    });
+    if (![...before.values()].some((values) => values.size > 1)) continue;
+    cases.forEach((c, i) => {
       const part = get(c);
-      if (part !== undefined) parts.push(part);
-    }
-    let id = parts.join(' ');
+      if (part !== undefined) parts[i]!.push(part);
+    });
+  }
+  const seen = new Map<string, number>();
+  return cases.map((c, i) => {
+    let id = parts[i]!.join(' ');
     const n = (seen.get(id) ?? 0) + 1;
     seen.set(id, n);
     if (n > 1) id = `${id} #${n}`;
-    return { id, ...c.spec };
+    return { id, ...(c.label === undefined ? {} : { label: c.label }), ...c.spec };
   });
 }
 

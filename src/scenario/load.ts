@@ -330,6 +330,9 @@ async function planFromTextUnchecked(
   return {
     name: scenario.name ?? where.defaultName ?? basename(where.file, extname(where.file)),
     description: scenario.description?.trim() ?? '',
+    ...(scenario.question === undefined ? {} : { question: scenario.question.trim() }),
+    ...(scenario.baseline === undefined ? {} : { baseline: scenario.baseline }),
+    ...(scenario.thresholds === undefined ? {} : { thresholds: scenario.thresholds }),
     source: where.source ?? where.file,
     cases: withIds,
   };

@@ -2,6 +2,7 @@
  * Command-line overrides of a scenario (`commbench run NAME --duration 2s --payload 64 ...`).
  */
 import { impliedModel } from '../engine/load/registry.js';
+import { didYouMean } from '../suggest.js';
 import { CommbenchError, hintForFlags } from '../errors.js';
 import { isPatternName, patternNames, type PatternName } from '../patterns/registry.js';
 import type { z } from 'zod';
@@ -133,7 +134,10 @@ export function parseOverrides(o: Overrides, warn?: (line: string) => void): Par
       .map((p) => p.trim())
       .filter(Boolean)) {
       if (isPatternName(name)) patterns.push(name);
-      else problems.push(`--pattern: unknown pattern '${name}'; valid: ${patternNames.join(', ')}`);
+      else
+        problems.push(
+          `--pattern: unknown pattern '${name}'${didYouMean(name, patternNames)}; valid: ${patternNames.join(', ')}`,
+        );
     }
     if (patterns.length === 0 && problems.length === 0) problems.push('--pattern: no pattern given');
   }
@@ -143,7 +147,9 @@ export function parseOverrides(o: Overrides, warn?: (line: string) => void): Par
     if (name === '') {
       problems.push(`--target ${url}: expected pattern=url, e.g. rest=http://127.0.0.1:8080`);
     } else if (!isPatternName(name)) {
-      problems.push(`--target ${name}=${url}: unknown pattern '${name}'; valid: ${patternNames.join(', ')}`);
+      problems.push(
+        `--target ${name}=${url}: unknown pattern '${name}'${didYouMean(name, patternNames)}; valid: ${patternNames.join(', ')}`,
+      );
     } else if (!Target.safeParse(url).success) {
       problems.push(
         `--target ${name}=${url}: ${Target.safeParse(url).error?.issues[0]?.message ?? 'invalid URL'}`,

@@ -312,6 +312,19 @@ export function makeScenarioSchema(patternSchemas: Partial<Record<PatternName, z
         .optional()
         .meta({ description: 'scenario name (default: the file name); used in result file names' }),
       description: z.string().optional(),
+      question: z
+        .string()
+        .min(1)
+        .optional()
+        .meta({ description: 'the question the scenario answers, shown first in every report' }),
+      baseline: z.string().min(1).optional().meta({
+        description:
+          'the row the answer compares others with: a pattern name or a case label (default: tcp, else the first pattern)',
+      }),
+      thresholds: z.array(z.string().min(1)).optional().meta({
+        description:
+          "k6-style thresholds commbench check applies to this scenario's results, e.g. 'grpc.p99<2ms'",
+      }),
       defaults: Defaults.optional(),
       matrix: matrixSchema().optional(),
       cases: z.array(Case).min(1).optional().meta({

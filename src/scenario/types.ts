@@ -15,6 +15,8 @@ export interface CaseSpec {
   /** Unique within the plan, readable: 'rest closed c=50 1KiB'. */
   readonly id: string;
   readonly pattern: string;
+  /** The scenario's `label` for the case ('capacity', 'grpc-js client'), shown in row names. */
+  readonly label?: string;
   /** Pattern options as written in the scenario (validated against the pattern's schema). */
   readonly options: Readonly<Record<string, unknown>>;
   readonly load: LoadSpec;
@@ -47,6 +49,15 @@ export interface CaseSpec {
 export interface Plan {
   readonly name: string;
   readonly description: string;
+  /** The question the scenario answers, shown at the head of the answer block (scenario `question`). */
+  readonly question?: string;
+  /**
+   * The row others are compared with in the answer block: a pattern name or a case label (scenario
+   * `baseline`); default: each group's floor (tcp, else the first pattern).
+   */
+  readonly baseline?: string;
+  /** k6-style thresholds `commbench check` applies when given none ('grpc.p99<2ms'; scenario `thresholds`). */
+  readonly thresholds?: readonly string[];
   /** File path, or 'builtin:<name>'. */
   readonly source: string;
   readonly cases: readonly CaseSpec[];

@@ -4,10 +4,11 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { byteTicks, latencyOverTimeChart } from '../../src/report/charts.js';
+import { byteTicks, latencyOverTimeChart, windowTimeline } from '../../src/report/charts.js';
 import { renderHtml } from '../../src/report/html.js';
 import type { CaseResult, Result, TimelinePoint } from '../../src/result/types.js';
 import { histogramResult } from '../fixtures/histograms.js';
+import { capacityResult } from '../fixtures/result.js';
 
 function withTimelines(r: Result, f: (c: CaseResult, i: number) => TimelinePoint[]): Result {
   return {
@@ -53,9 +54,9 @@ test('errors over time appear for the cases that had errors', () => {
   assert.ok(!titles(html).includes('Errors over time — 64B'));
   const at = html.indexOf('Errors over time — 16KiB');
   const chart = html.slice(html.lastIndexOf('<svg ', at), at);
-  assert.match(chart, /rest 16KiB/, 'the case with errors is in the legend');
+  assert.match(chart, />rest<\/text>/, 'the case with errors is in the legend (named within its group)');
   assert.match(chart, /fill="#f28e2b"/, 'in the colour rest 16KiB has in the other charts of its group');
-  assert.doesNotMatch(chart, /grpc 16KiB/, 'cases without errors are left out');
+  assert.doesNotMatch(chart, />grpc<\/text>/, 'cases without errors are left out');
 });
 
 test('a one-second window draws no time charts and says why', () => {
@@ -84,4 +85,40 @@ test('latency over time draws p50 dashed and p99 solid per case, on a log axis',
 test('byte axes tick at powers of two', () => {
   assert.deepEqual(byteTicks(33 * 1024), { interval: 8192, max: 40960 });
   assert.deepEqual(byteTicks(388), { interval: 64, max: 448 });
+});
+
+test('a last part second is drawn at the window end as a rate, not as a fall to half the throughput', () => {
+  const second = (t: number, ops: number) => ({ t, ops, errors: 0, p50: 100, p90: 150, p99: 300, max: 400 });
+  const reps = [
+    { durationMs: 1_500, timeline: [second(1, 1000), second(2, 500)] },
+    { durationMs: 1_500, timeline: [second(1, 980), second(2, 505)] },
+  ];
+  assert.deepEqual(
+    windowTimeline(reps).map((p) => [p.t, p.ops]),
+    [
+      [1, 1000],
+      [1.5, 1000],
+      [2.5, 980],
+      [3, 1010],
+    ],
+  );
+  // A sliver under a fifth of a second is no rate at all: left out.
+  assert.deepEqual(
+    windowTimeline([{ durationMs: 2_100, timeline: [second(1, 1000), second(2, 1000), second(3, 100)] }]).map(
+      (p) => p.t,
+    ),
+    [1, 2],
+  );
+});
+
+test('the CPU and bytes charts name each row once, capacity rows included', () => {
+  const html = renderHtml(capacityResult());
+  for (const title of ['CPU per operation by side', 'Payload and wire bytes per operation']) {
+    const at = html.indexOf(`>${title}<`);
+    const svg = html.slice(html.lastIndexOf('<svg ', at), html.indexOf('</svg>', at));
+    const labels = [...svg.matchAll(/text-anchor="end"[^>]*>([^<]+)<\/text>/g)].map((m) => m[1]!);
+    assert.equal(labels.length, capacityResult().cases.length, `${title}: ${labels.join(' | ')}`);
+    assert.equal(new Set(labels).size, labels.length, `${title}: a name twice in ${labels.join(' | ')}`);
+    assert.ok(labels.includes('tcp capacity 64B') && labels.includes('tcp 64B'), labels.join(' | '));
+  }
 });
