@@ -167,6 +167,21 @@ describe('knee search on the virtual clock', () => {
     assert.doesNotMatch(search.verdict, /DRIVER-LIMITED/);
   });
 
+  it('shows the step at the capacity when that capacity was judged on what the server served', async () => {
+    // Every step from 2,000/s runs late (a busy machine): the capacity comes from late steps that
+    // served the offered rate, and the row must be that step, not the first one.
+    const { search, measurement } = await runSearch(
+      kneeSpec({ from: 1000, to: 64_000 }),
+      3000,
+      (_run, rate) => (rate >= 2000 ? { sendLagUs: 30_000, p99Us: 60_000 } : {}),
+    );
+    assert.ok(search.capacity !== undefined && search.capacity >= 2000, search.verdict);
+    assert.ok(
+      Math.abs(measurement.throughput - search.capacity) <= search.capacity * 0.01,
+      `row ${measurement.throughput}/s for a capacity of ${search.capacity}/s`,
+    );
+  });
+
   it('stays within its time budget, and says where it stood', async () => {
     const spec = kneeSpec({ from: 500, to: 64_000, budget: 12_000 });
     const { search, elapsedMs } = await runSearch(spec, 5000);

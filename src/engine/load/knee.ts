@@ -231,10 +231,15 @@ export async function searchKnee(
       : describeKnee(settings, judged, outOfTime),
     durationMs: Math.round(clock.now() - startedAt),
   };
-  // The row shows the last step that met the objective at the capacity (the first step when none did).
+  // The row shows the last step that met the objective at the capacity — or, judged on what the server
+  // served (sends ran late), the last one at that rate that served it; the first step when none did.
+  const atCapacity = (ok: (j: JudgedStep) => boolean): number =>
+    judged.findLastIndex((j) => j.rate === state.capacity && ok(j));
   const at =
-    state.capacity === undefined ? 0 : judged.findLastIndex((j) => j.met && j.rate === state.capacity);
-  const best = measured[at] ?? measured[0];
+    state.capacity === undefined
+      ? 0
+      : [atCapacity((j) => j.met), atCapacity((j) => j.served), atCapacity(() => true)].find((i) => i >= 0);
+  const best = measured[at ?? 0] ?? measured[0];
   const chosen = interrupted ? (best ? { ...best, endReason: interrupted.endReason } : interrupted) : best;
   if (!chosen) throw new Error('the knee search measured no step');
   return { ...chosen, search };
