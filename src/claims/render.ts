@@ -70,7 +70,8 @@ export function renderClaimsMarkdown(r: ClaimsReport): string {
   );
   const details = r.outcomes.map((o) => {
     const also = o.claim.notes.slice(1).map((w) => `"${w.words}"`);
-    return `- **${o.claim.id}** (\`${o.claim.scenario}\`)${also.length > 0 ? `, also ${also.join(', ')}` : ''}: ${numbers(o).join('; ')}`;
+    const marked = numbers(o).map((t) => t.replace(/: holds$/, ' ✓').replace(/: does not hold$/, ' ✗'));
+    return `- **${o.claim.id}** (\`${o.claim.scenario}\`)${also.length > 0 ? `, also ${also.join(', ')}` : ''}: ${marked.join('; ')}`;
   });
   const unmeasured = (everyClaim(r) ? unmeasuredClaims : []).map(
     (g) => `- ${g.reason}: ${g.notes.map((w) => `"${w.words}" (${w.section})`).join(', ')}`,
@@ -84,7 +85,7 @@ export function renderClaimsMarkdown(r: ClaimsReport): string {
     '| --- | --- | --- |',
     ...rows,
     '',
-    '## The numbers',
+    '## The numbers (✓ the rule holds, ✗ it does not)',
     '',
     ...details,
     '',
