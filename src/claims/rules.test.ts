@@ -48,6 +48,8 @@ function write(c: CaseResult, metric: ClaimMetric, value: number): void {
       put(m, ['latency'], latencyOf(value));
       if (m.delivery) put(m, ['delivery', 'latency'], latencyOf(value));
       return;
+    case 'minLatency':
+      return put(m, ['latency', 'min'], value);
     case 'callerP50':
       return put(m, ['latency'], latencyOf(value));
     case 'throughput':

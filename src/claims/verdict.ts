@@ -21,6 +21,8 @@ export const pollIntervalUs = 60e6;
  */
 export const claimMetrics = {
   p50: { unit: 'µs', read: (m) => (m.delivery ?? m).latency.p50 },
+  /** The fastest operation: the path's own cost, least moved by other load on the machine. */
+  minLatency: { unit: 'µs', read: (m) => m.latency.min },
   /** The caller's own latency (until the response, or until the broker accepted the message). */
   callerP50: { unit: 'µs', read: (m) => m.latency.p50 },
   throughput: { unit: 'ops/s', read: (m) => (m.delivery ? m.delivery.throughput : m.throughput) },
