@@ -378,13 +378,13 @@ export const claims: readonly Claim[] = [
     timing: short,
     rules: [
       ...between(sel('SSE', 'sse'), none(0), [
-        { says: 'SSE: reconnects', metric: 'reconnects', op: '>' },
-        { says: 'SSE: lost', metric: 'lost', op: '=' },
-        { says: 'SSE: duplicated', metric: 'duplicated', op: '=' },
+        { says: 'reconnects', metric: 'reconnects', op: '>' },
+        { says: 'lost', metric: 'lost', op: '=' },
+        { says: 'duplicated', metric: 'duplicated', op: '=' },
       ]),
       ...between(sel('WebSocket', 'websocket'), none(0), [
-        { says: 'WebSocket: reconnects (by itself)', metric: 'reconnects', op: '=' },
-        { says: 'WebSocket: lost after the drop', metric: 'lost', op: '>' },
+        { says: 'reconnects by itself', metric: 'reconnects', op: '=' },
+        { says: 'lost after the drop', metric: 'lost', op: '>' },
       ]),
     ],
   },
