@@ -7,7 +7,7 @@ import { cli } from '../../test/cli/cli.js';
 import { makeResult, measurement, spec } from '../../test/fixtures/result.js';
 import type { CaseResult, Measurement } from '../result/types.js';
 import { claims } from './claims.js';
-import { renderClaimsMarkdown, renderClaimsText } from './render.js';
+import { renderClaimsHtml, renderClaimsMarkdown, renderClaimsText } from './render.js';
 import { claimsPlan, claimsPlanName, judgeClaims } from './run.js';
 import { evaluateClaim, evaluateRule, type ClaimRule } from './verdict.js';
 
@@ -271,6 +271,10 @@ describe('claims report', () => {
       /^- \*\*grpc-payload\*\* \(`rest-vs-grpc`\), also "High \(binary, multiplexed\)": payload per call: rest 100B/m,
     );
     assert.match(md, /^- transactions need a database[^\n]*: "ACID transactions are easy\." \(sd-1\)/m);
+    const html = renderClaimsHtml({ outcomes, environment: result.environment, wallMs: 60_000, quick: true });
+    assert.match(html, /<td>&#34;Smaller payloads&#34; \(System design §3 gRPC vs REST\)<br>/);
+    assert.match(html, /<h2>Not measured<\/h2>/);
+    assert.match(html, /&#34;Browsers do not support gRPC natively \(requires gRPC-Web proxy\)\.&#34;/);
   });
 
   it('commbench claims --from judges a claims result; another result is a usage error', async () => {
