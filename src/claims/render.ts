@@ -1,7 +1,7 @@
 import { escapeHtml } from '../report/html.js';
 import { mdCell } from '../report/markdown.js';
 import type { Environment } from '../result/types.js';
-import { unmeasuredClaims } from './claims.js';
+import { claims, notesSections, unmeasuredClaims, type NotesWords } from './claims.js';
 import type { ClaimOutcome } from './run.js';
 
 /** What the claims reporters render: verdicts, the machine, and how long the run took. Pure data. */
@@ -13,9 +13,14 @@ export interface ClaimsReport {
   readonly quick: boolean;
 }
 
-function numbers(o: ClaimOutcome): string {
-  if (o.notRun) return `not run: ${o.notRun}`;
-  return o.outcomes.map((r) => r.text).join('; ');
+/** The notes' words in quotes with their section: '"Zero network latency" (System design §1 …)'. */
+export function quote(w: NotesWords): string {
+  return `"${w.words}" (${notesSections[w.section]})`;
+}
+
+function numbers(o: ClaimOutcome): string[] {
+  if (o.notRun) return [`not run: ${o.notRun}`];
+  return o.outcomes.map((r) => r.text);
 }
 
 function machine(r: ClaimsReport): string {
@@ -23,44 +28,94 @@ function machine(r: ClaimsReport): string {
   return `${e.cpuModel} × ${e.cores} cores, node ${e.node}, ${e.os}; ${(r.wallMs / 1000).toFixed(0)} s${r.quick ? ' (--quick)' : ''}`;
 }
 
-/** Terminal: one line per claim — the claim, its verdict, the numbers that decided it. */
-export function renderClaimsText(r: ClaimsReport): string {
-  const lines = r.outcomes.map((o) => `${o.verdict.toUpperCase()} — ${o.claim.claim}\n    ${numbers(o)}`);
+/** The notes' unmeasured statements belong to a report of every claim, not to a --only subset. */
+const everyClaim = (r: ClaimsReport): boolean =>
+  claims.every((c) => r.outcomes.some((o) => o.claim.id === c.id));
+
+function tally(r: ClaimsReport): string {
   const counted = (v: string) => r.outcomes.filter((o) => o.verdict === v).length;
+  const statements = unmeasuredClaims.reduce((sum, g) => sum + g.notes.length, 0);
+  const rest = everyClaim(r) ? `; ${statements} statements of the notes not measured (listed below)` : '';
+  return `${r.outcomes.length} claims on this machine: ${counted('holds')} hold, ${counted('does not hold')} do not hold, ${counted('mixed')} mixed, ${counted('not measured')} not measured${rest}.`;
+}
+
+/** Terminal: per claim the verdict and the notes' words, what was measured, one line per rule; then what is not measured. */
+export function renderClaimsText(r: ClaimsReport): string {
+  const lines: string[] = [];
+  for (const o of r.outcomes) {
+    const [first, ...rest] = o.claim.notes;
+    lines.push(`${o.verdict.toUpperCase()} — ${quote(first)} [${o.claim.id}]`);
+    for (const w of rest) lines.push(`    also ${quote(w)}`);
+    lines.push(`    measured: ${o.claim.test}`);
+    for (const t of numbers(o)) lines.push(`    ${t}`);
+  }
+  if (everyClaim(r)) lines.push('', 'Not measured:');
+  for (const g of everyClaim(r) ? unmeasuredClaims : []) {
+    lines.push(`  ${g.reason}:`);
+    for (const w of g.notes) lines.push(`    ${quote(w)}`);
+  }
   lines.push(
     '',
-    `${r.outcomes.length} claims on this machine: ${counted('holds')} hold, ${counted('does not hold')} do not hold, ${counted('mixed')} mixed, ${counted('not measured')} not measured.`,
-    ...(unmeasuredClaims.length > 0 ? [`Not covered yet: ${unmeasuredClaims.join('; ')}.`] : []),
+    tally(r),
     `Machine: ${machine(r)}. Each verdict reads one short run; re-run the named scenario (commbench run NAME --repeat 3) before quoting a close call.`,
   );
   return `${lines.join('\n')}\n`;
 }
 
+/** Markdown: a compact table (words, verdict, section), then the numbers per claim, then what is not measured. */
 export function renderClaimsMarkdown(r: ClaimsReport): string {
   const rows = r.outcomes.map(
     (o) =>
-      `| ${mdCell(o.claim.claim)} | **${o.verdict}** | ${mdCell(numbers(o))} | \`${o.claim.scenario}\` |`,
+      `| "${mdCell(o.claim.notes[0].words)}" | **${o.verdict}** | ${notesSections[o.claim.notes[0].section]} |`,
+  );
+  const details = r.outcomes.map((o) => {
+    const also = o.claim.notes.slice(1).map((w) => `"${w.words}"`);
+    const marked = numbers(o).map((t) => t.replace(/: holds$/, ' ✓').replace(/: does not hold$/, ' ✗'));
+    return `- **${o.claim.id}** (\`${o.claim.scenario}\`)${also.length > 0 ? `, also ${also.join(', ')}` : ''}: ${marked.join('; ')}`;
+  });
+  const unmeasured = (everyClaim(r) ? unmeasuredClaims : []).map(
+    (g) => `- ${g.reason}: ${g.notes.map((w) => `"${w.words}" (${w.section})`).join(', ')}`,
   );
   return [
     '# System-design claims on this machine',
     '',
-    '| claim | verdict | the numbers that decided it | scenario |',
-    '| --- | --- | --- | --- |',
+    tally(r),
+    '',
+    "| the notes' words | verdict | section |",
+    '| --- | --- | --- |',
     ...rows,
     '',
-    ...(unmeasuredClaims.length > 0
-      ? [`Not covered yet: ${unmeasuredClaims.map(mdCell).join('; ')}.`, '']
+    '## The numbers (✓ the rule holds, ✗ it does not)',
+    '',
+    ...details,
+    '',
+    ...(unmeasured.length > 0
+      ? [
+          '## Not measured',
+          '',
+          'Sections: sd = System design, cp = Communication patterns.',
+          '',
+          ...unmeasured,
+          '',
+        ]
       : []),
-    `Machine: ${mdCell(machine(r))}.`,
+    `Machine: ${machine(r)}.`,
     '',
   ].join('\n');
 }
 
 export function renderClaimsHtml(r: ClaimsReport): string {
   const rows = r.outcomes
+    .map((o) => {
+      const words = o.claim.notes.map((w) => escapeHtml(quote(w))).join('<br>');
+      const measured = `measured: ${escapeHtml(o.claim.test)}<br>${numbers(o).map(escapeHtml).join('<br>')}`;
+      return `<tr><td>${words}</td><td class="v ${o.verdict.replace(/ /g, '-')}">${escapeHtml(o.verdict)}</td><td>${measured}</td><td><code>${escapeHtml(o.claim.scenario)}</code></td></tr>`;
+    })
+    .join('\n');
+  const unmeasured = (everyClaim(r) ? unmeasuredClaims : [])
     .map(
-      (o) =>
-        `<tr><td>${escapeHtml(o.claim.claim)}</td><td class="v ${o.verdict.replace(/ /g, '-')}">${escapeHtml(o.verdict)}</td><td>${escapeHtml(numbers(o))}</td><td><code>${escapeHtml(o.claim.scenario)}</code></td></tr>`,
+      (g) =>
+        `<li>${escapeHtml(g.reason)}:<ul>${g.notes.map((w) => `<li>${escapeHtml(quote(w))}</li>`).join('')}</ul></li>`,
     )
     .join('\n');
   return `<!doctype html>
@@ -68,11 +123,12 @@ export function renderClaimsHtml(r: ClaimsReport): string {
 <style>body{font:14px system-ui,sans-serif;margin:2em}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px 8px;vertical-align:top;text-align:left}.holds{color:#070}.does-not-hold{color:#a00}.mixed{color:#a60}.not-measured{color:#666}.v{font-weight:bold;white-space:nowrap}</style>
 </head><body>
 <h1>System-design claims on this machine</h1>
-<table><thead><tr><th>claim</th><th>verdict</th><th>the numbers that decided it</th><th>scenario</th></tr></thead>
+<p>${escapeHtml(tally(r))}</p>
+<table><thead><tr><th>the notes' words</th><th>verdict</th><th>what was measured, and the numbers that decided it</th><th>scenario</th></tr></thead>
 <tbody>
 ${rows}
 </tbody></table>
-${unmeasuredClaims.length > 0 ? `<p>Not covered yet: ${escapeHtml(unmeasuredClaims.join('; '))}.</p>\n` : ''}<p>Machine: ${escapeHtml(machine(r))}.</p>
+${unmeasured ? `<h2>Not measured</h2>\n<ul>\n${unmeasured}\n</ul>\n` : ''}<p>Machine: ${escapeHtml(machine(r))}.</p>
 </body></html>
 `;
 }

@@ -10,8 +10,13 @@ import { evaluateClaim, type ClaimVerdict } from './verdict.js';
 /** The claims result's plan name; `claims --from` reads results with this name. */
 export const claimsPlanName = 'claims';
 
-/** A claim's cases carry this id prefix in the combined plan. */
-const prefix = (claim: Claim): string => `${claim.id}: `;
+/** A claim's cases carry this id prefix in the combined plan (the owner's, for a claim reading another's cases). */
+const prefix = (claim: Claim): string => `${ownerId(claim)}: `;
+
+/** The id of the claim whose cases `claim` reads: its own, or its `casesOf`. */
+function ownerId(claim: Claim): string {
+  return 'casesOf' in claim.run ? claim.run.casesOf : claim.id;
+}
 
 /** Why a claim cannot be measured on this machine (a program it needs is missing), if so. */
 export function missingProgram(claim: Claim): string | undefined {
@@ -25,11 +30,19 @@ export function missingProgram(claim: Claim): string | undefined {
   return `${missing.map((b) => b.binary).join(', ')} ${missing.length === 1 ? 'is' : 'are'} not installed (apt-get install ${missing.map((b) => b.debianPackage).join(' ')})`;
 }
 
-/** One plan with every claim's cases (ids prefixed 'claim-id: '), so brokers start once. */
-export async function claimsPlan(quick: boolean, chosen: readonly Claim[] = allClaims): Promise<Plan> {
+/**
+ * One plan with every claim's cases (ids prefixed 'claim-id: '), so brokers start once. Claims
+ * whose programs are missing are left out unless `evenMissing` (tests that only read the specs).
+ */
+export async function claimsPlan(
+  quick: boolean,
+  chosen: readonly Claim[] = allClaims,
+  evenMissing = false,
+): Promise<Plan> {
   const cases: CaseSpec[] = [];
-  for (const claim of chosen) {
-    if (missingProgram(claim)) continue;
+  const owners = new Set(chosen.map(ownerId));
+  for (const claim of allClaims.filter((c) => owners.has(c.id))) {
+    if (!('cases' in claim.run) || (!evenMissing && missingProgram(claim))) continue;
     const timing = quick ? claim.timing.quick : claim.timing.full;
     const text = JSON.stringify({
       name: `claim-${claim.id}`,

@@ -7,7 +7,7 @@ import { cli } from '../../test/cli/cli.js';
 import { makeResult, measurement, spec } from '../../test/fixtures/result.js';
 import type { CaseResult, Measurement } from '../result/types.js';
 import { claims } from './claims.js';
-import { renderClaimsMarkdown, renderClaimsText } from './render.js';
+import { renderClaimsHtml, renderClaimsMarkdown, renderClaimsText } from './render.js';
 import { claimsPlan, claimsPlanName, judgeClaims } from './run.js';
 import { evaluateClaim, evaluateRule, type ClaimRule } from './verdict.js';
 
@@ -49,18 +49,22 @@ const smaller: ClaimRule = {
   left: grpc,
   op: '<',
   right: rest,
-  factor: 2,
+  factor: 0.5,
 };
 
 describe('evaluateRule', () => {
-  it("'<' with a margin: holds only when left × factor is below right", () => {
+  it("'<' with a margin: holds only when left is below right × factor; the ratio names the larger side", () => {
     const cases = (g: number) => [ok('grpc', { payload: g }), ok('rest', { payload: 100 })];
     assert.equal(evaluateRule(smaller, cases(49)).holds, true);
     assert.equal(evaluateRule(smaller, cases(50)).holds, false, 'exactly at the margin does not hold');
     assert.equal(evaluateRule(smaller, cases(80)).holds, false);
     assert.equal(
       evaluateRule(smaller, cases(49)).text,
-      'payload grpc 49B vs rest 100B (2.0×): holds (needs grpc × 2 < rest)',
+      'payload: grpc 49B, rest 100B (rest 2.0× grpc), needs grpc < 0.5× rest: holds',
+    );
+    assert.equal(
+      evaluateRule(smaller, cases(200)).text,
+      'payload: grpc 200B, rest 100B (grpc 2.0× rest), needs grpc < 0.5× rest: does not hold',
     );
   });
 
@@ -91,7 +95,7 @@ describe('evaluateRule', () => {
     assert.equal(evaluateRule(noErrors, [ok('grpc', {})]).holds, true);
     const failing = evaluateRule(noErrors, [ok('grpc', { errors: { timeout: 3 } })]);
     assert.equal(failing.holds, false);
-    assert.equal(failing.text, 'errors 3 (= 0): does not hold');
+    assert.equal(failing.text, 'errors: grpc 3 (needs = 0): does not hold');
   });
 
   it('a missing, failed, ambiguous or metric-less case is not measured, with the reason', () => {
@@ -129,34 +133,54 @@ describe('evaluateRule', () => {
     assert.equal(evaluateRule(calls('none'), withErrors).holds, undefined);
   });
 
-  it('eventsPerSec is the log length over the rebuild p50 (replay only); cleanOps is 0 with a failed rebuild', () => {
-    const replay = (events: number, p50: number, m = {}) =>
-      ok('event-sourcing', { p50, ...m }, { broker: 'redis', events }, `r${events}`);
-    const linear: ClaimRule = {
-      says: 'rate',
-      metric: 'eventsPerSec',
-      left: { name: '50k', pattern: 'event-sourcing', options: { events: 50_000 } },
-      op: '>',
-      right: { name: '5k', pattern: 'event-sourcing', options: { events: 5000 } },
-      factor: 0.5,
+  it('per-trial metrics read every repetition: the fewest for "in every trial", the most for "in any trial"', () => {
+    const trials = (lost: number[]): CaseResult => {
+      const c = withDelivery(ok('redis-streams', {}), { lost: 0 });
+      const reps = lost.map((l) => ({
+        ...(c.summary as Measurement),
+        delivery: { lost: l } as NonNullable<Measurement['delivery']>,
+      }));
+      return { ...c, repetitions: reps };
     };
-    // 5k in 25 ms = 200k events/s; 50k in 250 ms = 200k/s (linear), in 600 ms = 83k/s (not).
-    const outcome = evaluateRule(linear, [replay(5000, 25_000), replay(50_000, 250_000)]);
-    assert.equal(outcome.holds, true);
-    assert.equal(outcome.left, 200_000);
-    assert.match(outcome.text, /50k 200.0k events\/s vs 5k 200.0k events\/s/);
-    assert.equal(evaluateRule(linear, [replay(5000, 25_000), replay(50_000, 600_000)]).holds, false);
-    const append = ok('event-sourcing', {}, { broker: 'redis', phase: 'append', events: 50_000 });
-    assert.equal(evaluateRule(linear, [replay(5000, 25_000), append]).holds, undefined);
-    const clean: ClaimRule = {
-      says: 'rebuilt',
-      metric: 'cleanOps',
-      left: { name: '5k', pattern: 'event-sourcing' },
+    const every: ClaimRule = {
+      says: 'lost',
+      metric: 'lostEveryTrial',
+      left: { name: 'q', pattern: 'redis-streams' },
       op: '>',
       right: { value: 0 },
     };
-    assert.equal(evaluateRule(clean, [replay(5000, 25_000)]).holds, true);
-    assert.equal(evaluateRule(clean, [replay(5000, 25_000, { errors: { mismatch: 1 } })]).holds, false);
+    const any: ClaimRule = { ...every, metric: 'lostAnyTrial', op: '=' };
+    assert.equal(evaluateRule(every, [trials([3, 1, 5])]).holds, true);
+    assert.equal(evaluateRule(every, [trials([3, 0, 5])]).holds, false, 'one trial without a loss');
+    assert.equal(evaluateRule(any, [trials([0, 0, 0])]).holds, true);
+    assert.equal(evaluateRule(any, [trials([0, 1, 0])]).holds, false, 'one trial with a loss');
+  });
+
+  it('rightMetric and explain: two metrics of two cases, and a derived figure in the text', () => {
+    const rule: ClaimRule = {
+      says: 'clients',
+      metric: 'pollClientsPerCore',
+      left: { name: 'poll', pattern: 'rest' },
+      op: '>',
+      right: { name: 'held', pattern: 'websocket' },
+      rightMetric: 'heldClientsPerGiB',
+      explain: (l, r) => `ratio ${(r / l).toFixed(2)}`,
+    };
+    const held = (rss: number): CaseResult => {
+      const c = ok('websocket', {});
+      const connections = {
+        server: { rssPerConnectionBytes: rss, fdsPerConnection: 1 },
+      } as unknown as Measurement['connections'];
+      return { ...c, summary: { ...(c.summary as Measurement), connections } };
+    };
+    // 60 s / 100 µs = 600k clients per core; 2^30 / 4 KiB = 262,144 per GiB.
+    const outcome = evaluateRule(rule, [ok('rest', { serverCpuUsPerOp: 100 }), held(4096)]);
+    assert.equal(outcome.holds, true);
+    assert.match(
+      outcome.text,
+      /poll 600\.0k clients, held 262\.1k clients \(poll 2\.3× held\); ratio 0\.44, needs poll > held: holds/,
+    );
+    assert.equal(evaluateRule(rule, [ok('rest', { serverCpuUsPerOp: 300 }), held(4096)]).holds, false);
   });
 });
 
@@ -199,8 +223,8 @@ describe('the claims data', () => {
 });
 
 describe('claims report', () => {
-  const rest2 = ok('rest', { payload: 100 }, {}, 'grpc-smaller: rest');
-  const grpc2 = ok('grpc', { payload: 40, serverCpuUsPerOp: 300 }, {}, 'grpc-smaller: grpc');
+  const rest2 = ok('rest', { payload: 100 }, {}, 'grpc-payload: rest');
+  const grpc2 = ok('grpc', { payload: 40, throughput: 500 }, {}, 'grpc-payload: grpc');
   const result = makeResult({
     plan: {
       name: claimsPlanName,
@@ -220,17 +244,20 @@ describe('claims report', () => {
   it('one verdict per claim, with the numbers; claims without cases say why', () => {
     const outcomes = judgeClaims(result);
     assert.equal(outcomes.length, claims.length);
-    const g = outcomes.find((o) => o.claim.id === 'grpc-smaller');
+    const g = outcomes.find((o) => o.claim.id === 'grpc-payload');
     assert.equal(g?.verdict, 'mixed');
     const text = renderClaimsText({ outcomes, environment: result.environment, wallMs: 60_000, quick: true });
     assert.match(
       text,
-      /^MIXED — gRPC payloads are smaller and parse faster than JSON\n {4}payload per call grpc 40B vs rest 100B/m,
+      /^MIXED — "Smaller payloads" \(System design §3 gRPC vs REST\) \[grpc-payload\]\n {4}also "High \(binary, multiplexed\)" \(Patterns §2 REST vs gRPC vs GraphQL\)\n {4}measured: .*\n {4}payload per call: rest 100B, grpc 40B \(rest 2\.5× grpc\), needs rest > 1\.2× grpc: holds\n {4}performance: throughput: grpc 500\/s, rest 1000\/s \(rest 2\.0× grpc\), needs grpc > rest: does not hold$/m,
     );
-    assert.match(text, /srv CPU per call grpc 300µs vs rest 100µs \(3\.0×\): does not hold/);
     assert.match(
       text,
-      /NOT MEASURED — A monolith has no network latency[^\n]*\n {4}not run: not in this result/,
+      /^NOT MEASURED — "Zero network latency \(function calls\)\."[^\n]*\n(?: {4}.*\n)* {4}not run: not in this result/m,
+    );
+    assert.match(
+      text,
+      /^Not measured:\n {2}about teams.*\n {4}"Microservices are a organizational scaling pattern/m,
     );
     const md = renderClaimsMarkdown({
       outcomes,
@@ -238,7 +265,16 @@ describe('claims report', () => {
       wallMs: 60_000,
       quick: true,
     });
-    assert.match(md, /\| gRPC payloads are smaller and parse faster than JSON \| \*\*mixed\*\* \|/);
+    assert.match(md, /^\| "Smaller payloads" \| \*\*mixed\*\* \| System design §3 gRPC vs REST \|$/m);
+    assert.match(
+      md,
+      /^- \*\*grpc-payload\*\* \(`rest-vs-grpc`\), also "High \(binary, multiplexed\)": payload per call: rest 100B/m,
+    );
+    assert.match(md, /^- transactions need a database[^\n]*: "ACID transactions are easy\." \(sd-1\)/m);
+    const html = renderClaimsHtml({ outcomes, environment: result.environment, wallMs: 60_000, quick: true });
+    assert.match(html, /<td>&#34;Smaller payloads&#34; \(System design §3 gRPC vs REST\)<br>/);
+    assert.match(html, /<h2>Not measured<\/h2>/);
+    assert.match(html, /&#34;Browsers do not support gRPC natively \(requires gRPC-Web proxy\)\.&#34;/);
   });
 
   it('commbench claims --from judges a claims result; another result is a usage error', async () => {
@@ -246,7 +282,7 @@ describe('claims report', () => {
     writeFileSync(join(dir, 'claims.json'), JSON.stringify(result));
     const judged = await cli(['claims', '--from', 'claims.json', '--format', 'markdown'], dir).done;
     assert.equal(judged.code, 0, judged.stderr);
-    assert.match(judged.stdout, /^MIXED — gRPC payloads/m);
+    assert.match(judged.stdout, /^MIXED — "Smaller payloads"/m);
     writeFileSync(join(dir, 'other.json'), JSON.stringify(makeResult()));
     const other = await cli(['claims', '--from', 'other.json'], dir).done;
     assert.equal(other.code, 2);
@@ -259,10 +295,12 @@ describe('claims report', () => {
     assert.equal(run.code, 0, run.stderr);
     assert.match(
       run.stdout,
-      /^(HOLDS|DOES NOT HOLD) — A monolith has no network latency[^\n]*\n {4}p50 per call inproc \S+ vs rest /m,
+      /^(HOLDS|DOES NOT HOLD) — "Zero network latency \(function calls\)\."[^\n]*\n(?: {4}.*\n)* {4}p50 per call: rest \S+, inproc \S+ \(/m,
     );
     assert.equal(run.stdout.split('\n').filter((l) => / — /.test(l)).length, 1, 'one claim judged');
     const again = await cli(['claims', '--from', 'c.json', '--only', 'monolith'], dir).done;
-    assert.equal(again.stdout.split('\n')[1], run.stdout.split('\n')[1], '--from gives the same numbers');
+    const numbers = (out: string) => out.split('\n').find((l) => l.startsWith('    p50 per call'));
+    assert.equal(numbers(again.stdout), numbers(run.stdout), '--from gives the same numbers');
+    assert.doesNotMatch(run.stdout, /Not measured:/, 'the unmeasured list belongs to a run of every claim');
   });
 });

@@ -1,7 +1,19 @@
-import { eventSourcingOptions } from '../patterns/event-sourcing/index.js';
 import { expectedBackendCalls, graphqlN1Options } from '../patterns/graphql-n1/index.js';
 import type { CaseResult, Measurement } from '../result/types.js';
 import { formatBytes, formatCount, formatMicros } from '../units.js';
+
+/** One value per measured repetition (trial) of a case; undefined when any trial lacks it. */
+function perTrial(c: CaseResult, read: (m: Measurement) => number | undefined): number[] | undefined {
+  const values = c.repetitions.map(read);
+  return values.length > 0 && values.every((v) => v !== undefined) ? (values as number[]) : undefined;
+}
+const fewest = (values: number[] | undefined) => (values ? Math.min(...values) : undefined);
+const most = (values: number[] | undefined) => (values ? Math.max(...values) : undefined);
+
+/** Memory and CPU of the "one core and one GiB" unit the polling claim counts clients in. */
+const GiB = 2 ** 30;
+/** The polling claim's stated freshness: one poll per client per minute. */
+export const pollIntervalUs = 60e6;
 
 /**
  * The numbers a claim's rules read from a case's summary. Latency and throughput are the
@@ -9,31 +21,55 @@ import { formatBytes, formatCount, formatMicros } from '../units.js';
  */
 export const claimMetrics = {
   p50: { unit: 'µs', read: (m) => (m.delivery ?? m).latency.p50 },
+  /** The fastest operation: the path's own cost, least moved by other load on the machine. */
+  minLatency: { unit: 'µs', read: (m) => m.latency.min },
+  /** The caller's own latency (until the response, or until the broker accepted the message). */
+  callerP50: { unit: 'µs', read: (m) => m.latency.p50 },
   throughput: { unit: 'ops/s', read: (m) => (m.delivery ? m.delivery.throughput : m.throughput) },
   serverCpuPerOp: { unit: 'µs', read: (m) => m.server?.cpuUsPerOp },
   payloadPerOp: { unit: 'B', read: (m) => m.payload.perOp },
   responsePerOp: { unit: 'B', read: (m) => m.payload.responsePerOp },
-  wirePerOp: { unit: 'B', read: (m) => m.wire.perOp },
   errors: { unit: '', read: (m) => m.errors.total },
+  /** Operations completed in the window (rebuilds, calls). */
+  ops: { unit: '', read: (m) => m.ops },
   /** Connection-cost cases: the server's open file descriptors per held connection. */
   fdsPerConnection: { unit: '', read: (m) => m.connections?.server?.fdsPerConnection },
-  /** Connection-cost cases: growth of the server's resident memory per held connection. */
-  serverBytesPerConnection: { unit: 'B', read: (m) => m.connections?.server?.rssPerConnectionBytes },
-  /**
-   * Operations that completed, counted only when none failed (0 otherwise): "it worked, this often".
-   * Not measured when none completed in the window.
-   */
-  cleanOps: { unit: '', read: (m) => (m.errors.total > 0 ? 0 : m.ops > 0 ? m.ops : undefined) },
+  /** Connection-cost cases: the server's resident memory for 100,000 held connections, from the growth per connection. */
+  serverMemoryFor100k: {
+    unit: 'B',
+    read: (m) => {
+      const per = m.connections?.server?.rssPerConnectionBytes;
+      return per === undefined ? undefined : per * 100_000;
+    },
+  },
+  /** Connection-cost cases: idle held connections one GiB of server memory holds. */
+  heldClientsPerGiB: {
+    unit: 'clients',
+    read: (m) => {
+      const per = m.connections?.server?.rssPerConnectionBytes;
+      return per === undefined || per <= 0 ? undefined : GiB / per;
+    },
+  },
+  /** Request cases: clients one server core answers when each polls once a minute (CPU per request). */
+  pollClientsPerCore: {
+    unit: 'clients',
+    read: (m) => {
+      const cpu = m.server?.cpuUsPerOp;
+      return cpu === undefined || cpu <= 0 ? undefined : pollIntervalUs / cpu;
+    },
+  },
   lost: { unit: '', read: (m) => m.delivery?.lost },
   duplicated: { unit: '', read: (m) => m.delivery?.duplicated },
+  /** The fewest lost in any one trial (repetition): > 0 means every trial lost some. */
+  lostEveryTrial: { unit: '', read: (_m, c) => fewest(perTrial(c, (r) => r.delivery?.lost)) },
+  /** The most lost in any one trial: = 0 means no trial lost any. */
+  lostAnyTrial: { unit: '', read: (_m, c) => most(perTrial(c, (r) => r.delivery?.lost)) },
+  duplicatedEveryTrial: { unit: '', read: (_m, c) => fewest(perTrial(c, (r) => r.delivery?.duplicated)) },
+  duplicatedAnyTrial: { unit: '', read: (_m, c) => most(perTrial(c, (r) => r.delivery?.duplicated)) },
+  outOfOrderEveryTrial: { unit: '', read: (_m, c) => fewest(perTrial(c, (r) => r.delivery?.outOfOrder)) },
+  /** Failed operations in the trial with the most (every trial's every operation must pass for 0). */
+  errorsAnyTrial: { unit: '', read: (_m, c) => most(perTrial(c, (r) => r.errors.total)) },
   reconnects: { unit: '', read: (m) => (m.delivery ? (m.delivery.reconnect?.count ?? 0) : undefined) },
-  requestsPerUpdate: {
-    unit: '',
-    read: (m) =>
-      m.delivery?.requests && m.delivery.delivered > 0
-        ? m.delivery.requests.total / m.delivery.delivered
-        : undefined,
-  },
   /**
    * graphql-n1: backend calls per query. Every response reported its count and the client failed
    * any response whose count differed from the loader mode's (N + 1 or 2), so with operations and no
@@ -45,18 +81,6 @@ export const claimMetrics = {
       c.spec.pattern === 'graphql-n1' && m.ops > 0 && m.errors.total === 0
         ? expectedBackendCalls(graphqlN1Options.parse(c.spec.options))
         : undefined,
-  },
-  /**
-   * event-sourcing replay: events replayed per second in one rebuild, the log's length over the
-   * time to rebuild it (p50). Equal rates at two lengths = replay time linear in N.
-   */
-  eventsPerSec: {
-    unit: 'events/s',
-    read: (m, c) => {
-      if (c.spec.pattern !== 'event-sourcing' || m.ops === 0 || m.latency.p50 <= 0) return undefined;
-      const o = eventSourcingOptions.parse(c.spec.options);
-      return o.phase === 'replay' ? o.events / (m.latency.p50 / 1e6) : undefined;
-    },
   },
 } satisfies Record<string, { unit: string; read(m: Measurement, c: CaseResult): number | undefined }>;
 export type ClaimMetric = keyof typeof claimMetrics;
@@ -70,21 +94,27 @@ export interface CaseSelector {
   readonly options?: Readonly<Record<string, unknown>>;
   readonly connections?: number;
   readonly inFlight?: number;
+  /** The case's artificial service time (scenario `server.delay`), ms. */
+  readonly serverDelayMs?: number;
 }
 
 /**
- * One verdict rule, as data: `left.metric OP right` where right is another case's same metric or a
- * constant. `factor` is the margin: '<' holds when left × factor < right, '>' when left > right ×
- * factor, '=' when left equals right exactly (counts such as lost or errors).
+ * One verdict rule, as data: `left.metric OP right` where right is another case's metric (the same,
+ * or `rightMetric`) or a constant. `factor` scales the right side: '<' holds when left < right ×
+ * factor, '>' when left > right × factor, '=' when left equals right exactly (counts such as lost).
  */
 export interface ClaimRule {
-  /** What the rule says in plain words, e.g. 'gRPC payload smaller'. */
+  /** What the rule says in plain words, e.g. 'payload per call'. */
   readonly says: string;
   readonly metric: ClaimMetric;
   readonly left: CaseSelector;
   readonly op: '<' | '>' | '=';
   readonly right: CaseSelector | { readonly value: number };
+  /** The right case's metric when it differs from the left's (same unit), e.g. clients per core vs per GiB. */
+  readonly rightMetric?: ClaimMetric;
   readonly factor?: number;
+  /** A derived figure appended to the rule's text, from the two measured values (e.g. a crossing point). */
+  readonly explain?: (left: number, right: number) => string;
 }
 
 export type Verdict = 'holds' | 'does not hold' | 'mixed' | 'not measured';
@@ -109,6 +139,7 @@ function matches(c: CaseResult, s: CaseSelector): boolean {
   if (c.spec.pattern !== s.pattern) return false;
   if (s.connections !== undefined && c.spec.load.connections !== s.connections) return false;
   if (s.inFlight !== undefined && c.spec.load.inFlight !== s.inFlight) return false;
+  if (s.serverDelayMs !== undefined && c.spec.serverDelayMs !== s.serverDelayMs) return false;
   const options = c.spec.options as Record<string, unknown>;
   return Object.entries(s.options ?? {}).every(([k, v]) => JSON.stringify(options[k]) === JSON.stringify(v));
 }
@@ -135,21 +166,28 @@ export function formatMetric(metric: ClaimMetric, value: number): string {
   if (unit === 'µs') return formatMicros(value);
   if (unit === 'B') return formatBytes(value);
   if (unit === 'ops/s') return `${formatCount(value)}/s`;
-  if (unit === 'events/s') return `${formatCount(value)} events/s`;
+  if (unit === 'clients') return `${formatCount(value)} clients`;
   return Number.isInteger(value) ? formatCount(value) : value.toFixed(2);
 }
 
-function ratioText(left: number, right: number): string {
-  if (left <= 0 || right <= 0) return '';
-  const r = left > right ? left / right : right / left;
-  return ` (${r < 10 ? r.toFixed(1) : Math.round(r)}×)`;
+/** "A 2.1× B": the larger side first, so the ratio always says which is larger. */
+export function ratioText(leftName: string, left: number, rightName: string, right: number): string {
+  if (left <= 0 || right <= 0 || left === right) return left === right ? `${leftName} = ${rightName}` : '';
+  const [big, small, r] =
+    left > right ? [leftName, rightName, left / right] : [rightName, leftName, right / left];
+  return `${big} ${r < 10 ? r.toFixed(1) : formatCount(Math.round(r))}× ${small}`;
+}
+
+function factorText(factor: number): string {
+  return factor === 1 ? '' : `${Number(factor.toPrecision(3))}× `;
 }
 
 /** Evaluates one rule on a run's cases. Pure. */
 export function evaluateRule(rule: ClaimRule, cases: readonly CaseResult[]): RuleOutcome {
   const left = readMetric(cases, rule.left, rule.metric);
+  const rightMetric = rule.rightMetric ?? rule.metric;
   const right =
-    'value' in rule.right ? { value: rule.right.value } : readMetric(cases, rule.right, rule.metric);
+    'value' in rule.right ? { value: rule.right.value } : readMetric(cases, rule.right, rightMetric);
   if ('missing' in left || 'missing' in right) {
     const missing = 'missing' in left ? left.missing : (right as { missing: string }).missing;
     return { rule, holds: undefined, missing, text: `${rule.says}: not measured (${missing})` };
@@ -157,37 +195,28 @@ export function evaluateRule(rule: ClaimRule, cases: readonly CaseResult[]): Rul
   const factor = rule.factor ?? 1;
   const holds =
     rule.op === '<'
-      ? left.value * factor < right.value
+      ? left.value < right.value * factor
       : rule.op === '>'
         ? left.value > right.value * factor
         : left.value === right.value;
   const l = formatMetric(rule.metric, left.value);
-  const r = formatMetric(rule.metric, right.value);
+  const r = formatMetric(rightMetric, right.value);
   const verdict = holds ? 'holds' : 'does not hold';
+  const extra = rule.explain ? `; ${rule.explain(left.value, right.value)}` : '';
+  const base = { rule, holds, left: left.value, right: right.value };
   if ('value' in rule.right) {
     return {
-      rule,
-      holds,
-      left: left.value,
-      right: right.value,
-      text: `${rule.says} ${l} (${rule.op} ${r}): ${verdict}`,
+      ...base,
+      text: `${rule.says}: ${rule.left.name} ${l} (needs ${rule.op} ${r})${extra}: ${verdict}`,
     };
   }
-  const ratio = rule.op === '=' ? '' : ratioText(left.value, right.value);
   const L = rule.left.name;
   const R = rule.right.name;
-  const needs =
-    factor === 1
-      ? `${L} ${rule.op} ${R}`
-      : rule.op === '<'
-        ? `${L} × ${factor} < ${R}`
-        : `${L} > ${R} × ${factor}`;
+  const ratio = rule.op === '=' ? '' : ratioText(L, left.value, R, right.value);
+  const needs = `${L} ${rule.op} ${factorText(factor)}${R}`;
   return {
-    rule,
-    holds,
-    left: left.value,
-    right: right.value,
-    text: `${rule.says} ${L} ${l} vs ${R} ${r}${ratio}: ${verdict} (needs ${needs})`,
+    ...base,
+    text: `${rule.says}: ${L} ${l}, ${R} ${r}${ratio ? ` (${ratio})` : ''}${extra}, needs ${needs}: ${verdict}`,
   };
 }
 

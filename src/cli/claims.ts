@@ -52,7 +52,7 @@ export function registerClaims(program: Command, setExit: (code: number) => void
         'commbench claims --from results/claims.json --format markdown',
       ]),
     )
-    .option('--quick', 'shortest windows (under 3 minutes on a 2-core machine)')
+    .option('--quick', 'shortest windows (3–4 minutes on a busy 2-core machine)')
     .option('--from <result>', 'judge an existing claims result instead of running')
     .option('--only <ids>', `comma-separated claim ids: ${claims.map((c) => c.id).join(', ')}`)
     .option('--format <formats>', `also write these reports beside the result: ${formats.join(', ')}`, '')

@@ -33,7 +33,14 @@ export function nginxConfig(
       proxy_set_header Connection "upgrade";
       proxy_read_timeout 3600s;`
     : 'proxy_set_header Connection "";';
-  const buffering = proxy.buffering === false ? '\n      proxy_buffering off;' : '';
+  // Buffering on means on: an upstream's `X-Accel-Buffering: no` (the sse server sends it) would
+  // otherwise switch it off for that response.
+  const buffering =
+    proxy.buffering === false
+      ? '\n      proxy_buffering off;'
+      : proxy.buffering === true
+        ? '\n      proxy_ignore_headers X-Accel-Buffering;'
+        : '';
   const listen = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
   return `# written by commbench; removed when the run ends
 daemon off;
@@ -85,7 +92,10 @@ const readyTimeoutMs = 10_000;
 export interface NginxProxyOptions {
   /** Pass the WebSocket upgrade through (Upgrade / Connection headers, a long read timeout). */
   readonly websocket?: boolean;
-  /** false: `proxy_buffering off` (what SSE behind nginx needs); default nginx's (on). */
+  /**
+   * false: `proxy_buffering off` (what SSE behind nginx needs); true: nginx's buffering, on even for
+   * a response that asks for none (`X-Accel-Buffering: no` ignored); unset: nginx's default.
+   */
   readonly buffering?: boolean;
 }
 

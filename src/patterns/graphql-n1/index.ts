@@ -15,6 +15,13 @@ export const graphqlN1Options = z.strictObject({
    * the list + N); `dataloader`: the authors of one query are batched by DataLoader into one call (2).
    */
   loader: z.enum(['none', 'dataloader']).default('none'),
+  /**
+   * Where the data lives. `inproc`: an asynchronous data source in the server process.
+   * `service`: a separate data service (a forked process, the call chain's REST service): every
+   * backend call is a real HTTP call (POST /echo with the ids asked for), and its CPU is measured
+   * with the server's (a helper).
+   */
+  backend: z.enum(['inproc', 'service']).default('inproc'),
 });
 export type GraphqlN1Options = z.output<typeof graphqlN1Options>;
 
@@ -27,7 +34,8 @@ export function expectedBackendCalls(options: Pick<GraphqlN1Options, 'items' | '
  * GraphQL's N+1 problem (graphql-js + graphql-http on node:http, undici client like `graphql`):
  * `feed(input: $record, n: N) { echo { …the record } posts { id title author { id name } } }`.
  * The server's "backend" is an asynchronous data source in the server process (each call answers on
- * the next event-loop turn, plus the scenario's `server.delay`, like a database round trip); `feed`
+ * the next event-loop turn, plus the scenario's `server.delay`, like a database round trip), or with
+ * `backend: service` a separate data service called over HTTP (the delay is then the service's); `feed`
  * costs one call, `author` one call per post or one DataLoader batch per query. The server counts
  * the backend calls of every query and returns the count in the response's
  * `extensions.backendCalls`; the client checks it on every response (a different count is a

@@ -4,6 +4,9 @@ import { createHandler } from 'graphql-http/lib/use/http';
 import type { EchoRecord } from '../../message.js';
 import { ServiceDelay } from '../delay.js';
 import { graphqlAt } from '../graphql/server.js';
+import { Pool } from 'undici';
+import { forkHop, stopAll, type HopProcess } from '../../hops/process.js';
+import { servicePath } from '../../hops/rest-service.js';
 import { serveHttp } from '../net-util.js';
 import type { RunningServer, ServerContext } from '../types.js';
 import type { GraphqlN1Options } from './index.js';
@@ -24,27 +27,32 @@ type QueryContext = {
   authors?: DataLoader<number, Author>;
 };
 
-/** The data source behind the resolvers: every call answers asynchronously, after `delay`. */
-class Backend {
-  constructor(private readonly delay: ServiceDelay) {}
+/** A backend call's transport: in the process (next turn, after the delay) or an HTTP call to the data service. */
+type Fetch = (request: unknown) => Promise<void>;
 
-  private answer<T>(ctx: QueryContext, value: () => T): Promise<T> {
+/** The data source behind the resolvers: every call goes through `fetch`, then answers. */
+class Backend {
+  constructor(private readonly fetch: Fetch) {}
+
+  private answer<T>(ctx: QueryContext, value: () => T, request: unknown): Promise<T> {
     ctx.calls++;
-    return new Promise((resolve) => setImmediate(() => this.delay.run(() => resolve(value()))));
+    return this.fetch(request).then(value);
   }
 
   posts(ctx: QueryContext, n: number): Promise<Post[]> {
-    return this.answer(ctx, () =>
-      Array.from({ length: n }, (_, i) => ({ id: i + 1, title: `post ${i + 1}`, authorId: 1000 + i })),
+    return this.answer(
+      ctx,
+      () => Array.from({ length: n }, (_, i) => ({ id: i + 1, title: `post ${i + 1}`, authorId: 1000 + i })),
+      { posts: n },
     );
   }
 
   author(ctx: QueryContext, id: number): Promise<Author> {
-    return this.answer(ctx, () => ({ id, name: `author ${id}` }));
+    return this.answer(ctx, () => ({ id, name: `author ${id}` }), { authors: [id] });
   }
 
   authors(ctx: QueryContext, ids: readonly number[]): Promise<Author[]> {
-    return this.answer(ctx, () => ids.map((id) => ({ id, name: `author ${id}` })));
+    return this.answer(ctx, () => ids.map((id) => ({ id, name: `author ${id}` })), { authors: ids });
   }
 }
 
@@ -81,9 +89,37 @@ function feedSchema(backend: Backend, batched: boolean): GraphQLSchema {
   return schema;
 }
 
+/** The data service as a forked process and a keep-alive pool to it: every fetch is a POST /echo. */
+async function dataService(
+  ctx: ServerContext<GraphqlN1Options>,
+): Promise<{ hop: HopProcess; pool: Pool; fetch: Fetch }> {
+  const hop = await forkHop('data service (rest)', {
+    kind: 'service',
+    via: 'rest',
+    host: ctx.host,
+    port: 0,
+    traceContext: false,
+    delayMs: ctx.delayMs,
+  });
+  const pool = new Pool(hop.url, { keepAliveTimeout: 60_000, pipelining: 1 });
+  const fetch: Fetch = async (request) => {
+    const answer = await pool.request({
+      path: servicePath,
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(request),
+    });
+    await answer.body.text();
+    if (answer.statusCode !== 200) throw new Error(`data service answered ${answer.statusCode}`);
+  };
+  return { hop, pool, fetch };
+}
+
 export async function startServer(ctx: ServerContext<GraphqlN1Options>): Promise<RunningServer> {
-  const delay = new ServiceDelay(ctx.delayMs);
-  const backend = new Backend(delay);
+  const service = ctx.options.backend === 'service' ? await dataService(ctx) : undefined;
+  const delay = new ServiceDelay(service ? 0 : ctx.delayMs);
+  const inproc: Fetch = () => new Promise((resolve) => setImmediate(() => delay.run(() => resolve())));
+  const backend = new Backend(service?.fetch ?? inproc);
   const batched = ctx.options.loader === 'dataloader';
   const schema = feedSchema(backend, batched);
   const handler = createHandler<QueryContext>({
@@ -100,5 +136,23 @@ export async function startServer(ctx: ServerContext<GraphqlN1Options>): Promise
   });
   const { path } = ctx.options;
   const handle = graphqlAt(path, handler);
-  return serveHttp(ctx, handle, () => delay.cancelAll());
+  let running: RunningServer;
+  try {
+    running = await serveHttp(ctx, handle, () => {
+      delay.cancelAll();
+      void service?.pool.destroy();
+    });
+  } catch (err) {
+    if (service) await stopAll([service.hop]);
+    throw err;
+  }
+  if (!service) return running;
+  const { hop } = service;
+  return {
+    ...running,
+    helpers: [{ role: hop.role, pid: hop.pid }],
+    async stop() {
+      await Promise.all([running.stop(), stopAll([hop])]);
+    },
+  };
 }

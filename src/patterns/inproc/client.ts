@@ -1,6 +1,7 @@
 import type { Socket } from 'node:net';
 import type { EchoRecord } from '../../message.js';
 import { ServiceDelay } from '../delay.js';
+import { echoCodec } from '../grpc/proto.js';
 import { connectSocket } from '../net-util.js';
 import { PendingQueue, recordProblem, type PendingOp } from '../pending.js';
 import { OpError, type ClientContext, type PatternClient } from '../types.js';
@@ -50,6 +51,7 @@ export async function connect(ctx: ClientContext<InprocOptions>): Promise<Patter
     : echoHandler;
   const callRecord = override ?? echoRecord;
   const json = ctx.options.serialize === 'json';
+  const proto = ctx.options.serialize === 'protobuf' ? echoCodec() : undefined;
   const delay = new ServiceDelay(settings.delayMs);
   const pending = new PendingQueue<InprocOp>(ctx.timeoutMs);
   let down: OpError | undefined;
@@ -74,6 +76,12 @@ export async function connect(ctx: ClientContext<InprocOptions>): Promise<Patter
       echo = JSON.parse(response) as EchoRecord;
       requestBytes = Buffer.byteLength(request);
       responseBytes = Buffer.byteLength(response);
+    } else if (proto) {
+      const request = proto.encode(msg);
+      const response = proto.encode(callRecord(proto.decode(request) as EchoRecord));
+      echo = proto.decode(response) as EchoRecord;
+      requestBytes = request.length;
+      responseBytes = response.length;
     } else {
       echo = callRecord(msg);
     }

@@ -6,9 +6,11 @@ export const inprocOptions = z.strictObject({
   /**
    * `json`: the caller serializes the record and the handler parses it and serializes its answer,
    * exactly the work of the rest echo server and client, minus the network. `none`: a plain
-   * function call that passes the record by reference (a monolith's module boundary).
+   * function call that passes the record by reference (a monolith's module boundary). `protobuf`:
+   * the same work as `json` with the gRPC echo's protobuf codec (commbench.echo.v1.EchoRecord):
+   * serialization alone, without transport or library, in one process.
    */
-  serialize: z.enum(['json', 'none']).default('json'),
+  serialize: z.enum(['json', 'protobuf', 'none']).default('json'),
 });
 export type InprocOptions = z.output<typeof inprocOptions>;
 

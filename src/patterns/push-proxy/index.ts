@@ -7,7 +7,8 @@ export const pushProxyOptions = z.strictObject({
   via: z.enum(['sse', 'websocket']).default('sse'),
   /**
    * nginx's response buffering. `false`: `proxy_buffering off` (the setting SSE guides prescribe);
-   * `true`: nginx's default. WebSocket frames are never buffered once upgraded.
+   * `true`: nginx's default buffering, kept on although the sse server asks for none
+   * (`X-Accel-Buffering: no` ignored). WebSocket frames are never buffered once upgraded.
    */
   buffering: z.boolean().default(false),
 });

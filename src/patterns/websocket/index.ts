@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { Duration } from '../../units.js';
 import { pushPattern } from '../lazy.js';
 
 /** Options of the `websocket` pattern (scenario `options:`); the server and the clients read the same. */
@@ -11,6 +12,12 @@ export const websocketOptions = z.strictObject({
   mode: z.enum(['echo', 'broadcast']).default('echo'),
   /** echo mode's client: `ws` (the library) or `net`, a lean RFC 6455 client on node:net. */
   client: z.enum(['ws', 'net']).default('ws'),
+  /**
+   * Fault injection (broadcast): the server drops every subscriber socket this often (unset or 0 = never).
+   * Nothing reconnects them: WebSocket reconnection is the application's to write, and the
+   * subscriber here has none, so what is published after a drop is lost to it.
+   */
+  dropEvery: Duration.optional(),
 });
 export type WebSocketOptions = z.output<typeof websocketOptions>;
 

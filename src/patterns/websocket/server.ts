@@ -127,5 +127,16 @@ export async function startServer(ctx: ServerContext<WebSocketOptions>): Promise
         }),
     },
   });
-  return serveWs(pair, ctx, () => delay.cancelAll());
+  const dropEvery = ctx.options.dropEvery ?? 0;
+  const dropper =
+    dropEvery > 0
+      ? setInterval(() => {
+          for (const socket of subscribers) socket.terminate();
+        }, dropEvery)
+      : undefined;
+  dropper?.unref();
+  return serveWs(pair, ctx, () => {
+    clearInterval(dropper);
+    delay.cancelAll();
+  });
 }
