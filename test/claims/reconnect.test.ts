@@ -14,14 +14,15 @@ describe('a dropped stream: SSE reconnects by itself, a WebSocket does not', { t
       JSON.stringify({
         name: 'drops',
         defaults: {
-          duration: '800ms',
+          duration: '1200ms',
           warmup: '100ms',
           load: { model: 'rate', rate: 100, connections: 1, inFlight: 16, maxInFlight: 2000, subscribers: 2 },
           payload: { size: 256 },
         },
         cases: [
           { pattern: 'sse', options: { sse: { dropEvery: '200ms', retry: '20ms' } } },
-          { pattern: 'websocket', options: { websocket: { mode: 'broadcast', dropEvery: '200ms' } } },
+          // The drop falls inside the window: a window with no delivery at all fails the case.
+          { pattern: 'websocket', options: { websocket: { mode: 'broadcast', dropEvery: '600ms' } } },
         ],
       }),
       { file: 'drops' },
