@@ -13,12 +13,15 @@ import { schemaVersion } from '../result/types.js';
 import type { CaseSpec, Plan } from '../scenario/types.js';
 import { epochNow, fromEpoch } from './clock.js';
 import { loadDefinition } from './load/registry.js';
-import { connectDriver, type DriverReport, type DriverSpec, type Progress } from './driver.js';
+import { connectDriver, type DriverSpec, type Progress } from './driver.js';
 import { describeEnvironment } from './environment.js';
 import { measure, mergeMeasurements, type WindowUsage } from './measure.js';
 import { startServerProcess, type HelperUsage, type ServerProcess, type ServerUsage } from './server-host.js';
 import { choosePacing } from './pacing.js';
-import { connectWorkerDrivers, splitSpec } from './workers.js';
+import { connectProcessDrivers } from './processes.js';
+import { driverProcesses } from './process-count.js';
+import { procUsage } from '../proc/usage.js';
+import { connectWorkerDrivers, splitSpec, type GroupReports } from './workers.js';
 
 /** Callbacks for live output; all optional. */
 export interface RunHooks {
@@ -141,6 +144,9 @@ class CaseRun {
         });
       } else if (m.measurement.endReason === 'interrupted') {
         this.end('interrupted');
+      } else if (m.measurement.endReason === 'failed') {
+        // A driver (process or thread) died: what the others measured is kept above.
+        this.end('failed', { code: 'E_RUN_FAILED', message: m.crash ?? 'a driver failed during the run' });
       }
     } catch (err) {
       this.end(opts.signal?.aborted ? 'interrupted' : 'failed', {
@@ -263,10 +269,11 @@ async function runRepetition(
     }
     const window = await driveWindow(spec, repetition, server, abort.signal, opts, scheduledEpoch);
     stopping = true;
+    const why = crash ?? window.crash;
     return {
       measurement: placed(window.measurement),
       durationMs: window.durationMs,
-      ...(crash ? { crash } : {}),
+      ...(why ? { crash: why } : {}),
     };
   } finally {
     stopping = true;
@@ -287,7 +294,7 @@ async function driveWindow(
   signal: AbortSignal,
   opts: RunOptions,
   scheduledEpoch: number | undefined,
-): Promise<{ measurement: Measurement; durationMs: number }> {
+): Promise<{ measurement: Measurement; durationMs: number; crash?: string }> {
   const driverSpec: { -readonly [K in keyof DriverSpec]: DriverSpec[K] } = {
     pattern: spec.pattern,
     options: spec.options,
@@ -305,10 +312,11 @@ async function driveWindow(
   const pattern = await loadPattern(spec.pattern);
   const pushes = isPush(pattern, pattern.options.parse(spec.options ?? {}));
   const workers = pushes ? 1 : Math.min(spec.workers, spec.load.connections);
+  const processes = pushes ? 1 : driverProcesses(spec.processes, spec.load);
   const broker = server ? brokerOfCase(spec.pattern, spec.options) : {};
   const pacing = choosePacing(spec.pacing, {
     cores: allowedCpus('self')?.length ?? machineCores(),
-    driverThreads: workers,
+    driverThreads: workers * processes,
     // --target on loopback: the user's server runs here too (at least one process).
     serverProcesses: server ? 1 + server.helpers.length + (broker.measured || broker.unmeasured ? 1 : 0) : 1,
     ...(spec.placement?.driver && spec.placement.server
@@ -320,9 +328,15 @@ async function driveWindow(
     signal,
     onTick: (p: Progress) => opts.hooks?.tick?.(spec, p),
   };
-  let reportsPromise: Promise<DriverReport[]>;
+  let reportsPromise: Promise<GroupReports>;
   let startAtEpoch: number;
-  if (workers > 1) {
+  let driverPids: readonly number[] = [];
+  if (processes > 1) {
+    const group = await connectProcessDrivers(splitSpec(driverSpec, processes), signal);
+    driverPids = group.pids;
+    startAtEpoch = Math.max(epochNow() + startLeadMs, scheduledEpoch ?? 0);
+    reportsPromise = group.run(startAtEpoch, hooks);
+  } else if (workers > 1) {
     const group = await connectWorkerDrivers(splitSpec(driverSpec, workers), signal);
     startAtEpoch = Math.max(epochNow() + startLeadMs, scheduledEpoch ?? 0);
     reportsPromise = group.run(startAtEpoch, hooks);
@@ -331,7 +345,7 @@ async function driveWindow(
     startAtEpoch = Math.max(epochNow() + startLeadMs, scheduledEpoch ?? 0);
     reportsPromise = driver
       .run(fromEpoch(startAtEpoch), hooks)
-      .then((r) => [r])
+      .then((r) => ({ reports: [r] }))
       .finally(() => driver.close());
   }
   if (signal.aborted) throw new CommbenchError('E_INTERRUPTED', 'interrupted');
@@ -343,12 +357,21 @@ async function driveWindow(
     server,
     broker,
     signal,
+    driverPids,
   );
-  const reports = await reportsPromise;
+  const { reports, crash } = await reportsPromise;
   const usage = await window.finish();
+  if (reports.length === 0) throw new CommbenchError('E_RUN_FAILED', crash ?? 'no driver reported');
+  const measurement = measure(repetition, spec.load, reports, {
+    ...usage,
+    workers,
+    ...(processes > 1 ? { processes } : {}),
+    pacing,
+  });
   return {
-    measurement: measure(repetition, spec.load, reports, { ...usage, workers, pacing }),
+    measurement: crash === undefined ? measurement : { ...measurement, endReason: 'failed' },
     durationMs: Math.max(0, ...reports.map((r) => r.measuredMs)),
+    ...(crash === undefined ? {} : { crash }),
   };
 }
 
@@ -385,6 +408,7 @@ function watchWindow(
   server: ServerProcess | undefined,
   broker: ReturnType<typeof brokerOfCase>,
   signal: AbortSignal,
+  driverPids: readonly number[] = [],
 ): { finish(): Promise<Omit<WindowUsage, 'workers'>> } {
   type BrokerUsage = ReturnType<NonNullable<typeof broker.measured>['usage']>;
   type Snapshot = {
@@ -395,8 +419,21 @@ function watchWindow(
   };
   let begin: Snapshot | undefined;
   let end: Snapshot | undefined;
+  // Driver processes' CPU (from /proc, 10 ms ticks) counts as the driver's.
+  // A process that has gone reads as zero: its last reading stands.
+  const lastCpu = new Map<number, number>();
+  const driverCpu = (): NodeJS.CpuUsage => {
+    const own = process.cpuUsage();
+    let children = 0;
+    for (const pid of driverPids) {
+      const cpuUs = Math.max(procUsage(pid).cpuUs, lastCpu.get(pid) ?? 0);
+      lastCpu.set(pid, cpuUs);
+      children += cpuUs;
+    }
+    return { user: own.user + children, system: own.system };
+  };
   const snap = (): Snapshot => ({
-    cpu: process.cpuUsage(),
+    cpu: driverCpu(),
     machine: machineBusyUs(),
     ...(server ? { server: server.usage() } : {}),
     ...(broker.measured ? { broker: broker.measured.usage() } : {}),

@@ -207,6 +207,8 @@ export interface Measurement {
   readonly verdict: Verdict;
   readonly driver: {
     readonly workers: number;
+    /** Driver processes the load was split among, their CPU summed in cpuUs; absent: one. */
+    readonly processes?: number;
     /**
      * Open loops: how the driver waited for due times (`spin` busy-waits, `sleep` sleeps on a timing
      * thread) and why (`auto`'s reason, or 'asked for'). Absent for closed loops and older results.

@@ -21,6 +21,7 @@ import {
   PacingField,
   VerifyEvery,
   Workers,
+  Processes,
 } from './fields.js';
 import { RequestBlock } from '../patterns/request/schema.js';
 import { loadDefinitions, loadFieldShape, loadModelNames, modelsWithField } from '../engine/load/registry.js';
@@ -37,6 +38,7 @@ export {
   Subscribers,
   VerifyEvery,
   Workers,
+  Processes,
 };
 
 const show = (v: unknown): string => (typeof v === 'string' ? `'${v}'` : String(v));
@@ -228,6 +230,7 @@ function fieldShape(patternSchemas: Partial<Record<PatternName, z.ZodType>>) {
     repeat: Repeat.optional(),
     timeout: Timeout.optional(),
     workers: Workers.optional(),
+    processes: Processes.optional(),
     pacing: PacingField.optional(),
     verifyEvery: VerifyEvery.optional(),
     load: Load.optional(),

@@ -30,6 +30,8 @@ export interface CaseSpec {
   readonly timeoutMs: number;
   /** Driver worker threads (1 = client runs in the CLI's main thread). */
   readonly workers: number;
+  /** Driver processes (`processes:`, `--processes`; absent: the driver runs in the CLI's process). */
+  readonly processes?: number | 'auto';
   /** Open loops: how the driver waits for due times (absent: `auto`, resolved per run: src/engine/pacing.ts). */
   readonly pacing?: 'auto' | 'spin' | 'sleep';
   /** Artificial service time added by the started server before each response (ground truth). */
