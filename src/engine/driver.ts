@@ -11,6 +11,7 @@ import { inFlightPerConnection, loadModelFor } from './load/index.js';
 import { loadDefinition } from './load/registry.js';
 import type { SharePlacement } from './load/types.js';
 import { DeliveryTracker, type DeliverySnapshot } from './deliveries.js';
+import { sourceBinding } from './sources.js';
 import { Recorder, sendLagMs, type RecorderSnapshot } from './recorder.js';
 
 /** What one driver (the main thread, or one worker thread) runs: its share of a case's load. */
@@ -30,6 +31,8 @@ export interface DriverSpec extends Pick<
   readonly placement?: SharePlacement;
   /** How open loops wait for due times (resolved from the case's `pacing`); default sleep. */
   readonly pacing?: Pacing;
+  /** Connections bound to one loopback source address before the next (src/engine/sources.ts; tests lower it). */
+  readonly perSourceAddress?: number;
 }
 
 export type DriverEndReason = 'completed' | 'interrupted' | 'server-crashed' | 'failed';
@@ -168,6 +171,7 @@ export async function connectDriver(
                 url,
                 options,
                 index: spec.connectionOffset + i,
+                ...sourceBinding(url, spec.connectionOffset + i, spec.perSourceAddress),
                 inFlight,
                 timeoutMs: spec.timeoutMs,
                 payload: meter,
@@ -237,6 +241,7 @@ async function openSubscriptions(
         url,
         options: options as never,
         index,
+        ...sourceBinding(url, spec.load.connections + index, spec.perSourceAddress),
         timeoutMs: spec.timeoutMs,
         deliver(seq, record, bytes = 0) {
           const matches =

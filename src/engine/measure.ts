@@ -33,6 +33,8 @@ export interface WindowUsage {
   readonly workers: number;
   /** Driver processes the load was split among (absent: one, the CLI's). */
   readonly processes?: number;
+  /** Loopback source addresses the connections were spread over (absent: one). */
+  readonly sourceAddresses?: number;
   /** Open loops' pacing strategy as resolved for this window, with why. */
   readonly pacing?: { readonly pacing: 'spin' | 'sleep'; readonly reason: string };
   /**
@@ -119,6 +121,7 @@ export function measure(
     driver: {
       workers: usage.workers,
       ...(usage.processes === undefined ? {} : { processes: usage.processes }),
+      ...(usage.sourceAddresses === undefined ? {} : { sourceAddresses: usage.sourceAddresses }),
       ...(usage.pacing && load.model !== 'closed' ? { pacing: usage.pacing } : {}),
       cpuUs: usage.driverCpuUs,
       cpuUsPerOp: ops === 0 ? 0 : usage.driverCpuUs / ops,

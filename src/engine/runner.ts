@@ -21,6 +21,7 @@ import { choosePacing } from './pacing.js';
 import { connectProcessDrivers } from './processes.js';
 import { driverProcesses } from './process-count.js';
 import { procUsage } from '../proc/usage.js';
+import { sourceAddressCount } from './sources.js';
 import { connectWorkerDrivers, splitSpec, type GroupReports } from './workers.js';
 
 /** Callbacks for live output; all optional. */
@@ -360,12 +361,17 @@ async function driveWindow(
     driverPids,
   );
   const { reports, crash } = await reportsPromise;
+  const sources = sourceAddressCount(
+    new URL(driverSpec.url),
+    spec.load.connections + (pushes ? (spec.load.subscribers ?? 1) : 0),
+  );
   const usage = await window.finish();
   if (reports.length === 0) throw new CommbenchError('E_RUN_FAILED', crash ?? 'no driver reported');
   const measurement = measure(repetition, spec.load, reports, {
     ...usage,
     workers,
     ...(processes > 1 ? { processes } : {}),
+    ...(sources > 1 ? { sourceAddresses: sources } : {}),
     pacing,
   });
   return {

@@ -210,6 +210,11 @@ export interface Measurement {
     /** Driver processes the load was split among, their CPU summed in cpuUs; absent: one. */
     readonly processes?: number;
     /**
+     * Loopback source addresses the connections were spread over (127.0.0.1 … 127.0.0.N, bound before
+     * connecting: each has its own ~28k source ports); absent: one, the kernel's choice.
+     */
+    readonly sourceAddresses?: number;
+    /**
      * Open loops: how the driver waited for due times (`spin` busy-waits, `sleep` sleeps on a timing
      * thread) and why (`auto`'s reason, or 'asked for'). Absent for closed loops and older results.
      */

@@ -15,6 +15,7 @@ import { obtainableNofile } from '../proc/spawn.js';
 import { formatBytes } from '../units.js';
 import { loadDefinition } from '../engine/load/registry.js';
 import { driverProcesses } from '../engine/process-count.js';
+import { isLoopbackV4, maxSourceAddresses } from '../engine/sources.js';
 import { bounds } from './bounds.js';
 import type { CaseSpec } from './types.js';
 
@@ -101,7 +102,7 @@ export function machineLimits(): MachineLimits {
  */
 export function maxSockets(
   limits: MachineLimits,
-  spread: { driverProcesses?: number; target?: boolean } = {},
+  spread: { driverProcesses?: number; target?: boolean; loopbackV4?: boolean } = {},
 ): { max: number; why: string } {
   const perProcess = Math.max(1, limits.openFiles - reservedFiles);
   const procs = spread.driverProcesses ?? 1;
@@ -123,7 +124,15 @@ export function maxSockets(
           : 'ulimit -n'
       }; ${reservedFiles} kept for the driver${filesWhy})`,
     ],
-    [limits.ephemeralPorts, `loopback has ${limits.ephemeralPorts} source ports (ip_local_port_range)`],
+    spread.loopbackV4
+      ? [
+          limits.ephemeralPorts * maxSourceAddresses,
+          `loopback has ${limits.ephemeralPorts} source ports (ip_local_port_range) on each of the ${maxSourceAddresses} source addresses the driver spreads over`,
+        ]
+      : [
+          limits.ephemeralPorts,
+          `one source address has ${limits.ephemeralPorts} source ports (ip_local_port_range); the driver spreads over 127.0.0.x only for IPv4 loopback targets`,
+        ],
     [byMemory, `half of ${formatBytes(limits.memoryBytes)} memory at ~64 KiB per connection`],
   ];
   const [max, why] = candidates.reduce((a, b) => (b[0] < a[0] ? b : a));
@@ -153,6 +162,7 @@ export function caseLimitProblems(
   const { max, why } = maxSockets(limits, {
     driverProcesses: driverProcesses(spec.processes, load, limits.openFiles),
     target: spec.target !== undefined,
+    loopbackV4: spec.target === undefined || isLoopbackV4(new URL(spec.target)),
   });
   if (sockets > max) {
     const field = (load.subscribers ?? 0) > load.connections ? 'load.subscribers' : 'load.connections';

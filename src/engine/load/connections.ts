@@ -13,6 +13,7 @@ import { formatInteger } from '../../units.js';
 import type { ServerProcess } from '../server-host.js';
 import { baseFields } from './closed.js';
 import { sumShares } from './open.js';
+import { sourceAddressCount, sourceBinding } from '../sources.js';
 import type { LoadBase, LoadDefinition } from './types.js';
 
 /** Connections opened at once while ramping up. */
@@ -58,6 +59,11 @@ export async function holdConnections(
         `; each connection takes a descriptor in the driver and one in the server, so one process on each side stops near ${formatInteger(possible)}`,
     );
   }
+  const sources = sourceAddressCount(new URL(url), count);
+  if (sources > 1)
+    notes.push(
+      `connections spread over ${sources} loopback source addresses (127.0.0.1…127.0.0.${sources}): one has ~28k source ports`,
+    );
   const record = withSeq(makeRecord(spec.payload.size, spec.payload.shape), 0);
   const wire = new WireMeter();
   const times = createHistogram();
@@ -84,6 +90,7 @@ export async function holdConnections(
             url: new URL(url),
             options,
             index,
+            ...sourceBinding(new URL(url), index),
             timeoutMs: spec.timeoutMs,
             deliver: () => undefined,
           }),
@@ -93,6 +100,7 @@ export async function holdConnections(
           url: new URL(url),
           options,
           index,
+          ...sourceBinding(new URL(url), index),
           inFlight: 1,
           timeoutMs: spec.timeoutMs,
           payload,
@@ -207,6 +215,7 @@ export async function holdConnections(
       : {}),
     driver: {
       workers: 1,
+      ...(sources > 1 ? { sourceAddresses: sources } : {}),
       cpuUs,
       cpuUsPerOp: opened === 0 ? 0 : cpuUs / opened,
       // While opening (the CPU counted is that of opening them).

@@ -13,12 +13,18 @@ import type { WebSocketOptions } from './index.js';
 import { maxMessageBytes } from './server.js';
 
 /** Opens a socket to `url`; rejects with an OpError ('connection', 'timeout' or 'protocol'). */
-export function openSocket(url: URL, timeoutMs: number, protocol?: string): Promise<WebSocket> {
+export function openSocket(
+  url: URL,
+  timeoutMs: number,
+  protocol?: string,
+  localAddress?: string,
+): Promise<WebSocket> {
   return new Promise((resolve, reject) => {
     const socket = new WebSocket(url, protocol, {
       perMessageDeflate: false,
       maxPayload: maxMessageBytes,
       handshakeTimeout: timeoutMs,
+      ...(localAddress === undefined ? {} : { localAddress }),
     });
     const onError = (err: Error): void => {
       socket.terminate();
@@ -62,7 +68,12 @@ export function failOnClose(socket: WebSocket, host: string, fail: (err: OpError
  */
 export async function connectWebSocket(ctx: ClientContext<WebSocketOptions>): Promise<PatternClient> {
   const echo = ctx.options.mode === 'echo';
-  const socket = await openSocket(new URL(echo ? '/echo' : '/publish', ctx.url), ctx.timeoutMs);
+  const socket = await openSocket(
+    new URL(echo ? '/echo' : '/publish', ctx.url),
+    ctx.timeoutMs,
+    undefined,
+    ctx.localAddress,
+  );
   const client = new InOrderClient<string>(
     ctx,
     {
@@ -86,7 +97,7 @@ export async function connectWebSocket(ctx: ClientContext<WebSocketOptions>): Pr
 
 /** One subscriber socket on `/subscribe`; every text message is a published record. */
 export async function subscribeWebSocket(ctx: SubscriberContext<WebSocketOptions>): Promise<Subscription> {
-  const socket = await openSocket(new URL('/subscribe', ctx.url), ctx.timeoutMs);
+  const socket = await openSocket(new URL('/subscribe', ctx.url), ctx.timeoutMs, undefined, ctx.localAddress);
   socket.on('error', () => socket.terminate());
   socket.on('message', (data: RawData) => {
     const text = data.toString();
