@@ -31,6 +31,11 @@ export interface DriverSpec extends Pick<
   readonly placement?: SharePlacement;
   /** How open loops wait for due times (resolved from the case's `pacing`); default sleep. */
   readonly pacing?: Pacing;
+  /**
+   * Server processes' URLs (`server.processes`): connection i (among all drivers') connects to
+   * `urls[i % urls.length]`; absent: every connection to `url`.
+   */
+  readonly urls?: readonly string[];
   /** Connections bound to one loopback source address before the next (src/engine/sources.ts; tests lower it). */
   readonly perSourceAddress?: number;
 }
@@ -92,6 +97,12 @@ export interface Driver {
 }
 
 const connectionErrorBackoffMs = 50;
+
+/** The server connection `index` (among all drivers') goes to: spread over `spec.urls` when there are several. */
+function urlOf(spec: DriverSpec, index: number, url: URL): URL {
+  const urls = spec.urls;
+  return urls && urls.length > 1 ? new URL(urls[index % urls.length] as string) : url;
+}
 /** Sequence number of the probe operation (load operations count up from 0). */
 const probeSeq = 0xffffffff;
 const unreachableHint =
@@ -168,7 +179,7 @@ export async function connectDriver(
           Array.from({ length: spec.load.connections }, (_, i) =>
             pattern
               .connect({
-                url,
+                url: urlOf(spec, spec.connectionOffset + i, url),
                 options,
                 index: spec.connectionOffset + i,
                 ...sourceBinding(url, spec.connectionOffset + i, spec.perSourceAddress),

@@ -16,7 +16,12 @@ import { loadDefinition } from './load/registry.js';
 import { connectDriver, type DriverSpec, type Progress } from './driver.js';
 import { describeEnvironment } from './environment.js';
 import { measure, mergeMeasurements, type WindowUsage } from './measure.js';
-import { startServerProcess, type HelperUsage, type ServerProcess, type ServerUsage } from './server-host.js';
+import {
+  startServerProcesses,
+  type HelperUsage,
+  type ServerProcess,
+  type ServerUsage,
+} from './server-host.js';
 import { choosePacing } from './pacing.js';
 import { connectProcessDrivers } from './processes.js';
 import { driverProcesses } from './process-count.js';
@@ -189,7 +194,7 @@ async function runRepetition(
   if (scheduledEpoch !== undefined) await sleepUntil(scheduledEpoch - prepareMs, opts.signal);
   const server: ServerProcess | undefined = spec.target
     ? undefined
-    : await startServerProcess(
+    : await startServerProcesses(
         {
           pattern: spec.pattern,
           options: spec.options,
@@ -202,6 +207,7 @@ async function runRepetition(
           // Holding N connections takes N descriptors in the server: as many as can be had (src/proc).
           ...serverNofile(spec),
         },
+        spec.serverProcesses ?? 1,
       );
   if (server) opts.hooks?.serverStarted?.(spec, server);
   let unpin: (() => void) | undefined;
@@ -308,10 +314,17 @@ async function driveWindow(
     durationMs: spec.durationMs,
     connectionOffset: 0,
     ...(spec.request ? { request: spec.request } : {}),
+    ...(server && server.urls.length > 1 ? { urls: server.urls } : {}),
   };
   // Push and queue patterns keep publishers and subscribers on one clock, in one thread.
   const pattern = await loadPattern(spec.pattern);
   const pushes = isPush(pattern, pattern.options.parse(spec.options ?? {}));
+  if (pushes && server && server.urls.length > 1)
+    throw new CommbenchError(
+      'E_USAGE',
+      `${spec.pattern} pushes to subscribers: with ${server.urls.length} server processes a publish reaches only one of them`,
+      { hint: 'leave server.processes out for push and queue patterns (held connections may use it)' },
+    );
   const workers = pushes ? 1 : Math.min(spec.workers, spec.load.connections);
   const processes = pushes ? 1 : driverProcesses(spec.processes, spec.load);
   const broker = server ? brokerOfCase(spec.pattern, spec.options) : {};
@@ -319,7 +332,9 @@ async function driveWindow(
     cores: allowedCpus('self')?.length ?? machineCores(),
     driverThreads: workers * processes,
     // --target on loopback: the user's server runs here too (at least one process).
-    serverProcesses: server ? 1 + server.helpers.length + (broker.measured || broker.unmeasured ? 1 : 0) : 1,
+    serverProcesses: server
+      ? server.pids.length + server.helpers.length + (broker.measured || broker.unmeasured ? 1 : 0)
+      : 1,
     ...(spec.placement?.driver && spec.placement.server
       ? { driverCpus: spec.placement.driver, serverCpus: spec.placement.server }
       : {}),
@@ -383,7 +398,7 @@ async function driveWindow(
 
 /** The server's RLIMIT_NOFILE for a case that holds more connections than the inherited limit allows. */
 function serverNofile(spec: CaseSpec): { nofile?: number } {
-  const wanted = spec.load.connections + 1000;
+  const wanted = Math.ceil(spec.load.connections / (spec.serverProcesses ?? 1)) + 1000;
   if (!loadDefinition(spec.load).hold || wanted <= (openFilesLimit('self')?.soft ?? wanted)) return {};
   return { nofile: obtainableNofile(wanted) };
 }

@@ -298,6 +298,9 @@ function resolveCase(
     ...(f.processes === undefined || f.processes === 1 ? {} : { processes: f.processes }),
     ...(f.pacing === undefined ? {} : { pacing: f.pacing }),
     serverDelayMs: f.server?.delay ?? builtinDefaults.serverDelayMs,
+    ...(f.server?.processes === undefined || f.server.processes === 1
+      ? {}
+      : { serverProcesses: f.server.processes }),
     verifyEvery: f.verifyEvery ?? builtinDefaults.verifyEvery,
     ...(f.target === undefined ? {} : { target: f.target }),
     ...(f.request === undefined ? {} : { request: f.request }),

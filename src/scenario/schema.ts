@@ -140,6 +140,11 @@ export const Payload = z
 export const Server = z
   .strictObject({
     delay: ServerDelay.optional(),
+    processes: Count.max(bounds.processes)
+      .meta({
+        description: `server processes started for the case, each on its own port (the driver spreads connections over them; CPU, memory and descriptors are summed); request/response patterns and held connections (at most ${bounds.processes})`,
+      })
+      .optional(),
   })
   .meta({ id: 'Server' });
 

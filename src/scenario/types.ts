@@ -36,6 +36,8 @@ export interface CaseSpec {
   readonly pacing?: 'auto' | 'spin' | 'sleep';
   /** Artificial service time added by the started server before each response (ground truth). */
   readonly serverDelayMs: number;
+  /** Server processes, each on its own port (`server.processes`; absent: one). */
+  readonly serverProcesses?: number;
   /** An existing server's URL: drive it instead of starting one. */
   readonly target?: string;
   /** Every n-th operation of each client has its whole echo compared (the first always is). */

@@ -43,9 +43,14 @@ export async function holdConnections(
   // One descriptor per connection on each side: the driver raises its own limit when it may, and the
   // runner started the server with as many as could be had (src/proc); the lower of the two binds.
   const own = raiseOwnNofile(requested + fdMargin);
+  // Server processes (server.processes) each hold their share, on their own port.
+  const urls = server && server.urls.length > 1 ? server.urls : [url];
   const serverLimit = server ? openFilesLimit(server.pid)?.soft : undefined;
   const fdLimit = Math.min(own.limit, serverLimit ?? own.limit);
-  const possible = Math.max(1, fdLimit - fdMargin);
+  const possible = Math.max(
+    1,
+    Math.min(own.limit - fdMargin, ((serverLimit ?? own.limit) - fdMargin) * urls.length),
+  );
   const count = Math.min(requested, possible);
   const notes: string[] = [];
   if (count < requested) {
@@ -87,7 +92,7 @@ export async function holdConnections(
       if (subscriptions && pattern.subscribe) {
         open.push(
           await pattern.subscribe({
-            url: new URL(url),
+            url: new URL(urls[index % urls.length] as string),
             options,
             index,
             ...sourceBinding(new URL(url), index),
@@ -97,7 +102,7 @@ export async function holdConnections(
         );
       } else {
         const client = await pattern.connect({
-          url: new URL(url),
+          url: new URL(urls[index % urls.length] as string),
           options,
           index,
           ...sourceBinding(new URL(url), index),

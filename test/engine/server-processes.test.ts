@@ -1,0 +1,82 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { runCase } from '../../src/engine/runner.js';
+import { processFootprint } from '../../src/proc/usage.js';
+import { caseSpec, processAlive } from './helpers.js';
+
+describe('server processes', () => {
+  it('hold their share of the connections each, on their own ports; descriptors and memory are summed', async () => {
+    let pids: readonly number[] = [];
+    let urls: readonly string[] = [];
+    const before = new Map<number, number>();
+    const during = new Map<number, number>();
+    const result = await runCase(
+      caseSpec({
+        pattern: 'tcp',
+        load: { model: 'connections', connections: 300, inFlight: 1 },
+        serverProcesses: 3,
+        warmupMs: 0,
+        durationMs: 2500,
+      }),
+      {
+        hooks: {
+          serverStarted(_spec, server) {
+            const group = server as typeof server & { pids: readonly number[]; urls: readonly string[] };
+            pids = group.pids;
+            urls = group.urls;
+            for (const pid of pids) before.set(pid, processFootprint(pid)?.fds ?? 0);
+            // Opening 300 takes well under the 2.5 s hold here; read each process's descriptors in it.
+            setTimeout(() => {
+              for (const pid of pids) during.set(pid, processFootprint(pid)?.fds ?? 0);
+            }, 2000);
+          },
+        },
+      },
+    );
+    assert.equal(result.status, 'ok', JSON.stringify(result.error));
+    assert.equal(pids.length, 3);
+    assert.equal(new Set(urls.map((u) => new URL(u).port)).size, 3, 'three ports');
+    for (const pid of pids) {
+      const grew = (during.get(pid) ?? 0) - (before.get(pid) ?? 0);
+      assert.ok(grew >= 95 && grew <= 110, `server ${pid} took ${grew} descriptors, expected its 100`);
+    }
+    const cost = result.repetitions[0]?.connections;
+    assert.equal(cost?.opened, 300);
+    const perConnection = cost?.server?.fdsPerConnection ?? 0;
+    assert.ok(perConnection >= 0.9 && perConnection <= 1.2, `fds per connection ${perConnection}`);
+    assert.ok((cost?.server?.fdsAfter ?? 0) - (cost?.server?.fdsBefore ?? 0) >= 290, 'summed over all three');
+    for (const pid of pids) assert.equal(processAlive(pid), false, `server ${pid} is gone`);
+  });
+
+  it("take a closed loop's connections in turn (connection i to server i mod N)", async () => {
+    let pids: readonly number[] = [];
+    const before = new Map<number, number>();
+    const during = new Map<number, number>();
+    const result = await runCase(
+      caseSpec({
+        pattern: 'tcp',
+        load: { model: 'closed', connections: 8, inFlight: 1 },
+        serverProcesses: 2,
+        warmupMs: 200,
+        durationMs: 1000,
+      }),
+      {
+        hooks: {
+          serverStarted(_spec, server) {
+            pids = (server as typeof server & { pids: readonly number[] }).pids;
+            for (const pid of pids) before.set(pid, processFootprint(pid)?.fds ?? 0);
+          },
+          tick() {
+            for (const pid of pids) during.set(pid, processFootprint(pid)?.fds ?? 0);
+          },
+        },
+      },
+    );
+    assert.equal(result.status, 'ok', JSON.stringify(result.error));
+    const m = result.repetitions[0];
+    assert.ok((m?.ops ?? 0) > 0);
+    assert.equal(m?.errors.total, 0);
+    for (const pid of pids)
+      assert.equal((during.get(pid) ?? 0) - (before.get(pid) ?? 0), 4, `server ${pid} holds 4 of 8`);
+  });
+});
