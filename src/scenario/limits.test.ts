@@ -63,7 +63,16 @@ describe('machine limits', () => {
     assert.match(two, /at most 39488, .*the driver runs in 2 processes: more with processes: N or auto/);
     const started =
       caseLimitProblems(spec({ connections: 50_000, processes: 'auto' }), box)[0]?.message ?? '';
-    assert.match(started, /at most 19744, .*the started server is one process/);
+    assert.match(started, /at most 19744, .*the started server is one process: server.processes spreads it/);
+    const both = caseLimitProblems(
+      { ...spec({ connections: 100_000, processes: 'auto' }), serverProcesses: 3 },
+      box,
+    )[0]?.message;
+    assert.match(both ?? '', /at most 59232, .*the server runs in 3 processes: more with server.processes/);
+    assert.deepEqual(
+      caseLimitProblems({ ...spec({ connections: 100_000, processes: 'auto' }), serverProcesses: 6 }, box),
+      [],
+    );
   });
 
   it('the driver memory estimate refuses connections × inFlight × payload beyond half the memory', () => {

@@ -102,18 +102,25 @@ export function machineLimits(): MachineLimits {
  */
 export function maxSockets(
   limits: MachineLimits,
-  spread: { driverProcesses?: number; target?: boolean; loopbackV4?: boolean } = {},
+  spread: {
+    driverProcesses?: number;
+    serverProcesses?: number;
+    target?: boolean;
+    loopbackV4?: boolean;
+  } = {},
 ): { max: number; why: string } {
   const perProcess = Math.max(1, limits.openFiles - reservedFiles);
   const procs = spread.driverProcesses ?? 1;
-  const byFiles = spread.target ? perProcess * procs : perProcess;
-  const filesWhy = spread.target
+  const servers = spread.target ? Infinity : (spread.serverProcesses ?? 1);
+  const byFiles = perProcess * Math.min(procs, servers);
+  const driverBinds = procs <= servers;
+  const filesWhy = driverBinds
     ? procs > 1
       ? `; the driver runs in ${procs} processes: more with processes: N or auto`
       : '; the driver is one process: processes: auto spreads it over as many as the connections need'
-    : procs > 1
-      ? `; the driver runs in ${procs} processes, but the started server is one process: drive your own servers with --target`
-      : '; processes: auto spreads the driver over processes, but the started server is one process: drive your own servers with --target';
+    : servers > 1
+      ? `; the server runs in ${servers} processes: more with server.processes`
+      : '; the started server is one process: server.processes spreads it (or drive your own servers with --target)';
   const byMemory = Math.floor(limits.memoryBytes / 2 / bytesPerConnection);
   const candidates: [number, string][] = [
     [
@@ -161,6 +168,7 @@ export function caseLimitProblems(
   const sockets = load.connections + (load.subscribers ?? 0);
   const { max, why } = maxSockets(limits, {
     driverProcesses: driverProcesses(spec.processes, load, limits.openFiles),
+    ...(spec.serverProcesses === undefined ? {} : { serverProcesses: spec.serverProcesses }),
     target: spec.target !== undefined,
     loopbackV4: spec.target === undefined || isLoopbackV4(new URL(spec.target)),
   });
