@@ -79,4 +79,37 @@ describe('server processes', () => {
     for (const pid of pids)
       assert.equal((during.get(pid) ?? 0) - (before.get(pid) ?? 0), 4, `server ${pid} holds 4 of 8`);
   });
+
+  it('held connections split over driver processes too: each holds its share, the figures add up', async () => {
+    let serverPids: readonly number[] = [];
+    const result = await runCase(
+      caseSpec({
+        pattern: 'websocket',
+        options: { mode: 'broadcast' },
+        load: { model: 'connections', connections: 400, inFlight: 1 },
+        processes: 2,
+        serverProcesses: 2,
+        warmupMs: 0,
+        durationMs: 500,
+      }),
+      {
+        hooks: {
+          serverStarted(_spec, server) {
+            serverPids = (server as typeof server & { pids: readonly number[] }).pids;
+          },
+        },
+      },
+    );
+    assert.equal(result.status, 'ok', JSON.stringify(result.error));
+    const m = result.repetitions[0];
+    const cost = m?.connections;
+    assert.equal(cost?.opened, 400);
+    assert.equal(cost?.subscriptions, true);
+    assert.equal(m?.driver.processes, 2);
+    assert.match(cost?.note ?? '', /held by 2 driver processes.*served by 2 server processes/);
+    const perConnection = cost?.server?.fdsPerConnection ?? 0;
+    assert.ok(perConnection >= 0.9 && perConnection <= 1.2, `fds per connection ${perConnection}`);
+    assert.equal(m?.latency.count, 400, 'every opening timed, across both processes');
+    for (const pid of serverPids) assert.equal(processAlive(pid), false);
+  });
 });
