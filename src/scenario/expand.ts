@@ -338,7 +338,7 @@ const components: Component[] = [
   (c) => formatSizeExact(c.spec.payload.size),
   (c) => c.spec.payload.shape,
   (c) => `w=${c.spec.workers}`,
-  (c) => `p=${c.spec.processes ?? 1}`,
+  (c) => (c.spec.processes === undefined ? undefined : `p=${c.spec.processes}`),
   (c) => `delay=${formatDurationMs(c.spec.serverDelayMs)}`,
   (c) => `d=${formatDurationMs(c.spec.durationMs)}`,
   (c) => `warmup=${formatDurationMs(c.spec.warmupMs)}`,
