@@ -4,14 +4,15 @@
  */
 import { forkGroup, obtainableNofile, type GroupProcess } from '../proc/spawn.js';
 import { childEntry } from './child-args.js';
-import type { HoldShare, OpenedShare } from './load/held.js';
+import type { BroadcastShare, HoldShare, OpenedShare } from './load/held.js';
 import { driverReservedFiles } from './process-count.js';
 
-export type ToHolder = { type: 'open' } | { type: 'release' };
+export type ToHolder = { type: 'open' } | { type: 'release' } | { type: 'collect'; publishedAtMs: number };
 export type FromHolder =
   | { type: 'ready'; rssBytes: number }
   | { type: 'opened'; opened: OpenedShare; rssBytes: number }
   | { type: 'released' }
+  | { type: 'collected'; broadcast: BroadcastShare }
   | { type: 'error'; message: string };
 
 /** Started holders, ready to open their shares. */
@@ -21,6 +22,8 @@ export interface Holders {
   readonly rssBeforeBytes: number;
   /** Every share opened (or failed: what it measured); rejects when a holder dies meanwhile. */
   open(): Promise<{ shares: OpenedShare[]; rssAfterBytes: number }>;
+  /** Every holder's receipts of a broadcast published at `publishedAtMs` (epoch ms) so far. */
+  collect(publishedAtMs: number): Promise<BroadcastShare[]>;
   /** Releases every connection and stops the processes. */
   stop(): Promise<void>;
 }
@@ -63,6 +66,11 @@ export async function startHolders(shares: readonly HoldShare[]): Promise<Holder
           shares: all.flatMap((m) => (m.type === 'opened' ? [m.opened] : [])),
           rssAfterBytes: all.reduce((a, m) => a + (m.type === 'opened' ? m.rssBytes : 0), 0),
         };
+      },
+      async collect(publishedAtMs) {
+        const got = procs.map((p) => next(p, 'collected', 10_000));
+        for (const p of procs) p.child.send({ type: 'collect', publishedAtMs } satisfies ToHolder);
+        return (await Promise.all(got)).flatMap((m) => (m.type === 'collected' ? [m.broadcast] : []));
       },
       stop,
     };

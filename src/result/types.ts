@@ -399,6 +399,20 @@ export interface DeliveryMetrics {
  * `latency` is the time to open one (µs) and its `throughput` connections opened per second.
  */
 export interface ConnectionCost {
+  /**
+   * Subscriptions: one message published (to every server process) while they were held, and its
+   * fan-out: receipts of it at every subscriber, latency from the publish (one machine, one clock:
+   * epoch time across processes), µs; `lastUs` is the last receipt. `received` < `subscribers` is
+   * a loss (not received within `waitedMs`).
+   */
+  readonly broadcast?: {
+    readonly subscribers: number;
+    readonly received: number;
+    readonly p50Us: number;
+    readonly p99Us: number;
+    readonly lastUs: number;
+    readonly waitedMs: number;
+  };
   readonly requested: number;
   readonly opened: number;
   readonly failed: number;

@@ -110,6 +110,28 @@ describe('server processes', () => {
     const perConnection = cost?.server?.fdsPerConnection ?? 0;
     assert.ok(perConnection >= 0.9 && perConnection <= 1.2, `fds per connection ${perConnection}`);
     assert.equal(m?.latency.count, 400, 'every opening timed, across both processes');
+    // One publish to each server process reaches every subscriber in every driver process.
+    const b = cost?.broadcast;
+    assert.equal(b?.subscribers, 400);
+    assert.equal(b?.received, 400, 'nothing lost');
+    assert.ok((b?.p50Us ?? 0) > 0 && (b?.p50Us ?? 0) <= (b?.p99Us ?? 0), JSON.stringify(b));
+    assert.ok((b?.p99Us ?? 0) <= (b?.lastUs ?? 0) * 1.01 && (b?.lastUs ?? 0) < 10_000_000, JSON.stringify(b));
     for (const pid of serverPids) assert.equal(processAlive(pid), false);
+  });
+
+  it('held subscriptions in one process get the broadcast too (fan-out to the last receipt)', async () => {
+    const result = await runCase(
+      caseSpec({
+        pattern: 'websocket',
+        options: { mode: 'broadcast' },
+        load: { model: 'connections', connections: 200, inFlight: 1 },
+        warmupMs: 0,
+        durationMs: 300,
+      }),
+    );
+    assert.equal(result.status, 'ok', JSON.stringify(result.error));
+    const b = result.repetitions[0]?.connections?.broadcast;
+    assert.equal(b?.received, 200, JSON.stringify(b));
+    assert.ok((b?.lastUs ?? 0) >= (b?.p50Us ?? 0) && (b?.p50Us ?? 0) > 0, JSON.stringify(b));
   });
 });

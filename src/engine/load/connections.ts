@@ -14,7 +14,8 @@ import { sumShares } from './open.js';
 import { sourceAddressCount } from '../sources.js';
 import { startHolders } from '../holders.js';
 import { driverProcesses } from '../process-count.js';
-import { holdConcurrency, openShare, type HoldShare, type OpenedShare } from './held.js';
+import { holdConcurrency, openShare, type BroadcastShare, type HoldShare, type OpenedShare } from './held.js';
+import { makeRecord, withSeq } from '../../message.js';
 import type { LoadBase, LoadDefinition } from './types.js';
 
 /** File descriptors kept free for everything else the driver needs. */
@@ -97,6 +98,7 @@ export async function holdConnections(
     const elu = performance.eventLoopUtilization();
     let opened: OpenedShare[];
     let release: () => Promise<void>;
+    let collect: (publishedAtMs: number) => Promise<BroadcastShare[]>;
     let driverRssAfterChildren = 0;
     const openStarted = performance.now();
     if (holders) {
@@ -104,10 +106,12 @@ export async function holdConnections(
       opened = got.shares;
       driverRssAfterChildren = got.rssAfterBytes;
       release = () => holders.stop();
+      collect = (at) => holders.collect(at);
     } else {
-      const { close, ...one } = await openShare(shares[0] as HoldShare, signal);
+      const { close, collect: read, ...one } = await openShare(shares[0] as HoldShare, signal);
       opened = [one];
       release = close;
+      collect = (at) => Promise.resolve([read(at)]);
     }
     // Opening time is the wall time until every process had opened its share.
     const openMs = performance.now() - openStarted;
@@ -124,9 +128,13 @@ export async function holdConnections(
     const eventLoopUtilization = performance.eventLoopUtilization(elu).utilization;
     await server?.collectGarbage();
     const afterHold = server?.footprint();
+    const openedCount = opened.reduce((a, s) => a + s.opened, 0);
+    const broadcast =
+      subscriptions && openedCount > 0 && !signal.aborted
+        ? await broadcastOnce(spec, urls, openedCount, collect, signal)
+        : undefined;
     await release();
 
-    const openedCount = opened.reduce((a, s) => a + s.opened, 0);
     const failed = opened.reduce((a, s) => a + s.failed, 0);
     const failure = opened.find((s) => s.failure !== undefined)?.failure;
     const cpuUs = opened.reduce((a, s) => a + s.cpuUs, 0);
@@ -140,6 +148,7 @@ export async function holdConnections(
     // growth below zero is noise about as large as the connections' cost, read as 0, never negative.
     const per = (a: number, b: number): number => (openedCount === 0 ? 0 : Math.max(0, a - b) / openedCount);
     const cost: ConnectionCost = {
+      ...(broadcast ? { broadcast } : {}),
       requested,
       opened: openedCount,
       failed,
@@ -221,6 +230,57 @@ export async function holdConnections(
     };
   } finally {
     await holders?.stop();
+  }
+}
+
+/** How long a broadcast's receipts are waited for, at most, ms. */
+const broadcastWaitMs = 10_000;
+
+/**
+ * Publishes one message to every server process (a publisher connection each) and waits until
+ * every subscriber has received it, or `broadcastWaitMs`: the fan-out's latency from the publish
+ * to each receipt and to the last one.
+ */
+async function broadcastOnce(
+  spec: CaseSpec,
+  urls: readonly string[],
+  subscribers: number,
+  collect: (publishedAtMs: number) => Promise<BroadcastShare[]>,
+  signal: AbortSignal,
+): Promise<NonNullable<ConnectionCost['broadcast']>> {
+  const pattern = await loadPattern(spec.pattern);
+  const options = pattern.options.parse(spec.options ?? {});
+  const payload = { add: () => undefined };
+  const publishers = await Promise.all(
+    urls.map((u, index) =>
+      pattern.connect({ url: new URL(u), options, index, inFlight: 1, timeoutMs: spec.timeoutMs, payload }),
+    ),
+  );
+  try {
+    const record = withSeq(makeRecord(spec.payload.size, spec.payload.shape), 1);
+    const publishedAtMs = performance.timeOrigin + performance.now();
+    await Promise.all(publishers.map((p) => p.send(record, false)));
+    const started = performance.now();
+    let shares = await collect(publishedAtMs);
+    while (
+      shares.reduce((a, s) => a + s.received, 0) < subscribers &&
+      performance.now() - started < broadcastWaitMs &&
+      !signal.aborted
+    ) {
+      await sleep(100, signal);
+      shares = await collect(publishedAtMs);
+    }
+    const latency = summarizeHistogram(mergeEncoded(shares.map((s) => s.latency).filter((e) => e !== '')));
+    return {
+      subscribers,
+      received: shares.reduce((a, s) => a + s.received, 0),
+      p50Us: latency.p50,
+      p99Us: latency.p99,
+      lastUs: Math.max(0, ...shares.map((s) => s.lastUs)),
+      waitedMs: performance.now() - started,
+    };
+  } finally {
+    await Promise.allSettled(publishers.map((p) => p.close()));
   }
 }
 

@@ -37,11 +37,27 @@ export interface OpenedShare {
   readonly wire: { readonly read: number; readonly written: number };
 }
 
-/** Opens a share; `close()` releases every connection it opened. Stops opening when `signal` aborts. */
+/** The receipts of one broadcast at a share's subscribers (plain data). */
+export interface BroadcastShare {
+  readonly received: number;
+  /** Receipt − publish, µs (encoded histogram). */
+  readonly latency: string;
+  /** The last receipt − publish, µs (0 when none). */
+  readonly lastUs: number;
+}
+
+/** Wall-clock now in ms with µs resolution, comparable across processes of one machine. */
+const epochMs = (): number => performance.timeOrigin + performance.now();
+
+/**
+ * Opens a share; `close()` releases every connection it opened, `collect(publishedAt)` reads the
+ * first receipt at each subscriber against a publish at `publishedAt` (epoch ms). Stops opening
+ * when `signal` aborts.
+ */
 export async function openShare(
   share: HoldShare,
   signal?: AbortSignal,
-): Promise<OpenedShare & { close(): Promise<void> }> {
+): Promise<OpenedShare & { close(): Promise<void>; collect(publishedAtMs: number): BroadcastShare }> {
   const { spec, urls, offset, count } = share;
   const pattern = await loadPattern(spec.pattern);
   const options = pattern.options.parse(spec.options ?? {});
@@ -54,6 +70,7 @@ export async function openShare(
   let opened = 0;
   let failed = 0;
   let failure: string | undefined;
+  const receipts = new Float64Array(count).fill(NaN);
   const cpuBefore = process.cpuUsage();
   wire.start();
   const openOne = async (index: number): Promise<void> => {
@@ -68,7 +85,10 @@ export async function openShare(
             index,
             ...sourceBinding(url, index),
             timeoutMs: spec.timeoutMs,
-            deliver: () => undefined,
+            deliver: () => {
+              const k = index - offset;
+              if (Number.isNaN(receipts[k])) receipts[k] = epochMs();
+            },
           }),
         );
       } else {
@@ -112,6 +132,19 @@ export async function openShare(
     async close() {
       await Promise.allSettled(open.map((c) => c.close()));
       wire.dispose();
+    },
+    collect(publishedAtMs) {
+      const h = createHistogram();
+      let received = 0;
+      let lastUs = 0;
+      for (const t of receipts) {
+        if (Number.isNaN(t)) continue;
+        const us = Math.max(0, (t - publishedAtMs) * 1000);
+        recordMicros(h, us);
+        received++;
+        lastUs = Math.max(lastUs, us);
+      }
+      return { received, latency: encodeHistogram(h), lastUs };
     },
   };
 }
