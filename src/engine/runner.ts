@@ -66,6 +66,9 @@ export const slotGapMs = 2000;
 /** With `startAt`: how long before its slot a repetition starts its server and connects, ms. */
 const prepareMs = 1500;
 
+/** How long after its window and drain a driver process may take to report before it counts as hung, ms. */
+const reportGraceMs = 5000;
+
 /** Lead time between the drivers being connected and the load starting, ms. */
 const startLeadMs = 50;
 
@@ -351,7 +354,9 @@ async function driveWindow(
     const group = await connectProcessDrivers(splitSpec(driverSpec, processes), signal);
     driverPids = group.pids;
     startAtEpoch = Math.max(epochNow() + startLeadMs, scheduledEpoch ?? 0);
-    reportsPromise = group.run(startAtEpoch, hooks);
+    // Warm-up, window and the drain of the last operations, then a grace: a hung process is a crash.
+    const reportWithinMs = spec.warmupMs + spec.durationMs + spec.timeoutMs + reportGraceMs;
+    reportsPromise = group.run(startAtEpoch, hooks, reportWithinMs);
   } else if (workers > 1) {
     const group = await connectWorkerDrivers(splitSpec(driverSpec, workers), signal);
     startAtEpoch = Math.max(epochNow() + startLeadMs, scheduledEpoch ?? 0);

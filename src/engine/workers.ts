@@ -2,6 +2,7 @@ import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { CommbenchError, type ErrorCode } from '../errors.js';
 import { childEntry } from './child-args.js';
+import { epochNow } from './clock.js';
 import { shareLoad } from './load/registry.js';
 import { untilAborted, type DriverReport, type DriverSpec, type Progress, type RunHooks } from './driver.js';
 
@@ -36,7 +37,11 @@ export interface GroupReports {
 
 /** Several drivers connected and ready: run them together from one epoch time. */
 export interface DriverGroup {
-  run(startAtEpoch: number, hooks?: RunHooks): Promise<GroupReports>;
+  /**
+   * Runs every driver from `startAtEpoch`. `reportWithinMs` (after the start): a driver that has not
+   * reported by then is stopped and counted as crashed, like one that died (a hung or stopped process).
+   */
+  run(startAtEpoch: number, hooks?: RunHooks, reportWithinMs?: number): Promise<GroupReports>;
   close(): Promise<void>;
 }
 
@@ -128,7 +133,7 @@ export async function connectDriverGroup(
   }
   return {
     close,
-    async run(startAtEpoch, hooks = {}) {
+    async run(startAtEpoch, hooks = {}, reportWithinMs) {
       let tickOps = 0;
       let tickRate = 0;
       let tickErrors = 0;
@@ -169,6 +174,19 @@ export async function connectDriverGroup(
                 }
               }
             });
+            if (reportWithinMs !== undefined) {
+              const late = setTimeout(
+                () => {
+                  if (reported) return;
+                  crash ??= `${c.name} did not report within ${Math.round(reportWithinMs / 1000)} s of the start (hung or stopped)`;
+                  abortAll('failed');
+                  resolve(undefined);
+                  void c.stop();
+                },
+                Math.max(0, startAtEpoch - epochNow()) + reportWithinMs,
+              );
+              void (exits[i] as Promise<string>).then(() => clearTimeout(late));
+            }
             // A report sent just before exiting may still be on its way: give it a moment.
             void (exits[i] as Promise<string>).then((how) =>
               setTimeout(() => {

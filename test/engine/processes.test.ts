@@ -139,4 +139,36 @@ describe('driver processes', () => {
     assert.ok(partial.durationMs < 2500, `window cut short: ${partial.durationMs} ms`);
     for (const pid of [...drivers, serverPid]) assert.equal(processAlive(pid), false, `${pid} is gone`);
   });
+
+  it('a driver process that stops answering (SIGSTOP) is a crash once its report is overdue', async () => {
+    let stopped = 0;
+    let drivers: number[] = [];
+    const started = Date.now();
+    const result = await runCase(
+      caseSpec({
+        processes: 2,
+        load: { model: 'closed', connections: 4, inFlight: 1 },
+        warmupMs: 200,
+        durationMs: 1000,
+        timeoutMs: 1000,
+      }),
+      {
+        hooks: {
+          tick(_spec, progress) {
+            if (stopped !== 0 || progress.phase !== 'measure') return;
+            drivers = driverChildren();
+            stopped = drivers[0] ?? -1;
+            if (stopped > 0) process.kill(stopped, 'SIGSTOP');
+          },
+        },
+      },
+    );
+    const tookMs = Date.now() - started;
+    assert.equal(result.status, 'failed');
+    assert.match(result.error?.message ?? '', /did not report within 7 s of the start/);
+    assert.ok(tookMs < 15_000, `gave up after ${tookMs} ms`);
+    const partial = result.repetitions[0];
+    assert.ok(partial && partial.ops > 0, 'the other process reported');
+    for (const pid of drivers) assert.equal(processAlive(pid), false, `${pid} is gone`);
+  });
 });
