@@ -1,11 +1,17 @@
 import assert from 'node:assert/strict';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { describe, it } from 'node:test';
+import { createServer as createHttpServer } from 'node:http';
 import { WebSocketServer } from 'ws';
+import { makeRecord, withSeq } from '../../src/message.js';
+import { loadPattern } from '../../src/patterns/registry.js';
 import { epochNow, fromEpoch } from '../../src/engine/clock.js';
 import { connectDriver } from '../../src/engine/driver.js';
 import { sourceAddress, sourceAddressCount } from '../../src/engine/sources.js';
 import { openSocket, terminate } from '../../src/patterns/websocket/client.js';
+
+const rest = await loadPattern('rest');
+const sse = await loadPattern('sse');
 
 describe('source addresses', () => {
   it('bind connections past the first 20,000 to 127.0.0.2, 127.0.0.3, … for IPv4 loopback only', () => {
@@ -69,6 +75,62 @@ describe('source addresses', () => {
     } finally {
       await terminate(socket);
       await new Promise<void>((resolve) => wss.close(() => resolve()));
+    }
+  });
+
+  it('HTTP/1.1 clients bind too: rest over undici and over node:net, and an SSE subscriber', async () => {
+    const seen: string[] = [];
+    const server = createHttpServer((req, res) => {
+      seen.push(`${req.url} ${req.socket.remoteAddress}`);
+      if (req.url === '/events') {
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        res.write(': hello\n\n');
+        return;
+      }
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(Buffer.concat(chunks));
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    const url = new URL(`http://127.0.0.1:${port}`);
+    const payload = { add: () => undefined };
+    const closers: (() => Promise<void>)[] = [];
+    try {
+      for (const [client, address] of [
+        ['undici', '127.0.0.4'],
+        ['net', '127.0.0.5'],
+      ] as const) {
+        const c = await rest.connect({
+          url: new URL('/echo', url),
+          options: rest.options.parse({ client }),
+          index: 0,
+          localAddress: address,
+          inFlight: 1,
+          timeoutMs: 2000,
+          payload,
+        });
+        closers.push(() => c.close());
+        await c.send(withSeq(makeRecord(64, 'mixed'), 1), true);
+      }
+      const sub = await sse.subscribe?.({
+        url,
+        options: sse.options.parse({}),
+        index: 0,
+        localAddress: '127.0.0.6',
+        timeoutMs: 2000,
+        deliver: () => undefined,
+      });
+      if (sub) closers.push(() => sub.close());
+      const addresses = seen.map((line) => line.split(' ')[1]);
+      assert.deepEqual(addresses.sort(), ['127.0.0.4', '127.0.0.5', '127.0.0.6'], seen.join(', '));
+    } finally {
+      await Promise.allSettled(closers.map((close) => close()));
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
     }
   });
 });
