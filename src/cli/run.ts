@@ -40,6 +40,7 @@ interface RunFlags extends TableFlags {
   pattern?: string[];
   repeat?: string;
   workers?: string;
+  processes?: string;
   pacing?: string;
   timeout?: string;
   target?: string[];
@@ -81,6 +82,10 @@ export function registerRun(program: Command, setExit: (code: number) => void): 
     .option('--pattern <name>', 'run only cases of this pattern (repeatable, or comma-separated)', collect)
     .option('--repeat <n>', 'repetitions per case (kept separately in the result)')
     .option('--workers <n>', 'driver worker threads per case (histograms merged exactly)')
+    .option(
+      '--processes <n|auto>',
+      "driver processes per case, each with its own open-file limit (histograms merged exactly); 'auto': as many as the connections need",
+    )
     .option(
       '--pacing <strategy>',
       'open loops: auto | spin | sleep — how the driver waits for due times (auto: spin only with a core to itself)',
@@ -270,6 +275,7 @@ async function runCommand(scenario: string, flags: RunFlags & RequestFlags): Pro
     ...(flags.pattern !== undefined ? { pattern: flags.pattern } : {}),
     ...(flags.repeat !== undefined ? { repeat: flags.repeat } : {}),
     ...(flags.workers !== undefined ? { workers: flags.workers } : {}),
+    ...(flags.processes !== undefined ? { processes: flags.processes } : {}),
     ...(flags.pacing !== undefined ? { pacing: flags.pacing } : {}),
     ...(flags.timeout !== undefined ? { timeout: flags.timeout } : {}),
     ...(flags.target !== undefined ? { target: parseTargets(flags.target) ?? {} } : {}),

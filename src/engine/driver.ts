@@ -11,6 +11,7 @@ import { inFlightPerConnection, loadModelFor } from './load/index.js';
 import { loadDefinition } from './load/registry.js';
 import type { SharePlacement } from './load/types.js';
 import { DeliveryTracker, type DeliverySnapshot } from './deliveries.js';
+import { sourceBinding } from './sources.js';
 import { Recorder, sendLagMs, type RecorderSnapshot } from './recorder.js';
 
 /** What one driver (the main thread, or one worker thread) runs: its share of a case's load. */
@@ -30,6 +31,13 @@ export interface DriverSpec extends Pick<
   readonly placement?: SharePlacement;
   /** How open loops wait for due times (resolved from the case's `pacing`); default sleep. */
   readonly pacing?: Pacing;
+  /**
+   * Server processes' URLs (`server.processes`): connection i (among all drivers') connects to
+   * `urls[i % urls.length]`; absent: every connection to `url`.
+   */
+  readonly urls?: readonly string[];
+  /** Connections bound to one loopback source address before the next (src/engine/sources.ts; tests lower it). */
+  readonly perSourceAddress?: number;
 }
 
 export type DriverEndReason = 'completed' | 'interrupted' | 'server-crashed' | 'failed';
@@ -89,6 +97,12 @@ export interface Driver {
 }
 
 const connectionErrorBackoffMs = 50;
+
+/** The server connection `index` (among all drivers') goes to: spread over `spec.urls` when there are several. */
+function urlOf(spec: DriverSpec, index: number, url: URL): URL {
+  const urls = spec.urls;
+  return urls && urls.length > 1 ? new URL(urls[index % urls.length] as string) : url;
+}
 /** Sequence number of the probe operation (load operations count up from 0). */
 const probeSeq = 0xffffffff;
 const unreachableHint =
@@ -165,9 +179,10 @@ export async function connectDriver(
           Array.from({ length: spec.load.connections }, (_, i) =>
             pattern
               .connect({
-                url,
+                url: urlOf(spec, spec.connectionOffset + i, url),
                 options,
                 index: spec.connectionOffset + i,
+                ...sourceBinding(url, spec.connectionOffset + i, spec.perSourceAddress),
                 inFlight,
                 timeoutMs: spec.timeoutMs,
                 payload: meter,
@@ -237,6 +252,7 @@ async function openSubscriptions(
         url,
         options: options as never,
         index,
+        ...sourceBinding(url, spec.load.connections + index, spec.perSourceAddress),
         timeoutMs: spec.timeoutMs,
         deliver(seq, record, bytes = 0) {
           const matches =

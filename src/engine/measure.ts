@@ -32,6 +32,10 @@ export interface WindowUsage {
   /** Busy CPU time of the whole machine during the window, µs (absent without /proc/stat). */
   readonly machineBusyUs?: number;
   readonly workers: number;
+  /** Driver processes the load was split among (absent: one, the CLI's). */
+  readonly processes?: number;
+  /** Loopback source addresses the connections were spread over (absent: one). */
+  readonly sourceAddresses?: number;
   /** Open loops' pacing strategy as resolved for this window, with why. */
   readonly pacing?: { readonly pacing: 'spin' | 'sleep'; readonly reason: string };
   /**
@@ -118,6 +122,8 @@ export function measure(
     ...machineMetrics(usage, durationMs),
     driver: {
       workers: usage.workers,
+      ...(usage.processes === undefined ? {} : { processes: usage.processes }),
+      ...(usage.sourceAddresses === undefined ? {} : { sourceAddresses: usage.sourceAddresses }),
       ...(usage.pacing && load.model !== 'closed' ? { pacing: usage.pacing } : {}),
       cpuUs: usage.driverCpuUs,
       cpuUsPerOp: ops === 0 ? 0 : usage.driverCpuUs / ops,

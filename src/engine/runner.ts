@@ -14,14 +14,23 @@ import { schemaVersion } from '../result/types.js';
 import type { CaseSpec, Plan } from '../scenario/types.js';
 import { epochNow, fromEpoch } from './clock.js';
 import { loadDefinition } from './load/registry.js';
-import { connectDriver, type DriverReport, type DriverSpec, type Progress } from './driver.js';
+import { connectDriver, type DriverSpec, type Progress } from './driver.js';
 import { describeEnvironment } from './environment.js';
 import { measure, mergeMeasurements, type WindowUsage } from './measure.js';
 import { noSuccessReason } from '../result/success.js';
-import { startServerProcess, type HelperUsage, type ServerProcess, type ServerUsage } from './server-host.js';
-import { choosePacing } from './pacing.js';
 import { pidUsageSource, serverPidOf, type ServerPids, type ServerUsageSource } from './server-pid.js';
-import { connectWorkerDrivers, splitSpec } from './workers.js';
+import {
+  startServerProcesses,
+  type HelperUsage,
+  type ServerProcess,
+  type ServerUsage,
+} from './server-host.js';
+import { choosePacing } from './pacing.js';
+import { connectProcessDrivers } from './processes.js';
+import { driverProcesses } from './process-count.js';
+import { procUsage } from '../proc/usage.js';
+import { sourceAddressCount } from './sources.js';
+import { connectWorkerDrivers, splitSpec, type GroupReports } from './workers.js';
 
 /** Callbacks for live output; all optional. */
 export interface RunHooks {
@@ -64,6 +73,9 @@ export interface RunOptions {
 export const slotGapMs = 2000;
 /** With `startAt`: how long before its slot a repetition starts its server and connects, ms. */
 const prepareMs = 1500;
+
+/** How long after its window and drain a driver process may take to report before it counts as hung, ms. */
+const reportGraceMs = 5000;
 
 /** Lead time between the drivers being connected and the load starting, ms. */
 const startLeadMs = 50;
@@ -169,6 +181,9 @@ class CaseRun {
         });
       } else if (m.measurement.endReason === 'interrupted') {
         this.end('interrupted');
+      } else if (m.measurement.endReason === 'failed') {
+        // A driver (process or thread) died: what the others measured is kept above.
+        this.end('failed', { code: 'E_RUN_FAILED', message: m.crash ?? 'a driver failed during the run' });
       } else if (m.measurement.endReason === 'completed' && !opts.signal?.aborted) {
         const reason = noSuccessReason(m.measurement);
         if (reason !== undefined) this.end('failed', { code: 'E_NO_SUCCESS', message: reason });
@@ -223,7 +238,7 @@ async function runRepetition(
   }
   const server: ServerProcess | undefined = spec.target
     ? undefined
-    : await startServerProcess(
+    : await startServerProcesses(
         {
           pattern: spec.pattern,
           options: spec.options,
@@ -236,6 +251,7 @@ async function runRepetition(
           // Holding N connections takes N descriptors in the server: as many as can be had (src/proc).
           ...serverNofile(spec),
         },
+        spec.serverProcesses ?? 1,
       );
   if (server) opts.hooks?.serverStarted?.(spec, server);
   let unpin: (() => void) | undefined;
@@ -314,10 +330,11 @@ async function runRepetition(
     }
     const window = await driveWindow(spec, repetition, server, abort.signal, opts, scheduledEpoch);
     stopping = true;
+    const why = crash ?? window.crash;
     return {
       measurement: placed(window.measurement),
       durationMs: window.durationMs,
-      ...(crash ? { crash } : {}),
+      ...(why ? { crash: why } : {}),
       ...(brokerDied ? { brokerDied } : {}),
     };
   } finally {
@@ -339,7 +356,7 @@ async function driveWindow(
   signal: AbortSignal,
   opts: RunOptions,
   scheduledEpoch: number | undefined,
-): Promise<{ measurement: Measurement; durationMs: number }> {
+): Promise<{ measurement: Measurement; durationMs: number; crash?: string }> {
   const driverSpec: { -readonly [K in keyof DriverSpec]: DriverSpec[K] } = {
     pattern: spec.pattern,
     options: spec.options,
@@ -352,17 +369,27 @@ async function driveWindow(
     durationMs: spec.durationMs,
     connectionOffset: 0,
     ...(spec.request ? { request: spec.request } : {}),
+    ...(server && server.urls.length > 1 ? { urls: server.urls } : {}),
   };
   // Push and queue patterns keep publishers and subscribers on one clock, in one thread.
   const pattern = await loadPattern(spec.pattern);
   const pushes = isPush(pattern, pattern.options.parse(spec.options ?? {}));
+  if (pushes && server && server.urls.length > 1)
+    throw new CommbenchError(
+      'E_USAGE',
+      `${spec.pattern} pushes to subscribers: with ${server.urls.length} server processes a publish reaches only one of them`,
+      { hint: 'leave server.processes out for push and queue patterns (held connections may use it)' },
+    );
   const workers = pushes ? 1 : Math.min(spec.workers, spec.load.connections);
+  const processes = pushes ? 1 : driverProcesses(spec.processes, spec.load);
   const broker = server ? brokerOfCase(spec.pattern, spec.options) : {};
   const pacing = choosePacing(spec.pacing, {
     cores: allowedCpus('self')?.length ?? machineCores(),
-    driverThreads: workers,
+    driverThreads: workers * processes,
     // --target on loopback: the user's server runs here too (at least one process).
-    serverProcesses: server ? 1 + server.helpers.length + (broker.measured || broker.unmeasured ? 1 : 0) : 1,
+    serverProcesses: server
+      ? server.pids.length + server.helpers.length + (broker.measured || broker.unmeasured ? 1 : 0)
+      : 1,
     ...(spec.placement?.driver && spec.placement.server
       ? { driverCpus: spec.placement.driver, serverCpus: spec.placement.server }
       : {}),
@@ -372,9 +399,17 @@ async function driveWindow(
     signal,
     onTick: (p: Progress) => opts.hooks?.tick?.(spec, p),
   };
-  let reportsPromise: Promise<DriverReport[]>;
+  let reportsPromise: Promise<GroupReports>;
   let startAtEpoch: number;
-  if (workers > 1) {
+  let driverPids: readonly number[] = [];
+  if (processes > 1) {
+    const group = await connectProcessDrivers(splitSpec(driverSpec, processes), signal);
+    driverPids = group.pids;
+    startAtEpoch = Math.max(epochNow() + startLeadMs, scheduledEpoch ?? 0);
+    // Warm-up, window and the drain of the last operations, then a grace: a hung process is a crash.
+    const reportWithinMs = spec.warmupMs + spec.durationMs + spec.timeoutMs + reportGraceMs;
+    reportsPromise = group.run(startAtEpoch, hooks, reportWithinMs);
+  } else if (workers > 1) {
     const group = await connectWorkerDrivers(splitSpec(driverSpec, workers), signal);
     startAtEpoch = Math.max(epochNow() + startLeadMs, scheduledEpoch ?? 0);
     reportsPromise = group.run(startAtEpoch, hooks);
@@ -383,7 +418,7 @@ async function driveWindow(
     startAtEpoch = Math.max(epochNow() + startLeadMs, scheduledEpoch ?? 0);
     reportsPromise = driver
       .run(fromEpoch(startAtEpoch), hooks)
-      .then((r) => [r])
+      .then((r) => ({ reports: [r] }))
       .finally(() => driver.close());
   }
   if (signal.aborted) throw new CommbenchError('E_INTERRUPTED', 'interrupted');
@@ -396,18 +431,32 @@ async function driveWindow(
     server ?? (serverPid === undefined ? undefined : pidUsageSource(serverPid)),
     broker,
     signal,
+    driverPids,
   );
-  const reports = await reportsPromise;
+  const { reports, crash } = await reportsPromise;
+  const sources = sourceAddressCount(
+    new URL(driverSpec.url),
+    spec.load.connections + (pushes ? (spec.load.subscribers ?? 1) : 0),
+  );
   const usage = await window.finish();
+  if (reports.length === 0) throw new CommbenchError('E_RUN_FAILED', crash ?? 'no driver reported');
+  const measurement = measure(repetition, spec.load, reports, {
+    ...usage,
+    workers,
+    ...(processes > 1 ? { processes } : {}),
+    ...(sources > 1 ? { sourceAddresses: sources } : {}),
+    pacing,
+  });
   return {
-    measurement: measure(repetition, spec.load, reports, { ...usage, workers, pacing }),
+    measurement: crash === undefined ? measurement : { ...measurement, endReason: 'failed' },
     durationMs: Math.max(0, ...reports.map((r) => r.measuredMs)),
+    ...(crash === undefined ? {} : { crash }),
   };
 }
 
 /** The server's RLIMIT_NOFILE for a case that holds more connections than the inherited limit allows. */
 function serverNofile(spec: CaseSpec): { nofile?: number } {
-  const wanted = spec.load.connections + 1000;
+  const wanted = Math.ceil(spec.load.connections / (spec.serverProcesses ?? 1)) + 1000;
   if (!loadDefinition(spec.load).hold || wanted <= (openFilesLimit('self')?.soft ?? wanted)) return {};
   return { nofile: obtainableNofile(wanted) };
 }
@@ -450,6 +499,7 @@ function watchWindow(
   server: ServerUsageSource | undefined,
   broker: ReturnType<typeof brokerOfCase>,
   signal: AbortSignal,
+  driverPids: readonly number[] = [],
 ): { finish(): Promise<Omit<WindowUsage, 'workers'>> } {
   type BrokerUsage = ReturnType<NonNullable<typeof broker.measured>['usage']>;
   type Snapshot = {
@@ -460,8 +510,21 @@ function watchWindow(
   };
   let begin: Snapshot | undefined;
   let end: Snapshot | undefined;
+  // Driver processes' CPU (from /proc, 10 ms ticks) counts as the driver's.
+  // A process that has gone reads as zero: its last reading stands.
+  const lastCpu = new Map<number, number>();
+  const driverCpu = (): NodeJS.CpuUsage => {
+    const own = process.cpuUsage();
+    let children = 0;
+    for (const pid of driverPids) {
+      const cpuUs = Math.max(procUsage(pid).cpuUs, lastCpu.get(pid) ?? 0);
+      lastCpu.set(pid, cpuUs);
+      children += cpuUs;
+    }
+    return { user: own.user + children, system: own.system };
+  };
   const snap = (): Snapshot => ({
-    cpu: process.cpuUsage(),
+    cpu: driverCpu(),
     machine: machineBusyUs(),
     ...(server ? { server: server.usage() } : {}),
     ...(broker.measured ? { broker: broker.measured.usage() } : {}),

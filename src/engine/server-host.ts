@@ -48,6 +48,13 @@ export type ServerExit = ProcessExit;
 export interface ServerProcess {
   readonly pid: number;
   readonly url: string;
+  /**
+   * Every server process's URL, one port each (`server.processes`): the driver spreads connection i
+   * over `urls[i % urls.length]`. [url] for one process.
+   */
+  readonly urls: readonly string[];
+  /** Every server process's pid (`pid` is the first's). */
+  readonly pids: readonly number[];
   /** Processes the server started to carry its traffic (from its ready message). */
   readonly helpers: readonly HelperProcess[];
   /**
@@ -111,6 +118,8 @@ export async function startServerProcess(
   return {
     pid,
     url: ready.url,
+    urls: [ready.url],
+    pids: [pid],
     helpers,
     openFiles: openFilesLimit(pid)?.soft,
     get hasExited() {
@@ -218,4 +227,66 @@ function readUsage(child: ChildProcess, helpers: readonly HelperProcess[]): Prom
       // The channel closed in between: the timer falls back to /proc.
     }
   });
+}
+
+/**
+ * `count` server processes of one pattern, each on its own port, presented as one: usage and
+ * footprint are summed over them (per-connection figures divide the sum by all connections), a
+ * collection or a stop reaches every one, and the group has exited when any one has (a crash).
+ * One process: startServerProcess itself. A failed start stops the others.
+ */
+export async function startServerProcesses(
+  config: ServerConfig,
+  limits: ServerPlacement,
+  count: number,
+): Promise<ServerProcess> {
+  if (count <= 1) return startServerProcess(config, limits);
+  const started = await Promise.allSettled(
+    Array.from({ length: count }, () => startServerProcess({ ...config, port: 0 }, limits)),
+  );
+  const servers = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+  const failed = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+  if (failed) {
+    await Promise.allSettled(servers.map((s) => s.stop()));
+    throw failed.reason;
+  }
+  const first = servers[0] as ServerProcess;
+  const sumUsage = (all: readonly ServerUsage[]): ServerUsage => {
+    const helpers = all.flatMap((u) => u.helpers ?? []);
+    return {
+      cpuUs: all.reduce((a, u) => a + u.cpuUs, 0),
+      maxRssBytes: all.reduce((a, u) => a + u.maxRssBytes, 0),
+      ...(helpers.length > 0 ? { helpers } : {}),
+    };
+  };
+  return {
+    pid: first.pid,
+    url: first.url,
+    urls: servers.map((s) => s.url),
+    pids: servers.map((s) => s.pid),
+    helpers: servers.flatMap((s) => s.helpers),
+    openFiles: servers.some((s) => s.openFiles === undefined)
+      ? undefined
+      : Math.min(...servers.map((s) => s.openFiles as number)),
+    get hasExited() {
+      return servers.some((s) => s.hasExited);
+    },
+    exited: Promise.race(servers.map((s) => s.exited)),
+    usage: async () => sumUsage(await Promise.all(servers.map((s) => s.usage()))),
+    footprint: () => {
+      const all = servers.map((s) => s.footprint());
+      if (all.some((f) => f === undefined)) return undefined;
+      return {
+        rssBytes: all.reduce((a, f) => a + (f as Footprint).rssBytes, 0),
+        fds: all.reduce((a, f) => a + (f as Footprint).fds, 0),
+      };
+    },
+    collectGarbage: async () => {
+      await Promise.all(servers.map((s) => s.collectGarbage()));
+    },
+    async stop(graceMs) {
+      const finals = await Promise.all(servers.map((s) => s.stop(graceMs)));
+      return finals.every((f) => f !== undefined) ? sumUsage(finals as ServerUsage[]) : undefined;
+    },
+  };
 }

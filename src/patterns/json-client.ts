@@ -125,6 +125,7 @@ export function connectJsonClient(ctx: ClientContext<unknown>, exchange: JsonExc
     headersTimeout: 0,
     bodyTimeout: 0,
     keepAliveTimeout: 60_000,
+    ...(ctx.localAddress === undefined ? {} : { localAddress: ctx.localAddress }),
     ...(exchange.tls ? { connect: exchange.tls } : {}),
   });
   const pending = new PendingQueue<JsonOp>(ctx.timeoutMs);

@@ -113,6 +113,8 @@ export interface ConnectOptions {
   readonly onread?: OnReadOpts;
   /** When the URL names none. */
   readonly defaultPort?: number;
+  /** Bind to this local address before connecting (absent: the kernel picks). */
+  readonly localAddress?: string | undefined;
   /** Resolve only once the server's opening (a line, an HTTP head) up to `end` has arrived; `request` is written on connect. */
   readonly opening?: { readonly request?: string; readonly end: string };
 }
@@ -129,9 +131,14 @@ export function connectSocket(
   what: string,
   options: ConnectOptions = {},
 ): Promise<{ socket: Socket; head: Buffer; rest: Buffer }> {
-  const { opening, defaultPort = 0, ...socketOptions } = options;
+  const { opening, defaultPort = 0, localAddress, ...socketOptions } = options;
   return new Promise((resolve, reject) => {
-    const socket = connect({ host: hostOf(url), port: Number(url.port || defaultPort), ...socketOptions });
+    const socket = connect({
+      host: hostOf(url),
+      port: Number(url.port || defaultPort),
+      ...socketOptions,
+      ...(localAddress === undefined ? {} : { localAddress }),
+    });
     let head = Buffer.alloc(0);
     const timer = setTimeout(
       () => done(new OpError('timeout', `no ${what} within ${timeoutMs} ms`)),

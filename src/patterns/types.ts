@@ -65,6 +65,11 @@ export interface SubscriberContext<Options = Record<string, unknown>> {
   readonly options: Options;
   /** Subscriber index within this driver (0-based). */
   readonly index: number;
+  /**
+   * Bind the socket to this local address before connecting (127.0.0.x: loopback has ~28k source
+   * ports per address, src/engine/sources.ts); absent: the kernel picks. Patterns that cannot bind ignore it.
+   */
+  readonly localAddress?: string;
   /** Opening the subscription must succeed within this many ms. */
   readonly timeoutMs: number;
   /**
@@ -136,6 +141,8 @@ export interface ClientContext<Options = Record<string, unknown>> {
   readonly options: Options;
   /** Connection index within this driver (0-based), for naming and spreading. */
   readonly index: number;
+  /** Bind the socket to this local address before connecting (see SubscriberContext.localAddress). */
+  readonly localAddress?: string;
   /** Most operations this client will have outstanding at once. */
   readonly inFlight: number;
   /** An operation not answered within this many ms fails with kind 'timeout'. */

@@ -220,6 +220,13 @@ export interface Measurement {
   readonly verdict: Verdict;
   readonly driver: {
     readonly workers: number;
+    /** Driver processes the load was split among, their CPU summed in cpuUs; absent: one. */
+    readonly processes?: number;
+    /**
+     * Loopback source addresses the connections were spread over (127.0.0.1 … 127.0.0.N, bound before
+     * connecting: each has its own ~28k source ports); absent: one, the kernel's choice.
+     */
+    readonly sourceAddresses?: number;
     /**
      * Open loops: how the driver waited for due times (`spin` busy-waits, `sleep` sleeps on a timing
      * thread) and why (`auto`'s reason, or 'asked for'). Absent for closed loops and older results.
@@ -424,6 +431,20 @@ export interface DeliveryMetrics {
  * `latency` is the time to open one (µs) and its `throughput` connections opened per second.
  */
 export interface ConnectionCost {
+  /**
+   * Subscriptions: one message published (to every server process) while they were held, and its
+   * fan-out: receipts of it at every subscriber, latency from the publish (one machine, one clock:
+   * epoch time across processes), µs; `lastUs` is the last receipt. `received` < `subscribers` is
+   * a loss (not received within `waitedMs`).
+   */
+  readonly broadcast?: {
+    readonly subscribers: number;
+    readonly received: number;
+    readonly p50Us: number;
+    readonly p99Us: number;
+    readonly lastUs: number;
+    readonly waitedMs: number;
+  };
   readonly requested: number;
   readonly opened: number;
   readonly failed: number;

@@ -16,6 +16,8 @@ export const bounds = {
   rate: 10_000_000,
   /** workers: driver worker threads. */
   workers: 64,
+  /** processes: driver processes. */
+  processes: 64,
   repeat: 1000,
   verifyEvery: 1_000_000_000,
   /** payload.size: building an 8 MiB record takes the driver ~0.7 s (gRPC's default limit is 4 MiB). */

@@ -295,8 +295,12 @@ function resolveCase(
     repeat: f.repeat ?? builtinDefaults.repeat,
     timeoutMs: f.timeout ?? builtinDefaults.timeoutMs,
     workers,
+    ...(f.processes === undefined || f.processes === 1 ? {} : { processes: f.processes }),
     ...(f.pacing === undefined ? {} : { pacing: f.pacing }),
     serverDelayMs: f.server?.delay ?? builtinDefaults.serverDelayMs,
+    ...(f.server?.processes === undefined || f.server.processes === 1
+      ? {}
+      : { serverProcesses: f.server.processes }),
     verifyEvery: f.verifyEvery ?? builtinDefaults.verifyEvery,
     ...(f.target === undefined ? {} : { target: f.target }),
     ...(f.request === undefined ? {} : { request: f.request }),
@@ -334,6 +338,7 @@ const components: Component[] = [
   (c) => formatSizeExact(c.spec.payload.size),
   (c) => c.spec.payload.shape,
   (c) => `w=${c.spec.workers}`,
+  (c) => (c.spec.processes === undefined ? undefined : `p=${c.spec.processes}`),
   (c) => `delay=${formatDurationMs(c.spec.serverDelayMs)}`,
   (c) => `d=${formatDurationMs(c.spec.durationMs)}`,
   (c) => `warmup=${formatDurationMs(c.spec.warmupMs)}`,

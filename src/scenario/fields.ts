@@ -38,6 +38,14 @@ export const PacingField = z.enum(['auto', 'spin', 'sleep']).meta({
     "open loops (rate, ramp, knee): how the driver waits for each due time. 'spin' busy-waits (µs-exact sends, a core busy at any rate), 'sleep' sleeps on a timing thread (costs what it sends; its lateness is measured as send lag and kept out of the latency); 'auto' (default) spins only when the driver has a core to itself (placement, or at least twice as many cores as driver threads + serving processes)",
 });
 export const Workers = bounded(bounds.workers, 'driver worker threads, each driving at least one connection');
+/** Driver processes: a number, or 'auto' (as many as the open-file limit needs for the case's connections). */
+export const Processes = z
+  .union([Count.max(bounds.processes), z.literal('auto')], {
+    error: () => `expected a number of driver processes (1 to ${bounds.processes}) or 'auto'`,
+  })
+  .meta({
+    description: `driver processes, each with its own open-file limit and event loop, the connections and rate split among them (at most ${bounds.processes}); 'auto': as many as the open-file limit needs for the case's connections`,
+  });
 export const Repeat = bounded(bounds.repeat, 'repetitions of each case');
 export const VerifyEvery = bounded(bounds.verifyEvery, 'compare the whole echo every n-th operation');
 /** Operations per second, > 0: a number, or a string such as '2000' or '2000/s'. */

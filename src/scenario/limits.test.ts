@@ -38,11 +38,41 @@ describe('machine limits', () => {
       /at most 768, because the open-file limit is 1024 per process \(ulimit -n/,
     );
     const wide = { ...small, openFiles: 1_000_000 };
+    // Loopback connections spread over 127.0.0.x source addresses: the ports bind only past 254 of them.
+    assert.deepEqual(caseLimitProblems(spec({ connections: 30_000 }), wide), []);
     assert.match(
-      caseLimitProblems(spec({ connections: 30_000 }), wide)[0]?.message ?? '',
-      /at most 28232, because loopback has 28232 source ports/,
+      caseLimitProblems(spec({ connections: 30_000, target: 'tcp://10.1.2.3:9000' }), wide)[0]?.message ?? '',
+      /at most 28232, because one source address has 28232 source ports/,
     );
     assert.deepEqual(caseLimitProblems(spec({ connections: 700 }), small), []);
+  });
+
+  it('the open-file message names driver processes; processes lift the driver side of it', () => {
+    const box: MachineLimits = {
+      ...small,
+      openFiles: 20_000,
+      openFilesFixed: true,
+      memoryBytes: 24 * 1024 ** 3,
+    };
+    const target = 'ws://127.0.0.1:9000';
+    const one = caseLimitProblems(spec({ connections: 50_000, target }), box)[0]?.message ?? '';
+    assert.match(one, /at most 19744, because the open-file limit is 20000 per process .*CAP_SYS_RESOURCE/);
+    assert.match(one, /the driver is one process: processes: auto spreads it/);
+    assert.deepEqual(caseLimitProblems(spec({ connections: 50_000, target, processes: 'auto' }), box), []);
+    const two = caseLimitProblems(spec({ connections: 50_000, target, processes: 2 }), box)[0]?.message ?? '';
+    assert.match(two, /at most 39488, .*the driver runs in 2 processes: more with processes: N or auto/);
+    const started =
+      caseLimitProblems(spec({ connections: 50_000, processes: 'auto' }), box)[0]?.message ?? '';
+    assert.match(started, /at most 19744, .*the started server is one process: server.processes spreads it/);
+    const both = caseLimitProblems(
+      { ...spec({ connections: 100_000, processes: 'auto' }), serverProcesses: 3 },
+      box,
+    )[0]?.message;
+    assert.match(both ?? '', /at most 59232, .*the server runs in 3 processes: more with server.processes/);
+    assert.deepEqual(
+      caseLimitProblems({ ...spec({ connections: 100_000, processes: 'auto' }), serverProcesses: 6 }, box),
+      [],
+    );
   });
 
   it('the driver memory estimate refuses connections × inFlight × payload beyond half the memory', () => {
@@ -146,10 +176,18 @@ describe('payloads', () => {
   });
 });
 
-function spec(o: { connections: number; inFlight?: number; size?: number }): CaseSpec {
+function spec(o: {
+  connections: number;
+  inFlight?: number;
+  size?: number;
+  target?: string;
+  processes?: number | 'auto';
+}): CaseSpec {
   return caseSpec({
     pattern: 'rest',
     load: { model: 'closed', connections: o.connections, inFlight: o.inFlight ?? 1 },
     payload: { size: o.size ?? 1024, shape: 'mixed' },
+    ...(o.target === undefined ? {} : { target: o.target }),
+    ...(o.processes === undefined ? {} : { processes: o.processes }),
   });
 }

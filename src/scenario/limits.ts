@@ -14,6 +14,8 @@ import { openFilesLimit } from '../proc/placement.js';
 import { obtainableNofile } from '../proc/spawn.js';
 import { formatBytes } from '../units.js';
 import { loadDefinition } from '../engine/load/registry.js';
+import { driverProcesses } from '../engine/process-count.js';
+import { isLoopbackV4, maxSourceAddresses } from '../engine/sources.js';
 import { bounds } from './bounds.js';
 import type { CaseSpec } from './types.js';
 
@@ -93,9 +95,32 @@ export function machineLimits(): MachineLimits {
   return cached;
 }
 
-/** Most connections plus subscriptions one case may open on this machine, and why. */
-export function maxSockets(limits: MachineLimits): { max: number; why: string } {
-  const byFiles = Math.max(1, limits.openFiles - reservedFiles);
+/**
+ * Most connections plus subscriptions one case may open on this machine, and why. Open files bind
+ * per process: `driverProcesses` multiply the driver's; a server commbench starts is one process,
+ * so its limit binds unless `target` (the server is someone else's).
+ */
+export function maxSockets(
+  limits: MachineLimits,
+  spread: {
+    driverProcesses?: number;
+    serverProcesses?: number;
+    target?: boolean;
+    loopbackV4?: boolean;
+  } = {},
+): { max: number; why: string } {
+  const perProcess = Math.max(1, limits.openFiles - reservedFiles);
+  const procs = spread.driverProcesses ?? 1;
+  const servers = spread.target ? Infinity : (spread.serverProcesses ?? 1);
+  const byFiles = perProcess * Math.min(procs, servers);
+  const driverBinds = procs <= servers;
+  const filesWhy = driverBinds
+    ? procs > 1
+      ? `; the driver runs in ${procs} processes: more with processes: N or auto`
+      : '; the driver is one process: processes: auto spreads it over as many as the connections need'
+    : servers > 1
+      ? `; the server runs in ${servers} processes: more with server.processes`
+      : '; the started server is one process: server.processes spreads it (or drive your own servers with --target)';
   const byMemory = Math.floor(limits.memoryBytes / 2 / bytesPerConnection);
   const candidates: [number, string][] = [
     [
@@ -104,9 +129,17 @@ export function maxSockets(limits: MachineLimits): { max: number; why: string } 
         limits.openFilesFixed
           ? 'the hard RLIMIT_NOFILE: raising it needs CAP_SYS_RESOURCE, which this process lacks'
           : 'ulimit -n'
-      }; ${reservedFiles} kept for the driver)`,
+      }; ${reservedFiles} kept for the driver${filesWhy})`,
     ],
-    [limits.ephemeralPorts, `loopback has ${limits.ephemeralPorts} source ports (ip_local_port_range)`],
+    spread.loopbackV4
+      ? [
+          limits.ephemeralPorts * maxSourceAddresses,
+          `loopback has ${limits.ephemeralPorts} source ports (ip_local_port_range) on each of the ${maxSourceAddresses} source addresses the driver spreads over`,
+        ]
+      : [
+          limits.ephemeralPorts,
+          `one source address has ${limits.ephemeralPorts} source ports (ip_local_port_range); the driver spreads over 127.0.0.x only for IPv4 loopback targets`,
+        ],
     [byMemory, `half of ${formatBytes(limits.memoryBytes)} memory at ~64 KiB per connection`],
   ];
   const [max, why] = candidates.reduce((a, b) => (b[0] < a[0] ? b : a));
@@ -133,7 +166,12 @@ export function caseLimitProblems(
   const out: { field: LimitField; message: string }[] = [];
   const load = spec.load;
   const sockets = load.connections + (load.subscribers ?? 0);
-  const { max, why } = maxSockets(limits);
+  const { max, why } = maxSockets(limits, {
+    driverProcesses: driverProcesses(spec.processes, load, limits.openFiles),
+    ...(spec.serverProcesses === undefined ? {} : { serverProcesses: spec.serverProcesses }),
+    target: spec.target !== undefined,
+    loopbackV4: spec.target === undefined || isLoopbackV4(new URL(spec.target)),
+  });
   if (sockets > max) {
     const field = (load.subscribers ?? 0) > load.connections ? 'load.subscribers' : 'load.connections';
     const what =
@@ -143,6 +181,12 @@ export function caseLimitProblems(
     out.push({
       field,
       message: `${what} is more than this machine can open: at most ${max}, because ${why}`,
+    });
+  }
+  if ((spec.processes ?? 1) !== 1 && spec.workers > 1) {
+    out.push({
+      field: 'workers',
+      message: `${spec.workers} workers and processes: ${spec.processes}: a case runs its driver in worker threads or in processes, not both`,
     });
   }
   if (loadDefinition(load).model && spec.workers > load.connections) {

@@ -19,6 +19,7 @@ import {
   Warmup,
   WindowDuration,
   Workers,
+  Processes,
   type Fields,
   type MatrixKey,
 } from './schema.js';
@@ -56,6 +57,8 @@ export interface Overrides {
   readonly pattern?: readonly string[];
   readonly repeat?: string | number;
   readonly workers?: string | number;
+  /** --processes: driver processes, a number or 'auto'. */
+  readonly processes?: string | number;
   /** --pacing: auto | spin | sleep. */
   readonly pacing?: string;
   /** --timeout: per-operation timeout. */
@@ -82,6 +85,7 @@ const flagSchemas = {
   payload: PayloadSize,
   repeat: Repeat,
   workers: Workers,
+  processes: Processes,
   pacing: PacingField,
 } satisfies Record<string, z.ZodType>;
 type Flag = keyof typeof flagSchemas;
@@ -124,6 +128,7 @@ export function parseOverrides(o: Overrides, warn?: (line: string) => void): Par
   const size = get('payload');
   const repeat = get('repeat');
   const workers = get('workers');
+  const processes = get('processes');
   const pacing = get('pacing');
 
   let patterns: PatternName[] | undefined;
@@ -172,6 +177,7 @@ export function parseOverrides(o: Overrides, warn?: (line: string) => void): Par
     ...(timeout === undefined ? {} : { timeout }),
     ...(repeat === undefined ? {} : { repeat }),
     ...(workers === undefined ? {} : { workers }),
+    ...(processes === undefined ? {} : { processes }),
     ...(pacing === undefined ? {} : { pacing }),
     ...(connections === undefined && rate === undefined
       ? {}

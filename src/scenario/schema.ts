@@ -21,6 +21,7 @@ import {
   PacingField,
   VerifyEvery,
   Workers,
+  Processes,
 } from './fields.js';
 import { RequestBlock } from '../patterns/request/schema.js';
 import { loadDefinitions, loadFieldShape, loadModelNames, modelsWithField } from '../engine/load/registry.js';
@@ -37,6 +38,7 @@ export {
   Subscribers,
   VerifyEvery,
   Workers,
+  Processes,
 };
 
 const show = (v: unknown): string => (typeof v === 'string' ? `'${v}'` : String(v));
@@ -138,6 +140,11 @@ export const Payload = z
 export const Server = z
   .strictObject({
     delay: ServerDelay.optional(),
+    processes: Count.max(bounds.processes)
+      .meta({
+        description: `server processes started for the case, each on its own port (the driver spreads connections over them; CPU, memory and descriptors are summed); request/response patterns and held connections (at most ${bounds.processes})`,
+      })
+      .optional(),
   })
   .meta({ id: 'Server' });
 
@@ -228,6 +235,7 @@ function fieldShape(patternSchemas: Partial<Record<PatternName, z.ZodType>>) {
     repeat: Repeat.optional(),
     timeout: Timeout.optional(),
     workers: Workers.optional(),
+    processes: Processes.optional(),
     pacing: PacingField.optional(),
     verifyEvery: VerifyEvery.optional(),
     load: Load.optional(),

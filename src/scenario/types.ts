@@ -32,10 +32,14 @@ export interface CaseSpec {
   readonly timeoutMs: number;
   /** Driver worker threads (1 = client runs in the CLI's main thread). */
   readonly workers: number;
+  /** Driver processes (`processes:`, `--processes`; absent: the driver runs in the CLI's process). */
+  readonly processes?: number | 'auto';
   /** Open loops: how the driver waits for due times (absent: `auto`, resolved per run: src/engine/pacing.ts). */
   readonly pacing?: 'auto' | 'spin' | 'sleep';
   /** Artificial service time added by the started server before each response (ground truth). */
   readonly serverDelayMs: number;
+  /** Server processes, each on its own port (`server.processes`; absent: one). */
+  readonly serverProcesses?: number;
   /** An existing server's URL: drive it instead of starting one. */
   readonly target?: string;
   /** Every n-th operation of each client has its whole echo compared (the first always is). */

@@ -402,6 +402,7 @@ export function connectRestNet(ctx: ClientContext<RestOptions>): Promise<Pattern
       host,
       port,
       noDelay: true,
+      ...(ctx.localAddress === undefined ? {} : { localAddress: ctx.localAddress }),
       onread: {
         buffer: Buffer.allocUnsafe(readBufferBytes),
         callback(bytes: number, buf: Uint8Array) {

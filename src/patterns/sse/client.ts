@@ -23,7 +23,11 @@ export interface SseSubscription extends Subscription {
  */
 export function subscribe(ctx: SubscriberContext<SseOptions>): Promise<SseSubscription> {
   // A dispatcher of its own: each subscriber is one connection, closed with the subscription.
-  const agent = new Agent({ connections: 1, keepAliveTimeout: 1000 });
+  const agent = new Agent({
+    connections: 1,
+    keepAliveTimeout: 1000,
+    ...(ctx.localAddress === undefined ? {} : { localAddress: ctx.localAddress }),
+  });
   const source = new EventSource(new URL('/events', ctx.url), {
     fetch: (url, init) => fetch(url, { ...init, dispatcher: agent }),
   });

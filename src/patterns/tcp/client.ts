@@ -19,6 +19,7 @@ async function open(
 ): Promise<Socket> {
   const { socket } = await connectSocket(ctx.url, ctx.timeoutMs, `connection to ${ctx.url.host}`, {
     noDelay: ctx.options.noDelay,
+    localAddress: ctx.localAddress,
     onread: {
       buffer: Buffer.allocUnsafe(readBufferBytes),
       // A copy: FrameReader hands out subarrays and keeps partial frames, the buffer is reused.

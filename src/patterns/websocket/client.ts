@@ -14,12 +14,18 @@ import { reconnecting, type Connection } from './reconnect.js';
 import { maxMessageBytes } from './server.js';
 
 /** Opens a socket to `url`; rejects with an OpError ('connection', 'timeout' or 'protocol'). */
-export function openSocket(url: URL, timeoutMs: number, protocol?: string): Promise<WebSocket> {
+export function openSocket(
+  url: URL,
+  timeoutMs: number,
+  protocol?: string,
+  localAddress?: string,
+): Promise<WebSocket> {
   return new Promise((resolve, reject) => {
     const socket = new WebSocket(url, protocol, {
       perMessageDeflate: false,
       maxPayload: maxMessageBytes,
       handshakeTimeout: timeoutMs,
+      ...(localAddress === undefined ? {} : { localAddress }),
     });
     const onError = (err: Error): void => {
       socket.terminate();
@@ -67,7 +73,12 @@ export function connectWebSocket(ctx: ClientContext<WebSocketOptions>): Promise<
 
 async function openWebSocket(ctx: ClientContext<WebSocketOptions>): Promise<Connection> {
   const echo = ctx.options.mode === 'echo';
-  const socket = await openSocket(new URL(echo ? '/echo' : '/publish', ctx.url), ctx.timeoutMs);
+  const socket = await openSocket(
+    new URL(echo ? '/echo' : '/publish', ctx.url),
+    ctx.timeoutMs,
+    undefined,
+    ctx.localAddress,
+  );
   const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
   const client = new InOrderClient<string>(
     ctx,
@@ -92,7 +103,7 @@ async function openWebSocket(ctx: ClientContext<WebSocketOptions>): Promise<Conn
 
 /** One subscriber socket on `/subscribe`; every text message is a published record. */
 export async function subscribeWebSocket(ctx: SubscriberContext<WebSocketOptions>): Promise<Subscription> {
-  const socket = await openSocket(new URL('/subscribe', ctx.url), ctx.timeoutMs);
+  const socket = await openSocket(new URL('/subscribe', ctx.url), ctx.timeoutMs, undefined, ctx.localAddress);
   socket.on('error', () => socket.terminate());
   socket.on('message', (data: RawData) => {
     const text = data.toString();
