@@ -13,6 +13,8 @@ const timingSensitive = new Set([
   'test/cli/e2e.test.ts',
   'test/cli/gates.test.ts',
   'test/architecture/scenarios.test.ts',
+  'test/cli/shard.test.ts',
+  'test/engine/knee-nginx.test.ts',
 ]);
 
 function find(dir, out = []) {

@@ -236,6 +236,17 @@ export class DeliveryTracker {
     if (this.measuring) recordMicros(this.reconnect, ms * 1000);
   }
 
+  /** Messages a subscriber received but could not read, in the window, and the first one's why. */
+  invalid = 0;
+  invalidSample: string | undefined;
+
+  /** A subscriber received a message it could not read (not a record): a protocol error. */
+  invalidMessage(why: string): void {
+    if (!this.measuring || this.frozen) return;
+    this.invalid++;
+    this.invalidSample ??= why;
+  }
+
   /** Deliveries still expected for measured messages whose publish did not fail. */
   missing(): number {
     let n = 0;

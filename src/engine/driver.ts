@@ -265,6 +265,7 @@ async function openSubscriptions(
         },
         requested: (empty) => deliveries.requested(empty),
         reconnected: (ms) => deliveries.reconnected(ms),
+        invalid: (why) => deliveries.invalidMessage(why),
       });
       recordMicros(times, (clock.now() - started) * 1000);
       // Handed to the driver as soon as it is open, so an abort or a failure elsewhere closes it.
@@ -471,8 +472,20 @@ async function runLoad(
   }
   closeWindow();
   const measuredMs = Math.max(0, Math.min(windowEnd, stoppedAt) - windowStart);
+  const snapshot = recorder.snapshot(measuredMs);
+  // Push patterns: messages a subscriber could not read are protocol errors of the window.
+  const invalid = deliveries?.invalid ?? 0;
   return {
-    ...recorder.snapshot(measuredMs),
+    ...snapshot,
+    ...(invalid > 0
+      ? {
+          errors: { ...snapshot.errors, protocol: snapshot.errors.protocol + invalid },
+          errorSamples: {
+            ...(deliveries?.invalidSample ? { protocol: deliveries.invalidSample } : {}),
+            ...snapshot.errorSamples,
+          },
+        }
+      : {}),
     endReason,
     measuredMs,
     payload: { ...parts.payload },

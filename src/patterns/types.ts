@@ -87,6 +87,11 @@ export interface SubscriberContext<Options = Record<string, unknown>> {
   requested?(empty: boolean): void;
   /** The subscription was dropped and re-established (e.g. SSE reconnect + resume) after `ms`. */
   reconnected?(ms: number): void;
+  /**
+   * A message arrived that is not a record (malformed data): counted as a protocol error of the
+   * window, with `why` as its sample, never silently dropped.
+   */
+  invalid?(why: string): void;
 }
 
 export interface Subscription {

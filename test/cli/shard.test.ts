@@ -33,7 +33,7 @@ describe('run --shard i/N --start-at', () => {
     assert.equal(full.code, 0, full.stderr);
 
     // Node starts in well under a second even on a loaded machine; 4 s leaves room.
-    const startAt = Date.now() + 4000;
+    const startAt = Date.now() + 8000;
     const shards = await Promise.all(
       [0, 1, 2].map(
         (i) =>

@@ -174,3 +174,39 @@ describe('a target that stops succeeding fails its case, counting what happened'
     );
   });
 });
+
+describe('a push target whose stream cannot be read', () => {
+  it('SSE events whose data is not a record: protocol errors with a sample, not silently lost', async () => {
+    // Publishes are acknowledged properly; the event stream carries only unreadable events.
+    const url = await listen(
+      createHttpServer((req, res) => {
+        if (req.method === 'POST') {
+          const chunks: Buffer[] = [];
+          req.on('data', (c: Buffer) => chunks.push(c));
+          req.on('end', () => {
+            const seq = (JSON.parse(Buffer.concat(chunks).toString()) as { seq: number }).seq;
+            res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ seq }));
+          });
+          return;
+        }
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        const timer = setInterval(() => res.write('data: {not json\n\n'), 20);
+        res.on('close', () => clearInterval(timer));
+      }),
+    );
+    const result = await runCase(
+      caseSpec({
+        pattern: 'sse',
+        ...short,
+        timeoutMs: 1000,
+        target: url,
+        load: { model: 'rate', rate: 50, connections: 1, inFlight: 1, maxInFlight: 100, subscribers: 1 },
+      }),
+    );
+    const m = result.summary;
+    assert.ok(m, result.error?.message);
+    assert.ok(m.errors.protocol > 0, `protocol errors ${m.errors.protocol}`);
+    assert.match(m.errorSamples.protocol ?? '', /SSE event whose data is not a JSON record/);
+    assert.notEqual(result.status, 'ok', 'no delivery at all: the case fails');
+  });
+});

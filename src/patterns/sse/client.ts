@@ -45,6 +45,9 @@ export function subscribe(ctx: SubscriberContext<SseOptions>): Promise<SseSubscr
     try {
       record = JSON.parse(event.data) as EchoRecord;
     } catch {
+      ctx.invalid?.(
+        `an SSE event whose data is not a JSON record: ${JSON.stringify(event.data.slice(0, 60))}`,
+      );
       return;
     }
     ctx.deliver(record.seq, record, Buffer.byteLength(event.data));
