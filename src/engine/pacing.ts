@@ -47,5 +47,5 @@ export function choosePacing(asked: Pacing | 'auto' | undefined, f: PacingFacts)
   const threads = `${f.driverThreads} driver thread${f.driverThreads === 1 ? '' : 's'} + ${f.serverProcesses} serving process${f.serverProcesses === 1 ? '' : 'es'}`;
   return f.cores >= 2 * busy
     ? { pacing: 'spin', reason: `auto: ${f.cores} cores for ${threads}` }
-    : { pacing: 'sleep', reason: `auto: ${f.cores} cores shared by ${threads}` };
+    : { pacing: 'sleep', reason: `auto: ${f.cores} core${f.cores === 1 ? '' : 's'} shared by ${threads}` };
 }
