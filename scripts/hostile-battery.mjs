@@ -424,7 +424,7 @@ const cases = [
     limitMs: 5000,
     run: (c) => {
       const r = JSON.parse(readFileSync(sampleResult(), 'utf8'));
-      r.cases[0].summary.latency.histogram = 'HISTFAAAAnotbase64!!';
+      r.cases[0].summary.latency.encoded = 'HISTFAAAAnotbase64!!';
       writeFileSync(join(c.dir, 'h.json'), JSON.stringify(r));
       return ['check', 'h.json', '--threshold', 'p99<1s'];
     },
