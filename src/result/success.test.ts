@@ -58,6 +58,31 @@ test('no success: the reason names the errors by kind, with an example, and what
   assert.equal(noSuccessReason(makeResult().cases[0]!.summary!), undefined, 'a healthy case');
 });
 
+test('mostly failed: a window where more operations failed than succeeded fails too; a minority of errors does not', () => {
+  const mostly = measurement({
+    throughput: 20, // 200 successes in the 10 s window
+    p50: 900,
+    errors: { protocol: 23_958 },
+    errorSamples: { protocol: 'HTTP 500 on POST / (expected any 2xx)' },
+    payload: 3,
+    wire: 40,
+    driverCpuUsPerOp: 30,
+  });
+  assert.equal(
+    noSuccessReason(mostly),
+    'most operations failed in the 10s window: 23,958 of 24,158 (99.2%): 23,958 protocol errors (e.g. "HTTP 500 on POST / (expected any 2xx)")',
+  );
+  const some = measurement({
+    throughput: 100,
+    p50: 900,
+    errors: { timeout: 400 },
+    payload: 3,
+    wire: 40,
+    driverCpuUsPerOp: 30,
+  });
+  assert.equal(noSuccessReason(some), undefined, '400 failed of 1,400: measured, not failed');
+});
+
 test('no success: every report shows latency and per-op costs as absent, never 0.0µs', () => {
   for (const result of [withNoSuccess(), withNoSuccess('failed')]) {
     const table = renderTable(result, { color: false, width: 160 });

@@ -67,6 +67,20 @@ describe('a target that stops succeeding fails its case, counting what happened'
     assert.ok(m.errors.protocol > 0 && m.errors.total === m.errors.protocol);
   });
 
+  it('200 then only HTTP 500 with the good answers inside the window: failed, most operations failed', async () => {
+    const url = await httpServer((res) => {
+      res.statusCode = 500;
+      res.end('boom');
+    });
+    const result = await runCase(
+      caseSpec({ pattern: 'rest', ...short, warmupMs: 0, target: url, request: post }),
+    );
+    assert.equal(result.status, 'failed', `${result.status}: ${result.summary?.errors.total} errors`);
+    assert.equal(result.error?.code, 'E_NO_SUCCESS');
+    assert.match(result.error?.message ?? '', /most operations failed .*protocol errors? \(e\.g\. "HTTP 500/);
+    assert.ok((result.summary?.ops ?? 0) > 0, 'some answers succeeded in the window');
+  });
+
   it('a server that stops answering: failed, the operations in flight at the window end counted', async () => {
     const url = await httpServer(() => undefined);
     // The op timeout is longer than the window: no timeout falls inside it.
