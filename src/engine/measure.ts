@@ -7,7 +7,7 @@ import {
   type Histogram,
 } from '../metrics/histogram.js';
 import { machineCores } from '../metrics/machine.js';
-import { errorKinds, type ErrorKind } from '../result/types.js';
+import { errorKinds, noErrors, type ErrorKind } from '../result/types.js';
 import type {
   ConnectionCost,
   DeliveryMetrics,
@@ -489,14 +489,7 @@ function sum<T>(items: readonly T[], f: (item: T) => number): number {
 }
 
 function sumErrors(all: readonly Readonly<Record<ErrorKind, number>>[]): Record<ErrorKind, number> {
-  const out: Record<ErrorKind, number> = {
-    timeout: 0,
-    connection: 0,
-    protocol: 0,
-    mismatch: 0,
-    rejected: 0,
-    oversize: 0,
-  };
+  const out = noErrors();
   // `?? 0`: results written before a kind existed lack its key.
   for (const e of all)
     for (const k of errorKinds) out[k] += (e as Partial<Record<ErrorKind, number>>)[k] ?? 0;

@@ -1,7 +1,7 @@
 import type { Histogram } from '../metrics/histogram.js';
 import { createHistogram, encodeHistogram, recordMicros } from '../metrics/histogram.js';
 import { OpError } from '../patterns/types.js';
-import { errorKinds, type ErrorKind } from '../result/types.js';
+import { errorKinds, noErrors, type ErrorKind } from '../result/types.js';
 
 /** What one driver thread measured in its window; histograms encoded so threads merge exactly. */
 export interface RecorderSnapshot {
@@ -82,14 +82,7 @@ export class Recorder {
   readonly sendLag = createHistogram();
   readonly backlogWait = createHistogram();
   readonly failedLatency = createHistogram();
-  readonly errors: Record<ErrorKind, number> = {
-    timeout: 0,
-    connection: 0,
-    protocol: 0,
-    mismatch: 0,
-    rejected: 0,
-    oversize: 0,
-  };
+  readonly errors: Record<ErrorKind, number> = noErrors();
   readonly errorSamples: Partial<Record<ErrorKind, string>> = {};
   readonly #seconds: { ops: number; errors: number; latency: Histogram }[] = [];
   /** Ignore everything after this (interrupt, crash): late completions must not count as errors. */

@@ -11,6 +11,11 @@ import type { CaseSpec, Plan } from '../scenario/types.js';
 export const errorKinds = ['timeout', 'connection', 'protocol', 'mismatch', 'rejected', 'oversize'] as const;
 export type ErrorKind = (typeof errorKinds)[number];
 
+/** A count of 0 for every error kind (a kind added later is then never missing). */
+export function noErrors(): Record<ErrorKind, number> {
+  return Object.fromEntries(errorKinds.map((k) => [k, 0])) as Record<ErrorKind, number>;
+}
+
 /**
  * The result file: the one source of truth every report, compare and check reads.
  * Units: latencies µs, durations ms, sizes bytes, CPU µs. Bump `schemaVersion` on breaking change.

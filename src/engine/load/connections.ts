@@ -3,7 +3,7 @@ import { collectGarbage } from '../../metrics/gc.js';
 import { mergeEncoded, summarizeHistogram } from '../../metrics/histogram.js';
 import { loadPattern } from '../../patterns/registry.js';
 import { isPush } from '../../patterns/types.js';
-import type { ConnectionCost, WindowFigures } from '../../result/types.js';
+import { noErrors, type ConnectionCost, type WindowFigures } from '../../result/types.js';
 import type { CaseSpec } from '../../scenario/types.js';
 import { openFilesLimit } from '../../proc/placement.js';
 import { obtainableNofile, raiseOwnNofile } from '../../proc/spawn.js';
@@ -192,15 +192,7 @@ export async function holdConnections(
       latency,
       service: latency,
       timeline: [],
-      errors: {
-        timeout: 0,
-        connection: failed,
-        protocol: 0,
-        mismatch: 0,
-        rejected: 0,
-        oversize: 0,
-        total: failed,
-      },
+      errors: { ...noErrors(), connection: failed, total: failed },
       errorSamples: failure ? { connection: failure } : {},
       payload: { requestPerOp: 0, responsePerOp: 0, perOp: 0 },
       wire: {
