@@ -7,7 +7,7 @@ import pc from 'picocolors';
 import stringWidth from 'string-width';
 import { CommbenchError } from '../errors.js';
 import { didYouMean } from '../suggest.js';
-import type { Result } from '../result/types.js';
+import type { CaseResult, Result } from '../result/types.js';
 import { buildAnswer, sharedLabel, shortNames, type Answer } from './answer.js';
 import { groupRows } from './groups.js';
 import { buildSummary, reasonOf, summaryColumns, visibleColumns } from './model.js';
@@ -230,7 +230,9 @@ function groupedLayout(
     const row = e.row!;
     const long = [
       ...(row.flags.length > 0 ? [paintFlags(row.flags, paint)] : []),
-      ...(row.message !== undefined ? [paint.red(row.result ? reasonOf(row.result) : row.message)] : []),
+      ...(row.message !== undefined
+        ? [paint.red(row.result ? unflaggedReason(row.result, row.flags) : row.message)]
+        : []),
       ...(keys.includes('detail') || row.cells.detail === '' ? [] : [row.cells.detail]),
     ];
     if (long.length > 0) lines.push(...hang(under, `${under}  `, long.join('; '), Math.max(40, fit)));
@@ -380,4 +382,9 @@ export function wrap(text: string, width: number, indent = ''): string[] {
   }
   if (line !== '') lines.push(line);
   return lines;
+}
+
+/** Why the row has no measurements, without the status its flags already say ('interrupted; interrupted, …'). */
+function unflaggedReason(c: CaseResult, flags: readonly Flag[]): string {
+  return !c.error && flags.some((f) => f.code === c.status) ? 'no measurements' : reasonOf(c);
 }

@@ -119,9 +119,9 @@ export function lagLimitUs(peakRate: number): number {
 
 /**
  * What an open loop whose fastest rate is `peakRate`/s tells the verdict: sends may fall behind
- * the schedule by as much as its own spacing allows (2 ms behind at 1000/s means the driver could
- * not keep up; at one message every 2 s it does not), and a wait for a free connection is judged
- * against the same limit. Its event loop is busy by design while it paces, so that alone blames
+ * the schedule by `lagLimitUs` (5 ms, or one interval at slow rates: the lag is kept out of the
+ * latency, so it matters only when it bunches the schedule), and a wait for a free connection is
+ * judged against the same limit. Its event loop is busy by design while it paces, so that alone blames
  * nothing. The verdict itself is decided in src/engine/verdict.ts.
  */
 export function openLoopRules(peakRate: number, maxInFlight: number): LimitRules {
