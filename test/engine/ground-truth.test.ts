@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { describe, it } from 'node:test';
 import { runCase } from '../../src/engine/runner.js';
@@ -204,6 +205,13 @@ describe('ground truth: the open loop against nginx (echo module, a fixed 5 ms d
     if (!nginx) return;
     const server = await startNginx(nginx, { server: 'location / { echo_sleep 0.005; echo ok; }' });
     try {
+      // This process's CPU read from /proc (not the engine's reading) over the middle of the window.
+      const procCpuMs = (): number => {
+        const f = readFileSync('/proc/self/stat', 'utf8').split(') ')[1]!.split(' ');
+        return ((Number(f[11]) + Number(f[12])) * 1000) / 100; // utime + stime, in USER_HZ (100/s)
+      };
+      // Two readings inside the window (it runs from 2 s to 10 s after the load starts), on the ticks.
+      const mid: { atMs: number; cpuMs: number }[] = [];
       const result = await runCase(
         caseSpec({
           pattern: 'rest',
@@ -213,6 +221,15 @@ describe('ground truth: the open loop against nginx (echo module, a fixed 5 ms d
           durationMs: 8000,
           load: { model: 'rate', rate: 1000, connections: 32, inFlight: 1, maxInFlight: 10_000 },
         }),
+        {
+          hooks: {
+            tick(_spec, p) {
+              const want = mid.length === 0 ? 3000 : 8000;
+              if (mid.length < 2 && p.elapsedMs >= want && p.elapsedMs < 9900)
+                mid.push({ atMs: p.elapsedMs, cpuMs: procCpuMs() });
+            },
+          },
+        },
       );
       assert.equal(result.status, 'ok', result.error?.message);
       const s = result.summary;
@@ -225,10 +242,13 @@ describe('ground truth: the open loop against nginx (echo module, a fixed 5 ms d
       assert.notEqual(s.verdict.limit, 'DRIVER-LIMITED', seen);
       assert.notEqual(s.verdict.limit, 'CPU-BOUND', seen);
       assert.ok(s.driver.cpuUtilization <= 0.25, seen);
-      const perOpTimesRate = (s.driver.cpuUsPerOp * s.throughput * s.durationMs) / 1000;
+      // drv CPU/op × ops/s against what /proc says this process used in the middle of the window.
+      assert.equal(mid.length, 2, 'both /proc readings taken inside the window');
+      const procCoreShare = (mid[1]!.cpuMs - mid[0]!.cpuMs) / (mid[1]!.atMs - mid[0]!.atMs);
+      const engineCoreShare = (s.driver.cpuUsPerOp * s.throughput) / 1e6;
       assert.ok(
-        Math.abs(perOpTimesRate - s.driver.cpuUs) <= 0.3 * s.driver.cpuUs,
-        `drv CPU/op ${s.driver.cpuUsPerOp}µs × ${s.throughput}/s over ${s.durationMs} ms = ${perOpTimesRate}µs vs ${s.driver.cpuUs}µs measured`,
+        Math.abs(engineCoreShare - procCoreShare) <= 0.3 * procCoreShare,
+        `drv CPU/op ${s.driver.cpuUsPerOp.toFixed(1)}µs × ${s.throughput.toFixed(0)}/s = ${engineCoreShare.toFixed(3)} cores vs ${procCoreShare.toFixed(3)} from /proc`,
       );
     } finally {
       await server.stop();
