@@ -119,9 +119,11 @@ describe('failHop: errors in the synchronous chain, backlog in the pipeline', { 
       assert.equal(s.errors.total, 0, JSON.stringify(s.errorSamples));
       assert.equal(d.lost, 0);
       assert.equal(d.delivered, d.published);
-      const before = healthy.summary?.delivery?.latency.max ?? 0;
-      assert.ok(d.latency.max >= 300_000, `max end-to-end ${d.latency.max}µs (healthy ${before}µs)`);
-      assert.ok(d.latency.max > 5 * before, `max end-to-end ${d.latency.max}µs vs healthy ${before}µs`);
+      // Against the healthy run's p99, not its max: one scheduling hiccup of a loaded machine sets a
+      // healthy max (137 ms seen) that says nothing about the pipeline.
+      const before = healthy.summary?.delivery?.latency.p99 ?? 0;
+      assert.ok(d.latency.max >= 300_000, `max end-to-end ${d.latency.max}µs (healthy p99 ${before}µs)`);
+      assert.ok(d.latency.max > 5 * before, `max end-to-end ${d.latency.max}µs vs healthy p99 ${before}µs`);
     },
   );
 });
