@@ -10,7 +10,7 @@
 import { parseArgs } from 'node:util';
 import { runCase } from '../src/engine/runner.js';
 import { messageShapes, type MessageShape } from '../src/message.js';
-import type { CaseSpec } from '../src/scenario/types.js';
+import type { CaseSpec } from '../src/plan/types.js';
 
 /** What the driver process reports; latencies µs, CPU µs, durations ms. */
 export interface DriverOutput {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { CaseSpec, Plan } from '../scenario/types.js';
+import type { CaseSpec, Plan } from '../plan/types.js';
 import { caseSpec } from '../../test/engine/helpers.js';
 import { CommbenchError } from '../errors.js';
 import { applyRequestFlags, requestFromFlags } from './request-flags.js';

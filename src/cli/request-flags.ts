@@ -6,9 +6,9 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { CommbenchError } from '../errors.js';
-import { requestKeysOf } from '../patterns/request/check.js';
-import { RequestBlock, type RequestSpec } from '../patterns/request/schema.js';
-import type { Plan } from '../scenario/types.js';
+import { requestKeysOf } from '../toolkit/request/check.js';
+import { RequestBlock, type RequestSpec } from '../plan/request.js';
+import type { Plan } from '../plan/types.js';
 
 export interface RequestFlags {
   method?: string;

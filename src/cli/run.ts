@@ -7,12 +7,12 @@ import { CommbenchError, ExitCode, isCommbenchError } from '../errors.js';
 import { runPlan } from '../engine/runner.js';
 import { loadDefinition } from '../engine/load/registry.js';
 import { serverPidOf, type ServerPids } from '../engine/server-pid.js';
-import type { CaseSpec } from '../scenario/types.js';
+import type { CaseSpec } from '../plan/types.js';
 import { isRunning } from '../proc/usage.js';
 import { packageVersion } from '../paths.js';
 import { brokerEnvVar, brokerKindFor, brokerKinds, redactCredentials } from '../brokers/index.js';
-import { redactSecrets, requestSecrets } from '../patterns/request/env.js';
-import { requestProblems } from '../patterns/request/preflight.js';
+import { redactSecrets, requestSecrets } from '../toolkit/request/env.js';
+import { requestProblems } from '../toolkit/request/preflight.js';
 import { createProgress } from '../report/progress.js';
 import { addRequestFlags, applyRequestFlags, requestFromFlags, type RequestFlags } from './request-flags.js';
 import { parseFormats, type ReportFormat } from '../report/formats.js';
@@ -27,7 +27,7 @@ import { renderJson } from '../result/json.js';
 import { renderSummaryJson } from '../report/summary-json.js';
 import { claimOutPath, numberedResultPath, writeResultSafely } from '../result/io.js';
 import { estimatePlanMs, loadPlan, type Overrides } from '../scenario/index.js';
-import type { Plan } from '../scenario/types.js';
+import type { Plan } from '../plan/types.js';
 import { durationHelp, formatDurationMs, sizeHelp } from '../units.js';
 
 interface RunFlags extends TableFlags {

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { makeResult } from '../../test/fixtures/result.js';
 import { mergeResults } from '../compare/merge.js';
 import type { CommbenchError } from '../errors.js';
-import type { LoadSpec } from '../scenario/types.js';
+import type { LoadSpec } from '../plan/types.js';
 import { parseShard, parseStartAt, shardLoad } from './shard.js';
 import { loadDefinition } from '../engine/load/registry.js';
 

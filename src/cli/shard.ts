@@ -6,8 +6,8 @@
 import { describeLoad, shareLoad } from '../engine/load/registry.js';
 import { CommbenchError } from '../errors.js';
 import { loadPattern } from '../patterns/registry.js';
-import { isPush } from '../patterns/types.js';
-import type { CaseSpec, LoadSpec, Plan } from '../scenario/types.js';
+import { isPush } from '../toolkit/contract.js';
+import type { CaseSpec, LoadSpec, Plan } from '../plan/types.js';
 
 /** This load generator's share: `index` of `count` (0-based, as Kubernetes' JOB_COMPLETION_INDEX). */
 export interface Shard {

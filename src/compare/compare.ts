@@ -7,7 +7,7 @@
 import { noSuccessReason } from '../result/success.js';
 import { caseLabels } from '../report/model.js';
 import type { CaseResult, Measurement, Result } from '../result/types.js';
-import type { CaseSpec } from '../scenario/types.js';
+import type { CaseSpec } from '../plan/types.js';
 import { CommbenchError } from '../errors.js';
 import type { FailOn } from './gates.js';
 import { rowFlags } from './flags.js';

@@ -5,7 +5,7 @@
  * baseline. When the key is not unique within one result, those are added to tell the cases apart.
  */
 import type { CaseResult } from '../result/types.js';
-import type { CaseSpec } from '../scenario/types.js';
+import type { CaseSpec } from '../plan/types.js';
 
 /** A stable JSON of `value` with object keys sorted. */
 function stable(value: unknown): string {

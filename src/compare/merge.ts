@@ -23,7 +23,7 @@ import type {
   ServerMetrics,
   TimelinePoint,
 } from '../result/types.js';
-import type { CaseSpec } from '../scenario/types.js';
+import type { CaseSpec } from '../plan/types.js';
 
 export interface MergeInput {
   /** The file name, recorded in `mergedFrom`. */

@@ -4,8 +4,8 @@ import { makeRecord, recordsEqual, withSeq, type EchoRecord } from '../message.j
 import { createHistogram, encodeHistogram, recordMicros } from '../metrics/histogram.js';
 import { WireMeter } from '../metrics/wire.js';
 import { loadPattern } from '../patterns/registry.js';
-import { isPush, OpError, type Pattern, type PatternClient, type Subscription } from '../patterns/types.js';
-import type { CaseSpec, LoadSpec } from '../scenario/types.js';
+import { isPush, OpError, type Pattern, type PatternClient, type Subscription } from '../toolkit/contract.js';
+import type { CaseSpec, LoadSpec } from '../plan/types.js';
 import { pacingClock, pacingMs, realClock, stopPacing, type Clock, type Pacing } from './clock.js';
 import { inFlightPerConnection, loadModelFor } from './load/index.js';
 import { loadDefinition } from './load/registry.js';

@@ -3,7 +3,7 @@
  * each with its own open-file limit, so one case may hold more connections than one process can.
  */
 import { forkGroup, obtainableNofile, type GroupProcess } from '../proc/spawn.js';
-import { childEntry } from './child-args.js';
+import { childEntry } from '../proc/child-args.js';
 import type { BroadcastShare, HoldShare, OpenedShare } from './load/held.js';
 import { driverReservedFiles } from './process-count.js';
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { OpError } from '../patterns/types.js';
-import type { LoadSpec } from '../scenario/types.js';
+import { OpError } from '../toolkit/contract.js';
+import type { LoadSpec } from '../plan/types.js';
 import type { DriverReport } from './driver.js';
 import { measure, mergeMeasurements, type WindowUsage } from './measure.js';
 import { Recorder } from './recorder.js';

@@ -18,7 +18,7 @@ import type {
   TimelinePoint,
   UnmeasuredProcess,
 } from '../result/types.js';
-import type { LoadSpec } from '../scenario/types.js';
+import type { LoadSpec } from '../plan/types.js';
 import type { DriverReport } from './driver.js';
 import { backlogMetrics, percentileOverAll } from './load/open.js';
 import { loadDefinition } from './load/registry.js';

@@ -1,7 +1,7 @@
 /** How many driver processes a case runs in (kept apart from processes.ts: validation reads it). */
 import { openFilesLimit } from '../proc/placement.js';
-import { bounds } from '../scenario/bounds.js';
-import type { LoadSpec } from '../scenario/types.js';
+import { bounds } from '../plan/bounds.js';
+import type { LoadSpec } from '../plan/types.js';
 
 /** Descriptors a driver process keeps besides its connections (modules, IPC, timers, logs). */
 export const driverReservedFiles = 256;

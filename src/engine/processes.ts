@@ -4,7 +4,7 @@
  * (workers.ts) from one epoch time; their reports merge exactly like worker threads' and shards'.
  */
 import { forkGroup, obtainableNofile, type GroupProcess } from '../proc/spawn.js';
-import { childEntry } from './child-args.js';
+import { childEntry } from '../proc/child-args.js';
 import { driverReservedFiles } from './process-count.js';
 import type { DriverSpec } from './driver.js';
 import { connectDriverGroup, type DriverChannel, type DriverGroup } from './workers.js';

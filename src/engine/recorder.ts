@@ -1,6 +1,6 @@
 import type { Histogram } from '../metrics/histogram.js';
 import { createHistogram, encodeHistogram, recordMicros } from '../metrics/histogram.js';
-import { OpError } from '../patterns/types.js';
+import { OpError } from '../toolkit/contract.js';
 import { errorKinds, noErrors, type ErrorKind } from '../result/types.js';
 
 /** What one driver thread measured in its window; histograms encoded so threads merge exactly. */

@@ -1,10 +1,10 @@
 import type { ChildProcess } from 'node:child_process';
 import { CommbenchError } from '../errors.js';
-import type { HelperProcess } from '../patterns/types.js';
+import type { HelperProcess } from '../toolkit/contract.js';
 import { awaitReady, forkGroup, isNotReady, type ChildLimits, type ProcessExit } from '../proc/spawn.js';
 import { openFilesLimit } from '../proc/placement.js';
 import { processFootprint, procUsage, type Footprint } from '../proc/usage.js';
-import { childEntry } from './child-args.js';
+import { childEntry } from '../proc/child-args.js';
 
 /** How a server child process is started (passed in its environment as JSON). */
 export interface ServerConfig {

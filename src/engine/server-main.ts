@@ -6,7 +6,7 @@
 import { errnoCode } from '../errors.js';
 import { collectGarbage } from '../metrics/gc.js';
 import { loadPattern } from '../patterns/registry.js';
-import type { RunningServer } from '../patterns/types.js';
+import type { RunningServer } from '../toolkit/contract.js';
 import type { ServerConfig, ToParent, ToServer } from './server-host.js';
 
 function send(message: ToParent): void {

@@ -5,7 +5,7 @@
  */
 import { CommbenchError } from '../errors.js';
 import { isRunning, treeUsage } from '../proc/usage.js';
-import type { CaseSpec } from '../scenario/types.js';
+import type { CaseSpec } from '../plan/types.js';
 import type { ServerUsage } from './server-host.js';
 
 /**

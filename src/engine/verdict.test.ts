@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { makeCases, makeResult, measurement, spec } from '../../test/fixtures/result.js';
-import { OpError } from '../patterns/types.js';
+import { OpError } from '../toolkit/contract.js';
 import { buildSummary, caseFlags } from '../report/model.js';
 import { workersAdvice } from '../report/notes.js';
 import { checkResult } from '../result/io.js';
 import type { CaseResult, Measurement, WindowFigures } from '../result/types.js';
 import { loadPlan } from '../scenario/load.js';
-import type { LoadSpec } from '../scenario/types.js';
+import type { LoadSpec } from '../plan/types.js';
 import type { DriverReport } from './driver.js';
 import { openLoopRules } from './load/open.js';
 import { measure, mergeMeasurements } from './measure.js';

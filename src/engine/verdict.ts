@@ -26,7 +26,7 @@
 import { busyMachineCores } from '../metrics/machine.js';
 import { saturation } from '../metrics/saturation.js';
 import type { CaseResult, Verdict, WindowFigures } from '../result/types.js';
-import type { LoadSpec } from '../scenario/types.js';
+import type { LoadSpec } from '../plan/types.js';
 import { loadDefinition } from './load/registry.js';
 import type { LimitRules } from './load/types.js';
 

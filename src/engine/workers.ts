@@ -1,7 +1,7 @@
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { CommbenchError, type ErrorCode } from '../errors.js';
-import { childEntry } from './child-args.js';
+import { childEntry } from '../proc/child-args.js';
 import { epochNow } from './clock.js';
 import { shareLoad } from './load/registry.js';
 import { untilAborted, type DriverReport, type DriverSpec, type Progress, type RunHooks } from './driver.js';

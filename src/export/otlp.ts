@@ -19,7 +19,7 @@ import type { Progress } from '../engine/driver.js';
 import { CommbenchError } from '../errors.js';
 import { caseLabels, formatLoad } from '../report/model.js';
 import type { CaseResult } from '../result/types.js';
-import type { CaseSpec, Plan } from '../scenario/types.js';
+import type { CaseSpec, Plan } from '../plan/types.js';
 
 export interface OtlpOptions {
   /** The collector's base URL (http://host:4318) or its full metrics URL (…/v1/metrics). */

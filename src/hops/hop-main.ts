@@ -3,7 +3,7 @@
  * its URL over IPC, and exits when the process that forked it goes away.
  */
 import { errnoCode } from '../errors.js';
-import type { RunningServer } from '../patterns/types.js';
+import type { RunningServer } from '../toolkit/contract.js';
 import type { HopConfig, HopMessage } from './process.js';
 
 function send(message: HopMessage): void {
@@ -24,7 +24,7 @@ async function start(config: HopConfig): Promise<RunningServer> {
     return startWsNode(config);
   }
   if (config.via === 'grpc') {
-    const { startGrpcService } = await import('./grpc-service.js');
+    const { startGrpcService } = await import('../patterns/call-chain/grpc-service.js');
     return startGrpcService(config);
   }
   const { startRestService } = await import('./rest-service.js');

@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { Pool } from 'undici';
-import { serveHttp } from '../patterns/net-util.js';
-import type { RunningServer } from '../patterns/types.js';
+import { serveHttp } from '../toolkit/net-util.js';
+import type { RunningServer } from '../toolkit/contract.js';
 import type { HopConfig } from './process.js';
 
 /** Headers that belong to one connection (RFC 9110 §7.6.1), never forwarded; `host` is the upstream's. */

@@ -1,4 +1,4 @@
-import { childEntry } from '../engine/child-args.js';
+import { childEntry } from '../proc/child-args.js';
 import { awaitReady, forkGroup, isNotReady } from '../proc/spawn.js';
 import type { WsNodeConfig } from '../patterns/ws-backplane/node.js';
 import type { Outage } from './fail.js';

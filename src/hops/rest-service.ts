@@ -1,11 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Pool } from 'undici';
-import { ServiceDelay } from '../patterns/delay.js';
-import type { RunningServer } from '../patterns/types.js';
+import { ServiceDelay } from '../toolkit/delay.js';
+import type { RunningServer } from '../toolkit/contract.js';
 import { OutageClock } from './fail.js';
 import type { HopConfig } from './process.js';
 import { childTraceparent, parseTraceparent, traceparentHeader, traceresponseHeader } from './trace.js';
-import { readJsonBody, serveHttp } from '../patterns/net-util.js';
+import { readJsonBody, serveHttp } from '../toolkit/net-util.js';
 
 export type ServiceConfig = Extract<HopConfig, { kind: 'service' }>;
 

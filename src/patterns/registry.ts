@@ -1,6 +1,6 @@
 import { CommbenchError } from '../errors.js';
 import { didYouMean } from '../suggest.js';
-import type { Pattern, PatternCode, PatternInfo } from './types.js';
+import type { Pattern, PatternCode, PatternInfo } from '../toolkit/contract.js';
 
 /**
  * Every pattern: what it is (kind, URL scheme, one-line summary) and its code, imported lazily, so

@@ -7,7 +7,7 @@
  * ready handshake (awaitReady) and exit by themselves when the channel closes.
  */
 import { execFile, spawn, spawnSync, type ChildProcess, type IOType } from 'node:child_process';
-import type { ChildEntry } from '../engine/child-args.js';
+import type { ChildEntry } from './child-args.js';
 import { allowedCpus, formatCpuList, nofileArgv, openFilesLimit, placementArgv } from './placement.js';
 
 export interface ProcessExit {

@@ -4,7 +4,7 @@
  */
 import type { ErrorKind } from '../result/types.js';
 import type { CaseResult, Measurement, Result } from '../result/types.js';
-import type { CaseSpec } from '../scenario/types.js';
+import type { CaseSpec } from '../plan/types.js';
 import { notesOf } from './notes.js';
 import {
   formatBytes,

@@ -9,7 +9,7 @@
  */
 import type { Writable } from 'node:stream';
 import type { CaseResult, Measurement } from '../result/types.js';
-import type { CaseSpec } from '../scenario/types.js';
+import type { CaseSpec } from '../plan/types.js';
 import { formatDurationMs, formatInteger, formatMicros, formatPercent } from '../units.js';
 import { renderLatencyHistogram } from './latency-histogram.js';
 import { caseFlags, formatLoad, throughputSpread } from './model.js';

@@ -10,7 +10,7 @@ import { CommbenchError, errnoCode } from '../errors.js';
 import { describeLoad } from '../engine/load/registry.js';
 import { mergeVerdicts, verdictForLoad } from '../engine/verdict.js';
 import { decodeHistogram } from '../metrics/histogram.js';
-import type { CaseSpec, LoadSpec } from '../scenario/types.js';
+import type { CaseSpec, LoadSpec } from '../plan/types.js';
 import { renderJson } from './json.js';
 import { schemaVersion } from './types.js';
 import type { BacklogMetrics, CaseResult, Measurement, Result, WindowFigures } from './types.js';

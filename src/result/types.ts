@@ -1,5 +1,5 @@
 import type { CpuPlacement } from '../proc/placement.js';
-import type { CaseSpec, Plan } from '../scenario/types.js';
+import type { CaseSpec, Plan } from '../plan/types.js';
 
 /**
  * How a failed operation is counted: every error a pattern client reports is one of these.

@@ -15,7 +15,7 @@ import { formatDurationMs } from '../units.js';
 import { bounds, caseLimitProblems, type MachineLimits } from './limits.js';
 import type { Problem, Path } from './problems.js';
 import type { Fields, MatrixKey, Scenario, matrixDimensions } from './schema.js';
-import type { CaseSpec } from './types.js';
+import type { CaseSpec } from '../plan/types.js';
 
 /** What every case gets unless the file or the command line says otherwise. */
 export const builtinDefaults = {

@@ -1,5 +1,5 @@
 /** Scenario files: format (schema.ts), loading and validation (load.ts), matrix expansion (expand.ts). */
-export type { CaseSpec, LoadSpec, Plan } from './types.js';
+export type { CaseSpec, LoadSpec, Plan } from '../plan/types.js';
 export { loadPlan, planFromText, listBuiltinScenarios, resolveScenario, builtinDir } from './load.js';
 export type { ScenarioLocation } from './load.js';
 export { parseOverrides } from './overrides.js';

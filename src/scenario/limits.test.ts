@@ -6,7 +6,7 @@ import { bounds, caseLimitProblems, maxSockets, type MachineLimits } from './lim
 import { planFromText } from './load.js';
 import { parseOverrides } from './overrides.js';
 import { Rate } from './schema.js';
-import type { CaseSpec } from './types.js';
+import type { CaseSpec } from '../plan/types.js';
 import { caseSpec } from '../../test/engine/helpers.js';
 
 const small: MachineLimits = {

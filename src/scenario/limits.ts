@@ -16,8 +16,8 @@ import { formatBytes } from '../units.js';
 import { loadDefinition } from '../engine/load/registry.js';
 import { driverProcesses } from '../engine/process-count.js';
 import { isLoopbackV4, maxSourceAddresses } from '../engine/sources.js';
-import { bounds } from './bounds.js';
-import type { CaseSpec } from './types.js';
+import { bounds } from '../plan/bounds.js';
+import type { CaseSpec } from '../plan/types.js';
 
 export { bounds };
 

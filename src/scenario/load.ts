@@ -7,17 +7,17 @@ import { parse as parseYaml } from 'yaml';
 import { CommbenchError, errnoCode } from '../errors.js';
 import { packageRoot } from '../paths.js';
 import { isPatternName, loadPattern, patternInfo, type PatternName } from '../patterns/registry.js';
-import { isPush } from '../patterns/types.js';
+import { isPush } from '../toolkit/contract.js';
 import { formatBytes } from '../units.js';
 import { assignIds, estimatePlanMs, expandScenario, problemAt, type ResolvedCase } from './expand.js';
 import { bounds, machineLimits, planTimeProblem, type MachineLimits } from './limits.js';
 import { bareDurationWarning, parseOverrides, type Overrides, type ParsedOverrides } from './overrides.js';
-import { requestProblems } from '../patterns/request/check.js';
-import { resolveRequestPaths } from '../patterns/request/paths.js';
-import type { RequestSpec } from '../patterns/request/schema.js';
+import { requestProblems } from '../toolkit/request/check.js';
+import { resolveRequestPaths } from '../toolkit/request/paths.js';
+import type { RequestSpec } from '../plan/request.js';
 import { issuesToProblems, ScenarioSource, suggest, type Path, type Problem } from './problems.js';
 import { ScenarioSchema, targetProblem } from './schema.js';
-import type { Plan } from './types.js';
+import type { Plan } from '../plan/types.js';
 
 /** How loading may be tuned (tests pass fixed limits). */
 export interface LoadOptions {

@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { messageShapes } from '../message.js';
 import { patternNames, type PatternName } from '../patterns/registry.js';
 import { Duration, PositiveDuration, Size, formatDurationMs, formatSize } from '../units.js';
-import { bounds } from './bounds.js';
+import { bounds } from '../plan/bounds.js';
 import {
   Connections,
   Count,
@@ -22,8 +22,8 @@ import {
   VerifyEvery,
   Workers,
   Processes,
-} from './fields.js';
-import { RequestBlock } from '../patterns/request/schema.js';
+} from '../plan/fields.js';
+import { RequestBlock } from '../plan/request.js';
 import { loadDefinitions, loadFieldShape, loadModelNames, modelsWithField } from '../engine/load/registry.js';
 import { allowedCpus, cpuProblems } from '../proc/placement.js';
 
@@ -248,7 +248,7 @@ function fieldShape(patternSchemas: Partial<Record<PatternName, z.ZodType>>) {
   };
 }
 
-/** Your own service: `request` (src/patterns/request/schema.ts), merged key by key over defaults. */
+/** Your own service: `request` (src/plan/request.ts), merged key by key over defaults. */
 const requestField = { request: RequestBlock.optional() };
 
 /** Dotted paths that may be matrix dimensions, with the schema of one value. */

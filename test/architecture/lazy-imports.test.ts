@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { lazy } from '../../src/patterns/lazy.js';
+import { lazy } from '../../src/toolkit/lazy.js';
 import { assertBuilt, cli, tempDir } from '../cli/cli.js';
 
 /**

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startRunBrokers, type RunBrokers } from '../../src/brokers/run.js';
 import { runCase } from '../../src/engine/runner.js';
-import type { CaseSpec } from '../../src/scenario/types.js';
+import type { CaseSpec } from '../../src/plan/types.js';
 import { needsBroker } from '../brokers/helpers.js';
 import { caseSpec } from '../engine/helpers.js';
 

@@ -13,7 +13,7 @@ import { findBinary } from '../../src/proc/binary.js';
 import { freePort } from '../../src/proc/net.js';
 import { startRunBrokers, type RunBrokers } from '../../src/brokers/run.js';
 import { runCase } from '../../src/engine/runner.js';
-import type { CaseSpec } from '../../src/scenario/types.js';
+import type { CaseSpec } from '../../src/plan/types.js';
 import { caseSpec } from '../engine/helpers.js';
 import { eventually, needsBroker } from './helpers.js';
 

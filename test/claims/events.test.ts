@@ -13,7 +13,7 @@ import {
   type PatternClient,
   type RunningServer,
   type Subscription,
-} from '../../src/patterns/types.js';
+} from '../../src/toolkit/contract.js';
 import { eventually, needsBroker } from '../brokers/helpers.js';
 
 /**

@@ -6,7 +6,7 @@
 import { Metadata, Server, type sendUnaryData, type ServerUnaryCall } from '@grpc/grpc-js';
 import { jsonSize, type EchoRecord } from '../../src/message.js';
 import { echoCodec, type DecodedRecord } from '../../src/patterns/grpc/proto.js';
-import { unaryService } from '../../src/hops/grpc-service.js';
+import { unaryService } from '../../src/patterns/call-chain/grpc-service.js';
 import { traceparentHeader, traceresponseHeader } from '../../src/hops/trace.js';
 import { handlerOverrides } from '../../src/patterns/inproc/client.js';
 import { startServer as startInprocServer } from '../../src/patterns/inproc/server.js';

@@ -12,7 +12,7 @@ import {
   type Pattern,
   type PatternClient,
   type RunningServer,
-} from '../../src/patterns/types.js';
+} from '../../src/toolkit/contract.js';
 import { architectureOverheadPerOp, architecturePayloadSize, noWirePerCall } from './architecture.js';
 import { claimsOverheadPerOp, claimsPayloadSize } from './claims.js';
 import { faultyServers } from './faults.js';

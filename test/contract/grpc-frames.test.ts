@@ -21,7 +21,7 @@ import { after, before, describe, it } from 'node:test';
 import { makeRecord, withSeq, type EchoRecord } from '../../src/message.js';
 import grpcPattern from '../../src/patterns/grpc/index.js';
 import { echoCodec, unaryPath } from '../../src/patterns/grpc/proto.js';
-import { OpError, type PatternClient, type RunningServer } from '../../src/patterns/types.js';
+import { OpError, type PatternClient, type RunningServer } from '../../src/toolkit/contract.js';
 
 interface Metered {
   client: PatternClient;

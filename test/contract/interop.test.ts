@@ -24,7 +24,7 @@ import { findNginx } from '../../src/hops/nginx.js';
 import restPatternImport from '../../src/patterns/rest/index.js';
 import restH2Pattern from '../../src/patterns/rest-h2/index.js';
 import restProxyPattern from '../../src/patterns/rest-proxy/index.js';
-import type { OpError, PatternCode, RunningServer } from '../../src/patterns/types.js';
+import type { OpError, PatternCode, RunningServer } from '../../src/toolkit/contract.js';
 import websocketPattern from '../../src/patterns/websocket/index.js';
 
 function start<O>(pattern: PatternCode<O>, options: Record<string, unknown> = {}): Promise<RunningServer> {

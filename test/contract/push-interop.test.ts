@@ -5,7 +5,7 @@ import { makeRecord, recordsEqual, withSeq, type EchoRecord } from '../../src/me
 import { echoesSubscription, publishMutation } from '../../src/patterns/graphql-ws/schema.js';
 import { loadPattern } from '../../src/patterns/registry.js';
 import type { SseSubscription } from '../../src/patterns/sse/client.js';
-import type { RunningServer, Subscription } from '../../src/patterns/types.js';
+import type { RunningServer, Subscription } from '../../src/toolkit/contract.js';
 
 /**
  * Each push server spoken to by a client the pattern's code did not write: plain fetch for sse and

@@ -11,7 +11,7 @@ import {
   type PatternClient,
   type RunningServer,
   type Subscription,
-} from '../../src/patterns/types.js';
+} from '../../src/toolkit/contract.js';
 import { caseSpec } from '../engine/helpers.js';
 import { pushFaultyServers } from './push-faults.js';
 

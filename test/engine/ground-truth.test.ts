@@ -5,7 +5,7 @@ import { once } from 'node:events';
 import { describe, it } from 'node:test';
 import { runCase } from '../../src/engine/runner.js';
 import type { CaseResult } from '../../src/result/types.js';
-import type { CaseSpec } from '../../src/scenario/types.js';
+import type { CaseSpec } from '../../src/plan/types.js';
 import { caseSpec } from './helpers.js';
 import { needNginxEcho, startNginx } from './nginx.js';
 

@@ -1,5 +1,5 @@
 import { describeLoad } from '../../src/engine/load/registry.js';
-import type { CaseSpec } from '../../src/scenario/types.js';
+import type { CaseSpec } from '../../src/plan/types.js';
 
 /** A case spec with test-friendly defaults. */
 export function caseSpec(overrides: Partial<CaseSpec> = {}): CaseSpec {

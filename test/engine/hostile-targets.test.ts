@@ -4,7 +4,7 @@ import { createServer as createNetServer, type Server as NetServer, type Socket 
 import { after, describe, it } from 'node:test';
 import { WebSocketServer } from 'ws';
 import { runCase } from '../../src/engine/runner.js';
-import type { RequestSpec } from '../../src/patterns/request/schema.js';
+import type { RequestSpec } from '../../src/plan/request.js';
 import { caseSpec } from './helpers.js';
 
 // Servers that answer the probe and the warm-up, then fail every way a real one can: the measured

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { runCase } from '../../src/engine/runner.js';
-import type { RequestSpec } from '../../src/patterns/request/schema.js';
+import type { RequestSpec } from '../../src/plan/request.js';
 import { caseSpec } from '../engine/helpers.js';
 import { startChatSocket, startGraphqlApi, type Counted } from './servers.js';
 

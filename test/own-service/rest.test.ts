@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { runCase } from '../../src/engine/runner.js';
-import type { RequestSpec } from '../../src/patterns/request/schema.js';
+import type { RequestSpec } from '../../src/plan/request.js';
 import { caseSpec } from '../engine/helpers.js';
 import { startOrdersApi, type Counted } from './servers.js';
 

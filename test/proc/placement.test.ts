@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { describe, it } from 'node:test';
 import { runPlan } from '../../src/engine/runner.js';
-import { childEntry } from '../../src/engine/child-args.js';
+import { childEntry } from '../../src/proc/child-args.js';
 import { startServerProcess } from '../../src/engine/server-host.js';
 import { errnoKind, isCommbenchError } from '../../src/errors.js';
 import { allowedCpus, formatCpuList, openFilesLimit, parseCpuList } from '../../src/proc/placement.js';

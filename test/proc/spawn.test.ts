@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { childEntry } from '../../src/engine/child-args.js';
+import { childEntry } from '../../src/proc/child-args.js';
 import {
   awaitReady,
   forkGroup,

@@ -8,8 +8,8 @@ import { makeRecord, withSeq } from '../../message.js';
 import { createHistogram, encodeHistogram, recordMicros } from '../../metrics/histogram.js';
 import { WireMeter } from '../../metrics/wire.js';
 import { loadPattern } from '../../patterns/registry.js';
-import { isPush, type PatternClient, type Subscription } from '../../patterns/types.js';
-import type { CaseSpec } from '../../scenario/types.js';
+import { isPush, type PatternClient, type Subscription } from '../../toolkit/contract.js';
+import type { CaseSpec } from '../../plan/types.js';
 import { sourceBinding } from '../sources.js';
 
 /** Connections opened at once while ramping up (per process). */

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Measurement, SearchResult, SearchStep } from '../../result/types.js';
-import { bounds } from '../../scenario/bounds.js';
-import { MaxInFlight, RateFrom, RateTo } from '../../scenario/fields.js';
+import { bounds } from '../../plan/bounds.js';
+import { MaxInFlight, RateFrom, RateTo } from '../../plan/fields.js';
 import { PositiveDuration, formatDurationMs, formatInteger } from '../../units.js';
 import { realClock, type Clock } from '../clock.js';
 import { baseFields, subscribersLabel } from './closed.js';

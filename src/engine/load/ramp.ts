@@ -1,4 +1,4 @@
-import { MaxInFlight, RateFrom as From, RateTo as To } from '../../scenario/fields.js';
+import { MaxInFlight, RateFrom as From, RateTo as To } from '../../plan/fields.js';
 import { formatInteger } from '../../units.js';
 import { baseFields, subscribersLabel } from './closed.js';
 import { openLoop, openLoopRules, openShare, sumShares, type DueTimes } from './open.js';

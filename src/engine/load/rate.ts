@@ -1,4 +1,4 @@
-import { MaxInFlight, Rate } from '../../scenario/fields.js';
+import { MaxInFlight, Rate } from '../../plan/fields.js';
 import { formatInteger } from '../../units.js';
 import { subscribersLabel } from './closed.js';
 import { openLoop, openLoopRules, openShare, sumShares } from './open.js';

@@ -1,6 +1,6 @@
 import type { ZodOptional, ZodType } from 'zod';
 import type { Measurement, WindowFigures } from '../../result/types.js';
-import type { CaseSpec } from '../../scenario/types.js';
+import type { CaseSpec } from '../../plan/types.js';
 import type { Clock } from '../clock.js';
 import type { RateSpec } from './rate.js';
 import type { ServerProcess } from '../server-host.js';

@@ -1,8 +1,8 @@
 import type { Channel, ChannelModel, ConfirmChannel, ConsumeMessage } from 'amqplib';
-import { runConsumer, splitEndpoint, type Incoming } from '../queue/consumer.js';
+import { runConsumer, splitEndpoint, type Incoming } from '../../toolkit/queue/consumer.js';
 import type { EchoRecord } from '../../message.js';
-import { replyProblem } from '../queue/records.js';
-import { PendingQueue } from '../pending.js';
+import { replyProblem } from '../../toolkit/queue/records.js';
+import { PendingQueue } from '../../toolkit/pending.js';
 import {
   OpError,
   toOpError,
@@ -11,7 +11,7 @@ import {
   type PatternClient,
   type SubscriberContext,
   type Subscription,
-} from '../types.js';
+} from '../../toolkit/contract.js';
 import { amqpConsumer, openChannel, openConnection, PublishOp } from './connection.js';
 import type { AmqpOptions } from './index.js';
 import { names, routingKey } from './names.js';

@@ -1,9 +1,9 @@
 import type { Socket } from 'node:net';
 import amqplib, { type Channel, type ChannelModel, type ConfirmChannel } from 'amqplib';
 import type { EchoRecord } from '../../message.js';
-import { PendingQueue, type PendingOp } from '../pending.js';
-import type { Incoming, OpenConsumer } from '../queue/consumer.js';
-import { OpError, toOpError, type ClientContext, type PatternClient } from '../types.js';
+import { PendingQueue, type PendingOp } from '../../toolkit/pending.js';
+import type { Incoming, OpenConsumer } from '../../toolkit/queue/consumer.js';
+import { OpError, toOpError, type ClientContext, type PatternClient } from '../../toolkit/contract.js';
 
 /** The AMQP 0-9-1 pieces the RabbitMQ patterns share (amqp, queue-chain, topic-routing, event-sourcing). */
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { consumerOptions } from '../queue/options.js';
-import { pushPattern } from '../lazy.js';
+import { consumerOptions } from '../../toolkit/queue/options.js';
+import { pushPattern } from '../../toolkit/lazy.js';
 
 /** Options of the `amqp` pattern (scenario `options:`); the server and the clients read the same. */
 export const amqpOptions = z.strictObject({

@@ -1,6 +1,6 @@
-import { ServiceDelay } from '../delay.js';
-import { startQueueServer } from '../queue/server.js';
-import type { RunningServer, ServerContext } from '../types.js';
+import { ServiceDelay } from '../../toolkit/delay.js';
+import { startQueueServer } from '../../toolkit/queue/server.js';
+import type { RunningServer, ServerContext } from '../../toolkit/contract.js';
 import { openConnection } from './connection.js';
 import type { AmqpOptions } from './index.js';
 import { names } from './names.js';

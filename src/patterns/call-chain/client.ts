@@ -2,9 +2,9 @@ import { Metadata } from '@grpc/grpc-js';
 import { metadataString, openChannel, unaryClient, type UnaryMetadata } from '../grpc/client.js';
 import { servicePath } from '../../hops/rest-service.js';
 import { newTraceparent, traceIdOf, traceparentHeader, traceresponseHeader } from '../../hops/trace.js';
-import { connectJsonClient } from '../json-client.js';
+import { connectJsonClient } from '../../toolkit/json-client.js';
 import { jsonEchoProblem } from '../rest/json-echo.js';
-import { OpError, type ClientContext, type PatternClient } from '../types.js';
+import { OpError, type ClientContext, type PatternClient } from '../../toolkit/contract.js';
 import type { CallChainOptions } from './index.js';
 
 type Ctx = ClientContext<CallChainOptions>;

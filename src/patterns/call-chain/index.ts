@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { failHopOption } from '../../hops/fail.js';
-import { requestPattern } from '../lazy.js';
+import { requestPattern } from '../../toolkit/lazy.js';
 
 /** Options of the `call-chain` pattern (scenario `options:`). */
 export const callChainOptions = z

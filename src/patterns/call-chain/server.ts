@@ -1,8 +1,8 @@
-import { startGrpcService } from '../../hops/grpc-service.js';
+import { startGrpcService } from './grpc-service.js';
 import { outageOf } from '../../hops/fail.js';
 import { forkHop, stopAll, type HopProcess } from '../../hops/process.js';
 import { startRestService, type ServiceConfig } from '../../hops/rest-service.js';
-import type { RunningServer, ServerContext } from '../types.js';
+import type { RunningServer, ServerContext } from '../../toolkit/contract.js';
 import type { CallChainOptions } from './index.js';
 
 /** Starts services N..2 as forked processes (last first, so each knows the next), then service 1 here. */

@@ -1,6 +1,6 @@
-import { splitEndpoint } from '../queue/consumer.js';
+import { splitEndpoint } from '../../toolkit/queue/consumer.js';
 import type { EchoRecord } from '../../message.js';
-import { OpError, toOpError, type ClientContext, type PatternClient } from '../types.js';
+import { OpError, toOpError, type ClientContext, type PatternClient } from '../../toolkit/contract.js';
 import { Balances, decodeEvent, encodeEvent, eventOf } from './events.js';
 import type { EventSourcingOptions } from './index.js';
 import { openLog, type EventLog } from './logs.js';

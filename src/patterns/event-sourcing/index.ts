@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { requestPattern } from '../lazy.js';
+import { requestPattern } from '../../toolkit/lazy.js';
 
 /** Options of the `event-sourcing` pattern (scenario `options:`); the server and the clients read the same. */
 export const eventSourcingOptions = z.strictObject({

@@ -4,7 +4,7 @@ import type { ConsumeMessage } from 'amqplib';
 import { openConfirmChannel } from '../amqp/connection.js';
 import { openRedis } from '../redis-streams/client.js';
 import { redisStreamsOptions } from '../redis-streams/index.js';
-import { OpError, toOpError, withOpTimeout } from '../types.js';
+import { OpError, toOpError, withOpTimeout } from '../../toolkit/contract.js';
 import type { EventSourcingOptions } from './index.js';
 
 /**

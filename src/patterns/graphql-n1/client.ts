@@ -1,7 +1,7 @@
 import { recordsEqual, type EchoRecord } from '../../message.js';
 import { graphqlHeaders, graphqlResponse, type GraphqlResponse } from '../graphql/client.js';
-import { connectJsonClient } from '../json-client.js';
-import { OpError, type ClientContext, type PatternClient } from '../types.js';
+import { connectJsonClient } from '../../toolkit/json-client.js';
+import { OpError, type ClientContext, type PatternClient } from '../../toolkit/contract.js';
 import { expectedBackendCalls, type GraphqlN1Options } from './index.js';
 
 export const feedQuery =

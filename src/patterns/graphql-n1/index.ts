@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { requestPattern } from '../lazy.js';
+import { requestPattern } from '../../toolkit/lazy.js';
 
 /** Options of the `graphql-n1` pattern (scenario `options:`); the server and the client read the same. */
 export const graphqlN1Options = z.strictObject({

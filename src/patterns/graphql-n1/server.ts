@@ -2,13 +2,13 @@ import DataLoader from 'dataloader';
 import { buildSchema, type ExecutionResult, type GraphQLObjectType, type GraphQLSchema } from 'graphql';
 import { createHandler } from 'graphql-http/lib/use/http';
 import type { EchoRecord } from '../../message.js';
-import { ServiceDelay } from '../delay.js';
+import { ServiceDelay } from '../../toolkit/delay.js';
 import { graphqlAt } from '../graphql/server.js';
 import { Pool } from 'undici';
 import { forkHop, stopAll, type HopProcess } from '../../hops/process.js';
 import { servicePath } from '../../hops/rest-service.js';
-import { serveHttp } from '../net-util.js';
-import type { RunningServer, ServerContext } from '../types.js';
+import { serveHttp } from '../../toolkit/net-util.js';
+import type { RunningServer, ServerContext } from '../../toolkit/contract.js';
 import type { GraphqlN1Options } from './index.js';
 
 interface Post {

@@ -1,7 +1,7 @@
 import { createClient, type Client } from 'graphql-ws';
 import { WebSocket } from 'ws';
 import { jsonSize, type EchoRecord } from '../../message.js';
-import { PendingQueue, type PendingOp } from '../pending.js';
+import { PendingQueue, type PendingOp } from '../../toolkit/pending.js';
 import {
   OpError,
   toOpError,
@@ -9,7 +9,7 @@ import {
   type PatternClient,
   type SubscriberContext,
   type Subscription,
-} from '../types.js';
+} from '../../toolkit/contract.js';
 import { terminate } from '../websocket/client.js';
 import type { GraphqlWsOptions } from './index.js';
 import { echoesSubscription, publishMutation } from './schema.js';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { pushPattern } from '../lazy.js';
+import { pushPattern } from '../../toolkit/lazy.js';
 
 /** Options of the `graphql-ws` pattern (scenario `options:`). */
 export const graphqlWsOptions = z.strictObject({});

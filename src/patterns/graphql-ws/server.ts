@@ -1,7 +1,7 @@
 import { useServer } from 'graphql-ws/use/ws';
 import type { EchoRecord } from '../../message.js';
-import { ServiceDelay } from '../delay.js';
-import type { RunningServer, ServerContext } from '../types.js';
+import { ServiceDelay } from '../../toolkit/delay.js';
+import type { RunningServer, ServerContext } from '../../toolkit/contract.js';
 import { createWsServer, serveWs } from '../websocket/server.js';
 import type { GraphqlWsOptions } from './index.js';
 import { echoSchema } from './schema.js';

@@ -1,12 +1,12 @@
 import { recordsEqual, type EchoRecord } from '../../message.js';
 import { CommbenchError } from '../../errors.js';
-import { connectJsonClient } from '../json-client.js';
-import { resolveEnv } from '../request/env.js';
-import { expectChecker, requestHeaders } from '../request/http.js';
-import type { RequestSpec } from '../request/schema.js';
-import { compileTemplate } from '../request/template.js';
-import { tlsOptions } from '../request/tls.js';
-import { OpError, type ClientContext, type PatternClient } from '../types.js';
+import { connectJsonClient } from '../../toolkit/json-client.js';
+import { resolveEnv } from '../../toolkit/request/env.js';
+import { expectChecker, requestHeaders } from '../../toolkit/request/http.js';
+import type { RequestSpec } from '../../plan/request.js';
+import { compileTemplate } from '../../toolkit/request/template.js';
+import { tlsOptions } from '../../toolkit/request/tls.js';
+import { OpError, type ClientContext, type PatternClient } from '../../toolkit/contract.js';
 import { echoQuery } from './documents.js';
 import type { GraphqlOptions, Selection } from './index.js';
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { requestPattern } from '../lazy.js';
+import { requestPattern } from '../../toolkit/lazy.js';
 
 export const selections = ['full', 'narrow'] as const;
 export type Selection = (typeof selections)[number];

@@ -2,9 +2,9 @@ import { parse, validate, type DocumentNode, type GraphQLError } from 'graphql';
 import { createHandler } from 'graphql-http/lib/use/http';
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import type { EchoRecord } from '../../message.js';
-import { ServiceDelay } from '../delay.js';
-import { serveHttp } from '../net-util.js';
-import type { RunningServer, ServerContext } from '../types.js';
+import { ServiceDelay } from '../../toolkit/delay.js';
+import { serveHttp } from '../../toolkit/net-util.js';
+import type { RunningServer, ServerContext } from '../../toolkit/contract.js';
 import type { GraphqlOptions } from './index.js';
 import { echoSchema } from './schema.js';
 

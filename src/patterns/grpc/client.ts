@@ -12,8 +12,14 @@ import {
   type StatusObject,
 } from '@grpc/grpc-js';
 import type { EchoRecord } from '../../message.js';
-import { PendingQueue, type PendingOp } from '../pending.js';
-import { OpError, toOpError, type ClientContext, type ErrorKind, type PatternClient } from '../types.js';
+import { PendingQueue, type PendingOp } from '../../toolkit/pending.js';
+import {
+  OpError,
+  toOpError,
+  type ClientContext,
+  type ErrorKind,
+  type PatternClient,
+} from '../../toolkit/contract.js';
 import type { GrpcOptions } from './index.js';
 import {
   bidiStreamPath,

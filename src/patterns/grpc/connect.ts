@@ -1,4 +1,4 @@
-import { OpError, type ClientContext, type PatternClient } from '../types.js';
+import { OpError, type ClientContext, type PatternClient } from '../../toolkit/contract.js';
 import type { GrpcOptions } from './index.js';
 
 /**
@@ -24,7 +24,7 @@ async function explained(
   ctx: ClientContext<GrpcOptions>,
   open: (ctx: ClientContext<GrpcOptions>) => Promise<PatternClient>,
 ): Promise<PatternClient> {
-  const { explainingNotHttp2, whyNotHttp2 } = await import('../not-http2.js');
+  const { explainingNotHttp2, whyNotHttp2 } = await import('../../toolkit/not-http2.js');
   try {
     return explainingNotHttp2(await open(ctx), ctx.url);
   } catch (err) {

@@ -1,9 +1,9 @@
 import { connect as netConnect, type Socket } from 'node:net';
 import type { EchoRecord } from '../../message.js';
-import { PendingQueue, type PendingOp } from '../pending.js';
-import { OpError, toOpError, type ClientContext, type PatternClient } from '../types.js';
+import { PendingQueue, type PendingOp } from '../../toolkit/pending.js';
+import { OpError, toOpError, type ClientContext, type PatternClient } from '../../toolkit/contract.js';
 import { encodeHeaderBlock, HpackDecoder, HpackError, type HeaderSink } from './hpack.js';
-import { notHttp2Answer } from '../not-http2.js';
+import { notHttp2Answer } from '../../toolkit/not-http2.js';
 import type { GrpcOptions } from './index.js';
 import { echoCodec, grpcEchoProblem, unaryPath, varintBytes } from './proto.js';
 

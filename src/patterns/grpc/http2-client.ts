@@ -6,9 +6,9 @@ import http2, {
 } from 'node:http2';
 import net from 'node:net';
 import type { EchoRecord } from '../../message.js';
-import { openHttp2Session } from '../http2-session.js';
-import { PendingQueue, type PendingOp } from '../pending.js';
-import { OpError, toOpError, type ClientContext, type PatternClient } from '../types.js';
+import { openHttp2Session } from '../../toolkit/http2-session.js';
+import { PendingQueue, type PendingOp } from '../../toolkit/pending.js';
+import { OpError, toOpError, type ClientContext, type PatternClient } from '../../toolkit/contract.js';
 import type { GrpcOptions } from './index.js';
 import { echoCodec, grpcEchoProblem, unaryPath, varintBytes } from './proto.js';
 

@@ -9,11 +9,11 @@ import {
   type ServiceError,
   type StatusObject,
 } from '@grpc/grpc-js';
-import { resolveEnv } from '../request/env.js';
-import { requestHeaders } from '../request/http.js';
-import type { RequestSpec } from '../request/schema.js';
-import { tlsOptions } from '../request/tls.js';
-import { OpError, toOpError, type ClientContext, type PatternClient } from '../types.js';
+import { resolveEnv } from '../../toolkit/request/env.js';
+import { requestHeaders } from '../../toolkit/request/http.js';
+import type { RequestSpec } from '../../plan/request.js';
+import { tlsOptions } from '../../toolkit/request/tls.js';
+import { OpError, toOpError, type ClientContext, type PatternClient } from '../../toolkit/contract.js';
 import { ChannelCalls, clientChannelOptions, errorKindOf, identity, ready } from './client.js';
 import type { GrpcOptions } from './index.js';
 import { findMethod, loadProtoRoot, messageEncoder, type OwnMethod } from './own-proto.js';

@@ -2,10 +2,10 @@ import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { existsSync } from 'node:fs';
 import protobuf from 'protobufjs';
 import { CommbenchError } from '../../errors.js';
-import { readRequestFile } from '../request/http.js';
-import type { RequestSpec } from '../request/schema.js';
-import { compileTemplate } from '../request/template.js';
-import { resolveEnv } from '../request/env.js';
+import { readRequestFile } from '../../toolkit/request/http.js';
+import type { RequestSpec } from '../../plan/request.js';
+import { compileTemplate } from '../../toolkit/request/template.js';
+import { resolveEnv } from '../../toolkit/request/env.js';
 
 /** The user's RPC, resolved from a .proto file or server reflection. */
 export interface OwnMethod {

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import protobuf from 'protobufjs';
 import { recordsEqual, type EchoRecord } from '../../message.js';
-import { OpError } from '../types.js';
+import { OpError } from '../../toolkit/contract.js';
 import { packageRoot } from '../../paths.js';
 
 /** Full method paths of commbench.echo.v1.Echo (proto/echo.proto). */

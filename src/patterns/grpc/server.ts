@@ -1,4 +1,4 @@
-import { ServiceDelay } from '../delay.js';
+import { ServiceDelay } from '../../toolkit/delay.js';
 import {
   Server,
   ServerCredentials,
@@ -9,8 +9,8 @@ import {
   type ServerWritableStream,
   type ServiceDefinition,
 } from '@grpc/grpc-js';
-import { urlOf } from '../net-util.js';
-import type { RunningServer, ServerContext } from '../types.js';
+import { urlOf } from '../../toolkit/net-util.js';
+import type { RunningServer, ServerContext } from '../../toolkit/contract.js';
 import type { GrpcOptions } from './index.js';
 import {
   bidiStreamPath,

@@ -1,10 +1,10 @@
 import type { Socket } from 'node:net';
 import type { EchoRecord } from '../../message.js';
-import { ServiceDelay } from '../delay.js';
+import { ServiceDelay } from '../../toolkit/delay.js';
 import { echoCodec } from '../grpc/proto.js';
-import { connectSocket } from '../net-util.js';
-import { PendingQueue, recordProblem, type PendingOp } from '../pending.js';
-import { OpError, type ClientContext, type PatternClient } from '../types.js';
+import { connectSocket } from '../../toolkit/net-util.js';
+import { PendingQueue, recordProblem, type PendingOp } from '../../toolkit/pending.js';
+import { OpError, type ClientContext, type PatternClient } from '../../toolkit/contract.js';
 import type { InprocOptions } from './index.js';
 import type { InprocSettings } from './server.js';
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { requestPattern } from '../lazy.js';
+import { requestPattern } from '../../toolkit/lazy.js';
 
 /** Options of the `inproc` pattern (scenario `options:`). */
 export const inprocOptions = z.strictObject({

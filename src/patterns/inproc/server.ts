@@ -1,6 +1,6 @@
 import { createServer } from 'node:net';
-import { openConnections, serve } from '../net-util.js';
-import type { RunningServer, ServerContext } from '../types.js';
+import { openConnections, serve } from '../../toolkit/net-util.js';
+import type { RunningServer, ServerContext } from '../../toolkit/contract.js';
 import type { InprocOptions } from './index.js';
 
 /** What the placeholder tells every client on connect (one JSON line). */

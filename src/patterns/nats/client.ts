@@ -1,7 +1,7 @@
 import { connect as natsConnect, type NatsConnection } from 'nats';
-import { runConsumer, splitEndpoint, type OpenConsumer } from '../queue/consumer.js';
+import { runConsumer, splitEndpoint, type OpenConsumer } from '../../toolkit/queue/consumer.js';
 import type { EchoRecord } from '../../message.js';
-import { replyProblem } from '../queue/records.js';
+import { replyProblem } from '../../toolkit/queue/records.js';
 import {
   OpError,
   toOpError,
@@ -9,7 +9,7 @@ import {
   type PatternClient,
   type SubscriberContext,
   type Subscription,
-} from '../types.js';
+} from '../../toolkit/contract.js';
 import type { NatsOptions } from './index.js';
 
 export const subjects = (endpoint: string): { topic: string; rpc: string } => ({

@@ -1,6 +1,6 @@
-import { ServiceDelay } from '../delay.js';
-import { startQueueServer } from '../queue/server.js';
-import type { RunningServer, ServerContext } from '../types.js';
+import { ServiceDelay } from '../../toolkit/delay.js';
+import { startQueueServer } from '../../toolkit/queue/server.js';
+import type { RunningServer, ServerContext } from '../../toolkit/contract.js';
 import { openNats, subjects } from './client.js';
 import type { NatsOptions } from './index.js';
 

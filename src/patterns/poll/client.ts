@@ -1,6 +1,6 @@
 import { Client } from 'undici';
 import type { EchoRecord } from '../../message.js';
-import { OpError, toOpError, type SubscriberContext, type Subscription } from '../types.js';
+import { OpError, toOpError, type SubscriberContext, type Subscription } from '../../toolkit/contract.js';
 import type { PollOptions } from './index.js';
 export { connectPublisher as connect } from '../sse/publisher.js';
 

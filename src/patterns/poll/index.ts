@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { PositiveDuration } from '../../units.js';
-import { pushPattern } from '../lazy.js';
+import { pushPattern } from '../../toolkit/lazy.js';
 
 /** Options of the `poll` pattern (scenario `options:`); the server and the subscribers read the same. */
 export const pollOptions = z.strictObject({

@@ -1,8 +1,8 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
-import { ServiceDelay } from '../delay.js';
-import { readBody, serveHttp } from '../net-util.js';
+import { ServiceDelay } from '../../toolkit/delay.js';
+import { readBody, serveHttp } from '../../toolkit/net-util.js';
 import { ackOf } from '../sse/publisher.js';
-import type { RunningServer, ServerContext } from '../types.js';
+import type { RunningServer, ServerContext } from '../../toolkit/contract.js';
 import { seqOf } from '../websocket/server.js';
 import type { PollOptions } from './index.js';
 

@@ -1,7 +1,12 @@
 import { connectPublisher } from '../sse/publisher.js';
 import { subscribe as subscribeSse } from '../sse/client.js';
 import { sseOptions } from '../sse/index.js';
-import type { ClientContext, PatternClient, SubscriberContext, Subscription } from '../types.js';
+import type {
+  ClientContext,
+  PatternClient,
+  SubscriberContext,
+  Subscription,
+} from '../../toolkit/contract.js';
 import { connectWebSocket, subscribeWebSocket } from '../websocket/client.js';
 import type { PushProxyOptions } from './index.js';
 

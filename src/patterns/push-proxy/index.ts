@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { pushPattern } from '../lazy.js';
+import { pushPattern } from '../../toolkit/lazy.js';
 
 /** Options of the `push-proxy` pattern (scenario `options:`); the server and the clients read the same. */
 export const pushProxyOptions = z.strictObject({

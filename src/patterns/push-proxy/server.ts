@@ -1,7 +1,7 @@
 import { startNginx } from '../../hops/nginx.js';
 import { sseOptions } from '../sse/index.js';
 import { startServer as startSseServer } from '../sse/server.js';
-import type { RunningServer, ServerContext } from '../types.js';
+import type { RunningServer, ServerContext } from '../../toolkit/contract.js';
 import { startServer as startWebSocketServer } from '../websocket/server.js';
 import type { PushProxyOptions } from './index.js';
 

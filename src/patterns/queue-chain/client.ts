@@ -1,8 +1,13 @@
-import { splitEndpoint } from '../queue/consumer.js';
-import { parseRecord } from '../queue/records.js';
+import { splitEndpoint } from '../../toolkit/queue/consumer.js';
+import { parseRecord } from '../../toolkit/queue/records.js';
 import { outageOf } from '../../hops/fail.js';
 import { connectConfirmPublisher, openChannel, openConnection } from '../amqp/connection.js';
-import type { ClientContext, PatternClient, SubscriberContext, Subscription } from '../types.js';
+import type {
+  ClientContext,
+  PatternClient,
+  SubscriberContext,
+  Subscription,
+} from '../../toolkit/contract.js';
 import { consumeWithOutage, stageQueue } from './consume.js';
 import type { QueueChainOptions } from './index.js';
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { failHopOption } from '../../hops/fail.js';
-import { pushPattern } from '../lazy.js';
+import { pushPattern } from '../../toolkit/lazy.js';
 
 /** Options of the `queue-chain` pattern (scenario `options:`). */
 export const queueChainOptions = z

@@ -2,8 +2,8 @@ import type { ChannelModel } from 'amqplib';
 import { openConnection } from '../amqp/connection.js';
 import { outageOf } from '../../hops/fail.js';
 import { forkHop, stopAll, type HopProcess } from '../../hops/process.js';
-import { startQueueServer } from '../queue/server.js';
-import type { RunningServer, ServerContext } from '../types.js';
+import { startQueueServer } from '../../toolkit/queue/server.js';
+import type { RunningServer, ServerContext } from '../../toolkit/contract.js';
 import { stageQueue } from './consume.js';
 import type { QueueChainOptions } from './index.js';
 

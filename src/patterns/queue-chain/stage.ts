@@ -1,8 +1,8 @@
 import type { ConsumeMessage } from 'amqplib';
 import { openConfirmChannel } from '../amqp/connection.js';
-import { ServiceDelay } from '../delay.js';
+import { ServiceDelay } from '../../toolkit/delay.js';
 import type { HopConfig } from '../../hops/process.js';
-import type { RunningServer } from '../types.js';
+import type { RunningServer } from '../../toolkit/contract.js';
 import { consumeWithOutage } from './consume.js';
 
 type StageConfig = Extract<HopConfig, { kind: 'queue-stage' }>;

@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
 import { Redis } from 'ioredis';
-import { runConsumer, splitEndpoint } from '../queue/consumer.js';
+import { runConsumer, splitEndpoint } from '../../toolkit/queue/consumer.js';
 import type { EchoRecord } from '../../message.js';
 import {
   OpError,
@@ -10,7 +10,7 @@ import {
   type PatternClient,
   type SubscriberContext,
   type Subscription,
-} from '../types.js';
+} from '../../toolkit/contract.js';
 import type { RedisStreamsOptions } from './index.js';
 
 export const workGroup = 'workers';

@@ -1,5 +1,5 @@
-import { startQueueServer } from '../queue/server.js';
-import type { RunningServer, ServerContext } from '../types.js';
+import { startQueueServer } from '../../toolkit/queue/server.js';
+import type { RunningServer, ServerContext } from '../../toolkit/contract.js';
 import { openRedis, streamKey, workGroup } from './client.js';
 import type { RedisStreamsOptions } from './index.js';
 

@@ -8,12 +8,12 @@ import {
 import { connect as netConnect } from 'node:net';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import type { EchoRecord } from '../../message.js';
-import { prepareHttpRequest, type HttpRequest } from '../request/http.js';
-import { tlsOptions, tlsProblem } from '../request/tls.js';
-import { openHttp2Session } from '../http2-session.js';
-import { explainingNotHttp2, whyNotHttp2 } from '../not-http2.js';
-import { PendingQueue, type PendingOp } from '../pending.js';
-import { OpError, toOpError, type ClientContext, type PatternClient } from '../types.js';
+import { prepareHttpRequest, type HttpRequest } from '../../toolkit/request/http.js';
+import { tlsOptions, tlsProblem } from '../../toolkit/request/tls.js';
+import { openHttp2Session } from '../../toolkit/http2-session.js';
+import { explainingNotHttp2, whyNotHttp2 } from '../../toolkit/not-http2.js';
+import { PendingQueue, type PendingOp } from '../../toolkit/pending.js';
+import { OpError, toOpError, type ClientContext, type PatternClient } from '../../toolkit/contract.js';
 import { jsonEchoProblem } from '../rest/json-echo.js';
 import type { RestH2Options } from './index.js';
 

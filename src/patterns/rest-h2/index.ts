@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { requestPattern } from '../lazy.js';
+import { requestPattern } from '../../toolkit/lazy.js';
 
 /** Options of the `rest-h2` pattern (scenario `options:`); the server and the client read the same. */
 export const restH2Options = z.strictObject({

@@ -9,9 +9,9 @@ import {
   type ServerHttp2Stream,
   type Settings,
 } from 'node:http2';
-import { ServiceDelay } from '../delay.js';
-import { listen, readJsonBody, urlOf } from '../net-util.js';
-import type { RunningServer, ServerContext } from '../types.js';
+import { ServiceDelay } from '../../toolkit/delay.js';
+import { listen, readJsonBody, urlOf } from '../../toolkit/net-util.js';
+import type { RunningServer, ServerContext } from '../../toolkit/contract.js';
 import type { Socket } from 'node:net';
 import { selfSigned } from './cert.js';
 import type { RestH2Options } from './index.js';

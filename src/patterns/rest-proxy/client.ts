@@ -1,5 +1,5 @@
 import { connectRest } from '../rest/client.js';
-import type { ClientContext, PatternClient } from '../types.js';
+import type { ClientContext, PatternClient } from '../../toolkit/contract.js';
 import type { RestProxyOptions } from './index.js';
 
 /** rest's undici client, through the proxies to the rest server's /echo. */

@@ -1,7 +1,7 @@
 import { startNginx } from '../../hops/nginx.js';
 import { forkHop, stopAll, type HopProcess } from '../../hops/process.js';
 import { startServer as startRestServer } from '../rest/server.js';
-import type { RunningServer, ServerContext } from '../types.js';
+import type { RunningServer, ServerContext } from '../../toolkit/contract.js';
 import type { RestProxyOptions } from './index.js';
 
 /** The rest echo here, then the proxies from the one nearest the echo to the one the client reaches. */

@@ -1,7 +1,7 @@
-import { connectJsonClient } from '../json-client.js';
-import { prepareHttpRequest } from '../request/http.js';
-import { tlsOptions } from '../request/tls.js';
-import type { ClientContext, PatternClient } from '../types.js';
+import { connectJsonClient } from '../../toolkit/json-client.js';
+import { prepareHttpRequest } from '../../toolkit/request/http.js';
+import { tlsOptions } from '../../toolkit/request/tls.js';
+import type { ClientContext, PatternClient } from '../../toolkit/contract.js';
 import { jsonEchoProblem } from './json-echo.js';
 import type { RestOptions } from './index.js';
 

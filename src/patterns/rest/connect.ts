@@ -1,4 +1,4 @@
-import type { ClientContext, PatternClient } from '../types.js';
+import type { ClientContext, PatternClient } from '../../toolkit/contract.js';
 import { restClientOf, type RestOptions } from './index.js';
 
 /** The rest pattern's client: the lean node:net one (net-client.ts) or undici (client.ts), loaded on first use. */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { requestPattern } from '../lazy.js';
+import { requestPattern } from '../../toolkit/lazy.js';
 
 /** Options of the `rest` pattern (scenario `options:`); the server and the client read the same. */
 export const restOptions = z.strictObject({
@@ -28,7 +28,7 @@ export function restClientOf(options: RestOptions, ctx: { url: URL; request?: un
  * node:net client (net-client.ts) by default, or one undici `Client` per connection
  * (`client: undici`), both pipelining inFlight requests. Payload bytes = request and response
  * bodies. With a `request` block (scenario `request:`) it sends the user's own request to the
- * target URL with undici, judged by `expect` (src/patterns/request/).
+ * target URL with undici, judged by `expect` (src/toolkit/request/).
  */
 const server = () => import('./server.js');
 const client = () => import('./connect.js');

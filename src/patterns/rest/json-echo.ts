@@ -1,6 +1,6 @@
 import { recordsEqual, type EchoRecord } from '../../message.js';
-import { echoExpect, statusError } from '../request/http.js';
-import { OpError } from '../types.js';
+import { echoExpect, statusError } from '../../toolkit/request/http.js';
+import { OpError } from '../../toolkit/contract.js';
 
 /**
  * Checks the answer of commbench's own JSON echo servers to `msg`: status 200 (else the problem

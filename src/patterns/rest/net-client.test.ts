@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { maxResponseBytes } from '../types.js';
+import { maxResponseBytes } from '../../toolkit/contract.js';
 import { ResponseParser } from './net-client.js';
 
 interface Seen {

@@ -1,7 +1,7 @@
 import { CommbenchError } from '../../errors.js';
 import { connect as netConnect, type Socket } from 'node:net';
 import type { EchoRecord } from '../../message.js';
-import { PendingQueue, type PendingOp } from '../pending.js';
+import { PendingQueue, type PendingOp } from '../../toolkit/pending.js';
 import {
   maxResponseBytes,
   OpError,
@@ -9,7 +9,7 @@ import {
   toOpError,
   type ClientContext,
   type PatternClient,
-} from '../types.js';
+} from '../../toolkit/contract.js';
 import type { RestOptions } from './index.js';
 import { jsonEchoProblem } from './json-echo.js';
 

@@ -1,7 +1,7 @@
-import { ServiceDelay } from '../delay.js';
+import { ServiceDelay } from '../../toolkit/delay.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { readJsonBody, serveHttp } from '../net-util.js';
-import type { RunningServer, ServerContext } from '../types.js';
+import { readJsonBody, serveHttp } from '../../toolkit/net-util.js';
+import type { RunningServer, ServerContext } from '../../toolkit/contract.js';
 import type { RestOptions } from './index.js';
 
 export async function startServer(ctx: ServerContext<RestOptions>): Promise<RunningServer> {

@@ -7,7 +7,7 @@ import {
   OpError,
   type SubscriberContext,
   type Subscription,
-} from '../types.js';
+} from '../../toolkit/contract.js';
 import type { SseOptions } from './index.js';
 export { connectPublisher as connect } from './publisher.js';
 

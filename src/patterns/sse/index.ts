@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { Duration } from '../../units.js';
-import { pushPattern } from '../lazy.js';
+import { pushPattern } from '../../toolkit/lazy.js';
 
 /** Options of the `sse` pattern (scenario `options:`); the server reads them (clients follow the server). */
 export const sseOptions = z.strictObject({

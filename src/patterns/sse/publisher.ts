@@ -1,5 +1,5 @@
-import { connectJsonClient } from '../json-client.js';
-import { OpError, type ClientContext, type PatternClient } from '../types.js';
+import { connectJsonClient } from '../../toolkit/json-client.js';
+import { OpError, type ClientContext, type PatternClient } from '../../toolkit/contract.js';
 
 const headers = { 'content-type': 'application/json' };
 

@@ -1,7 +1,7 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
-import { ServiceDelay } from '../delay.js';
-import { readBody, serveHttp } from '../net-util.js';
-import type { RunningServer, ServerContext } from '../types.js';
+import { ServiceDelay } from '../../toolkit/delay.js';
+import { readBody, serveHttp } from '../../toolkit/net-util.js';
+import type { RunningServer, ServerContext } from '../../toolkit/contract.js';
 import { seqOf } from '../websocket/server.js';
 import type { SseOptions } from './index.js';
 import { ackOf } from './publisher.js';

@@ -1,8 +1,8 @@
 import type { Socket } from 'node:net';
-import { connectSocket } from '../net-util.js';
-import { InOrderClient, jsonEchoProblem } from '../pending.js';
-import { OpError, toOpError, type ClientContext, type PatternClient } from '../types.js';
-import { SeqTemplateEncoder } from '../seq-template.js';
+import { connectSocket } from '../../toolkit/net-util.js';
+import { InOrderClient, jsonEchoProblem } from '../../toolkit/pending.js';
+import { OpError, toOpError, type ClientContext, type PatternClient } from '../../toolkit/contract.js';
+import { SeqTemplateEncoder } from '../../toolkit/seq-template.js';
 import { encodeFrame, FrameReader, headerBytes } from './framing.js';
 import type { TcpOptions } from './index.js';
 

@@ -1,9 +1,9 @@
-import { ServiceDelay } from '../delay.js';
+import { ServiceDelay } from '../../toolkit/delay.js';
 import { createServer } from 'node:net';
-import type { RunningServer, ServerContext } from '../types.js';
+import type { RunningServer, ServerContext } from '../../toolkit/contract.js';
 import { FrameReader } from './framing.js';
 import type { TcpOptions } from './index.js';
-import { openConnections, serve } from '../net-util.js';
+import { openConnections, serve } from '../../toolkit/net-util.js';
 
 export async function startServer(ctx: ServerContext<TcpOptions>): Promise<RunningServer> {
   const delay = new ServiceDelay(ctx.delayMs);

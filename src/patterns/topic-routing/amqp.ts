@@ -1,14 +1,14 @@
 import type { Channel, ConsumeMessage } from 'amqplib';
-import { runConsumer, splitEndpoint, type Incoming } from '../queue/consumer.js';
+import { runConsumer, splitEndpoint, type Incoming } from '../../toolkit/queue/consumer.js';
 import { amqpConsumer, connectConfirmPublisher, openChannel, openConnection } from '../amqp/connection.js';
-import { startQueueServer } from '../queue/server.js';
+import { startQueueServer } from '../../toolkit/queue/server.js';
 import type {
   ClientContext,
   PatternClient,
   RunningServer,
   SubscriberContext,
   Subscription,
-} from '../types.js';
+} from '../../toolkit/contract.js';
 import { patternOf, topicOf, type TopicRoutingOptions } from './index.js';
 
 const exchangeOf = (endpoint: string): string => `${endpoint}.topics`;

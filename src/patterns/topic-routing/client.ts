@@ -1,4 +1,9 @@
-import type { ClientContext, PatternClient, SubscriberContext, Subscription } from '../types.js';
+import type {
+  ClientContext,
+  PatternClient,
+  SubscriberContext,
+  Subscription,
+} from '../../toolkit/contract.js';
 import type { TopicRoutingOptions } from './index.js';
 
 /** The chosen broker's publisher and consumers: NATS subjects or a RabbitMQ topic exchange. */

@@ -1,6 +1,11 @@
-import { runConsumer, splitEndpoint } from '../queue/consumer.js';
+import { runConsumer, splitEndpoint } from '../../toolkit/queue/consumer.js';
 import { natsClient, natsConsumer } from '../nats/client.js';
-import type { ClientContext, PatternClient, SubscriberContext, Subscription } from '../types.js';
+import type {
+  ClientContext,
+  PatternClient,
+  SubscriberContext,
+  Subscription,
+} from '../../toolkit/contract.js';
 import { patternOf, topicOf, type TopicRoutingOptions } from './index.js';
 
 /** The publisher: each record to its topic's subject, then flush. */

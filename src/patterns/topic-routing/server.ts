@@ -1,6 +1,6 @@
 import { startServer as startNatsServer } from '../nats/server.js';
 import { natsOptions } from '../nats/index.js';
-import type { RunningServer, ServerContext } from '../types.js';
+import type { RunningServer, ServerContext } from '../../toolkit/contract.js';
 import type { TopicRoutingOptions } from './index.js';
 
 /**

@@ -1,6 +1,6 @@
 import { WebSocket, type RawData } from 'ws';
 import type { EchoRecord } from '../../message.js';
-import { InOrderClient, jsonEchoProblem } from '../pending.js';
+import { InOrderClient, jsonEchoProblem } from '../../toolkit/pending.js';
 import {
   OpError,
   toOpError,
@@ -8,7 +8,7 @@ import {
   type PatternClient,
   type SubscriberContext,
   type Subscription,
-} from '../types.js';
+} from '../../toolkit/contract.js';
 import type { WebSocketOptions } from './index.js';
 import { reconnecting, type Connection } from './reconnect.js';
 import { maxMessageBytes } from './server.js';

@@ -1,4 +1,9 @@
-import type { ClientContext, PatternClient, SubscriberContext, Subscription } from '../types.js';
+import type {
+  ClientContext,
+  PatternClient,
+  SubscriberContext,
+  Subscription,
+} from '../../toolkit/contract.js';
 import type { WebSocketOptions } from './index.js';
 
 /**

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { Duration } from '../../units.js';
-import { pushPattern } from '../lazy.js';
+import { pushPattern } from '../../toolkit/lazy.js';
 
 /** Options of the `websocket` pattern (scenario `options:`); the server and the clients read the same. */
 export const websocketOptions = z.strictObject({

@@ -1,9 +1,9 @@
 import { createHash, randomBytes, randomFillSync } from 'node:crypto';
 import type { Socket } from 'node:net';
-import { connectSocket } from '../net-util.js';
-import { InOrderClient, jsonEchoProblem } from '../pending.js';
-import { SeqTemplateEncoder } from '../seq-template.js';
-import { OpError, toOpError, type ClientContext, type PatternClient } from '../types.js';
+import { connectSocket } from '../../toolkit/net-util.js';
+import { InOrderClient, jsonEchoProblem } from '../../toolkit/pending.js';
+import { SeqTemplateEncoder } from '../../toolkit/seq-template.js';
+import { OpError, toOpError, type ClientContext, type PatternClient } from '../../toolkit/contract.js';
 import { reconnecting, type Connection } from './reconnect.js';
 import type { WebSocketOptions } from './index.js';
 import { maxMessageBytes } from './server.js';

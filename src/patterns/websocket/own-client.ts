@@ -1,11 +1,11 @@
 import { WebSocket, type RawData } from 'ws';
-import { resolveEnv } from '../request/env.js';
-import { readRequestFile, requestHeaders, statusProblem } from '../request/http.js';
-import type { RequestSpec } from '../request/schema.js';
-import { compileTemplate } from '../request/template.js';
-import { tlsOptions, tlsProblem } from '../request/tls.js';
-import { PendingQueue, type PendingOp } from '../pending.js';
-import { OpError, toOpError, type ClientContext, type PatternClient } from '../types.js';
+import { resolveEnv } from '../../toolkit/request/env.js';
+import { readRequestFile, requestHeaders, statusProblem } from '../../toolkit/request/http.js';
+import type { RequestSpec } from '../../plan/request.js';
+import { compileTemplate } from '../../toolkit/request/template.js';
+import { tlsOptions, tlsProblem } from '../../toolkit/request/tls.js';
+import { PendingQueue, type PendingOp } from '../../toolkit/pending.js';
+import { OpError, toOpError, type ClientContext, type PatternClient } from '../../toolkit/contract.js';
 import { failOnClose } from './client.js';
 import type { WebSocketOptions } from './index.js';
 

@@ -1,4 +1,4 @@
-import { OpError, type PatternClient } from '../types.js';
+import { OpError, type PatternClient } from '../../toolkit/contract.js';
 
 /** One open connection: its client, and when its socket has closed. */
 export interface Connection {

@@ -1,8 +1,8 @@
 import { createServer, type Server as HttpServer } from 'node:http';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
-import { ServiceDelay } from '../delay.js';
-import { serve } from '../net-util.js';
-import type { RunningServer, ServerContext } from '../types.js';
+import { ServiceDelay } from '../../toolkit/delay.js';
+import { serve } from '../../toolkit/net-util.js';
+import type { RunningServer, ServerContext } from '../../toolkit/contract.js';
 import type { WebSocketOptions } from './index.js';
 
 /** Largest message either end accepts, bytes. */

@@ -1,5 +1,10 @@
 import { connectWebSocket, subscribeWebSocket } from '../websocket/client.js';
-import type { ClientContext, PatternClient, SubscriberContext, Subscription } from '../types.js';
+import type {
+  ClientContext,
+  PatternClient,
+  SubscriberContext,
+  Subscription,
+} from '../../toolkit/contract.js';
 import type { WsBackplaneOptions } from './index.js';
 
 /** Every node's URL, from the server URL's `?nodes=` list (node 1 first); just the URL without one. */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { pushPattern } from '../lazy.js';
+import { pushPattern } from '../../toolkit/lazy.js';
 
 export const backplanes = ['none', 'redis', 'nats'] as const;
 export type Backplane = (typeof backplanes)[number];

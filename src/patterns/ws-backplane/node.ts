@@ -1,6 +1,6 @@
 import type { WebSocket } from 'ws';
-import { ServiceDelay } from '../delay.js';
-import type { RunningServer } from '../types.js';
+import { ServiceDelay } from '../../toolkit/delay.js';
+import type { RunningServer } from '../../toolkit/contract.js';
 import { broadcast, createWsServer, routePubSub, serveWs } from '../websocket/server.js';
 import type { Backplane } from './index.js';
 

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { brokerForServer, type ServerBroker } from '../../brokers/run.js';
 import { forkHop, stopAll, type HopProcess } from '../../hops/process.js';
-import type { HelperProcess, RunningServer, ServerContext } from '../types.js';
+import type { HelperProcess, RunningServer, ServerContext } from '../../toolkit/contract.js';
 import type { WsBackplaneOptions } from './index.js';
 import { startWsNode, type WsNodeConfig } from './node.js';
 

@@ -1,5 +1,5 @@
 import { isAbsolute, resolve } from 'node:path';
-import type { RequestSpec } from './schema.js';
+import type { RequestSpec } from '../../plan/request.js';
 
 /** `request` with every file it names made absolute against `baseDir` (the scenario file's folder). */
 export function resolveRequestPaths(request: RequestSpec, baseDir: string): RequestSpec {

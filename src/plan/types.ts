@@ -1,7 +1,7 @@
 import type { MessageShape } from '../message.js';
 import type { LoadSpec } from '../engine/load/registry.js';
 import type { LoadInfo } from '../engine/load/types.js';
-import type { RequestSpec } from '../patterns/request/schema.js';
+import type { RequestSpec } from './request.js';
 
 /**
  * How operations are scheduled: one load model's resolved spec (src/engine/load/<model>.ts, listed

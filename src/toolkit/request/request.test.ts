@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { CommbenchError } from '../../errors.js';
 import { redactSecrets, requestSecrets, resolveEnv } from './env.js';
 import { expectChecker, requestHeaders } from './http.js';
-import { RequestBlock } from './schema.js';
+import { RequestBlock } from '../../plan/request.js';
 import { compileTemplate, roundRobin } from './template.js';
 
 describe('request templates', () => {

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { BrokerKind } from '../../brokers/kinds.js';
 import { brokerForServer } from '../../brokers/run.js';
-import type { HelperProcess, RunningServer } from '../types.js';
+import type { HelperProcess, RunningServer } from '../contract.js';
 
 /** What a queue pattern's server set up on the broker. */
 export interface QueueSetup {

@@ -2,7 +2,7 @@ import type { ZodType } from 'zod';
 import type { EchoRecord } from '../message.js';
 import { errnoKind } from '../errors.js';
 import type { ErrorKind } from '../result/types.js';
-import type { RequestSpec } from './request/schema.js';
+import type { RequestSpec } from '../plan/request.js';
 
 /**
  * What the catalogue (src/patterns/registry.ts) tells of a pattern without loading any of its code:

@@ -1,5 +1,5 @@
 import { connect, type ClientHttp2Session, type SecureClientSessionOptions } from 'node:http2';
-import { OpError, type ClientContext } from './types.js';
+import { OpError, type ClientContext } from './contract.js';
 
 /**
  * Opens an HTTP/2 session to `origin` (`options.createConnection` makes its socket) and resolves

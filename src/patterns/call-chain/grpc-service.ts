@@ -8,15 +8,20 @@ import {
   type ServerUnaryCall,
   type ServiceDefinition,
 } from '@grpc/grpc-js';
-import { ServiceDelay } from '../patterns/delay.js';
-import { echoCodec, unaryPath, type DecodedRecord } from '../patterns/grpc/proto.js';
-import { clientChannelOptions, metadataString } from '../patterns/grpc/client.js';
-import { bindInsecure, echoService, shutdown } from '../patterns/grpc/server.js';
-import { urlOf } from '../patterns/net-util.js';
-import type { RunningServer } from '../patterns/types.js';
-import { OutageClock } from './fail.js';
-import type { ServiceConfig } from './rest-service.js';
-import { childTraceparent, parseTraceparent, traceparentHeader, traceresponseHeader } from './trace.js';
+import { ServiceDelay } from '../../toolkit/delay.js';
+import { echoCodec, unaryPath, type DecodedRecord } from '../grpc/proto.js';
+import { clientChannelOptions, metadataString } from '../grpc/client.js';
+import { bindInsecure, echoService, shutdown } from '../grpc/server.js';
+import { urlOf } from '../../toolkit/net-util.js';
+import type { RunningServer } from '../../toolkit/contract.js';
+import { OutageClock } from '../../hops/fail.js';
+import type { ServiceConfig } from '../../hops/rest-service.js';
+import {
+  childTraceparent,
+  parseTraceparent,
+  traceparentHeader,
+  traceresponseHeader,
+} from '../../hops/trace.js';
 
 /** commbench.echo.v1.Echo/Unary only (the chain's services are unary). */
 export function unaryService(): ServiceDefinition {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { z } from 'zod';
 import { deliveriesOfMode, pushPattern, requestPattern } from './lazy.js';
-import { loadPattern, patternInfo, patternNames } from './registry.js';
+import { loadPattern, patternInfo, patternNames } from '../patterns/registry.js';
 
 describe('pattern code by convention', () => {
   it('imports server and client modules only when first called', async () => {

@@ -1,5 +1,5 @@
 import type { ZodType } from 'zod';
-import type { PatternCode } from './types.js';
+import type { PatternCode } from './contract.js';
 
 /**
  * `lazy(() => import('./server.js'), 'startServer')`: a function that imports the module on its

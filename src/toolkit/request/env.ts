@@ -1,5 +1,5 @@
 import { CommbenchError } from '../../errors.js';
-import type { RequestSpec } from './schema.js';
+import type { RequestSpec } from '../../plan/request.js';
 
 const envRef = /\$\{ENV:([A-Za-z_][A-Za-z0-9_]*)\}/g;
 

@@ -1,5 +1,5 @@
 import { recordsEqual, type EchoRecord } from '../message.js';
-import { OpError, type ClientContext, type PatternClient } from './types.js';
+import { OpError, type ClientContext, type PatternClient } from './contract.js';
 
 /** An operation a client is waiting on; `deadline` is a `performance.now()` time in ms. */
 export interface PendingOp {

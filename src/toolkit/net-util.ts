@@ -1,7 +1,7 @@
 import { createServer, type RequestListener } from 'node:http';
 import { connect, type AddressInfo, type OnReadOpts, type Server, type Socket } from 'node:net';
 import type { Readable } from 'node:stream';
-import { OpError, toOpError } from './types.js';
+import { OpError, toOpError } from './contract.js';
 
 /** Listens on host:port (0 = any free port); rejects on error (e.g. EADDRINUSE). */
 export function listen(server: Server, host: string, port: number): Promise<AddressInfo> {

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { CommbenchError } from '../../errors.js';
-import { OpError } from '../types.js';
+import { OpError } from '../contract.js';
 import { resolveEnv, resolveEnvDeep } from './env.js';
 import { requestFileProblem } from './preflight.js';
-import type { ExpectSpec, RequestSpec } from './schema.js';
+import type { ExpectSpec, RequestSpec } from '../../plan/request.js';
 import { compileTemplate, roundRobin } from './template.js';
 
 const pathsHint =

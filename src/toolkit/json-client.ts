@@ -10,7 +10,7 @@ import {
   toOpError,
   type ClientContext,
   type PatternClient,
-} from './types.js';
+} from './contract.js';
 
 /** What differs between JSON-over-HTTP/1.1 echo clients (rest, graphql): the request and the check. */
 export interface JsonExchange {

@@ -5,7 +5,7 @@
  * frames client can share it.
  */
 import { connect as netConnect } from 'node:net';
-import { OpError, toOpError, type PatternClient } from './types.js';
+import { OpError, toOpError, type PatternClient } from './contract.js';
 
 /** The HTTP/2 client connection preface and an empty SETTINGS frame (RFC 9113 §3.4). */
 const h2Preface = Buffer.concat([

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { PendingQueue, type PendingOp } from './pending.js';
-import { encodeFrame, FrameReader, maxFrameBytes } from './tcp/framing.js';
-import type { OpError } from './types.js';
+import { encodeFrame, FrameReader, maxFrameBytes } from '../patterns/tcp/framing.js';
+import type { OpError } from './contract.js';
 
 function op(deadline: number, failures: OpError[]): PendingOp {
   return { deadline, settled: false, reject: (err) => failures.push(err) };

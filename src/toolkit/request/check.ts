@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import type { RequestSpec } from './schema.js';
+import type { RequestSpec } from '../../plan/request.js';
 
 type Key = keyof RequestSpec;
 

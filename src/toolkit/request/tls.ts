@@ -1,7 +1,7 @@
 import type { ConnectionOptions } from 'node:tls';
 import { readRequestFile } from './http.js';
-import type { RequestSpec } from './schema.js';
-import { notTlsMessage, notTlsPattern } from '../types.js';
+import type { RequestSpec } from '../../plan/request.js';
+import { notTlsMessage, notTlsPattern } from '../contract.js';
 
 /** node:tls options from `request.tls` (files read once): CA, client cert/key, verification, SNI. */
 export function tlsOptions(request: RequestSpec | undefined): ConnectionOptions {

@@ -5,7 +5,7 @@
  */
 import { accessSync, constants, statSync, type Stats } from 'node:fs';
 import { formatBytes } from '../../units.js';
-import type { RequestSpec } from './schema.js';
+import type { RequestSpec } from '../../plan/request.js';
 
 /** The largest file a request block may name (a body, a body list, a message, a proto, a PEM), bytes. */
 export const maxRequestFileBytes = 64 * 1024 * 1024;

@@ -1,4 +1,4 @@
-import type { SubscriberContext, Subscription } from '../types.js';
+import type { SubscriberContext, Subscription } from '../contract.js';
 import { startedBrokerAt } from '../../brokers/index.js';
 import type { Faults } from './options.js';
 import { parseRecord } from './records.js';

@@ -1,5 +1,5 @@
 import { recordsEqual, type EchoRecord } from '../../message.js';
-import { OpError } from '../types.js';
+import { OpError } from '../contract.js';
 
 /** The record a message's body carries (its JSON), or undefined when the body is not JSON. */
 export function parseRecord(text: string): Partial<EchoRecord> | undefined {
