@@ -94,6 +94,21 @@ export function errnoCode(err: unknown): string | undefined {
   return undefined;
 }
 
+/**
+ * How a failed operation is counted: every error a pattern client reports is one of these.
+ * `rejected`: the server turned the request away for load (HTTP 429 Too Many Requests, 503
+ * Service Unavailable; the sample says its Retry-After) — not a broken server like a 500, which
+ * is `protocol`. 'oversize': the answer was larger than a client reads (`maxResponseBytes`).
+ * Results written before a kind existed lack its key: read it as 0.
+ */
+export const errorKinds = ['timeout', 'connection', 'protocol', 'mismatch', 'rejected', 'oversize'] as const;
+export type ErrorKind = (typeof errorKinds)[number];
+
+/** A count of 0 for every error kind (a kind added later is then never missing). */
+export function noErrors(): Record<ErrorKind, number> {
+  return Object.fromEntries(errorKinds.map((k) => [k, 0])) as Record<ErrorKind, number>;
+}
+
 /** What a failed network operation's errno / library code says about the other side. */
 export type ErrnoKind = 'timeout' | 'connection';
 

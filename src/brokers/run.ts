@@ -7,7 +7,7 @@
  *   (`commbench serve amqp`, tests), starts a throwaway broker of its own.
  */
 import { CommbenchError } from '../errors.js';
-import type { HelperProcess } from '../toolkit/contract.js';
+import type { HelperProcess } from '../proc/usage.js';
 import type { UnmeasuredProcess } from '../result/types.js';
 import {
   brokerEnvVar,

@@ -1,8 +1,23 @@
 import * as hdr from 'hdr-histogram-js';
 import type { Histogram } from 'hdr-histogram-js';
-import type { LatencySummary } from '../result/types.js';
 
 export type { Histogram };
+
+/** A latency distribution's summary as results store it, µs. */
+export interface LatencySummary {
+  readonly count: number;
+  readonly min: number;
+  readonly mean: number;
+  readonly p50: number;
+  readonly p90: number;
+  /** 95th percentile, µs. Absent in results written before it was recorded (readers fall back to `encoded`). */
+  readonly p95?: number;
+  readonly p99: number;
+  readonly p999: number;
+  readonly max: number;
+  /** hdr-histogram-js encodeIntoCompressedBase64; values in µs. */
+  readonly encoded: string;
+}
 
 /** A latency histogram in µs: 3 significant digits, 1 µs … auto-resized (starts at 60 s). */
 export function createHistogram(): Histogram {

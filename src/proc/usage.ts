@@ -1,6 +1,12 @@
 /** CPU, memory and open files of processes, read from Linux's /proc (zeros or undefined elsewhere). */
 import { readdirSync, readFileSync } from 'node:fs';
 
+/** A process a server started to carry its traffic; `role` names it in results, e.g. 'proxy 1 (nginx)'. */
+export interface HelperProcess {
+  readonly role: string;
+  readonly pid: number;
+}
+
 export interface ProcUsage {
   /** User + system CPU time since the process started, µs (10 ms ticks). */
   readonly cpuUs: number;

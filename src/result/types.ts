@@ -1,20 +1,11 @@
 import type { CpuPlacement } from '../proc/placement.js';
 import type { CaseSpec, Plan } from '../plan/types.js';
+import type { ErrorKind } from '../errors.js';
+import type { LatencySummary } from '../metrics/histogram.js';
 
-/**
- * How a failed operation is counted: every error a pattern client reports is one of these.
- * `rejected`: the server turned the request away for load (HTTP 429 Too Many Requests, 503
- * Service Unavailable; the sample says its Retry-After) — not a broken server like a 500, which
- * is `protocol`. 'oversize': the answer was larger than a client reads (`maxResponseBytes`).
- * Results written before a kind existed lack its key: read it as 0.
- */
-export const errorKinds = ['timeout', 'connection', 'protocol', 'mismatch', 'rejected', 'oversize'] as const;
-export type ErrorKind = (typeof errorKinds)[number];
-
-/** A count of 0 for every error kind (a kind added later is then never missing). */
-export function noErrors(): Record<ErrorKind, number> {
-  return Object.fromEntries(errorKinds.map((k) => [k, 0])) as Record<ErrorKind, number>;
-}
+/** The kinds of failed operation (src/errors.ts) and the latency summary (src/metrics/histogram.ts) results store. */
+export { errorKinds, noErrors, type ErrorKind } from '../errors.js';
+export type { LatencySummary } from '../metrics/histogram.js';
 
 /**
  * The result file: the one source of truth every report, compare and check reads.
@@ -108,21 +99,6 @@ export interface CaseResult {
   readonly repetitions: readonly Measurement[];
   /** All repetitions merged (histograms exactly; counters summed; rates averaged). Absent if none. */
   readonly summary?: Measurement;
-}
-
-export interface LatencySummary {
-  readonly count: number;
-  readonly min: number;
-  readonly mean: number;
-  readonly p50: number;
-  readonly p90: number;
-  /** 95th percentile, µs. Absent in results written before it was recorded (readers fall back to `encoded`). */
-  readonly p95?: number;
-  readonly p99: number;
-  readonly p999: number;
-  readonly max: number;
-  /** hdr-histogram-js encodeIntoCompressedBase64; values in µs. */
-  readonly encoded: string;
 }
 
 /**

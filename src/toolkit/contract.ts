@@ -1,7 +1,8 @@
 import type { ZodType } from 'zod';
 import type { EchoRecord } from '../message.js';
 import { errnoKind } from '../errors.js';
-import type { ErrorKind } from '../result/types.js';
+import type { ErrorKind } from '../errors.js';
+import type { HelperProcess } from '../proc/usage.js';
 import type { RequestSpec } from '../plan/request.js';
 
 /**
@@ -129,11 +130,8 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-/** A process a server started to carry its traffic; `role` names it in results, e.g. 'proxy 1 (nginx)'. */
-export interface HelperProcess {
-  readonly role: string;
-  readonly pid: number;
-}
+/** A process a server started to carry its traffic (src/proc/usage.ts). */
+export type { HelperProcess } from '../proc/usage.js';
 
 /** Serialized payload bytes of the operations a client performed. */
 export interface PayloadMeter {
@@ -172,8 +170,8 @@ export interface PatternClient {
   close(): Promise<void>;
 }
 
-/** Kept for pattern code; the kinds are a result concept (src/result/types.ts). */
-export { errorKinds, type ErrorKind } from '../result/types.js';
+/** The kinds an OpError has (src/errors.ts; results count them). */
+export { errorKinds, type ErrorKind } from '../errors.js';
 
 /** The one error a PatternClient rejects with. */
 export class OpError extends Error {
