@@ -2,9 +2,10 @@
  * Entry of a forked hop process (see process.ts): serves one hop of a chain or one proxy, reports
  * its URL over IPC, and exits when the process that forked it goes away.
  */
+import { pathToFileURL } from 'node:url';
 import { errnoCode } from '../errors.js';
 import type { RunningServer } from '../toolkit/contract.js';
-import type { HopConfig, HopMessage } from './process.js';
+import type { HopConfig, HopEntry, HopMessage } from './process.js';
 
 function send(message: HopMessage): void {
   process.send?.(message);
@@ -15,18 +16,12 @@ async function start(config: HopConfig): Promise<RunningServer> {
     const { startNodeProxy } = await import('./node-proxy.js');
     return startNodeProxy(config);
   }
-  if (config.kind === 'queue-stage') {
-    const { startQueueStage } = await import('../patterns/queue-chain/stage.js');
-    return startQueueStage(config);
+  if (config.kind === 'module') {
+    const entry = (await import(pathToFileURL(config.module).href)) as { startHop?: HopEntry };
+    if (typeof entry.startHop !== 'function') throw new Error(`${config.module} exports no startHop`);
+    return entry.startHop(config.config);
   }
-  if (config.kind === 'ws-node') {
-    const { startWsNode } = await import('../patterns/ws-backplane/node.js');
-    return startWsNode(config);
-  }
-  if (config.via === 'grpc') {
-    const { startGrpcService } = await import('../patterns/call-chain/grpc-service.js');
-    return startGrpcService(config);
-  }
+  if (config.via !== 'rest') throw new Error(`a ${config.via} service hop is started with moduleHop()`);
   const { startRestService } = await import('./rest-service.js');
   return startRestService(config);
 }

@@ -1,6 +1,6 @@
 import { childEntry } from '../proc/child-args.js';
 import { awaitReady, forkGroup, isNotReady } from '../proc/spawn.js';
-import type { WsNodeConfig } from '../patterns/ws-backplane/node.js';
+import type { RunningServer } from '../toolkit/contract.js';
 import type { Outage } from './fail.js';
 
 /**
@@ -37,20 +37,28 @@ export type HopConfig =
       readonly outage?: Outage;
     }
   | { readonly kind: 'node-proxy'; readonly host: string; readonly port: number; readonly upstream: string }
-  | {
-      /** A stage of a queue chain (src/patterns/queue-chain/stage.ts): consumes `from`, republishes to `to`. */
-      readonly kind: 'queue-stage';
-      /** The broker, amqp://host:port. */
-      readonly broker: string;
-      readonly from: string;
-      readonly to: string;
-      readonly prefetch: number;
-      readonly delayMs: number;
-      /** failHop: this stage stops consuming for a while. */
-      readonly outage?: Outage;
-    }
-  /** A WebSocket node of a scale-out (src/patterns/ws-backplane/node.ts). */
-  | WsNodeConfig;
+  /** A hop whose code lives with its pattern (see moduleHop). */
+  | ModuleHopConfig;
+
+/**
+ * A hop served by a module of a pattern (a queue chain's stage, a WebSocket node, a gRPC service):
+ * hop-main.ts imports `module` and calls its `startHop(config)`, so hops/ names no pattern.
+ */
+export interface ModuleHopConfig {
+  readonly kind: 'module';
+  /** The module's file, from childEntry (the built .js when the hop process runs built code). */
+  readonly module: string;
+  /** The module's own configuration, JSON. */
+  readonly config: unknown;
+}
+
+/** What a module named by a ModuleHopConfig exports: starts the hop from its configuration. */
+export type HopEntry = (config: unknown) => Promise<RunningServer>;
+
+/** The hop served by `startHop` of the sibling module `name` of the module at `fromUrl`. */
+export function moduleHop(fromUrl: string, name: string, config: unknown): ModuleHopConfig {
+  return { kind: 'module', module: childEntry(fromUrl, name).path, config };
+}
 
 /** hop process → the server process that forked it. */
 export type HopMessage = { type: 'ready'; url: string } | { type: 'error'; message: string };

@@ -15,6 +15,7 @@ import { bindInsecure, echoService, shutdown } from '../grpc/server.js';
 import { urlOf } from '../../toolkit/net-util.js';
 import type { RunningServer } from '../../toolkit/contract.js';
 import { OutageClock } from '../../hops/fail.js';
+import type { HopEntry } from '../../hops/process.js';
 import type { ServiceConfig } from '../../hops/rest-service.js';
 import {
   childTraceparent,
@@ -37,6 +38,9 @@ export function unaryService(): ServiceDefinition {
  * last service sends `traceresponse` as response metadata. A failing downstream is UNAVAILABLE,
  * and so is every call during an `outage` (failHop).
  */
+/** The hop process's entry (hops/hop-main.ts). */
+export const startHop: HopEntry = (config) => startGrpcService(config as ServiceConfig);
+
 export async function startGrpcService(config: ServiceConfig): Promise<RunningServer> {
   const delay = new ServiceDelay(config.delayMs);
   const codec = echoCodec();

@@ -1,6 +1,6 @@
 import { startGrpcService } from './grpc-service.js';
 import { outageOf } from '../../hops/fail.js';
-import { forkHop, stopAll, type HopProcess } from '../../hops/process.js';
+import { forkHop, moduleHop, stopAll, type HopProcess } from '../../hops/process.js';
 import { startRestService, type ServiceConfig } from '../../hops/rest-service.js';
 import type { RunningServer, ServerContext } from '../../toolkit/contract.js';
 import type { CallChainOptions } from './index.js';
@@ -26,7 +26,11 @@ export async function startServer(ctx: ServerContext<CallChainOptions>): Promise
   try {
     let next: string | undefined;
     for (let i = hops; i >= 2; i--) {
-      const hop = await forkHop(`hop ${i} (${via})`, service(i, 0, next));
+      const config = service(i, 0, next);
+      const hop = await forkHop(
+        `hop ${i} (${via})`,
+        via === 'grpc' ? moduleHop(import.meta.url, 'grpc-service', config) : config,
+      );
       forked.unshift(hop);
       next = hop.url;
     }

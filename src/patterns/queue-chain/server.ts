@@ -1,7 +1,8 @@
 import type { ChannelModel } from 'amqplib';
 import { openConnection } from '../amqp/connection.js';
 import { outageOf } from '../../hops/fail.js';
-import { forkHop, stopAll, type HopProcess } from '../../hops/process.js';
+import { forkHop, moduleHop, stopAll, type HopProcess } from '../../hops/process.js';
+import type { StageConfig } from './stage.js';
 import { startQueueServer } from '../../toolkit/queue/server.js';
 import type { RunningServer, ServerContext } from '../../toolkit/contract.js';
 import { stageQueue } from './consume.js';
@@ -31,15 +32,17 @@ export async function startServer(ctx: ServerContext<QueueChainOptions>): Promis
         const started = await Promise.allSettled(
           queues.slice(0, -1).map((from, i) => {
             const outage = outageOf(failHop, i + 1);
-            return forkHop(`stage ${i + 1} (amqp)`, {
-              kind: 'queue-stage',
-              broker: base.href,
-              from,
-              to: queues[i + 1] as string,
-              prefetch,
-              delayMs: ctx.delayMs,
-              ...(outage ? { outage } : {}),
-            });
+            return forkHop(
+              `stage ${i + 1} (amqp)`,
+              moduleHop(import.meta.url, 'stage', {
+                broker: base.href,
+                from,
+                to: queues[i + 1] as string,
+                prefetch,
+                delayMs: ctx.delayMs,
+                ...(outage ? { outage } : {}),
+              } satisfies StageConfig),
+            );
           }),
         );
         for (const s of started) if (s.status === 'fulfilled') forked.push(s.value);

@@ -1,11 +1,25 @@
 import type { ConsumeMessage } from 'amqplib';
 import { openConfirmChannel } from '../amqp/connection.js';
 import { ServiceDelay } from '../../toolkit/delay.js';
-import type { HopConfig } from '../../hops/process.js';
+import type { Outage } from '../../hops/fail.js';
+import type { HopEntry } from '../../hops/process.js';
 import type { RunningServer } from '../../toolkit/contract.js';
 import { consumeWithOutage } from './consume.js';
 
-type StageConfig = Extract<HopConfig, { kind: 'queue-stage' }>;
+/** A stage of a queue chain: consumes `from`, republishes to `to` (server.ts forks it with moduleHop). */
+export interface StageConfig {
+  /** The broker, amqp://host:port. */
+  readonly broker: string;
+  readonly from: string;
+  readonly to: string;
+  readonly prefetch: number;
+  readonly delayMs: number;
+  /** failHop: this stage stops consuming for a while. */
+  readonly outage?: Outage;
+}
+
+/** The hop process's entry (hops/hop-main.ts). */
+export const startHop: HopEntry = (config) => startQueueStage(config as StageConfig);
 
 /**
  * One forwarding stage of a queue chain, in its own process with its own connection: consumes

@@ -1,12 +1,12 @@
 import type { WebSocket } from 'ws';
 import { ServiceDelay } from '../../toolkit/delay.js';
+import type { HopEntry } from '../../hops/process.js';
 import type { RunningServer } from '../../toolkit/contract.js';
 import { broadcast, createWsServer, routePubSub, serveWs } from '../websocket/server.js';
 import type { Backplane } from './index.js';
 
-/** One WebSocket node of a scale-out (hop-main.ts starts forked ones from this config). */
+/** One WebSocket node of a scale-out (server.ts forks the others with moduleHop). */
 export interface WsNodeConfig {
-  readonly kind: 'ws-node';
   readonly host: string;
   /** 0 = any free port. */
   readonly port: number;
@@ -74,6 +74,9 @@ async function connectBus(config: WsNodeConfig, onMessage: (text: string) => voi
  * A node: `/subscribe` sockets get every text the backplane brings; a `/publish` message goes to the
  * backplane and is acked `{"seq":N}` once the backplane took it (after the service delay).
  */
+/** The hop process's entry (hops/hop-main.ts). */
+export const startHop: HopEntry = (config) => startWsNode(config as WsNodeConfig);
+
 export async function startWsNode(config: WsNodeConfig): Promise<RunningServer> {
   const delay = new ServiceDelay(config.delayMs);
   const subscribers = new Set<WebSocket>();

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { brokerForServer, type ServerBroker } from '../../brokers/run.js';
-import { forkHop, stopAll, type HopProcess } from '../../hops/process.js';
+import { forkHop, moduleHop, stopAll, type HopProcess } from '../../hops/process.js';
 import type { HelperProcess, RunningServer, ServerContext } from '../../toolkit/contract.js';
 import type { WsBackplaneOptions } from './index.js';
 import { startWsNode, type WsNodeConfig } from './node.js';
@@ -17,7 +17,6 @@ export async function startServer(ctx: ServerContext<WsBackplaneOptions>): Promi
   try {
     if (backplane !== 'none') broker = await brokerForServer(backplane);
     const config = (port: number): WsNodeConfig => ({
-      kind: 'ws-node',
       host: ctx.host,
       port,
       backplane,
@@ -27,7 +26,7 @@ export async function startServer(ctx: ServerContext<WsBackplaneOptions>): Promi
     });
     const shared = config(0);
     for (let i = 2; i <= servers; i++) {
-      forked.push(await forkHop(`ws node ${i}`, { ...shared, port: 0 }));
+      forked.push(await forkHop(`ws node ${i}`, moduleHop(import.meta.url, 'node', { ...shared, port: 0 })));
     }
     const first = await startWsNode({ ...shared, port: ctx.port });
     const ports = [first.url, ...forked.map((h) => h.url)].map((u) => new URL(u).port);
