@@ -1,14 +1,9 @@
 import type { MessageShape } from '../message.js';
-import type { LoadSpec } from '../engine/load/registry.js';
-import type { LoadInfo } from '../engine/load/types.js';
+import type { LoadInfo, LoadSpec } from './load.js';
 import type { RequestSpec } from './request.js';
 
-/**
- * How operations are scheduled: one load model's resolved spec (src/engine/load/<model>.ts, listed
- * in src/engine/load/registry.ts).
- */
-export type { LoadSpec } from '../engine/load/registry.js';
-export type { LoadInfo } from '../engine/load/types.js';
+/** How operations are scheduled: one load model's resolved spec (./load.ts). */
+export type { LoadInfo, LoadSpec } from './load.js';
 
 /** One fully resolved case of a plan: everything the engine needs, nothing left to default. */
 export interface CaseSpec {

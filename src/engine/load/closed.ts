@@ -1,5 +1,8 @@
 import { sumShares } from './open.js';
 import type { LoadBase, LoadContext, LoadDefinition, LoadModel } from './types.js';
+import type { ClosedSpec } from '../../plan/load.js';
+
+export type { ClosedSpec } from '../../plan/load.js';
 
 /**
  * Closed loop: every connection keeps `inFlight` operations outstanding; a new one starts as soon
@@ -46,10 +49,6 @@ export function baseFields(base: LoadBase): LoadBase {
     inFlight: base.inFlight,
     ...(base.subscribers === undefined ? {} : { subscribers: base.subscribers }),
   };
-}
-
-export interface ClosedSpec extends LoadBase {
-  readonly model: 'closed';
 }
 
 export const closed = {

@@ -16,7 +16,10 @@ import { startHolders } from '../holders.js';
 import { driverProcesses } from '../process-count.js';
 import { holdConcurrency, openShare, type BroadcastShare, type HoldShare, type OpenedShare } from './held.js';
 import { makeRecord, withSeq } from '../../message.js';
-import type { LoadBase, LoadDefinition } from './types.js';
+import type { LoadDefinition } from './types.js';
+import type { ConnectionsSpec } from '../../plan/load.js';
+
+export type { ConnectionsSpec } from '../../plan/load.js';
 
 /** File descriptors kept free for everything else the driver needs. */
 const fdMargin = 200;
@@ -302,14 +305,6 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
     const timer = setTimeout(done, ms);
     signal.addEventListener('abort', done, { once: true });
   });
-}
-
-/**
- * Connection cost. Its spec's `inFlight` is unused; present so every model has it. It issues no
- * operations: `hold` takes the drivers' place in the runner.
- */
-export interface ConnectionsSpec extends LoadBase {
-  readonly model: 'connections';
 }
 
 export const connections = {

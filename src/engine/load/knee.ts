@@ -15,24 +15,10 @@ import {
 } from './knee-search.js';
 import { openLoopRules, openShare, sumShares } from './open.js';
 import type { RateSpec } from './rate.js';
-import type { LoadBase, LoadDefinition, SearchWindow } from './types.js';
+import type { LoadDefinition, SearchWindow } from './types.js';
+import type { KneeSpec } from '../../plan/load.js';
 
-export interface KneeSpec extends LoadBase {
-  readonly model: 'knee';
-  /** First rate offered, ops/s, all workers. */
-  readonly from: number;
-  /** Highest rate offered, ops/s. */
-  readonly to: number;
-  /** Rate multiplier between steps while the objective holds. */
-  readonly factor: number;
-  /** Bisection steps after the objective first broke. */
-  readonly refine: number;
-  /** The objective: p99 from the scheduled send time at most this, ms. */
-  readonly p99Ms: number;
-  /** The whole search (one repetition) takes at most about this long, ms: no step starts that would end past it. */
-  readonly budgetMs: number;
-  readonly maxInFlight: number;
-}
+export type { KneeSpec } from '../../plan/load.js';
 
 /** At most this many steps per search: bounded in count as well as in time. */
 export const kneeMaxSteps = 16;

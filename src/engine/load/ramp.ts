@@ -2,7 +2,10 @@ import { MaxInFlight, RateFrom as From, RateTo as To } from '../../plan/fields.j
 import { formatInteger } from '../../units.js';
 import { baseFields, subscribersLabel } from './closed.js';
 import { openLoop, openLoopRules, openShare, sumShares, type DueTimes } from './open.js';
-import type { LoadBase, LoadContext, LoadDefinition, LoadModel } from './types.js';
+import type { LoadContext, LoadDefinition, LoadModel } from './types.js';
+import type { RampSpec } from '../../plan/load.js';
+
+export type { RampSpec } from '../../plan/load.js';
 
 /**
  * Open loop whose arrival rate ramps linearly (k6's ramping-arrival-rate with one linear stage):
@@ -50,16 +53,6 @@ export function rampDueTimes(
     if (disc < 0) return Number.POSITIVE_INFINITY;
     return ctx.windowAt + (2 * m) / (b + Math.sqrt(disc));
   };
-}
-
-export interface RampSpec extends LoadBase {
-  readonly model: 'ramp';
-  /** Operations per second at the start of the measured window (and through the warm-up), all workers. */
-  readonly from: number;
-  /** Operations per second at the end of the measured window, all workers. */
-  readonly to: number;
-  /** Most operations outstanding or queued in the driver, all connections together. */
-  readonly maxInFlight: number;
 }
 
 export const ramp = {

@@ -2,7 +2,10 @@ import { MaxInFlight, Rate } from '../../plan/fields.js';
 import { formatInteger } from '../../units.js';
 import { subscribersLabel } from './closed.js';
 import { openLoop, openLoopRules, openShare, sumShares } from './open.js';
-import type { LoadBase, LoadDefinition, LoadModel } from './types.js';
+import type { LoadDefinition, LoadModel } from './types.js';
+import type { RateSpec } from '../../plan/load.js';
+
+export type { RateSpec } from '../../plan/load.js';
 
 /**
  * Open loop at a constant arrival rate (wrk2, vegeta, k6 constant-arrival-rate). Operation i is due
@@ -24,14 +27,6 @@ export function constantRate(opts: {
       return (i) => t0 + i * interval;
     },
   });
-}
-
-export interface RateSpec extends LoadBase {
-  readonly model: 'rate';
-  /** Operations per second across all connections and workers. */
-  readonly rate: number;
-  /** Most operations outstanding or queued in the driver, all connections together. */
-  readonly maxInFlight: number;
 }
 
 export const rate = {

@@ -4,7 +4,8 @@ import { knee } from './knee.js';
 import { ramp } from './ramp.js';
 import { rate } from './rate.js';
 import type { ZodOptional, ZodType } from 'zod';
-import type { LoadDefinition, LoadInfo } from './types.js';
+import type { LoadInfo, LoadModelName, LoadSpec } from '../../plan/load.js';
+import type { LoadDefinition } from './types.js';
 
 /**
  * Every load model, by name: adding one is one file under src/engine/load/ and one line here.
@@ -19,10 +20,14 @@ export const loadDefinitions = {
 } as const;
 
 type Definitions = typeof loadDefinitions;
-export type LoadModelName = keyof Definitions;
 type SpecOf<D> = D extends { resolve(...args: never[]): infer S } ? Exclude<S, string> : never;
-/** A resolved load: one model's spec. */
-export type LoadSpec = { [K in LoadModelName]: SpecOf<Definitions[K]> }[LoadModelName];
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+/** The plan's load types (src/plan/load.ts) are what these models resolve to, no more, no less. */
+const specsAgree: Same<{ [K in keyof Definitions]: SpecOf<Definitions[K]> }[keyof Definitions], LoadSpec> &
+  Same<keyof Definitions, LoadModelName> = true;
+void specsAgree;
+
+export type { LoadModelName, LoadSpec } from '../../plan/load.js';
 
 export const loadModelNames = Object.keys(loadDefinitions) as [LoadModelName, ...LoadModelName[]];
 

@@ -1,9 +1,13 @@
 import type { ZodOptional, ZodType } from 'zod';
+import type { LoadBase, LoadInfo } from '../../plan/load.js';
 import type { Measurement, WindowFigures } from '../../result/types.js';
 import type { CaseSpec } from '../../plan/types.js';
 import type { Clock } from '../clock.js';
 import type { RateSpec } from './rate.js';
 import type { ServerProcess } from '../server-host.js';
+
+/** The plan's load types (src/plan/load.ts), for the models' code. */
+export type { LoadBase, LoadInfo, LoadSchedule } from '../../plan/load.js';
 
 /**
  * A load model decides when operations start and on which connection; it knows nothing of
@@ -37,16 +41,6 @@ export interface LoadContext {
   readonly drop: (intended: number) => void;
 }
 
-/** Fields every model's resolved spec has. */
-export interface LoadBase {
-  /** Connections (clients), all workers together. */
-  readonly connections: number;
-  /** Most operations outstanding on one connection (1 = no pipelining / one stream). */
-  readonly inFlight: number;
-  /** Push and queue patterns: subscribers (consumers) opened in the driver; default 1. */
-  readonly subscribers?: number;
-}
-
 /**
  * Where one worker thread's share of a schedule starts: `phase` is the share's offset into its
  * own schedule as a fraction of one of its operations (share i of n with equal connections: i/n),
@@ -54,22 +48,6 @@ export interface LoadBase {
  */
 export interface SharePlacement {
   readonly phase: number;
-}
-
-/** How the model's operations are issued, for the reporters' method notes (stored in the case). */
-export type LoadSchedule = 'closed' | 'open' | 'hold';
-
-/** What a resolved load says about itself; computed at expand time and stored in the case. */
-export interface LoadInfo {
-  /** The table's load column: 'rate 2000/s c=50', 'ramp 100→2000/s × 8 conn', with ' w=4' for workers. */
-  readonly label: string;
-  readonly schedule: LoadSchedule;
-  /** Offered rate for open schedules ('2,000/s', '100→2,000/s'). */
-  readonly offered?: string;
-  /** A method note the reports add once when a row uses this model (how to read its numbers). */
-  readonly note?: string;
-  /** Measured windows one repetition runs, at most (a search runs one per step; default 1): for time estimates. */
-  readonly windows?: number;
 }
 
 /**
