@@ -3,7 +3,7 @@ import { examples } from './list.js';
 import { checkThresholds, flaggedPasses, formatOutcome, parseThreshold } from '../compare/check.js';
 import { metrics } from '../compare/metrics.js';
 import { CommbenchError, ExitCode } from '../errors.js';
-import { readResult } from '../result/io.js';
+import { readResult } from './read-result.js';
 import { reportError } from './main.js';
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];

@@ -12,13 +12,8 @@ import { claimsPlan, claimsPlanName, judgeClaims } from '../claims/run.js';
 import { runPlan } from '../engine/runner.js';
 import { CommbenchError, ExitCode } from '../errors.js';
 import { onInterrupt } from './interrupt.js';
-import {
-  claimOutPath,
-  numberedResultPath,
-  outputError,
-  readResult,
-  writeResultAtomic,
-} from '../result/io.js';
+import { claimOutPath, numberedResultPath, outputError, writeResultAtomic } from '../result/io.js';
+import { readResult } from './read-result.js';
 import { writeFileAtomic } from '../result/write.js';
 import type { Result } from '../result/types.js';
 

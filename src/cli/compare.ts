@@ -5,7 +5,8 @@ import { parseFailOn, parseMetricList, parseThresholdPercent } from '../compare/
 import { renderComparisonJson, renderComparisonMarkdown, renderComparisonTable } from '../compare/render.js';
 import { CommbenchError, ExitCode } from '../errors.js';
 import { didYouMean } from '../suggest.js';
-import { outputError, readResult } from '../result/io.js';
+import { outputError } from '../result/io.js';
+import { readResult } from './read-result.js';
 import { writeFileAtomic } from '../result/write.js';
 import { resolve } from 'node:path';
 import { reportError } from './main.js';

@@ -3,13 +3,8 @@ import { examples } from './list.js';
 import type { Command } from 'commander';
 import { mergeResults } from '../compare/merge.js';
 import { ExitCode } from '../errors.js';
-import {
-  claimOutPath,
-  numberedResultPath,
-  outputError,
-  readResult,
-  writeResultAtomic,
-} from '../result/io.js';
+import { claimOutPath, numberedResultPath, outputError, writeResultAtomic } from '../result/io.js';
+import { readResult } from './read-result.js';
 import { renderTable } from '../report/table.js';
 import { addTableFlags, tableOptions, useColor, type TableFlags } from './style.js';
 import { renderJson } from '../result/json.js';

@@ -4,7 +4,7 @@ import { makeCases, makeResult, measurement, spec } from '../../test/fixtures/re
 import { OpError } from '../toolkit/contract.js';
 import { buildSummary, caseFlags } from '../report/model.js';
 import { workersAdvice } from '../report/notes.js';
-import { checkResult } from '../result/io.js';
+import { checkResult } from '../cli/read-result.js';
 import type { CaseResult, Measurement, WindowFigures } from '../result/types.js';
 import { loadPlan } from '../scenario/load.js';
 import type { LoadSpec } from '../plan/types.js';

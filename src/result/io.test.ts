@@ -6,7 +6,7 @@ import { after, before, test } from 'node:test';
 import { CommbenchError } from '../errors.js';
 import { renderJson } from './json.js';
 import { makeResult } from '../../test/fixtures/result.js';
-import { checkResult, defaultResultPath, readResult, writeResultAtomic } from './io.js';
+import { defaultResultPath, readResultFile, writeResultAtomic } from './io.js';
 
 let dir = '';
 before(async () => {
@@ -32,52 +32,56 @@ test('writeResultAtomic creates the directory, writes the JSON and leaves no tem
   await writeResultAtomic(path, result);
   assert.equal(await readFile(path, 'utf8'), renderJson(result));
   assert.deepEqual(await readdir(join(dir, 'nested', 'deeper')), ['r.json']);
-  assert.deepEqual(await readResult(path), result);
+  assert.deepEqual(await readResultFile(path), result);
 });
 
 test('writeResultAtomic replaces an existing file whole', async () => {
   const path = join(dir, 'replace.json');
   await writeFile(path, 'old and much longer content '.repeat(10_000));
   await writeResultAtomic(path, makeResult());
-  assert.deepEqual(await readResult(path), makeResult());
+  assert.deepEqual(await readResultFile(path), makeResult());
 });
 
-test('readResult: a missing file says where results are written', async () => {
-  await rejectsWith(readResult(join(dir, 'nope.json')), /no result file at .*nope\.json/, /commbench run/);
+test('readResultFile: a missing file says where results are written', async () => {
+  await rejectsWith(
+    readResultFile(join(dir, 'nope.json')),
+    /no result file at .*nope\.json/,
+    /commbench run/,
+  );
 });
 
-test('readResult: bad JSON', async () => {
+test('readResultFile: bad JSON', async () => {
   const path = join(dir, 'bad.json');
   await writeFile(path, '{"schemaVersion": 1, "cases": [');
-  await rejectsWith(readResult(path), /is not valid JSON/, /damaged/);
+  await rejectsWith(readResultFile(path), /is not valid JSON/, /damaged/);
 });
 
-test('readResult: not a commbench result', async () => {
+test('readResultFile: not a commbench result', async () => {
   const path = join(dir, 'other.json');
   await writeFile(path, JSON.stringify({ hello: 'world' }));
-  await rejectsWith(readResult(path), /is not a commbench result/, /commbench run/);
+  await rejectsWith(readResultFile(path), /is not a commbench result/, /commbench run/);
 });
 
-test('readResult: another schemaVersion names the versions and what to do', async () => {
+test('readResultFile: another schemaVersion names the versions and what to do', async () => {
   const path = join(dir, 'v2.json');
   await writeFile(
     path,
     JSON.stringify({ ...makeResult(), schemaVersion: 3, tool: { name: 'commbench', version: '9.0.0' } }),
   );
   await rejectsWith(
-    readResult(path),
+    readResultFile(path),
     /schemaVersion 3; this commbench reads schemaVersion 1 to 2/,
     /commbench 9\.0\.0.*upgrade/,
   );
   await writeFile(path, JSON.stringify({ ...makeResult(), schemaVersion: undefined }));
-  await rejectsWith(readResult(path), /schemaVersion undefined/, /re-run/);
+  await rejectsWith(readResultFile(path), /schemaVersion undefined/, /re-run/);
 });
 
-test('readResult: structural problems are listed all at once', async () => {
+test('readResultFile: structural problems are listed all at once', async () => {
   const path = join(dir, 'broken.json');
   const { cases: _cases, ...rest } = makeResult();
   await writeFile(path, JSON.stringify({ ...rest, endReason: 'exploded', cases: [{ spec: {} }] }));
-  await assert.rejects(readResult(path), (err: unknown) => {
+  await assert.rejects(readResultFile(path), (err: unknown) => {
     assert.ok(err instanceof CommbenchError);
     assert.deepEqual(err.details, [
       '"endReason" must be completed, interrupted or failed',
@@ -98,23 +102,4 @@ test('defaultResultPath: safe name and local timestamp', () => {
     join('out', 'My-scenario-v2-n-20250304-050607.json'),
   );
   assert.equal(defaultResultPath('out', '///', date), join('out', 'result-20250304-050607.json'));
-});
-
-test('a result written before cases carried loadInfo gets it from the load when read', () => {
-  const result = makeResult();
-  const strip = <T extends { loadInfo?: unknown }>(spec: T): T => {
-    const { loadInfo: _, ...rest } = spec;
-    return rest as T;
-  };
-  const old = {
-    ...result,
-    plan: { ...result.plan, cases: result.plan.cases.map(strip) },
-    cases: result.cases.map((c) => ({ ...c, spec: strip(c.spec) })),
-  };
-  const read = checkResult(JSON.parse(JSON.stringify(old)), 'old.json');
-  assert.deepEqual(
-    read.cases.map((c) => c.spec.loadInfo),
-    result.cases.map((c) => c.spec.loadInfo),
-  );
-  assert.deepEqual(read.plan.cases[0]?.loadInfo, result.plan.cases[0]?.loadInfo);
 });

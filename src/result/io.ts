@@ -7,13 +7,10 @@ import { access, mkdir, readFile, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { CommbenchError, errnoCode } from '../errors.js';
-import { describeLoad } from '../engine/load/registry.js';
-import { mergeVerdicts, verdictForLoad } from '../engine/verdict.js';
 import { decodeHistogram } from '../metrics/histogram.js';
-import type { CaseSpec, LoadSpec } from '../plan/types.js';
 import { renderJson } from './json.js';
 import { schemaVersion } from './types.js';
-import type { BacklogMetrics, CaseResult, Measurement, Result, WindowFigures } from './types.js';
+import type { Result } from './types.js';
 import { claimFreeName, claimOutput, replaceablePath, writeFileAtomic, type OutputClaim } from './write.js';
 
 /**
@@ -28,9 +25,11 @@ export async function writeResultAtomic(path: string, result: Result): Promise<v
  * Reads and checks a result file. Throws CommbenchError 'E_RESULT_INVALID' (with a hint) when the
  * file is missing or unreadable, is not JSON, is not a commbench result, has another
  * `schemaVersion`, or lacks the fields every reader relies on (all such problems listed at once in
- * `details`). Only the top-level structure is checked, not every measurement.
+ * `details`). Only the top-level structure is checked, not every measurement. The result is as
+ * stored: one of schemaVersion 1 lacks verdicts; the CLI reads through src/cli/read-result.ts,
+ * which fills them in.
  */
-export async function readResult(path: string): Promise<Result> {
+export async function readResultFile(path: string): Promise<Result> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
@@ -59,11 +58,11 @@ export async function readResult(path: string): Promise<Result> {
       cause: err,
     });
   }
-  return checkResult(data, path);
+  return checkResultData(data, path);
 }
 
-/** Checks parsed JSON for the structure of a Result; see readResult for the errors. */
-export function checkResult(data: unknown, source: string): Result {
+/** Checks parsed JSON for the structure of a Result; see readResultFile for the errors. */
+export function checkResultData(data: unknown, source: string): Result {
   if (!isObject(data) || !isObject(data.tool) || data.tool.name !== 'commbench') {
     throw new CommbenchError('E_RESULT_INVALID', `${source} is not a commbench result`, {
       hint: 'pass a file written by `commbench run` (it has "tool": { "name": "commbench" })',
@@ -113,57 +112,7 @@ export function checkResult(data: unknown, source: string): Result {
       details: problems,
     });
   }
-  return withVerdicts(withLoadInfo(data as unknown as Result));
-}
-
-/**
- * Results written before windows stored their verdict (schemaVersion 1) get it here, the one place
- * it is computed on read: each repetition's from its stored figures by the same rules as a run
- * (src/engine/verdict.ts), the summary's merged from them. Their driver CPU per operation becomes
- * everything the driver used (version 1 left the pacing out), and the flags version 1 stored in
- * its place (driver.saturated, backlog.serverLimited, their reasons) are dropped.
- */
-function withVerdicts(result: Result): Result {
-  const judged = (load: LoadSpec, stored: Measurement): Measurement => {
-    if ((stored as Partial<Measurement>).verdict) return stored;
-    const {
-      saturated: _s,
-      saturationReasons: _r,
-      ...driver
-    } = stored.driver as Measurement['driver'] & {
-      saturated?: boolean;
-      saturationReasons?: readonly string[];
-    };
-    const m: WindowFigures = {
-      ...stored,
-      driver: { ...driver, cpuUsPerOp: stored.ops > 0 ? driver.cpuUs / stored.ops : 0 },
-      ...(stored.backlog ? { backlog: withoutOldFlags(stored.backlog) } : {}),
-    };
-    return { ...m, verdict: verdictForLoad(load, m) };
-  };
-  const cases = result.cases.map((c): CaseResult => {
-    const repetitions = c.repetitions.map((m) => judged(c.spec.load, m));
-    if (!c.summary || (c.summary as Partial<Measurement>).verdict) return { ...c, repetitions };
-    const fromReps = mergeVerdicts(
-      repetitions.map((m) => m.verdict),
-      repetitions.map((m) => `repetition #${m.repetition + 1}`),
-    );
-    const summary = judged(c.spec.load, c.summary);
-    return { ...c, repetitions, summary: fromReps ? { ...summary, verdict: fromReps } : summary };
-  });
-  return { ...result, schemaVersion, cases };
-}
-
-function withoutOldFlags(b: BacklogMetrics): BacklogMetrics {
-  const {
-    serverLimited: _l,
-    reasons: _r,
-    ...rest
-  } = b as BacklogMetrics & {
-    serverLimited?: boolean;
-    reasons?: readonly string[];
-  };
-  return rest;
+  return data as unknown as Result;
 }
 
 function decodeProblem(encoded: unknown): string | undefined {
@@ -217,16 +166,6 @@ function histogramProblems(cases: readonly unknown[]): string[] {
     }
   });
   return problems;
-}
-
-/** Results written before cases carried `loadInfo` get it from their load (same schemaVersion). */
-function withLoadInfo(result: Result): Result {
-  const fill = <C extends { spec: CaseSpec }>(c: C): C =>
-    (c.spec as Partial<CaseSpec>).loadInfo
-      ? c
-      : { ...c, spec: { ...c.spec, loadInfo: describeLoad(c.spec.load, c.spec.workers) } };
-  const planCases = result.plan.cases.map((spec) => fill({ spec }).spec);
-  return { ...result, plan: { ...result.plan, cases: planCases }, cases: result.cases.map(fill) };
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {
