@@ -3,7 +3,7 @@
  * convention, and what tests set), else the platform's opener (xdg-open, open, start). The opener
  * runs detached; when none can start, one line says where the file is instead.
  */
-import { spawn } from 'node:child_process';
+import { startDetached } from '../proc/spawn.js';
 
 /** The command that opens `path` here: $BROWSER, else the platform's opener. */
 export function openerFor(
@@ -21,17 +21,9 @@ export function openerFor(
 /** Opens `path` in a browser without waiting for it; says so on stderr when that cannot start. */
 export async function openInBrowser(path: string): Promise<void> {
   const [command, ...args] = openerFor(path);
-  await new Promise<void>((resolve) => {
-    const child = spawn(command!, args, { detached: true, stdio: 'ignore' });
-    child.on('error', () => {
-      process.stderr.write(
-        `commbench: no browser to open it (${command} did not start); the report is ${path}\n`,
-      );
-      resolve();
-    });
-    child.on('spawn', () => {
-      child.unref();
-      resolve();
-    });
-  });
+  if (!(await startDetached(command!, args))) {
+    process.stderr.write(
+      `commbench: no browser to open it (${command} did not start); the report is ${path}\n`,
+    );
+  }
 }

@@ -1,12 +1,11 @@
-import { spawnSync } from 'node:child_process';
 import os from 'node:os';
+import { runCommandSync } from '../proc/spawn.js';
 import type { Environment } from '../result/types.js';
 
 /** Where a result was measured: embedded in every result file. */
 export function describeEnvironment(): Environment {
   const cpus = os.cpus();
-  const git = spawnSync('git', ['rev-parse', 'HEAD'], { encoding: 'utf8', timeout: 2000 });
-  const gitSha = git.status === 0 ? git.stdout.trim() : undefined;
+  const gitSha = runCommandSync('git', ['rev-parse', 'HEAD'], 2000)?.trim() || undefined;
   return {
     node: process.version,
     os: `${os.type()} ${os.release()}`,

@@ -293,6 +293,31 @@ export function runCommand(
   });
 }
 
+/** Runs a short command synchronously (no process group); its stdout when it exited with 0. */
+export function runCommandSync(
+  command: string,
+  args: readonly string[],
+  timeoutMs: number,
+): string | undefined {
+  const r = spawnSync(command, args, { encoding: 'utf8', timeout: timeoutMs });
+  return r.status === 0 ? r.stdout : undefined;
+}
+
+/**
+ * Starts a program the user keeps (a browser) detached from this process, without waiting for
+ * it: resolves true once it started, false when it could not start.
+ */
+export function startDetached(command: string, args: readonly string[]): Promise<boolean> {
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { detached: true, stdio: 'ignore' });
+    child.on('error', () => resolve(false));
+    child.on('spawn', () => {
+      child.unref();
+      resolve(true);
+    });
+  });
+}
+
 const nofileProbes = new Map<number, boolean>();
 
 /**

@@ -7,11 +7,10 @@
  * - `MachineLimits`: what this machine can hold — open files (RLIMIT_NOFILE, `ulimit -n`), loopback
  *   source ports, memory — checked for each expanded case (see caseLimitProblems).
  */
-import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { availableParallelism, totalmem } from 'node:os';
 import { openFilesLimit } from '../proc/placement.js';
-import { obtainableNofile } from '../proc/spawn.js';
+import { obtainableNofile, runCommandSync } from '../proc/spawn.js';
 import { formatBytes } from '../units.js';
 import { loadDefinition } from '../engine/load/registry.js';
 import { driverProcesses } from '../engine/process-count.js';
@@ -50,8 +49,7 @@ function readOpenFiles(): number {
   const fromProc = openFilesLimit('self');
   if (fromProc) return fromProc.soft;
   // not Linux: ask the shell
-  const r = spawnSync('sh', ['-c', 'ulimit -n'], { encoding: 'utf8', timeout: 2000 });
-  const out = r.stdout?.trim() ?? '';
+  const out = runCommandSync('sh', ['-c', 'ulimit -n'], 2000)?.trim() ?? '';
   if (out === 'unlimited') return Number.MAX_SAFE_INTEGER;
   return /^\d+$/.test(out) ? Number(out) : 1024;
 }
