@@ -2,10 +2,21 @@
  * The summary table every human-facing reporter shows (terminal, markdown, HTML), built once from a
  * Result as plain strings so the formats cannot disagree. Renderers only lay it out.
  */
-import type { ErrorKind } from '../result/types.js';
 import type { CaseResult, Measurement, Result } from '../result/types.js';
 import type { CaseSpec } from '../plan/types.js';
 import { notesOf } from './notes.js';
+import {
+  errorAbbrev,
+  errorKindsInOrder,
+  reasonOf,
+  rowMessageMax,
+  truncate,
+  unexplainedPartials,
+  type Flag,
+  type SummaryColumnKey,
+  type SummaryRow,
+  type SummaryTable,
+} from './rows.js';
 import {
   formatBytes,
   formatCount,
@@ -15,118 +26,21 @@ import {
   formatSize,
 } from '../units.js';
 
-/** Column keys of the summary table, in display order. */
-export const summaryColumns = [
-  { key: 'case', title: 'case', align: 'left' },
-  { key: 'load', title: 'load', align: 'left' },
-  { key: 'opsPerSec', title: 'ops/s', align: 'right' },
-  { key: 'p50', title: 'p50', align: 'right' },
-  { key: 'p99', title: 'p99', align: 'right' },
-  { key: 'p999', title: 'p99.9', align: 'right' },
-  { key: 'max', title: 'max', align: 'right' },
-  { key: 'payload', title: 'payload', align: 'right' },
-  { key: 'wire', title: 'wire', align: 'right' },
-  { key: 'serverCpu', title: 'srv CPU', align: 'right' },
-  { key: 'driverCpu', title: 'drv CPU', align: 'right' },
-  { key: 'errors', title: 'errors', align: 'right' },
-  { key: 'detail', title: 'detail', align: 'left' },
-  { key: 'flags', title: 'flags', align: 'left' },
-] as const;
-
-/**
- * The columns worth showing for these rows: 'detail' only when some row has one (push deliveries,
- * connection cost, helper processes), so request/response tables stay as narrow as before.
- */
-export function visibleColumns(rows: readonly SummaryRow[]): (typeof summaryColumns)[number][] {
-  return summaryColumns.filter((c) => c.key !== 'detail' || rows.some((r) => r.cells.detail !== ''));
-}
-
-export type SummaryColumnKey = (typeof summaryColumns)[number]['key'];
-
-/**
- * A trust problem or a property of a case the reader must see next to its numbers.
- * `severity` drives emphasis: 'error' = the numbers are incomplete or wrong for the question asked
- * (failed, crashed, interrupted, driver-saturated); 'warn' = read with care (dropped, partial);
- * 'info' = context (repetition spread).
- */
-export interface Flag {
-  readonly code:
-    | 'driver-saturated'
-    | 'server-limited'
-    | 'dropped'
-    | 'server-crashed'
-    | 'interrupted'
-    | 'failed'
-    | 'partial'
-    | 'reps'
-    | 'busy-machine'
-    | 'cpu-bound'
-    | 'not-run';
-  readonly severity: 'error' | 'warn' | 'info';
-  /** Short text shown in the flags column, e.g. 'DRIVER-LIMITED', 'SERVER-LIMITED dropped 9.4%'. */
-  readonly text: string;
-}
-
-export interface SummaryRow {
-  readonly spec: CaseSpec;
-  /** The case result; absent for plan cases that never ran (flag 'not-run'; every cell '-'). */
-  readonly result?: CaseResult;
-  /** One display string per column ('-' where there is no value). */
-  readonly cells: Readonly<Record<SummaryColumnKey, string>>;
-  readonly flags: readonly Flag[];
-  /**
-   * For rows without measurements: why ('E_SERVER_START: server did not report ready within 10s'),
-   * at most `rowMessageMax` characters; renderers may show it across the empty metric columns.
-   */
-  readonly message?: string;
-}
-
-/** Longest row message; a longer reason is cut and given in full in a note. */
-export const rowMessageMax = 90;
-
-export interface SummaryNote {
-  /** What the note explains: a flag code, or a general topic. */
-  readonly topic:
-    | Flag['code']
-    | 'units'
-    | 'closed-loop'
-    | 'rate'
-    | 'push'
-    | 'connections'
-    | 'errors'
-    | 'environment'
-    | 'placement'
-    | 'run';
-  /** Notes come in groups (case problems, methodology, provenance); renderers may separate them. */
-  readonly group: 'cases' | 'method' | 'provenance';
-  readonly severity: Flag['severity'];
-  readonly text: string;
-}
-
-export interface SummaryTable {
-  /** One line naming the scenario, case count and when it ran. */
-  readonly title: string;
-  readonly rows: readonly SummaryRow[];
-  /** Explanations of the flags that appear, methodology notes, environment, run end — in this order. */
-  readonly notes: readonly SummaryNote[];
-}
-
-const errorAbbrev: Record<ErrorKind, string> = {
-  timeout: 'timeout',
-  connection: 'conn',
-  protocol: 'proto',
-  mismatch: 'mismatch',
-  rejected: 'rejected',
-  oversize: 'too large',
-};
-export const errorKindsInOrder: readonly ErrorKind[] = [
-  'mismatch',
-  'oversize',
-  'connection',
-  'protocol',
-  'rejected',
-  'timeout',
-];
+/** The table's shapes live in rows.ts (notes.ts reads them too); re-exported for the reporters. */
+export {
+  errorKindsInOrder,
+  reasonOf,
+  rowMessageMax,
+  summaryColumns,
+  truncate,
+  unexplainedPartials,
+  visibleColumns,
+  type Flag,
+  type SummaryColumnKey,
+  type SummaryNote,
+  type SummaryRow,
+  type SummaryTable,
+} from './rows.js';
 
 /**
  * The load column: the label the load model gave the case when it was resolved ('closed c=50×1',
@@ -240,11 +154,6 @@ function formatDriverCpu(d: Measurement['driver']): string {
   return `${total} (${formatPercent(d.pacingUs / d.cpuUs)} pacing)`;
 }
 
-/** Repetitions that ended early for a reason the case status does not already say. */
-export function unexplainedPartials(c: CaseResult): Measurement[] {
-  return c.repetitions.filter((r) => r.endReason !== 'completed' && r.endReason !== c.status);
-}
-
 function formatErrors(m: Measurement): string {
   const total = m.errors.total;
   if (total === 0) return '0';
@@ -252,10 +161,6 @@ function formatErrors(m: Measurement): string {
   if (kinds.length === 1 && m.errors[kinds[0]!] === total)
     return `${formatCount(total)} ${errorAbbrev[kinds[0]!]}`;
   return `${formatCount(total)} (${kinds.map((k) => `${formatCount(m.errors[k])} ${errorAbbrev[k]}`).join(', ')})`;
-}
-
-export function truncate(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
 
 /**
@@ -356,12 +261,6 @@ export function buildSummary(result: Result): SummaryTable {
   });
 
   return { title: titleOf(result, rows.length), rows, notes: notesOf(result, rows) };
-}
-
-/** Why a case that ran has no measurements. */
-export function reasonOf(c: CaseResult): string {
-  if (c.error) return `${c.error.code}: ${c.error.message}`;
-  return c.status === 'ok' ? 'no measurements' : `${c.status}, no measurements`;
 }
 
 function titleOf(result: Result, caseCount: number): string {

@@ -22,7 +22,7 @@ import {
   type Flag,
   type SummaryNote,
   type SummaryRow,
-} from './model.js';
+} from './rows.js';
 
 /** Every note of a table, in the order the reporters print them within each group. */
 export function notesOf(result: Result, rows: readonly SummaryRow[]): SummaryNote[] {
