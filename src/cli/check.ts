@@ -4,7 +4,7 @@ import { checkThresholds, flaggedPasses, formatOutcome, parseThreshold } from '.
 import { metrics } from '../compare/metrics.js';
 import { CommbenchError, ExitCode } from '../errors.js';
 import { readResult } from './read-result.js';
-import { reportError } from './main.js';
+import { reportError } from './style.js';
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 

@@ -9,7 +9,7 @@ import { outputError } from '../result/io.js';
 import { readResult } from './read-result.js';
 import { writeFileAtomic } from '../result/write.js';
 import { resolve } from 'node:path';
-import { reportError } from './main.js';
+import { reportError } from './style.js';
 
 interface CompareFlags {
   threshold: string;

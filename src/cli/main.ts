@@ -1,5 +1,5 @@
-import { Command, CommanderError } from 'commander';
-import { CommbenchError, ExitCode, isCommbenchError } from '../errors.js';
+import { Command } from 'commander';
+import { CommbenchError, ExitCode } from '../errors.js';
 import { packageVersion } from '../paths.js';
 import { registerCheck } from './check.js';
 import { registerClaims } from './claims.js';
@@ -10,7 +10,7 @@ import { registerMerge } from './merge.js';
 import { registerReport } from './report.js';
 import { registerRun } from './run.js';
 import { registerServe } from './serve.js';
-import { commanderErrorLines } from './style.js';
+import { reportError } from './style.js';
 import { registerValidate } from './validate.js';
 
 /** What a command returns: the process exit code. */
@@ -49,28 +49,6 @@ export async function main(argv: readonly string[]): Promise<number> {
     const command = program.commands.find((c) => c.name() === argv[2])?.name();
     return reportError(err, command);
   }
-}
-
-/** Prints an error the way every command does: one line, details, a hint. Returns its exit code. */
-export function reportError(err: unknown, command?: string): number {
-  if (err instanceof CommanderError) {
-    if (err.exitCode === 0) return ExitCode.ok; // help or version, already printed
-    // 'commander.help': help shown on stderr for a missing command; the rest are usage errors.
-    if (err.code !== 'commander.help')
-      process.stderr.write(commanderErrorLines(err, command).join('\n') + '\n');
-    return ExitCode.usage;
-  }
-  if (isCommbenchError(err)) {
-    const lines = [`commbench: ${err.message}`, ...err.details.map((d) => `  ${d}`)];
-    if (err.hint) lines.push(`hint: ${err.hint}`);
-    process.stderr.write(lines.join('\n') + '\n');
-    return err.exitCode;
-  }
-  const message = err instanceof Error ? (err.stack ?? err.message) : String(err);
-  process.stderr.write(
-    `commbench: internal error: ${message}\nhint: this is a bug; please report it with the command you ran\n`,
-  );
-  return ExitCode.internal;
 }
 
 export { CommbenchError };

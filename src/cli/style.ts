@@ -1,8 +1,10 @@
 /**
  * Terminal styling decisions for the CLI, in one place: whether a stream gets colour, and
- * commander's own usage errors rewritten in commbench's error style.
+ * commander's own usage errors rewritten in commbench's error style, and reportError, which turns
+ * any error into commbench's message and exit code (main.ts and the commands that report their own).
  */
-import type { Command, CommanderError } from 'commander';
+import { CommanderError, type Command } from 'commander';
+import { ExitCode, isCommbenchError } from '../errors.js';
 import { parseColumns, type TableOptions } from '../report/table.js';
 
 /** A writable stream as far as colour is concerned (process.stdout / stderr, or a test double). */
@@ -85,4 +87,26 @@ export function tableOptions(flags: TableFlags & { color?: boolean }): TableOpti
     ...(flags.wide ? { wide: true } : {}),
     ...(flags.columns === undefined ? {} : { columns: parseColumns(flags.columns) }),
   };
+}
+
+/** Prints an error the way every command does: one line, details, a hint. Returns its exit code. */
+export function reportError(err: unknown, command?: string): number {
+  if (err instanceof CommanderError) {
+    if (err.exitCode === 0) return ExitCode.ok; // help or version, already printed
+    // 'commander.help': help shown on stderr for a missing command; the rest are usage errors.
+    if (err.code !== 'commander.help')
+      process.stderr.write(commanderErrorLines(err, command).join('\n') + '\n');
+    return ExitCode.usage;
+  }
+  if (isCommbenchError(err)) {
+    const lines = [`commbench: ${err.message}`, ...err.details.map((d) => `  ${d}`)];
+    if (err.hint) lines.push(`hint: ${err.hint}`);
+    process.stderr.write(lines.join('\n') + '\n');
+    return err.exitCode;
+  }
+  const message = err instanceof Error ? (err.stack ?? err.message) : String(err);
+  process.stderr.write(
+    `commbench: internal error: ${message}\nhint: this is a bug; please report it with the command you ran\n`,
+  );
+  return ExitCode.internal;
 }
