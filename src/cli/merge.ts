@@ -1,7 +1,7 @@
 import { basename } from 'node:path';
 import { examples } from './list.js';
 import type { Command } from 'commander';
-import { mergeResults } from '../compare/merge.js';
+import { mergeResults } from '../engine/merge-results.js';
 import { ExitCode } from '../errors.js';
 import { claimOutPath, numberedResultPath, outputError, writeResultAtomic } from '../result/io.js';
 import { readResult } from './read-result.js';

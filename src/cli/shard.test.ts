@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { makeResult } from '../../test/fixtures/result.js';
-import { mergeResults } from '../compare/merge.js';
+import { mergeResults } from '../engine/merge-results.js';
 import type { CommbenchError } from '../errors.js';
 import type { LoadSpec } from '../plan/types.js';
 import { parseShard, parseStartAt, shardLoad } from './shard.js';

@@ -6,9 +6,9 @@
  * is taken to have run alongside repetition i of the others; a case keeps the repetitions every
  * input has, and its summary is built from exactly those (as `run` builds it from its repetitions).
  */
-import { mergeVerdicts } from '../engine/verdict.js';
-import { describeLoad, loadDefinition } from '../engine/load/registry.js';
-import { mergeMeasurements, uniqueByRole } from '../engine/measure.js';
+import { mergeVerdicts } from './verdict.js';
+import { describeLoad, loadDefinition } from './load/registry.js';
+import { mergeMeasurements, uniqueByRole } from './measure.js';
 import { CommbenchError } from '../errors.js';
 import { mergeEncoded, summarizeHistogram } from '../metrics/histogram.js';
 import type {
