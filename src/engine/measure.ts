@@ -112,7 +112,7 @@ export function measure(
     ...(failed.totalCount > 0 ? { failedLatency: summarizeHistogram(failed) } : {}),
     service: summarizeHistogram(mergeEncoded(reports.map((r) => r.service))),
     ...(backlog ? { backlog } : {}),
-    timeline: mergeTimelines(reports),
+    timeline: mergeTimelines(reports.map((r) => r.timeline)),
     errors: { ...errors, total: totalErrors(errors) },
     errorSamples,
     payload: { requestPerOp, responsePerOp, perOp: requestPerOp + responsePerOp },
@@ -279,25 +279,57 @@ function mergeDeliveries(reps: readonly Measurement[], seconds: number): Deliver
   };
 }
 
-/** One point per second of the window: the drivers' seconds summed, their histograms merged exactly. */
-export function mergeTimelines(reports: readonly Pick<DriverReport, 'timeline'>[]): TimelinePoint[] {
-  const length = Math.max(0, ...reports.map((r) => r.timeline.length));
-  const points: TimelinePoint[] = [];
-  for (let i = 0; i < length; i++) {
-    const seconds = reports.flatMap((r) => r.timeline.slice(i, i + 1));
-    const h = mergeEncoded(seconds.map((s) => s.latency));
-    const at = (p: number): number => (h.totalCount === 0 ? 0 : h.getValueAtPercentile(p));
-    points.push({
-      t: i + 1,
-      ops: sum(seconds, (s) => s.ops),
-      errors: sum(seconds, (s) => s.errors),
-      p50: at(50),
-      p90: at(90),
-      p99: at(99),
-      max: h.totalCount === 0 ? 0 : h.maxValue,
+/** One second of one part of a window: a driver report's (with its latency histogram) or a stored point. */
+export type TimelineSecond =
+  { readonly ops: number; readonly errors: number; readonly latency: string } | TimelinePoint;
+
+/**
+ * The one merge of per-second timelines of parts measured side by side (a window's driver threads
+ * and processes, a run's shards): each second's counts summed. Its percentiles are exact when every
+ * part of that second carries its histogram (a window's driver reports); stored points (shards'
+ * results) keep only their percentiles, so the second's are bounded by its worst part's.
+ */
+export function mergeTimelines(parts: readonly (readonly TimelineSecond[])[]): TimelinePoint[] {
+  const byT = new Map<number, TimelineSecond[]>();
+  for (const part of parts) {
+    part.forEach((second, i) => {
+      const t = 't' in second ? second.t : i + 1;
+      byT.set(t, [...(byT.get(t) ?? []), second]);
     });
   }
-  return points;
+  return [...byT.entries()]
+    .sort(([a], [b]) => a - b)
+    .map(([t, seconds]) => ({
+      t,
+      ops: sum(seconds, (s) => s.ops),
+      errors: sum(seconds, (s) => s.errors),
+      ...secondLatency(seconds),
+    }));
+}
+
+function secondLatency(
+  seconds: readonly TimelineSecond[],
+): Pick<TimelinePoint, 'p50' | 'p90' | 'p99' | 'max'> {
+  const encoded = seconds.flatMap((s) => ('latency' in s ? [s.latency] : []));
+  if (encoded.length === seconds.length) {
+    const h = mergeEncoded(encoded);
+    const at = (p: number): number => (h.totalCount === 0 ? 0 : h.getValueAtPercentile(p));
+    return { p50: at(50), p90: at(90), p99: at(99), max: h.totalCount === 0 ? 0 : h.maxValue };
+  }
+  // The per-second histograms are not in a result, so stored seconds cannot be merged exactly.
+  const worst = (f: (p: TimelinePoint) => number | undefined): number | undefined => {
+    const values = seconds.flatMap((s) => ('latency' in s ? [] : [f(s)]).filter((v) => v !== undefined));
+    return values.length === 0 ? undefined : Math.max(...values);
+  };
+  const p50 = worst((p) => p.p50);
+  const p90 = worst((p) => p.p90);
+  const max = worst((p) => p.max);
+  return {
+    p99: worst((p) => p.p99) ?? 0,
+    ...(p50 === undefined ? {} : { p50 }),
+    ...(p90 === undefined ? {} : { p90 }),
+    ...(max === undefined ? {} : { max }),
+  };
 }
 
 /**

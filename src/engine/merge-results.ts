@@ -8,7 +8,7 @@
  */
 import { mergeVerdicts } from './verdict.js';
 import { describeLoad, loadDefinition } from './load/registry.js';
-import { mergeMeasurements, uniqueByRole } from './measure.js';
+import { mergeMeasurements, mergeTimelines, uniqueByRole } from './measure.js';
 import { CommbenchError } from '../errors.js';
 import { mergeEncoded, summarizeHistogram } from '../metrics/histogram.js';
 import type {
@@ -21,7 +21,6 @@ import type {
   Measurement,
   Result,
   ServerMetrics,
-  TimelinePoint,
 } from '../result/types.js';
 import type { CaseSpec } from '../plan/types.js';
 
@@ -455,33 +454,6 @@ function concurrentConnections(ms: readonly Measurement[]): ConnectionCost | und
     fdLimit: Math.min(...costs.map((c) => c.fdLimit)),
     ...(notes.length > 0 ? { note: notes.join('; ') } : {}),
   };
-}
-
-/** Per-second points summed by second; p99 of a second is the worst part's (an upper bound). */
-function mergeTimelines(timelines: readonly (readonly TimelinePoint[])[]): TimelinePoint[] {
-  type Point = { ops: number; errors: number; p99: number; p50?: number; p90?: number; max?: number };
-  const byT = new Map<number, Point>();
-  const worst = (a: number | undefined, b: number | undefined): number | undefined =>
-    a === undefined ? b : b === undefined ? a : Math.max(a, b);
-  for (const timeline of timelines) {
-    for (const p of timeline) {
-      const at = byT.get(p.t) ?? { ops: 0, errors: 0, p99: 0 };
-      // Per-second percentiles of side-by-side generators are bounded by the largest one's (the
-      // per-second histograms are not in the result, so they cannot be merged exactly).
-      const p50 = worst(at.p50, p.p50);
-      const p90 = worst(at.p90, p.p90);
-      const max = worst(at.max, p.max);
-      byT.set(p.t, {
-        ops: at.ops + p.ops,
-        errors: at.errors + p.errors,
-        p99: Math.max(at.p99, p.p99),
-        ...(p50 === undefined ? {} : { p50 }),
-        ...(p90 === undefined ? {} : { p90 }),
-        ...(max === undefined ? {} : { max }),
-      });
-    }
-  }
-  return [...byT.entries()].sort(([a], [b]) => a - b).map(([t, v]) => ({ t, ...v }));
 }
 
 /** Failed operations' latency of every generator, merged like the successful ones'. */

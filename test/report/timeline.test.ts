@@ -33,7 +33,7 @@ test('every second of a repetition has p50, p90, p99, max, throughput and errors
       ),
     ],
   };
-  const points = mergeTimelines([a, b]);
+  const points = mergeTimelines([a.timeline, b.timeline]);
   assert.deepEqual(points, [
     { t: 1, ops: 100, errors: 3, p50: 50, p90: 90, p99: 99, max: 100 },
     { t: 2, ops: 10, errors: 0, p50: 100, p90: 100, p99: 100, max: 100 },
@@ -41,6 +41,18 @@ test('every second of a repetition has p50, p90, p99, max, throughput and errors
 });
 
 test('a second without completions has zero latencies, not NaN', () => {
-  const points = mergeTimelines([{ timeline: [second([], 4)] }]);
+  const points = mergeTimelines([[second([], 4)]]);
   assert.deepEqual(points, [{ t: 1, ops: 0, errors: 4, p50: 0, p90: 0, p99: 0, max: 0 }]);
+});
+
+test("stored points (shards' results) merge by second: counts summed, each percentile its worst part's", () => {
+  const shard1 = [
+    { t: 1, ops: 10, errors: 1, p50: 5, p99: 40 },
+    { t: 2, ops: 20, errors: 0, p50: 6, p90: 9, p99: 30, max: 50 },
+  ];
+  const shard2 = [{ t: 1, ops: 30, errors: 0, p50: 7, p99: 20, max: 25 }];
+  assert.deepEqual(mergeTimelines([shard1, shard2]), [
+    { t: 1, ops: 40, errors: 1, p50: 7, p99: 40, max: 25 },
+    { t: 2, ops: 20, errors: 0, p50: 6, p90: 9, p99: 30, max: 50 },
+  ]);
 });
