@@ -12,7 +12,7 @@ const timingSensitive = new Set([
   'test/engine/failures.test.ts',
   'test/cli/e2e.test.ts',
   'test/cli/gates.test.ts',
-  'test/architecture/scenarios.test.ts',
+  'test/scenarios-architecture/scenarios.test.ts',
   'test/cli/shard.test.ts',
   'test/engine/knee-nginx.test.ts',
 ]);
