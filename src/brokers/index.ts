@@ -1,5 +1,5 @@
 /**
- * Real brokers for the queue patterns (DESIGN.md: never mocks). Order of preference:
+ * Real brokers for the queue patterns (never mocks; docs/architecture.md, Conventions). Order of preference:
  * 1. a URL given with `--broker-url` (or the COMMBENCH_<KIND>_URL environment variable);
  * 2. a throwaway broker started here, when its binary is installed: free loopback ports, data, logs
  *    and node name in a temp dir, its own process group, a watchdog that kills it if this process

@@ -1,6 +1,6 @@
 import { CommbenchError } from '../errors.js';
 
-/** The real brokers commbench can start and drive. Never mocks (DESIGN.md). */
+/** The real brokers commbench can start and drive. Never mocks. */
 export const brokerKinds = ['rabbitmq', 'redis', 'nats'] as const;
 export type BrokerKind = (typeof brokerKinds)[number];
 

@@ -6,7 +6,7 @@ import type { Pattern, PatternCode, PatternInfo } from '../toolkit/contract.js';
  * Every pattern: what it is (kind, URL scheme, one-line summary) and its code, imported lazily, so
  * `commbench run rest-vs-grpc` loads only the patterns it uses and `commbench list` or validating a
  * scenario loads none. A pattern's index.ts is cheap (options schema, lazy imports); its server and
- * client load on first use (STYLE.md rule 3).
+ * client load on first use (docs/architecture.md, Conventions: lazy patterns).
  */
 const catalogue = {
   tcp: {

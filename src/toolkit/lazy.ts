@@ -5,7 +5,7 @@ import type { PatternCode } from './contract.js';
  * `lazy(() => import('./server.js'), 'startServer')`: a function that imports the module on its
  * first call and calls its export `name` with the same arguments. `requestPattern` and `pushPattern`
  * build a pattern's code from these, so loading its index.ts stays cheap (no protocol library) and
- * `commbench run rest-vs-graphql` never loads amqplib (STYLE.md rule 3). `load` must be an `import()` of a literal path so bundlers and
+ * `commbench run rest-vs-graphql` never loads amqplib (docs/architecture.md, Conventions: lazy patterns). `load` must be an `import()` of a literal path so bundlers and
  * readers see the dependency.
  */
 export function lazy<M, K extends keyof M>(load: () => Promise<M>, name: K): AsyncExport<M[K]> {

@@ -260,7 +260,7 @@ export function echoRoundTripSuite(name: PatternName, options: Options = {}): vo
 }
 
 /**
- * The contract every request-response pattern passes (STYLE.md §4): echo round trip, payload and
+ * The contract every request-response pattern passes (docs/architecture.md, How to add a pattern): echo round trip, payload and
  * wire byte accounting, errors on a dead server, timeouts and mismatches, clean shutdown.
  */
 export function contractSuite(name: PatternName, options: Options = {}): void {

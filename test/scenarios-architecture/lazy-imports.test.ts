@@ -5,7 +5,7 @@ import { lazy } from '../../src/toolkit/lazy.js';
 import { assertBuilt, cli, tempDir } from '../cli/cli.js';
 
 /**
- * STYLE.md rule 3: a pattern's index.ts is cheap and its server and client load on first use, so a
+ * Lazy patterns (docs/architecture.md, Conventions): a pattern's index.ts is cheap and its server and client load on first use, so a
  * scenario loads only the protocol libraries of the patterns it runs. NODE_DEBUG=module makes Node
  * log every CommonJS module it loads (amqplib, ioredis, nats and grpc-js are CommonJS).
  */
