@@ -201,6 +201,7 @@ test('a held-connections row says how long opening took, the broadcast, and the 
       concurrency: 500,
       heldOpen: 100_000,
       driverRssPerConnectionBytes: 3_000,
+      fdLimit: 20_000,
       broadcast: {
         subscribers: 100_000,
         received: 99_990,
