@@ -39,6 +39,57 @@ function tally(r: ClaimsReport): string {
   return `${r.outcomes.length} claims on this machine: ${counted('holds')} hold, ${counted('does not hold')} do not hold, ${counted('mixed')} mixed, ${counted('not measured')} not measured${rest}.`;
 }
 
+/** One claim in `claims --json`. */
+export interface ClaimJson {
+  readonly id: string;
+  readonly verdict: string;
+  /** The notes' words the claim tests, with their section. */
+  readonly notes: readonly { readonly words: string; readonly section: string }[];
+  /** What was measured, in one sentence. */
+  readonly measured: string;
+  /** One entry per rule: whether it held (null: not measured, `missing` says why) and the numbers. */
+  readonly rules: readonly {
+    readonly holds: boolean | null;
+    readonly text: string;
+    readonly missing?: string;
+  }[];
+  readonly notRun?: string;
+}
+
+/**
+ * `claims --json`: the verdicts as data for CI (a stable shape: id, verdict, the notes' words, each
+ * rule's outcome and numbers), the tally, the machine and the result file it was judged from.
+ */
+export function renderClaimsJson(r: ClaimsReport, resultPath?: string): string {
+  const claimsJson: ClaimJson[] = r.outcomes.map((o) => ({
+    id: o.claim.id,
+    verdict: o.verdict,
+    notes: o.claim.notes.map((w) => ({ words: w.words, section: notesSections[w.section] })),
+    measured: o.claim.test,
+    rules: o.outcomes.map((x) => ({
+      holds: x.holds ?? null,
+      text: x.text,
+      ...(x.missing !== undefined ? { missing: x.missing } : {}),
+    })),
+    ...(o.notRun !== undefined ? { notRun: o.notRun } : {}),
+  }));
+  const json = {
+    claims: claimsJson,
+    tally: tally(r),
+    machine: machine(r),
+    ...(everyClaim(r)
+      ? {
+          notMeasured: unmeasuredClaims.map((g) => ({
+            reason: g.reason,
+            notes: g.notes.map((w) => ({ words: w.words, section: notesSections[w.section] })),
+          })),
+        }
+      : {}),
+    ...(resultPath !== undefined ? { result: resultPath } : {}),
+  };
+  return `${JSON.stringify(json, null, 2)}\n`;
+}
+
 /** Terminal: per claim the verdict and the notes' words, what was measured, one line per rule; then what is not measured. */
 export function renderClaimsText(r: ClaimsReport): string {
   const lines: string[] = [];

@@ -283,6 +283,28 @@ describe('claims report', () => {
     const judged = await cli(['claims', '--from', 'claims.json', '--format', 'markdown'], dir).done;
     assert.equal(judged.code, 0, judged.stderr);
     assert.match(judged.stdout, /^MIXED — "Smaller payloads"/m);
+    const json = await cli(['claims', '--from', 'claims.json', '--json'], dir).done;
+    assert.equal(json.code, 0, json.stderr);
+    assert.match(json.stderr, /^MIXED — "Smaller payloads"/m, 'the text report goes to stderr');
+    const parsed = JSON.parse(json.stdout) as {
+      claims: {
+        id: string;
+        verdict: string;
+        notes: { words: string }[];
+        rules: { holds: boolean | null }[];
+      }[];
+      tally: string;
+      result: string;
+    };
+    const payload = parsed.claims.find((c) => c.id === 'grpc-payload');
+    assert.equal(payload?.verdict, 'mixed');
+    assert.equal(payload?.notes[0]?.words, 'Smaller payloads');
+    assert.deepEqual(
+      payload?.rules.map((r) => r.holds),
+      [true, false],
+    );
+    assert.match(parsed.tally, /claims on this machine/);
+    assert.equal(parsed.result, join(dir, 'claims.json'));
     writeFileSync(join(dir, 'other.json'), JSON.stringify(makeResult()));
     const other = await cli(['claims', '--from', 'other.json'], dir).done;
     assert.equal(other.code, 2);

@@ -4,6 +4,7 @@ import { examples } from './list.js';
 import { claims } from '../claims/claims.js';
 import {
   renderClaimsHtml,
+  renderClaimsJson,
   renderClaimsMarkdown,
   renderClaimsText,
   type ClaimsReport,
@@ -22,6 +23,7 @@ interface ClaimsFlags {
   from?: string;
   only?: string;
   format: string;
+  json?: boolean;
   out?: string;
   resultsDir: string;
 }
@@ -45,12 +47,14 @@ export function registerClaims(program: Command, setExit: (code: number) => void
         'commbench claims --quick',
         'commbench claims --only grpc-smaller --quick',
         'commbench claims --from results/claims.json --format markdown',
+        'commbench claims --from results/claims.json --json',
       ]),
     )
     .option('--quick', 'shortest windows (3–4 minutes on a busy 2-core machine)')
     .option('--from <result>', 'judge an existing claims result instead of running')
     .option('--only <ids>', `comma-separated claim ids: ${claims.map((c) => c.id).join(', ')}`)
     .option('--format <formats>', `also write these reports beside the result: ${formats.join(', ')}`, '')
+    .option('--json', 'print the verdicts as JSON on stdout (the text report then goes to stderr)')
     .option('--out <file>', 'result file (default: <results-dir>/claims-<timestamp>.json)')
     .option('--results-dir <dir>', 'folder for result files', 'results')
     .action(async (flags: ClaimsFlags) => {
@@ -152,7 +156,10 @@ async function claimsCommand(flags: ClaimsFlags): Promise<number> {
     wallMs: Date.parse(result.finishedAt) - Date.parse(result.startedAt),
     quick: result.plan.description.includes('quick'),
   };
-  process.stdout.write(renderClaimsText(report));
+  if (flags.json) {
+    process.stderr.write(renderClaimsText(report));
+    process.stdout.write(renderClaimsJson(report, out));
+  } else process.stdout.write(renderClaimsText(report));
   for (const format of wanted) {
     const file = out.replace(/\.json$/, '') + (format === 'markdown' ? '.md' : '.html');
     await writeFileAtomic(

@@ -168,7 +168,7 @@ function formatErrors(m: Measurement): string {
  * what, for connection-cost cases the server's memory and descriptors per connection, for cases
  * whose server runs helper processes (proxies, chain hops) their CPU per operation.
  */
-function detailOf(m: Measurement | undefined): string {
+function detailOf(m: Measurement | undefined, spec?: CaseSpec): string {
   if (!m) return '';
   const parts: string[] = [];
   if (m.search) parts.push(m.search.verdict);
@@ -208,7 +208,22 @@ function detailOf(m: Measurement | undefined): string {
     }
     parts.push(`drv ${formatBytes(c.driverRssPerConnectionBytes)}/conn`);
     if (c.heldOpen < c.opened) parts.push(`held ${formatInteger(c.heldOpen)}/${formatInteger(c.opened)}`);
+    parts.push(`opened in ${formatMicros(c.openMs * 1000)}`);
+    const b = c.broadcast;
+    if (b) {
+      const lost = b.subscribers - b.received;
+      parts.push(
+        `broadcast p50 ${formatMicros(b.p50Us)} p99 ${formatMicros(b.p99Us)} last ${formatMicros(b.lastUs)}` +
+          (lost > 0
+            ? `, ${formatInteger(lost)} of ${formatInteger(b.subscribers)} not received`
+            : ', none lost'),
+      );
+    }
   }
+  // Spread over processes or source addresses: say so beside the figures they make up.
+  if ((m.driver.processes ?? 1) > 1) parts.push(`${m.driver.processes} driver processes`);
+  if ((spec?.serverProcesses ?? 1) > 1) parts.push(`${spec?.serverProcesses} server processes`);
+  if ((m.driver.sourceAddresses ?? 1) > 1) parts.push(`${m.driver.sourceAddresses} source addresses`);
   for (const h of m.server?.helpers ?? []) parts.push(`${h.role} ${formatMicros(h.cpuUsPerOp)}/op`);
   for (const u of m.server?.unmeasured ?? []) parts.push(`${u.role} CPU not measured`);
   return parts.join(', ');
@@ -235,7 +250,7 @@ function cellsOf(label: string, spec: CaseSpec, m: Measurement | undefined, flag
     serverCpu: perOp?.server ? formatMicros(perOp.server.cpuUsPerOp) : dash,
     driverCpu: perOp ? formatDriverCpu(perOp.driver) : dash,
     errors: m ? formatErrors(m) : dash,
-    detail: detailOf(m),
+    detail: detailOf(m, spec),
     flags: flags.map((f) => f.text).join(', '),
   } satisfies Record<SummaryColumnKey, string>;
 }

@@ -185,3 +185,38 @@ test("a failed case's error is printed once, not again as a 'failed:' line becau
   const text = renderTable(result);
   assert.equal(text.split('did not').length - 1, 1, text);
 });
+
+test('a held-connections row says how long opening took, the broadcast, and the processes and addresses it was spread over', () => {
+  const c = makeCases()[0]!;
+  const m = c.repetitions[0]!;
+  const held = {
+    ...m,
+    driver: { ...m.driver, processes: 6, sourceAddresses: 4 },
+    connections: {
+      requested: 100_000,
+      opened: 100_000,
+      failed: 0,
+      subscriptions: true,
+      openMs: 54_300,
+      concurrency: 500,
+      heldOpen: 100_000,
+      driverRssPerConnectionBytes: 3_000,
+      fdLimit: 20_000,
+      broadcast: {
+        subscribers: 100_000,
+        received: 99_990,
+        p50Us: 900_000,
+        p99Us: 1_440_000,
+        lastUs: 1_600_000,
+        waitedMs: 10_000,
+      },
+    },
+  };
+  const s = { ...c.spec, serverProcesses: 6 };
+  const base = makeResult({ cases: [{ ...c, spec: s, repetitions: [held], summary: held }] });
+  const result = { ...base, plan: { ...base.plan, cases: [s] } };
+  const detail = buildSummary(result).rows[0]!.cells.detail;
+  assert.match(detail, /opened in 54\.30s/);
+  assert.match(detail, /broadcast p50 900ms p99 1\.44s last 1\.60s, 10 of 100,000 not received/);
+  assert.match(detail, /6 driver processes, 6 server processes, 4 source addresses/);
+});

@@ -241,8 +241,12 @@ export type WindowFigures = Omit<Measurement, 'verdict'>;
 
 /** The knee model's capacity search (src/engine/load/knee.ts). */
 export interface SearchResult {
-  /** What a step had to meet: p99 (from the scheduled send time) at most p99Ms, at most maxQueuedShare of sends waiting. */
-  readonly objective: { readonly p99Ms: number; readonly maxQueuedShare: number };
+  /**
+   * What a step had to meet: p99 (from the scheduled send time) at most p99Ms (and nothing dropped,
+   * no errors, 95% served). maxQueuedShare: results written before 2026-12-08 also capped the share
+   * of sends that waited for a free connection.
+   */
+  readonly objective: { readonly p99Ms: number; readonly maxQueuedShare?: number };
   /** In the order run. */
   readonly steps: readonly SearchStep[];
   /** Highest offered rate that met the objective, ops/s; absent when none did. */

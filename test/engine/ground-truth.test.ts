@@ -205,57 +205,75 @@ describe('ground truth: the open loop against nginx (echo module, a fixed 5 ms d
     if (!nginx) return;
     const server = await startNginx(nginx, { server: 'location / { echo_sleep 0.005; echo ok; }' });
     try {
-      // This process's CPU read from /proc (not the engine's reading) over the middle of the window.
-      const procCpuMs = (): number => {
-        const f = readFileSync('/proc/self/stat', 'utf8').split(') ')[1]!.split(' ');
-        return ((Number(f[11]) + Number(f[12])) * 1000) / 100; // utime + stime, in USER_HZ (100/s)
-      };
-      // Two readings inside the window (it runs from 2 s to 10 s after the load starts), on the ticks.
-      const mid: { atMs: number; cpuMs: number }[] = [];
-      const result = await runCase(
-        caseSpec({
-          pattern: 'rest',
-          target: `${server.url}/delay`,
-          request: { method: 'GET' },
-          warmupMs: 2000,
-          durationMs: 8000,
-          load: { model: 'rate', rate: 1000, connections: 32, inFlight: 1, maxInFlight: 10_000 },
-        }),
-        {
-          hooks: {
-            tick(_spec, p) {
-              const want = mid.length === 0 ? 3000 : 8000;
-              if (mid.length < 2 && p.elapsedMs >= want && p.elapsedMs < 9900)
-                mid.push({ atMs: p.elapsedMs, cpuMs: procCpuMs() });
-            },
-          },
-        },
-      );
-      assert.equal(result.status, 'ok', result.error?.message);
-      const s = result.summary;
-      assert.ok(s);
-      const seen = `p50 ${s.latency.p50}µs p99 ${s.latency.p99}µs, send lag p99 ${s.driver.sendLagP99}µs, driver ${s.driver.cpuUtilization.toFixed(3)} cores (${s.driver.pacing?.pacing}: ${s.driver.pacing?.reason}), ${s.verdict.limit}: ${s.verdict.why}`;
-      assert.equal(s.errors.total, 0, seen);
-      assert.ok(Math.abs(s.throughput - 1000) < 20, `throughput ${s.throughput}; ${seen}`);
-      assert.ok(s.latency.p50 >= 5000 && s.latency.p50 <= 5500, seen);
-      assert.ok(s.latency.p99 <= 9500, seen);
-      assert.notEqual(s.verdict.limit, 'DRIVER-LIMITED', seen);
-      assert.notEqual(s.verdict.limit, 'CPU-BOUND', seen);
-      // Spinning keeps a whole core busy at any rate; sleeping costs what it sends. What one send
-      // costs depends on the machine: a wake-up of a sleeping Node thread took 80–100 µs of CPU on
-      // one 2-core VM and a third of that on another, so the bound here is the mechanism's (half a
-      // core, where spinning would read 1.0); the quarter-core goal is measured by `npm run bench`.
-      assert.ok(s.driver.cpuUtilization <= 0.5, seen);
-      // drv CPU/op × ops/s against what /proc says this process used in the middle of the window.
-      assert.equal(mid.length, 2, 'both /proc readings taken inside the window');
-      const procCoreShare = (mid[1]!.cpuMs - mid[0]!.cpuMs) / (mid[1]!.atMs - mid[0]!.atMs);
-      const engineCoreShare = (s.driver.cpuUsPerOp * s.throughput) / 1e6;
-      assert.ok(
-        Math.abs(engineCoreShare - procCoreShare) <= 0.3 * procCoreShare,
-        `drv CPU/op ${s.driver.cpuUsPerOp.toFixed(1)}µs × ${s.throughput.toFixed(0)}/s = ${engineCoreShare.toFixed(3)} cores vs ${procCoreShare.toFixed(3)} from /proc`,
-      );
+      // One 8 s window can be spoiled by a neighbour on a shared CI machine; a systematic error (the
+      // driver's lag counted as latency, a spinning driver) fails every window. So: a second window
+      // when the first misses, and the test fails when both do, with both readings.
+      const misses: string[] = [];
+      for (let attempt = 1; attempt <= 2; attempt++) {
+        const miss = await openLoopWindow(server.url);
+        if (miss === undefined) return;
+        misses.push(`window ${attempt}: ${miss}`);
+      }
+      assert.fail(misses.join('\n'));
     } finally {
       await server.stop();
     }
   });
 });
+
+/** One 8 s window at 1000/s over 32 connections against `url`: what missed the bounds, or undefined. */
+async function openLoopWindow(url: string): Promise<string | undefined> {
+  // This process's CPU read from /proc (not the engine's reading) over the middle of the window.
+  const procCpuMs = (): number => {
+    const f = readFileSync('/proc/self/stat', 'utf8').split(') ')[1]!.split(' ');
+    return ((Number(f[11]) + Number(f[12])) * 1000) / 100; // utime + stime, in USER_HZ (100/s)
+  };
+  // Two readings inside the window (it runs from 2 s to 10 s after the load starts), on the ticks.
+  const mid: { atMs: number; cpuMs: number }[] = [];
+  const result = await runCase(
+    caseSpec({
+      pattern: 'rest',
+      target: `${url}/delay`,
+      request: { method: 'GET' },
+      warmupMs: 2000,
+      durationMs: 8000,
+      load: { model: 'rate', rate: 1000, connections: 32, inFlight: 1, maxInFlight: 10_000 },
+    }),
+    {
+      hooks: {
+        tick(_spec, p) {
+          const want = mid.length === 0 ? 3000 : 8000;
+          if (mid.length < 2 && p.elapsedMs >= want && p.elapsedMs < 9900)
+            mid.push({ atMs: p.elapsedMs, cpuMs: procCpuMs() });
+        },
+      },
+    },
+  );
+  assert.equal(result.status, 'ok', result.error?.message);
+  const s = result.summary;
+  assert.ok(s);
+  const seen = `p50 ${s.latency.p50}µs p99 ${s.latency.p99}µs, send lag p99 ${s.driver.sendLagP99}µs, driver ${s.driver.cpuUtilization.toFixed(3)} cores (${s.driver.pacing?.pacing}: ${s.driver.pacing?.reason}), ${s.verdict.limit}: ${s.verdict.why}`;
+  // Errors and a wrong rate are never the neighbours': they fail at once.
+  assert.equal(s.errors.total, 0, seen);
+  assert.ok(Math.abs(s.throughput - 1000) < 20, `throughput ${s.throughput}; ${seen}`);
+  assert.equal(mid.length, 2, 'both /proc readings taken inside the window');
+  // drv CPU/op × ops/s against what /proc says this process used in the middle of the window.
+  const procCoreShare = (mid[1]!.cpuMs - mid[0]!.cpuMs) / (mid[1]!.atMs - mid[0]!.atMs);
+  const engineCoreShare = (s.driver.cpuUsPerOp * s.throughput) / 1e6;
+  const missed = [
+    s.latency.p50 >= 5000 && s.latency.p50 <= 5500 ? '' : 'p50 outside 5.0–5.5 ms',
+    s.latency.p99 <= 9500 ? '' : 'p99 above 9.5 ms',
+    s.verdict.limit !== 'DRIVER-LIMITED' && s.verdict.limit !== 'CPU-BOUND'
+      ? ''
+      : `blamed ${s.verdict.limit}`,
+    // Spinning keeps a whole core busy at any rate; sleeping costs what it sends. What one send
+    // costs depends on the machine: a wake-up of a sleeping Node thread took 80–100 µs of CPU on
+    // one 2-core VM and a third of that on another, so the bound here is the mechanism's (half a
+    // core, where spinning would read 1.0); the quarter-core goal is measured by `npm run bench`.
+    s.driver.cpuUtilization <= 0.5 ? '' : 'driver above half a core',
+    Math.abs(engineCoreShare - procCoreShare) <= 0.3 * procCoreShare
+      ? ''
+      : `drv CPU/op ${s.driver.cpuUsPerOp.toFixed(1)}µs × ${s.throughput.toFixed(0)}/s = ${engineCoreShare.toFixed(3)} cores vs ${procCoreShare.toFixed(3)} from /proc`,
+  ].filter(Boolean);
+  return missed.length === 0 ? undefined : `${missed.join('; ')} — ${seen}`;
+}

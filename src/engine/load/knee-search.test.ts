@@ -18,7 +18,6 @@ const settings: KneeSettings = {
   bracket: 0.05,
   below: 3,
   p99Ms: 50,
-  maxQueuedShare: 0.01,
   maxSteps: 20,
 };
 
@@ -152,8 +151,9 @@ describe('knee search', () => {
     assert.deepEqual(judgeStep(settings, ok).broke, []);
     assert.match(judgeStep(settings, { ...ok, dropped: 3 }).broke.join(), /3 dropped/);
     assert.match(judgeStep(settings, { ...ok, errors: 2 }).broke.join(), /2 errors/);
-    assert.match(judgeStep(settings, { ...ok, queued: 100 }).broke.join(), /5\.0% waited/);
-    assert.deepEqual(judgeStep(settings, { ...ok, queued: 10 }).broke, [], '0.5% queued is within 1%');
+    // A driver pause makes a burst that waits for connections on any server: the waits are in the
+    // latency, which the objective judges; the share of queued sends is not judged by itself.
+    assert.deepEqual(judgeStep(settings, { ...ok, queued: 340 }).broke, [], '17% queued, p99 within bound');
     assert.match(judgeStep(settings, { ...ok, throughput: 900 }).broke.join(), /served 900\/s of 1000\/s/);
     assert.deepEqual(judgeStep(settings, { ...ok, throughput: 960 }).broke, []);
   });

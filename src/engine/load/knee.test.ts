@@ -221,21 +221,28 @@ describe('knee search on the virtual clock', () => {
       driverCpuUsPerOp: 30,
     });
     const driverLimited = { limit: 'DRIVER-LIMITED', why: 'late', figures: {} } as const;
-    const late = { ...base, driver: { ...base.driver, sendLagP99: 2150 }, verdict: driverLimited };
-    assert.deepEqual(driverInStep(late, 20), { late: true, limited: false }, '6% of a core: timer noise');
+    // At 2,000/s the verdict's lag limit is 5 ms (one interval, 0.5 ms, is less): one rule for both.
+    const late = { ...base, driver: { ...base.driver, sendLagP99: 5150 }, verdict: driverLimited };
+    assert.deepEqual(driverInStep(late, 2000), { late: true, limited: false }, '6% of a core: timer noise');
     const busy = { ...late, driver: { ...late.driver, cpuUs: 950_000 } };
-    assert.deepEqual(driverInStep(busy, 20), { late: true, limited: true });
+    assert.deepEqual(driverInStep(busy, 2000), { late: true, limited: true });
     const busyMachine = { limit: 'BUSY-MACHINE', why: 'others', figures: {} } as const;
     assert.deepEqual(
-      driverInStep({ ...busy, verdict: busyMachine }, 20),
+      driverInStep({ ...busy, verdict: busyMachine }, 2000),
       { late: true, limited: false },
       'a busy machine is not the driver',
     );
     const spinning = { ...busy, driver: { ...busy.driver, pacingUs: 600_000 } };
-    assert.deepEqual(driverInStep(spinning, 20), { late: true, limited: false }, 'pacing is not work');
-    assert.deepEqual(driverInStep({ ...busy, driver: { ...busy.driver, sendLagP99: 1500 } }, 20), {
-      late: false,
-      limited: false,
-    });
+    assert.deepEqual(driverInStep(spinning, 2000), { late: true, limited: false }, 'pacing is not work');
+    assert.deepEqual(
+      driverInStep({ ...busy, driver: { ...busy.driver, sendLagP99: 4500 } }, 2000),
+      { late: false, limited: false },
+      '4.5 ms behind at 2,000/s is within the verdict limit (it was "late" under the old tenth-of-p99 rule)',
+    );
+    assert.deepEqual(
+      driverInStep({ ...busy, driver: { ...busy.driver, sendLagP99: 8000 } }, 100),
+      { late: false, limited: false },
+      'at 100/s the limit is one interval, 10 ms',
+    );
   });
 });

@@ -13,7 +13,7 @@ import {
   type KneeSettings,
   type StepOutcome,
 } from './knee-search.js';
-import { openLoopRules, openShare, sumShares } from './open.js';
+import { lagLimitUs, openLoopRules, openShare, sumShares } from './open.js';
 import type { RateSpec } from './rate.js';
 import type { LoadDefinition, SearchWindow } from './types.js';
 import type { KneeSpec } from '../../plan/load.js';
@@ -22,8 +22,6 @@ export type { KneeSpec } from '../../plan/load.js';
 
 /** At most this many steps per search: bounded in count as well as in time. */
 export const kneeMaxSteps = 16;
-/** Share of sends that may wait for a free connection and still meet the objective. */
-const maxQueuedShare = 0.01;
 /** Default objective when the scenario sets none, ms. */
 const defaultP99Ms = 50;
 /** Default time bound of one search, ms. */
@@ -76,7 +74,6 @@ function settingsOf(s: KneeSpec): KneeSettings {
     bracket,
     below,
     p99Ms: s.p99Ms,
-    maxQueuedShare,
     maxSteps: kneeMaxSteps,
   };
 }
@@ -110,14 +107,15 @@ export function kneeStepLoad(s: KneeSpec, rate: number): RateSpec {
 }
 
 /**
- * The driver in a step, for the search's control (the row's verdict is the step's stored one): its
- * sends were `late` when their lag p99 passed a tenth of the p99 bound — timer noise or a busy
- * machine, so a broken step is judged on what the server served (knee-search.ts); it `limited` the
- * step only when it was late, the stored verdict says DRIVER-LIMITED (not a busy machine, not the
- * server's backlog) and it used nearly all the CPU its threads had (pacing left out).
+ * The driver in a step at `rate`/s, for the search's control (the row's verdict is the step's stored
+ * one): its sends were `late` when their lag p99 passed the limit the verdict uses (`lagLimitUs`: 5 ms,
+ * or one interval at slow rates) — timer noise or a busy machine, so a broken step is judged on what
+ * the server served (knee-search.ts); it `limited` the step only when it was late, the stored verdict
+ * says DRIVER-LIMITED (not a busy machine, not the server's backlog) and it used nearly all the CPU
+ * its threads had (pacing left out).
  */
-export function driverInStep(m: Measurement, p99Ms: number): { late: boolean; limited: boolean } {
-  const late = m.driver.sendLagP99 > p99Ms * 100;
+export function driverInStep(m: Measurement, rate: number): { late: boolean; limited: boolean } {
+  const late = m.driver.sendLagP99 > lagLimitUs(rate);
   const windowUs = Math.max(1, m.durationMs * 1000 * Math.max(1, m.driver.workers));
   const working = (m.driver.cpuUs - (m.driver.pacingUs ?? 0)) / windowUs;
   return { late, limited: late && m.verdict.limit === 'DRIVER-LIMITED' && working >= 0.9 };
@@ -126,7 +124,7 @@ export function driverInStep(m: Measurement, p99Ms: number): { late: boolean; li
 /** A step's figures for the objective. */
 function outcomeOf(s: KneeSpec, rate: number, m: Measurement): StepOutcome {
   const latency = m.delivery ? m.delivery.latency : m.latency;
-  const driver = driverInStep(m, s.p99Ms);
+  const driver = driverInStep(m, rate);
   return {
     rate,
     throughput: m.throughput,
@@ -208,7 +206,7 @@ export async function searchKnee(
   }
   const state = kneeState(settings, judged, outOfTime);
   const search: SearchResult = {
-    objective: { p99Ms: s.p99Ms, maxQueuedShare },
+    objective: { p99Ms: s.p99Ms },
     steps: judged.map((j, i) => stepOf(j, measured[i]!)),
     ...(state.capacity !== undefined ? { capacity: state.capacity } : {}),
     end: interrupted ? 'interrupted' : (state.end ?? 'steps'),
@@ -240,7 +238,7 @@ function expectedSteps(s: KneeSpec): number {
 export const knee = {
   name: 'knee',
   summary:
-    "capacity search: open-loop steps from 'from'/s, ×factor while the objective holds (p99 ≤ p99, nothing dropped or waiting for a connection, no errors), the first break confirmed by a re-run, then bisected; reports the highest rate that met it",
+    "capacity search: open-loop steps from 'from'/s, ×factor while the objective holds (p99 ≤ p99 from the scheduled send time, nothing dropped, no errors, ≥ 95% served), the first break confirmed by a re-run, then bisected; reports the highest rate that met it",
   shape: {
     from: RateFrom.optional(),
     to: RateTo.optional(),
@@ -276,7 +274,7 @@ export const knee = {
     note:
       `knee: "knee A→B/s" cases search for capacity: open-loop steps of one window each (at least ${formatInteger(minStepOps)} operations), ` +
       `after a ${formatDurationMs(searchWarmupMs)} warm-up, from A/s up by ×factor while the objective holds (p99 ≤ ${formatDurationMs(s.p99Ms)} ` +
-      `from the scheduled send time, nothing dropped, at most ${maxQueuedShare * 100}% of sends waiting for a free connection, no errors); ` +
+      `from the scheduled send time, nothing dropped, no errors, at least 95% of the offered rate served); ` +
       `the first break is re-run to confirm it, then the rate is bisected up to 'refine' times (to within ${bracket * 100}%), ` +
       `all within ${formatDurationMs(s.budgetMs)}. A first step that breaks leads lower; a step that broke while the driver's sends ran late ` +
       `is judged on what the server served (re-measured when it fell short); only a driver that used all its CPU ends the search with a lower bound. The row shows the highest step ` +
