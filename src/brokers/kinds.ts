@@ -1,6 +1,9 @@
 import { CommbenchError } from '../errors.js';
 
-/** The real brokers commbench can start and drive. Never mocks. */
+/**
+ * The real brokers commbench can start and drive. Never mocks. Which patterns use which broker is
+ * said by each pattern's catalogue entry (src/patterns/registry.ts, `brokerOf`).
+ */
 export const brokerKinds = ['rabbitmq', 'redis', 'nats'] as const;
 export type BrokerKind = (typeof brokerKinds)[number];
 
@@ -17,13 +20,6 @@ export interface BrokerInfo {
   readonly scheme: string;
   /** URL of the compose service, as an example for --broker-url. */
   readonly exampleUrl: string;
-  /** Patterns that talk to this broker (by default, or only to it). */
-  readonly patterns: readonly string[];
-  /**
-   * Patterns whose `broker` option may name this broker instead of their default one (listed in
-   * another broker's `patterns`), e.g. topic-routing with `broker: rabbitmq`.
-   */
-  readonly byOption?: readonly string[];
 }
 
 export const brokers: Readonly<Record<BrokerKind, BrokerInfo>> = {
@@ -35,8 +31,6 @@ export const brokers: Readonly<Record<BrokerKind, BrokerInfo>> = {
     composeService: 'rabbitmq',
     scheme: 'amqp',
     exampleUrl: 'amqp://guest:guest@127.0.0.1:5672',
-    patterns: ['amqp', 'queue-chain'],
-    byOption: ['topic-routing', 'event-sourcing'],
   },
   redis: {
     kind: 'redis',
@@ -46,7 +40,6 @@ export const brokers: Readonly<Record<BrokerKind, BrokerInfo>> = {
     composeService: 'redis',
     scheme: 'redis',
     exampleUrl: 'redis://127.0.0.1:6379',
-    patterns: ['redis-streams', 'event-sourcing'],
   },
   nats: {
     kind: 'nats',
@@ -56,37 +49,8 @@ export const brokers: Readonly<Record<BrokerKind, BrokerInfo>> = {
     composeService: 'nats',
     scheme: 'nats',
     exampleUrl: 'nats://127.0.0.1:4222',
-    patterns: ['nats', 'topic-routing'],
   },
 };
-
-/**
- * The broker a pattern talks to, if it is a queue pattern: the one its `broker` option names
- * (options as written in a scenario) when that broker lists it in `byOption`, else its default.
- */
-export function brokerOf(
-  pattern: string,
-  options?: Readonly<Record<string, unknown>>,
-): BrokerKind | undefined {
-  const chosen = options?.broker;
-  const byOption = brokerKinds.find((k) => k === chosen && brokers[k].byOption?.includes(pattern));
-  return byOption ?? brokerKinds.find((k) => brokers[k].patterns.includes(pattern));
-}
-
-/** Every broker a pattern may talk to (its default and those its `broker` option may name). */
-export function brokersOf(pattern: string): BrokerKind[] {
-  return brokerKinds.filter(
-    (k) => brokers[k].patterns.includes(pattern) || (brokers[k].byOption?.includes(pattern) ?? false),
-  );
-}
-
-/**
- * `--broker-url` keys: a broker kind or one of its patterns ('rabbitmq' or 'amqp', 'redis' or
- * 'redis-streams', 'nats').
- */
-export function brokerKindFor(key: string): BrokerKind | undefined {
-  return (brokerKinds as readonly string[]).includes(key) ? (key as BrokerKind) : brokerOf(key);
-}
 
 /**
  * The environment variable through which the broker's URL reaches the pattern's server child
@@ -114,7 +78,7 @@ export function howToGet(kind: BrokerKind): string {
   return (
     `install it (Debian/Ubuntu: apt-get install ${b.debianPackage}) and commbench starts a throwaway one, ` +
     `or run one with \`docker compose -f docker/compose.yaml up -d ${b.composeService}\` and pass ` +
-    `--broker-url ${b.patterns[0] ?? kind}=${b.exampleUrl}`
+    `--broker-url ${kind}=${b.exampleUrl}`
   );
 }
 
@@ -123,7 +87,7 @@ export function brokerMissing(kind: BrokerKind): CommbenchError {
   const b = brokers[kind];
   return new CommbenchError(
     'E_SERVER_START',
-    `${b.patterns.join('/')} needs a ${b.title} broker: ${b.binary} is not installed and no --broker-url was given`,
+    `a ${b.title} broker is needed: ${b.binary} is not installed and no --broker-url was given`,
     { hint: howToGet(kind) },
   );
 }

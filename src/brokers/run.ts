@@ -13,9 +13,7 @@ import {
   brokerEnvVar,
   brokerErrorEnvVar,
   brokerMissing,
-  brokerOf,
   brokers,
-  brokersOf,
   brokerUrlFromEnv,
   canStartBroker,
   redactCredentials,
@@ -39,15 +37,13 @@ export interface RunBrokers {
 }
 
 /**
- * Starts, in parallel, a throwaway broker for each broker kind that `patterns` need and that has no
- * URL yet. A broker that is missing or fails to start does not throw: its reason is put into
+ * Starts, in parallel, a throwaway broker for each of `kinds` (a run's patterns' brokers:
+ * brokersFor in src/patterns/registry.ts) that has no URL yet. A broker that is missing or fails to start does not throw: its reason is put into
  * COMMBENCH_<KIND>_ERROR, and every case that needs it fails with that reason (exit code 4).
  */
-export async function startRunBrokers(patterns: Iterable<string>): Promise<RunBrokers> {
+export async function startRunBrokers(needed: Iterable<BrokerKind>): Promise<RunBrokers> {
   const kinds = new Set<BrokerKind>();
-  for (const p of patterns) {
-    for (const kind of brokersOf(p)) if (brokerUrlFromEnv(kind) === undefined) kinds.add(kind);
-  }
+  for (const kind of needed) if (brokerUrlFromEnv(kind) === undefined) kinds.add(kind);
   const set: string[] = [];
   const setEnv = (name: string, value: string): void => {
     process.env[name] = value;
@@ -116,7 +112,7 @@ export async function brokerForServer(kind: BrokerKind): Promise<ServerBroker> {
 }
 
 /**
- * The broker a case's traffic goes through, as the engine measures it:
+ * The broker a case's traffic goes through (`brokerOf` its pattern), as the engine measures it:
  * - `measured`: a broker this process started (the run's, or a test's): its CPU over the window is
  *   read here and reported as a server helper;
  * - `unmeasured`: a broker given by URL (--broker-url, COMMBENCH_<KIND>_URL) that is not ours: its
@@ -124,14 +120,10 @@ export async function brokerForServer(kind: BrokerKind): Promise<ServerBroker> {
  * - neither: not a queue pattern, or the case's server starts a broker of its own and reports it
  *   in its helpers (ServerBroker.helpers).
  */
-export function brokerOfCase(
-  pattern: string,
-  options?: Readonly<Record<string, unknown>>,
-): {
+export function brokerOfCase(kind: BrokerKind | undefined): {
   readonly measured?: { readonly role: string; usage(): ProcUsage & { readonly pid: number } };
   readonly unmeasured?: UnmeasuredProcess;
 } {
-  const kind = brokerOf(pattern, options);
   if (!kind) return {};
   const url = brokerUrlFromEnv(kind);
   if (url === undefined) return {};

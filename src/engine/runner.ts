@@ -1,5 +1,5 @@
 import { verdictForLoad } from './verdict.js';
-import { brokerOf, type RunningBroker } from '../brokers/index.js';
+import type { RunningBroker } from '../brokers/index.js';
 import { brokerOfCase, startRunBrokers } from '../brokers/run.js';
 import { CommbenchError, isCommbenchError } from '../errors.js';
 import { collectGarbage } from '../metrics/gc.js';
@@ -7,7 +7,7 @@ import { machineBusyUs, machineCores } from '../metrics/machine.js';
 import { packageVersion } from '../paths.js';
 import { allowedCpus, openFilesLimit, readPlacement } from '../proc/placement.js';
 import { obtainableNofile, pinThisProcess } from '../proc/spawn.js';
-import { loadPattern } from '../patterns/registry.js';
+import { brokerOf, brokersFor, loadPattern } from '../patterns/registry.js';
 import { isPush } from '../toolkit/contract.js';
 import type { CaseResult, CaseStatus, Measurement, Result } from '../result/types.js';
 import { schemaVersion } from '../result/types.js';
@@ -93,7 +93,9 @@ export async function runPlan(plan: Plan, opts: RunOptions = {}): Promise<Result
   const total = plan.cases.length;
   const rounds = Math.max(0, ...plan.cases.map((c) => c.repeat));
   // Queue patterns' brokers start once per run (RabbitMQ takes seconds), not per case.
-  const brokers = await startRunBrokers(plan.cases.filter((c) => !c.target).map((c) => c.pattern));
+  const brokers = await startRunBrokers(
+    brokersFor(plan.cases.filter((c) => !c.target).map((c) => c.pattern)),
+  );
   const runOpts: CaseRunOptions = { ...opts, brokers: brokers.started };
   let slot = opts.startAt;
   try {
@@ -382,7 +384,7 @@ async function driveWindow(
     );
   const workers = pushes ? 1 : Math.min(spec.workers, spec.load.connections);
   const processes = pushes ? 1 : driverProcesses(spec.processes, spec.load);
-  const broker = server ? brokerOfCase(spec.pattern, spec.options) : {};
+  const broker = server ? brokerOfCase(brokerOf(spec.pattern, spec.options)) : {};
   const pacing = choosePacing(spec.pacing, {
     cores: allowedCpus('self')?.length ?? machineCores(),
     driverThreads: workers * processes,

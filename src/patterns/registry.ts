@@ -1,3 +1,4 @@
+import { brokerKinds, type BrokerKind } from '../brokers/kinds.js';
 import { CommbenchError } from '../errors.js';
 import { didYouMean } from '../suggest.js';
 import type { Pattern, PatternCode, PatternInfo } from '../toolkit/contract.js';
@@ -32,6 +33,7 @@ const catalogue = {
     scheme: 'amqp',
     summary:
       'the call chain as an async pipeline: N services linked by RabbitMQ queues, end to end at the last',
+    broker: { default: 'rabbitmq' },
     load: () => import('./queue-chain/index.js'),
   },
   'rest-proxy': {
@@ -96,18 +98,21 @@ const catalogue = {
     scheme: 'amqp',
     summary:
       'AMQP 0-9-1 on RabbitMQ (amqplib): work queue, pub/sub exchange, RPC; confirms, persistence, acks',
+    broker: { default: 'rabbitmq' },
     load: () => import('./amqp/index.js'),
   },
   'redis-streams': {
     kind: 'queue',
     scheme: 'redis',
     summary: 'Redis Streams (ioredis): XADD / XREADGROUP / XACK with consumer groups; work queue or fan-out',
+    broker: { default: 'redis' },
     load: () => import('./redis-streams/index.js'),
   },
   nats: {
     kind: 'queue',
     scheme: 'nats',
     summary: 'NATS core (nats.js): queue groups, pub/sub fan-out, request/reply',
+    broker: { default: 'nats' },
     load: () => import('./nats/index.js'),
   },
   'graphql-n1': {
@@ -129,6 +134,7 @@ const catalogue = {
     scheme: 'nats',
     summary:
       'Topic routing on NATS subjects or a RabbitMQ topic exchange: orders.* and payments.* consumers each get exactly their topic',
+    broker: { default: 'nats', byOption: ['rabbitmq'] },
     load: () => import('./topic-routing/index.js'),
   },
   'event-sourcing': {
@@ -136,6 +142,7 @@ const catalogue = {
     scheme: 'redis',
     summary:
       'Event sourcing: append events to a Redis stream or RabbitMQ stream queue, rebuild state by replaying',
+    broker: { default: 'redis', byOption: ['rabbitmq'] },
     load: () => import('./event-sourcing/index.js'),
   },
   'push-proxy': {
@@ -170,8 +177,43 @@ function unknown(name: string): CommbenchError {
 /** The catalogue entry of `name`, without loading its code. */
 export function patternInfo(name: string): PatternInfo {
   if (!isPatternName(name)) throw unknown(name);
-  const { kind, scheme, summary } = catalogue[name];
-  return { name, kind, scheme, summary };
+  const entry: CatalogueEntry = catalogue[name];
+  const { kind, scheme, summary, broker } = entry;
+  return { name, kind, scheme, summary, ...(broker ? { broker } : {}) };
+}
+
+/**
+ * The broker a pattern talks to, if it is a queue pattern: the one its `broker` option names
+ * (options as written in a scenario) when the pattern allows it, else its default.
+ */
+export function brokerOf(
+  pattern: string,
+  options?: Readonly<Record<string, unknown>>,
+): BrokerKind | undefined {
+  const broker = isPatternName(pattern) ? patternInfo(pattern).broker : undefined;
+  if (!broker) return undefined;
+  const chosen = options?.broker;
+  return broker.byOption?.find((k) => k === chosen) ?? broker.default;
+}
+
+/** Every broker a pattern may talk to (its default and those its `broker` option may name). */
+export function brokersOf(pattern: string): BrokerKind[] {
+  const broker = isPatternName(pattern) ? patternInfo(pattern).broker : undefined;
+  return brokerKinds.filter((k) => k === broker?.default || (broker?.byOption?.includes(k) ?? false));
+}
+
+/** Every broker the given patterns may talk to, each once: what a run starts. */
+export function brokersFor(patterns: Iterable<string>): BrokerKind[] {
+  const all = new Set([...patterns].flatMap(brokersOf));
+  return brokerKinds.filter((k) => all.has(k));
+}
+
+/**
+ * `--broker-url` keys: a broker kind or a pattern that talks to one ('rabbitmq' or 'amqp', 'redis'
+ * or 'redis-streams', 'nats').
+ */
+export function brokerKindFor(key: string): BrokerKind | undefined {
+  return (brokerKinds as readonly string[]).includes(key) ? (key as BrokerKind) : brokerOf(key);
 }
 
 const cache = new Map<string, Promise<Pattern>>();

@@ -1,4 +1,5 @@
 import type { ZodType } from 'zod';
+import type { BrokerKind } from '../brokers/kinds.js';
 import type { EchoRecord } from '../message.js';
 import { errnoKind } from '../errors.js';
 import type { ErrorKind } from '../errors.js';
@@ -16,6 +17,14 @@ export interface PatternInfo {
   readonly summary: string;
   /** URL scheme of this pattern's endpoints, e.g. 'http' → http://127.0.0.1:8080. */
   readonly scheme: string;
+  /** Queue patterns: the broker they talk to (the runner starts it), and those their `broker` option may name. */
+  readonly broker?: PatternBroker;
+}
+
+export interface PatternBroker {
+  readonly default: BrokerKind;
+  /** Brokers the pattern's `broker` option may name instead (e.g. topic-routing with `broker: rabbitmq`). */
+  readonly byOption?: readonly BrokerKind[];
 }
 
 /**

@@ -13,6 +13,7 @@ import {
 } from '../../src/brokers/index.js';
 import { brokerForServer, startRunBrokers } from '../../src/brokers/run.js';
 import { alive, eventually, needsBroker } from './helpers.js';
+import { brokersFor } from '../../src/patterns/registry.js';
 
 function accepts(url: string): Promise<boolean> {
   const u = new URL(url);
@@ -81,7 +82,7 @@ describe('brokers outlive nothing', { ...needsBroker('redis'), timeout: 60_000 }
   });
 
   it('a run starts each needed broker once, publishes its URL in the environment, and restores it', async () => {
-    const run = await startRunBrokers(['redis-streams', 'redis-streams', 'tcp']);
+    const run = await startRunBrokers(brokersFor(['redis-streams', 'redis-streams', 'tcp']));
     try {
       assert.equal(run.started.length, 1);
       assert.equal(process.env[brokerEnvVar('redis')], run.started[0]?.url);
@@ -104,7 +105,7 @@ describe('broker messages', () => {
     assert.match(err.message, /rabbitmq-server is not installed/);
     assert.match(err.hint ?? '', /apt-get install rabbitmq-server/);
     assert.match(err.hint ?? '', /docker\/compose\.yaml/);
-    assert.match(err.hint ?? '', /--broker-url amqp=/);
+    assert.match(err.hint ?? '', /--broker-url rabbitmq=/);
   });
 
   it('a server whose run could not start the broker fails with that reason', async () => {

@@ -16,6 +16,7 @@ import { runCase } from '../../src/engine/runner.js';
 import type { CaseSpec } from '../../src/plan/types.js';
 import { caseSpec } from '../engine/helpers.js';
 import { eventually, needsBroker } from './helpers.js';
+import { brokersFor } from '../../src/patterns/registry.js';
 
 /**
  * The queue patterns end to end through the engine, on real throwaway brokers (one per kind for
@@ -50,7 +51,7 @@ const cases: [BrokerKind, string, Record<string, unknown>, number][] = [
 
 let brokers: RunBrokers | undefined;
 before(async () => {
-  brokers = await startRunBrokers(['amqp', 'redis-streams', 'nats']);
+  brokers = await startRunBrokers(brokersFor(['amqp', 'redis-streams', 'nats']));
 });
 after(() => brokers?.stop());
 

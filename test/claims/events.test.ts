@@ -15,6 +15,7 @@ import {
   type Subscription,
 } from '../../src/toolkit/contract.js';
 import { eventually, needsBroker } from '../brokers/helpers.js';
+import { brokersFor } from '../../src/patterns/registry.js';
 
 /**
  * Issue 14 item 4 against real brokers, below the engine: each topic consumer receives exactly the
@@ -25,7 +26,7 @@ import { eventually, needsBroker } from '../brokers/helpers.js';
 
 let brokers: RunBrokers | undefined;
 before(async () => {
-  brokers = await startRunBrokers(['topic-routing', 'event-sourcing']);
+  brokers = await startRunBrokers(brokersFor(['topic-routing', 'event-sourcing']));
 });
 after(() => brokers?.stop());
 

@@ -1,5 +1,4 @@
-import { brokerOf } from '../../src/brokers/kinds.js';
-import { patternNames, type PatternName } from '../../src/patterns/registry.js';
+import { brokerOf, patternNames, type PatternName } from '../../src/patterns/registry.js';
 import { architectureVariants } from './architecture.js';
 import { claimsBrokerPatterns, claimsPushSuites, claimsVariants } from './claims.js';
 import { contractSuite } from './contract.js';

@@ -1,7 +1,6 @@
 import { after, before, describe } from 'node:test';
-import { brokerOf } from '../../src/brokers/kinds.js';
 import { startRunBrokers, type RunBrokers } from '../../src/brokers/run.js';
-import type { PatternName } from '../../src/patterns/registry.js';
+import { brokerOf, brokersFor, type PatternName } from '../../src/patterns/registry.js';
 import { needsBroker } from '../brokers/helpers.js';
 import { echoRoundTripSuite } from './contract.js';
 import { queueContractCases } from './queues.js';
@@ -12,7 +11,7 @@ import { queueContractCases } from './queues.js';
  */
 let brokers: RunBrokers | undefined;
 before(async () => {
-  brokers = await startRunBrokers(queueContractCases.map(([name]) => name));
+  brokers = await startRunBrokers(brokersFor(queueContractCases.map(([name]) => name)));
 });
 after(() => brokers?.stop());
 

@@ -5,6 +5,7 @@ import { runCase } from '../../src/engine/runner.js';
 import type { CaseSpec } from '../../src/plan/types.js';
 import { needsBroker } from '../brokers/helpers.js';
 import { caseSpec } from '../engine/helpers.js';
+import { brokersFor } from '../../src/patterns/registry.js';
 
 /**
  * The call chain's asynchronous twin (queue-chain, on a real throwaway RabbitMQ) and failHop in
@@ -25,7 +26,7 @@ const rateCase = (pattern: string, options: Record<string, unknown>, overrides: 
 
 let brokers: RunBrokers | undefined;
 before(async () => {
-  if (needsBroker('rabbitmq').skip === false) brokers = await startRunBrokers(['queue-chain']);
+  if (needsBroker('rabbitmq').skip === false) brokers = await startRunBrokers(brokersFor(['queue-chain']));
 });
 after(() => brokers?.stop());
 

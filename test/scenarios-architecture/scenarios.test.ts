@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { brokerOf, canStartBroker } from '../../src/brokers/index.js';
+import { canStartBroker } from '../../src/brokers/index.js';
+import { brokerOf } from '../../src/patterns/registry.js';
 import { runCase, runPlan } from '../../src/engine/runner.js';
 import { startServerProcess } from '../../src/engine/server-host.js';
 import { findNginx } from '../../src/hops/nginx.js';
