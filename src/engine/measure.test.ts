@@ -3,7 +3,8 @@ import { describe, it } from 'node:test';
 import { OpError } from '../toolkit/contract.js';
 import type { LoadSpec } from '../plan/types.js';
 import type { DriverReport } from './driver.js';
-import { measure, mergeMeasurements, type WindowUsage } from './measure.js';
+import { mergeMeasurements } from './aggregate.js';
+import { measure, type WindowUsage } from './measure.js';
 import { Recorder } from './recorder.js';
 
 const rate: LoadSpec = { model: 'rate', rate: 1000, connections: 4, inFlight: 1, maxInFlight: 10_000 };

@@ -3,7 +3,8 @@ import { test } from 'node:test';
 import { histogramResult, seededLatencies, summaryOf } from '../../test/fixtures/histograms.js';
 import { measurement } from '../../test/fixtures/result.js';
 import type { Measurement, Result, Verdict } from '../result/types.js';
-import { mergeConcurrent, mergeResults } from './merge-results.js';
+import { mergeConcurrent } from './aggregate.js';
+import { mergeResults } from './merge-results.js';
 
 function withLatency(samples: readonly number[], throughput: number): Measurement {
   const m = measurement({

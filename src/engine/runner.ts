@@ -16,7 +16,8 @@ import { epochNow, fromEpoch } from './clock.js';
 import { loadDefinition } from './load/registry.js';
 import { connectDriver, type DriverSpec, type Progress } from './driver.js';
 import { describeEnvironment } from './environment.js';
-import { measure, mergeMeasurements, type WindowUsage } from './measure.js';
+import { mergeMeasurements } from './aggregate.js';
+import { measure, type WindowUsage } from './measure.js';
 import { noSuccessReason } from '../result/success.js';
 import { pidUsageSource, serverPidOf, type ServerPids, type ServerUsageSource } from './server-pid.js';
 import {

@@ -10,7 +10,8 @@ import { loadPlan } from '../scenario/load.js';
 import type { LoadSpec } from '../plan/types.js';
 import type { DriverReport } from './driver.js';
 import { openLoopRules } from './load/open.js';
-import { measure, mergeMeasurements } from './measure.js';
+import { mergeMeasurements } from './aggregate.js';
+import { measure } from './measure.js';
 import { Recorder } from './recorder.js';
 import { decideVerdict, mergeVerdicts, verdictOf } from './verdict.js';
 

@@ -1,7 +1,7 @@
 /** mergeMeasurements on connection-cost repetitions: opened per second of opening, the cost block kept. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { mergeMeasurements } from '../../src/engine/measure.js';
+import { mergeMeasurements } from '../../src/engine/aggregate.js';
 import type { ConnectionCost, Measurement } from '../../src/result/types.js';
 import { measurement } from '../fixtures/result.js';
 

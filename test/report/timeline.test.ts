@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { mergeTimelines } from '../../src/engine/measure.js';
+import { mergeTimelines } from '../../src/engine/aggregate.js';
 import { createHistogram, encodeHistogram, recordMicros } from '../../src/metrics/histogram.js';
 
 function second(values: readonly number[], errors = 0): { ops: number; errors: number; latency: string } {

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { measurement } from '../../../test/fixtures/result.js';
 import type { Measurement } from '../../result/types.js';
 import { VirtualClock } from '../clock.js';
-import { mergeMeasurements } from '../measure.js';
+import { mergeMeasurements } from '../aggregate.js';
 import { driverInStep, knee, searchKnee, type KneeSpec } from './knee.js';
 import type { RateSpec } from './rate.js';
 import type { SearchWindow } from './types.js';
