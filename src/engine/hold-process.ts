@@ -4,7 +4,7 @@
  * its resident memory, holds them until released. Exits when the parent goes away.
  */
 import { collectGarbage } from '../metrics/gc.js';
-import { openShare, type BroadcastShare, type HoldShare } from './load/held.js';
+import { openShare, type BroadcastShare, type HoldShare } from './held.js';
 import type { FromHolder, ToHolder } from './holders.js';
 
 const send = (m: FromHolder): void => void process.send?.(m);

@@ -4,7 +4,7 @@
  */
 import { forkGroup, obtainableNofile, type GroupProcess } from '../proc/spawn.js';
 import { childEntry } from '../proc/child-args.js';
-import type { BroadcastShare, HoldShare, OpenedShare } from './load/held.js';
+import type { BroadcastShare, HoldShare, OpenedShare } from './held.js';
 import { driverReservedFiles } from './process-count.js';
 
 export type ToHolder = { type: 'open' } | { type: 'release' } | { type: 'collect'; publishedAtMs: number };

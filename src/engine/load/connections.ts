@@ -14,7 +14,13 @@ import { sumShares } from './open.js';
 import { sourceAddressCount } from '../sources.js';
 import { startHolders } from '../holders.js';
 import { driverProcesses } from '../process-count.js';
-import { holdConcurrency, openShare, type BroadcastShare, type HoldShare, type OpenedShare } from './held.js';
+import {
+  holdConcurrency,
+  openShare,
+  type BroadcastShare,
+  type HoldShare,
+  type OpenedShare,
+} from '../held.js';
 import { makeRecord, withSeq } from '../../message.js';
 import type { LoadDefinition } from './types.js';
 import type { ConnectionsSpec } from '../../plan/load.js';

@@ -4,13 +4,13 @@
  * processes (`processes:`) each child runs one (src/engine/hold-process.ts).
  */
 import { performance } from 'node:perf_hooks';
-import { makeRecord, withSeq } from '../../message.js';
-import { createHistogram, encodeHistogram, recordMicros } from '../../metrics/histogram.js';
-import { WireMeter } from '../../metrics/wire.js';
-import { loadPattern } from '../../patterns/registry.js';
-import { isPush, type PatternClient, type Subscription } from '../../toolkit/contract.js';
-import type { CaseSpec } from '../../plan/types.js';
-import { sourceBinding } from '../sources.js';
+import { makeRecord, withSeq } from '../message.js';
+import { createHistogram, encodeHistogram, recordMicros } from '../metrics/histogram.js';
+import { WireMeter } from '../metrics/wire.js';
+import { loadPattern } from '../patterns/registry.js';
+import { isPush, type PatternClient, type Subscription } from '../toolkit/contract.js';
+import type { CaseSpec } from '../plan/types.js';
+import { sourceBinding } from './sources.js';
 
 /** Connections opened at once while ramping up (per process). */
 export const holdConcurrency = 100;
