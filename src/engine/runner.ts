@@ -17,6 +17,7 @@ import { loadDefinition } from './load/registry.js';
 import { connectDriver, type DriverSpec, type Progress } from './driver.js';
 import { describeEnvironment } from './environment.js';
 import { mergeMeasurements } from './aggregate.js';
+import { holdConnections } from './hold.js';
 import { measure, type WindowUsage } from './measure.js';
 import { noSuccessReason } from '../result/success.js';
 import { pidUsageSource, serverPidOf, type ServerPids, type ServerUsageSource } from './server-pid.js';
@@ -280,9 +281,8 @@ async function runRepetition(
       brokerDied = `the ${broker.kind} broker commbench started (pid ${broker.pid}) died during the run (${describeExit(exit)}); the window ended there`;
       abort.abort('failed');
     });
-    const hold = loadDefinition(spec.load).hold;
-    if (hold) {
-      const held = await hold(
+    if (loadDefinition(spec.load).hold) {
+      const held = await holdConnections(
         spec,
         repetition,
         spec.target ?? (server as ServerProcess).url,

@@ -1,10 +1,8 @@
 import type { ZodOptional, ZodType } from 'zod';
 import type { LoadBase, LoadInfo } from '../../plan/load.js';
-import type { Measurement, WindowFigures } from '../../result/types.js';
-import type { CaseSpec } from '../../plan/types.js';
+import type { Measurement } from '../../result/types.js';
 import type { Clock } from '../clock.js';
 import type { RateSpec } from './rate.js';
-import type { ServerProcess } from '../server-host.js';
 
 /** The plan's load types (src/plan/load.ts), for the models' code. */
 export type { LoadBase, LoadInfo, LoadSchedule } from '../../plan/load.js';
@@ -116,10 +114,6 @@ export interface LoadDefinition<S extends LoadBase & { readonly model: string }>
   /** The schedule: issues operations (absent for `hold`). */
   model?(spec: S, placement: SharePlacement | undefined): LoadModel;
   /**
-   * Instead of operations, the model holds connections open and measures what that costs (the
-   * connection-cost model); the runner calls this in place of the drivers.
-   */
-  /**
    * Instead of one window, the model searches: the runner calls this once per repetition with
    * `step`, which measures one window at a rate-model load on the same server (the knee model's
    * capacity search), and the case's `window` (warm-up and measured time); the search chooses each
@@ -130,11 +124,9 @@ export interface LoadDefinition<S extends LoadBase & { readonly model: string }>
     step: (load: RateSpec, window: SearchWindow) => Promise<Measurement>,
     window: { readonly warmupMs: number; readonly durationMs: number },
   ): Promise<Measurement>;
-  hold?(
-    spec: CaseSpec,
-    repetition: number,
-    url: string,
-    server: ServerProcess | undefined,
-    signal: AbortSignal,
-  ): Promise<WindowFigures>;
+  /**
+   * Instead of operations, the case holds connections open and measures what that costs (the
+   * connection-cost model): the runner holds them (src/engine/hold.ts) in place of the drivers.
+   */
+  readonly hold?: true;
 }
