@@ -9,6 +9,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
+import { patternNames } from './patterns/registry.js';
 
 const srcDir = dirname(fileURLToPath(import.meta.url));
 
@@ -35,6 +36,16 @@ function relativeImports(text: string): string[] {
     .preProcessFile(text, true, true)
     .importedFiles.map((f) => f.fileName)
     .filter((name) => name.startsWith('./') || name.startsWith('../'));
+}
+
+/** Every relative import of `files` as [importing file, imported file], paths relative to src/. */
+function fileImports(files: ReadonlyMap<string, string>): [string, string][] {
+  return [...files].flatMap(([file, text]) =>
+    relativeImports(text).map((spec): [string, string] => [
+      file,
+      relative('/src', resolve('/src', dirname(file), spec)).replace(/\.js$/, '.ts'),
+    ]),
+  );
 }
 
 /** One edge between two nodes with the file imports behind it ('engine/runner.ts → proc/spawn.ts'). */
@@ -177,6 +188,30 @@ test('the folders of src/ import each other in one direction (type-only and dyna
 test('only src/proc starts child processes', () => {
   const outside = processStarters(readSources()).filter((f) => !f.startsWith('proc/'));
   assert.deepEqual(outside, [], `these files import node:child_process; ask src/proc instead`);
+});
+
+test('a load model knows no pattern: src/engine/load imports neither patterns/ nor toolkit/', () => {
+  const reaching = fileImports(readSources()).filter(
+    ([from, to]) => from.startsWith('engine/load/') && /^(patterns|toolkit)\//.test(to),
+  );
+  assert.deepEqual(reaching, []);
+});
+
+test('src/patterns holds the catalogue and one folder per catalogued pattern, reached only through the catalogue', () => {
+  const entries = readdirSync(join(srcDir, 'patterns')).filter((n) => !n.endsWith('.test.ts'));
+  assert.deepEqual(
+    entries.filter((n) => !statSync(join(srcDir, 'patterns', n)).isDirectory()),
+    ['registry.ts'],
+  );
+  const folders = entries.filter((n) => n !== 'registry.ts').sort();
+  assert.deepEqual(folders, [...patternNames].sort());
+  const catalogue = readFileSync(join(srcDir, 'patterns', 'registry.ts'), 'utf8');
+  for (const name of folders) assert.ok(catalogue.includes(`import('./${name}/index.js')`), name);
+  // Outside src/patterns a pattern's own files are imported only by claims, which judge named patterns.
+  const reaching = fileImports(readSources()).filter(
+    ([from, to]) => /^patterns\/[^/]+\//.test(to) && !/^(patterns|claims)\//.test(from),
+  );
+  assert.deepEqual(reaching, []);
 });
 
 test('the checks find a cycle through a type-only, a dynamic and a re-export edge, and a spawner', () => {
