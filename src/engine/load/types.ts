@@ -1,8 +1,7 @@
 import type { ZodOptional, ZodType } from 'zod';
-import type { LoadBase, LoadInfo } from '../../plan/load.js';
+import type { LoadBase, LoadInfo, RateSpec } from '../../plan/load.js';
 import type { Measurement } from '../../result/types.js';
 import type { Clock } from '../clock.js';
-import type { RateSpec } from './rate.js';
 
 /** The plan's load types (src/plan/load.ts), for the models' code. */
 export type { LoadBase, LoadInfo, LoadSchedule } from '../../plan/load.js';
