@@ -5,8 +5,7 @@
  */
 import { describeLoad, shareLoad } from '../engine/load/registry.js';
 import { CommbenchError } from '../errors.js';
-import { loadPattern } from '../patterns/registry.js';
-import { isPush } from '../toolkit/contract.js';
+import { casePushes } from '../patterns/registry.js';
 import type { CaseSpec, LoadSpec, Plan } from '../plan/types.js';
 
 /** This load generator's share: `index` of `count` (0-based, as Kubernetes' JOB_COMPLETION_INDEX). */
@@ -82,8 +81,7 @@ export async function shardPlan(plan: Plan, shard: Shard): Promise<Plan> {
   const problems: string[] = [];
   const cases: CaseSpec[] = [];
   for (const spec of plan.cases) {
-    const pattern = await loadPattern(spec.pattern);
-    if (isPush(pattern, pattern.options.parse(spec.options ?? {}))) {
+    if (await casePushes(spec)) {
       problems.push(
         `${spec.id}: ${spec.pattern} pushes to subscribers, which receive every shard's messages`,
       );

@@ -3,8 +3,8 @@ import { CommbenchError, errnoCode, errnoKind } from '../errors.js';
 import { makeRecord, recordsEqual, withSeq, type EchoRecord } from '../message.js';
 import { createHistogram, encodeHistogram, recordMicros } from '../metrics/histogram.js';
 import { WireMeter } from '../metrics/wire.js';
-import { loadPattern } from '../patterns/registry.js';
-import { isPush, OpError, type Pattern, type PatternClient, type Subscription } from '../toolkit/contract.js';
+import { casePushes, loadPattern } from '../patterns/registry.js';
+import { OpError, type Pattern, type PatternClient, type Subscription } from '../toolkit/contract.js';
 import type { CaseSpec, LoadSpec } from '../plan/types.js';
 import { pacingClock, pacingMs, realClock, stopPacing, type Clock, type Pacing } from './clock.js';
 import { inFlightPerConnection, loadModelFor } from './load/index.js';
@@ -232,7 +232,7 @@ async function openSubscriptions(
   deliveredInWindow: { count: number };
 }> {
   const deliveredInWindow = { count: 0 };
-  const count = isPush(pattern, options) ? (spec.load.subscribers ?? 1) : 0;
+  const count = (await casePushes(spec)) ? (spec.load.subscribers ?? 1) : 0;
   if (!pattern.subscribe || count === 0)
     return { deliveries: undefined, subscribeTimes: '', deliveredInWindow };
   const perMessage = pattern.deliveriesPerMessage?.(options as never, count) ?? count;

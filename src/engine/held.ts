@@ -7,8 +7,8 @@ import { performance } from 'node:perf_hooks';
 import { makeRecord, withSeq } from '../message.js';
 import { createHistogram, encodeHistogram, recordMicros } from '../metrics/histogram.js';
 import { WireMeter } from '../metrics/wire.js';
-import { loadPattern } from '../patterns/registry.js';
-import { isPush, type PatternClient, type Subscription } from '../toolkit/contract.js';
+import { casePushes, loadPattern } from '../patterns/registry.js';
+import { type PatternClient, type Subscription } from '../toolkit/contract.js';
 import type { CaseSpec } from '../plan/types.js';
 import { sourceBinding } from './sources.js';
 
@@ -61,7 +61,7 @@ export async function openShare(
   const { spec, urls, offset, count } = share;
   const pattern = await loadPattern(spec.pattern);
   const options = pattern.options.parse(spec.options ?? {});
-  const subscriptions = isPush(pattern, options);
+  const subscriptions = await casePushes(spec);
   const record = withSeq(makeRecord(spec.payload.size, spec.payload.shape), 0);
   const wire = new WireMeter();
   const times = createHistogram();

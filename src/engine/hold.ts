@@ -8,8 +8,7 @@
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { collectGarbage } from '../metrics/gc.js';
 import { mergeEncoded, summarizeHistogram } from '../metrics/histogram.js';
-import { loadPattern } from '../patterns/registry.js';
-import { isPush } from '../toolkit/contract.js';
+import { casePushes, loadPattern } from '../patterns/registry.js';
 import { noErrors, type ConnectionCost, type WindowFigures } from '../result/types.js';
 import type { CaseSpec } from '../plan/types.js';
 import { openFilesLimit } from '../proc/placement.js';
@@ -42,9 +41,7 @@ export async function holdConnections(
   server: ServerProcess | undefined,
   signal: AbortSignal,
 ): Promise<WindowFigures> {
-  const pattern = await loadPattern(spec.pattern);
-  const options = pattern.options.parse(spec.options ?? {});
-  const subscriptions = isPush(pattern, options);
+  const subscriptions = await casePushes(spec);
   const requested = spec.load.connections;
   const processes = driverProcesses(spec.processes, spec.load);
   // One descriptor per connection on each side: the driver raises its own limit when it may (each

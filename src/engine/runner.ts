@@ -7,8 +7,7 @@ import { machineBusyUs, machineCores } from '../metrics/machine.js';
 import { packageVersion } from '../paths.js';
 import { allowedCpus, openFilesLimit, readPlacement } from '../proc/placement.js';
 import { obtainableNofile, pinThisProcess } from '../proc/spawn.js';
-import { brokerOf, brokersFor, loadPattern } from '../patterns/registry.js';
-import { isPush } from '../toolkit/contract.js';
+import { brokerOf, brokersFor, casePushes } from '../patterns/registry.js';
 import type { CaseResult, CaseStatus, Measurement, Result } from '../result/types.js';
 import { schemaVersion } from '../result/types.js';
 import type { CaseSpec, Plan } from '../plan/types.js';
@@ -375,8 +374,7 @@ async function driveWindow(
     ...(server && server.urls.length > 1 ? { urls: server.urls } : {}),
   };
   // Push and queue patterns keep publishers and subscribers on one clock, in one thread.
-  const pattern = await loadPattern(spec.pattern);
-  const pushes = isPush(pattern, pattern.options.parse(spec.options ?? {}));
+  const pushes = await casePushes(spec);
   if (pushes && server && server.urls.length > 1)
     throw new CommbenchError(
       'E_USAGE',

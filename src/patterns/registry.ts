@@ -1,7 +1,7 @@
 import { brokerKinds, type BrokerKind } from '../brokers/kinds.js';
 import { CommbenchError } from '../errors.js';
 import { didYouMean } from '../suggest.js';
-import type { Pattern, PatternCode, PatternInfo } from '../toolkit/contract.js';
+import { isPush, type Pattern, type PatternCode, type PatternInfo } from '../toolkit/contract.js';
 
 /**
  * Every pattern: what it is (kind, URL scheme, one-line summary) and its code, imported lazily, so
@@ -214,6 +214,19 @@ export function brokersFor(patterns: Iterable<string>): BrokerKind[] {
  */
 export function brokerKindFor(key: string): BrokerKind | undefined {
   return (brokerKinds as readonly string[]).includes(key) ? (key as BrokerKind) : brokerOf(key);
+}
+
+/**
+ * Whether a case of this pattern with these options (as written in the scenario) runs as push or
+ * queue: subscribers opened in the driver, deliveries tracked. The one place that asks (isPush of
+ * the loaded pattern); throws like loadPattern and the options' parse.
+ */
+export async function casePushes(spec: {
+  readonly pattern: string;
+  readonly options?: Readonly<Record<string, unknown>>;
+}): Promise<boolean> {
+  const pattern = await loadPattern(spec.pattern);
+  return isPush(pattern, pattern.options.parse(spec.options ?? {}));
 }
 
 const cache = new Map<string, Promise<Pattern>>();

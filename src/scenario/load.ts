@@ -6,8 +6,13 @@ import { basename, dirname, extname, isAbsolute, join, relative, resolve } from 
 import { parse as parseYaml } from 'yaml';
 import { CommbenchError, errnoCode } from '../errors.js';
 import { packageRoot } from '../paths.js';
-import { isPatternName, loadPattern, patternInfo, type PatternName } from '../patterns/registry.js';
-import { isPush } from '../toolkit/contract.js';
+import {
+  casePushes,
+  isPatternName,
+  loadPattern,
+  patternInfo,
+  type PatternName,
+} from '../patterns/registry.js';
 import { formatBytes } from '../units.js';
 import { assignIds, estimatePlanMs, expandScenario, problemAt, type ResolvedCase } from './expand.js';
 import { bounds, machineLimits, planTimeProblem, type MachineLimits } from './limits.js';
@@ -391,14 +396,8 @@ async function checkPushWorkers(cases: readonly ResolvedCase[]): Promise<Problem
   const problems: Problem[] = [];
   for (const c of cases) {
     if (c.spec.workers <= 1) continue;
-    let pattern;
-    try {
-      pattern = await loadPattern(c.spec.pattern);
-    } catch {
-      continue;
-    }
-    const options = pattern.options.safeParse(c.spec.options);
-    if (!options.success || !isPush(pattern, options.data)) continue;
+    // An unknown pattern or invalid options are problems of their own, found elsewhere.
+    if (!(await casePushes(c.spec).catch(() => false))) continue;
     problems.push(
       problemAt(
         c.workersFrom ?? { builtin: true },

@@ -64,7 +64,8 @@ export interface PatternCode<Options = Record<string, unknown>> {
 
 /**
  * Whether `pattern` with these parsed options runs as push/queue (subscribers in the driver,
- * deliveries tracked): it has `subscribe` and a message should produce deliveries.
+ * deliveries tracked): it has `subscribe` and a message should produce deliveries. Cases ask
+ * `casePushes` (src/patterns/registry.ts), the one caller.
  */
 export function isPush<Options>(pattern: Pattern<Options>, options: Options): boolean {
   return pattern.subscribe !== undefined && (pattern.deliveriesPerMessage?.(options, 1) ?? 1) > 0;
