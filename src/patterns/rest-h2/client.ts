@@ -13,7 +13,14 @@ import { tlsOptions, tlsProblem } from '../request/tls.js';
 import { openHttp2Session } from '../http2-session.js';
 import { explainingNotHttp2, whyNotHttp2 } from '../not-http2.js';
 import { PendingQueue, type PendingOp } from '../pending.js';
-import { OpError, toOpError, type ClientContext, type PatternClient } from '../types.js';
+import {
+  maxResponseBytes,
+  OpError,
+  oversizeError,
+  toOpError,
+  type ClientContext,
+  type PatternClient,
+} from '../types.js';
 import { jsonEchoProblem } from '../rest/json-echo.js';
 import type { RestH2Options } from './index.js';
 
@@ -162,10 +169,23 @@ async function connectH2(ctx: ClientContext<RestH2Options>): Promise<PatternClie
           return reject(toOpError(err));
         }
         op.stream = stream;
+        // An answer over maxResponseBytes fails as oversize and its stream is cancelled (RST_STREAM).
+        const oversize = (err: OpError): void => {
+          if (op.settled) return;
+          op.settled = true;
+          op.chunks = [];
+          pending.dropSettled();
+          op.reject(err);
+        };
         stream.on('response', (h: IncomingHttpHeaders) => {
           op.status = Number(h[HTTP2_HEADER_STATUS]);
+          const announced = Number(h['content-length']);
+          if (announced > maxResponseBytes) oversize(oversizeError(announced, true));
         });
         stream.on('data', (chunk: Buffer) => {
+          if (op.settled) return;
+          if (op.length + chunk.length > maxResponseBytes)
+            return oversize(oversizeError(op.length + chunk.length, false));
           op.chunks.push(chunk);
           op.length += chunk.length;
         });
