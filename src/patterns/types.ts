@@ -88,11 +88,12 @@ export interface SubscriberContext<Options = Record<string, unknown>> {
   /** The subscription was dropped and re-established (e.g. SSE reconnect + resume) after `ms`. */
   reconnected?(ms: number): void;
   /**
-   * A message arrived that is not a record (malformed data: `kind` protocol, the default) or is
-   * larger than a client reads (oversize): counted as an error of that kind in the window, with
-   * `why` as its sample, never silently dropped.
+   * A message arrived that is not a record (malformed data: `kind` protocol, the default), is
+   * larger than a client reads (oversize), or a receive failed (a poll or a reconnect turned away:
+   * rejected, …): counted as an error of that kind in the window, with `why` as its sample, never
+   * silently dropped.
    */
-  invalid?(why: string, kind?: 'protocol' | 'oversize'): void;
+  invalid?(why: string, kind?: ErrorKind): void;
 }
 
 export interface Subscription {

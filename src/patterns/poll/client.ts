@@ -1,8 +1,8 @@
 import { Client } from 'undici';
 import type { EchoRecord } from '../../message.js';
+import { echoExpect, statusError } from '../request/http.js';
 import {
   maxResponseBytes,
-  OpError,
   oversizeError,
   toOpError,
   type SubscriberContext,
@@ -52,7 +52,8 @@ export async function subscribe(ctx: SubscriberContext<PollOptions>): Promise<Po
       throw oversizeError(announced, true);
     }
     const text = await res.body.text();
-    if (res.statusCode !== 200) throw new OpError('protocol', `HTTP status ${res.statusCode}`);
+    if (res.statusCode !== 200)
+      throw statusError(res.statusCode, `GET ${path}`, echoExpect, res.headers['retry-after']);
     return JSON.parse(text) as Updates;
   };
 
@@ -84,8 +85,12 @@ export async function subscribe(ctx: SubscriberContext<PollOptions>): Promise<Po
       cursor = updates.cursor;
       for (const record of updates.records)
         ctx.deliver(record.seq, record, Buffer.byteLength(JSON.stringify(record)));
-    } catch {
-      if (!closed) state.failedRequests++;
+    } catch (err) {
+      if (closed) return;
+      state.failedRequests++;
+      // A failed poll is an error of the window (a 429/503 is 'rejected'), retried at the next tick.
+      const e = toOpError(err);
+      ctx.invalid?.(e.message, e.kind);
     }
   };
   const schedule = (): void => {

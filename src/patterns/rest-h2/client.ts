@@ -30,6 +30,8 @@ const { HTTP2_HEADER_METHOD, HTTP2_HEADER_PATH, HTTP2_HEADER_STATUS, NGHTTP2_CAN
 class H2Op implements PendingOp {
   settled = false;
   status = 0;
+  /** The Retry-After of a 429 or 503 answer. */
+  retryAfter: string | undefined;
   chunks: Buffer[] = [];
   length = 0;
   stream: ClientHttp2Stream | undefined;
@@ -136,8 +138,8 @@ async function connectH2(ctx: ClientContext<RestH2Options>): Promise<PatternClie
     pending.dropSettled();
     const body = op.chunks.length === 1 ? (op.chunks[0] as Buffer) : Buffer.concat(op.chunks, op.length);
     const problem = own
-      ? own.check(op.status, body)
-      : jsonEchoProblem(op.status, body, op.msg, op.verify, echoRequest);
+      ? own.check(op.status, body, op.retryAfter)
+      : jsonEchoProblem(op.status, body, op.msg, op.verify, echoRequest, op.retryAfter);
     if (problem) return op.reject(problem);
     ctx.payload.add(op.requestBytes, op.length);
     op.resolve();
@@ -179,6 +181,7 @@ async function connectH2(ctx: ClientContext<RestH2Options>): Promise<PatternClie
         };
         stream.on('response', (h: IncomingHttpHeaders) => {
           op.status = Number(h[HTTP2_HEADER_STATUS]);
+          if (op.status === 429 || op.status === 503) op.retryAfter = [h['retry-after'] ?? []].flat()[0];
           const announced = Number(h['content-length']);
           if (announced > maxResponseBytes) oversize(oversizeError(announced, true));
         });

@@ -1,6 +1,7 @@
 import { EventSource, type FetchLikeResponse } from 'eventsource';
 import { Agent, fetch } from 'undici';
 import type { EchoRecord } from '../../message.js';
+import { echoExpect, statusError } from '../request/http.js';
 import {
   maxResponseBytes,
   notTlsMessage,
@@ -117,6 +118,11 @@ export function subscribe(ctx: SubscriberContext<SseOptions>): Promise<SseSubscr
     source.addEventListener('error', (event) => {
       if (opened) {
         droppedAt ??= performance.now();
+        // A reconnect answered with a status: the EventSource gives up (a 429/503 is 'rejected').
+        if (event.code !== undefined) {
+          const err = statusError(event.code, 'GET /events (reconnecting)', echoExpect);
+          ctx.invalid?.(err.message, err.kind);
+        }
         return;
       }
       clearTimeout(timer);
@@ -124,7 +130,8 @@ export function subscribe(ctx: SubscriberContext<SseOptions>): Promise<SseSubscr
       setImmediate(() => void close());
       const said = event.message ?? 'failed';
       const message = `event stream from ${ctx.url.host}: ${notTlsPattern.test(said) ? notTlsMessage : said}`;
-      reject(new OpError(event.code === undefined ? 'connection' : 'protocol', message));
+      const kind = event.code === undefined ? 'connection' : statusError(event.code, '', echoExpect).kind;
+      reject(new OpError(kind, message));
     });
   });
 }
