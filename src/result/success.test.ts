@@ -187,3 +187,24 @@ test('stall: check and compare fail a case stored as ok whose window stalled (it
     JSON.stringify(comparison.failures),
   );
 });
+
+test('no delivery: the reason names the errors the subscribers met (an event too large, a reconnect turned away)', () => {
+  const m = measurement({
+    throughput: 90,
+    p50: 900,
+    payload: 3,
+    wire: 40,
+    driverCpuUsPerOp: 30,
+  });
+  const delivery = { published: 900, expected: 900, delivered: 0, lost: 900 };
+  const none: Measurement = {
+    ...m,
+    errors: { ...m.errors, oversize: 2, total: 2 },
+    errorSamples: { oversize: 'an SSE event over 67,108,900 bytes, more than the 64 MiB a client reads' },
+    delivery: delivery as unknown as NonNullable<Measurement['delivery']>,
+  };
+  assert.match(
+    noSuccessReason(none) ?? '',
+    /^no message reached a subscriber: 900 published, none delivered; 900 lost; 2 oversize errors \(e\.g\. "an SSE event over/,
+  );
+});

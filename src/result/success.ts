@@ -13,7 +13,10 @@ export function noSuccessReason(m: Measurement): string | undefined {
   if (m.ops > 0 || m.latency.count > 0) {
     if (d && d.expected > 0 && d.delivered === 0) {
       const lost = d.lost > 0 ? `; ${formatInteger(d.lost)} lost` : '';
-      return `no message reached a subscriber: ${formatInteger(d.published)} published, none delivered${lost}`;
+      const errors = errorsByKind(m)
+        .map((e) => `; ${e}`)
+        .join('');
+      return `no message reached a subscriber: ${formatInteger(d.published)} published, none delivered${lost}${errors}`;
     }
     // More operations failed than succeeded: the errors, not the few successes, describe the window.
     const failed = m.errors.total;
