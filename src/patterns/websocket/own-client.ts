@@ -5,7 +5,7 @@ import type { RequestSpec } from '../request/schema.js';
 import { compileTemplate } from '../request/template.js';
 import { tlsOptions, tlsProblem } from '../request/tls.js';
 import { PendingQueue, type PendingOp } from '../pending.js';
-import { OpError, toOpError, type ClientContext, type PatternClient } from '../types.js';
+import { maxResponseBytes, OpError, toOpError, type ClientContext, type PatternClient } from '../types.js';
 import { failOnClose } from './client.js';
 import type { WebSocketOptions } from './index.js';
 
@@ -30,6 +30,7 @@ function open(ctx: ClientContext<WebSocketOptions>, request: RequestSpec): Promi
   return new Promise((resolve, reject) => {
     const socket = new WebSocket(ctx.url, request.subprotocol, {
       perMessageDeflate: false,
+      maxPayload: maxResponseBytes,
       handshakeTimeout: ctx.timeoutMs,
       headers: requestHeaders(request),
       ...tlsOptions(request),
