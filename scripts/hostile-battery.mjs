@@ -119,6 +119,15 @@ function leftovers(marker, dir) {
   return found;
 }
 
+/** Reads the case's r.json; throws `what` unless `ok(result, text)`. */
+function expectResult(c, ok, what) {
+  const text = readFileSync(join(c.dir, 'r.json'), 'utf8');
+  if (!ok(JSON.parse(text), text)) throw new Error(what);
+}
+
+/** The first case's window (summary or first repetition), or an empty one. */
+const windowOf = (r) => r.cases[0].summary ?? r.cases[0].repetitions[0] ?? { errors: {}, ops: 0 };
+
 const stackRe = /^\s+at .+(:\d+:\d+\)?|\(native\))$|internal error|Unhandled|node:internal/m;
 
 function firstLine(stdout, stderr) {
@@ -363,6 +372,150 @@ const cases = [
       yaml(c.dir, 's.yaml', 'sse'),
       ...T('sse', `http://127.0.0.1:${c.port('sse-invalid')}`),
     ],
+  },
+  {
+    id: 'rest --rate: answers 150, then stalls',
+    group: 'server',
+    expect: 'fail',
+    limitMs: 12000,
+    run: (c) => [
+      'run',
+      yaml(c.dir, 's.yaml', 'rest', ['  duration: 2s', '  timeout: 1s']),
+      ...T('rest', `http://127.0.0.1:${c.port('stops-answering-150')}`),
+      '--rate',
+      '100',
+      '--out',
+      'r.json',
+    ],
+    // More succeeded than failed: the stall, not the share of errors, fails it.
+    after: async (c) =>
+      expectResult(
+        c,
+        (r, text) =>
+          windowOf(r).ops > windowOf(r).errors.total && text.includes('the server stopped answering'),
+        'not failed as a stall with more successes than failures',
+      ),
+  },
+  {
+    id: 'check: a stalled run',
+    group: 'server',
+    expect: 'fail',
+    limitMs: 12000,
+    run: (c) => {
+      try {
+        execFileSync(
+          process.execPath,
+          [
+            bin,
+            'run',
+            yaml(c.dir, 's.yaml', 'rest'),
+            ...T('rest', `http://127.0.0.1:${c.port('stops-answering')}`),
+            '--out',
+            join(c.dir, 'r.json'),
+          ],
+          { stdio: 'ignore', cwd: c.dir },
+        );
+      } catch {
+        // the run fails (exit 3); its result is what check reads
+      }
+      return ['check', join(c.dir, 'r.json'), '--threshold', 'errors<1000'];
+    },
+  },
+  {
+    id: 'rest-h2: 1 GiB Content-Length',
+    group: 'server',
+    expect: 'fail',
+    limitMs: 9000,
+    run: (c) => [
+      'run',
+      yaml(c.dir, 's.yaml', 'rest-h2'),
+      ...T('rest-h2', `http://127.0.0.1:${c.port('h2-huge')}`),
+      '--out',
+      'r.json',
+    ],
+    after: async (c) => expectResult(c, (_r, text) => text.includes('64 MiB a client reads'), 'no oversize'),
+  },
+  {
+    id: 'grpc: 100 MiB message',
+    group: 'server',
+    expect: 'fail',
+    limitMs: 9000,
+    run: (c) => [
+      'run',
+      yaml(c.dir, 's.yaml', 'grpc'),
+      ...T('grpc', `grpc://127.0.0.1:${c.port('h2-huge')}`),
+      '--out',
+      'r.json',
+    ],
+    after: async (c) =>
+      expectResult(c, (_r, text) => /larger than max|64 MiB a client reads/.test(text), 'no oversize'),
+  },
+  {
+    id: 'websocket: 80 MiB frame',
+    group: 'server',
+    expect: 'fail',
+    limitMs: 9000,
+    run: (c) => [
+      'run',
+      yaml(c.dir, 's.yaml', 'websocket'),
+      ...T('websocket', `ws://127.0.0.1:${c.port('ws-huge')}`),
+      '--out',
+      'r.json',
+    ],
+    after: async (c) => expectResult(c, (_r, text) => text.includes('64 MiB a client reads'), 'no oversize'),
+  },
+  {
+    id: 'sse: an event without end',
+    group: 'server',
+    expect: 'fail',
+    limitMs: 12000,
+    run: (c) => [
+      'run',
+      yaml(c.dir, 's.yaml', 'sse', ['  duration: 2s']),
+      ...T('sse', `http://127.0.0.1:${c.port('sse-endless')}`),
+      '--out',
+      'r.json',
+    ],
+    after: async (c) =>
+      expectResult(c, (r) => (windowOf(r).errors.oversize ?? 0) > 0, 'no oversize error counted'),
+  },
+  {
+    id: 'graphql: always 429 Retry-After',
+    group: 'server',
+    expect: 'fail',
+    limitMs: 8000,
+    run: (c) => [
+      'run',
+      yaml(c.dir, 's.yaml', 'graphql'),
+      ...T('graphql', `http://127.0.0.1:${c.port('always-429')}`),
+      '--out',
+      'r.json',
+    ],
+    after: async (c) =>
+      expectResult(
+        c,
+        (_r, text) => text.includes('the server asked to retry after 2 s'),
+        'no Retry-After said',
+      ),
+  },
+  {
+    id: 'poll: always 429 Retry-After',
+    group: 'server',
+    expect: 'fail',
+    limitMs: 8000,
+    run: (c) => [
+      'run',
+      yaml(c.dir, 's.yaml', 'poll'),
+      ...T('poll', `http://127.0.0.1:${c.port('always-429')}`),
+      '--out',
+      'r.json',
+    ],
+    after: async (c) =>
+      expectResult(
+        c,
+        (_r, text) => text.includes('the server asked to retry after 2 s'),
+        'no Retry-After said',
+      ),
   },
   {
     id: 'tcp: garbage frames',

@@ -1,6 +1,9 @@
 // Hostile servers for scripts/hostile-battery.mjs, on loopback, each written to break one assumption
-// a client makes. Every server stops with the battery (close()); none sends faster than ~20 MB/s.
+// a client makes. Every server stops with the battery (close()); none sends faster than ~20 MB/s,
+// except sse-endless, which writes with backpressure so a client reaches its 64 MiB bound in the window.
+import { createHash } from 'node:crypto';
 import { createServer as createHttp } from 'node:http';
+import { createServer as createHttp2 } from 'node:http2';
 import { createServer as createNet } from 'node:net';
 import { WebSocketServer } from 'ws';
 
@@ -89,6 +92,71 @@ export const hostileServers = {
     const s = http((req, res) => (++n <= 50 ? echo(req, res) : req.resume()));
     return { port: await listen(s.server), close: s.close };
   },
+  /** Echoes the first 150 requests, then accepts and never answers (an open loop's stall). */
+  async 'stops-answering-150'() {
+    let n = 0;
+    const s = http((req, res) => (++n <= 150 ? echo(req, res) : req.resume()));
+    return { port: await listen(s.server), close: s.close };
+  },
+  /** HTTP/2 (h2c): gRPC calls get a message announced at 100 MiB, other requests Content-Length 1 GiB. */
+  async 'h2-huge'() {
+    const server = createHttp2();
+    const sessions = new Set();
+    server.on('session', (s) => {
+      sessions.add(s);
+      s.on('close', () => sessions.delete(s));
+    });
+    server.on('stream', (stream, headers) => {
+      stream.on('error', () => undefined);
+      stream.resume();
+      if (String(headers['content-type']).startsWith('application/grpc')) {
+        stream.respond({ ':status': 200, 'content-type': 'application/grpc' });
+        const prefix = Buffer.alloc(5);
+        prefix.writeUInt32BE(100 * 1024 * 1024, 1);
+        stream.write(prefix);
+      } else {
+        stream.respond({
+          ':status': 200,
+          'content-type': 'application/json',
+          'content-length': String(2 ** 30),
+        });
+        stream.write('{"seq"');
+      }
+    });
+    return {
+      port: await listen(server),
+      close: () =>
+        new Promise((resolve) => {
+          for (const s of sessions) s.destroy();
+          server.close(() => resolve());
+        }),
+    };
+  },
+  /** WebSocket on raw TCP: the handshake, then a text frame announced at 80 MiB for the first message. */
+  async 'ws-huge'() {
+    const s = net((socket) => {
+      socket.on('error', () => undefined);
+      let open = false;
+      socket.on('data', (data) => {
+        if (open) {
+          const h = Buffer.alloc(10);
+          h[0] = 0x81;
+          h[1] = 127;
+          h.writeUInt32BE(80 * 1024 * 1024, 6);
+          return socket.write(h);
+        }
+        const key = /sec-websocket-key:\s*(\S+)/i.exec(data.toString('latin1'))?.[1] ?? '';
+        const accept = createHash('sha1')
+          .update(`${key}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`)
+          .digest('base64');
+        socket.write(
+          `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`,
+        );
+        open = true;
+      });
+    });
+    return { port: await listen(s.server), close: s.close };
+  },
   /** Accepts connections and reads, never writes a byte. */
   async silent() {
     const s = net((socket) => socket.resume());
@@ -155,6 +223,33 @@ export const hostileServers = {
       res.writeHead(200, { 'content-type': 'text/event-stream' });
       const timer = setInterval(() => res.write('data: {not json\n\n:comment\nbogus line\n\n'), 20);
       res.on('close', () => clearInterval(timer));
+    });
+    return { port: await listen(s.server), close: s.close };
+  },
+  /** SSE: publishes acked; the event stream is one event without end ('data: aaaa…'), as fast as read. */
+  async 'sse-endless'() {
+    const chunk = Buffer.alloc(1024 * 1024, 'a');
+    const s = http((req, res) => {
+      if (req.method === 'POST') {
+        const chunks = [];
+        req.on('data', (c) => chunks.push(c));
+        return req.on('end', () => {
+          let seq = 0;
+          try {
+            seq = JSON.parse(Buffer.concat(chunks).toString()).seq;
+          } catch {
+            // not a record: ack 0
+          }
+          res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ seq }));
+        });
+      }
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write('retry: 200\n\ndata: ');
+      const more = () => {
+        while (!res.destroyed && res.write(chunk));
+        if (!res.destroyed) res.once('drain', more);
+      };
+      more();
     });
     return { port: await listen(s.server), close: s.close };
   },

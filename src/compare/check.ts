@@ -4,7 +4,7 @@
  * or '*' for every case (and may be left out with its dot); every selected case must pass. A
  * misspelled metric or selector is an error that lists the valid ones, never a pass.
  */
-import { noSuccessReason } from '../result/success.js';
+import { storedCaseFailure } from '../result/success.js';
 import { CommbenchError } from '../errors.js';
 import { caseLabels } from '../report/model.js';
 import type { CaseResult, Result } from '../result/types.js';
@@ -157,8 +157,8 @@ export interface CheckOutcome {
 export function incompleteReason(c: CaseResult): string | undefined {
   const partial = c.repetitions.filter((r) => r.endReason !== 'completed');
   // Results written before such cases were failed at run time: no success is a failure here too.
-  const none = c.status === 'ok' && c.summary ? noSuccessReason(c.summary) : undefined;
-  if (none !== undefined) return `the case had no successful operation (${none})`;
+  const none = storedCaseFailure(c);
+  if (none !== undefined) return `the case failed (${none})`;
   if (c.status === 'ok' && partial.length === 0 && c.summary) return undefined;
   const why =
     c.error?.message ??

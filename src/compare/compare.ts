@@ -4,7 +4,7 @@
  * change that is both statistically real (the interval excludes no change) and beyond the
  * threshold. Pure: Results in, a Comparison out; rendering is in ./render.ts.
  */
-import { noSuccessReason } from '../result/success.js';
+import { noSuccessReason, storedCaseFailure } from '../result/success.js';
 import { caseLabels } from '../report/model.js';
 import type { CaseResult, Measurement, Result } from '../result/types.js';
 import type { CaseSpec } from '../plan/types.js';
@@ -255,6 +255,10 @@ export function compareResults(base: Result, head: Result, opts: CompareOptions)
         id: pair.base.spec.id,
         reason: `the head case did not complete (${pair.head.status}${pair.head.error ? `: ${pair.head.error.message}` : ''})`,
       });
+    } else {
+      const stored = storedCaseFailure(pair.head);
+      if (stored !== undefined)
+        failures.push({ label, id: pair.base.spec.id, reason: `the head case failed (${stored})` });
     }
     if (norm !== undefined && pair.base.spec.pattern === norm) {
       floors.set(label, {

@@ -1,4 +1,5 @@
 import { createHistogram, encodeHistogram, recordMicros } from '../metrics/histogram.js';
+import type { ErrorKind } from '../result/types.js';
 
 /** What a driver's subscribers received, for one measured window; histograms encoded (µs). */
 export interface DeliverySnapshot {
@@ -236,15 +237,13 @@ export class DeliveryTracker {
     if (this.measuring) recordMicros(this.reconnect, ms * 1000);
   }
 
-  /** Messages a subscriber received but could not read, in the window, and the first one's why. */
-  invalid = 0;
-  invalidSample: string | undefined;
+  /** Messages subscribers received but could not read, in the window, by error kind, with the first one's why. */
+  readonly invalid: Partial<Record<ErrorKind, { count: number; readonly sample: string }>> = {};
 
-  /** A subscriber received a message it could not read (not a record): a protocol error. */
-  invalidMessage(why: string): void {
+  /** A subscriber received a message it could not read: not a record (protocol), too large (oversize). */
+  invalidMessage(why: string, kind: ErrorKind = 'protocol'): void {
     if (!this.measuring || this.frozen) return;
-    this.invalid++;
-    this.invalidSample ??= why;
+    (this.invalid[kind] ??= { count: 0, sample: why }).count++;
   }
 
   /** Deliveries still expected for measured messages whose publish did not fail. */

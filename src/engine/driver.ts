@@ -6,6 +6,7 @@ import { WireMeter } from '../metrics/wire.js';
 import { casePushes, loadPattern } from '../patterns/registry.js';
 import { OpError, type Pattern, type PatternClient, type Subscription } from '../toolkit/contract.js';
 import type { CaseSpec, LoadSpec } from '../plan/types.js';
+import type { ErrorKind } from '../result/types.js';
 import { pacingClock, pacingMs, realClock, stopPacing, type Clock, type Pacing } from './clock.js';
 import { inFlightPerConnection, loadModelFor } from './load/index.js';
 import { loadDefinition } from './load/registry.js';
@@ -265,7 +266,7 @@ async function openSubscriptions(
         },
         requested: (empty) => deliveries.requested(empty),
         reconnected: (ms) => deliveries.reconnected(ms),
-        invalid: (why) => deliveries.invalidMessage(why),
+        invalid: (why, kind) => deliveries.invalidMessage(why, kind),
       });
       recordMicros(times, (clock.now() - started) * 1000);
       // Handed to the driver as soon as it is open, so an abort or a failure elsewhere closes it.
@@ -473,19 +474,20 @@ async function runLoad(
   closeWindow();
   const measuredMs = Math.max(0, Math.min(windowEnd, stoppedAt) - windowStart);
   const snapshot = recorder.snapshot(measuredMs);
-  // Push patterns: messages a subscriber could not read are protocol errors of the window.
-  const invalid = deliveries?.invalid ?? 0;
+  // Push patterns: messages a subscriber could not read are errors of the window (protocol, oversize).
+  const errors = { ...snapshot.errors };
+  const errorSamples = { ...snapshot.errorSamples };
+  for (const [kind, n] of Object.entries(deliveries?.invalid ?? {}) as [
+    ErrorKind,
+    { count: number; sample: string },
+  ][]) {
+    errors[kind] += n.count;
+    errorSamples[kind] ??= n.sample;
+  }
   return {
     ...snapshot,
-    ...(invalid > 0
-      ? {
-          errors: { ...snapshot.errors, protocol: snapshot.errors.protocol + invalid },
-          errorSamples: {
-            ...(deliveries?.invalidSample ? { protocol: deliveries.invalidSample } : {}),
-            ...snapshot.errorSamples,
-          },
-        }
-      : {}),
+    errors,
+    errorSamples,
     endReason,
     measuredMs,
     payload: { ...parts.payload },

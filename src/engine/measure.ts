@@ -37,6 +37,16 @@ export interface WindowUsage {
   };
 }
 
+/**
+ * How long the window's end went without a success while operations in flight at its end were never
+ * answered (a server that stopped answering): from the last success any driver saw to the end.
+ */
+function quietAtEnd(reports: readonly DriverReport[], durationMs: number): { quietAtEndMs?: number } {
+  if (!reports.some((r) => r.unansweredAtEnd > 0)) return {};
+  const lastOk = Math.max(-1, ...reports.map((r) => r.lastOkMs));
+  return { quietAtEndMs: lastOk < 0 ? durationMs : Math.max(0, durationMs - lastOk) };
+}
+
 /** Turns the reports of one repetition's drivers into its Measurement. */
 export function measure(
   repetition: number,
@@ -92,6 +102,7 @@ export function measure(
     sent,
     dropped,
     unansweredAtEnd: sum(reports, (r) => r.unansweredAtEnd),
+    ...quietAtEnd(reports, durationMs),
     verified: sum(reports, (r) => r.verified),
     latency: summarizeHistogram(mergeEncoded(reports.map((r) => r.latency))),
     ...(failed.totalCount > 0 ? { failedLatency: summarizeHistogram(failed) } : {}),

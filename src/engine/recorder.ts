@@ -37,6 +37,8 @@ export interface RecorderSnapshot {
    * stopped answering shows here even when their timeouts fall after the window. 0 when healthy.
    */
   readonly unansweredAtEnd: number;
+  /** ms from the window's start to the last success that completed in it; -1 when none did. */
+  readonly lastOkMs: number;
   /** µs, measured like `latency`, of the operations due in the window that failed. */
   readonly failedLatency: string;
   /**
@@ -77,6 +79,8 @@ export class Recorder {
   #closedAt = Number.POSITIVE_INFINITY;
   /** Of the operations in flight when the window closed, those that succeeded after. */
   #answeredAfterEnd = 0;
+  /** When the last success inside the window completed (driver clock). */
+  #lastOkAt = Number.NEGATIVE_INFINITY;
   readonly latency = createHistogram();
   readonly service = createHistogram();
   readonly sendLag = createHistogram();
@@ -146,6 +150,7 @@ export class Recorder {
       : serviceUs;
     if (this.completesInWindow(doneAt)) {
       this.ops++;
+      this.#lastOkAt = doneAt;
       const second = this.#second(doneAt);
       second.ops++;
       recordMicros(second.latency, latencyUs);
@@ -213,6 +218,7 @@ export class Recorder {
       errors: { ...this.errors },
       errorSamples: { ...this.errorSamples },
       unansweredAtEnd: Math.max(0, this.#inFlightAtEnd - this.#answeredAfterEnd),
+      lastOkMs: this.ops === 0 ? -1 : this.#lastOkAt - this.windowStart,
       failedLatency: encodeHistogram(this.failedLatency),
       timeline: this.#seconds
         .slice(0, seconds)

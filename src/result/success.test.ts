@@ -113,7 +113,7 @@ test('no success: check crosses every threshold of the case (errors, latency), c
   for (const text of ['errors<1', 'p99<1ms', 'throughput>=0']) {
     const [outcome] = checkThresholds(result, [parseThreshold(text)]);
     assert.equal(outcome?.passed, false, text);
-    assert.match(outcome?.reason ?? '', /no successful operation/, text);
+    assert.match(outcome?.reason ?? '', /the case failed \(no operation succeeded/, text);
   }
   const healthy = makeResult();
   const head: Result = {
@@ -127,5 +127,84 @@ test('no success: check crosses every threshold of the case (errors, latency), c
   assert.ok(
     comparison.failures.some((f) => /no measurements in the head \(no operation succeeded/.test(f.reason)),
     JSON.stringify(comparison.failures),
+  );
+});
+
+/** 1,000 successes in a 10 s window, then `quietMs` without one and 2 operations never answered. */
+function stalled(quietMs: number, ops = 1000): Measurement {
+  const m = measurement({
+    throughput: ops / 10,
+    p50: 900,
+    errors: { timeout: 2 },
+    errorSamples: { timeout: 'no answer within 2000 ms' },
+    payload: 3,
+    wire: 40,
+    driverCpuUsPerOp: 30,
+  });
+  return { ...m, unansweredAtEnd: 2, quietAtEndMs: quietMs };
+}
+
+test('stall: the server stopped answering before the window ended, with more successes than failures', () => {
+  assert.equal(
+    noSuccessReason(stalled(4_000)),
+    'the server stopped answering: no operation succeeded in the last 4s of the 10s window, 2 operations in flight at its end never answered (1,000 succeeded before; 2 timeout errors (e.g. "no answer within 2000 ms"))',
+  );
+  assert.equal(noSuccessReason(stalled(900)), undefined, 'under a tenth of the window');
+  // A trickle: 5 successes in 10 s (2 s apart) and the last one 2.5 s before the end is no stall.
+  assert.equal(noSuccessReason(stalled(2_500, 5)), undefined, 'within three mean gaps');
+  assert.match(noSuccessReason(stalled(6_500, 5)) ?? '', /^the server stopped answering/);
+  const answered = { ...stalled(4_000), unansweredAtEnd: 0 };
+  assert.equal(noSuccessReason(answered), undefined, 'what was in flight was answered after the end');
+});
+
+test('stall: check and compare fail a case stored as ok whose window stalled (its repetition carries it)', () => {
+  const healthy = makeResult();
+  const stall = stalled(4_000);
+  // Two repetitions: the summary has no quietAtEndMs (it is per window); the stalled repetition has.
+  const { quietAtEndMs: _, ...summary } = stall;
+  const head: Result = {
+    ...healthy,
+    cases: healthy.cases.map((c, i) =>
+      i === 0
+        ? {
+            ...c,
+            summary,
+            repetitions: [
+              { ...stall, repetition: 0 },
+              { ...summary, repetition: 1 },
+            ],
+          }
+        : c,
+    ),
+  };
+  const outcome = checkThresholds(head, [parseThreshold('errors<5')]).find((o) => !o.passed);
+  assert.equal(outcome?.passed, false);
+  assert.match(outcome?.reason ?? '', /^the case failed \(the server stopped answering/);
+  const comparison = compareResults(healthy, head, { threshold: 0.05 });
+  assert.equal(comparison.failed, true);
+  assert.ok(
+    comparison.failures.some((f) => /the head case failed \(the server stopped answering/.test(f.reason)),
+    JSON.stringify(comparison.failures),
+  );
+});
+
+test('no delivery: the reason names the errors the subscribers met (an event too large, a reconnect turned away)', () => {
+  const m = measurement({
+    throughput: 90,
+    p50: 900,
+    payload: 3,
+    wire: 40,
+    driverCpuUsPerOp: 30,
+  });
+  const delivery = { published: 900, expected: 900, delivered: 0, lost: 900 };
+  const none: Measurement = {
+    ...m,
+    errors: { ...m.errors, oversize: 2, total: 2 },
+    errorSamples: { oversize: 'an SSE event over 67,108,900 bytes, more than the 64 MiB a client reads' },
+    delivery: delivery as unknown as NonNullable<Measurement['delivery']>,
+  };
+  assert.match(
+    noSuccessReason(none) ?? '',
+    /^no message reached a subscriber: 900 published, none delivered; 900 lost; 2 oversize errors \(e\.g\. "an SSE event over/,
   );
 });

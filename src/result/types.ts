@@ -147,6 +147,12 @@ export interface Measurement {
    * the window; 0 for a healthy run. Absent in older results.
    */
   readonly unansweredAtEnd?: number;
+  /**
+   * Present when `unansweredAtEnd` > 0: ms at the window's end since the last operation that
+   * succeeded (the whole window when none did). A long one is a stall: the server stopped answering
+   * (see src/result/success.ts). Per window: a summary of several repetitions has none.
+   */
+  readonly quietAtEndMs?: number;
   /** Operations whose whole echo was compared (the rest have their seq checked). */
   readonly verified: number;
   /**

@@ -99,10 +99,12 @@ export interface SubscriberContext<Options = Record<string, unknown>> {
   /** The subscription was dropped and re-established (e.g. SSE reconnect + resume) after `ms`. */
   reconnected?(ms: number): void;
   /**
-   * A message arrived that is not a record (malformed data): counted as a protocol error of the
-   * window, with `why` as its sample, never silently dropped.
+   * A message arrived that is not a record (malformed data: `kind` protocol, the default), is
+   * larger than a client reads (oversize), or a receive failed (a poll or a reconnect turned away:
+   * rejected, …): counted as an error of that kind in the window, with `why` as its sample, never
+   * silently dropped.
    */
-  invalid?(why: string): void;
+  invalid?(why: string, kind?: ErrorKind): void;
 }
 
 export interface Subscription {
@@ -211,9 +213,22 @@ export function oversizeError(bytes: number, announced: boolean): OpError {
   );
 }
 
+/** The OpError of a message over `maxResponseBytes` whose size is not known (`what`: 'a WebSocket message'). */
+export function oversizeMessageError(what: string): OpError {
+  return new OpError(
+    'oversize',
+    `${what} over the ${maxResponseBytes / (1024 * 1024)} MiB a client reads: the server sends too much (wrong path or query?)`,
+  );
+}
+
 /** Maps any client-library error to an OpError kind by its errno / library code (errnoKind). */
 export function toOpError(err: unknown): OpError {
   if (err instanceof OpError) return err;
+  // ws past its maxPayload (maxResponseBytes): the message is dropped with the socket (close 1009).
+  const code = (err as { code?: unknown } | null)?.code;
+  if (code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') return oversizeMessageError('a WebSocket message');
+  // undici's maxResponseSize (maxResponseBytes), as the poll client sets it.
+  if (code === 'UND_ERR_RES_EXCEEDED_MAX_SIZE') return oversizeMessageError('a response');
   const message = err instanceof Error ? err.message : String(err);
   if (notTlsPattern.test(message)) return new OpError('connection', notTlsMessage, { cause: err });
   return new OpError(errnoKind(err) ?? 'protocol', message, { cause: err });

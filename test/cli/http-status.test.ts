@@ -58,7 +58,10 @@ for (const client of ['net', 'undici']) {
     const m = result.cases[0]!.summary ?? result.cases[0]!.repetitions[0]!;
     assert.ok(m.errors.rejected > 0, JSON.stringify(m.errors));
     assert.ok(m.errors.protocol > 0, JSON.stringify(m.errors));
-    assert.match(m.errorSamples.rejected ?? '', /HTTP 429 .*rate limiting.*; Retry-After: 2$/);
+    assert.match(
+      m.errorSamples.rejected ?? '',
+      /HTTP 429 .*rate limiting.*; the server asked to retry after 2 s; Retry-After: 2$/,
+    );
     assert.match(m.errorSamples.protocol ?? '', /HTTP 500 /);
   });
 }

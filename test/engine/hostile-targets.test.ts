@@ -93,6 +93,53 @@ describe('a target that stops succeeding fails its case, counting what happened'
     assert.equal(result.summary?.unansweredAtEnd, 4, 'closed c=4: four operations stalled');
   });
 
+  it('answers in the window, then stops answering (closed loop): failed as a stall, the successes kept', async () => {
+    // More successes than failures (the in-flight ones time out after the window): the old rules passed it.
+    const url = await httpServer(() => undefined);
+    const result = await runCase(
+      caseSpec({ pattern: 'rest', ...short, warmupMs: 0, timeoutMs: 3000, target: url, request: post }),
+    );
+    assert.equal(result.status, 'failed', JSON.stringify(result.summary?.errors));
+    assert.equal(result.error?.code, 'E_NO_SUCCESS');
+    assert.match(
+      result.error?.message ?? '',
+      /^the server stopped answering: no operation succeeded in the last [\d.]+m?s of the 800ms window, 4 operations in flight at its end never answered \(\d+ succeeded before/,
+    );
+    const m = result.summary;
+    assert.ok(m && m.ops > m.errors.total, `${m?.ops} ok, ${m?.errors.total} failed`);
+    assert.ok((m.quietAtEndMs ?? 0) > 400, `quiet ${m.quietAtEndMs} ms`);
+  });
+
+  it('answers most of an open-loop window, then stops answering: failed as a stall', async () => {
+    // 100/s for 2 s: the first 150 answered, the rest never; 150 ok against ~50 failed.
+    let n = 0;
+    const url = await listen(
+      createHttpServer((req, res) => {
+        req.resume();
+        req.on('end', () => (++n <= 150 ? res.end('ok') : undefined));
+      }),
+    );
+    const result = await runCase(
+      caseSpec({
+        pattern: 'rest',
+        ...short,
+        durationMs: 2000,
+        warmupMs: 0,
+        timeoutMs: 1000,
+        load: { model: 'rate', rate: 100, connections: 4, inFlight: 1, maxInFlight: 1000 },
+        target: url,
+        request: post,
+      }),
+    );
+    const m = result.summary;
+    assert.equal(result.status, 'failed', `${m?.ops} ok, ${JSON.stringify(m?.errors)}`);
+    assert.ok(m && m.ops > m.errors.total, `${m?.ops} ok, ${m?.errors.total} failed`);
+    assert.match(
+      result.error?.message ?? '',
+      /^the server stopped answering: .* of the 2s window, 4 operations in flight/,
+    );
+  });
+
   it('garbage replies: failed, protocol errors', async () => {
     const url = await rawServer((s) => s.write('\x00\x01garbage\r\n\r\n'));
     const result = await runCase(caseSpec({ pattern: 'rest', ...short, target: url, request: post }));

@@ -3,7 +3,9 @@ import { WebSocket } from 'ws';
 import { jsonSize, type EchoRecord } from '../../message.js';
 import { PendingQueue, type PendingOp } from '../../toolkit/pending.js';
 import {
+  maxResponseBytes,
   OpError,
+  oversizeMessageError,
   toOpError,
   type ClientContext,
   type PatternClient,
@@ -24,6 +26,8 @@ function connectionError(reason: unknown, host: string): OpError {
   if (reason instanceof OpError) return reason;
   if (typeof reason === 'object' && reason !== null) {
     if ('error' in reason && reason.error instanceof Error) return toOpError(reason.error);
+    // 1009: ws closed the socket on a message over its maxPayload (maxResponseBytes).
+    if ('code' in reason && reason.code === 1009) return oversizeMessageError('a graphql-ws message');
     if ('code' in reason && 'reason' in reason)
       return new OpError(
         'connection',
@@ -32,6 +36,13 @@ function connectionError(reason: unknown, host: string): OpError {
   }
   const err = toOpError(reason);
   return err.kind === 'protocol' ? new OpError('connection', err.message, { cause: reason }) : err;
+}
+
+/** ws reading at most maxResponseBytes per message, as graphql-ws constructs it (url, protocols). */
+class BoundedWebSocket extends WebSocket {
+  constructor(url: string | URL, protocols?: string | string[]) {
+    super(url, protocols, { maxPayload: maxResponseBytes });
+  }
 }
 
 interface Connection {
@@ -64,7 +75,7 @@ function open(url: URL, timeoutMs: number): Promise<Connection> {
     );
     const client = createClient({
       url: url.href,
-      webSocketImpl: WebSocket,
+      webSocketImpl: BoundedWebSocket,
       lazy: false,
       retryAttempts: 0,
       connectionAckWaitTimeout: timeoutMs,

@@ -2,7 +2,7 @@ import { recordsEqual, type EchoRecord } from '../../message.js';
 import { CommbenchError } from '../../errors.js';
 import { connectJsonClient } from '../../toolkit/json-client.js';
 import { resolveEnv } from '../../toolkit/request/env.js';
-import { expectChecker, requestHeaders } from '../../toolkit/request/http.js';
+import { echoExpect, expectChecker, requestHeaders, statusError } from '../../toolkit/request/http.js';
 import type { RequestSpec } from '../../plan/request.js';
 import { compileTemplate } from '../../toolkit/request/template.js';
 import { tlsOptions } from '../../toolkit/request/tls.js';
@@ -44,14 +44,20 @@ export function graphqlResponse<R extends GraphqlResponse<unknown>>(
   return response;
 }
 
-/** Checks a GraphQL response to the echo query: no errors, status 200, data.echo matching `msg`. */
+/**
+ * Checks a GraphQL response to the echo query: no errors, status 200, data.echo matching `msg`.
+ * A 429 or 503 is `rejected` (the server turned `request` away for load, `retryAfter` quoted).
+ */
 function checkEcho(
   status: number,
   body: Buffer,
   msg: EchoRecord,
   verify: boolean,
   selection: Selection,
+  request: string,
+  retryAfter: string | readonly string[] | undefined,
 ): OpError | undefined {
+  if (status === 429 || status === 503) return statusError(status, request, echoExpect, retryAfter);
   const response = graphqlResponse<GraphqlResponse<{ echo?: Partial<EchoRecord> | null }>>(status, body);
   if (response instanceof OpError) return response;
   const echo = response.data?.echo;
@@ -87,18 +93,20 @@ function connectOwnGraphql(ctx: ClientContext<GraphqlOptions>, request: RequestS
     headers: { ...graphqlHeaders, ...requestHeaders(request) },
     tls: tlsOptions(request),
     body: (msg) => body.render(msg.seq),
-    check(code, responseBody) {
+    check(code, responseBody, _msg, _verify, _sent, received) {
+      const retryAfter = received['retry-after'];
       let response: { data?: unknown; errors?: { message?: string; path?: unknown[] }[] };
       try {
         response = JSON.parse(responseBody.toString()) as typeof response;
       } catch (err) {
         return (
-          status(code, responseBody) ??
+          status(code, responseBody, retryAfter) ??
           new OpError('protocol', `HTTP ${code}, response is not JSON: ${(err as Error).message}`)
         );
       }
       // Auth, path and method problems first: a server may also put them into `errors`.
-      if (code === 401 || code === 403 || code === 404 || code === 405) return status(code, responseBody);
+      if (code === 401 || code === 403 || code === 404 || code === 405)
+        return status(code, responseBody, retryAfter);
       if (response.errors?.length) {
         const first = response.errors[0];
         const at = Array.isArray(first?.path) ? ` at ${first.path.join('.')}` : '';
@@ -107,7 +115,7 @@ function connectOwnGraphql(ctx: ClientContext<GraphqlOptions>, request: RequestS
           `HTTP ${code}, GraphQL error${at}: ${first?.message ?? '?'} (${response.errors.length} error${response.errors.length === 1 ? '' : 's'}); check request.query and variables`,
         );
       }
-      const problem = status(code, responseBody);
+      const problem = status(code, responseBody, retryAfter);
       if (problem) return problem;
       if (response.data === undefined || response.data === null) {
         return new OpError('protocol', `HTTP ${code}, response has no data`);
@@ -128,7 +136,8 @@ export function connect(ctx: ClientContext<GraphqlOptions>): Promise<PatternClie
       path,
       headers: graphqlHeaders,
       body: (msg) => `${prefix}${JSON.stringify(msg)}}}`,
-      check: (status, body, msg, verify) => checkEcho(status, body, msg, verify, selection),
+      check: (status, body, msg, verify, _sent, received) =>
+        checkEcho(status, body, msg, verify, selection, `POST ${path}`, received['retry-after']),
     }),
   );
 }

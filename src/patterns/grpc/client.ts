@@ -14,6 +14,7 @@ import {
 import type { EchoRecord } from '../../message.js';
 import { PendingQueue, type PendingOp } from '../../toolkit/pending.js';
 import {
+  maxResponseBytes,
   OpError,
   toOpError,
   type ClientContext,
@@ -30,9 +31,14 @@ import {
   unaryPath,
 } from './proto.js';
 
-/** Client channel options: an own HTTP/2 connection per channel, and nothing per call that the echo does not need. */
+/**
+ * Client channel options: an own HTTP/2 connection per channel, nothing per call that the echo does
+ * not need, and messages read up to maxResponseBytes (grpc-js's default is 4 MiB; a bigger one is
+ * refused at its length prefix, 'oversize').
+ */
 export const clientChannelOptions: ChannelOptions = {
   'grpc.use_local_subchannel_pool': 1,
+  'grpc.max_receive_message_length': maxResponseBytes,
   'grpc.enable_retries': 0,
   'grpc.enable_channelz': 0,
 };
@@ -40,9 +46,14 @@ export const clientChannelOptions: ChannelOptions = {
 /** The (de)serializer of calls that carry encoded messages as they are. */
 export const identity = (bytes: Buffer): Buffer => bytes;
 
-/** The OpError kind of a grpc-js call error: DEADLINE_EXCEEDED, UNAVAILABLE (or CANCELLED while closing), else protocol. */
+/**
+ * The OpError kind of a grpc-js call error: DEADLINE_EXCEEDED, UNAVAILABLE (or CANCELLED while
+ * closing), a received message over the channel's maximum (oversize), else protocol.
+ */
 export function errorKindOf(err: ServiceError, closing: boolean): ErrorKind {
   if (err.code === status.DEADLINE_EXCEEDED) return 'timeout';
+  if (err.code === status.RESOURCE_EXHAUSTED && /^Received message larger than max/.test(err.details))
+    return 'oversize';
   if (err.code === status.UNAVAILABLE || (closing && err.code === status.CANCELLED)) return 'connection';
   return 'protocol';
 }

@@ -1,7 +1,15 @@
 import { connect as netConnect, type Socket } from 'node:net';
 import type { EchoRecord } from '../../message.js';
 import { PendingQueue, type PendingOp } from '../../toolkit/pending.js';
-import { OpError, toOpError, type ClientContext, type PatternClient } from '../../toolkit/contract.js';
+import {
+  maxResponseBytes,
+  OpError,
+  oversizeError,
+  oversizeMessageError,
+  toOpError,
+  type ClientContext,
+  type PatternClient,
+} from '../../toolkit/contract.js';
 import { encodeHeaderBlock, HpackDecoder, HpackError, type HeaderSink } from './hpack.js';
 import { notHttp2Answer } from '../../toolkit/not-http2.js';
 import type { GrpcOptions } from './index.js';
@@ -104,6 +112,8 @@ class FrameOp implements PendingOp {
   problem: OpError | undefined;
   /** DATA payloads copied when the message did not arrive in one frame. */
   parts: Buffer[] | undefined;
+  /** Bytes in `parts`. */
+  partBytes = 0;
 
   constructor(
     readonly deadline: number,
@@ -177,7 +187,7 @@ class FramesClient implements PatternClient, HeaderSink {
   private connReceived = 0;
   private gotSettings = false;
   /** A header block split over CONTINUATION frames: its parts, stream and HEADERS flags. */
-  private continuation: { parts: Buffer[]; streamId: number; flags: number } | undefined;
+  private continuation: { parts: Buffer[]; streamId: number; flags: number; bytes: number } | undefined;
   private carry: Buffer | undefined;
   /** The call whose header block is being decoded (undefined: a stream no longer followed). */
   private current: FrameOp | undefined;
@@ -487,7 +497,7 @@ class FramesClient implements PatternClient, HeaderSink {
         if (flags & PRIORITY) f += 5;
         if (t < f) return this.connectionError(PROTOCOL_ERROR, 'HEADERS padding longer than the frame');
         if (flags & END_HEADERS) return this.headers(id, flags, buf.subarray(f, t));
-        this.continuation = { parts: [Buffer.from(buf.subarray(f, t))], streamId: id, flags };
+        this.continuation = { parts: [Buffer.from(buf.subarray(f, t))], streamId: id, flags, bytes: t - f };
         return;
       }
       case CONTINUATION: {
@@ -496,6 +506,8 @@ class FramesClient implements PatternClient, HeaderSink {
           return this.connectionError(PROTOCOL_ERROR, 'CONTINUATION without its HEADERS');
         }
         c.parts.push(Buffer.from(buf.subarray(from, to)));
+        c.bytes += to - from;
+        if (c.bytes > maxResponseBytes) return this.drop(oversizeMessageError('an HTTP/2 header block'));
         if (flags & END_HEADERS) {
           this.continuation = undefined;
           this.headers(id, c.flags, Buffer.concat(c.parts));
@@ -580,10 +592,27 @@ class FramesClient implements PatternClient, HeaderSink {
             ? new OpError('protocol', 'compressed gRPC response (flag 1) although none was asked for')
             : grpcEchoProblem(buf.subarray(f + 5, t), op.msg, op.template.messageBytes, op.verify);
       } else {
+        const before = op.partBytes;
+        op.partBytes += t - f;
+        if (op.partBytes - 5 > maxResponseBytes)
+          return this.oversize(id, op, oversizeError(op.partBytes - 5, false));
         (op.parts ??= []).push(Buffer.from(buf.subarray(f, t)));
+        if (before < 5 && op.partBytes >= 5) {
+          const announced = Buffer.concat(op.parts).readUInt32BE(1);
+          if (announced > maxResponseBytes) return this.oversize(id, op, oversizeError(announced, true));
+        }
       }
     }
     if (flags & END_STREAM) this.end(id, op);
+  }
+
+  /** op's answer is over maxResponseBytes: the call fails as oversize, its stream is cancelled. */
+  private oversize(id: number, op: FrameOp, err: OpError): void {
+    this.streams.delete(id);
+    op.parts = undefined;
+    if (!this.dead) this.write(frame(RST_STREAM, 0, id, u32s(CANCEL)));
+    this.settle(op, err);
+    this.pump();
   }
 
   private headers(id: number, flags: number, block: Buffer): void {

@@ -8,7 +8,14 @@ import net from 'node:net';
 import type { EchoRecord } from '../../message.js';
 import { openHttp2Session } from '../../toolkit/http2-session.js';
 import { PendingQueue, type PendingOp } from '../../toolkit/pending.js';
-import { OpError, toOpError, type ClientContext, type PatternClient } from '../../toolkit/contract.js';
+import {
+  maxResponseBytes,
+  OpError,
+  oversizeError,
+  toOpError,
+  type ClientContext,
+  type PatternClient,
+} from '../../toolkit/contract.js';
 import type { GrpcOptions } from './index.js';
 import { echoCodec, grpcEchoProblem, unaryPath, varintBytes } from './proto.js';
 
@@ -23,6 +30,8 @@ class UnaryOp implements PendingOp {
   status: string | undefined;
   message = '';
   chunks: Buffer[] = [];
+  /** Bytes received in `chunks`. */
+  length = 0;
   constructor(
     readonly deadline: number,
     readonly client: LeanClient,
@@ -64,8 +73,18 @@ function onTrailers(this: OpStream, t: IncomingHttpHeaders): void {
   op.message = String(t['grpc-message'] ?? '');
 }
 
+/** Collects the response; a message over maxResponseBytes (announced or received) fails as oversize. */
 function onData(this: OpStream, chunk: Buffer): void {
-  this[kOp]?.chunks.push(chunk);
+  const op = this[kOp];
+  if (!op || op.settled) return;
+  const before = op.length;
+  op.length += chunk.length;
+  if (op.length - 5 > maxResponseBytes) return op.reject(oversizeError(op.length - 5, false));
+  op.chunks.push(chunk);
+  if (before < 5 && op.length >= 5) {
+    const announced = (before === 0 ? chunk : Buffer.concat(op.chunks)).readUInt32BE(1);
+    if (announced > maxResponseBytes) op.reject(oversizeError(announced, true));
+  }
 }
 
 function onError(this: OpStream, err: Error): void {

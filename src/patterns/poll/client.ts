@@ -1,6 +1,13 @@
 import { Client } from 'undici';
 import type { EchoRecord } from '../../message.js';
-import { OpError, toOpError, type SubscriberContext, type Subscription } from '../../toolkit/contract.js';
+import { echoExpect, statusError } from '../../toolkit/request/http.js';
+import {
+  maxResponseBytes,
+  oversizeError,
+  toOpError,
+  type SubscriberContext,
+  type Subscription,
+} from '../../toolkit/contract.js';
 import type { PollOptions } from './index.js';
 export { connectPublisher as connect } from '../sse/publisher.js';
 
@@ -32,12 +39,21 @@ export async function subscribe(ctx: SubscriberContext<PollOptions>): Promise<Po
     headersTimeout: ctx.timeoutMs,
     bodyTimeout: ctx.timeoutMs,
     keepAliveTimeout: 60_000,
+    maxResponseSize: maxResponseBytes,
   });
   const get = async (since: number | undefined): Promise<Updates> => {
     const path = since === undefined ? '/updates' : `/updates?since=${since}`;
     const res = await client.request({ path, method: 'GET' });
+    // A poll reads at most maxResponseBytes: an announced bigger answer is refused at its headers
+    // (a streamed one by undici's maxResponseSize, at the bound).
+    const announced = Number(res.headers['content-length']);
+    if (announced > maxResponseBytes) {
+      res.body.destroy();
+      throw oversizeError(announced, true);
+    }
     const text = await res.body.text();
-    if (res.statusCode !== 200) throw new OpError('protocol', `HTTP status ${res.statusCode}`);
+    if (res.statusCode !== 200)
+      throw statusError(res.statusCode, `GET ${path}`, echoExpect, res.headers['retry-after']);
     return JSON.parse(text) as Updates;
   };
 
@@ -69,8 +85,12 @@ export async function subscribe(ctx: SubscriberContext<PollOptions>): Promise<Po
       cursor = updates.cursor;
       for (const record of updates.records)
         ctx.deliver(record.seq, record, Buffer.byteLength(JSON.stringify(record)));
-    } catch {
-      if (!closed) state.failedRequests++;
+    } catch (err) {
+      if (closed) return;
+      state.failedRequests++;
+      // A failed poll is an error of the window (a 429/503 is 'rejected'), retried at the next tick.
+      const e = toOpError(err);
+      ctx.invalid?.(e.message, e.kind);
     }
   };
   const schedule = (): void => {

@@ -13,7 +13,14 @@ import { tlsOptions, tlsProblem } from '../../toolkit/request/tls.js';
 import { openHttp2Session } from '../../toolkit/http2-session.js';
 import { explainingNotHttp2, whyNotHttp2 } from '../../toolkit/not-http2.js';
 import { PendingQueue, type PendingOp } from '../../toolkit/pending.js';
-import { OpError, toOpError, type ClientContext, type PatternClient } from '../../toolkit/contract.js';
+import {
+  maxResponseBytes,
+  OpError,
+  oversizeError,
+  toOpError,
+  type ClientContext,
+  type PatternClient,
+} from '../../toolkit/contract.js';
 import { jsonEchoProblem } from '../rest/json-echo.js';
 import type { RestH2Options } from './index.js';
 
@@ -23,6 +30,8 @@ const { HTTP2_HEADER_METHOD, HTTP2_HEADER_PATH, HTTP2_HEADER_STATUS, NGHTTP2_CAN
 class H2Op implements PendingOp {
   settled = false;
   status = 0;
+  /** The Retry-After of a 429 or 503 answer. */
+  retryAfter: string | undefined;
   chunks: Buffer[] = [];
   length = 0;
   stream: ClientHttp2Stream | undefined;
@@ -129,8 +138,8 @@ async function connectH2(ctx: ClientContext<RestH2Options>): Promise<PatternClie
     pending.dropSettled();
     const body = op.chunks.length === 1 ? (op.chunks[0] as Buffer) : Buffer.concat(op.chunks, op.length);
     const problem = own
-      ? own.check(op.status, body)
-      : jsonEchoProblem(op.status, body, op.msg, op.verify, echoRequest);
+      ? own.check(op.status, body, op.retryAfter)
+      : jsonEchoProblem(op.status, body, op.msg, op.verify, echoRequest, op.retryAfter);
     if (problem) return op.reject(problem);
     ctx.payload.add(op.requestBytes, op.length);
     op.resolve();
@@ -162,10 +171,24 @@ async function connectH2(ctx: ClientContext<RestH2Options>): Promise<PatternClie
           return reject(toOpError(err));
         }
         op.stream = stream;
+        // An answer over maxResponseBytes fails as oversize and its stream is cancelled (RST_STREAM).
+        const oversize = (err: OpError): void => {
+          if (op.settled) return;
+          op.settled = true;
+          op.chunks = [];
+          pending.dropSettled();
+          op.reject(err);
+        };
         stream.on('response', (h: IncomingHttpHeaders) => {
           op.status = Number(h[HTTP2_HEADER_STATUS]);
+          if (op.status === 429 || op.status === 503) op.retryAfter = [h['retry-after'] ?? []].flat()[0];
+          const announced = Number(h['content-length']);
+          if (announced > maxResponseBytes) oversize(oversizeError(announced, true));
         });
         stream.on('data', (chunk: Buffer) => {
+          if (op.settled) return;
+          if (op.length + chunk.length > maxResponseBytes)
+            return oversize(oversizeError(op.length + chunk.length, false));
           op.chunks.push(chunk);
           op.length += chunk.length;
         });

@@ -23,7 +23,8 @@ export function connectRest(ctx: ClientContext<RestOptions>): Promise<PatternCli
         headers: r.headers,
         tls: tlsOptions(ctx.request),
         body: body ? (msg) => body(msg.seq) : () => undefined,
-        check: (status, responseBody) => r.check(status, responseBody),
+        check: (status, responseBody, _msg, _verify, _sent, received) =>
+          r.check(status, responseBody, received['retry-after']),
       }),
     );
   }

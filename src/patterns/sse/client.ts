@@ -1,8 +1,11 @@
-import { EventSource } from 'eventsource';
+import { EventSource, type FetchLikeResponse } from 'eventsource';
 import { Agent, fetch } from 'undici';
 import type { EchoRecord } from '../../message.js';
+import { echoExpect, statusError } from '../../toolkit/request/http.js';
 import {
+  maxResponseBytes,
   notTlsMessage,
+  oversizeError,
   notTlsPattern,
   OpError,
   type SubscriberContext,
@@ -14,6 +17,41 @@ export { connectPublisher as connect } from './publisher.js';
 /** An SSE subscription; `reconnects` lists how long each reconnection took, ms (drop seen → stream open again). */
 export interface SseSubscription extends Subscription {
   readonly reconnects: readonly number[];
+}
+
+/** Where an SSE event ends: a blank line after LF, CRLF or CR lines. */
+const eventEnds = [Buffer.from('\n\n'), Buffer.from('\n\r\n'), Buffer.from('\r\r')];
+
+/**
+ * The event stream, passed on as it is, failed once `max` bytes arrive without an event's end (the
+ * EventSource would buffer them all): `tooLarge` hears the size, and the stream's error is a drop
+ * the EventSource reconnects after. Event ends are found per chunk (native searches, no per-byte
+ * loop); one split between two chunks only delays the count's reset to the next chunk's.
+ */
+export function boundedEvents(
+  body: ReadableStream<Uint8Array>,
+  max: number,
+  tooLarge: (bytes: number) => void,
+): ReadableStream<Uint8Array> {
+  let since = 0;
+  return body.pipeThrough(
+    new TransformStream<Uint8Array, Uint8Array>({
+      transform(chunk, controller) {
+        const b = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+        let end = -1;
+        for (const e of eventEnds) {
+          const at = b.lastIndexOf(e);
+          if (at >= 0) end = Math.max(end, at + e.length);
+        }
+        since = end < 0 ? since + b.length : b.length - end;
+        if (since > max) {
+          tooLarge(since);
+          return controller.error(oversizeError(since, false));
+        }
+        controller.enqueue(chunk);
+      },
+    }),
+  );
 }
 
 /**
@@ -29,7 +67,15 @@ export function subscribe(ctx: SubscriberContext<SseOptions>): Promise<SseSubscr
     ...(ctx.localAddress === undefined ? {} : { localAddress: ctx.localAddress }),
   });
   const source = new EventSource(new URL('/events', ctx.url), {
-    fetch: (url, init) => fetch(url, { ...init, dispatcher: agent }),
+    fetch: async (url, init): Promise<FetchLikeResponse> => {
+      const res = await fetch(url, { ...init, dispatcher: agent });
+      const body =
+        res.body &&
+        boundedEvents(res.body, maxResponseBytes, (bytes) =>
+          ctx.invalid?.(oversizeError(bytes, false).message.replace(/^response/, 'an SSE event'), 'oversize'),
+        );
+      return { body, url: res.url, status: res.status, redirected: res.redirected, headers: res.headers };
+    },
   });
   const reconnects: number[] = [];
   let droppedAt: number | undefined;
@@ -72,6 +118,11 @@ export function subscribe(ctx: SubscriberContext<SseOptions>): Promise<SseSubscr
     source.addEventListener('error', (event) => {
       if (opened) {
         droppedAt ??= performance.now();
+        // A reconnect answered with a status: the EventSource gives up (a 429/503 is 'rejected').
+        if (event.code !== undefined) {
+          const err = statusError(event.code, 'GET /events (reconnecting)', echoExpect);
+          ctx.invalid?.(err.message, err.kind);
+        }
         return;
       }
       clearTimeout(timer);
@@ -79,7 +130,8 @@ export function subscribe(ctx: SubscriberContext<SseOptions>): Promise<SseSubscr
       setImmediate(() => void close());
       const said = event.message ?? 'failed';
       const message = `event stream from ${ctx.url.host}: ${notTlsPattern.test(said) ? notTlsMessage : said}`;
-      reject(new OpError(event.code === undefined ? 'connection' : 'protocol', message));
+      const kind = event.code === undefined ? 'connection' : statusError(event.code, '', echoExpect).kind;
+      reject(new OpError(kind, message));
     });
   });
 }

@@ -1,4 +1,5 @@
 import { connectJsonClient } from '../../toolkit/json-client.js';
+import { echoExpect, statusError } from '../../toolkit/request/http.js';
 import { OpError, type ClientContext, type PatternClient } from '../../toolkit/contract.js';
 
 const headers = { 'content-type': 'application/json' };
@@ -17,8 +18,8 @@ export function connectHttpPublisher(ctx: ClientContext, path: string): PatternC
     path,
     headers,
     body: (msg) => JSON.stringify(msg),
-    check(status, body, msg) {
-      if (status !== 200) return new OpError('protocol', `HTTP status ${status}`);
+    check(status, body, msg, _verify, _sent, received) {
+      if (status !== 200) return statusError(status, `POST ${path}`, echoExpect, received['retry-after']);
       let ack: { seq?: unknown };
       try {
         ack = JSON.parse(body.toString()) as { seq?: unknown };

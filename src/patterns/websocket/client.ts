@@ -2,6 +2,7 @@ import { WebSocket, type RawData } from 'ws';
 import type { EchoRecord } from '../../message.js';
 import { InOrderClient, jsonEchoProblem } from '../../toolkit/pending.js';
 import {
+  maxResponseBytes,
   OpError,
   toOpError,
   type ClientContext,
@@ -11,7 +12,6 @@ import {
 } from '../../toolkit/contract.js';
 import type { WebSocketOptions } from './index.js';
 import { reconnecting, type Connection } from './reconnect.js';
-import { maxMessageBytes } from './server.js';
 
 /** Opens a socket to `url`; rejects with an OpError ('connection', 'timeout' or 'protocol'). */
 export function openSocket(
@@ -23,7 +23,7 @@ export function openSocket(
   return new Promise((resolve, reject) => {
     const socket = new WebSocket(url, protocol, {
       perMessageDeflate: false,
-      maxPayload: maxMessageBytes,
+      maxPayload: maxResponseBytes,
       handshakeTimeout: timeoutMs,
       ...(localAddress === undefined ? {} : { localAddress }),
     });

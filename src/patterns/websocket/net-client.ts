@@ -3,10 +3,16 @@ import type { Socket } from 'node:net';
 import { connectSocket } from '../../toolkit/net-util.js';
 import { InOrderClient, jsonEchoProblem } from '../../toolkit/pending.js';
 import { SeqTemplateEncoder } from '../../toolkit/seq-template.js';
-import { OpError, toOpError, type ClientContext, type PatternClient } from '../../toolkit/contract.js';
+import {
+  maxResponseBytes,
+  OpError,
+  oversizeError,
+  toOpError,
+  type ClientContext,
+  type PatternClient,
+} from '../../toolkit/contract.js';
 import { reconnecting, type Connection } from './reconnect.js';
 import type { WebSocketOptions } from './index.js';
-import { maxMessageBytes } from './server.js';
 
 /**
  * The lean WebSocket echo client (option `client: net`, echo mode): RFC 6455 on one node:net
@@ -72,6 +78,8 @@ function maskedFrame(payload: Buffer, masks: Masks): Buffer {
 class FrameParser {
   private buf: Buffer = Buffer.alloc(0);
   private fragments: Buffer[] = [];
+  /** Bytes of the message being reassembled from `fragments`. */
+  private fragmentBytes = 0;
 
   constructor(
     private readonly onText: (text: Buffer) => void,
@@ -97,7 +105,8 @@ class FrameParser {
         len = buf.readUInt32BE(pos + 2) * 2 ** 32 + buf.readUInt32BE(pos + 6);
         head = 10;
       }
-      if (len > maxMessageBytes) throw new Error(`frame of ${len} bytes`);
+      // A message (one frame, or its fragments together) over the bound fails the socket as oversize.
+      if (this.fragmentBytes + len > maxResponseBytes) throw oversizeError(this.fragmentBytes + len, true);
       if (buf.length - pos < head + len) break;
       const payload = buf.subarray(pos + head, pos + head + len);
       pos += head + len;
@@ -107,7 +116,11 @@ class FrameParser {
       else if (opcode === 1 && fin && this.fragments.length === 0) this.onText(payload);
       else {
         this.fragments.push(payload);
-        if (fin) this.onText(Buffer.concat(this.fragments.splice(0)));
+        this.fragmentBytes += len;
+        if (fin) {
+          this.fragmentBytes = 0;
+          this.onText(Buffer.concat(this.fragments.splice(0)));
+        }
       }
     }
     // Keep the rest (a copy, so the chunk it came from is not pinned).
@@ -186,7 +199,7 @@ async function openWebSocketNet(ctx: ClientContext<WebSocketOptions>): Promise<C
     try {
       parser.push(chunk);
     } catch (err) {
-      client.fail(new OpError('protocol', (err as Error).message));
+      client.fail(err instanceof OpError ? err : new OpError('protocol', (err as Error).message));
     }
   };
   socket.on('data', onChunk);

@@ -5,7 +5,13 @@ import type { RequestSpec } from '../../plan/request.js';
 import { compileTemplate } from '../../toolkit/request/template.js';
 import { tlsOptions, tlsProblem } from '../../toolkit/request/tls.js';
 import { PendingQueue, type PendingOp } from '../../toolkit/pending.js';
-import { OpError, toOpError, type ClientContext, type PatternClient } from '../../toolkit/contract.js';
+import {
+  maxResponseBytes,
+  OpError,
+  toOpError,
+  type ClientContext,
+  type PatternClient,
+} from '../../toolkit/contract.js';
 import { failOnClose } from './client.js';
 import type { WebSocketOptions } from './index.js';
 
@@ -30,6 +36,7 @@ function open(ctx: ClientContext<WebSocketOptions>, request: RequestSpec): Promi
   return new Promise((resolve, reject) => {
     const socket = new WebSocket(ctx.url, request.subprotocol, {
       perMessageDeflate: false,
+      maxPayload: maxResponseBytes,
       handshakeTimeout: ctx.timeoutMs,
       headers: requestHeaders(request),
       ...tlsOptions(request),

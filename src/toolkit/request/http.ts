@@ -86,7 +86,8 @@ export function statusProblem(status: number, what: string, expect: ExpectSpec |
 
 /**
  * The OpError of a failed status: `rejected` for 429 and 503 (the server turned the request away
- * for load; `retryAfter`, the response's Retry-After, is quoted), `protocol` otherwise.
+ * for load; `retryAfter`, the response's Retry-After, is said: "the server asked to retry after 2 s",
+ * or quoted when it is a date), `protocol` otherwise.
  */
 export function statusError(
   status: number,
@@ -97,19 +98,21 @@ export function statusError(
   const problem = statusProblem(status, what, expect);
   if (status !== 429 && status !== 503) return new OpError('protocol', problem);
   const after = [retryAfter ?? []].flat()[0];
-  return new OpError('rejected', after === undefined ? problem : `${problem}; Retry-After: ${after}`);
+  if (after === undefined) return new OpError('rejected', problem);
+  const seconds = /^\s*\d+\s*$/.test(after) ? `the server asked to retry after ${after.trim()} s; ` : '';
+  return new OpError('rejected', `${problem}; ${seconds}Retry-After: ${after}`);
 }
 
 /** A check of a status and body against `expect` (default: any 2xx); undefined = success. */
 export function expectChecker(
   expect: ExpectSpec | undefined,
   what: string,
-): (status: number, body: Buffer) => OpError | undefined {
+): (status: number, body: Buffer, retryAfter?: string | readonly string[]) => OpError | undefined {
   const statuses = expect?.status === undefined ? undefined : new Set([expect.status].flat());
   const contains = expect?.bodyContains;
-  return (status, body) => {
+  return (status, body, retryAfter) => {
     if (statuses ? !statuses.has(status) : status < 200 || status > 299) {
-      return statusError(status, what, expect);
+      return statusError(status, what, expect, retryAfter);
     }
     if (contains !== undefined && body.indexOf(contains) < 0) {
       return new OpError('mismatch', `response to ${what} does not contain ${JSON.stringify(contains)}`);
@@ -125,7 +128,12 @@ export interface HttpRequest {
   readonly path: string;
   readonly headers: Readonly<Record<string, string>>;
   readonly body: ((seq: number) => string) | undefined;
-  readonly check: (status: number, body: Buffer) => OpError | undefined;
+  /** `retryAfter`: the response's Retry-After, quoted when a 429 or 503 is `rejected`. */
+  readonly check: (
+    status: number,
+    body: Buffer,
+    retryAfter?: string | readonly string[],
+  ) => OpError | undefined;
 }
 
 export function prepareHttpRequest(url: URL, request: RequestSpec): HttpRequest {
