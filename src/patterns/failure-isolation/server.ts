@@ -16,8 +16,6 @@ class Supervised {
   #restart: NodeJS.Timeout | undefined;
   url = '';
   #port = 0;
-  /** How many times the process died and was restarted. */
-  restarts = 0;
 
   constructor(
     readonly serves: readonly Component[],
@@ -62,7 +60,6 @@ class Supervised {
     proc.child.on('message', (m: AppMessage) => this.onMessage(m));
     void proc.exited.then(() => {
       if (this.#stopping) return;
-      this.restarts++;
       this.#restart = setTimeout(() => {
         this.start().catch((err: unknown) => {
           process.stderr.write(`failure-isolation: restart failed: ${String(err)}\n`);
