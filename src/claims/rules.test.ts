@@ -56,6 +56,9 @@ function write(c: CaseResult, metric: ClaimMetric, value: number): void {
       return put(m, ['throughput'], value);
     case 'serverCpuPerOp':
       return put(m, ['server', 'cpuUsPerOp'], value);
+    case 'originCpuPerOp':
+      put(m, ['server', 'helpers'], [{ role: 'proxy (nginx)', cpuUs: 500, cpuUsPerOp: 1, maxRssBytes: 1 }]);
+      return put(m, ['server', 'cpuUs'], value * (m.ops as number) + 500);
     case 'payloadPerOp':
       return put(m, ['payload', 'perOp'], value);
     case 'responsePerOp':

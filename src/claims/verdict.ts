@@ -71,6 +71,18 @@ export const claimMetrics = {
   errorsAnyTrial: { unit: '', read: (_m, c) => most(perTrial(c, (r) => r.errors.total)) },
   reconnects: { unit: '', read: (m) => (m.delivery ? (m.delivery.reconnect?.count ?? 0) : undefined) },
   /**
+   * The origin's CPU per request: the server process's own, without its helpers' (the proxy in front
+   * of it); near 0 when a cache answered for it.
+   */
+  originCpuPerOp: {
+    unit: 'µs',
+    read: (m) => {
+      if (!m.server || m.ops <= 0) return undefined;
+      const helpers = (m.server.helpers ?? []).reduce((sum, h) => sum + h.cpuUs, 0);
+      return Math.max(0, m.server.cpuUs - helpers) / m.ops;
+    },
+  },
+  /**
    * graphql-n1: backend calls per query. Every response reported its count and the client failed
    * any response whose count differed from the loader mode's (N + 1 or 2), so with operations and no
    * errors the count is known; otherwise it is not.

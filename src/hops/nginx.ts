@@ -41,6 +41,13 @@ export function nginxConfig(
       : proxy.buffering === true
         ? '\n      proxy_ignore_headers X-Accel-Buffering;'
         : '';
+  // An HTTP cache (http-cache pattern): nginx's own rules decide (GET and HEAD only, Cache-Control).
+  const cachePath = proxy.cache
+    ? `\n  proxy_cache_path ${dir}/cache levels=1:2 keys_zone=commbench:1m max_size=64m use_temp_path=off;`
+    : '';
+  const cache = proxy.cache
+    ? '\n      proxy_cache commbench;\n      proxy_cache_lock on;\n      add_header X-Cache-Status $upstream_cache_status always;'
+    : '';
   const listen = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
   return `# written by commbench; removed when the run ends
 daemon off;
@@ -58,7 +65,7 @@ http {
   scgi_temp_path ${dir}/scgi;
   keepalive_requests 100000000;
   keepalive_timeout 120s;
-  client_max_body_size 64m;
+  client_max_body_size 64m;${cachePath}
   upstream backend {
     server ${upstream.host};
     keepalive 1024;
@@ -70,7 +77,7 @@ http {
     location / {
       proxy_pass http://backend;
       proxy_http_version 1.1;
-      ${location}${buffering}
+      ${location}${buffering}${cache}
     }
   }
 }
@@ -97,6 +104,11 @@ export interface NginxProxyOptions {
    * a response that asks for none (`X-Accel-Buffering: no` ignored); unset: nginx's default.
    */
   readonly buffering?: boolean;
+  /**
+   * A proxy cache (`proxy_cache`, one lock per key), with nginx's defaults: GET and HEAD only, for
+   * as long as the origin's Cache-Control allows; every response says `X-Cache-Status`.
+   */
+  readonly cache?: boolean;
 }
 
 /** Starts nginx proxying `upstream` on host:port (0 = a free port); resolves once it accepts connections. */

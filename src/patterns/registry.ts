@@ -28,6 +28,20 @@ const catalogue = {
     summary: 'a synchronous chain of N service processes, each forwarding to the next over rest or grpc',
     load: () => import('./call-chain/index.js'),
   },
+  'failure-isolation': {
+    kind: 'request-response',
+    scheme: 'http',
+    summary:
+      'one component leaks memory until its process dies: /checkout and /image in one process (monolith) or two (services)',
+    load: () => import('./failure-isolation/index.js'),
+  },
+  'http-cache': {
+    kind: 'request-response',
+    scheme: 'http',
+    summary:
+      'one product read through nginx with a proxy cache: a REST GET (cached) vs a GraphQL POST query (not)',
+    load: () => import('./http-cache/index.js'),
+  },
   'queue-chain': {
     kind: 'queue',
     scheme: 'amqp',

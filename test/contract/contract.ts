@@ -16,6 +16,7 @@ import {
 import { architectureOverheadPerOp, architecturePayloadSize, noWirePerCall } from './architecture.js';
 import { claimsOverheadPerOp, claimsPayloadSize } from './claims.js';
 import { faultyServers } from './faults.js';
+import { isolationOverheadPerOp, isolationPayloadSize } from './isolation.js';
 import { pushOverheadPerOp, pushPayloadSize } from './push.js';
 import { queueOverheadPerOp, queuePayloadSize } from './queues.js';
 
@@ -30,6 +31,7 @@ const payloadSize: Record<PatternName, (record: EchoRecord, options: Options) =>
   ...pushPayloadSize,
   ...queuePayloadSize,
   ...claimsPayloadSize,
+  ...isolationPayloadSize,
   tcp: (r) => [jsonSize(r), jsonSize(r)],
   rest: (r) => [jsonSize(r), jsonSize(r)],
   'rest-h2': (r) => [jsonSize(r), jsonSize(r)],
@@ -56,6 +58,7 @@ const overheadPerOp: Record<PatternName, [number, number]> = {
   ...pushOverheadPerOp,
   ...queueOverheadPerOp,
   ...claimsOverheadPerOp,
+  ...isolationOverheadPerOp,
   tcp: [8, 8],
   rest: [100, 600],
   'rest-h2': [20, 600],

@@ -17,6 +17,7 @@ import { queueFaultyServers } from './queues.js';
 import type { PatternName } from '../../src/patterns/registry.js';
 import { architectureFaultyServers } from './architecture.js';
 import { claimsFaultyServers } from './claims.js';
+import { isolationFaultyServers } from './isolation.js';
 
 /** A server that answers like the pattern's, but with `mutate` applied to each echoed record. */
 export interface FaultyServer {
@@ -123,6 +124,7 @@ export const faultyServers: Record<PatternName, (mutate: Mutate, options: Option
     ...pushFaultyServers,
     ...queueFaultyServers,
     ...claimsFaultyServers,
+    ...isolationFaultyServers,
     tcp,
     rest,
     'rest-h2': restH2,

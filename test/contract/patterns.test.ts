@@ -2,12 +2,14 @@ import { brokerOf, patternNames, type PatternName } from '../../src/patterns/reg
 import { architectureVariants } from './architecture.js';
 import { claimsBrokerPatterns, claimsPushSuites, claimsVariants } from './claims.js';
 import { contractSuite } from './contract.js';
+import { isolationNotEcho, isolationVariants } from './isolation.js';
 import { pushContractVariants, pushSuite, pushSuites } from './push.js';
 
 /** Option sets that change how a pattern talks, each run through the whole suite too. */
 const variants: Partial<Record<PatternName, Record<string, unknown>[]>> = {
   ...architectureVariants,
   ...claimsVariants,
+  ...isolationVariants,
   ...pushContractVariants,
   rest: [{ client: 'undici' }],
   websocket: [...(pushContractVariants.websocket ?? []), { client: 'net' }],
@@ -24,7 +26,7 @@ const variants: Partial<Record<PatternName, Record<string, unknown>[]>> = {
 
 for (const name of patternNames) {
   // Queue patterns need a real broker: test/brokers/patterns.test.ts checks them.
-  if (brokerOf(name) || claimsBrokerPatterns.has(name)) continue;
+  if (brokerOf(name) || claimsBrokerPatterns.has(name) || isolationNotEcho.has(name)) continue;
   contractSuite(name);
   for (const options of variants[name] ?? []) contractSuite(name, options);
 }
