@@ -21,6 +21,7 @@ export type CommandResult = Promise<number>;
  * messages and exit codes. Returns the exit code (bin/commbench.js sets it).
  */
 export async function main(argv: readonly string[]): Promise<number> {
+  ignoreClosedReader();
   let exitCode: number = ExitCode.ok;
   const program = new Command()
     .name('commbench')
@@ -52,3 +53,17 @@ export async function main(argv: readonly string[]): Promise<number> {
 }
 
 export { CommbenchError };
+
+/**
+ * A reader that goes away (`commbench run --help | head`, a closed pager) makes the next write to
+ * stdout or stderr fail with EPIPE, an unhandled 'error' that ended the process with a stack trace.
+ * What was not read is dropped; a run goes on and still writes its result file.
+ */
+function ignoreClosedReader(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    if (stream.listenerCount('error') > 0) continue;
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EPIPE') throw err;
+    });
+  }
+}
