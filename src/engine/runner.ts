@@ -554,6 +554,7 @@ function watchWindow(
         cpuUs: Math.max(0, h.cpuUs - (s0.helpers?.[i]?.cpuUs ?? 0)),
         maxRssBytes: h.maxRssBytes,
       }));
+      const counters = windowCounters(s0.counters, s1.counters);
       const brokerUsage = windowBrokerUsage(broker.measured?.role, begin.broker, end.broker);
       const allHelpers = brokerUsage ? [...(helpers ?? []), brokerUsage] : helpers;
       return {
@@ -564,10 +565,20 @@ function watchWindow(
           maxRssBytes: s1.maxRssBytes,
           ...(allHelpers ? { helpers: allHelpers } : {}),
           ...(broker.unmeasured ? { unmeasured: [broker.unmeasured] } : {}),
+          ...(counters ? { counters } : {}),
         },
       };
     },
   };
+}
+
+/** The server's counts over the window: end minus start, by name (undefined unless both were read). */
+export function windowCounters(
+  begin: Readonly<Record<string, number>> | undefined,
+  end: Readonly<Record<string, number>> | undefined,
+): Record<string, number> | undefined {
+  if (!begin || !end) return undefined;
+  return Object.fromEntries(Object.entries(end).map(([k, v]) => [k, Math.max(0, v - (begin[k] ?? 0))]));
 }
 
 /**

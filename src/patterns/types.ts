@@ -125,6 +125,12 @@ export interface RunningServer {
    * and reports it with the server's (Measurement.server.helpers). They must not outlive the server.
    */
   readonly helpers?: readonly HelperProcess[];
+  /**
+   * Counts the server keeps itself since it started (e.g. `received`: requests a service behind
+   * proxies received, retries included), read at the window's start and end like its CPU and
+   * reported as the window's difference (Measurement.server.counters).
+   */
+  counters?(): Readonly<Record<string, number>>;
   /** Closes listeners and every open connection. Must resolve within a second. */
   stop(): Promise<void>;
 }

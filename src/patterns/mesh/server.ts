@@ -1,0 +1,84 @@
+import { rmSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { makeCerts } from '../../hops/certs.js';
+import { startNginx } from '../../hops/nginx.js';
+import { proxySite } from '../../hops/nginx-proxy.js';
+import { stopAll, type HopProcess } from '../../hops/process.js';
+import { ServiceDelay } from '../delay.js';
+import { readJsonBody, serveHttp } from '../net-util.js';
+import type { RunningServer, ServerContext } from '../types.js';
+import type { MeshOptions } from './index.js';
+
+/** The service here (counting what it receives), then its sidecar, then the caller's sidecar on ctx.port. */
+export async function startServer(ctx: ServerContext<MeshOptions>): Promise<RunningServer> {
+  const { mtls, retries, serviceFails } = ctx.options;
+  const delay = new ServiceDelay(ctx.delayMs);
+  let received = 0;
+  const handle = (req: IncomingMessage, res: ServerResponse): void => {
+    received++;
+    if (req.method !== 'POST' || req.url !== '/echo') {
+      req.resume();
+      res.writeHead(404, { 'content-length': '0' }).end();
+      return;
+    }
+    if (serviceFails) {
+      req.resume();
+      res.writeHead(503, { 'content-length': '0' }).end();
+      return;
+    }
+    readJsonBody(req, (body) => {
+      if (body === undefined) return void res.writeHead(400, { 'content-length': '0' }).end();
+      delay.run(() =>
+        res
+          .writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) })
+          .end(body),
+      );
+    });
+  };
+  const service = await serveHttp({ host: ctx.host, port: 0 }, handle, () => delay.cancelAll());
+  const dir = await mkdtemp(join(tmpdir(), 'commbench-mesh-'));
+  const sidecars: HopProcess[] = [];
+  const stop = async (): Promise<void> => {
+    await Promise.all([stopAll(sidecars), service.stop()]);
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    const certs = mtls ? await makeCerts(dir) : undefined;
+    const serviceSide = await startNginx('sidecar (service, nginx)', {
+      host: ctx.host,
+      port: 0,
+      http: (_dir, listen) =>
+        proxySite({
+          listen,
+          routes: [{ prefix: '/', upstream: service.url }],
+          ...(certs ? { tls: true, verifyClient: true, certs } : {}),
+        }),
+      tls: mtls,
+    });
+    sidecars.push(serviceSide);
+    const callerSide = await startNginx('sidecar (caller, nginx)', {
+      host: ctx.host,
+      port: ctx.port,
+      http: (_dir, listen) =>
+        proxySite({
+          listen,
+          routes: [{ prefix: '/', upstream: serviceSide.url }],
+          tries: retries + 1,
+          ...(certs ? { clientCert: true, certs } : {}),
+        }),
+    });
+    sidecars.unshift(callerSide);
+    return {
+      url: callerSide.url,
+      helpers: sidecars.map(({ role, pid }) => ({ role, pid })),
+      counters: () => ({ received }),
+      stop,
+    };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
