@@ -87,6 +87,23 @@ function write(c: CaseResult, metric: ClaimMetric, value: number): void {
       return everywhere(['delivery', 'duplicated'], value);
     case 'outOfOrderEveryTrial':
       return everywhere(['delivery', 'outOfOrder'], value);
+    // Gateway and mesh claims (issue 23): each figure read back from where the engine stores it.
+    case 'errorShare':
+      put(m, ['ops'], 1000);
+      return put(m, ['errors', 'total'], Math.round((1000 * value) / (1 - value)));
+    case 'capacity':
+      return put(m, ['search', 'capacity'], value);
+    case 'proxyCpuPerOp':
+    case 'serviceCpuPerOp': {
+      const role = metric === 'proxyCpuPerOp' ? 'gateway (nginx)' : 'service 1 (rest)';
+      const helpers = ((m.server as Json | undefined)?.helpers ?? []) as Json[];
+      const h = { role, cpuUs: value, cpuUsPerOp: value, maxRssBytes: 1 };
+      return put(m, ['server', 'helpers'], [...helpers.filter((x) => x.role !== role), h]);
+    }
+    case 'receivedPerCall':
+      put(m, ['ops'], 0);
+      put(m, ['errors', 'total'], 1000);
+      return put(m, ['server', 'counters'], { received: value * 1000 });
     case 'backendCalls': {
       const options = c.spec.options as Json;
       if (options.loader === 'dataloader') return assert.equal(value, 2, 'DataLoader always makes 2 calls');

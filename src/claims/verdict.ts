@@ -10,6 +10,15 @@ function perTrial(c: CaseResult, read: (m: Measurement) => number | undefined): 
 const fewest = (values: number[] | undefined) => (values ? Math.min(...values) : undefined);
 const most = (values: number[] | undefined) => (values ? Math.max(...values) : undefined);
 
+/** Calls that completed or failed in the window. */
+const calls = (m: Measurement): number => m.ops + m.errors.total;
+
+/** Summed CPU per operation of the server's helper processes whose role passes `pick`; undefined when none does. */
+function helperCpuPerOp(m: Measurement, pick: (role: string) => boolean): number | undefined {
+  const helpers = (m.server?.helpers ?? []).filter((h) => pick(h.role));
+  return helpers.length === 0 ? undefined : helpers.reduce((a, h) => a + h.cpuUsPerOp, 0);
+}
+
 /** Memory and CPU of the "one core and one GiB" unit the polling claim counts clients in. */
 const GiB = 2 ** 30;
 /** The polling claim's stated freshness: one poll per client per minute. */
@@ -30,6 +39,22 @@ export const claimMetrics = {
   payloadPerOp: { unit: 'B', read: (m) => m.payload.perOp },
   responsePerOp: { unit: 'B', read: (m) => m.payload.responsePerOp },
   errors: { unit: '', read: (m) => m.errors.total },
+  /** Share of the calls that failed (0..1): errors over calls completed or failed. */
+  errorShare: { unit: 'share', read: (m) => (calls(m) === 0 ? undefined : m.errors.total / calls(m)) },
+  /** Knee cases: the highest offered rate that met the objective. */
+  capacity: { unit: 'ops/s', read: (m) => m.search?.capacity },
+  /** CPU per request of the nginx processes the call passed (gateway, hops, sidecars), µs. */
+  proxyCpuPerOp: { unit: 'µs', read: (m) => helperCpuPerOp(m, (role) => role.endsWith('(nginx)')) },
+  /** CPU per request of the services behind a gateway (their processes), µs. */
+  serviceCpuPerOp: { unit: 'µs', read: (m) => helperCpuPerOp(m, (role) => role.startsWith('service ')) },
+  /** Requests the service received (its own count, retries included) per call the caller made. */
+  receivedPerCall: {
+    unit: '',
+    read: (m) => {
+      const received = m.server?.counters?.received;
+      return received === undefined || calls(m) === 0 ? undefined : received / calls(m);
+    },
+  },
   /** Operations completed in the window (rebuilds, calls). */
   ops: { unit: '', read: (m) => m.ops },
   /** Connection-cost cases: the server's open file descriptors per held connection. */
@@ -96,6 +121,11 @@ export interface CaseSelector {
   readonly inFlight?: number;
   /** The case's artificial service time (scenario `server.delay`), ms. */
   readonly serverDelayMs?: number;
+  /**
+   * A fault injected on purpose makes most calls fail: the case's measurement is read although the
+   * run marked it failed for that (E_NO_SUCCESS), never when it failed for another reason.
+   */
+  readonly failing?: boolean;
 }
 
 /**
@@ -154,7 +184,10 @@ export function readMetric(
   if (found.length === 0) return { missing: `no case ${s.name}` };
   if (found.length > 1) return { missing: `${found.length} cases match ${s.name}` };
   const c = found[0] as CaseResult;
-  if (c.status !== 'ok' || !c.summary) return { missing: `${s.name} ${c.error?.message ?? c.status}` };
+  const failedAsMeant = s.failing === true && c.status === 'failed' && c.error?.code === 'E_NO_SUCCESS';
+  if ((c.status !== 'ok' && !failedAsMeant) || !c.summary) {
+    return { missing: `${s.name} ${c.error?.message ?? c.status}` };
+  }
   const value = claimMetrics[metric].read(c.summary, c);
   return value === undefined || !Number.isFinite(value)
     ? { missing: `${s.name} has no ${metric}` }
@@ -167,6 +200,7 @@ export function formatMetric(metric: ClaimMetric, value: number): string {
   if (unit === 'B') return formatBytes(value);
   if (unit === 'ops/s') return `${formatCount(value)}/s`;
   if (unit === 'clients') return `${formatCount(value)} clients`;
+  if (unit === 'share') return `${(value * 100).toFixed(value > 0 && value < 0.1 ? 1 : 0)}%`;
   return Number.isInteger(value) ? formatCount(value) : value.toFixed(2);
 }
 

@@ -50,6 +50,12 @@ export interface PatternCode<Options = Record<string, unknown>> {
    * opened, as if `subscribe` were absent (see `isPush`).
    */
   deliveriesPerMessage?(options: Options, subscribers: number): number;
+  /**
+   * True when these options put a fault in place from the server's start (a misconfigured gateway,
+   * a service answering every call with an error): the driver's first round trip may then be
+   * answered with an error without stopping the run (an unreachable server still stops it).
+   */
+  injectsFault?(options: Options): boolean;
 }
 
 /**

@@ -53,4 +53,7 @@ export type GatewayOptions = z.output<typeof gatewayOptions>;
  */
 const server = () => import('./server.js');
 const client = () => import('./client.js');
-export default requestPattern(gatewayOptions, server, client);
+export default {
+  ...requestPattern(gatewayOptions, server, client),
+  injectsFault: (o: GatewayOptions) => o.fault !== 'none',
+};

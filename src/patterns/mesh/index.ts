@@ -24,4 +24,7 @@ export type MeshOptions = z.output<typeof meshOptions>;
  */
 const server = () => import('./server.js');
 const client = () => import('./client.js');
-export default requestPattern(meshOptions, server, client);
+export default {
+  ...requestPattern(meshOptions, server, client),
+  injectsFault: (o: MeshOptions) => o.serviceFails,
+};

@@ -47,7 +47,7 @@ export async function startServer(ctx: ServerContext<MeshOptions>): Promise<Runn
   };
   try {
     const certs = mtls ? await makeCerts(dir) : undefined;
-    const serviceSide = await startNginx('sidecar (service, nginx)', {
+    const serviceSide = await startNginx('service sidecar (nginx)', {
       host: ctx.host,
       port: 0,
       http: (_dir, listen) =>
@@ -59,7 +59,7 @@ export async function startServer(ctx: ServerContext<MeshOptions>): Promise<Runn
       tls: mtls,
     });
     sidecars.push(serviceSide);
-    const callerSide = await startNginx('sidecar (caller, nginx)', {
+    const callerSide = await startNginx('caller sidecar (nginx)', {
       host: ctx.host,
       port: ctx.port,
       http: (_dir, listen) =>
