@@ -94,10 +94,18 @@ function write(c: CaseResult, metric: ClaimMetric, value: number): void {
     case 'capacity':
       return put(m, ['search', 'capacity'], value);
     case 'proxyCpuPerOp':
+    case 'referenceCpuPerOp':
     case 'serviceCpuPerOp': {
-      const role = metric === 'proxyCpuPerOp' ? 'gateway (nginx)' : 'service 1 (rest)';
+      const role =
+        { proxyCpuPerOp: 'gateway (nginx)', referenceCpuPerOp: 'reference gateway (nginx)' }[
+          metric as string
+        ] ?? 'service 1 (rest)';
+      // Beside a reference chain each carried every other call: the metric doubles its share.
+      const options = c.spec.options as Json;
+      const share =
+        metric !== 'serviceCpuPerOp' && [true, 'plain', 'once'].includes(options.reference as never) ? 2 : 1;
       const helpers = ((m.server as Json | undefined)?.helpers ?? []) as Json[];
-      const h = { role, cpuUs: value, cpuUsPerOp: value, maxRssBytes: 1 };
+      const h = { role, cpuUs: value / share, cpuUsPerOp: value / share, maxRssBytes: 1 };
       return put(m, ['server', 'helpers'], [...helpers.filter((x) => x.role !== role), h]);
     }
     case 'receivedPerCall':

@@ -19,6 +19,19 @@ function helperCpuPerOp(m: Measurement, pick: (role: string) => boolean): number
   return helpers.length === 0 ? undefined : helpers.reduce((a, h) => a + h.cpuUsPerOp, 0);
 }
 
+/**
+ * With a reference chain beside the measured one (calls alternating between them), the nginx CPU
+ * per request of one chain: its processes' CPU over the half of the calls it carried.
+ */
+function pairedCpuPerOp(m: Measurement, reference: boolean): number | undefined {
+  if (!m.server?.helpers?.some((h) => h.role.startsWith('reference '))) return undefined;
+  const cpu = helperCpuPerOp(
+    m,
+    (role) => role.endsWith('(nginx)') && role.startsWith('reference ') === reference,
+  );
+  return cpu === undefined ? undefined : cpu * 2;
+}
+
 /** Memory and CPU of the "one core and one GiB" unit the polling claim counts clients in. */
 const GiB = 2 ** 30;
 /** The polling claim's stated freshness: one poll per client per minute. */
@@ -44,7 +57,12 @@ export const claimMetrics = {
   /** Knee cases: the highest offered rate that met the objective. */
   capacity: { unit: 'ops/s', read: (m) => m.search?.capacity },
   /** CPU per request of the nginx processes the call passed (gateway, hops, sidecars), µs. */
-  proxyCpuPerOp: { unit: 'µs', read: (m) => helperCpuPerOp(m, (role) => role.endsWith('(nginx)')) },
+  proxyCpuPerOp: {
+    unit: 'µs',
+    read: (m) => pairedCpuPerOp(m, false) ?? helperCpuPerOp(m, (role) => role.endsWith('(nginx)')),
+  },
+  /** The reference chain's nginx CPU per request of its own (every other call went through it: gateway and mesh `reference`), µs. */
+  referenceCpuPerOp: { unit: 'µs', read: (m) => pairedCpuPerOp(m, true) },
   /** CPU per request of the services behind a gateway (their processes), µs. */
   serviceCpuPerOp: { unit: 'µs', read: (m) => helperCpuPerOp(m, (role) => role.startsWith('service ')) },
   /** Requests the service received (its own count, retries included) per call the caller made. */

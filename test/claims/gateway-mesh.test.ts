@@ -162,6 +162,49 @@ describe('gateway and mesh against real nginx', { timeout: 120_000 }, () => {
     }
   });
 
+  it('a reference chain beside the measured one: calls alternate between two gateways (or sidecar pairs) to the same service', async (t) => {
+    if (!needNginx(t)) return;
+    const gw = await startGateway({
+      ...at,
+      options: gatewayOptions.parse({
+        tls: true,
+        auth: true,
+        hops: 2,
+        concernsAt: 'every-hop',
+        reference: 'once',
+      }),
+    });
+    try {
+      const [measured, reference] = targets(gw.url) as [string, string];
+      assert.match(measured, /^https:/);
+      assert.match(reference, /^https:/, "'once': the reference's gateway has the concerns too");
+      const token = { authorization: `Bearer ${gatewayToken}` };
+      assert.deepEqual(
+        [
+          statusOf(await post(measured, { headers: token })),
+          statusOf(await post(reference, { headers: token })),
+        ],
+        [200, 200],
+      );
+      assert.deepEqual(
+        gw.helpers?.map((h) => h.role).filter((r) => r.endsWith('(nginx)')),
+        ['gateway (nginx)', 'hop 2 (nginx)', 'reference gateway (nginx)', 'reference hop 2 (nginx)'],
+      );
+    } finally {
+      await gw.stop();
+    }
+    const mesh = await startMesh({ ...at, options: meshOptions.parse({ mtls: true, reference: true }) });
+    try {
+      const both = targets(mesh.url);
+      assert.equal(both.length, 2);
+      assert.deepEqual((await Promise.all(both.map((u) => post(u)))).map(statusOf), [200, 200]);
+      assert.equal(mesh.helpers?.filter((h) => h.role.startsWith('reference ')).length, 2);
+      assert.deepEqual(mesh.counters?.(), { received: 2 }, 'both reach the one service');
+    } finally {
+      await mesh.stop();
+    }
+  });
+
   it("retries in the caller's sidecar multiply what a failing service receives; the service counts it", async (t) => {
     if (!needNginx(t)) return;
     for (const retries of [0, 2]) {

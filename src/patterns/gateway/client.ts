@@ -4,13 +4,22 @@ import { gatewayToken } from '../../hops/nginx-proxy.js';
 import type { ClientContext, PatternClient } from '../types.js';
 import type { GatewayOptions } from './index.js';
 
-/** The endpoints the server named (query `to`, one per service, in order), called round-robin. */
 export function connect(ctx: ClientContext<GatewayOptions>): Promise<PatternClient> {
+  return connectEndpoints(ctx, ctx.options.auth ? { authorization: `Bearer ${gatewayToken}` } : {});
+}
+
+/**
+ * A JSON echo client (undici, keep-alive) for each endpoint the server named (query `to`, in
+ * order; none: the URL's own /echo), called round-robin: the services behind a gateway, or a
+ * measured chain and its reference. https endpoints: the certificate made at start is not checked (loopback).
+ */
+export function connectEndpoints(
+  ctx: ClientContext<unknown>,
+  extraHeaders: Readonly<Record<string, string>>,
+): Promise<PatternClient> {
   const named = ctx.url.searchParams.getAll('to').map((t) => new URL(t));
-  // A URL that names none (a gateway commbench did not start): its own /echo.
   const targets = named.length > 0 ? named : [new URL('/echo', ctx.url)];
-  const headers: Record<string, string> = { 'content-type': 'application/json' };
-  if (ctx.options.auth) headers.authorization = `Bearer ${gatewayToken}`;
+  const headers: Record<string, string> = { 'content-type': 'application/json', ...extraHeaders };
   const clients = targets.map((url) => {
     const request = `POST ${url.pathname}`;
     return connectJsonClient(
@@ -18,7 +27,6 @@ export function connect(ctx: ClientContext<GatewayOptions>): Promise<PatternClie
       {
         path: url.pathname,
         headers,
-        // The certificate is made at run time on this machine; loopback only.
         ...(url.protocol === 'https:' ? { tls: { rejectUnauthorized: false } } : {}),
         body: (msg) => JSON.stringify(msg),
         check: (status, body, msg, verify) => jsonEchoProblem(status, body, msg, verify, request),

@@ -29,6 +29,12 @@ export const gatewayOptions = z
     hops: z.int().min(1).max(4).default(1),
     /** Where the concerns (tls, auth, rateLimit, log) are applied: the gateway only, or every hop (TLS between hops too). */
     concernsAt: z.enum(['gateway', 'every-hop']).default('gateway'),
+    /**
+     * A second chain of nginx hops beside this one, in front of the same services, that the calls
+     * alternate with (so both are measured over the same window and machine): `plain` with no
+     * concerns, `once` with them at its gateway only. Its processes' roles start with 'reference'.
+     */
+    reference: z.enum(['none', 'plain', 'once']).default('none'),
   })
   .refine((o) => o.route === 'gateway' || (!o.tls && !o.auth && !o.rateLimit && !o.log && o.hops === 1), {
     message: 'tls, auth, rateLimit, log and hops apply to route: gateway',
@@ -37,6 +43,10 @@ export const gatewayOptions = z
   .refine((o) => o.route === 'gateway' || o.fault !== 'misconfigured', {
     message: "fault 'misconfigured' is the gateway's: it needs route: gateway",
     path: ['fault'],
+  })
+  .refine((o) => o.reference === 'none' || (o.route === 'gateway' && o.fault === 'none'), {
+    message: 'a reference chain needs route: gateway and no fault',
+    path: ['reference'],
   })
   .refine((o) => o.hops === 1 || o.services === 1, {
     message: 'hops > 1 needs services: 1',

@@ -54,47 +54,56 @@ export async function startServer(ctx: ServerContext<GatewayOptions>): Promise<R
       return done(endpointsUrl(services[0]?.url ?? '', urls), []);
     }
 
-    const anyConcern = o.tls || o.auth || o.rateLimit || o.log;
     const certs: MeshCerts | undefined = o.tls ? await makeCerts(dir) : undefined;
     // Misconfigured: every route points at a port nothing listens on.
     const dead = o.fault === 'misconfigured' ? `http://${ctx.host}:${await freePort(ctx.host)}` : undefined;
-    const hops: HopProcess[] = [];
-    let upstream = services[0]?.url ?? '';
-    for (let i = o.hops; i >= 1; i--) {
-      const concerns = anyConcern && (i === 1 || o.concernsAt === 'every-hop');
-      const site = (listen: string, logDir: string): ProxySite => ({
-        listen,
-        routes:
-          i === 1
-            ? services.map((s, k) => ({
-                prefix: `/s/${k + 1}/`,
-                upstream: dead ?? (o.hops > 1 ? upstream : s.url),
-              }))
-            : [{ prefix: '/', upstream }],
-        ...(concerns
-          ? {
-              ...(o.tls ? { tls: true } : {}),
-              ...(o.auth ? { token: gatewayToken } : {}),
-              ...(o.rateLimit ? { rateLimit: true } : {}),
-              ...(o.log ? { accessLog: join(logDir, 'access.log') } : {}),
-            }
-          : {}),
-        ...(certs ? { certs } : {}),
-      });
-      const role = i === 1 ? 'gateway (nginx)' : `hop ${i} (nginx)`;
-      const hop = await startNginx(role, {
-        host: ctx.host,
-        port: i === 1 ? ctx.port : 0,
-        http: (nginxDir, listen) => proxySite(site(listen, nginxDir)),
-        tls: concerns && o.tls,
-      });
-      hops.unshift(hop);
-      started.push(hop);
-      upstream = hop.url;
-    }
-    const gateway = hops[0] as HopProcess;
-    const urls = services.map((_, k) => `${gateway.url}/s/${k + 1}${servicePath}`);
-    return done(endpointsUrl(gateway.url, urls), hops);
+    const anyConcern = o.tls || o.auth || o.rateLimit || o.log;
+    /** The nginx hops of one chain, gateway first; `at(i)`: whether hop i applies the concerns. */
+    const chain = async (name: string, port: number, at: (hop: number) => boolean): Promise<HopProcess[]> => {
+      const hops: HopProcess[] = [];
+      let upstream = services[0]?.url ?? '';
+      for (let i = o.hops; i >= 1; i--) {
+        const concerns = anyConcern && at(i);
+        const site = (listen: string, logDir: string): ProxySite => ({
+          listen,
+          routes:
+            i === 1
+              ? services.map((s, k) => ({
+                  prefix: `/s/${k + 1}/`,
+                  upstream: dead ?? (o.hops > 1 ? upstream : s.url),
+                }))
+              : [{ prefix: '/', upstream }],
+          ...(concerns
+            ? {
+                ...(o.tls ? { tls: true } : {}),
+                ...(o.auth ? { token: gatewayToken } : {}),
+                ...(o.rateLimit ? { rateLimit: true } : {}),
+                ...(o.log ? { accessLog: join(logDir, 'access.log') } : {}),
+              }
+            : {}),
+          ...(certs ? { certs } : {}),
+        });
+        const role = `${name}${i === 1 ? 'gateway' : `hop ${i}`} (nginx)`;
+        const hop = await startNginx(role, {
+          host: ctx.host,
+          port: i === 1 ? port : 0,
+          http: (nginxDir, listen) => proxySite(site(listen, nginxDir)),
+          tls: concerns && o.tls,
+        });
+        hops.unshift(hop);
+        started.push(hop);
+        upstream = hop.url;
+      }
+      return hops;
+    };
+    const routesOf = (hops: readonly HopProcess[]) =>
+      services.map((_, k) => `${(hops[0] as HopProcess).url}/s/${k + 1}${servicePath}`);
+    const hops = await chain('', ctx.port, (i) => i === 1 || o.concernsAt === 'every-hop');
+    if (o.reference === 'none') return done(endpointsUrl(hops[0]?.url ?? '', routesOf(hops)), hops);
+    // The reference chain beside it, over the same services: calls alternate between the two.
+    const reference = await chain('reference ', 0, (i) => o.reference === 'once' && i === 1);
+    const both = routesOf(hops).flatMap((url, k) => [url, routesOf(reference)[k] as string]);
+    return done(endpointsUrl(hops[0]?.url ?? '', both), [...hops, ...reference]);
   } catch (err) {
     await cleanup();
     throw err;

@@ -1,8 +1,8 @@
-import { connectRest } from '../rest/client.js';
+import { connectEndpoints } from '../gateway/client.js';
 import type { ClientContext, PatternClient } from '../types.js';
 import type { MeshOptions } from './index.js';
 
-/** rest's undici client, to the caller's sidecar's /echo. */
+/** The caller sidecar's /echo (and, with a reference mesh, its caller sidecar's, alternately). */
 export function connect(ctx: ClientContext<MeshOptions>): Promise<PatternClient> {
-  return connectRest({ ...ctx, options: { path: '/echo', client: 'undici' } });
+  return connectEndpoints(ctx, {});
 }

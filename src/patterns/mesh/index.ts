@@ -12,6 +12,12 @@ export const meshOptions = z.strictObject({
   retries: z.int().min(0).max(5).default(0),
   /** The service answers every call 503 at once (a failing service); the server counts what it receives either way. */
   serviceFails: z.boolean().default(false),
+  /**
+   * A plain pair of sidecars beside these, in front of the same service, that the calls alternate
+   * with (both measured over the same window): roles 'reference caller sidecar (nginx)' and
+   * 'reference service sidecar (nginx)'.
+   */
+  reference: z.boolean().default(false),
 });
 export type MeshOptions = z.output<typeof meshOptions>;
 

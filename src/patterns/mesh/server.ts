@@ -47,32 +47,41 @@ export async function startServer(ctx: ServerContext<MeshOptions>): Promise<Runn
   };
   try {
     const certs = mtls ? await makeCerts(dir) : undefined;
-    const serviceSide = await startNginx('service sidecar (nginx)', {
-      host: ctx.host,
-      port: 0,
-      http: (_dir, listen) =>
-        proxySite({
-          listen,
-          routes: [{ prefix: '/', upstream: service.url }],
-          ...(certs ? { tls: true, verifyClient: true, certs } : {}),
-        }),
-      tls: mtls,
-    });
-    sidecars.push(serviceSide);
-    const callerSide = await startNginx('caller sidecar (nginx)', {
-      host: ctx.host,
-      port: ctx.port,
-      http: (_dir, listen) =>
-        proxySite({
-          listen,
-          routes: [{ prefix: '/', upstream: serviceSide.url }],
-          tries: retries + 1,
-          ...(certs ? { clientCert: true, certs } : {}),
-        }),
-    });
-    sidecars.unshift(callerSide);
+    /** The service's sidecar, then the caller's in front of it (on `port`); `secure`: mTLS between them. */
+    const pair = async (name: string, port: number, secure: boolean): Promise<HopProcess> => {
+      const serviceSide = await startNginx(`${name}service sidecar (nginx)`, {
+        host: ctx.host,
+        port: 0,
+        http: (_dir, listen) =>
+          proxySite({
+            listen,
+            routes: [{ prefix: '/', upstream: service.url }],
+            ...(secure && certs ? { tls: true, verifyClient: true, certs } : {}),
+          }),
+        tls: secure,
+      });
+      sidecars.push(serviceSide);
+      const callerSide = await startNginx(`${name}caller sidecar (nginx)`, {
+        host: ctx.host,
+        port,
+        http: (_dir, listen) =>
+          proxySite({
+            listen,
+            routes: [{ prefix: '/', upstream: serviceSide.url }],
+            tries: retries + 1,
+            ...(secure && certs ? { clientCert: true, certs } : {}),
+          }),
+      });
+      sidecars.push(callerSide);
+      return callerSide;
+    };
+    const caller = await pair('', ctx.port, mtls);
+    const url = new URL(caller.url);
+    url.searchParams.append('to', `${caller.url}/echo`);
+    if (ctx.options.reference)
+      url.searchParams.append('to', `${(await pair('reference ', 0, false)).url}/echo`);
     return {
-      url: callerSide.url,
+      url: ctx.options.reference ? url.href : caller.url,
       helpers: sidecars.map(({ role, pid }) => ({ role, pid })),
       counters: () => ({ received }),
       stop,
