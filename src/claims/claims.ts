@@ -249,7 +249,7 @@ export const claims: readonly Claim[] = [
   {
     id: 'gateway-bottleneck',
     notes: [n('sd-2', 'All traffic passes through here.')],
-    test: "capacity (knee: p99 ≤ 50 ms, 8 s search) of one rest service direct vs through an nginx gateway; the gateway's CPU per request vs the service's, × the notes' 50 services",
+    test: "the most a knee search (p99 ≤ 50 ms, 8 s) got served by one rest service, direct vs through an nginx gateway; the gateway's CPU per request vs the service's, × the notes' 50 services",
     scenario: 'gateway-bottleneck',
     needs: 'nginx',
     run: {
@@ -277,7 +277,7 @@ export const claims: readonly Claim[] = [
       ...between(
         sel('gateway', 'gateway', { route: 'gateway' }),
         sel('direct', 'gateway', { route: 'direct' }),
-        [{ says: 'capacity', metric: 'capacity', op: '<' }],
+        [{ says: 'most served', metric: 'peakServed', op: '<' }],
       ),
       {
         says: 'CPU vs service/50',
@@ -308,8 +308,8 @@ export const claims: readonly Claim[] = [
     },
     timing: { quick: { duration: '1500ms', warmup: '500ms' }, full: { duration: '3s', warmup: '1s' } },
     rules: [
-      paired('SSL termination', sel('TLS', 'gateway', { tls: true, hops: undefined }), 'plain', '<', 1.5),
-      paired('auth+limit+log', sel('checks', 'gateway', { auth: true, hops: undefined }), 'plain', '<', 1.25),
+      paired('SSL termination', sel('TLS', 'gateway', { tls: true, hops: undefined }), 'plain', '>', 1.2),
+      paired('auth+limit+log', sel('checks', 'gateway', { auth: true, hops: undefined }), 'plain', '<', 1.5),
       paired('every service', sel('3 hops', 'gateway', { hops: 3 }), 'once', '>', 1.2),
     ],
   },
