@@ -91,8 +91,6 @@ function write(c: CaseResult, metric: ClaimMetric, value: number): void {
     case 'errorShare':
       put(m, ['ops'], 1000);
       return put(m, ['errors', 'total'], Math.round((1000 * value) / (1 - value)));
-    case 'peakServed':
-      return put(m, ['search', 'steps'], [{ throughput: value / 2 }, { throughput: value }]);
     case 'proxyCpuPerOp':
     case 'referenceCpuPerOp':
     case 'serviceCpuPerOp': {

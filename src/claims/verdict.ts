@@ -54,14 +54,6 @@ export const claimMetrics = {
   errors: { unit: '', read: (m) => m.errors.total },
   /** Share of the calls that failed (0..1): errors over calls completed or failed. */
   errorShare: { unit: 'share', read: (m) => (calls(m) === 0 ? undefined : m.errors.total / calls(m)) },
-  /**
-   * Knee cases: the most any step of the search served (ops/s), the objective met or not: a
-   * saturation figure that, unlike the capacity found, does not fall on the search's grid of rates.
-   */
-  peakServed: {
-    unit: 'ops/s',
-    read: (m) => (m.search ? Math.max(...m.search.steps.map((s) => s.throughput)) : undefined),
-  },
   /** CPU per request of the nginx processes the call passed (gateway, hops, sidecars), µs. */
   proxyCpuPerOp: {
     unit: 'µs',
