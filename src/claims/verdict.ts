@@ -137,11 +137,6 @@ export interface CaseSelector {
   readonly inFlight?: number;
   /** The case's artificial service time (scenario `server.delay`), ms. */
   readonly serverDelayMs?: number;
-  /**
-   * A fault injected on purpose makes most calls fail: the case's measurement is read although the
-   * run marked it failed for that (E_NO_SUCCESS), never when it failed for another reason.
-   */
-  readonly failing?: boolean;
 }
 
 /**
@@ -200,10 +195,7 @@ export function readMetric(
   if (found.length === 0) return { missing: `no case ${s.name}` };
   if (found.length > 1) return { missing: `${found.length} cases match ${s.name}` };
   const c = found[0] as CaseResult;
-  const failedAsMeant = s.failing === true && c.status === 'failed' && c.error?.code === 'E_NO_SUCCESS';
-  if ((c.status !== 'ok' && !failedAsMeant) || !c.summary) {
-    return { missing: `${s.name} ${c.error?.message ?? c.status}` };
-  }
+  if (c.status !== 'ok' || !c.summary) return { missing: `${s.name} ${c.error?.message ?? c.status}` };
   const value = claimMetrics[metric].read(c.summary, c);
   return value === undefined || !Number.isFinite(value)
     ? { missing: `${s.name} has no ${metric}` }

@@ -185,8 +185,11 @@ class CaseRun {
         // A driver (process or thread) died: what the others measured is kept above.
         this.end('failed', { code: 'E_RUN_FAILED', message: m.crash ?? 'a driver failed during the run' });
       } else if (m.measurement.endReason === 'completed' && !opts.signal?.aborted) {
+        // A fault injected on purpose (pattern.injectsFault): the failed calls are the measurement.
         const reason = noSuccessReason(m.measurement);
-        if (reason !== undefined) this.end('failed', { code: 'E_NO_SUCCESS', message: reason });
+        if (reason !== undefined && !(await injectsFault(this.spec))) {
+          this.end('failed', { code: 'E_NO_SUCCESS', message: reason });
+        }
       }
     } catch (err) {
       this.end(opts.signal?.aborted ? 'interrupted' : 'failed', {
@@ -217,6 +220,13 @@ class CaseRun {
     this.error = error;
     this.done = true;
   }
+}
+
+/** Whether the case's pattern puts a fault in place from the start with these options (a misconfigured gateway). */
+async function injectsFault(spec: CaseSpec): Promise<boolean> {
+  if (spec.target) return false;
+  const pattern = await loadPattern(spec.pattern);
+  return pattern.injectsFault?.(pattern.options.parse(spec.options)) ?? false;
 }
 
 async function runRepetition(

@@ -218,7 +218,7 @@ describe('gateway and mesh against real nginx', { timeout: 120_000 }, () => {
     }
   });
 
-  it('a run through a misconfigured gateway is measured (every call failed), and the service counts reach the result', async (t) => {
+  it('a run through a misconfigured gateway is measured, not failed (every call failed on purpose), and the service counts reach the result', async (t) => {
     if (!needNginx(t)) return;
     const text = JSON.stringify({
       name: 'gw-test',
@@ -235,8 +235,8 @@ describe('gateway and mesh against real nginx', { timeout: 120_000 }, () => {
     );
     const result = await runPlan(plan);
     for (const c of result.cases) {
-      assert.equal(c.status, 'failed', c.spec.id);
-      assert.equal(c.error?.code, 'E_NO_SUCCESS', `${c.spec.id}: ${c.error?.message}`);
+      // Every call failed, on purpose: the case is measured, not failed (pattern.injectsFault).
+      assert.equal(c.status, 'ok', `${c.spec.id}: ${c.error?.message}`);
       assert.equal(c.summary?.ops, 0);
       assert.ok((c.summary?.errors.total ?? 0) >= 40, `${c.spec.id}: ${c.summary?.errors.total} errors`);
     }
