@@ -49,6 +49,8 @@ export interface WindowUsage {
     readonly maxRssBytes: number;
     readonly helpers?: readonly HelperUsage[];
     readonly unmeasured?: readonly UnmeasuredProcess[];
+    /** The server's own counts over the window (RunningServer.counters). */
+    readonly counters?: Readonly<Record<string, number>>;
   };
 }
 
@@ -196,7 +198,17 @@ function serverMetrics(
         }
       : {}),
     ...(server.unmeasured ? { unmeasured: server.unmeasured } : {}),
+    ...(server.counters ? { counters: server.counters } : {}),
   };
+}
+
+/** Counters of several repetitions, summed by name (only when every repetition has them). */
+function mergedCounters(servers: readonly ServerMetrics[]): Pick<ServerMetrics, 'counters'> {
+  if (servers.length === 0 || !servers.every((s) => s.counters)) return {};
+  const counters: Record<string, number> = {};
+  for (const s of servers)
+    for (const [k, v] of Object.entries(s.counters ?? {})) counters[k] = (counters[k] ?? 0) + v;
+  return { counters };
 }
 
 /** Helpers of several repetitions by role: CPU summed, peak RSS the largest. */
@@ -388,6 +400,7 @@ export function mergeMeasurements(reps: readonly Measurement[]): Measurement | u
             ...(servers.some((s) => s.unmeasured)
               ? { unmeasured: uniqueByRole(servers.flatMap((s) => s.unmeasured ?? [])) }
               : {}),
+            ...mergedCounters(servers),
           },
         }
       : {}),
