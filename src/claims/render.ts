@@ -122,7 +122,8 @@ export function renderClaimsMarkdown(r: ClaimsReport): string {
   const details = r.outcomes.map((o) => {
     const also = o.claim.notes.slice(1).map((w) => `"${w.words}"`);
     const marked = numbers(o).map((t) => t.replace(/: holds$/, ' ✓').replace(/: does not hold$/, ' ✗'));
-    return `- **${o.claim.id}** (\`${o.claim.scenario}\`)${also.length > 0 ? `, also ${also.join(', ')}` : ''}: ${marked.join('; ')}`;
+    const scenario = o.claim.scenario === o.claim.id ? '' : ` (\`${o.claim.scenario}\`)`;
+    return `- **${o.claim.id}**${scenario}${also.length > 0 ? `, also ${also.join(', ')}` : ''}: ${marked.join('; ')}`;
   });
   const unmeasured = (everyClaim(r) ? unmeasuredClaims : []).map(
     (g) => `- ${g.reason}: ${g.notes.map((w) => `"${w.words}" (${w.section})`).join(', ')}`,

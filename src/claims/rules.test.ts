@@ -90,6 +90,29 @@ function write(c: CaseResult, metric: ClaimMetric, value: number): void {
       return everywhere(['delivery', 'duplicated'], value);
     case 'outOfOrderEveryTrial':
       return everywhere(['delivery', 'outOfOrder'], value);
+    // Gateway and mesh claims (issue 23): each figure read back from where the engine stores it.
+    case 'errorShare':
+      put(m, ['ops'], 1000);
+      return put(m, ['errors', 'total'], Math.round((1000 * value) / (1 - value)));
+    case 'proxyCpuPerOp':
+    case 'referenceCpuPerOp':
+    case 'serviceCpuPerOp': {
+      const role =
+        { proxyCpuPerOp: 'gateway (nginx)', referenceCpuPerOp: 'reference gateway (nginx)' }[
+          metric as string
+        ] ?? 'service 1 (rest)';
+      // Beside a reference chain each carried every other call: the metric doubles its share.
+      const options = c.spec.options as Json;
+      const share =
+        metric !== 'serviceCpuPerOp' && [true, 'plain', 'once'].includes(options.reference as never) ? 2 : 1;
+      const helpers = ((m.server as Json | undefined)?.helpers ?? []) as Json[];
+      const h = { role, cpuUs: value / share, cpuUsPerOp: value / share, maxRssBytes: 1 };
+      return put(m, ['server', 'helpers'], [...helpers.filter((x) => x.role !== role), h]);
+    }
+    case 'receivedPerCall':
+      put(m, ['ops'], 0);
+      put(m, ['errors', 'total'], 1000);
+      return put(m, ['server', 'counters'], { received: value * 1000 });
     case 'backendCalls': {
       const options = c.spec.options as Json;
       if (options.loader === 'dataloader') return assert.equal(value, 2, 'DataLoader always makes 2 calls');

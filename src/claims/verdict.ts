@@ -10,6 +10,28 @@ function perTrial(c: CaseResult, read: (m: Measurement) => number | undefined): 
 const fewest = (values: number[] | undefined) => (values ? Math.min(...values) : undefined);
 const most = (values: number[] | undefined) => (values ? Math.max(...values) : undefined);
 
+/** Calls that completed or failed in the window. */
+const calls = (m: Measurement): number => m.ops + m.errors.total;
+
+/** Summed CPU per operation of the server's helper processes whose role passes `pick`; undefined when none does. */
+function helperCpuPerOp(m: Measurement, pick: (role: string) => boolean): number | undefined {
+  const helpers = (m.server?.helpers ?? []).filter((h) => pick(h.role));
+  return helpers.length === 0 ? undefined : helpers.reduce((a, h) => a + h.cpuUsPerOp, 0);
+}
+
+/**
+ * With a reference chain beside the measured one (calls alternating between them), the nginx CPU
+ * per request of one chain: its processes' CPU over the half of the calls it carried.
+ */
+function pairedCpuPerOp(m: Measurement, reference: boolean): number | undefined {
+  if (!m.server?.helpers?.some((h) => h.role.startsWith('reference '))) return undefined;
+  const cpu = helperCpuPerOp(
+    m,
+    (role) => role.endsWith('(nginx)') && role.startsWith('reference ') === reference,
+  );
+  return cpu === undefined ? undefined : cpu * 2;
+}
+
 /** Memory and CPU of the "one core and one GiB" unit the polling claim counts clients in. */
 const GiB = 2 ** 30;
 /** The polling claim's stated freshness: one poll per client per minute. */
@@ -30,6 +52,25 @@ export const claimMetrics = {
   payloadPerOp: { unit: 'B', read: (m) => m.payload.perOp },
   responsePerOp: { unit: 'B', read: (m) => m.payload.responsePerOp },
   errors: { unit: '', read: (m) => m.errors.total },
+  /** Share of the calls that failed (0..1): errors over calls completed or failed. */
+  errorShare: { unit: 'share', read: (m) => (calls(m) === 0 ? undefined : m.errors.total / calls(m)) },
+  /** CPU per request of the nginx processes the call passed (gateway, hops, sidecars), µs. */
+  proxyCpuPerOp: {
+    unit: 'µs',
+    read: (m) => pairedCpuPerOp(m, false) ?? helperCpuPerOp(m, (role) => role.endsWith('(nginx)')),
+  },
+  /** The reference chain's nginx CPU per request of its own (every other call went through it: gateway and mesh `reference`), µs. */
+  referenceCpuPerOp: { unit: 'µs', read: (m) => pairedCpuPerOp(m, true) },
+  /** CPU per request of the services behind a gateway (their processes), µs. */
+  serviceCpuPerOp: { unit: 'µs', read: (m) => helperCpuPerOp(m, (role) => role.startsWith('service ')) },
+  /** Requests the service received (its own count, retries included) per call the caller made. */
+  receivedPerCall: {
+    unit: '',
+    read: (m) => {
+      const received = m.server?.counters?.received;
+      return received === undefined || calls(m) === 0 ? undefined : received / calls(m);
+    },
+  },
   /** Operations completed in the window (rebuilds, calls). */
   ops: { unit: '', read: (m) => m.ops },
   /** Connection-cost cases: the server's open file descriptors per held connection. */
@@ -179,6 +220,7 @@ export function formatMetric(metric: ClaimMetric, value: number): string {
   if (unit === 'B') return formatBytes(value);
   if (unit === 'ops/s') return `${formatCount(value)}/s`;
   if (unit === 'clients') return `${formatCount(value)} clients`;
+  if (unit === 'share') return `${(value * 100).toFixed(value > 0 && value < 0.1 ? 1 : 0)}%`;
   return Number.isInteger(value) ? formatCount(value) : value.toFixed(2);
 }
 

@@ -28,6 +28,15 @@ import { percentileOverAll } from './load/open.js';
 import { totalErrors } from './recorder.js';
 import { mergeVerdicts } from './verdict.js';
 
+/** Counters of several repetitions, summed by name (only when every repetition has them). */
+function mergedCounters(servers: readonly ServerMetrics[]): Pick<ServerMetrics, 'counters'> {
+  if (servers.length === 0 || !servers.every((s) => s.counters)) return {};
+  const counters: Record<string, number> = {};
+  for (const s of servers)
+    for (const [k, v] of Object.entries(s.counters ?? {})) counters[k] = (counters[k] ?? 0) + v;
+  return { counters };
+}
+
 /** Helpers of several repetitions by role: CPU summed, peak RSS the largest. */
 function mergeHelpers(servers: readonly ServerMetrics[], ops: number): ServerMetrics['helpers'] {
   if (!servers.some((s) => s.helpers)) return undefined;
@@ -217,6 +226,7 @@ export function mergeMeasurements(reps: readonly Measurement[]): Measurement | u
             ...(servers.some((s) => s.unmeasured)
               ? { unmeasured: uniqueByRole(servers.flatMap((s) => s.unmeasured ?? [])) }
               : {}),
+            ...mergedCounters(servers),
           },
         }
       : {}),

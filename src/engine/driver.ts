@@ -198,7 +198,12 @@ export async function connectDriver(
     // One verified round trip before any load: a lazy client (undici connects on first request)
     // would otherwise turn an unreachable server into a whole run of connection errors. With a
     // `request` block the client judges it by the request's `expect`, like every operation.
-    if (clients[0]) await untilAborted(clients[0].send(withSeq(base, probeSeq), true), signal);
+    // A fault in place from the start (pattern.injectsFault) may answer it with an error: the load's
+    // errors measure that; only an unreachable or silent server stops the run.
+    if (clients[0]) {
+      const probe = clients[0].send(withSeq(base, probeSeq), true);
+      await untilAborted(pattern.injectsFault?.(options) ? probe.catch(unlessAnswered) : probe, signal);
+    }
     const parts: Parts = {
       clock,
       clients,
@@ -309,6 +314,12 @@ async function settleAll<T>(promises: readonly Promise<T>[]): Promise<T[]> {
   const failure = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failure) throw failure.reason;
   return settled.map((r) => (r as PromiseFulfilledResult<T>).value);
+}
+
+/** Rethrows unless the server answered (an error answer: rejected, protocol, mismatch). */
+function unlessAnswered(err: unknown): void {
+  if (err instanceof OpError && err.kind !== 'connection' && err.kind !== 'timeout') return;
+  throw err;
 }
 
 function unreachable(spec: DriverSpec, err: unknown): CommbenchError {

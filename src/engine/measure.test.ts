@@ -6,6 +6,7 @@ import type { DriverReport } from './driver.js';
 import { mergeMeasurements } from './aggregate.js';
 import { measure, type WindowUsage } from './measure.js';
 import { Recorder } from './recorder.js';
+import { windowCounters } from './runner.js';
 
 const rate: LoadSpec = { model: 'rate', rate: 1000, connections: 4, inFlight: 1, maxInFlight: 10_000 };
 const usage: WindowUsage = { driverCpuUs: 400_000, workers: 1 };
@@ -118,6 +119,29 @@ describe('measure', () => {
     assert.match(m.verdict.why, /^repetition #1 \(1 of 2\): 500 of 1000/);
     // 500 of 2000 sends waited 300 ms: still the p99 over all sends.
     assert.ok(Math.abs(m.backlog.waitP99 - 300_000) < 1000);
+  });
+});
+
+describe("measure: the server's own counters", () => {
+  it("keeps the window's counts, and sums them over repetitions only when every one has them", () => {
+    const withCounts = (received: number): WindowUsage => ({
+      ...usage,
+      server: { cpuUs: 1000, maxRssBytes: 1, counters: { received } },
+    });
+    const a = measure(0, rate, [report(run({}), 1000)], withCounts(300));
+    const b = measure(1, rate, [report(run({}), 1000)], withCounts(200));
+    assert.deepEqual(a.server?.counters, { received: 300 });
+    assert.deepEqual(mergeMeasurements([a, b])?.server?.counters, { received: 500 });
+    const none = measure(2, rate, [report(run({}), 1000)], {
+      ...usage,
+      server: { cpuUs: 1000, maxRssBytes: 1 },
+    });
+    assert.equal(mergeMeasurements([a, none])?.server?.counters, undefined, 'a repetition without counts');
+  });
+
+  it("the window's counts are the end's minus the start's; without both readings there are none", () => {
+    assert.deepEqual(windowCounters({ received: 5 }, { received: 12 }), { received: 7 });
+    assert.equal(windowCounters(undefined, { received: 12 }), undefined);
   });
 });
 

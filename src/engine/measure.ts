@@ -34,6 +34,8 @@ export interface WindowUsage {
     readonly maxRssBytes: number;
     readonly helpers?: readonly HelperUsage[];
     readonly unmeasured?: readonly UnmeasuredProcess[];
+    /** The server's own counts over the window (RunningServer.counters). */
+    readonly counters?: Readonly<Record<string, number>>;
   };
 }
 
@@ -177,6 +179,7 @@ function serverMetrics(
         }
       : {}),
     ...(server.unmeasured ? { unmeasured: server.unmeasured } : {}),
+    ...(server.counters ? { counters: server.counters } : {}),
   };
 }
 

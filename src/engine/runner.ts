@@ -7,7 +7,7 @@ import { machineBusyUs, machineCores } from '../metrics/machine.js';
 import { packageVersion } from '../paths.js';
 import { allowedCpus, openFilesLimit, readPlacement } from '../proc/placement.js';
 import { obtainableNofile, pinThisProcess } from '../proc/spawn.js';
-import { brokerOf, brokersFor, casePushes } from '../patterns/registry.js';
+import { brokerOf, brokersFor, casePushes, loadPattern } from '../patterns/registry.js';
 import type { CaseResult, CaseStatus, Measurement, Result } from '../result/types.js';
 import { schemaVersion } from '../result/types.js';
 import type { CaseSpec, Plan } from '../plan/types.js';
@@ -188,8 +188,11 @@ class CaseRun {
         // A driver (process or thread) died: what the others measured is kept above.
         this.end('failed', { code: 'E_RUN_FAILED', message: m.crash ?? 'a driver failed during the run' });
       } else if (m.measurement.endReason === 'completed' && !opts.signal?.aborted) {
+        // A fault injected on purpose (pattern.injectsFault): the failed calls are the measurement.
         const reason = noSuccessReason(m.measurement);
-        if (reason !== undefined) this.end('failed', { code: 'E_NO_SUCCESS', message: reason });
+        if (reason !== undefined && !(await injectsFault(this.spec))) {
+          this.end('failed', { code: 'E_NO_SUCCESS', message: reason });
+        }
       }
     } catch (err) {
       this.end(opts.signal?.aborted ? 'interrupted' : 'failed', {
@@ -220,6 +223,13 @@ class CaseRun {
     this.error = error;
     this.done = true;
   }
+}
+
+/** Whether the case's pattern puts a fault in place from the start with these options (a misconfigured gateway). */
+async function injectsFault(spec: CaseSpec): Promise<boolean> {
+  if (spec.target) return false;
+  const pattern = await loadPattern(spec.pattern);
+  return pattern.injectsFault?.(pattern.options.parse(spec.options)) ?? false;
 }
 
 async function runRepetition(
@@ -555,6 +565,7 @@ function watchWindow(
         cpuUs: Math.max(0, h.cpuUs - (s0.helpers?.[i]?.cpuUs ?? 0)),
         maxRssBytes: h.maxRssBytes,
       }));
+      const counters = windowCounters(s0.counters, s1.counters);
       const brokerUsage = windowBrokerUsage(broker.measured?.role, begin.broker, end.broker);
       const allHelpers = brokerUsage ? [...(helpers ?? []), brokerUsage] : helpers;
       return {
@@ -565,10 +576,20 @@ function watchWindow(
           maxRssBytes: s1.maxRssBytes,
           ...(allHelpers ? { helpers: allHelpers } : {}),
           ...(broker.unmeasured ? { unmeasured: [broker.unmeasured] } : {}),
+          ...(counters ? { counters } : {}),
         },
       };
     },
   };
+}
+
+/** The server's counts over the window: end minus start, by name (undefined unless both were read). */
+export function windowCounters(
+  begin: Readonly<Record<string, number>> | undefined,
+  end: Readonly<Record<string, number>> | undefined,
+): Record<string, number> | undefined {
+  if (!begin || !end) return undefined;
+  return Object.fromEntries(Object.entries(end).map(([k, v]) => [k, Math.max(0, v - (begin[k] ?? 0))]));
 }
 
 /**

@@ -32,6 +32,19 @@ export interface ServerUsage {
   readonly maxRssBytes: number;
   /** The server's helper processes (RunningServer.helpers), read from /proc; absent without them or /proc. */
   readonly helpers?: readonly HelperUsage[];
+  /** The server's own counts since it started (RunningServer.counters); absent when it keeps none or did not answer. */
+  readonly counters?: Readonly<Record<string, number>>;
+}
+
+/** Sums counters by name (several server processes); undefined when none has any. */
+export function sumCounters(
+  all: readonly (Readonly<Record<string, number>> | undefined)[],
+): Record<string, number> | undefined {
+  const present = all.filter((c) => c !== undefined);
+  if (present.length === 0) return undefined;
+  const sum: Record<string, number> = {};
+  for (const c of present) for (const [k, v] of Object.entries(c)) sum[k] = (sum[k] ?? 0) + v;
+  return sum;
 }
 
 /** CPU time (µs, since it started) and peak RSS (bytes) of one helper process. */
@@ -205,7 +218,7 @@ const ipcUsageTimeoutMs = 250;
  * stopped with SIGSTOP. Helper processes (hops, proxies) are always read from /proc.
  */
 function readUsage(child: ChildProcess, helpers: readonly HelperProcess[]): Promise<ServerUsage> {
-  const withHelpers = (own: { cpuUs: number; maxRssBytes: number }): ServerUsage =>
+  const withHelpers = (own: Omit<ServerUsage, 'helpers'>): ServerUsage =>
     helpers.length > 0 ? { ...own, helpers: helpers.map(helperUsage) } : own;
   const fromProc = (): ServerUsage => withHelpers(procUsage(child.pid as number));
   if (!child.connected) return Promise.resolve(fromProc());
@@ -218,7 +231,8 @@ function readUsage(child: ChildProcess, helpers: readonly HelperProcess[]): Prom
       if (m.type !== 'usage') return;
       clearTimeout(timer);
       child.off('message', onMessage);
-      resolve(withHelpers({ cpuUs: m.cpuUs, maxRssBytes: m.maxRssBytes }));
+      const own = { cpuUs: m.cpuUs, maxRssBytes: m.maxRssBytes };
+      resolve(withHelpers(m.counters ? { ...own, counters: m.counters } : own));
     };
     child.on('message', onMessage);
     try {
@@ -253,10 +267,12 @@ export async function startServerProcesses(
   const first = servers[0] as ServerProcess;
   const sumUsage = (all: readonly ServerUsage[]): ServerUsage => {
     const helpers = all.flatMap((u) => u.helpers ?? []);
+    const counters = sumCounters(all.map((u) => u.counters));
     return {
       cpuUs: all.reduce((a, u) => a + u.cpuUs, 0),
       maxRssBytes: all.reduce((a, u) => a + u.maxRssBytes, 0),
       ...(helpers.length > 0 ? { helpers } : {}),
+      ...(counters ? { counters } : {}),
     };
   };
   return {

@@ -34,8 +34,10 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void stop());
   process.on('SIGINT', () => void stop());
   process.on('message', (m: ToServer) => {
-    if (m.type === 'usage') send({ type: 'usage', ...usage() });
-    else if (m.type === 'stop') void stop();
+    if (m.type === 'usage') {
+      const counters = server?.counters?.();
+      send({ type: 'usage', ...usage(), ...(counters ? { counters } : {}) });
+    } else if (m.type === 'stop') void stop();
     else if (m.type === 'gc') {
       collectGarbage();
       send({ type: 'gc-done' });

@@ -49,6 +49,33 @@ export function nginxConfig(
     ? '\n      proxy_cache commbench;\n      proxy_cache_lock on;\n      add_header X-Cache-Status $upstream_cache_status always;'
     : '';
   const listen = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+  return nginxFile(
+    dir,
+    `${cachePath}
+  upstream backend {
+    server ${upstream.host};
+    keepalive 1024;
+    keepalive_requests 100000000;
+    keepalive_timeout 120s;
+  }
+  server {
+    listen ${listen};
+    location / {
+      proxy_pass http://backend;
+      proxy_http_version 1.1;
+      ${location}${buffering}${cache}
+    }
+  }`,
+  );
+}
+
+/**
+ * A whole nginx config around `http`, the lines of its `http` block that route (upstreams and
+ * servers): one process (`master_process off`, so the process that does the work is the one whose
+ * CPU is read), no daemon, keep-alive to clients, no access log unless a server asks for one, every
+ * path (pid, error log, temp dirs) in `dir`.
+ */
+export function nginxFile(dir: string, http: string): string {
   return `# written by commbench; removed when the run ends
 daemon off;
 master_process off;
@@ -65,21 +92,8 @@ http {
   scgi_temp_path ${dir}/scgi;
   keepalive_requests 100000000;
   keepalive_timeout 120s;
-  client_max_body_size 64m;${cachePath}
-  upstream backend {
-    server ${upstream.host};
-    keepalive 1024;
-    keepalive_requests 100000000;
-    keepalive_timeout 120s;
-  }
-  server {
-    listen ${listen};
-    location / {
-      proxy_pass http://backend;
-      proxy_http_version 1.1;
-      ${location}${buffering}${cache}
-    }
-  }
+  client_max_body_size 64m;
+  ${http}
 }
 `;
 }
@@ -114,7 +128,15 @@ export interface NginxProxyOptions {
 /** Starts nginx proxying `upstream` on host:port (0 = a free port); resolves once it accepts connections. */
 export async function startNginx(
   role: string,
-  options: { host: string; port: number; upstream: string; proxy?: NginxProxyOptions },
+  options: { host: string; port: number } & (
+    | { upstream: string; proxy?: NginxProxyOptions }
+    | {
+        /** The `http` block's routing lines, given its temp dir and the `listen` address (host:port). */
+        http: (dir: string, listen: string) => string;
+        /** The server listens with TLS (its `http` says `listen … ssl`): its URL is https://. */
+        tls?: boolean;
+      }
+  ),
 ): Promise<HopProcess> {
   const binary = findNginx();
   if (!binary) throw new Error(`nginx is not installed: ${nginxMissingHint}`);
@@ -122,9 +144,12 @@ export async function startNginx(
   if (options.port !== 0) await assertBindable(options.host, options.port);
   const dir = await mkdtemp(join(tmpdir(), 'commbench-nginx-'));
   const port = options.port === 0 ? await freePort(options.host) : options.port;
+  const listen = options.host.includes(':') ? `[${options.host}]:${port}` : `${options.host}:${port}`;
   await writeFile(
     join(dir, 'nginx.conf'),
-    nginxConfig(dir, options.host, port, new URL(options.upstream), options.proxy),
+    'http' in options
+      ? nginxFile(dir, options.http(dir, listen))
+      : nginxConfig(dir, options.host, port, new URL(options.upstream), options.proxy),
   );
   // Its own process group, and a watchdog that kills it and removes the temp dir if this process dies.
   const nginx = spawnGroup(binary, ['-p', dir, '-c', join(dir, 'nginx.conf'), '-e', join(dir, 'error.log')], {
@@ -157,5 +182,6 @@ export async function startNginx(
     throw new Error(`${role}: nginx did not start on ${host}:${port}${said ? `: ${said}` : ' in time'}`);
   }
   const urlHost = host.includes(':') ? `[${host}]` : host;
-  return { role, pid, url: `http://${urlHost}:${port}`, stop, exited };
+  const scheme = 'tls' in options && options.tls ? 'https' : 'http';
+  return { role, pid, url: `${scheme}://${urlHost}:${port}`, stop, exited };
 }

@@ -56,6 +56,19 @@ const catalogue = {
     summary: 'rest through reverse-proxy processes (nginx or a Node proxy): an API gateway or sidecar hops',
     load: () => import('./rest-proxy/index.js'),
   },
+  gateway: {
+    kind: 'request-response',
+    scheme: 'http',
+    summary:
+      'an API gateway (nginx) in front of N service processes, or the services called directly; TLS, token, rate limit, log; faults',
+    load: () => import('./gateway/index.js'),
+  },
+  mesh: {
+    kind: 'request-response',
+    scheme: 'http',
+    summary: "a service mesh's two nginx sidecars between caller and service: mTLS between them, retries",
+    load: () => import('./mesh/index.js'),
+  },
   rest: {
     kind: 'request-response',
     scheme: 'http',

@@ -342,6 +342,11 @@ export interface ServerMetrics {
    * Absent when there are none.
    */
   readonly unmeasured?: readonly UnmeasuredProcess[];
+  /**
+   * Counts the server kept itself over the window, by name, e.g. `received`: requests the service
+   * behind a mesh's sidecars received (retries included). Absent for patterns that keep none.
+   */
+  readonly counters?: Readonly<Record<string, number>>;
 }
 
 export interface UnmeasuredProcess {

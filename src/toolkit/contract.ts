@@ -60,6 +60,12 @@ export interface PatternCode<Options = Record<string, unknown>> {
    * opened, as if `subscribe` were absent (see `isPush`).
    */
   deliveriesPerMessage?(options: Options, subscribers: number): number;
+  /**
+   * True when these options put a fault in place from the server's start (a misconfigured gateway,
+   * a service answering every call with an error): the driver's first round trip may then be
+   * answered with an error without stopping the run (an unreachable server still stops it).
+   */
+  injectsFault?(options: Options): boolean;
 }
 
 /**
@@ -138,6 +144,12 @@ export interface RunningServer {
    * and reports it with the server's (Measurement.server.helpers). They must not outlive the server.
    */
   readonly helpers?: readonly HelperProcess[];
+  /**
+   * Counts the server keeps itself since it started (e.g. `received`: requests a service behind
+   * proxies received, retries included), read at the window's start and end like its CPU and
+   * reported as the window's difference (Measurement.server.counters).
+   */
+  counters?(): Readonly<Record<string, number>>;
   /** Closes listeners and every open connection. Must resolve within a second. */
   stop(): Promise<void>;
 }

@@ -18,7 +18,7 @@ interface FaultyServer {
   readonly url: string;
   stop(): Promise<void>;
 }
-type Names = 'inproc' | 'call-chain' | 'rest-proxy';
+type Names = 'inproc' | 'call-chain' | 'rest-proxy' | 'gateway' | 'mesh';
 
 export const architecturePayloadSize: Record<Names, (r: EchoRecord, options: Options) => [number, number]> = {
   inproc: (r, options) => (options.serialize === 'none' ? [0, 0] : [jsonSize(r), jsonSize(r)]),
@@ -27,6 +27,8 @@ export const architecturePayloadSize: Record<Names, (r: EchoRecord, options: Opt
     return [size, size];
   },
   'rest-proxy': (r) => [jsonSize(r), jsonSize(r)],
+  gateway: (r) => [jsonSize(r), jsonSize(r)],
+  mesh: (r) => [jsonSize(r), jsonSize(r)],
 };
 
 /**
@@ -38,6 +40,8 @@ export const architectureOverheadPerOp: Record<Names, [number, number]> = {
   inproc: [0, 1],
   'call-chain': [20, 600],
   'rest-proxy': [100, 600],
+  gateway: [100, 700],
+  mesh: [100, 600],
 };
 
 /** Patterns whose calls use no socket: the wire check compares wire bytes alone per op. */
@@ -53,6 +57,14 @@ export const architectureVariants: Record<Names, Options[]> = {
     { via: 'grpc', hops: 2, traceContext: true },
   ],
   'rest-proxy': [{ proxy: 'node' }, { proxies: 2 }, { proxy: 'node', proxies: 2 }],
+  gateway: [
+    { services: 3 },
+    { route: 'direct', services: 2 },
+    // TLS from the client is checked in test/claims/gateway-nginx.test.ts (the wire check sees plain sockets only).
+    { auth: true, rateLimit: true, log: true },
+    { hops: 2, concernsAt: 'every-hop', auth: true },
+  ],
+  mesh: [{ mtls: true }, { retries: 2 }],
 };
 
 async function inproc(mutate: Mutate, options: Options): Promise<FaultyServer> {
@@ -108,4 +120,10 @@ export const architectureFaultyServers: Record<
   inproc,
   'call-chain': (mutate, options) => (options.via === 'grpc' ? grpc(mutate) : rest(mutate)),
   'rest-proxy': (mutate) => rest(mutate),
+  // The gateway's client calls the endpoints its server names in the URL (`to`): here the one faulty service.
+  gateway: async (mutate) => {
+    const server = await rest(mutate);
+    return { ...server, url: `${server.url}/?to=${encodeURIComponent(`${server.url}/echo`)}` };
+  },
+  mesh: (mutate) => rest(mutate),
 };

@@ -11,6 +11,16 @@ import { freePort, waitAccepting } from '../../src/proc/net.js';
 /** Debian's libnginx-mod-http-echo: `echo_sleep` answers after a known delay. */
 export const echoModule = '/usr/lib/nginx/modules/ngx_http_echo_module.so';
 
+/** Skips the test (locally) or fails it (CI=true) when nginx is missing; returns the binary otherwise. */
+export function needNginx(t: TestContext): string | undefined {
+  const nginx = findNginx();
+  if (nginx) return nginx;
+  const missing = 'nginx is not installed: apt-get install nginx';
+  if (process.env.CI === 'true') assert.fail(`${missing} (CI must have it)`);
+  t.skip(missing);
+  return undefined;
+}
+
 /**
  * Skips the test (locally) or fails it (CI=true) when nginx or its echo module is missing;
  * returns the nginx binary otherwise.
