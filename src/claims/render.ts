@@ -113,11 +113,17 @@ export function renderClaimsText(r: ClaimsReport): string {
   return `${lines.join('\n')}\n`;
 }
 
+/** 'SD §3', 'CP §4.1', 'SD opening': the table's section column (the full titles are in the other reports). */
+function shortSection(section: keyof typeof notesSections): string {
+  const [doc, number] = section.split('-') as [string, string];
+  return `${doc.toUpperCase()} ${number === '0' ? 'opening' : `§${number}`}`;
+}
+
 /** Markdown: a compact table (words, verdict, section), then the numbers per claim, then what is not measured. */
 export function renderClaimsMarkdown(r: ClaimsReport): string {
   const rows = r.outcomes.map(
     (o) =>
-      `| "${mdCell(o.claim.notes[0].words)}" | **${o.verdict}** | ${notesSections[o.claim.notes[0].section]} |`,
+      `| "${mdCell(o.claim.notes[0].words)}" | **${o.verdict}** | ${shortSection(o.claim.notes[0].section)} |`,
   );
   const details = r.outcomes.map((o) => {
     const also = o.claim.notes.slice(1).map((w) => `"${w.words}"`);
@@ -126,7 +132,7 @@ export function renderClaimsMarkdown(r: ClaimsReport): string {
     return `- **${o.claim.id}**${scenario}${also.length > 0 ? `, also ${also.join(', ')}` : ''}: ${marked.join('; ')}`;
   });
   const unmeasured = (everyClaim(r) ? unmeasuredClaims : []).map(
-    (g) => `- ${g.reason}: ${g.notes.map((w) => `"${w.words}" (${w.section})`).join(', ')}`,
+    (g) => `- ${g.reason}: ${g.notes.map((w) => `"${w.words}" (${shortSection(w.section)})`).join(', ')}`,
   );
   return [
     '# System-design claims on this machine',
@@ -137,20 +143,13 @@ export function renderClaimsMarkdown(r: ClaimsReport): string {
     '| --- | --- | --- |',
     ...rows,
     '',
+    'Sections: SD = System design, CP = Communication patterns (the two notes).',
+    '',
     '## The numbers (✓ the rule holds, ✗ it does not)',
     '',
     ...details,
     '',
-    ...(unmeasured.length > 0
-      ? [
-          '## Not measured',
-          '',
-          'Sections: sd = System design, cp = Communication patterns.',
-          '',
-          ...unmeasured,
-          '',
-        ]
-      : []),
+    ...(unmeasured.length > 0 ? ['## Not measured', '', ...unmeasured, ''] : []),
     `Machine: ${machine(r)}.`,
     '',
   ].join('\n');

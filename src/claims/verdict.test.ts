@@ -265,12 +265,12 @@ describe('claims report', () => {
       wallMs: 60_000,
       quick: true,
     });
-    assert.match(md, /^\| "Smaller payloads" \| \*\*mixed\*\* \| System design §3 gRPC vs REST \|$/m);
+    assert.match(md, /^\| "Smaller payloads" \| \*\*mixed\*\* \| SD §3 \|$/m);
     assert.match(
       md,
       /^- \*\*grpc-payload\*\* \(`rest-vs-grpc`\), also "High \(binary, multiplexed\)": payload per call: rest 100B/m,
     );
-    assert.match(md, /^- transactions need a database[^\n]*: "ACID transactions are easy\." \(sd-1\)/m);
+    assert.match(md, /^- transactions need a database[^\n]*: "ACID transactions are easy\." \(SD §1\)/m);
     const html = renderClaimsHtml({ outcomes, environment: result.environment, wallMs: 60_000, quick: true });
     assert.match(html, /<td>&#34;Smaller payloads&#34; \(System design §3 gRPC vs REST\)<br>/);
     assert.match(html, /<h2>Not measured<\/h2>/);
