@@ -4,7 +4,7 @@ import { measurement } from '../../../test/fixtures/result.js';
 import type { Measurement } from '../../result/types.js';
 import { VirtualClock } from '../clock.js';
 import { mergeMeasurements } from '../aggregate.js';
-import { driverInStep, knee, searchKnee, type KneeSpec } from './knee.js';
+import { driverInStep, knee, kneeCoolDownMs, searchKnee, type KneeSpec } from './knee.js';
 import type { RateSpec } from './rate.js';
 import type { SearchWindow } from './types.js';
 
@@ -40,9 +40,13 @@ function simulatedSearch(
 ) {
   const windows: SearchWindow[] = [];
   const rates: number[] = [];
+  /** Virtual time each step started and ended. */
+  const spans: { start: number; end: number }[] = [];
   const step = async (load: RateSpec, w: SearchWindow): Promise<Measurement> => {
+    const start = clock.now();
     await clock.sleepUntil(clock.now() + w.warmupMs + w.durationMs);
     const run = rates.length;
+    spans.push({ start, end: clock.now() });
     windows.push(w);
     rates.push(load.rate);
     const d = disturb(run, load.rate);
@@ -76,7 +80,7 @@ function simulatedSearch(
         : {}),
     };
   };
-  return { step, windows, rates };
+  return { step, windows, rates, spans };
 }
 
 async function runSearch(
@@ -95,6 +99,21 @@ async function runSearch(
 }
 
 describe('knee search on the virtual clock', () => {
+  it('sends nothing for a cool-down after a step that broke, so an overload does not carry into the next step', async () => {
+    const { rates, spans, search } = await runSearch(kneeSpec({ from: 500, to: 64_000 }), 5000);
+    assert.equal(search.end, 'knee', search.verdict);
+    const broke = new Set(search.steps.flatMap((s, i) => (s.met ? [] : [i])));
+    assert.ok(broke.size >= 2, 'the search broke at least twice');
+    for (let i = 1; i < spans.length; i++) {
+      const gap = spans[i]!.start - spans[i - 1]!.end;
+      assert.equal(
+        gap,
+        broke.has(i - 1) ? kneeCoolDownMs : 0,
+        `step ${i} (${rates[i]}/s) after a step that ${broke.has(i - 1) ? 'broke' : 'met'}`,
+      );
+    }
+  });
+
   it('confirms a broken step before it turns: a one-off pause below capacity does not end the climb', async () => {
     // Capacity 5,000/s; the first run at 4,000/s hits a pause (a neighbour, a GC).
     const { search, rates } = await runSearch(kneeSpec({ from: 500, to: 64_000 }), 5000, (run, rate) =>

@@ -43,6 +43,13 @@ const minStepOps = 2000;
 const maxStepMs = 4000;
 /** What a step costs beyond its warm-up and window (connecting, collecting garbage), ms: for the time bound. */
 const stepOverheadMs = 250;
+/**
+ * After a step that broke the objective, the search sends nothing for this long, ms: an overloaded
+ * server (its queues, its garbage) otherwise carries into the next, lower step — seen as steps
+ * below a confirmed capacity breaking right after an overload (grpc: 4,000/s met, then 8,000/s
+ * broke, then 6,000, 5,000, 4,500 and 4,300/s all broke, served above their offered rates).
+ */
+export const kneeCoolDownMs = 500;
 
 const Factor = z
   .number()
@@ -181,12 +188,14 @@ export async function searchKnee(
     state = kneeState(settings, judged)
   ) {
     const w = kneeStepWindow(window, state.next, judged.length);
+    const coolDown = judged.length > 0 && !judged.at(-1)!.met ? kneeCoolDownMs : 0;
     // The first step always runs; no later one starts that would end past the budget.
-    const endsAt = clock.now() - startedAt + w.warmupMs + w.durationMs + stepOverheadMs;
+    const endsAt = clock.now() - startedAt + coolDown + w.warmupMs + w.durationMs + stepOverheadMs;
     if (judged.length > 0 && endsAt > s.budgetMs) {
       outOfTime = true;
       break;
     }
+    if (coolDown > 0) await clock.sleepUntil(clock.now() + coolDown);
     let m: Measurement;
     try {
       m = await step(kneeStepLoad(s, state.next), w);
@@ -275,7 +284,7 @@ export const knee = {
       `knee: "knee A→B/s" cases search for capacity: open-loop steps of one window each (at least ${formatInteger(minStepOps)} operations), ` +
       `after a ${formatDurationMs(searchWarmupMs)} warm-up, from A/s up by ×factor while the objective holds (p99 ≤ ${formatDurationMs(s.p99Ms)} ` +
       `from the scheduled send time, nothing dropped, no errors, at least 95% of the offered rate served); ` +
-      `the first break is re-run to confirm it, then the rate is bisected up to 'refine' times (to within ${bracket * 100}%), ` +
+      `the first break is re-run to confirm it, then the rate is bisected up to 'refine' times (to within ${bracket * 100}%), each step after a break following ${formatDurationMs(kneeCoolDownMs)} without load, ` +
       `all within ${formatDurationMs(s.budgetMs)}. A first step that breaks leads lower; a step that broke while the driver's sends ran late ` +
       `is judged on what the server served (re-measured when it fell short); only a driver that used all its CPU ends the search with a lower bound. The row shows the highest step ` +
       `that met it, and the search line says where and why it broke.`,
