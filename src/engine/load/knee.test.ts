@@ -4,7 +4,7 @@ import { measurement } from '../../../test/fixtures/result.js';
 import type { Measurement } from '../../result/types.js';
 import { VirtualClock } from '../clock.js';
 import { mergeMeasurements } from '../aggregate.js';
-import { driverInStep, knee, kneeCoolDownMs, searchKnee, type KneeSpec } from './knee.js';
+import { driverInStep, knee, kneeCoolDownMs, kneeStepLoad, searchKnee, type KneeSpec } from './knee.js';
 import type { RateSpec } from './rate.js';
 import type { SearchWindow } from './types.js';
 
@@ -99,6 +99,13 @@ async function runSearch(
 }
 
 describe('knee search on the virtual clock', () => {
+  it("a step's maxInFlight holds at least twice what its objective allows in flight", () => {
+    const spec = kneeSpec({ from: 500, to: 128_000 });
+    assert.equal(kneeStepLoad({ ...spec, p99Ms: 20, maxInFlight: 1000 }, 80_000).maxInFlight, 3200);
+    assert.equal(kneeStepLoad({ ...spec, p99Ms: 20, maxInFlight: 1000 }, 2000).maxInFlight, 1000);
+    assert.equal(kneeStepLoad({ ...spec, p99Ms: 20, maxInFlight: 5000 }, 80_000).maxInFlight, 5000);
+  });
+
   it('sends nothing for a cool-down after a step that broke, so an overload does not carry into the next step', async () => {
     const { rates, spans, search } = await runSearch(kneeSpec({ from: 500, to: 64_000 }), 5000);
     assert.equal(search.end, 'knee', search.verdict);
