@@ -54,6 +54,12 @@ export interface StepOutcome {
   readonly queued: number;
   /** The driver's sends ran late (timer noise, a busy machine): the step says little about the server. */
   readonly driverLate: boolean;
+  /**
+   * Processes other than the driver and the server used more than `busyMachineCores` during the
+   * step: like late sends, a break then says little about the server, so it is re-measured and
+   * judged on what the server served.
+   */
+  readonly machineBusy?: boolean;
   /** The driver used all the CPU it had: it, not the server, set the pace. */
   readonly driverLimited: boolean;
 }
@@ -92,8 +98,9 @@ export function judgeStep(settings: KneeSettings, step: StepOutcome): JudgedStep
   if (step.driverLimited) {
     return { ...step, met: false, status: 'driver', served, broke: ['driver used all its CPU', ...broke] };
   }
-  if (step.driverLate) {
-    return { ...step, met: false, status: 'late', served, broke: [...broke, 'sends ran late'] };
+  if (step.driverLate || step.machineBusy) {
+    const why = step.driverLate ? 'sends ran late' : 'the machine was busy with other processes';
+    return { ...step, met: false, status: 'late', served, broke: [...broke, why] };
   }
   return { ...step, met: false, status: 'broke', served, broke };
 }
@@ -231,7 +238,9 @@ export function describeKnee(
   }).length;
   const rerun =
     (noise > 0 ? `; ${noise} break${noise > 1 ? 's' : ''} not confirmed on a re-run` : '') +
-    (late > 0 ? `; ${late} rate${late > 1 ? 's' : ''} judged on throughput alone (sends ran late)` : '');
+    (late > 0
+      ? `; ${late} rate${late > 1 ? 's' : ''} judged on throughput alone (sends ran late or the machine was busy)`
+      : '');
   const objective = `p99 ≤ ${settings.p99Ms} ms`;
   const capacity = state.capacity === undefined ? 0 : state.capacity;
   switch (state.end) {

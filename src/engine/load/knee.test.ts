@@ -25,6 +25,8 @@ interface Disturbance {
   readonly p99Us?: number;
   /** Share of the offered rate completed in the window (late sends spilling past it), when set. */
   readonly servedShare?: number;
+  /** Cores other processes used during the run (a neighbour), when set. */
+  readonly otherCores?: number;
 }
 
 /**
@@ -67,6 +69,9 @@ function simulatedSearch(
     return {
       ...m,
       sent,
+      ...(d.otherCores !== undefined
+        ? { machine: { cores: 2, busyCores: 1.5, otherCores: d.otherCores } }
+        : {}),
       latency: { ...m.latency, p99 },
       ...(over || d.pause
         ? {
@@ -189,8 +194,26 @@ describe('knee search on the virtual clock', () => {
     );
     assert.equal(search.end, 'knee', search.verdict);
     assert.ok(search.capacity! >= 2850 && search.capacity! <= 3000, search.verdict);
-    assert.match(search.verdict, /1 rate judged on throughput alone \(sends ran late\)/);
+    assert.match(
+      search.verdict,
+      /1 rate judged on throughput alone \(sends ran late or the machine was busy\)/,
+    );
     assert.doesNotMatch(search.verdict, /DRIVER-LIMITED/);
+  });
+
+  it('a step broken while other processes took the cores is judged on what the server served, not taken as the knee', async () => {
+    // Capacity 5,000/s; at 4,000/s a neighbour used 0.9 cores and p99 went to 60 ms.
+    const { search, rates } = await runSearch(kneeSpec({ from: 1000, to: 64_000 }), 5000, (run, rate) =>
+      rate === 4000 && run === 2 ? { otherCores: 0.9, p99Us: 60_000 } : {},
+    );
+    assert.deepEqual(
+      rates.slice(0, 4),
+      [1000, 2000, 4000, 8000],
+      'the busy step served its rate: the climb goes on',
+    );
+    assert.match(search.verdict, /1 rate judged on throughput alone/);
+    assert.equal(search.steps[2]!.broke.at(-1), 'the machine was busy with other processes');
+    assert.ok(search.capacity! >= 4750 && search.capacity! <= 5000, search.verdict);
   });
 
   it('shows the step at the capacity when that capacity was judged on what the server served', async () => {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { busyMachineCores } from '../../metrics/machine.js';
 import type { Measurement, SearchResult, SearchStep } from '../../result/types.js';
 import { bounds } from '../../plan/bounds.js';
 import { MaxInFlight, RateFrom, RateTo } from '../../plan/fields.js';
@@ -146,6 +147,7 @@ function outcomeOf(s: KneeSpec, rate: number, m: Measurement): StepOutcome {
     errors: m.errors.total,
     queued: m.backlog?.queued ?? 0,
     driverLate: driver.late,
+    machineBusy: (m.machine?.otherCores ?? 0) > busyMachineCores,
     driverLimited: driver.limited,
   };
 }
@@ -290,7 +292,7 @@ export const knee = {
       `after a ${formatDurationMs(searchWarmupMs)} warm-up, from A/s up by ×factor while the objective holds (p99 ≤ ${formatDurationMs(s.p99Ms)} ` +
       `from the scheduled send time, nothing dropped, no errors, at least 95% of the offered rate served); ` +
       `the first break is re-run to confirm it, then the rate is bisected up to 'refine' times (to within ${bracket * 100}%), each step after a break following ${formatDurationMs(kneeCoolDownMs)} without load, ` +
-      `all within ${formatDurationMs(s.budgetMs)}. A first step that breaks leads lower; a step that broke while the driver's sends ran late ` +
+      `all within ${formatDurationMs(s.budgetMs)}. A first step that breaks leads lower; a step that broke while the driver's sends ran late or other processes took the cores ` +
       `is judged on what the server served (re-measured when it fell short); only a driver that used all its CPU ends the search with a lower bound. The row shows the highest step ` +
       `that met it, and the search line says where and why it broke.`,
   }),
