@@ -73,7 +73,7 @@ function search(capacity: number, driverCeiling = Infinity, s = settings): Judge
 }
 
 describe('knee search', () => {
-  it('doubles while the objective holds, confirms the first break, then bisects to the knee', () => {
+  it('doubles while the objective holds, confirms every break by a re-run, then bisects to the knee', () => {
     const steps = search(5000);
     assert.deepEqual(
       steps.map((s) => [s.rate, s.met]),
@@ -85,7 +85,9 @@ describe('knee search', () => {
         [8000, false],
         [8000, false],
         [6000, false],
+        [6000, false],
         [5000, true],
+        [5500, false],
         [5500, false],
       ],
     );
@@ -94,7 +96,7 @@ describe('knee search', () => {
     assert.equal(state.capacity, 5000);
     assert.match(
       describeKnee(settings, steps),
-      /^capacity 5,000\/s \(p99 ≤ 50 ms; broke at 5,500\/s: p99 400\.0 ms > 50 ms/,
+      /^capacity 5,000\/s \(p99 ≤ 50 ms; broke at 5,500\/s \(2 runs\): p99 400\.0 ms > 50 ms/,
     );
   });
 
@@ -140,7 +142,7 @@ describe('knee search', () => {
     const steps = search(10);
     assert.deepEqual(
       steps.map((s) => s.rate),
-      [500, 500, 250, 130, 65],
+      [500, 500, 250, 250, 130, 130, 65, 65],
     );
     assert.equal(kneeState(settings, steps).end, 'floor');
     assert.match(describeKnee(settings, steps), /^capacity < 65\/s: every rate down to it broke/);

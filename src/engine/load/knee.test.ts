@@ -155,8 +155,9 @@ describe('knee search on the virtual clock', () => {
   });
 
   it('a first step that breaks leads lower and finds the capacity below it', async () => {
-    const { search, rates } = await runSearch(kneeSpec({ from: 2000, to: 128_000 }), 700);
-    assert.deepEqual(rates.slice(0, 4), [2000, 2000, 1000, 500]);
+    // Steps below 1,000/s last up to 4 s (2,000 operations): 60 s holds the confirmations and bisections.
+    const { search, rates } = await runSearch(kneeSpec({ from: 2000, to: 128_000, budget: 60_000 }), 700);
+    assert.deepEqual(rates.slice(0, 5), [2000, 2000, 1000, 1000, 500]);
     assert.equal(search.end, 'knee', search.verdict);
     assert.ok(search.capacity! <= 700 && search.capacity! >= 665, search.verdict);
     assert.match(search.verdict, /^capacity 6\d\d\/s/);

@@ -254,7 +254,7 @@ function expectedSteps(s: KneeSpec): number {
 export const knee = {
   name: 'knee',
   summary:
-    "capacity search: open-loop steps from 'from'/s, ×factor while the objective holds (p99 ≤ p99 from the scheduled send time, nothing dropped, no errors, ≥ 95% served), the first break confirmed by a re-run, then bisected; reports the highest rate that met it",
+    "capacity search: open-loop steps from 'from'/s, ×factor while the objective holds (p99 ≤ p99 from the scheduled send time, nothing dropped, no errors, ≥ 95% served), every break confirmed by a re-run, then bisected; reports the highest rate that met it",
   shape: {
     from: RateFrom.optional(),
     to: RateTo.optional(),
@@ -291,7 +291,7 @@ export const knee = {
       `knee: "knee A→B/s" cases search for capacity: open-loop steps of one window each (at least ${formatInteger(minStepOps)} operations), ` +
       `after a ${formatDurationMs(searchWarmupMs)} warm-up, from A/s up by ×factor while the objective holds (p99 ≤ ${formatDurationMs(s.p99Ms)} ` +
       `from the scheduled send time, nothing dropped, no errors, at least 95% of the offered rate served); ` +
-      `the first break is re-run to confirm it, then the rate is bisected up to 'refine' times (to within ${bracket * 100}%), each step after a break following ${formatDurationMs(kneeCoolDownMs)} without load, ` +
+      `every break is re-run to confirm it, then the rate is bisected up to 'refine' times (to within ${bracket * 100}%), each step after a break following ${formatDurationMs(kneeCoolDownMs)} without load, ` +
       `all within ${formatDurationMs(s.budgetMs)}. A first step that breaks leads lower; a step that broke while the driver's sends ran late or other processes took the cores ` +
       `is judged on what the server served (re-measured when it fell short); only a driver that used all its CPU ends the search with a lower bound. The row shows the highest step ` +
       `that met it, and the search line says where and why it broke.`,
