@@ -1,7 +1,8 @@
-import { createServer, type RequestListener } from 'node:http';
+import { createServer, type IncomingMessage, type RequestListener, type ServerResponse } from 'node:http';
 import { connect, type AddressInfo, type OnReadOpts, type Server, type Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 import { OpError, toOpError } from './contract.js';
+import type { ServiceDelay } from './delay.js';
 
 /** Listens on host:port (0 = any free port); rejects on error (e.g. EADDRINUSE). */
 export function listen(server: Server, host: string, port: number): Promise<AddressInfo> {
@@ -99,6 +100,27 @@ export function readJsonBody(body: Readable, done: (json: string | undefined) =>
       return done(undefined);
     }
     done(json);
+  });
+}
+
+/** Answers with `status` and no body, reading (and dropping) what the request sent. */
+export function answerEmpty(req: IncomingMessage, res: ServerResponse, status: number): void {
+  req.resume();
+  res.writeHead(status, { 'content-length': '0' }).end();
+}
+
+/**
+ * The echo servers' answer to a JSON request: the body re-serialized, after `delay` (the injected
+ * service time), or 400 when it is not JSON.
+ */
+export function echoJson(req: IncomingMessage, res: ServerResponse, delay: ServiceDelay): void {
+  readJsonBody(req, (body) => {
+    if (body === undefined) return void res.writeHead(400, { 'content-length': '0' }).end();
+    delay.run(() =>
+      res
+        .writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) })
+        .end(body),
+    );
   });
 }
 

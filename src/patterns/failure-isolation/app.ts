@@ -6,7 +6,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { errnoCode } from '../../errors.js';
 import { ServiceDelay } from '../../toolkit/delay.js';
-import { readJsonBody, serveHttp } from '../../toolkit/net-util.js';
+import { answerEmpty, echoJson, serveHttp } from '../../toolkit/net-util.js';
 import type { Component } from './index.js';
 
 /** What server.ts passes in COMMBENCH_APP_CONFIG. */
@@ -46,19 +46,8 @@ async function main(): Promise<void> {
       first = false;
       send({ type: 'first-request' });
     }
-    if (req.method !== 'POST' || !paths.has(req.url ?? '')) {
-      req.resume();
-      res.writeHead(404, { 'content-length': '0' }).end();
-      return;
-    }
-    readJsonBody(req, (body) => {
-      if (body === undefined) return void res.writeHead(400, { 'content-length': '0' }).end();
-      delay.run(() =>
-        res
-          .writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) })
-          .end(body),
-      );
-    });
+    if (req.method !== 'POST' || !paths.has(req.url ?? '')) return answerEmpty(req, res, 404);
+    echoJson(req, res, delay);
   };
   process.on('message', (m: AppMessage) => {
     if (m.type === 'leak' && config.serves.includes('image')) leak();

@@ -8,7 +8,7 @@ import { startNginx } from '../../hops/nginx.js';
 import { proxySite } from '../../hops/nginx-proxy.js';
 import { stopAll, type HopProcess } from '../../hops/process.js';
 import { ServiceDelay } from '../../toolkit/delay.js';
-import { readJsonBody, serveHttp } from '../../toolkit/net-util.js';
+import { answerEmpty, echoJson, serveHttp } from '../../toolkit/net-util.js';
 import type { RunningServer, ServerContext } from '../../toolkit/contract.js';
 import type { MeshOptions } from './index.js';
 
@@ -19,24 +19,9 @@ export async function startServer(ctx: ServerContext<MeshOptions>): Promise<Runn
   let received = 0;
   const handle = (req: IncomingMessage, res: ServerResponse): void => {
     received++;
-    if (req.method !== 'POST' || req.url !== '/echo') {
-      req.resume();
-      res.writeHead(404, { 'content-length': '0' }).end();
-      return;
-    }
-    if (serviceFails) {
-      req.resume();
-      res.writeHead(503, { 'content-length': '0' }).end();
-      return;
-    }
-    readJsonBody(req, (body) => {
-      if (body === undefined) return void res.writeHead(400, { 'content-length': '0' }).end();
-      delay.run(() =>
-        res
-          .writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) })
-          .end(body),
-      );
-    });
+    if (req.method !== 'POST' || req.url !== '/echo') return answerEmpty(req, res, 404);
+    if (serviceFails) return answerEmpty(req, res, 503);
+    echoJson(req, res, delay);
   };
   const service = await serveHttp({ host: ctx.host, port: 0 }, handle, () => delay.cancelAll());
   const dir = await mkdtemp(join(tmpdir(), 'commbench-mesh-'));
