@@ -115,7 +115,7 @@ export function answerEmpty(req: IncomingMessage, res: ServerResponse, status: n
  */
 export function echoJson(req: IncomingMessage, res: ServerResponse, delay: ServiceDelay): void {
   readJsonBody(req, (body) => {
-    if (body === undefined) return void res.writeHead(400, { 'content-length': '0' }).end();
+    if (body === undefined) return answerEmpty(req, res, 400);
     delay.run(() =>
       res
         .writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) })
